@@ -1,0 +1,89 @@
+/**
+ * Domain errors carry a stable snake_case `code`; functions/http/errors.ts maps
+ * each class to an HTTP status in one table.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  readonly errors: FieldError[];
+  constructor(message: string, options?: { errors?: FieldError[]; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.errors = options?.errors ?? [];
+  }
+}
+
+/** Bad input that a schema cannot see (unknown parent, a school as parent…). */
+export class InvalidInputError extends DomainError {
+  readonly code: string;
+  constructor(code: string, message: string, errors: FieldError[]) {
+    super(message, { errors });
+    this.name = 'InvalidInputError';
+    this.code = code;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(what: string) {
+    super(`${what} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code: string;
+  constructor(code = 'unauthenticated', message = 'Authentication required') {
+    super(message);
+    this.name = 'UnauthenticatedError';
+    this.code = code;
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code: string;
+  constructor(message = 'You are not allowed to do this', code = 'forbidden') {
+    super(message);
+    this.name = 'ForbiddenError';
+    this.code = code;
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ConflictError';
+    this.code = code;
+  }
+}
+
+/** The If-Match version is not the stored one. */
+export class VersionConflictError extends DomainError {
+  readonly code = 'version_conflict';
+  constructor(message = 'The resource was changed by someone else; reload it and try again') {
+    super(message);
+    this.name = 'VersionConflictError';
+  }
+}
+
+export class PreconditionRequiredError extends DomainError {
+  readonly code = 'precondition_required';
+  constructor() {
+    super('This change needs an If-Match header with the version you last read', {
+      errors: [{ path: 'If-Match', message: 'required' }],
+    });
+    this.name = 'PreconditionRequiredError';
+  }
+}
+
+export class ThrottledError extends DomainError {
+  readonly code = 'throttled';
+  constructor(options?: { cause?: unknown }) {
+    super('Too many requests; try again shortly', options);
+    this.name = 'ThrottledError';
+  }
+}

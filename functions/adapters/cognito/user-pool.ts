@@ -1,0 +1,128 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  type AuthenticationResultType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { UnauthenticatedError } from '../../../domain/errors';
+import { invalidCredentials } from '../../../domain/identity/login';
+import { config, localCredentials, required } from '../../config';
+
+let client: CognitoIdentityProviderClient | undefined;
+
+function cognito(): CognitoIdentityProviderClient {
+  if (!client) {
+    const { AWS_REGION, COGNITO_ENDPOINT } = config();
+    client = new CognitoIdentityProviderClient({
+      region: AWS_REGION,
+      endpoint: COGNITO_ENDPOINT,
+      credentials: localCredentials(COGNITO_ENDPOINT),
+    });
+  }
+  return client;
+}
+
+/** The app client is confidential: only this service, which knows the secret, can sign people in. */
+function secretHash(username: string): string {
+  return createHmac('sha256', required('USER_POOL_CLIENT_SECRET')).update(username + required('USER_POOL_CLIENT_ID')).digest('base64');
+}
+
+export interface Tokens {
+  accessToken: string;
+  idToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+}
+
+export type PasswordAuthOutcome = { kind: 'tokens'; tokens: Tokens } | { kind: 'challenge'; challenge: string; session: string };
+
+const REJECTED = new Set(['NotAuthorizedException', 'InvalidPasswordException', 'UserNotFoundException', 'PasswordResetRequiredException', 'UserNotConfirmedException']);
+
+function toTokens(result: AuthenticationResultType | undefined): Tokens {
+  if (!result?.AccessToken || !result.IdToken) throw new Error('Cognito returned no tokens');
+  return {
+    accessToken: result.AccessToken,
+    idToken: result.IdToken,
+    ...(result.RefreshToken ? { refreshToken: result.RefreshToken } : {}),
+    expiresIn: result.ExpiresIn ?? 3600,
+  };
+}
+
+/** USER_PASSWORD_AUTH with SECRET_HASH; a wrong password and an unknown user give the same error. */
+export async function passwordAuth(email: string, password: string): Promise<PasswordAuthOutcome> {
+  try {
+    const result = await cognito().send(
+      new InitiateAuthCommand({
+        ClientId: required('USER_POOL_CLIENT_ID'),
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email) },
+      }),
+    );
+    if (result.ChallengeName) {
+      return { kind: 'challenge', challenge: result.ChallengeName, session: result.Session ?? '' };
+    }
+    return { kind: 'tokens', tokens: toTokens(result.AuthenticationResult) };
+  } catch (error) {
+    if (error instanceof Error && REJECTED.has(error.name)) throw invalidCredentials();
+    throw error;
+  }
+}
+
+/**
+ * Spends the same Cognito round trip as a real attempt for an email that is
+ * unknown or may not sign in, so response times do not reveal accounts.
+ */
+export async function decoyPasswordAuth(password: string): Promise<never> {
+  await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password).catch(() => undefined);
+  throw invalidCredentials();
+}
+
+export async function refreshAuth(refreshToken: string, cognitoUsername: string): Promise<Tokens> {
+  try {
+    const result = await cognito().send(
+      new InitiateAuthCommand({
+        ClientId: required('USER_POOL_CLIENT_ID'),
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: secretHash(cognitoUsername) },
+      }),
+    );
+    const { refreshToken: _same, ...tokens } = toTokens(result.AuthenticationResult);
+    return tokens;
+  } catch (error) {
+    if (error instanceof Error && REJECTED.has(error.name)) {
+      throw new UnauthenticatedError('invalid_refresh_token', 'The refresh token is not valid; sign in again');
+    }
+    throw error;
+  }
+}
+
+/** Creates the Cognito user (no Cognito email: the service sends its own) and returns its username (the sub). */
+export async function createCognitoUser(email: string): Promise<string> {
+  const result = await cognito().send(
+    new AdminCreateUserCommand({
+      UserPoolId: config().USER_POOL_ID,
+      Username: email,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+    }),
+  );
+  const username = result.User?.Username;
+  if (!username) throw new Error('Cognito created a user without a username');
+  return username;
+}
+
+export async function setPermanentPassword(cognitoUsername: string, password: string): Promise<void> {
+  await cognito().send(
+    new AdminSetUserPasswordCommand({ UserPoolId: config().USER_POOL_ID, Username: cognitoUsername, Password: password, Permanent: true }),
+  );
+}
+
+export async function deleteCognitoUser(cognitoUsername: string): Promise<void> {
+  await cognito().send(new AdminDeleteUserCommand({ UserPoolId: config().USER_POOL_ID, Username: cognitoUsername }));
+}

@@ -1,0 +1,111 @@
+import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Account } from '../../../domain/identity/account';
+import type { Trust } from '../../../domain/org/trust';
+import { documentClient, tableName } from './client';
+import { rethrowStoreError } from './errors';
+import { keys } from './keys';
+
+export interface AccountRef {
+  trustId: string;
+  userId: string;
+}
+
+const ACCOUNT_FIELDS = [
+  'id', 'trustId', 'email', 'firstName', 'lastName', 'userType', 'status', 'source',
+  'cognitoUsername', 'sessionsValidAfter', 'version', 'createdAt', 'updatedAt',
+] as const;
+
+function toAccount(item: Record<string, unknown>): Account {
+  return Object.fromEntries(ACCOUNT_FIELDS.map((f) => [f, item[f]])) as unknown as Account;
+}
+
+/** The items that make an account: profile, email uniqueness, Cognito subject lookup. */
+export function accountItems(account: Account): Record<string, unknown>[] {
+  const ref = { trustId: account.trustId, userId: account.id };
+  return [
+    { ...keys.userProfile(account.trustId, account.id), entity: 'user', ...account },
+    { ...keys.email(account.email), entity: 'email', ...ref },
+    { ...keys.identity(account.cognitoUsername), entity: 'identity', ...ref },
+  ];
+}
+
+async function get(key: { pk: string; sk: string }, consistent = true) {
+  try {
+    const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: consistent }));
+    return Item;
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+/** Subjects never change owner, so the lookup is cached for the container's life. */
+const identityCache = new Map<string, AccountRef>();
+
+// Cognito subject → account
+export async function findIdentity(sub: string): Promise<AccountRef | undefined> {
+  const cached = identityCache.get(sub);
+  if (cached) return cached;
+  const item = await get(keys.identity(sub), false);
+  if (!item) return undefined;
+  const ref = { trustId: item.trustId as string, userId: item.userId as string };
+  if (identityCache.size > 10_000) identityCache.clear();
+  identityCache.set(sub, ref);
+  return ref;
+}
+
+// The caller's account and trust: one BatchGetItem, strongly consistent
+export async function loadCaller(ref: AccountRef): Promise<{ account?: Account; trust?: Trust }> {
+  const profileKey = keys.userProfile(ref.trustId, ref.userId);
+  const trustKey = keys.trustMeta(ref.trustId);
+  try {
+    const result = await documentClient().send(
+      new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: [profileKey, trustKey], ConsistentRead: true } } }),
+    );
+    const items = result.Responses?.[tableName()] ?? [];
+    const profile = items.find((item) => item.sk === profileKey.sk);
+    const trust = items.find((item) => item.sk === trustKey.sk);
+    return { account: profile && toAccount(profile), trust: trust as Trust | undefined };
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+// Account by email (login)
+export async function findAccountByEmail(email: string): Promise<Account | undefined> {
+  const ref = await get(keys.email(email));
+  if (!ref) return undefined;
+  const profile = await get(keys.userProfile(ref.trustId as string, ref.userId as string));
+  return profile && toAccount(profile);
+}
+
+export async function getAccount(ref: AccountRef): Promise<Account | undefined> {
+  const profile = await get(keys.userProfile(ref.trustId, ref.userId));
+  return profile && toAccount(profile);
+}
+
+export interface RefreshTokenRecord extends AccountRef {
+  cognitoUsername: string;
+  /** Epoch seconds of the sign-in that issued it. */
+  authTime: number;
+}
+
+// Refresh token (by hash) → account; expires with the token
+export async function saveRefreshToken(tokenHash: string, record: RefreshTokenRecord, expiresAt: number): Promise<void> {
+  try {
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...keys.refreshToken(tokenHash), entity: 'refresh-token', ...record, expiresAt },
+      }),
+    );
+  } catch (error) {
+    rethrowStoreError(error);
+  }
+}
+
+export async function findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+  const item = await get(keys.refreshToken(tokenHash));
+  if (!item || (typeof item.expiresAt === 'number' && item.expiresAt * 1000 < Date.now())) return undefined;
+  const { trustId, userId, cognitoUsername, authTime } = item as unknown as RefreshTokenRecord;
+  return { trustId, userId, cognitoUsername, authTime };
+}

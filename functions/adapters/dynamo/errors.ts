@@ -1,0 +1,30 @@
+import { ThrottledError } from '../../../domain/errors';
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** The cancellation reasons of a failed TransactWriteItems, one per item, in order. */
+export function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (error instanceof Error && error.name === 'TransactionCanceledException') {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    return reasons.map((reason) => (reason.Code === 'None' ? undefined : reason.Code));
+  }
+  return undefined;
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** Throttling after the SDK's own retries becomes a 429, not a 500. */
+export function rethrowStoreError(error: unknown): never {
+  if (error instanceof Error && THROTTLING.has(error.name)) throw new ThrottledError({ cause: error });
+  const codes = cancellationCodes(error);
+  if (codes?.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')) {
+    throw new ThrottledError({ cause: error });
+  }
+  throw error;
+}

@@ -1,0 +1,189 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree';
+import type { Trust } from '../../../domain/org/trust';
+import { auditPut } from './audit-repository';
+import { documentClient, tableName } from './client';
+import { rethrowStoreError } from './errors';
+import { keys, NODE_PREFIX } from './keys';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const NODE_FIELDS = ['id', 'kind', 'name', 'parentId', 'label', 'version'] as const;
+
+function toNode(item: Record<string, unknown>): OrgNode {
+  const node = Object.fromEntries(NODE_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]]));
+  return node as unknown as OrgNode;
+}
+
+function toTrust(item: Record<string, unknown>): Trust {
+  const { id, name, rootNodeId, treeVersion, adminUserId, createdAt } = item as unknown as Trust;
+  return { id, name, rootNodeId, treeVersion, adminUserId, createdAt };
+}
+
+export function nodeItem(trustId: string, node: OrgNode) {
+  return { ...keys.node(trustId, node.id), entity: 'node', trustId, ...node };
+}
+
+// Trust settings and tree version
+export async function getTrust(trustId: string): Promise<Trust | undefined> {
+  try {
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: keys.trustMeta(trustId), ConsistentRead: true }),
+    );
+    return Item ? toTrust(Item) : undefined;
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+/** Trees of this warm container, keyed by trust; an entry is good while its version is current. */
+const treeCache = new Map<string, OrgTree>();
+
+// A trust's whole tree: one Query, cached per container by tree version
+export async function loadTree(trust: Trust): Promise<OrgTree> {
+  const cached = treeCache.get(trust.id);
+  if (cached && cached.version === trust.treeVersion) return cached;
+  const nodes: OrgNode[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  try {
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.treePartition(trust.id), ':prefix': NODE_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      nodes.push(...(page.Items ?? []).map(toNode));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+  const tree = buildTree(trust.rootNodeId, trust.treeVersion, nodes);
+  treeCache.set(trust.id, tree);
+  return tree;
+}
+
+export class TreeVersionChangedError extends Error {
+  constructor() {
+    super('The tree changed while this change was being planned');
+    this.name = 'TreeVersionChangedError';
+  }
+}
+
+export type NodeWrite =
+  | { type: 'put'; node: OrgNode }
+  | { type: 'update'; node: OrgNode; expectedVersion: number }
+  | { type: 'delete'; node: OrgNode };
+
+/** Names the item whose condition failed, so the caller can answer precisely. */
+export class NodeWriteConflictError extends Error {
+  constructor(readonly write: NodeWrite) {
+    super(`Condition failed for node ${write.node.id}`);
+    this.name = 'NodeWriteConflictError';
+  }
+}
+
+/**
+ * One tree change as one transaction: the node write, the audit record, and
+ * the trust's tree version bumped on the condition that nobody else changed
+ * the tree since it was read. That condition serialises tree changes, so two
+ * concurrent moves can never build a cycle between them.
+ */
+export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: AuditRecord): Promise<void> {
+  const table = tableName();
+  const nodeOp: TransactItem =
+    write.type === 'put'
+      ? { Put: { TableName: table, Item: nodeItem(trust.id, write.node), ConditionExpression: 'attribute_not_exists(pk)' } }
+      : write.type === 'update'
+        ? {
+            Put: {
+              TableName: table,
+              Item: nodeItem(trust.id, write.node),
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: { ':expected': write.expectedVersion },
+            },
+          }
+        : {
+            Delete: {
+              TableName: table,
+              Key: keys.node(trust.id, write.node.id),
+              // Memberships and assignments count themselves on the node item.
+              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(refCount) OR refCount = :zero)',
+              ExpressionAttributeValues: { ':zero': 0 },
+            },
+          };
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keys.trustMeta(trust.id),
+              UpdateExpression: 'SET treeVersion = treeVersion + :one',
+              ConditionExpression: 'treeVersion = :seen',
+              ExpressionAttributeValues: { ':one': 1, ':seen': trust.treeVersion },
+            },
+          },
+          nodeOp,
+          auditPut(trust.id, audit),
+        ],
+      }),
+    );
+  } catch (error) {
+    const codes = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.map((r) => r.Code);
+    if (codes?.[0] === 'ConditionalCheckFailed') throw new TreeVersionChangedError();
+    if (codes?.[1] === 'ConditionalCheckFailed') throw new NodeWriteConflictError(write);
+    rethrowStoreError(error);
+  }
+}
+
+export interface NewTrustItems {
+  trust: Trust;
+  root: OrgNode;
+  children: OrgNode[];
+  extraItems: Record<string, unknown>[];
+  audit: AuditRecord[];
+}
+
+/** A new trust, its tree and its first account, all or nothing. */
+export async function createTrustItems(input: NewTrustItems): Promise<void> {
+  const table = tableName();
+  const { trust } = input;
+  const items: TransactItem[] = [
+    {
+      Put: {
+        TableName: table,
+        Item: { ...keys.trustMeta(trust.id), entity: 'trust', version: 1, ...trust },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    { Put: { TableName: table, Item: { ...keys.trustRegistry(trust.id), entity: 'trust-ref', trustId: trust.id, name: trust.name } } },
+    ...[input.root, ...input.children].map((node) => ({ Put: { TableName: table, Item: nodeItem(trust.id, node) } })),
+    ...input.extraItems.map((item) => ({ Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } })),
+    ...input.audit.map((record) => auditPut(trust.id, record)),
+  ];
+  try {
+    await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    rethrowStoreError(error);
+  }
+}
+
+// Any trust at all (the local stack seeds an empty store)
+export async function anyTrustExists(): Promise<boolean> {
+  const { Items } = await documentClient().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.trustRegistryPartition },
+      Limit: 1,
+    }),
+  );
+  return (Items ?? []).length > 0;
+}

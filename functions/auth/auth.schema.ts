@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: 'not a valid email address' }))
+  .transform((email) => email.toLowerCase());
+
+export const loginBodySchema = z.strictObject({
+  email: emailSchema,
+  password: z.string().min(1).max(256),
+});
+
+export const refreshBodySchema = z.strictObject({
+  refreshToken: z.string().min(20).max(8192),
+});
+
+export const tokensSchema = z
+  .object({
+    accessToken: z.string(),
+    idToken: z.string(),
+    refreshToken: z.string().optional(),
+    expiresIn: z.number().int(),
+  })
+  .meta({ id: 'Tokens' });

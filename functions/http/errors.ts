@@ -1,0 +1,68 @@
+import { ZodError } from 'zod';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionRequiredError,
+  ThrottledError,
+  UnauthenticatedError,
+  VersionConflictError,
+  type FieldError,
+} from '../../domain/errors';
+import { AccountLockedError } from '../../domain/identity/login';
+
+/** Domain error class → HTTP status: the one place this mapping lives. */
+const STATUS_BY_ERROR: [new (...args: never[]) => DomainError, number][] = [
+  [InvalidInputError, 400],
+  [UnauthenticatedError, 401],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [VersionConflictError, 412],
+  [PreconditionRequiredError, 428],
+  [AccountLockedError, 423],
+  [ThrottledError, 429],
+];
+
+export class RequestValidationError extends DomainError {
+  readonly code: string;
+  constructor(errors: FieldError[], code = 'validation_failed', message = 'The request is not valid') {
+    super(message, { errors });
+    this.name = 'RequestValidationError';
+    this.code = code;
+  }
+}
+
+export function fieldErrors(error: ZodError, prefix: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix,
+    message: issue.message,
+  }));
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: string;
+  errors?: FieldError[];
+}
+
+export function problem(status: number, code: string, title: string, errors?: FieldError[]): Problem {
+  return { type: `urn:trust-access:problem:${code}`, title, status, code, ...(errors?.length ? { errors } : {}) };
+}
+
+/** Maps anything thrown to a problem document; unknown errors become a bare 500. */
+export function toProblem(error: unknown): { problem: Problem; known: boolean } {
+  if (error instanceof RequestValidationError) {
+    return { problem: problem(400, error.code, error.message, error.errors), known: true };
+  }
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1];
+    if (status) return { problem: problem(status, error.code, error.message, error.errors), known: true };
+  }
+  return { problem: problem(500, 'internal_error', 'Something went wrong on our side'), known: false };
+}

@@ -1,0 +1,145 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { z, ZodType } from 'zod';
+import { resolveCaller, type Caller, type VerifiedClaims } from './caller';
+import { fieldErrors, RequestValidationError, toProblem } from './errors';
+import { logger } from './logger';
+import type { HttpResult } from './responses';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+interface Schemas {
+  body?: ZodType;
+  query?: ZodType;
+  params?: ZodType;
+}
+
+type Parsed<S extends ZodType | undefined> = S extends ZodType ? z.output<S> : undefined;
+
+export interface HttpRequest<S extends Schemas, A extends 'public' | 'user'> {
+  body: Parsed<S['body']>;
+  query: Parsed<S['query']>;
+  params: Parsed<S['params']>;
+  headers: Record<string, string | undefined>;
+  caller: A extends 'user' ? Caller : undefined;
+  requestId: string;
+  event: HttpEvent;
+}
+
+interface State {
+  body?: unknown;
+  query?: unknown;
+  params?: unknown;
+  caller?: Caller;
+}
+
+/** What the middlewares parsed, kept beside the event for the route's function. */
+const parsed = new WeakMap<HttpEvent, State>();
+
+const state = (request: { event: HttpEvent }): State => {
+  const existing = parsed.get(request.event);
+  if (existing) return existing;
+  const fresh: State = {};
+  parsed.set(request.event, fresh);
+  return fresh;
+};
+
+/** Parses a JSON body; malformed JSON is a 400 naming the body, never a 500. */
+const jsonBody = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    const { body, isBase64Encoded } = request.event;
+    if (body === undefined || body === '') return;
+    const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    try {
+      state(request).body = JSON.parse(text);
+    } catch {
+      throw new RequestValidationError([{ path: 'body', message: 'malformed JSON' }], 'malformed_json', 'The body is not valid JSON');
+    }
+  },
+});
+
+/** Validates body, query string and path parameters against the route's zod schemas. */
+const validate = (schemas: Schemas): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    const s = state(request);
+    const inputs = {
+      body: s.body,
+      query: request.event.queryStringParameters ?? {},
+      params: request.event.pathParameters ?? {},
+    };
+    const errors = (['params', 'query', 'body'] as const).flatMap((part) => {
+      const schema = schemas[part];
+      if (!schema) return [];
+      const result = schema.safeParse(inputs[part]);
+      if (result.success) {
+        s[part] = result.data;
+        return [];
+      }
+      return fieldErrors(result.error, part === 'body' ? '' : part).map((e) => ({ ...e, path: e.path || part }));
+    });
+    if (errors.length > 0) throw new RequestValidationError(errors);
+  },
+});
+
+const callerContext = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: async (request) => {
+    const claims = request.event.requestContext.authorizer?.jwt?.claims as VerifiedClaims | undefined;
+    const caller = await resolveCaller(claims);
+    state(request).caller = caller;
+    logger.appendKeys({ trustId: caller.trust.id, userId: caller.account.id });
+  },
+});
+
+/** Every thrown error becomes a problem document; unknown ones are logged and answered with a bare 500. */
+const problemResponses = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  onError: (request) => {
+    const { problem, known } = toProblem(request.error);
+    if (known) logger.info('request refused', { status: problem.status, code: problem.code });
+    else logger.error('unhandled error', request.error as Error);
+    request.response = {
+      statusCode: problem.status,
+      headers: { 'content-type': 'application/problem+json', ...(problem.status === 429 ? { 'retry-after': '1' } : {}) },
+      body: JSON.stringify(problem),
+    };
+  },
+});
+
+const requestId = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    logger.appendKeys({ requestId: request.event.requestContext.requestId, route: request.event.routeKey });
+  },
+});
+
+/**
+ * The chain every route shares: logger context → JSON body → zod validation
+ * → caller account → the route's own function; errors leave as problems.
+ */
+export function httpHandler<S extends Schemas, A extends 'public' | 'user'>(
+  options: { auth: A } & S,
+  fn: (request: HttpRequest<S, A>) => Promise<HttpResult>,
+) {
+  const chain = middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestId())
+    .use(jsonBody())
+    .use(validate(options))
+    .use(problemResponses());
+  if (options.auth === 'user') chain.use(callerContext());
+  return chain.handler(async (event) => {
+    const s = parsed.get(event) ?? {};
+    return fn({
+      body: s.body,
+      query: s.query,
+      params: s.params,
+      caller: s.caller,
+      headers: lowerCaseHeaders(event.headers),
+      requestId: event.requestContext.requestId,
+      event,
+    } as HttpRequest<S, A>);
+  });
+}
+
+function lowerCaseHeaders(headers: Record<string, string | undefined> | undefined) {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}

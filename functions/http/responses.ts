@@ -1,0 +1,33 @@
+import { PreconditionRequiredError, InvalidInputError } from '../../domain/errors';
+
+export interface HttpResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** An entity with its version as a strong ETag, so clients can echo it in If-Match. */
+export function entity(statusCode: number, body: { version: number }): HttpResult {
+  return json(statusCode, body, { etag: `"${body.version}"` });
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204 };
+}
+
+/** The version a PATCH was based on; `3`, `"3"` and `W/"3"` are all accepted. */
+export function requireIfMatch(headers: Record<string, string | undefined>): number {
+  const raw = headers['if-match'];
+  if (raw === undefined) throw new PreconditionRequiredError();
+  const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(raw.trim());
+  if (!match) {
+    throw new InvalidInputError('validation_failed', 'If-Match must be a version number', [
+      { path: 'If-Match', message: 'must be the entity version, e.g. "3"' },
+    ]);
+  }
+  return Number(match[1]);
+}

@@ -1,0 +1,17 @@
+import { planCreateNode } from '../../domain/org/tree';
+import { httpHandler } from '../http/handler';
+import { entity } from '../http/responses';
+import { authorize } from '../shared/authorize';
+import { newId } from '../shared/ids';
+import { createNodeBodySchema } from './node.schema';
+import { changeTree } from './tree-change';
+
+export const handler = httpHandler({ auth: 'user', body: createNodeBodySchema }, async ({ caller, body }) => {
+  authorize(caller, 'org.manage', body.parentId);
+  const id = newId();
+  const node = await changeTree(caller, 'node.created', (tree) => {
+    const created = planCreateNode(tree, body, id);
+    return { write: { type: 'put', node: created }, before: null, after: created, nodeId: created.id };
+  });
+  return entity(201, node!);
+});

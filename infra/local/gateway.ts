@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { RouteDef } from '../../functions/routes';
+
+type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface JwtSettings {
+  issuer: string;
+  jwksUri: string;
+  clientId: string;
+}
+
+/**
+ * Checks a bearer token as API Gateway's JWT authorizer does: RS256 signature
+ * from the pool's JWKS, issuer, expiry, and the app client (`client_id` of an
+ * access token, or `aud`).
+ */
+export function jwtVerifier(settings: JwtSettings) {
+  const jwks = createRemoteJWKSet(new URL(settings.jwksUri));
+  return async (authorization: string | undefined): Promise<JWTPayload | undefined> => {
+    const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, jwks, { issuer: settings.issuer, algorithms: ['RS256'], requiredClaims: ['exp', 'iat', 'sub'] });
+      const audience = payload.token_use === 'access' ? payload.client_id : payload.aud;
+      return audience === settings.clientId ? payload : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+interface Match {
+  route: RouteDef;
+  params: Record<string, string>;
+}
+
+function matcher(routes: RouteDef[]) {
+  const compiled = routes.map((route) => {
+    const names: string[] = [];
+    const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    return { route, names, regex: new RegExp(`^${pattern}$`) };
+  });
+  return (method: string, path: string): Match | 'method_not_allowed' | undefined => {
+    let pathMatched = false;
+    for (const { route, names, regex } of compiled) {
+      const found = regex.exec(path);
+      if (!found) continue;
+      pathMatched = true;
+      if (route.method !== method) continue;
+      return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1]!)])) };
+    }
+    return pathMatched ? 'method_not_allowed' : undefined;
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
+  response.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+  response.end(result.body ?? '');
+}
+
+const problem = (status: number, code: string, title: string) => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/problem+json' },
+  body: JSON.stringify({ type: `urn:trust-access:problem:${code}`, title, status, code }),
+});
+
+export interface GatewayOptions {
+  root: string;
+  routes: RouteDef[];
+  verify: ReturnType<typeof jwtVerifier>;
+  /** Local-only paths (`/_local/*`), answered before the route table. */
+  local?: (method: string, path: string, body: string) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
+}
+
+/**
+ * A small HTTP server that turns each request into an API Gateway (HTTP API,
+ * payload 2.0) event and calls the very handler module Lambda runs.
+ */
+export function createGateway(options: GatewayOptions): Server {
+  const match = matcher(options.routes);
+  const modules = new Map<string, Promise<Handler>>();
+  const load = (file: string) => {
+    let handler = modules.get(file);
+    if (!handler) {
+      handler = import(pathToFileURL(resolve(options.root, file)).href).then((m: { handler: Handler }) => m.handler);
+      modules.set(file, handler);
+    }
+    return handler;
+  };
+
+  return createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const method = (request.method ?? 'GET').toUpperCase();
+      const body = await readBody(request);
+      const local = await options.local?.(method, url.pathname, body);
+      if (local) return send(response, local);
+      const found = match(method, url.pathname);
+      if (found === undefined) return send(response, problem(404, 'not_found', 'No such route'));
+      if (found === 'method_not_allowed') return send(response, problem(405, 'method_not_allowed', 'Method not allowed'));
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      );
+      let claims: JWTPayload | undefined;
+      if (found.route.auth === 'user') {
+        claims = await options.verify(headers.authorization);
+        if (!claims) return send(response, problem(401, 'unauthenticated', 'A valid bearer token is required'));
+      }
+      const query: Record<string, string> = {};
+      url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
+      const requestId = randomUUID();
+      const now = new Date();
+      const routeKey = `${found.route.method} ${found.route.path}`;
+      const event = {
+        version: '2.0',
+        routeKey,
+        rawPath: url.pathname,
+        rawQueryString: url.search.replace(/^\?/, ''),
+        headers,
+        queryStringParameters: Object.keys(query).length ? query : undefined,
+        pathParameters: Object.keys(found.params).length ? found.params : undefined,
+        body: body === '' ? undefined : body,
+        isBase64Encoded: false,
+        requestContext: {
+          accountId: 'local', apiId: 'local', domainName: headers.host ?? 'localhost', domainPrefix: 'local',
+          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          requestId, routeKey, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
+          authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: (claims ?? {}) as Record<string, string>, scopes: [] } },
+        },
+      } as APIGatewayProxyEventV2WithJWTAuthorizer;
+      const functionName = found.route.handler.replace(/^functions\//, '').replace(/\.ts$/, '').replace(/\//g, '-');
+      const context = {
+        awsRequestId: requestId, functionName, functionVersion: '$LATEST', memoryLimitInMB: '1024',
+        invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+        logGroupName: `/aws/lambda/${functionName}`, logStreamName: 'local', callbackWaitsForEmptyEventLoop: true,
+        getRemainingTimeInMillis: () => 29_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+      } as Context;
+      const handler = await load(found.route.handler);
+      send(response, await handler(event, context));
+    } catch (error) {
+      console.error('gateway error', error);
+      send(response, problem(500, 'internal_error', 'Something went wrong on our side'));
+    }
+  });
+}

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { jobs, routes } from '../../functions/routes';
+import { demoTrust } from './demo-trust';
+import { startCognito, startDynamo, startSes, waitFor, type Emulator } from './emulators';
+import { createGateway, jwtVerifier } from './gateway';
+import { localRoutes } from './local-routes';
+import { ensureTable, ensureUserPool, localCognito, localDynamo, type PoolIds } from './provision';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface LocalStackOptions {
+  stateDir: string;
+  port: number;
+  dynamoPort: number;
+  cognitoPort: number;
+  sesPort: number;
+  region: string;
+  tableName: string;
+  appUrl?: string;
+  demoAdminPassword?: string;
+}
+
+/** What a script or a test needs to reach the running stack; written to `<stateDir>/stack.json`. */
+export interface StackInfo extends PoolIds {
+  url: string;
+  region: string;
+  tableName: string;
+  dynamodbEndpoint: string;
+  cognitoEndpoint: string;
+  sesEndpoint: string;
+}
+
+export interface LocalStack {
+  info: StackInfo;
+  demo: { email: string; password: string; created: boolean };
+  stop(): Promise<void>;
+}
+
+/** The generated demo password is kept beside the data it belongs to, so a restart can print it again. */
+function demoPassword(stateDir: string, fromEnv: string | undefined): string {
+  if (fromEnv) return fromEnv;
+  const file = join(stateDir, 'demo-admin-password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const generated = `Demo-${randomBytes(9).toString('base64url')}7a`;
+  writeFileSync(file, generated, { mode: 0o600 });
+  return generated;
+}
+
+/** Sets the environment the handler modules read through functions/config.ts. */
+function configureFunctions(info: StackInfo, appUrl: string) {
+  Object.assign(process.env, {
+    TABLE_NAME: info.tableName,
+    USER_POOL_ID: info.userPoolId,
+    USER_POOL_CLIENT_ID: info.clientId,
+    USER_POOL_CLIENT_SECRET: info.clientSecret,
+    AWS_REGION: info.region,
+    DYNAMODB_ENDPOINT: info.dynamodbEndpoint,
+    COGNITO_ENDPOINT: info.cognitoEndpoint,
+    SES_ENDPOINT: info.sesEndpoint,
+    SES_SENDER: process.env.SES_SENDER ?? 'no-reply@demo.trust',
+    APP_URL: appUrl,
+  });
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stateDir = resolve(options.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const started: Emulator[] = [];
+  const stopAll = async () => {
+    await Promise.all(started.reverse().map((e) => e.stop().catch(() => undefined)));
+  };
+  try {
+    const dynamo = startDynamo(stateDir, options.dynamoPort);
+    started.push(dynamo);
+    const cognito = startCognito(stateDir, options.cognitoPort);
+    started.push(cognito);
+    const ses = await startSes(options.sesPort);
+    started.push(ses);
+    for (const child of [dynamo.child, cognito.child]) {
+      child.once('exit', (code) => {
+        if (code !== null && code !== 0) console.error(`an emulator exited with code ${code}; see ${stateDir}/*.log`);
+      });
+    }
+
+    const dynamoClient = localDynamo(dynamo.url, options.region);
+    const cognitoClient = localCognito(cognito.url, options.region);
+    await Promise.all([
+      waitFor('DynamoDB Local', () => dynamoClient.send(new ListTablesCommand({})), 30_000, `Java must be installed; log: ${stateDir}/dynamodb.log`),
+      waitFor('cognito-local', () => cognitoClient.send(new ListUserPoolsCommand({ MaxResults: 1 })), 30_000, `log: ${stateDir}/cognito.log`),
+    ]);
+    const poolFile = join(stateDir, 'user-pool.json');
+    const known = existsSync(poolFile) ? (JSON.parse(readFileSync(poolFile, 'utf8')) as PoolIds) : undefined;
+    const [pool] = await Promise.all([ensureUserPool(cognitoClient, known), ensureTable(dynamoClient, options.tableName)]);
+    writeFileSync(poolFile, JSON.stringify(pool, null, 2));
+
+    const info: StackInfo = {
+      ...pool,
+      url: `http://localhost:${options.port}`,
+      region: options.region,
+      tableName: options.tableName,
+      dynamodbEndpoint: dynamo.url,
+      cognitoEndpoint: cognito.url,
+      sesEndpoint: ses.url,
+    };
+    configureFunctions(info, options.appUrl ?? info.url);
+
+    const password = demoPassword(stateDir, options.demoAdminPassword);
+    const { anyTrustExists } = await import('../../functions/adapters/dynamo/trust-repository');
+    let created = false;
+    if (!(await anyTrustExists())) {
+      const { createTrust } = await import('../../functions/trusts/create-trust');
+      await createTrust({ ...demoTrust, adminPassword: password });
+      created = true;
+    }
+
+    const issuer = `${cognito.url}/${pool.userPoolId}`;
+    const server: Server = createGateway({
+      root: projectRoot,
+      routes,
+      verify: jwtVerifier({ issuer, jwksUri: `${issuer}/.well-known/jwks.json`, clientId: pool.clientId }),
+      local: localRoutes({ sesUrl: ses.url, root: projectRoot, jobs }),
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, resolveListen);
+    });
+    started.push({
+      name: 'gateway',
+      url: info.url,
+      stop: () => new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+    });
+    server.keepAliveTimeout = 1000;
+    writeFileSync(join(stateDir, 'stack.json'), JSON.stringify(info, null, 2));
+    return { info, demo: { email: demoTrust.adminEmail, password, created }, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
