@@ -5,6 +5,8 @@
 import { startLocalStack } from './stack';
 
 const env = process.env;
+// The SDK warns that future releases need Node 22; Lambda runs 22, this machine may run 20.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
 const startedAt = Date.now();
 

@@ -7,7 +7,7 @@ import {
   InitiateAuthCommand,
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { UnauthenticatedError } from '../../../domain/errors';
+import { ThrottledError, UnauthenticatedError } from '../../../domain/errors';
 import { invalidCredentials } from '../../../domain/identity/login';
 import { config, localCredentials, required } from '../../config';
 
@@ -28,6 +28,14 @@ function cognito(): CognitoIdentityProviderClient {
 /** The app client is confidential: only this service, which knows the secret, can sign people in. */
 function secretHash(username: string): string {
   return createHmac('sha256', required('USER_POOL_CLIENT_SECRET')).update(username + required('USER_POOL_CLIENT_ID')).digest('base64');
+}
+
+/** Cognito's own rate limits become a 429 the client can retry, not a 500. */
+function cognitoError(error: unknown): unknown {
+  if (error instanceof Error && (error.name === 'TooManyRequestsException' || error.name === 'LimitExceededException')) {
+    return new ThrottledError({ cause: error });
+  }
+  return error;
 }
 
 export interface Tokens {
@@ -67,7 +75,7 @@ export async function passwordAuth(email: string, password: string): Promise<Pas
     return { kind: 'tokens', tokens: toTokens(result.AuthenticationResult) };
   } catch (error) {
     if (error instanceof Error && REJECTED.has(error.name)) throw invalidCredentials();
-    throw error;
+    throw cognitoError(error);
   }
 }
 
@@ -95,7 +103,7 @@ export async function refreshAuth(refreshToken: string, cognitoUsername: string)
     if (error instanceof Error && REJECTED.has(error.name)) {
       throw new UnauthenticatedError('invalid_refresh_token', 'The refresh token is not valid; sign in again');
     }
-    throw error;
+    throw cognitoError(error);
   }
 }
 
