@@ -11,3 +11,13 @@ export const passwordPolicy = {
   requireSymbols: false,
   temporaryPasswordValidityDays: 7,
 } as const;
+
+/** The rules a password breaks, by name; empty when it passes. */
+export function passwordViolations(password: string): string[] {
+  const broken: string[] = [];
+  if (password.length < passwordPolicy.minLength) broken.push(`at least ${passwordPolicy.minLength} characters`);
+  if (passwordPolicy.requireLowercase && !/[a-z]/.test(password)) broken.push('a lowercase letter');
+  if (passwordPolicy.requireUppercase && !/[A-Z]/.test(password)) broken.push('an uppercase letter');
+  if (passwordPolicy.requireDigits && !/\d/.test(password)) broken.push('a digit');
+  return broken;
+}

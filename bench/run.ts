@@ -1,0 +1,9 @@
+/** `npm run bench`: measurements side by side in one run; writes bench/results.json and prints a table. */
+import { benchLocalStack } from './local-stack.bench';
+import { writeResults, type BenchResult } from './results';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const results: BenchResult[] = [];
+results.push(...(await benchLocalStack()));
+writeResults('bench/results.json', results);
