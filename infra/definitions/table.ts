@@ -7,8 +7,10 @@ export const tableDefinition = {
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [
-    // Members and role holders of a node; audit by target.
+    // Members and role holders of a node.
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    // Holders of a role (who a role edit reaches).
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ],
 } as const;
 

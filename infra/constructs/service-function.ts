@@ -1,0 +1,199 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tableDefinition } from '../definitions/table';
+import { STUB_FUNCTION_CODE_CONTEXT } from './settings';
+
+/** The project root: handler paths in functions/routes.ts are relative to it. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type TableAccess = 'read' | 'write';
+
+/**
+ * Item-level actions only. No Scan (every access pattern is a Query on a
+ * key), no table management, no streams. TransactWriteItems and
+ * TransactGetItems are authorised per item against these same actions.
+ */
+export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+  write: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+};
+
+/** The Cognito calls the auth functions make; nothing that changes the pool itself. */
+export const COGNITO_ACTIONS = [
+  'cognito-idp:InitiateAuth',
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminSetUserPassword',
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminUpdateUserAttributes',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminEnableUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:AdminDeleteUser',
+] as const;
+
+export const SES_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;
+
+export interface ServiceFunctionProps {
+  /** Handler module relative to the project root, e.g. `functions/nodes/create-node.ts`; it exports `handler`. */
+  entry: string;
+  description?: string;
+  environment?: Record<string, string>;
+  /** @default 15 seconds (API Gateway gives up at 30) */
+  timeout?: Duration;
+  /** @default 1024 MB: bundled SDK clients start noticeably faster than at 128-512 MB on ARM */
+  memorySize?: number;
+  /** @default three months */
+  logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The one way this project builds a Lambda function: current Node runtime on
+ * ARM, bundled by the local esbuild as minified ESM with source maps, its own
+ * log group with retention, X-Ray tracing, and its own role that can only
+ * write to that log group until a `bind*`/`grant*` call adds more.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy
+    // lets the function create and write to any log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.entry}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    // Boolean true only: `cdk synth -c key=true` passes the string "true", so
+    // the CLI cannot switch a deployment to stub code by accident.
+    const stub = this.node.tryGetContext(STUB_FUNCTION_CODE_CONTEXT) === true;
+    const entry = path.join(PROJECT_ROOT, props.entry);
+    if (!stub && !existsSync(entry)) {
+      throw new Error(`Handler module ${props.entry} does not exist (resolved to ${entry})`);
+    }
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(15),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      ...(stub
+        ? {
+            // Tests only (see STUB_FUNCTION_CODE_CONTEXT): skips esbuild so the
+            // assertions run in seconds; never deployable.
+            code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 501 });'),
+            handler: 'index.handler',
+          }
+        : {
+            entry,
+            handler: 'handler',
+            projectRoot: PROJECT_ROOT,
+            depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+            bundling: {
+              format: OutputFormat.ESM,
+              minify: true,
+              sourceMap: true,
+              sourceMapMode: SourceMapMode.DEFAULT,
+              sourcesContent: false,
+              mainFields: ['module', 'main'],
+              // Bundle the AWS SDK too, so the code runs against the versions
+              // in package-lock.json rather than whatever the runtime ships.
+              externalModules: [],
+              banner:
+                "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
+              forceDockerBundling: false,
+              logLevel: LogLevel.WARNING,
+            },
+          }),
+    });
+
+    // X-Ray's PutTraceSegments/PutTelemetryRecords accept no resource ARN, so
+    // Tracing.ACTIVE must grant them on "*". A test checks that "*" is only
+    // ever used for X-Ray actions, so this acknowledgement cannot hide another.
+    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray actions xray:PutTraceSegments and xray:PutTelemetryRecords (added by Tracing.ACTIVE) use ' +
+        'Resource "*": they support no resource-level permissions. test/infra checks no other action does.',
+    });
+  }
+
+  /** Sets TABLE_NAME and grants exactly the item actions `access` needs, on the table and its named indexes. */
+  bindTable(table: ITable, access: TableAccess): this {
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    const indexArns = tableDefinition.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: access === 'write' ? 'TableReadWrite' : 'TableRead',
+        actions: [...TABLE_ACTIONS[access]],
+        // Index ARNs only matter for Query; naming them beats "/index/*".
+        resources: [table.tableArn, ...indexArns],
+      }),
+    );
+    return this;
+  }
+
+  /** The admin calls the auth functions make, on this one pool only. */
+  grantCognitoAdmin(userPool: IUserPool): this {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'CognitoAuth',
+        actions: [...COGNITO_ACTIONS],
+        resources: [userPool.userPoolArn],
+      }),
+    );
+    return this;
+  }
+
+  /** Send mail from the identity only, and only through the configuration set. */
+  grantSendEmail(identity: IEmailIdentity, configurationSet: IConfigurationSet): this {
+    const configurationSetArn = Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: configurationSet.configurationSetName,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendEmail',
+        actions: [...SES_ACTIONS],
+        resources: [identity.emailIdentityArn, configurationSetArn],
+      }),
+    );
+    return this;
+  }
+}

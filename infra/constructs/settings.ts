@@ -1,0 +1,53 @@
+import type { Construct } from 'constructs';
+
+/**
+ * Deployment settings, read once from CDK context (cdk.json, or `-c key=value`
+ * on the command line) and validated, so a typo fails the synth instead of
+ * deploying a pool that mails from the wrong address.
+ */
+export interface DeploymentSettings {
+  /** Short environment name, part of every stack and pool name (`dev`, `prod`). */
+  stage: string;
+  /** The address SES sends from; the identity the stack verifies. */
+  sesSender: string;
+  /** Base URL of the web app, used in emailed invitation and reset links and as the CORS origin. */
+  appUrl: string;
+  /** IANA time zone the scheduled jobs' cron expressions are read in. */
+  scheduleTimeZone: string;
+}
+
+/** Context key the infra tests set to swap esbuild bundling for an inline stub. Never set it for a deployment. */
+export const STUB_FUNCTION_CODE_CONTEXT = 'trust-access:stubFunctionCode';
+
+const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+export function readSettings(scope: Construct): DeploymentSettings {
+  const get = (key: string, fallback: string): string => {
+    const value: unknown = scope.node.tryGetContext(key);
+    if (value === undefined || value === null || value === '') return fallback;
+    if (typeof value !== 'string') throw new Error(`Context "${key}" must be a string, got ${JSON.stringify(value)}`);
+    return value;
+  };
+
+  const stage = get('stage', 'dev');
+  if (!STAGE.test(stage)) throw new Error(`Context "stage" must match ${STAGE}, got "${stage}"`);
+
+  const sesSender = get('sesSender', 'no-reply@example.org');
+  if (!EMAIL.test(sesSender)) throw new Error(`Context "sesSender" must be an email address, got "${sesSender}"`);
+
+  const appUrl = get('appUrl', 'https://app.example.org').replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(appUrl);
+  } catch {
+    throw new Error(`Context "appUrl" must be an absolute URL, got "${appUrl}"`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.hostname !== 'localhost') {
+    throw new Error(`Context "appUrl" must use https, got "${appUrl}"`);
+  }
+
+  const scheduleTimeZone = get('scheduleTimeZone', 'Europe/London');
+
+  return { stage, sesSender, appUrl, scheduleTimeZone };
+}

@@ -1,0 +1,55 @@
+import type { App, Environment } from 'aws-cdk-lib';
+import type { JobDef, RouteDef } from '../../functions/routes';
+import { ApiStack } from '../stacks/api-stack';
+import { StatefulStack } from '../stacks/stateful-stack';
+import { addNagChecks } from './nag-checks';
+import { readSettings, type DeploymentSettings } from './settings';
+
+export interface TrustAccessAppProps {
+  routes: readonly RouteDef[];
+  jobs: readonly JobDef[];
+  /** @default the CLI's account and region (CDK_DEFAULT_*), or environment-agnostic when unknown */
+  env?: Environment;
+}
+
+export interface TrustAccessStacks {
+  settings: DeploymentSettings;
+  stateful: StatefulStack;
+  api: ApiStack;
+}
+
+/**
+ * Adds the two stacks and the cdk-nag checks to `app`. infra/app.ts and the
+ * infra tests both build the app through here, so the tests check exactly what
+ * `cdk synth` produces.
+ */
+export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): TrustAccessStacks {
+  const settings = readSettings(app);
+  const env = props.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const prefix = `TrustAccess-${settings.stage}`;
+
+  const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
+    env,
+    settings,
+    description: 'Trust access platform: table, user pool, SES sender (retained on delete)',
+    terminationProtection: settings.stage === 'prod',
+  });
+
+  const api = new ApiStack(app, `${prefix}-Api`, {
+    env,
+    settings,
+    description: 'Trust access platform: HTTP API, functions and schedules',
+    routes: props.routes,
+    jobs: props.jobs,
+    table: stateful.table,
+    userPool: stateful.userPool,
+    userPoolClient: stateful.userPoolClient,
+    emailIdentity: stateful.emailIdentity,
+    configurationSet: stateful.configurationSet,
+    sesSender: stateful.sesSender,
+  });
+  api.addStackDependency(stateful);
+
+  addNagChecks(app);
+  return { settings, stateful, api };
+}

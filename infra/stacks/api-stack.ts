@@ -1,0 +1,256 @@
+import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  LogGroupLogDestination,
+  type HttpRoute,
+  type HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import type { JobDef, RouteDef } from '../../functions/routes';
+import { userPoolDefinition } from '../definitions/user-pool';
+import { ServiceFunction } from '../constructs/service-function';
+import type { DeploymentSettings } from '../constructs/settings';
+import { UserPoolClientSecret } from '../constructs/user-pool-client-secret';
+
+export interface ApiStackProps extends StackProps {
+  settings: DeploymentSettings;
+  routes: readonly RouteDef[];
+  jobs: readonly JobDef[];
+  table: ITable;
+  userPool: IUserPool;
+  userPoolClient: IUserPoolClient;
+  emailIdentity: IEmailIdentity;
+  configurationSet: IConfigurationSet;
+  /** The address the functions send from. */
+  sesSender: string;
+}
+
+/** Stage-wide throttling; API Gateway answers 429 above it. */
+export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+
+/**
+ * Everything that can be rebuilt from code: the HTTP API, one function per
+ * route in functions/routes.ts, and the scheduled jobs.
+ */
+export class ApiStack extends Stack {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** Functions by route key (`POST /nodes`) and by job name. */
+  readonly functions = new Map<string, ServiceFunction>();
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { settings, table, userPool, userPoolClient } = props;
+
+    // Read once, and only if some function signs users in.
+    let clientSecret: UserPoolClientSecret | undefined;
+    const userPoolClientSecret = () =>
+      (clientSecret ??= new UserPoolClientSecret(this, 'ClientSecret', { userPool, userPoolClient })).secret;
+
+    // Settings every function may read through functions/config.ts. None is secret.
+    const commonEnvironment: Record<string, string> = {
+      USER_POOL_ID: userPool.userPoolId,
+      USER_POOL_CLIENT_ID: userPoolClient.userPoolClientId,
+      APP_URL: settings.appUrl,
+      SES_SENDER: props.sesSender,
+      SES_CONFIGURATION_SET: props.configurationSet.configurationSetName,
+      REFRESH_TOKEN_VALIDITY_DAYS: String(userPoolDefinition.refreshTokenValidityDays),
+      POWERTOOLS_SERVICE_NAME: 'trust-access',
+    };
+
+    const makeFunction = (
+      constructId: string,
+      def: { handler: string; table: RouteDef['table']; cognito?: boolean; ses?: boolean },
+      description: string,
+      timeout?: Duration,
+    ): ServiceFunction => {
+      const fn = new ServiceFunction(this, constructId, {
+        entry: def.handler,
+        description,
+        environment: commonEnvironment,
+        timeout,
+      });
+      if (def.table !== 'none') fn.bindTable(table, def.table);
+      if (def.cognito) {
+        fn.grantCognitoAdmin(userPool);
+        // Trade-off: config.ts reads the secret from the environment, so it is plain text in this function's configuration (lambda:GetFunctionConfiguration); only cognito routes get it.
+        fn.function.addEnvironment('USER_POOL_CLIENT_SECRET', userPoolClientSecret().unsafeUnwrap());
+      }
+      if (def.ses) fn.grantSendEmail(props.emailIdentity, props.configurationSet);
+      return fn;
+    };
+
+    // ---- HTTP API -----------------------------------------------------------
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `trust-access-${settings.stage}`,
+      description: 'Trust access platform API',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [settings.appUrl],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.PATCH,
+          CorsHttpMethod.DELETE,
+        ],
+        allowHeaders: ['authorization', 'content-type', 'if-match'],
+        exposeHeaders: ['etag', 'location'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { ...API_THROTTLE },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            userAgent: '$context.identity.userAgent',
+            sub: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+    });
+
+    // Cognito access tokens carry the app client id as `client_id` (not `aud`);
+    // API Gateway's JWT authorizer accepts either against the audience list.
+    const authorizer = new HttpJwtAuthorizer(
+      'CognitoJwt',
+      `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`,
+      {
+        authorizerName: 'cognito-access-token',
+        jwtAudience: [userPoolClient.userPoolClientId],
+        identitySource: ['$request.header.Authorization'],
+      },
+    );
+
+    const routeIds = constructIds(props.routes.map((r) => r.handler));
+    props.routes.forEach((route, i) => {
+      const routeKey = `${route.method} ${route.path}`;
+      const constructId = routeIds[i]!;
+      const fn = makeFunction(constructId, route, routeKey);
+      this.functions.set(routeKey, fn);
+
+      const [httpRoute] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${constructId}Integration`, fn.function),
+        ...(route.auth === 'user' ? { authorizer } : {}),
+      }) as [HttpRoute];
+
+      if (route.auth === 'public') {
+        Validations.of(httpRoute.node.defaultChild!).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${routeKey} ("${route.summary}") is public by design in functions/routes.ts: ${publicReason(route)}`,
+        });
+      }
+    });
+
+    // ---- Scheduled jobs -----------------------------------------------------
+
+    const jobIds = constructIds(props.jobs.map((j) => j.handler), 'Job');
+    props.jobs.forEach((job, i) => {
+      const jobId = jobIds[i]!;
+      const fn = makeFunction(jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
+      this.functions.set(job.name, fn);
+
+      // An own role that may invoke this one function (LambdaInvoke's shared
+      // role would also be granted every version and alias, "<arn>:*").
+      const role = new iam.Role(this, `${jobId}SchedulerRole`, {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+        description: `Lets EventBridge Scheduler run job ${job.name}`,
+      });
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.function.functionArn] }),
+      );
+      const target: scheduler.IScheduleTarget = {
+        bind: () => ({
+          arn: fn.function.functionArn,
+          role,
+          // Shaped like an EventBridge "Scheduled Event", as the local gateway's
+          // POST /_local/run/{job} sends it, plus the job's name.
+          input: scheduler.ScheduleTargetInput.fromObject({
+            source: 'aws.scheduler',
+            'detail-type': 'Scheduled Event',
+            time: scheduler.ContextAttribute.scheduledTime,
+            job: job.name,
+            detail: {},
+          }),
+          retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+        }),
+      };
+      const schedule = new scheduler.Schedule(this, `${jobId}Schedule`, {
+        description: `Runs job ${job.name}`,
+        schedule: scheduler.ScheduleExpression.expression(job.schedule, TimeZone.of(settings.scheduleTimeZone)),
+        target,
+      });
+      // Create the schedule only once its role may invoke the function.
+      schedule.node.addDependency(role);
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
+  }
+}
+
+/** Why a public route may be called without a token, for its APIG4 acknowledgement. */
+function publicReason(route: RouteDef): string {
+  if (route.path.startsWith('/auth/')) {
+    return 'it is how a caller obtains or renews a token; it checks the credentials itself and applies the lockout.';
+  }
+  if (route.path === '/health') return 'a liveness probe that reveals nothing.';
+  if (route.path === '/openapi.json') return 'it serves the published API description and no data.';
+  return 'it must be reachable before sign-in; the handler authenticates the caller itself where it needs to.';
+}
+
+/**
+ * Construct ids from handler modules: `functions/nodes/create-node.ts` →
+ * `CreateNode`. A name used twice gets its folder as a prefix.
+ */
+function constructIds(handlers: readonly string[], suffix = ''): string[] {
+  const pascal = (s: string) =>
+    s
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join('');
+  const base = handlers.map((h) => pascal(h.replace(/^.*\//, '').replace(/\.[cm]?[jt]sx?$/, '')) + suffix);
+  const ids = base.map((id, i) =>
+    base.indexOf(id) === base.lastIndexOf(id) ? id : pascal(handlers[i]!.split('/').slice(-2, -1)[0] ?? '') + id,
+  );
+  const seen = new Set<string>();
+  return ids.map((id) => {
+    let unique = id;
+    for (let n = 2; seen.has(unique); n++) unique = `${id}${n}`;
+    seen.add(unique);
+    return unique;
+  });
+}

@@ -1,0 +1,143 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { tableDefinition } from '../definitions/table';
+import { userPoolDefinition } from '../definitions/user-pool';
+import type { DeploymentSettings } from '../constructs/settings';
+
+export interface StatefulStackProps extends StackProps {
+  settings: DeploymentSettings;
+}
+
+/**
+ * Everything that holds data and must outlive a redeploy: the table, the user
+ * pool and the SES sender. The stateless API stack receives these as props,
+ * so it can be destroyed and rebuilt without touching a single record.
+ */
+export class StatefulStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly emailIdentity: ses.EmailIdentity;
+  readonly configurationSet: ses.ConfigurationSet;
+  /** The address the API sends from (the email identity's value). */
+  readonly sesSender: string;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: tableDefinition.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableDefinition.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const gsi of tableDefinition.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: gsi.indexName,
+        partitionKey: { name: gsi.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: gsi.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    const def = userPoolDefinition;
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      userPoolName: `${def.poolName}-${settings.stage}`,
+      // Accounts are created by the API (invitations, MIS sync), never by the public.
+      selfSignUpEnabled: false,
+      signInAliases: {
+        email: def.usernameAttributes.includes('email'),
+        phone: false,
+        username: false,
+        preferredUsername: false,
+      },
+      signInCaseSensitive: def.caseSensitiveUsernames,
+      standardAttributes: { email: { required: true, mutable: true } },
+      mfa: cognito.Mfa[def.mfa],
+      mfaSecondFactor: { otp: def.mfaSecondFactor.otp, sms: def.mfaSecondFactor.sms, email: false },
+      enableSmsRole: false,
+      passwordPolicy: {
+        minLength: def.passwordPolicy.minLength,
+        requireLowercase: def.passwordPolicy.requireLowercase,
+        requireUppercase: def.passwordPolicy.requireUppercase,
+        requireDigits: def.passwordPolicy.requireDigits,
+        requireSymbols: def.passwordPolicy.requireSymbols,
+        tempPasswordValidity: Duration.days(def.passwordPolicy.temporaryPasswordValidityDays),
+      },
+      // The API runs password resets itself (emailed single-use tokens, then
+      // AdminSetUserPassword); Cognito's own recovery would bypass its audit and lockout.
+      accountRecovery: cognito.AccountRecovery.NONE,
+      // Plus tier: compromised-credential and adaptive sign-in protection, enforced.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.userPoolClient = this.userPool.addClient('ApiClient', {
+      userPoolClientName: def.clientName,
+      // Confidential: the secret lives only with the API, so a password can
+      // only be tried through the API and its lockout.
+      generateSecret: true,
+      authFlows: {
+        userPassword: def.authFlows.userPassword,
+        userSrp: def.authFlows.userSrp,
+        adminUserPassword: def.authFlows.adminUserPassword,
+        custom: def.authFlows.custom,
+      },
+      disableOAuth: true,
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      accessTokenValidity: Duration.minutes(def.accessTokenValidityMinutes),
+      idTokenValidity: Duration.minutes(def.idTokenValidityMinutes),
+      refreshTokenValidity: Duration.days(def.refreshTokenValidityDays),
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      // Lets the API pass the caller's IP (UserContextData) so threat protection
+      // scores the real client, not the Lambda's address.
+      enablePropagateAdditionalUserContextData: true,
+      // Users may not rewrite their own attributes (email is the login) with
+      // their access token; the API changes them with admin calls.
+      writeAttributes: new cognito.ClientAttributes(),
+    });
+
+    // On the CfnUserPool itself, so the acknowledgements do not spread to the client.
+    Validations.of(this.userPool.node.defaultChild!).acknowledge(
+      {
+        id: 'AwsSolutions-COG1',
+        reason:
+          'The policy requires 12+ characters with upper, lower and digits but not symbols, following NIST SP 800-63B ' +
+          '(length over composition rules); the API checks the same policy from domain/identity/password-policy.ts.',
+      },
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is OPTIONAL by design: TOTP is per user, and permissions marked requiresMfa only take effect for a ' +
+          'session that passed TOTP, which the API enforces. Parents and most staff never need a second factor.',
+      },
+    );
+
+    this.sesSender = settings.sesSender;
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    });
+    this.emailIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
+      identity: ses.Identity.email(settings.sesSender),
+      configurationSet: this.configurationSet,
+    });
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'SesConfigurationSetName', { value: this.configurationSet.configurationSetName });
+  }
+}

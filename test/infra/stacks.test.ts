@@ -1,0 +1,345 @@
+import type { CfnResource } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { Match } from 'aws-cdk-lib/assertions';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../functions/routes';
+import { tableDefinition } from '../../infra/definitions/table';
+import { userPoolDefinition } from '../../infra/definitions/user-pool';
+import { COGNITO_ACTIONS, SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
+import { API_THROTTLE } from '../../infra/stacks/api-stack';
+import {
+  asList,
+  cdkJsonContext,
+  logicalId,
+  PROJECT_ROOT,
+  roleStatements,
+  synthesizeApp,
+  TEST_ENV,
+  type SynthesizedApp,
+} from './test-app';
+
+let synth: SynthesizedApp;
+
+beforeAll(() => {
+  synth = synthesizeApp();
+});
+
+afterAll(() => synth?.cleanup());
+
+const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+
+describe('stateful stack: table', () => {
+  it('is built from tableDefinition: pk/sk string keys, on demand, PITR, TTL, deletion protection', () => {
+    synth.statefulTemplate.resourceCountIs('AWS::DynamoDB::Table', 1);
+    synth.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  it('has exactly the GSIs of tableDefinition', () => {
+    const [table] = Object.values(synth.statefulTemplate.findResources('AWS::DynamoDB::Table'));
+    const gsis = table!.Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[];
+    expect(gsis.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema }))).toEqual(
+      tableDefinition.globalSecondaryIndexes.map((g) => ({
+        IndexName: g.indexName,
+        KeySchema: [
+          { AttributeName: g.partitionKey, KeyType: 'HASH' },
+          { AttributeName: g.sortKey, KeyType: 'RANGE' },
+        ],
+      })),
+    );
+  });
+
+  it('is retained when the stack is deleted or the table replaced', () => {
+    synth.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('stateful stack: user pool', () => {
+  it('uses email as a case-insensitive username and allows no self sign-up', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      UsernameAttributes: ['email'],
+      UsernameConfiguration: { CaseSensitive: false },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+  });
+
+  it('offers TOTP as an optional second factor and never SMS', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      SmsConfiguration: Match.absent(),
+    });
+  });
+
+  it('enforces the password policy from the definition', () => {
+    const p = userPoolDefinition.passwordPolicy;
+    synth.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: p.minLength,
+          RequireLowercase: p.requireLowercase,
+          RequireUppercase: p.requireUppercase,
+          RequireNumbers: p.requireDigits,
+          RequireSymbols: p.requireSymbols,
+          TemporaryPasswordValidityDays: p.temporaryPasswordValidityDays,
+        },
+      },
+    });
+  });
+
+  it('leaves account recovery to admins (the API runs resets) and enforces threat protection', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'admin_only', Priority: 1 }] },
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      DeletionProtection: 'ACTIVE',
+    });
+    synth.statefulTemplate.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('stateful stack: app client', () => {
+  it('is confidential and allows password and refresh flows only, no SRP', () => {
+    synth.statefulTemplate.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    const [client] = Object.values(synth.statefulTemplate.findResources('AWS::Cognito::UserPoolClient'));
+    expect(client!.Properties.GenerateSecret).toBe(true);
+    expect([...(client!.Properties.ExplicitAuthFlows as string[])].sort()).toEqual(
+      [...userPoolDefinition.explicitAuthFlows].sort(),
+    );
+    expect(client!.Properties.ExplicitAuthFlows).not.toContain('ALLOW_USER_SRP_AUTH');
+    expect(client!.Properties.ExplicitAuthFlows).not.toContain('ALLOW_ADMIN_USER_PASSWORD_AUTH');
+    expect(client!.Properties.ExplicitAuthFlows).not.toContain('ALLOW_CUSTOM_AUTH');
+  });
+
+  it('hides whether a user exists, has no OAuth flows, and takes token lifetimes from the definition', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      PreventUserExistenceErrors: 'ENABLED',
+      AllowedOAuthFlowsUserPoolClient: false,
+      AccessTokenValidity: userPoolDefinition.accessTokenValidityMinutes,
+      IdTokenValidity: userPoolDefinition.idTokenValidityMinutes,
+      RefreshTokenValidity: userPoolDefinition.refreshTokenValidityDays * 24 * 60,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+      EnableTokenRevocation: true,
+      WriteAttributes: [],
+    });
+  });
+
+  it('never exposes its secret as a stack output', () => {
+    const outputs = JSON.stringify(synth.statefulTemplate.toJSON().Outputs ?? {});
+    expect(outputs).not.toMatch(/ClientSecret/i);
+    expect(Object.keys(synth.statefulTemplate.findResources('Custom::DescribeCognitoUserPoolClient'))).toHaveLength(0);
+  });
+});
+
+describe('stateful stack: SES', () => {
+  it('verifies the sender from context and attaches the configuration set', () => {
+    const configurationSets = synth.statefulTemplate.findResources('AWS::SES::ConfigurationSet');
+    expect(Object.keys(configurationSets)).toHaveLength(1);
+    synth.statefulTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: cdkJsonContext().sesSender,
+      ConfigurationSetAttributes: { ConfigurationSetName: { Ref: Object.keys(configurationSets)[0] } },
+    });
+    synth.statefulTemplate.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+  });
+
+  it('outputs the table name, pool id and client id', () => {
+    for (const name of ['TableName', 'UserPoolId', 'UserPoolClientId']) {
+      synth.statefulTemplate.hasOutput(name, {});
+    }
+  });
+});
+
+describe('api stack: routes', () => {
+  it('has one route per entry in functions/routes.ts', () => {
+    const keys = Object.values(synth.apiTemplate.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey as string,
+    );
+    expect(keys.sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it('puts the JWT authorizer on every user route and none on public routes', () => {
+    const authorizers = synth.apiTemplate.findResources('AWS::ApiGatewayV2::Authorizer');
+    const [authorizerId] = Object.keys(authorizers);
+    const byKey = new Map(
+      Object.values(synth.apiTemplate.findResources('AWS::ApiGatewayV2::Route')).map((r) => [
+        r.Properties.RouteKey as string,
+        r.Properties,
+      ]),
+    );
+    for (const route of routes) {
+      const props = byKey.get(routeKey(route))!;
+      if (route.auth === 'user') {
+        expect(props, routeKey(route)).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      } else {
+        expect(props.AuthorizationType, routeKey(route)).toBe('NONE');
+        expect(props.AuthorizerId, routeKey(route)).toBeUndefined();
+      }
+    }
+  });
+
+  it('validates Cognito access tokens: issuer is the pool, audience the app client', () => {
+    synth.apiTemplate.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    const [authorizer] = Object.values(synth.apiTemplate.findResources('AWS::ApiGatewayV2::Authorizer'));
+    expect(authorizer!.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+    });
+    const { Issuer, Audience } = authorizer!.Properties.JwtConfiguration as { Issuer: unknown; Audience: unknown[] };
+    const issuer = JSON.stringify(Issuer);
+    expect(issuer).toContain(`https://cognito-idp.${TEST_ENV.region}.amazonaws.com/`);
+    expect(issuer).toContain(logicalId(synth.stateful.userPool.node.defaultChild as CfnResource));
+    expect(Audience).toHaveLength(1);
+    expect(JSON.stringify(Audience[0])).toContain(logicalId(synth.stateful.userPoolClient.node.defaultChild as CfnResource));
+  });
+
+  it('integrates every route with its own Lambda using payload format 2.0', () => {
+    const integrations = Object.values(synth.apiTemplate.findResources('AWS::ApiGatewayV2::Integration'));
+    expect(integrations).toHaveLength(routes.length);
+    for (const integration of integrations) {
+      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    }
+    const targets = new Set(integrations.map((i) => JSON.stringify(i.Properties.IntegrationUri)));
+    expect(targets.size).toBe(routes.length);
+  });
+
+  it('logs access on the $default stage and throttles it', () => {
+    synth.apiTemplate.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    synth.apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: API_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: API_THROTTLE.burstLimit,
+      },
+    });
+    synth.apiTemplate.hasOutput('ApiUrl', {});
+  });
+
+  it('has a handler module for every route', () => {
+    for (const route of routes) {
+      expect(existsSync(path.join(PROJECT_ROOT, route.handler)), route.handler).toBe(true);
+    }
+  });
+});
+
+describe('api stack: functions', () => {
+  const resourcesOf = (key: string) => {
+    const fn = synth.api.functions.get(key)!;
+    const props = synth.apiTemplate.toJSON().Resources[logicalId(fn.function.node.defaultChild as CfnFunction)]
+      .Properties as Record<string, any>;
+    const statements = roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole));
+    return { fn, props, statements };
+  };
+
+  it('runs every route function on ARM64 with a current Node runtime, tracing and its own log group', () => {
+    expect(synth.api.functions.size).toBe(routes.length);
+    for (const route of routes) {
+      const { props } = resourcesOf(routeKey(route));
+      expect(props.Architectures, routeKey(route)).toEqual(['arm64']);
+      const version = Number(/^nodejs(\d+)\.x$/.exec(props.Runtime)?.[1]);
+      expect(version, routeKey(route)).toBeGreaterThanOrEqual(22);
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.LoggingConfig.LogGroup).toHaveProperty('Ref');
+    }
+  });
+
+  it('keeps every log group for a limited time', () => {
+    for (const group of Object.values(synth.apiTemplate.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('sets TABLE_NAME and grants exactly the table actions the route declares', () => {
+    for (const route of routes) {
+      const { props, statements } = resourcesOf(routeKey(route));
+      const env = props.Environment.Variables as Record<string, unknown>;
+      const dynamo = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+      if (route.table === 'none') {
+        expect(env.TABLE_NAME, routeKey(route)).toBeUndefined();
+        expect(dynamo, routeKey(route)).toHaveLength(0);
+      } else {
+        expect(env.TABLE_NAME, routeKey(route)).toBeDefined();
+        expect(dynamo, routeKey(route)).toHaveLength(1);
+        expect(asList(dynamo[0]!.Action).sort(), routeKey(route)).toEqual([...TABLE_ACTIONS[route.table]].sort());
+        const resources = JSON.stringify(dynamo[0]!.Resource);
+        for (const gsi of tableDefinition.globalSecondaryIndexes) expect(resources).toContain(`/index/${gsi.indexName}`);
+        expect(resources).not.toContain('/index/*');
+      }
+    }
+  });
+
+  it('gives Cognito admin rights and the client secret only to routes marked cognito', () => {
+    for (const route of routes) {
+      const { props, statements } = resourcesOf(routeKey(route));
+      const env = props.Environment.Variables as Record<string, unknown>;
+      const cognito = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('cognito-idp:')));
+      expect(env.USER_POOL_ID, routeKey(route)).toBeDefined();
+      expect(env.USER_POOL_CLIENT_ID, routeKey(route)).toBeDefined();
+      if (route.cognito) {
+        expect(cognito, routeKey(route)).toHaveLength(1);
+        expect(asList(cognito[0]!.Action).sort()).toEqual([...COGNITO_ACTIONS].sort());
+        expect(JSON.stringify(cognito[0]!.Resource)).toContain(logicalId(synth.stateful.userPool.node.defaultChild as CfnResource));
+        expect(env.USER_POOL_CLIENT_SECRET, routeKey(route)).toMatchObject({
+          'Fn::GetAtt': [expect.stringMatching(/^ClientSecretDescribe/), 'UserPoolClient.ClientSecret'],
+        });
+      } else {
+        expect(cognito, routeKey(route)).toHaveLength(0);
+        expect(env.USER_POOL_CLIENT_SECRET, routeKey(route)).toBeUndefined();
+      }
+    }
+  });
+
+  it('lets only routes marked ses send mail, from the sender identity through the configuration set', () => {
+    for (const route of routes) {
+      const { props, statements } = resourcesOf(routeKey(route));
+      const ses = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
+      expect(props.Environment.Variables.SES_SENDER).toBe(cdkJsonContext().sesSender);
+      if (route.ses) {
+        expect(ses).toHaveLength(1);
+        expect(asList(ses[0]!.Action).sort()).toEqual([...SES_ACTIONS].sort());
+        expect(JSON.stringify(ses[0]!.Resource)).toContain('configuration-set/');
+      } else {
+        expect(ses, routeKey(route)).toHaveLength(0);
+      }
+    }
+  });
+
+  it('uses Resource "*" for the X-Ray actions only, and no managed policies', () => {
+    for (const policy of Object.values(synth.apiTemplate.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]) {
+        if (asList(statement.Resource).includes('*')) {
+          expect(asList(statement.Action).every((a) => a.startsWith('xray:'))).toBe(true);
+        }
+      }
+    }
+    for (const role of Object.values(synth.apiTemplate.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('reads the client secret inside the API stack without logging it', () => {
+    const [resource] = Object.values(synth.apiTemplate.findResources('Custom::DescribeUserPoolClient'));
+    expect(resource).toBeDefined();
+    const create = JSON.stringify(resource!.Properties.Create);
+    expect(create).toContain('describeUserPoolClient');
+    expect(create).toContain('\\"logApiResponseData\\":false');
+  });
+});
