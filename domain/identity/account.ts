@@ -14,6 +14,13 @@ export interface Account {
   cognitoUsername: string;
   /** Epoch seconds; tokens whose sign-in (auth_time) is earlier are refused. */
   sessionsValidAfter: number;
+  mobile?: string;
+  /** TOTP is set up and required at every sign-in. */
+  mfaEnabled: boolean;
+  /** Epoch seconds when TOTP was turned on: only sign-ins since then passed it. */
+  mfaEnabledAt?: number;
+  /** Changed by hand although it came from the MIS (the nightly sync leaves it alone). */
+  edited: boolean;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -32,3 +39,13 @@ export interface SessionClaims {
 export function sessionIsValid(account: Account | undefined, claims: SessionClaims): account is Account {
   return account !== undefined && account.status === 'active' && claims.authTime >= account.sessionsValidAfter;
 }
+
+/**
+ * Whether this session passed 2FA: the account has TOTP on and the session
+ * comes from a sign-in after it was turned on (every such sign-in needed it).
+ */
+export function sessionPassedMfa(account: Account, claims: SessionClaims): boolean {
+  return account.mfaEnabled && account.mfaEnabledAt !== undefined && claims.authTime >= account.mfaEnabledAt;
+}
+
+export const displayName = (account: Pick<Account, 'firstName' | 'lastName'>) => `${account.firstName} ${account.lastName}`;

@@ -52,10 +52,12 @@ export function planNewTrust(input: {
     source: 'manual',
     cognitoUsername: input.admin.cognitoUsername,
     sessionsValidAfter: 0,
+    mfaEnabled: false,
+    edited: false,
     version: 1,
     createdAt: at,
     updatedAt: at,
   };
-  const trust: Trust = { id: trustId, name: input.name, rootNodeId: root.id, treeVersion: 1, adminUserId: admin.id, createdAt: at };
+  const trust: Trust = { id: trustId, name: input.name, rootNodeId: root.id, treeVersion: 1, adminUserId: admin.id, createdAt: at, policies: { membersOnly: false } };
   return { trust, root, children, admin };
 }

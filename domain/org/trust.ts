@@ -3,9 +3,15 @@ export interface Trust {
   id: string;
   name: string;
   rootNodeId: string;
-  /** Bumped by every tree change; the warm-container tree cache is keyed by it. */
+  /** Bumped by every change to the tree or the trust's roles; the warm-container cache is keyed by it. */
   treeVersion: number;
-  /** The account made at bootstrap; it holds the tree until roles exist. */
+  /** The account made at bootstrap (it holds the Trust Admin role at the root). */
   adminUserId: string;
   createdAt: string;
+  policies: TrustPolicies;
+}
+
+export interface TrustPolicies {
+  /** Only assign roles in a cluster to people who belong there (409 not_a_member). */
+  membersOnly: boolean;
 }

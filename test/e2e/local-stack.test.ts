@@ -52,8 +52,8 @@ describe('npm start', () => {
     expect(first.output).toContain('demo trust seeded just now');
     const password = /admin@demo\.trust \/ (\S+)/.exec(first.output)![1]!;
     const url = `http://localhost:${ports.PORT}`;
-    const tokens = await (await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@demo.trust', password }) })).json();
-    const nodes = (await (await fetch(`${url}/nodes`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })).json()).items as { kind: string; label?: string }[];
+    const tokens: any = await (await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@demo.trust', password }) })).json();
+    const nodes = ((await (await fetch(`${url}/nodes`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })).json()) as any).items as { kind: string; label?: string }[];
     expect(nodes.filter((n) => n.kind === 'cluster').length).toBeGreaterThanOrEqual(3);
     expect(nodes.filter((n) => n.kind === 'school' && n.label === 'Nursery')).toHaveLength(2);
     await first.stop();
@@ -62,8 +62,8 @@ describe('npm start', () => {
     const second = await start(ports);
     expect(second.output).not.toContain('seeded just now');
     expect(second.output).toContain(password);
-    const again = await (await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@demo.trust', password }) })).json();
-    const nodesAgain = (await (await fetch(`${url}/nodes`, { headers: { authorization: `Bearer ${again.accessToken}` } })).json()).items;
+    const again: any = await (await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@demo.trust', password }) })).json();
+    const nodesAgain = ((await (await fetch(`${url}/nodes`, { headers: { authorization: `Bearer ${again.accessToken}` } })).json()) as any).items;
     expect(nodesAgain).toEqual(nodes);
     await second.stop();
   }, 120_000);

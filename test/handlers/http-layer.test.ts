@@ -34,8 +34,8 @@ function arrangeCaller() {
   ddb.on(BatchGetCommand).resolves({ Responses: { [table()]: [account, trust] } });
   ddb.on(QueryCommand).resolves({
     Items: [
-      { id: trustId, kind: 'trust', name: 'T', parentId: null, version: 1 },
-      { id: clusterId, kind: 'cluster', name: 'C', parentId: trustId, version: 1 },
+      { ...keys.node(trustId, trustId), id: trustId, kind: 'trust', name: 'T', parentId: null, version: 1 },
+      { ...keys.node(trustId, clusterId), id: clusterId, kind: 'cluster', name: 'C', parentId: trustId, version: 1 },
     ],
   });
   return { trustId, userId, sub, clusterId };

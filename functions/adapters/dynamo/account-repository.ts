@@ -4,6 +4,7 @@ import type { Trust } from '../../../domain/org/trust';
 import { documentClient, tableName } from './client';
 import { rethrowStoreError } from './errors';
 import { keys } from './keys';
+import { toTrust } from './trust-repository';
 
 export interface AccountRef {
   trustId: string;
@@ -12,11 +13,12 @@ export interface AccountRef {
 
 const ACCOUNT_FIELDS = [
   'id', 'trustId', 'email', 'firstName', 'lastName', 'userType', 'status', 'source',
-  'cognitoUsername', 'sessionsValidAfter', 'version', 'createdAt', 'updatedAt',
+  'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'edited', 'version', 'createdAt', 'updatedAt',
 ] as const;
 
-function toAccount(item: Record<string, unknown>): Account {
-  return Object.fromEntries(ACCOUNT_FIELDS.map((f) => [f, item[f]])) as unknown as Account;
+export function toAccount(item: Record<string, unknown>): Account {
+  const account = Object.fromEntries(ACCOUNT_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]]));
+  return { mfaEnabled: false, edited: false, ...account } as unknown as Account;
 }
 
 /** The items that make an account: profile, email uniqueness, Cognito subject lookup. */
@@ -64,7 +66,7 @@ export async function loadCaller(ref: AccountRef): Promise<{ account?: Account; 
     const items = result.Responses?.[tableName()] ?? [];
     const profile = items.find((item) => item.sk === profileKey.sk);
     const trust = items.find((item) => item.sk === trustKey.sk);
-    return { account: profile && toAccount(profile), trust: trust as Trust | undefined };
+    return { account: profile && toAccount(profile), trust: trust && toTrust(trust) };
   } catch (error) {
     return rethrowStoreError(error);
   }

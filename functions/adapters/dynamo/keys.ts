@@ -10,8 +10,14 @@ export interface Key {
 }
 
 const trust = (trustId: string) => `TRUST#${trustId}`;
+const user = (trustId: string, userId: string) => `${trust(trustId)}#USER#${userId}`;
 
 export const NODE_PREFIX = 'NODE#';
+export const ROLE_PREFIX = 'ROLE#';
+export const MEMBER_PREFIX = 'MEMBER#';
+export const ASSIGNMENT_PREFIX = 'ASSIGN#';
+export const BLOCK_PREFIX = 'BLOCK#';
+export const CHILD_PREFIX = 'CHILD#';
 
 export const keys = {
   /** Trust settings and the tree version. */
@@ -19,11 +25,25 @@ export const keys = {
   /** One node of a trust's tree; the whole tree is `pk = TRUST#t, begins_with(sk, NODE#)`. */
   node: (trustId: string, nodeId: string): Key => ({ pk: trust(trustId), sk: `${NODE_PREFIX}${nodeId}` }),
   treePartition: (trustId: string) => trust(trustId),
+  /** A custom role; presets live in code. Shares the tree's partition, so one Query loads both. */
+  role: (trustId: string, roleId: string): Key => ({ pk: trust(trustId), sk: `${ROLE_PREFIX}${roleId}` }),
   /** Registry of trusts (bootstrap, seeding). */
   trustRegistry: (trustId: string): Key => ({ pk: 'TRUSTS', sk: trust(trustId) }),
   trustRegistryPartition: 'TRUSTS',
   /** A person's profile; memberships and assignments share the partition. */
-  userProfile: (trustId: string, userId: string): Key => ({ pk: `${trust(trustId)}#USER#${userId}`, sk: 'PROFILE' }),
+  userProfile: (trustId: string, userId: string): Key => ({ pk: user(trustId, userId), sk: 'PROFILE' }),
+  /** Everything a decision needs about one person: `pk = TRUST#t#USER#u`. */
+  personPartition: (trustId: string, userId: string) => user(trustId, userId),
+  membership: (trustId: string, userId: string, nodeId: string): Key => ({ pk: user(trustId, userId), sk: `${MEMBER_PREFIX}${nodeId}` }),
+  assignment: (trustId: string, userId: string, assignmentId: string): Key => ({ pk: user(trustId, userId), sk: `${ASSIGNMENT_PREFIX}${assignmentId}` }),
+  block: (trustId: string, userId: string, subjectId: string): Key => ({ pk: user(trustId, userId), sk: `${BLOCK_PREFIX}${subjectId}` }),
+  childLink: (trustId: string, userId: string, subjectId: string): Key => ({ pk: user(trustId, userId), sk: `${CHILD_PREFIX}${subjectId}` }),
+  /** gsi1: members and role holders of a node. */
+  nodeIndex: (trustId: string, nodeId: string) => `${trust(trustId)}#NODE#${nodeId}`,
+  memberIndexSort: (userId: string) => `${MEMBER_PREFIX}${userId}`,
+  assignmentIndexSort: (userId: string, assignmentId: string) => `${ASSIGNMENT_PREFIX}${userId}#${assignmentId}`,
+  /** gsi2: holders of a role. */
+  roleIndex: (trustId: string, roleId: string) => `${trust(trustId)}#ROLE#${roleId}`,
   /** Email uniqueness across the whole deployment (one user pool). */
   email: (email: string): Key => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
   /** Cognito subject → account. */

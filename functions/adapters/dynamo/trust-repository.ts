@@ -1,11 +1,12 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { presetRoles, rolesById, type Role } from '../../../domain/access/roles';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree';
 import type { Trust } from '../../../domain/org/trust';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
 import { rethrowStoreError } from './errors';
-import { keys, NODE_PREFIX } from './keys';
+import { keys, NODE_PREFIX, ROLE_PREFIX } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -16,9 +17,22 @@ function toNode(item: Record<string, unknown>): OrgNode {
   return node as unknown as OrgNode;
 }
 
-function toTrust(item: Record<string, unknown>): Trust {
-  const { id, name, rootNodeId, treeVersion, adminUserId, createdAt } = item as unknown as Trust;
-  return { id, name, rootNodeId, treeVersion, adminUserId, createdAt };
+const ROLE_FIELDS = ['id', 'name', 'description', 'scope', 'permissions', 'assignableRoles', 'version'] as const;
+
+function toRole(item: Record<string, unknown>): Role {
+  const role = Object.fromEntries(ROLE_FIELDS.map((f) => [f, item[f]])) as unknown as Role;
+  return { ...role, builtIn: false };
+}
+
+export function roleItem(trustId: string, role: Role) {
+  const { builtIn: _builtIn, ...stored } = role;
+  return { ...keys.role(trustId, role.id), entity: 'role', trustId, ...stored };
+}
+
+export function toTrust(item: Record<string, unknown>): Trust {
+  const { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies } = item as unknown as Trust;
+  const stored = (policies ?? {}) as Partial<Trust['policies']>;
+  return { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies: { membersOnly: stored.membersOnly ?? false } };
 }
 
 export function nodeItem(trustId: string, node: OrgNode) {
@@ -37,35 +51,55 @@ export async function getTrust(trustId: string): Promise<Trust | undefined> {
   }
 }
 
-/** Trees of this warm container, keyed by trust; an entry is good while its version is current. */
-const treeCache = new Map<string, OrgTree>();
+/** A trust's tree and roles (presets and its own), as one decision needs them. */
+export interface TrustContext {
+  version: number;
+  tree: OrgTree;
+  roles: ReadonlyMap<string, Role>;
+}
 
-// A trust's whole tree: one Query, cached per container by tree version
-export async function loadTree(trust: Trust): Promise<OrgTree> {
-  const cached = treeCache.get(trust.id);
+/** Contexts of this warm container, keyed by trust; an entry is good while its version is current. */
+const contextCache = new Map<string, TrustContext>();
+
+// A trust's whole tree and custom roles: one Query, cached per container by the trust's version
+export async function loadTrustContext(trust: Trust): Promise<TrustContext> {
+  const cached = contextCache.get(trust.id);
   if (cached && cached.version === trust.treeVersion) return cached;
   const nodes: OrgNode[] = [];
+  const custom: Role[] = [];
   let cursor: Record<string, unknown> | undefined;
   try {
     do {
       const page = await documentClient().send(
         new QueryCommand({
           TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.treePartition(trust.id), ':prefix': NODE_PREFIX },
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.treePartition(trust.id) },
           ConsistentRead: true,
           ExclusiveStartKey: cursor,
         }),
       );
-      nodes.push(...(page.Items ?? []).map(toNode));
+      for (const item of page.Items ?? []) {
+        const sk = String(item.sk);
+        if (sk.startsWith(NODE_PREFIX)) nodes.push(toNode(item));
+        else if (sk.startsWith(ROLE_PREFIX)) custom.push(toRole(item));
+      }
       cursor = page.LastEvaluatedKey;
     } while (cursor);
   } catch (error) {
     return rethrowStoreError(error);
   }
-  const tree = buildTree(trust.rootNodeId, trust.treeVersion, nodes);
-  treeCache.set(trust.id, tree);
-  return tree;
+  const context: TrustContext = {
+    version: trust.treeVersion,
+    tree: buildTree(trust.rootNodeId, trust.treeVersion, nodes),
+    roles: rolesById([...presetRoles(), ...custom]),
+  };
+  contextCache.set(trust.id, context);
+  return context;
+}
+
+export async function loadTree(trust: Trust): Promise<OrgTree> {
+  return (await loadTrustContext(trust)).tree;
 }
 
 export class TreeVersionChangedError extends Error {

@@ -1,0 +1,150 @@
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Assignment, Block, ChildLink, Membership, Person } from '../../../domain/access/resolve';
+import type { Account } from '../../../domain/identity/account';
+import { toAccount } from './account-repository';
+import { documentClient, tableName } from './client';
+import { rethrowStoreError } from './errors';
+import { ASSIGNMENT_PREFIX, BLOCK_PREFIX, CHILD_PREFIX, keys, MEMBER_PREFIX } from './keys';
+
+/** A person as stored: the account plus everything a decision about them needs. */
+export interface PersonRecord {
+  account: Account;
+  person: Person;
+  /** Membership items carry when they were made, so the oldest can become primary. */
+  membershipsSince: ReadonlyMap<string, string>;
+}
+
+function pick<T>(item: Record<string, unknown>, fields: readonly string[]): T {
+  return Object.fromEntries(fields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as T;
+}
+
+export function toPersonRecord(items: Record<string, unknown>[]): PersonRecord | undefined {
+  const profile = items.find((item) => item.sk === 'PROFILE');
+  if (!profile) return undefined;
+  const account = toAccount(profile);
+  const memberships: Membership[] = [];
+  const assignments: Assignment[] = [];
+  const blocks: Block[] = [];
+  const children: ChildLink[] = [];
+  const membershipsSince = new Map<string, string>();
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk.startsWith(MEMBER_PREFIX)) {
+      memberships.push({ ...pick<Membership>(item, ['nodeId', 'jobTitle']), primary: item.primary === true, isManager: item.isManager === true });
+      membershipsSince.set(String(item.nodeId), String(item.createdAt ?? ''));
+    } else if (sk.startsWith(ASSIGNMENT_PREFIX)) assignments.push(pick(item, ['id', 'roleId', 'nodeId', 'validFrom', 'validUntil']));
+    else if (sk.startsWith(BLOCK_PREFIX)) blocks.push(pick(item, ['subjectId', 'schoolId', 'reason']));
+    else if (sk.startsWith(CHILD_PREFIX)) children.push(pick(item, ['subjectId', 'schoolId']));
+  }
+  const person: Person = {
+    id: account.id, status: account.status, userType: account.userType, mfaEnabled: account.mfaEnabled,
+    memberships, assignments, blocks, children,
+  };
+  return { account, person, membershipsSince };
+}
+
+// A person's profile, memberships, role assignments, blocks and child links: one Query
+export async function loadPerson(trustId: string, userId: string): Promise<PersonRecord | undefined> {
+  const items: Record<string, unknown>[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  try {
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+  return toPersonRecord(items);
+}
+
+export interface NodeMember {
+  userId: string;
+  jobTitle?: string;
+  isManager: boolean;
+  primary: boolean;
+}
+
+// Members of a node (gsi1)
+export async function listNodeMembers(trustId: string, nodeId: string): Promise<NodeMember[]> {
+  const members: NodeMember[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  try {
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.nodeIndex(trustId, nodeId), ':prefix': MEMBER_PREFIX },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        members.push({ ...pick<NodeMember>(item, ['userId', 'jobTitle']), isManager: item.isManager === true, primary: item.primary === true });
+      }
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+  return members;
+}
+
+export interface RoleHolder {
+  personId: string;
+  nodeId: string;
+}
+
+// Holders of a role (gsi2)
+export async function listRoleHolders(trustId: string, roleId: string): Promise<RoleHolder[]> {
+  const holders: RoleHolder[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  try {
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) holders.push({ personId: String(item.userId), nodeId: String(item.nodeId) });
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+  return holders;
+}
+
+// Profiles by id (managers line): one BatchGetItem per 100
+export async function loadAccounts(trustId: string, userIds: string[]): Promise<Account[]> {
+  const accounts: Account[] = [];
+  for (let i = 0; i < userIds.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+      [tableName()]: { Keys: userIds.slice(i, i + 100).map((id) => ({ ...keys.userProfile(trustId, id) })) },
+    };
+    try {
+      while (request && Object.keys(request).length > 0) {
+        const result = await documentClient().send(new BatchGetCommand({ RequestItems: request }));
+        accounts.push(...(result.Responses?.[tableName()] ?? []).map(toAccount));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    } catch (error) {
+      return rethrowStoreError(error);
+    }
+  }
+  return accounts;
+}
