@@ -94,13 +94,19 @@ export interface NodePatch {
   label?: string | null;
 }
 
-function assertCanParent(tree: OrgTree, parentId: string, field: string): OrgNode {
-  const parent = tree.nodes.get(parentId);
-  if (!parent) {
-    throw new InvalidInputError('unknown_parent', 'The parent node does not exist in this trust', [
+/** A node named in a request body must exist in the caller's trust (400 naming the field). */
+export function requireNode(tree: OrgTree, id: string, field: string): OrgNode {
+  const node = tree.nodes.get(id);
+  if (!node) {
+    throw new InvalidInputError(field === 'parentId' ? 'unknown_parent' : 'unknown_node', 'The node does not exist in this trust', [
       { path: field, message: 'no such node' },
     ]);
   }
+  return node;
+}
+
+function assertCanParent(tree: OrgTree, parentId: string, field: string): OrgNode {
+  const parent = requireNode(tree, parentId, field);
   if (parent.kind === 'school') {
     throw new InvalidInputError('school_cannot_have_children', 'A school cannot have children', [
       { path: field, message: 'a school cannot have children' },

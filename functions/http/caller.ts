@@ -1,29 +1,50 @@
+import { compilePerson, type CompiledPerson, type Person } from '../../domain/access/resolve';
 import { UnauthenticatedError } from '../../domain/errors';
-import { sessionIsValid, type Account } from '../../domain/identity/account';
+import { sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
-import { findIdentity, loadCaller } from '../adapters/dynamo/account-repository';
+import { findIdentity } from '../adapters/dynamo/account-repository';
+import { loadPerson } from '../adapters/dynamo/person-repository';
+import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 
 export interface Caller {
   account: Account;
   trust: Trust;
+  person: Person;
+  /** The caller indexed for many questions in one request. */
+  compiled: CompiledPerson;
+  /** The trust's tree and roles. */
+  context: TrustContext;
+  /** Whether this session passed TOTP (requiresMfa permissions count only then). */
+  mfa: boolean;
 }
 
 /** The claims the gateway's JWT authorizer verified and passed on. */
 export type VerifiedClaims = Record<string, string | number | boolean | string[] | undefined>;
 
 /**
- * The caller's account, loaded once per request and refused unless it is
- * active and the token comes from a sign-in after its last sign-out.
+ * The caller's account, loaded once per request (one Query for the person,
+ * one GetItem for the trust, in parallel; the tree and roles from the
+ * container cache) and refused unless it is active and the token comes from a
+ * sign-in after its last sign-out.
  */
 export async function resolveCaller(claims: VerifiedClaims | undefined): Promise<Caller> {
   const sub = typeof claims?.sub === 'string' ? claims.sub : undefined;
   if (!sub) throw new UnauthenticatedError();
   const ref = await findIdentity(sub);
   if (!ref) throw new UnauthenticatedError('unknown_account', 'No account belongs to this token');
-  const { account, trust } = await loadCaller(ref);
+  const [record, trust] = await Promise.all([loadPerson(ref.trustId, ref.userId), getTrust(ref.trustId)]);
   const authTime = Number(claims?.auth_time ?? claims?.iat ?? 0);
-  if (!trust || !sessionIsValid(account, { authTime })) {
+  const account = record?.account;
+  if (!trust || !record || !sessionIsValid(account, { authTime })) {
     throw new UnauthenticatedError('session_revoked', 'This session is no longer valid; sign in again');
   }
-  return { account, trust };
+  const context = await loadTrustContext(trust);
+  return {
+    account: record.account,
+    trust,
+    person: record.person,
+    compiled: compilePerson(record.person, context.roles, context.tree),
+    context,
+    mfa: sessionPassedMfa(record.account, { authTime }),
+  };
 }

@@ -1,4 +1,4 @@
-import { planCreateNode } from '../../domain/org/tree';
+import { planCreateNode, requireNode } from '../../domain/org/tree';
 import { httpHandler } from '../http/handler';
 import { entity } from '../http/responses';
 import { authorize } from '../shared/authorize';
@@ -7,9 +7,10 @@ import { createNodeBodySchema } from './node.schema';
 import { changeTree } from './tree-change';
 
 export const handler = httpHandler({ auth: 'user', body: createNodeBodySchema }, async ({ caller, body }) => {
-  authorize(caller, 'org.manage', body.parentId);
   const id = newId();
   const node = await changeTree(caller, 'node.created', (tree) => {
+    requireNode(tree, body.parentId, 'parentId');
+    authorize(caller, 'org.manage', body.parentId);
     const created = planCreateNode(tree, body, id);
     return { write: { type: 'put', node: created }, before: null, after: created, nodeId: created.id };
   });

@@ -1,5 +1,5 @@
 import { VersionConflictError } from '../../domain/errors';
-import { getNode, planUpdateNode } from '../../domain/org/tree';
+import { getNode, planUpdateNode, requireNode } from '../../domain/org/tree';
 import { idParamsSchema } from '../shared/schemas';
 import { httpHandler } from '../http/handler';
 import { entity, requireIfMatch } from '../http/responses';
@@ -11,10 +11,13 @@ export const handler = httpHandler(
   { auth: 'user', params: idParamsSchema, body: updateNodeBodySchema },
   async ({ caller, params, body, headers }) => {
     const expectedVersion = requireIfMatch(headers);
-    authorize(caller, 'org.manage', params.id);
-    if (body.parentId) authorize(caller, 'org.manage', body.parentId);
     const node = await changeTree(caller, 'node.updated', (tree) => {
       const before = getNode(tree, params.id);
+      authorize(caller, 'org.manage', before.id);
+      if (body.parentId) {
+        requireNode(tree, body.parentId, 'parentId');
+        authorize(caller, 'org.manage', body.parentId);
+      }
       if (before.version !== expectedVersion) throw new VersionConflictError();
       const after = planUpdateNode(tree, params.id, body);
       return { write: { type: 'update', node: after, expectedVersion }, before, after, nodeId: after.id };

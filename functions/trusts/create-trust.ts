@@ -2,7 +2,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError } from '../../domain/errors';
 import { planNewTrust, type NewTrustPlan, type TreeSeed } from '../../domain/org/new-trust';
+import { presetIds } from '../../domain/access/roles';
 import { accountItems } from '../adapters/dynamo/account-repository';
+import { assignmentItem } from '../adapters/dynamo/person-writes';
 import { documentClient, tableName } from '../adapters/dynamo/client';
 import { keys } from '../adapters/dynamo/keys';
 import { createTrustItems } from '../adapters/dynamo/trust-repository';
@@ -38,14 +40,17 @@ export async function createTrust(input: CreateTrustInput): Promise<NewTrustPlan
     });
     const at = plan.trust.createdAt;
     const actorId = plan.admin.id;
+    const adminRole = { id: newId(), roleId: presetIds.trustAdmin, nodeId: plan.root.id };
     await createTrustItems({
       trust: plan.trust,
       root: plan.root,
       children: plan.children,
-      extraItems: accountItems(plan.admin),
+      rootRefCount: 1,
+      extraItems: [...accountItems(plan.admin), assignmentItem(plan.trust.id, plan.admin.id, adminRole)],
       audit: [
         auditRecord({ id: newId(), at, actorId, action: 'trust.created', targetType: 'trust', targetId: plan.trust.id, nodeId: plan.root.id, after: { name: plan.trust.name, nodes: plan.children.length + 1 } }),
-        auditRecord({ id: newId(), at, actorId, action: 'user.created', targetType: 'user', targetId: plan.admin.id, nodeId: plan.root.id, after: { email, role: 'trust admin (bootstrap)' } }),
+        auditRecord({ id: newId(), at, actorId, action: 'user.created', targetType: 'user', targetId: plan.admin.id, nodeId: plan.root.id, after: { email } }),
+        auditRecord({ id: newId(), at, actorId, action: 'role.assigned', targetType: 'user', targetId: plan.admin.id, nodeId: plan.root.id, after: adminRole }),
       ],
     });
     return plan;

@@ -24,6 +24,8 @@ export interface AuditQuery {
   to?: string;
   limit: number;
   cursor?: string;
+  /** Report scoping: records outside the caller's reach are skipped. */
+  visible?: (record: AuditRecord) => boolean;
 }
 
 const MAX_PAGES_PER_REQUEST = 20;
@@ -62,7 +64,7 @@ export async function listAudit(trustId: string, query: AuditQuery): Promise<{ i
           ExclusiveStartKey: exclusiveStart,
         }),
       );
-      items.push(...(result.Items ?? []).map(toRecord));
+      items.push(...(result.Items ?? []).map(toRecord).filter((record) => query.visible?.(record) ?? true));
       lastKey = result.LastEvaluatedKey;
       if (!lastKey) break;
       exclusiveStart = lastKey;

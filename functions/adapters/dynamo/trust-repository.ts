@@ -135,11 +135,20 @@ export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: Aud
       ? { Put: { TableName: table, Item: nodeItem(trust.id, write.node), ConditionExpression: 'attribute_not_exists(pk)' } }
       : write.type === 'update'
         ? {
-            Put: {
+            // An Update, not a Put: the node item also carries a counter (refCount) this change must keep.
+            Update: {
               TableName: table,
-              Item: nodeItem(trust.id, write.node),
+              Key: keys.node(trust.id, write.node.id),
+              UpdateExpression: `SET #name = :name, parentId = :parentId, version = :version${write.node.label ? ', label = :label' : ' REMOVE label'}`,
               ConditionExpression: 'version = :expected',
-              ExpressionAttributeValues: { ':expected': write.expectedVersion },
+              ExpressionAttributeNames: { '#name': 'name' },
+              ExpressionAttributeValues: {
+                ':name': write.node.name,
+                ':parentId': write.node.parentId,
+                ':version': write.node.version,
+                ':expected': write.expectedVersion,
+                ...(write.node.label ? { ':label': write.node.label } : {}),
+              },
             },
           }
         : {
@@ -181,6 +190,7 @@ export interface NewTrustItems {
   trust: Trust;
   root: OrgNode;
   children: OrgNode[];
+  rootRefCount: number;
   extraItems: Record<string, unknown>[];
   audit: AuditRecord[];
 }
@@ -198,7 +208,9 @@ export async function createTrustItems(input: NewTrustItems): Promise<void> {
       },
     },
     { Put: { TableName: table, Item: { ...keys.trustRegistry(trust.id), entity: 'trust-ref', trustId: trust.id, name: trust.name } } },
-    ...[input.root, ...input.children].map((node) => ({ Put: { TableName: table, Item: nodeItem(trust.id, node) } })),
+    // The root starts with the admin's Trust Admin assignment counted on it.
+    { Put: { TableName: table, Item: { ...nodeItem(trust.id, input.root), refCount: input.rootRefCount } } },
+    ...input.children.map((node) => ({ Put: { TableName: table, Item: nodeItem(trust.id, node) } })),
     ...input.extraItems.map((item) => ({ Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } })),
     ...input.audit.map((record) => auditPut(trust.id, record)),
   ];
@@ -220,4 +232,81 @@ export async function anyTrustExists(): Promise<boolean> {
     }),
   );
   return (Items ?? []).length > 0;
+}
+
+export type RoleWrite =
+  | { type: 'put'; role: Role }
+  | { type: 'update'; role: Role; expectedVersion: number }
+  | { type: 'delete'; role: Role };
+
+/** Names the role whose condition failed (stale version, or still held). */
+export class RoleWriteConflictError extends Error {
+  constructor(readonly write: RoleWrite) {
+    super(`Condition failed for role ${write.role.id}`);
+    this.name = 'RoleWriteConflictError';
+  }
+}
+
+/**
+ * Role changes (one role, or the whole matrix) as one transaction with their
+ * audit records, bumping the trust's version so every warm container reloads
+ * the roles, on the condition that the roles are still the ones planned on.
+ */
+export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: AuditRecord[]): Promise<void> {
+  const table = tableName();
+  const ops = writes.map((write) => {
+    if (write.type === 'put') {
+      return { Put: { TableName: table, Item: roleItem(trust.id, write.role), ConditionExpression: 'attribute_not_exists(pk)' } };
+    }
+    if (write.type === 'delete') {
+      return {
+        Delete: {
+          TableName: table,
+          Key: keys.role(trust.id, write.role.id),
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(holders) OR holders = :zero)',
+          ExpressionAttributeValues: { ':zero': 0 },
+        },
+      };
+    }
+    const { role } = write;
+    return {
+      // An Update keeps the holders counter the assignments maintain.
+      Update: {
+        TableName: table,
+        Key: keys.role(trust.id, role.id),
+        UpdateExpression: 'SET #name = :name, description = :description, #scope = :scope, #permissions = :permissions, assignableRoles = :assignable, version = :version',
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeNames: { '#name': 'name', '#scope': 'scope', '#permissions': 'permissions' },
+        ExpressionAttributeValues: {
+          ':name': role.name, ':description': role.description, ':scope': role.scope, ':permissions': role.permissions,
+          ':assignable': role.assignableRoles, ':version': role.version, ':expected': write.expectedVersion,
+        },
+      },
+    };
+  });
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keys.trustMeta(trust.id),
+              UpdateExpression: 'SET treeVersion = treeVersion + :one',
+              ConditionExpression: 'treeVersion = :seen',
+              ExpressionAttributeValues: { ':one': 1, ':seen': trust.treeVersion },
+            },
+          },
+          ...ops,
+          ...audit.map((record) => auditPut(trust.id, record)),
+        ],
+      }),
+    );
+  } catch (error) {
+    const codes = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.map((r) => r.Code);
+    if (codes?.[0] === 'ConditionalCheckFailed') throw new TreeVersionChangedError();
+    const failed = codes?.slice(1, 1 + writes.length).findIndex((code) => code === 'ConditionalCheckFailed') ?? -1;
+    if (failed >= 0) throw new RoleWriteConflictError(writes[failed]!);
+    rethrowStoreError(error);
+  }
 }

@@ -1,0 +1,197 @@
+import { ConflictError, ForbiddenError, InvalidInputError } from '../errors';
+import { pathToRoot, subtreeIds, type OrgTree } from '../org/tree';
+import { isSensitive, permissionByCode } from './permissions';
+import { compiledFor, decide, effectivePermissions, type CompiledPerson, type Person } from './resolve';
+import { scopeAllows, validateRoleDefinition, type Role } from './roles';
+
+/** Trust-level switches that tighten delegation. */
+export interface DelegationPolicy {
+  /** Only assign roles in a cluster (anywhere below the root) to people who belong there. */
+  membersOnly?: boolean;
+}
+
+interface CallerContext {
+  tree: OrgTree;
+  roles: ReadonlyMap<string, Role>;
+  caller: Person | CompiledPerson;
+  /** Whether the caller's current session passed 2FA. */
+  callerMfa: boolean;
+  now: Date;
+}
+
+export interface CheckAssignInput extends CallerContext {
+  /** The person receiving the role; only their memberships matter here. */
+  target: { memberships: readonly { nodeId: string }[] };
+  roleId: string;
+  nodeId: string;
+  policy?: DelegationPolicy;
+}
+
+const forbidden = () => new ForbiddenError('You need roles.assign here to change roles', 'forbidden');
+const escalation = () =>
+  new ForbiddenError('You can only grant what you hold yourself or what your own role lets you assign', 'escalation');
+const mfaRequired = () =>
+  new ForbiddenError('Granting sensitive or reserved permissions needs a session that passed two-factor sign-in', 'mfa_required');
+
+/** Codes of a role that confer anything; retired codes grant nothing, so they neither need holding nor 2FA. */
+function knownCodes(permissions: readonly string[]): string[] {
+  return permissions.filter((code) => permissionByCode.has(code));
+}
+
+/**
+ * Whether the caller, at the node, may hand out `role`: they hold every
+ * permission of it there (requiresMfa codes only if this session passed 2FA,
+ * which is what effectivePermissions already encodes), or a valid assignment
+ * on the node's path has a role whose assignableRoles names it (Kubernetes'
+ * escalate-or-bind pairing).
+ */
+function mayHandOut(ctx: CallerContext & { caller: CompiledPerson }, role: Role, nodeId: string, codes: readonly string[]): boolean {
+  const held = new Set(
+    effectivePermissions({ tree: ctx.tree, roles: ctx.roles, person: ctx.caller, nodeId, mfa: ctx.callerMfa, now: ctx.now })
+      .permissions,
+  );
+  if (codes.every((code) => held.has(code))) return true;
+  const at = ctx.now.getTime();
+  return pathToRoot(ctx.tree, nodeId).some((node) =>
+    (ctx.caller.byNode.get(node.id) ?? []).some(
+      (assignment) =>
+        assignment.from <= at &&
+        at < assignment.until &&
+        (ctx.roles.get(assignment.assignment.roleId)?.assignableRoles.includes(role.id) ?? false),
+    ),
+  );
+}
+
+/**
+ * Who may touch an assignment of `role` at `nodeId`, shared by granting and
+ * removing. The checks run from "may you touch roles here at all" to "is this
+ * particular role yours to hand out", and the 2FA check comes before the
+ * escalation check: without 2FA a sensitive role can never be handed out, and
+ * the caller's requiresMfa codes do not count as held, so "sign in with 2FA"
+ * is the answer that leads somewhere.
+ */
+function checkAuthority(ctx: CallerContext & { caller: CompiledPerson }, role: Role | undefined, nodeId: string): void {
+  const { tree, roles } = ctx;
+  const assign = decide({ tree, roles, person: ctx.caller, permission: 'roles.assign', nodeId, mfa: ctx.callerMfa, now: ctx.now });
+  if (!assign.allowed) throw forbidden();
+  if (!role) return; // a deleted role grants nothing, so removing what is left of it needs only roles.assign
+  const codes = knownCodes(role.permissions);
+  if (!ctx.callerMfa && codes.some(isSensitive)) throw mfaRequired();
+  if (!mayHandOut(ctx, role, nodeId, codes)) throw escalation();
+}
+
+/**
+ * The delegation guard for POST /users/{id}/roles: nobody grants above their
+ * own level. Where a role may sit (its scope) and the membership policy are
+ * checked only once the caller is known to be allowed, so a refused caller
+ * learns nothing about the target. Returns the role being granted.
+ */
+export function checkAssign(input: CheckAssignInput): Role {
+  const { tree, roles, nodeId } = input;
+  const node = tree.nodes.get(nodeId);
+  if (!node) throw new InvalidInputError('unknown_node', 'The node does not exist in this trust', [{ path: 'nodeId', message: 'no such node' }]);
+  const role = roles.get(input.roleId);
+  if (!role) throw new InvalidInputError('unknown_role', 'The role does not exist in this trust', [{ path: 'roleId', message: 'no such role' }]);
+  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, role, nodeId);
+
+  if (!scopeAllows(role.scope, node.kind)) {
+    throw new InvalidInputError('scope_mismatch', `${role.name} is assigned at a ${role.scope} node, not a ${node.kind}`, [
+      { path: 'nodeId', message: `this role is assigned at a ${role.scope} node` },
+    ]);
+  }
+  if (input.policy?.membersOnly && nodeId !== tree.rootId && !isMemberAround(tree, nodeId, input.target.memberships)) {
+    throw new ConflictError('not_a_member', 'This trust only assigns roles in a cluster to people who belong there');
+  }
+  return role;
+}
+
+export interface CheckUnassignInput extends CallerContext {
+  assignment: { roleId: string; nodeId: string };
+}
+
+/**
+ * The guard for DELETE /users/{id}/roles/{assignmentId}: the same authority
+ * as granting that role at that node (API.md: "same"), so nobody removes a
+ * role they could not have given. Scope and the membership policy are left
+ * out on purpose: they say where a role may be added, and must never keep an
+ * admin from taking away a role that no longer fits. An assignment at a node
+ * that no longer exists is treated as sitting at the trust root.
+ */
+export function checkUnassign(input: CheckUnassignInput): void {
+  const { tree, roles, assignment } = input;
+  const nodeId = tree.nodes.has(assignment.nodeId) ? assignment.nodeId : tree.rootId;
+  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, roles.get(assignment.roleId), nodeId);
+}
+
+/**
+ * Belonging for the membersOnly policy: a membership at the node, anywhere
+ * under it, or at an ancestor below the root. A trust-root membership does not
+ * count, since everyone could have one and the policy would mean nothing.
+ */
+function isMemberAround(tree: OrgTree, nodeId: string, memberships: readonly { nodeId: string }[]): boolean {
+  const around = subtreeIds(tree, nodeId);
+  for (const ancestor of pathToRoot(tree, nodeId)) if (ancestor.id !== tree.rootId) around.add(ancestor.id);
+  return memberships.some((membership) => around.has(membership.nodeId));
+}
+
+export interface CheckRoleEditInput extends CallerContext {
+  /** The role as stored; absent when creating a role (POST /roles). */
+  before?: Role;
+  after: { id: string; permissions: readonly string[]; assignableRoles: readonly string[] };
+  /**
+   * Every assignment of this role today, with its holder. Future-dated and
+   * expired ones included: a widened role reaches them when they become valid.
+   */
+  holders: readonly { personId: string; nodeId: string }[];
+}
+
+/**
+ * The escalation rule for POST/PATCH /roles and PUT /access-matrix. A caller
+ * may only add to a role the permissions they hold at the trust root
+ * themselves (held at the root means held everywhere, so the new codes are
+ * covered wherever the role is assigned). Widening a role someone else holds
+ * counts as granting to them: the caller also needs roles.assign at each
+ * such holder's node. Adding to a role's assignableRoles is a widening too (it
+ * lets holders hand out more), so the caller must be able to assign the added
+ * role at the root themselves. Narrowing is always allowed. Whether built-in
+ * roles may be edited at all is the route's rule, not this one. Returns the
+ * definition de-duplicated, permissions in catalogue order.
+ */
+export function checkRoleEdit(input: CheckRoleEditInput): { permissions: string[]; assignableRoles: string[] } {
+  const { tree, roles, after } = input;
+  const rootId = tree.rootId;
+  const caller = compiledFor(input.caller, roles, tree);
+  const ctx = { ...input, caller };
+  const may = (permission: string, nodeId: string) =>
+    decide({ tree, roles, person: caller, permission, nodeId, mfa: input.callerMfa, now: input.now }).allowed;
+
+  if (!may('roles.define', rootId)) throw new ForbiddenError('You need roles.define at the trust to change roles', 'forbidden');
+  const definition = validateRoleDefinition(after, [...roles.keys(), after.id]);
+
+  const hadPermissions = new Set(input.before?.permissions ?? []);
+  const hadAssignable = new Set(input.before?.assignableRoles ?? []);
+  const addedPermissions = definition.permissions.filter((code) => !hadPermissions.has(code));
+  const addedAssignable = definition.assignableRoles.filter((id) => !hadAssignable.has(id));
+  if (addedPermissions.length === 0 && addedAssignable.length === 0) return definition;
+
+  if (!input.callerMfa && addedPermissions.some(isSensitive)) throw mfaRequired();
+  const heldAtRoot = new Set(
+    effectivePermissions({ tree, roles, person: caller, nodeId: rootId, mfa: input.callerMfa, now: input.now }).permissions,
+  );
+  if (!addedPermissions.every((code) => heldAtRoot.has(code))) throw escalation();
+  for (const id of addedAssignable) {
+    // A role listing itself is judged by its new definition.
+    const assignable = id === after.id ? { ...(input.before ?? blankRole(id)), ...definition } : roles.get(id);
+    if (!assignable || !mayHandOut(ctx, assignable, rootId, knownCodes(assignable.permissions))) throw escalation();
+  }
+
+  const callerId = caller.person.id;
+  for (const holder of input.holders) {
+    if (holder.personId !== callerId && tree.nodes.has(holder.nodeId) && !may('roles.assign', holder.nodeId)) throw forbidden();
+  }
+  return definition;
+}
+
+function blankRole(id: string): Role {
+  return { id, name: id, description: '', scope: 'any', permissions: [], assignableRoles: [], builtIn: false, version: 0 };
+}

@@ -1,0 +1,182 @@
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Assignment, Block, ChildLink, Membership } from '../../../domain/access/resolve';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import type { Account } from '../../../domain/identity/account';
+import { ConflictError, VersionConflictError } from '../../../domain/errors';
+import { accountItems } from './account-repository';
+import { auditPut } from './audit-repository';
+import { tableName, documentClient } from './client';
+import { cancellationCodes, rethrowStoreError } from './errors';
+import { keys } from './keys';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** One change to what a person holds; several go into one transaction. */
+export type PersonOp =
+  | { type: 'putMembership'; membership: Membership; createdAt: string; isNew: boolean }
+  | { type: 'deleteMembership'; nodeId: string }
+  | { type: 'putAssignment'; assignment: Assignment; customRole: boolean }
+  | { type: 'deleteAssignment'; assignment: Assignment; customRole: boolean }
+  | { type: 'putBlock'; block: Block; createdAt: string }
+  | { type: 'deleteBlock'; subjectId: string }
+  | { type: 'putChild'; link: ChildLink; createdAt: string }
+  | { type: 'deleteChild'; subjectId: string };
+
+/** Why an item's condition failed, so the use case can answer precisely. */
+export class PersonWriteConflictError extends Error {
+  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists') {
+    super(`Person write refused: ${reason}`);
+    this.name = 'PersonWriteConflictError';
+  }
+}
+
+/** A role assignment, indexed by its node (gsi1) and its role (gsi2). */
+export function assignmentItem(trustId: string, userId: string, assignment: Assignment): Record<string, unknown> {
+  return {
+    ...keys.assignment(trustId, userId, assignment.id), entity: 'assignment', trustId, userId, ...assignment,
+    gsi1pk: keys.nodeIndex(trustId, assignment.nodeId), gsi1sk: keys.assignmentIndexSort(userId, assignment.id),
+    gsi2pk: keys.roleIndex(trustId, assignment.roleId), gsi2sk: `${userId}#${assignment.id}`,
+  };
+}
+
+/** A node's count of people placed on it; a node cannot be deleted while it is above zero. */
+function nodeCount(trustId: string, nodeId: string, delta: 1 | -1): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.node(trustId, nodeId),
+      UpdateExpression: 'ADD refCount :delta',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':delta': delta },
+    },
+  };
+}
+
+/** A custom role's count of holders; a role cannot be deleted while it is above zero. */
+function roleCount(trustId: string, roleId: string, delta: 1 | -1): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.role(trustId, roleId),
+      UpdateExpression: 'ADD holders :delta',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':delta': delta },
+    },
+  };
+}
+
+interface Tagged {
+  item: TransactItem;
+  onFail: PersonWriteConflictError['reason'];
+}
+
+function opItems(trustId: string, userId: string, op: PersonOp): Tagged[] {
+  const table = tableName();
+  const put = (Item: Record<string, unknown>): Tagged => ({ item: { Put: { TableName: table, Item } }, onFail: 'exists' });
+  const del = (Key: { pk: string; sk: string }): Tagged => ({ item: { Delete: { TableName: table, Key } }, onFail: 'person_changed' });
+  switch (op.type) {
+    case 'putMembership': {
+      const { membership } = op;
+      const items = [
+        put({
+          ...keys.membership(trustId, userId, membership.nodeId), entity: 'membership', trustId, userId, ...membership, createdAt: op.createdAt,
+          gsi1pk: keys.nodeIndex(trustId, membership.nodeId), gsi1sk: keys.memberIndexSort(userId),
+        }),
+      ];
+      return op.isNew ? [...items, { item: nodeCount(trustId, membership.nodeId, 1), onFail: 'node_missing' }] : items;
+    }
+    case 'deleteMembership':
+      return [del(keys.membership(trustId, userId, op.nodeId)), { item: nodeCount(trustId, op.nodeId, -1), onFail: 'node_missing' }];
+    case 'putAssignment': {
+      const { assignment } = op;
+      const items: Tagged[] = [
+        put(assignmentItem(trustId, userId, assignment)),
+        { item: nodeCount(trustId, assignment.nodeId, 1), onFail: 'node_missing' },
+      ];
+      return op.customRole ? [...items, { item: roleCount(trustId, assignment.roleId, 1), onFail: 'role_missing' }] : items;
+    }
+    case 'deleteAssignment': {
+      const items = [
+        del(keys.assignment(trustId, userId, op.assignment.id)),
+        { item: nodeCount(trustId, op.assignment.nodeId, -1), onFail: 'node_missing' as const },
+      ];
+      return op.customRole ? [...items, { item: roleCount(trustId, op.assignment.roleId, -1), onFail: 'role_missing' }] : items;
+    }
+    case 'putBlock':
+      return [put({ ...keys.block(trustId, userId, op.block.subjectId), entity: 'block', trustId, userId, ...op.block, createdAt: op.createdAt })];
+    case 'deleteBlock':
+      return [del(keys.block(trustId, userId, op.subjectId))];
+    case 'putChild':
+      return [put({ ...keys.childLink(trustId, userId, op.link.subjectId), entity: 'child-link', trustId, userId, ...op.link, createdAt: op.createdAt })];
+    case 'deleteChild':
+      return [del(keys.childLink(trustId, userId, op.subjectId))];
+  }
+}
+
+async function transact(tagged: Tagged[]): Promise<void> {
+  try {
+    await documentClient().send(new TransactWriteCommand({ TransactItems: tagged.map((t) => t.item) }));
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    const failed = codes?.findIndex((code) => code === 'ConditionalCheckFailed') ?? -1;
+    if (failed >= 0) throw new PersonWriteConflictError(tagged[failed]!.onFail);
+    rethrowStoreError(error);
+  }
+}
+
+/**
+ * Changes to what one person holds, as one transaction: the items, the
+ * node and role counters, the audit records, and the person's version bumped
+ * on the condition that nobody changed them since they were read. That
+ * condition keeps invariants that span items (exactly one primary membership)
+ * true under concurrent edits.
+ */
+export async function writePersonChange(account: Account, ops: PersonOp[], audit: AuditRecord[], now: string): Promise<void> {
+  const { trustId, id: userId } = account;
+  const profile: Tagged = {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: keys.userProfile(trustId, userId),
+        UpdateExpression: 'SET version = version + :one, updatedAt = :now',
+        ConditionExpression: 'version = :seen',
+        ExpressionAttributeValues: { ':one': 1, ':seen': account.version, ':now': now },
+      },
+    },
+    onFail: 'person_changed',
+  };
+  await transact([profile, ...ops.flatMap((op) => opItems(trustId, userId, op)), ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const }))]);
+}
+
+/** A new account with its first memberships and roles, all or nothing; the email is claimed in the same transaction. */
+export async function writeNewPerson(account: Account, ops: PersonOp[], audit: AuditRecord[]): Promise<void> {
+  const [profile, email, identity] = accountItems(account);
+  const table = tableName();
+  const create = (Item: Record<string, unknown>, onFail: Tagged['onFail']): Tagged => ({
+    item: { Put: { TableName: table, Item, ConditionExpression: 'attribute_not_exists(pk)' } },
+    onFail,
+  });
+  await transact([
+    create(profile!, 'exists'),
+    create(email!, 'email_taken'),
+    create(identity!, 'exists'),
+    ...ops.flatMap((op) => opItems(account.trustId, account.id, op)),
+    ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),
+  ]);
+}
+
+/** The domain answer for a refused person write. */
+export function personConflict(error: PersonWriteConflictError): Error {
+  switch (error.reason) {
+    case 'person_changed':
+      return new VersionConflictError();
+    case 'email_taken':
+      return new ConflictError('email_taken', 'This email already has an account');
+    case 'node_missing':
+      return new ConflictError('node_missing', 'The node was deleted meanwhile');
+    case 'role_missing':
+      return new ConflictError('role_missing', 'The role was deleted meanwhile');
+    case 'exists':
+      return new ConflictError('already_exists', 'This already exists');
+  }
+}
