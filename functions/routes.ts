@@ -2,7 +2,13 @@ import { z, type ZodType } from 'zod';
 import { auditPageSchema, auditQuerySchema } from './audit/audit.schema';
 import { loginBodySchema, refreshBodySchema, tokensSchema } from './auth/auth.schema';
 import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema } from './nodes/node.schema';
+import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
+import {
+  assignmentInputSchema, assignmentParamsSchema, assignmentSchema, batchBodySchema, checkSchema, createUserBodySchema, decisionSchema,
+  membershipParamsSchema, membershipSchema, myPermissionsQuerySchema, putBlockBodySchema, putChildBodySchema, putMembershipBodySchema,
+  subjectParamsSchema, userParamsSchema, userSchema,
+} from './users/user.schema';
 
 /**
  * The route table: the one source the CDK API, the local gateway and
@@ -74,6 +80,146 @@ export const routes: RouteDef[] = [
     summary: 'Delete an empty node', tag: 'Organisation', table: 'write',
     request: { params: idParamsSchema },
     responses: { 204: { description: 'Deleted' }, 409: { description: 'not_empty' } },
+  },
+  {
+    method: 'GET', path: '/nodes/{id}/managers', handler: 'functions/nodes/get-managers.ts', auth: 'user',
+    summary: "A node's managers and the line funding documents print", tag: 'Organisation', table: 'read',
+    request: { params: idParamsSchema },
+    responses: { 200: ok(z.object({ nodeId: z.string(), line: z.string(), managers: z.array(z.object({ userId: z.string(), displayName: z.string(), jobTitle: z.string().optional() })) })) },
+  },
+  {
+    method: 'GET', path: '/permissions', handler: 'functions/access/list-permissions.ts', auth: 'user',
+    summary: 'The permission catalogue', tag: 'Roles', table: 'read',
+    responses: { 200: ok(permissionListSchema) },
+  },
+  {
+    method: 'GET', path: '/roles', handler: 'functions/roles/list-roles.ts', auth: 'user',
+    summary: "The trust's roles: presets and its own", tag: 'Roles', table: 'read',
+    responses: { 200: ok(roleListSchema) },
+  },
+  {
+    method: 'POST', path: '/roles', handler: 'functions/roles/create-role.ts', auth: 'user',
+    summary: 'Define a custom role (roles.define at the trust)', tag: 'Roles', table: 'write',
+    request: { body: createRoleBodySchema },
+    responses: { 201: ok(roleSchema, 'Created'), 403: { description: 'escalation: the role holds a permission you lack' }, 409: { description: 'name_taken' } },
+  },
+  {
+    method: 'PATCH', path: '/roles/{id}', handler: 'functions/roles/update-role.ts', auth: 'user',
+    summary: 'Change a custom role (built-ins are read-only)', tag: 'Roles', table: 'write',
+    request: { params: idParamsSchema, body: updateRoleBodySchema },
+    responses: { 200: ok(roleSchema), 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' } },
+  },
+  {
+    method: 'DELETE', path: '/roles/{id}', handler: 'functions/roles/delete-role.ts', auth: 'user',
+    summary: 'Delete a custom role nobody holds', tag: 'Roles', table: 'write',
+    request: { params: idParamsSchema },
+    responses: { 204: { description: 'Deleted' }, 409: { description: 'in_use or built_in_role' } },
+  },
+  {
+    method: 'GET', path: '/access-matrix', handler: 'functions/roles/get-access-matrix.ts', auth: 'user',
+    summary: 'The role × permission matrix', tag: 'Roles', table: 'read',
+    responses: { 200: ok(accessMatrixSchema) },
+  },
+  {
+    method: 'PUT', path: '/access-matrix', handler: 'functions/roles/put-access-matrix.ts', auth: 'user',
+    summary: 'Replace grants, all or nothing (If-Match: the matrix version)', tag: 'Roles', table: 'write',
+    request: { body: putAccessMatrixBodySchema },
+    responses: { 200: ok(accessMatrixSchema.omit({ version: true })), 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' } },
+  },
+  {
+    method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user',
+    summary: 'Create an account with its memberships and roles', tag: 'Users', table: 'write', cognito: true,
+    request: { body: createUserBodySchema },
+    responses: { 201: ok(userSchema, 'Created'), 403: { description: 'forbidden or escalation' }, 409: { description: 'email_taken or not_a_member' } },
+  },
+  {
+    method: 'GET', path: '/users/{id}', handler: 'functions/users/get-user.ts', auth: 'user',
+    summary: 'A person in the caller\'s reach (404 outside it)', tag: 'Users', table: 'read',
+    request: { params: userParamsSchema },
+    responses: { 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
+  },
+  {
+    method: 'PUT', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/put-membership.ts', auth: 'user',
+    summary: 'Place a person at a node or change the placement', tag: 'Users', table: 'write',
+    request: { params: membershipParamsSchema, body: putMembershipBodySchema },
+    responses: { 200: ok(membershipSchema), 409: { description: 'primary_required' } },
+  },
+  {
+    method: 'DELETE', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/delete-membership.ts', auth: 'user',
+    summary: 'Remove a placement (the oldest other one becomes primary)', tag: 'Users', table: 'write',
+    request: { params: membershipParamsSchema },
+    responses: { 204: { description: 'Removed' } },
+  },
+  {
+    method: 'POST', path: '/users/{id}/roles', handler: 'functions/users/add-role.ts', auth: 'user',
+    summary: 'Give a person a role at a node', tag: 'Users', table: 'write',
+    request: { params: userParamsSchema, body: assignmentInputSchema },
+    responses: { 201: ok(assignmentSchema, 'Created'), 403: { description: 'forbidden, escalation or mfa_required' }, 409: { description: 'not_a_member' } },
+  },
+  {
+    method: 'DELETE', path: '/users/{id}/roles/{assignmentId}', handler: 'functions/users/remove-role.ts', auth: 'user',
+    summary: 'Take a role away', tag: 'Users', table: 'write',
+    request: { params: assignmentParamsSchema },
+    responses: { 204: { description: 'Removed' } },
+  },
+  {
+    method: 'GET', path: '/users/{id}/blocks', handler: 'functions/users/list-blocks.ts', auth: 'user',
+    summary: "A person's record blocks at schools where you manage blocks", tag: 'Safeguarding', table: 'read',
+    request: { params: userParamsSchema },
+    responses: { 200: ok(z.object({ items: z.array(z.object({ subjectId: z.string(), schoolId: z.string(), reason: z.string().optional() })) })) },
+  },
+  {
+    method: 'PUT', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/put-block.ts', auth: 'user',
+    summary: "Block a person from one pupil's record", tag: 'Safeguarding', table: 'write',
+    request: { params: subjectParamsSchema, body: putBlockBodySchema },
+    responses: { 200: { description: 'The block' } },
+  },
+  {
+    method: 'DELETE', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/delete-block.ts', auth: 'user',
+    summary: 'Lift a block', tag: 'Safeguarding', table: 'write',
+    request: { params: subjectParamsSchema },
+    responses: { 204: { description: 'Lifted' } },
+  },
+  {
+    method: 'PUT', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/put-child.ts', auth: 'user',
+    summary: 'Link a parent to a pupil', tag: 'Users', table: 'write',
+    request: { params: subjectParamsSchema, body: putChildBodySchema },
+    responses: { 200: { description: 'The link' }, 409: { description: 'not_a_parent' } },
+  },
+  {
+    method: 'DELETE', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/delete-child.ts', auth: 'user',
+    summary: 'Unlink a parent from a pupil', tag: 'Users', table: 'write',
+    request: { params: subjectParamsSchema },
+    responses: { 204: { description: 'Unlinked' } },
+  },
+  {
+    method: 'GET', path: '/users/{id}/access', handler: 'functions/users/get-user-access.ts', auth: 'user',
+    summary: 'Every effective permission by node, with the assignment it comes from', tag: 'Users', table: 'read',
+    request: { params: userParamsSchema },
+    responses: { 200: { description: 'Access report' } },
+  },
+  {
+    method: 'POST', path: '/authz/check', handler: 'functions/authz/check.ts', auth: 'user',
+    summary: 'May this person do this, here, on this pupil?', tag: 'Decisions', table: 'read',
+    request: { body: checkSchema },
+    responses: { 200: ok(decisionSchema) },
+  },
+  {
+    method: 'POST', path: '/authz/batch', handler: 'functions/authz/batch.ts', auth: 'user',
+    summary: 'Up to 100 checks, answered in order', tag: 'Decisions', table: 'read',
+    request: { body: batchBodySchema },
+    responses: { 200: ok(z.object({ results: z.array(decisionSchema) })) },
+  },
+  {
+    method: 'GET', path: '/me', handler: 'functions/me/get-me.ts', auth: 'user',
+    summary: 'The caller: profile, memberships, roles, mfaEnabled', tag: 'The caller', table: 'read',
+    responses: { 200: ok(userSchema.extend({ trust: z.object({ id: z.string(), name: z.string(), rootNodeId: z.string() }) })) },
+  },
+  {
+    method: 'GET', path: '/me/permissions', handler: 'functions/me/get-my-permissions.ts', auth: 'user',
+    summary: 'What this session may do at a node', tag: 'The caller', table: 'read',
+    request: { query: myPermissionsQuerySchema },
+    responses: { 200: ok(z.object({ nodeId: z.string(), permissions: z.array(z.string()), withheldForMfa: z.array(z.string()) })) },
   },
   {
     method: 'GET', path: '/audit', handler: 'functions/audit/list-audit.ts', auth: 'user',

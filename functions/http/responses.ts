@@ -11,7 +11,7 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 }
 
 /** An entity with its version as a strong ETag, so clients can echo it in If-Match. */
-export function entity(statusCode: number, body: { version: number }): HttpResult {
+export function entity<T extends { version: number }>(statusCode: number, body: T): HttpResult {
   return json(statusCode, body, { etag: `"${body.version}"` });
 }
 

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminGetUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
@@ -107,8 +108,23 @@ export async function refreshAuth(refreshToken: string, cognitoUsername: string)
   }
 }
 
-/** Creates the Cognito user (no Cognito email: the service sends its own) and returns its username (the sub). */
+/**
+ * Creates the Cognito user (no Cognito email: the service sends its own) and
+ * returns its username (the sub). A Cognito user left behind by a failed
+ * earlier attempt (the table has no account for the email) is taken over.
+ */
 export async function createCognitoUser(email: string): Promise<string> {
+  try {
+    return await adminCreateUser(email);
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'UsernameExistsException')) throw cognitoError(error);
+    const existing = await cognito().send(new AdminGetUserCommand({ UserPoolId: config().USER_POOL_ID, Username: email }));
+    if (!existing.Username) throw error;
+    return existing.Username;
+  }
+}
+
+async function adminCreateUser(email: string): Promise<string> {
   const result = await cognito().send(
     new AdminCreateUserCommand({
       UserPoolId: config().USER_POOL_ID,

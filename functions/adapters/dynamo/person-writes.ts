@@ -40,7 +40,7 @@ export function assignmentItem(trustId: string, userId: string, assignment: Assi
 }
 
 /** A node's count of people placed on it; a node cannot be deleted while it is above zero. */
-function nodeCount(trustId: string, nodeId: string, delta: 1 | -1): TransactItem {
+function nodeCount(trustId: string, nodeId: string, delta: number): TransactItem {
   return {
     Update: {
       TableName: tableName(),
@@ -53,7 +53,7 @@ function nodeCount(trustId: string, nodeId: string, delta: 1 | -1): TransactItem
 }
 
 /** A custom role's count of holders; a role cannot be deleted while it is above zero. */
-function roleCount(trustId: string, roleId: string, delta: 1 | -1): TransactItem {
+function roleCount(trustId: string, roleId: string, delta: number): TransactItem {
   return {
     Update: {
       TableName: tableName(),
@@ -70,47 +70,68 @@ interface Tagged {
   onFail: PersonWriteConflictError['reason'];
 }
 
-function opItems(trustId: string, userId: string, op: PersonOp): Tagged[] {
+interface Counted {
+  items: Tagged[];
+  nodes: [string, number][];
+  roles: [string, number][];
+}
+
+function opItems(trustId: string, userId: string, op: PersonOp): Counted {
   const table = tableName();
   const put = (Item: Record<string, unknown>): Tagged => ({ item: { Put: { TableName: table, Item } }, onFail: 'exists' });
   const del = (Key: { pk: string; sk: string }): Tagged => ({ item: { Delete: { TableName: table, Key } }, onFail: 'person_changed' });
+  const only = (item: Tagged): Counted => ({ items: [item], nodes: [], roles: [] });
   switch (op.type) {
     case 'putMembership': {
       const { membership } = op;
-      const items = [
-        put({
-          ...keys.membership(trustId, userId, membership.nodeId), entity: 'membership', trustId, userId, ...membership, createdAt: op.createdAt,
-          gsi1pk: keys.nodeIndex(trustId, membership.nodeId), gsi1sk: keys.memberIndexSort(userId),
-        }),
-      ];
-      return op.isNew ? [...items, { item: nodeCount(trustId, membership.nodeId, 1), onFail: 'node_missing' }] : items;
+      const item = put({
+        ...keys.membership(trustId, userId, membership.nodeId), entity: 'membership', trustId, userId, ...membership, createdAt: op.createdAt,
+        gsi1pk: keys.nodeIndex(trustId, membership.nodeId), gsi1sk: keys.memberIndexSort(userId),
+      });
+      return { items: [item], nodes: op.isNew ? [[membership.nodeId, 1]] : [], roles: [] };
     }
     case 'deleteMembership':
-      return [del(keys.membership(trustId, userId, op.nodeId)), { item: nodeCount(trustId, op.nodeId, -1), onFail: 'node_missing' }];
-    case 'putAssignment': {
-      const { assignment } = op;
-      const items: Tagged[] = [
-        put(assignmentItem(trustId, userId, assignment)),
-        { item: nodeCount(trustId, assignment.nodeId, 1), onFail: 'node_missing' },
-      ];
-      return op.customRole ? [...items, { item: roleCount(trustId, assignment.roleId, 1), onFail: 'role_missing' }] : items;
-    }
-    case 'deleteAssignment': {
-      const items = [
-        del(keys.assignment(trustId, userId, op.assignment.id)),
-        { item: nodeCount(trustId, op.assignment.nodeId, -1), onFail: 'node_missing' as const },
-      ];
-      return op.customRole ? [...items, { item: roleCount(trustId, op.assignment.roleId, -1), onFail: 'role_missing' }] : items;
-    }
+      return { items: [del(keys.membership(trustId, userId, op.nodeId))], nodes: [[op.nodeId, -1]], roles: [] };
+    case 'putAssignment':
+      return {
+        items: [put(assignmentItem(trustId, userId, op.assignment))],
+        nodes: [[op.assignment.nodeId, 1]],
+        roles: op.customRole ? [[op.assignment.roleId, 1]] : [],
+      };
+    case 'deleteAssignment':
+      return {
+        items: [del(keys.assignment(trustId, userId, op.assignment.id))],
+        nodes: [[op.assignment.nodeId, -1]],
+        roles: op.customRole ? [[op.assignment.roleId, -1]] : [],
+      };
     case 'putBlock':
-      return [put({ ...keys.block(trustId, userId, op.block.subjectId), entity: 'block', trustId, userId, ...op.block, createdAt: op.createdAt })];
+      return only(put({ ...keys.block(trustId, userId, op.block.subjectId), entity: 'block', trustId, userId, ...op.block, createdAt: op.createdAt }));
     case 'deleteBlock':
-      return [del(keys.block(trustId, userId, op.subjectId))];
+      return only(del(keys.block(trustId, userId, op.subjectId)));
     case 'putChild':
-      return [put({ ...keys.childLink(trustId, userId, op.link.subjectId), entity: 'child-link', trustId, userId, ...op.link, createdAt: op.createdAt })];
+      return only(put({ ...keys.childLink(trustId, userId, op.link.subjectId), entity: 'child-link', trustId, userId, ...op.link, createdAt: op.createdAt }));
     case 'deleteChild':
-      return [del(keys.childLink(trustId, userId, op.subjectId))];
+      return only(del(keys.childLink(trustId, userId, op.subjectId)));
   }
+}
+
+/**
+ * The items of several operations, with the node and role counters summed
+ * per item: a transaction may touch each item only once (a membership and a
+ * role at the same school are one +2 on the school).
+ */
+function itemsOf(trustId: string, userId: string, ops: PersonOp[]): Tagged[] {
+  const counted = ops.map((op) => opItems(trustId, userId, op));
+  const sum = (pairs: [string, number][]) => {
+    const totals = new Map<string, number>();
+    for (const [id, delta] of pairs) totals.set(id, (totals.get(id) ?? 0) + delta);
+    return [...totals].filter(([, delta]) => delta !== 0);
+  };
+  return [
+    ...counted.flatMap((c) => c.items),
+    ...sum(counted.flatMap((c) => c.nodes)).map(([id, delta]): Tagged => ({ item: nodeCount(trustId, id, delta), onFail: 'node_missing' })),
+    ...sum(counted.flatMap((c) => c.roles)).map(([id, delta]): Tagged => ({ item: roleCount(trustId, id, delta), onFail: 'role_missing' })),
+  ];
 }
 
 async function transact(tagged: Tagged[]): Promise<void> {
@@ -145,7 +166,7 @@ export async function writePersonChange(account: Account, ops: PersonOp[], audit
     },
     onFail: 'person_changed',
   };
-  await transact([profile, ...ops.flatMap((op) => opItems(trustId, userId, op)), ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const }))]);
+  await transact([profile, ...itemsOf(trustId, userId, ops), ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const }))]);
 }
 
 /** A new account with its first memberships and roles, all or nothing; the email is claimed in the same transaction. */
@@ -160,7 +181,7 @@ export async function writeNewPerson(account: Account, ops: PersonOp[], audit: A
     create(profile!, 'exists'),
     create(email!, 'email_taken'),
     create(identity!, 'exists'),
-    ...ops.flatMap((op) => opItems(account.trustId, account.id, op)),
+    ...itemsOf(account.trustId, account.id, ops),
     ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),
   ]);
 }

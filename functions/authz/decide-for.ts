@@ -1,0 +1,45 @@
+import { compilePerson, decide, type CompiledPerson, type Decision } from '../../domain/access/resolve';
+import { canSee } from '../../domain/access/reach';
+import { requireNode } from '../../domain/org/tree';
+import { loadPerson } from '../adapters/dynamo/person-repository';
+import type { Caller } from '../http/caller';
+import { reach } from '../shared/authorize';
+
+export interface Check {
+  userId: string;
+  permission: string;
+  nodeId: string;
+  subjectId?: string;
+}
+
+export type CheckResult = Decision | { allowed: false; reason: 'no_grant'; error: { status: 404; code: 'not_found' } };
+
+const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { status: 404, code: 'not_found' } };
+
+/**
+ * Answers checks for other apps: one load per distinct person (the caller
+ * themself, or anyone in the caller's reach of users.view; anyone else is
+ * not found). For these decisions a requiresMfa permission counts only for
+ * people who have 2FA on.
+ */
+export async function decideFor(caller: Caller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
+  const { tree, roles } = caller.context;
+  checks.forEach((check, i) => requireNode(tree, check.nodeId, `${fieldPrefix(i)}nodeId`));
+  const visible = reach(caller, 'users.view');
+  const ids = [...new Set(checks.map((c) => c.userId))];
+  const people = new Map<string, CompiledPerson | undefined>(
+    await Promise.all(
+      ids.map(async (id): Promise<[string, CompiledPerson | undefined]> => {
+        if (id === caller.account.id) return [id, caller.compiled];
+        const record = await loadPerson(caller.trust.id, id);
+        return [id, record && canSee(visible, record.person) ? compilePerson(record.person, roles, tree) : undefined];
+      }),
+    ),
+  );
+  const now = new Date();
+  return checks.map((check) => {
+    const person = people.get(check.userId);
+    if (!person) return notFound;
+    return decide({ tree, roles, person, permission: check.permission, nodeId: check.nodeId, subjectId: check.subjectId, mfa: person.person.mfaEnabled, now });
+  });
+}

@@ -1,0 +1,49 @@
+import { checkRoleEdit } from '../../domain/access/delegation';
+import { permissionCatalogue } from '../../domain/access/permissions';
+import type { Role } from '../../domain/access/roles';
+import { InvalidInputError, PreconditionRequiredError, VersionConflictError } from '../../domain/errors';
+import { listRoleHolders } from '../adapters/dynamo/person-repository';
+import { httpHandler } from '../http/handler';
+import { json } from '../http/responses';
+import { authorize } from '../shared/authorize';
+import { grantsOf, matrixVersion } from './access-matrix';
+import { assertEditable, changeRoles } from './role-change';
+import { putAccessMatrixBodySchema } from './role.schema';
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && new Set([...a, ...b]).size === a.length;
+
+/** All or nothing: every changed role passes the escalation rule, or none is stored. */
+export const handler = httpHandler({ auth: 'user', body: putAccessMatrixBodySchema }, async ({ caller, body, headers }) => {
+  const ifMatch = headers['if-match']?.replace(/^(W\/)?"|"$/g, '');
+  if (!ifMatch) throw new PreconditionRequiredError();
+  authorize(caller, 'roles.define', caller.trust.rootNodeId);
+  const unknown = Object.keys(body.grants).filter((id) => !caller.context.roles.has(id));
+  if (unknown.length) {
+    throw new InvalidInputError('unknown_role', 'The matrix names roles that do not exist', unknown.map((id) => ({ path: `grants.${id}`, message: 'no such role' })));
+  }
+  const holders = new Map(
+    await Promise.all(Object.keys(body.grants).map(async (id) => [id, await listRoleHolders(caller.trust.id, id)] as const)),
+  );
+  const planned = await changeRoles(caller, (context) => {
+    if (matrixVersion(context) !== ifMatch) throw new VersionConflictError();
+    const changed = Object.entries(body.grants)
+      .map(([id, permissions]) => ({ before: context.roles.get(id)!, permissions }))
+      .filter(({ before, permissions }) => !sameSet([...new Set(permissions)], before.permissions));
+    changed.forEach(({ before }) => assertEditable(before));
+    const updates = changed.map(({ before, permissions }) => {
+      const definition = checkRoleEdit({
+        tree: context.tree, roles: context.roles, caller: caller.person, callerMfa: caller.mfa, now: new Date(), before,
+        after: { id: before.id, permissions, assignableRoles: before.assignableRoles }, holders: holders.get(before.id) ?? [],
+      });
+      const after: Role = { ...before, ...definition, version: before.version + 1 };
+      return { before, after };
+    });
+    return {
+      writes: updates.map(({ before, after }) => ({ type: 'update' as const, role: after, expectedVersion: before.version })),
+      changes: updates.map(({ before, after }) => ({ action: 'role.updated', before, after })),
+    };
+  });
+  const roles = new Map(caller.context.roles);
+  planned.changes.forEach(({ after }) => after && roles.set(after.id, after));
+  return json(200, { roles: [...roles.values()], permissions: permissionCatalogue, grants: grantsOf(roles.values()), changed: planned.changes.length });
+});

@@ -1,0 +1,55 @@
+import type { Role } from '../../domain/access/roles';
+import { auditRecord } from '../../domain/audit/audit-record';
+import { ConflictError, VersionConflictError } from '../../domain/errors';
+import type { Trust } from '../../domain/org/trust';
+import { getTrust, loadTrustContext, RoleWriteConflictError, TreeVersionChangedError, writeRoleChange, type RoleWrite, type TrustContext } from '../adapters/dynamo/trust-repository';
+import type { Caller } from '../http/caller';
+import { newId, nowIso } from '../shared/ids';
+
+const ATTEMPTS = 4;
+
+export interface RolePlan {
+  writes: RoleWrite[];
+  changes: { action: string; before: Role | null; after: Role | null }[];
+}
+
+/**
+ * Plans role changes against the trust's current roles and stores them as one
+ * transaction with an audit record each; if the trust changed in between, the
+ * plan is made again, so every check sees the roles the change lands on.
+ */
+export async function changeRoles(caller: Caller, plan: (context: TrustContext) => RolePlan): Promise<RolePlan> {
+  let trust: Trust = caller.trust;
+  for (let attempt = 1; ; attempt++) {
+    const context = await loadTrustContext(trust);
+    const planned = plan(context);
+    const at = nowIso();
+    const audit = planned.changes.map((change) =>
+      auditRecord({
+        id: newId(), at, actorId: caller.account.id, action: change.action, targetType: 'role',
+        targetId: (change.after ?? change.before)!.id, nodeId: trust.rootNodeId, before: change.before, after: change.after,
+      }),
+    );
+    try {
+      await writeRoleChange(trust, planned.writes, audit);
+      return planned;
+    } catch (error) {
+      if (error instanceof RoleWriteConflictError) {
+        if (error.write.type === 'delete') throw new ConflictError('in_use', 'People still hold this role');
+        throw new VersionConflictError();
+      }
+      if (!(error instanceof TreeVersionChangedError)) throw error;
+      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The roles are busy; try again');
+      trust = (await getTrust(trust.id)) ?? trust;
+    }
+  }
+}
+
+export function assertNameFree(context: TrustContext, name: string, exceptId?: string): void {
+  const taken = [...context.roles.values()].some((role) => role.id !== exceptId && role.name.toLowerCase() === name.toLowerCase());
+  if (taken) throw new ConflictError('name_taken', 'Another role has this name');
+}
+
+export function assertEditable(role: Role): void {
+  if (role.builtIn) throw new ConflictError('built_in_role', 'Built-in roles are read-only; create a custom role instead');
+}

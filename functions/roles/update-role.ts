@@ -1,0 +1,35 @@
+import { checkRoleEdit } from '../../domain/access/delegation';
+import { NotFoundError, VersionConflictError } from '../../domain/errors';
+import type { Role } from '../../domain/access/roles';
+import { listRoleHolders } from '../adapters/dynamo/person-repository';
+import { httpHandler } from '../http/handler';
+import { entity, requireIfMatch } from '../http/responses';
+import { idParamsSchema } from '../shared/schemas';
+import { assertEditable, assertNameFree, changeRoles } from './role-change';
+import { updateRoleBodySchema } from './role.schema';
+
+export const handler = httpHandler(
+  { auth: 'user', params: idParamsSchema, body: updateRoleBodySchema },
+  async ({ caller, params, body, headers }) => {
+    const expectedVersion = requireIfMatch(headers);
+    const holders = await listRoleHolders(caller.trust.id, params.id);
+    const { changes } = await changeRoles(caller, (context) => {
+      const before = context.roles.get(params.id);
+      if (!before) throw new NotFoundError('Role');
+      assertEditable(before);
+      if (before.version !== expectedVersion) throw new VersionConflictError();
+      const definition = checkRoleEdit({
+        tree: context.tree, roles: context.roles, caller: caller.person, callerMfa: caller.mfa, now: new Date(), before,
+        after: { id: before.id, permissions: body.permissions ?? before.permissions, assignableRoles: body.assignableRoles ?? before.assignableRoles },
+        holders,
+      });
+      if (body.name) assertNameFree(context, body.name, before.id);
+      const after: Role = {
+        ...before, name: body.name ?? before.name, description: body.description ?? before.description,
+        scope: body.scope ?? before.scope, ...definition, version: before.version + 1,
+      };
+      return { writes: [{ type: 'update', role: after, expectedVersion }], changes: [{ action: 'role.updated', before, after }] };
+    });
+    return entity(200, changes[0]!.after!);
+  },
+);

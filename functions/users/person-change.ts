@@ -1,0 +1,61 @@
+import { canSee } from '../../domain/access/reach';
+import { auditRecord } from '../../domain/audit/audit-record';
+import { ConflictError, NotFoundError } from '../../domain/errors';
+import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
+import { personConflict, PersonWriteConflictError, writePersonChange, type PersonOp } from '../adapters/dynamo/person-writes';
+import { loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
+import type { Caller } from '../http/caller';
+import { reach } from '../shared/authorize';
+import { newId, nowIso } from '../shared/ids';
+import type { PermissionCode } from '../../domain/access/permissions';
+
+/**
+ * Another person as the caller may see them: outside the caller's reach of
+ * `permission` (or of any of `permissions`) they do not exist (404).
+ */
+export async function loadVisiblePerson(caller: Caller, userId: string, permissions: PermissionCode[] = ['users.view']): Promise<PersonRecord> {
+  const record = userId === caller.account.id ? { account: caller.account, person: caller.person, membershipsSince: new Map() } : await loadPerson(caller.trust.id, userId);
+  if (!record) throw new NotFoundError('User');
+  if (userId !== caller.account.id && !permissions.some((p) => canSee(reach(caller, p), record.person))) throw new NotFoundError('User');
+  return record;
+}
+
+export interface PersonPlan<T> {
+  ops: PersonOp[];
+  audit: { action: string; nodeId: string | null; before?: unknown; after?: unknown }[];
+  result: T;
+}
+
+const ATTEMPTS = 4;
+
+/**
+ * Plans a change to one person against their current record and stores it in
+ * one transaction that checks their version; a concurrent change to the same
+ * person makes the plan run again on the new record, so rules that span
+ * items (one primary membership) hold.
+ */
+export async function changePerson<T>(
+  caller: Caller,
+  userId: string,
+  plan: (record: PersonRecord, context: TrustContext) => PersonPlan<T>,
+  permissions?: PermissionCode[],
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const record = attempt === 1 ? await loadVisiblePerson(caller, userId, permissions) : await loadPerson(caller.trust.id, userId);
+    if (!record) throw new NotFoundError('User');
+    const context = await loadTrustContext(caller.trust);
+    const planned = plan(record, context);
+    const at = nowIso();
+    const audit = planned.audit.map((entry) =>
+      auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry }),
+    );
+    try {
+      await writePersonChange(record.account, planned.ops, audit, at);
+      return planned.result;
+    } catch (error) {
+      if (!(error instanceof PersonWriteConflictError)) throw error;
+      if (error.reason !== 'person_changed') throw personConflict(error);
+      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'This person is being changed by someone else; try again');
+    }
+  }
+}

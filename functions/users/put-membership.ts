@@ -1,0 +1,29 @@
+import { upsertMembership } from '../../domain/access/memberships';
+import { getNode } from '../../domain/org/tree';
+import { httpHandler } from '../http/handler';
+import { json } from '../http/responses';
+import { authorize } from '../shared/authorize';
+import { nowIso } from '../shared/ids';
+import { membershipOps } from './membership-ops';
+import { changePerson } from './person-change';
+import { membershipParamsSchema, putMembershipBodySchema } from './user.schema';
+
+/** Places a person at a node, or changes that placement (job title, primary, manager). */
+export const handler = httpHandler(
+  { auth: 'user', params: membershipParamsSchema, body: putMembershipBodySchema },
+  async ({ caller, params, body }) => {
+    getNode(caller.context.tree, params.nodeId);
+    authorize(caller, 'users.edit', params.nodeId);
+    const membership = await changePerson(caller, params.id, ({ person, membershipsSince }) => {
+      const after = upsertMembership(person.memberships, params.nodeId, body);
+      const before = person.memberships.find((m) => m.nodeId === params.nodeId) ?? null;
+      const changed = after.find((m) => m.nodeId === params.nodeId)!;
+      return {
+        ops: membershipOps(person.memberships, after, nowIso(), membershipsSince),
+        audit: [{ action: before ? 'membership.updated' : 'membership.added', nodeId: params.nodeId, before, after: changed }],
+        result: changed,
+      };
+    });
+    return json(200, membership);
+  },
+);
