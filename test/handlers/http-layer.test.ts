@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -31,8 +31,13 @@ function arrangeCaller() {
     status: 'active', source: 'manual', cognitoUsername: sub, sessionsValidAfter: 0, version: 1, createdAt: '', updatedAt: '',
   };
   ddb.on(GetCommand, { Key: keys.identity(sub) }).resolves({ Item: { trustId, userId } });
-  ddb.on(BatchGetCommand).resolves({ Responses: { [table()]: [account, trust] } });
-  ddb.on(QueryCommand).resolves({
+  ddb.on(GetCommand, { Key: keys.trustMeta(trustId) }).resolves({ Item: trust });
+  // The caller's own partition: profile and the Trust Admin role at the root.
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) } }).resolves({
+    Items: [account, { ...keys.assignment(trustId, userId, 'a1'), id: 'a1', roleId: 'preset-trust-admin', nodeId: trustId }],
+  });
+  // The trust's partition: its tree.
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': keys.treePartition(trustId) } }).resolves({
     Items: [
       { ...keys.node(trustId, trustId), id: trustId, kind: 'trust', name: 'T', parentId: null, version: 1 },
       { ...keys.node(trustId, clusterId), id: clusterId, kind: 'cluster', name: 'C', parentId: trustId, version: 1 },
@@ -52,8 +57,8 @@ beforeEach(() => {
 
 describe('the HTTP layer around every handler', () => {
   it('answers 429 throttled with Retry-After when DynamoDB keeps throttling', async () => {
-    const { sub } = arrangeCaller();
-    ddb.on(BatchGetCommand).rejects(throttled());
+    const { sub, trustId, userId } = arrangeCaller();
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) } }).rejects(throttled());
     const response = await listNodes(httpEvent({ method: 'GET', path: '/nodes', sub }), lambdaContext());
     expect(response.statusCode).toBe(429);
     expect(response.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '1' });
@@ -61,8 +66,8 @@ describe('the HTTP layer around every handler', () => {
   });
 
   it('answers a bare 500 that leaks nothing for an unexpected error', async () => {
-    const { sub } = arrangeCaller();
-    ddb.on(QueryCommand).rejects(new Error('secret table detail xyz'));
+    const { sub, trustId } = arrangeCaller();
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': keys.treePartition(trustId) } }).rejects(new Error('secret table detail xyz'));
     const response = await listNodes(httpEvent({ method: 'GET', path: '/nodes', sub }), lambdaContext());
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('xyz');
@@ -87,9 +92,9 @@ describe('the HTTP layer around every handler', () => {
 describe('tree changes against a failing table', () => {
   it('re-plans and succeeds when another change bumped the tree version in between', async () => {
     const { sub, clusterId, trustId, userId } = arrangeCaller();
-    ddb.on(GetCommand, { Key: keys.trustMeta(trustId) }).resolves({
-      Item: { id: trustId, name: 'T', rootNodeId: trustId, treeVersion: 2, adminUserId: userId, createdAt: '' },
-    });
+    ddb.on(GetCommand, { Key: keys.trustMeta(trustId) })
+      .resolvesOnce({ Item: { id: trustId, name: 'T', rootNodeId: trustId, treeVersion: 1, adminUserId: userId, createdAt: '' } })
+      .resolves({ Item: { id: trustId, name: 'T', rootNodeId: trustId, treeVersion: 2, adminUserId: userId, createdAt: '' } });
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['ConditionalCheckFailed', 'None', 'None'])).resolves({});
     const response = await createNode(
       httpEvent({ method: 'POST', path: '/nodes', sub, body: { kind: 'school', name: 'S', parentId: clusterId } }),
