@@ -1,5 +1,6 @@
 /** `npm run bench`: measurements side by side in one run; writes bench/results.json and prints a table. */
 import { benchAccessEngine } from './access-engine.bench';
+import { benchAuthzHttp } from './authz-http.bench';
 import { benchLocalStack } from './local-stack.bench';
 import { writeResults, type BenchResult } from './results';
 
@@ -9,4 +10,5 @@ const results: BenchResult[] = [];
 // CPU-bound first, before the emulators of the local stack start competing for the cores.
 results.push(...(await benchAccessEngine()));
 results.push(...(await benchLocalStack()));
+results.push(...(await benchAuthzHttp()));
 writeResults('bench/results.json', results);

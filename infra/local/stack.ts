@@ -72,7 +72,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stateDir = resolve(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
   const started: Emulator[] = [];
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     await Promise.all(started.reverse().map((e) => e.stop().catch(() => undefined)));
   };
   try {
@@ -84,7 +86,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(ses);
     for (const child of [dynamo.child, cognito.child]) {
       child.once('exit', (code) => {
-        if (code !== null && code !== 0) console.error(`an emulator exited with code ${code}; see ${stateDir}/*.log`);
+        if (!stopping && code !== null && code !== 0) console.error(`an emulator exited with code ${code}; see ${stateDir}/*.log`);
       });
     }
 
