@@ -38,6 +38,7 @@ Trust access platform — local stack ready in ${((Date.now() - startedAt) / 100
   Demo login     ${demo.email} / ${demo.password}${demo.created ? '   (demo trust seeded just now)' : ''}
                  curl -s ${info.url}/auth/login -H 'content-type: application/json' \\
                    -d '{"email":"${demo.email}","password":"${demo.password}"}'
+  Also (same password): ${demo.people.join(', ')}
 
 Ctrl-C stops everything.
 `);

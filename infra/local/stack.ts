@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { jobs, routes } from '../../functions/routes';
-import { demoTrust } from './demo-trust';
+import { demoPeople, demoTrust } from './demo-trust';
+import { seedDemoTrust } from './seed';
 import { startCognito, startDynamo, startSes, waitFor, type Emulator } from './emulators';
 import { createGateway, jwtVerifier } from './gateway';
 import { localRoutes } from './local-routes';
@@ -38,7 +39,7 @@ export interface StackInfo extends PoolIds {
 
 export interface LocalStack {
   info: StackInfo;
-  demo: { email: string; password: string; created: boolean };
+  demo: { email: string; password: string; created: boolean; people: string[] };
   stop(): Promise<void>;
 }
 
@@ -116,8 +117,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { anyTrustExists } = await import('../../functions/adapters/dynamo/trust-repository');
     let created = false;
     if (!(await anyTrustExists())) {
-      const { createTrust } = await import('../../functions/trusts/create-trust');
-      await createTrust({ ...demoTrust, adminPassword: password });
+      await seedDemoTrust(password);
       created = true;
     }
 
@@ -142,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     server.keepAliveTimeout = 1000;
     writeFileSync(join(stateDir, 'stack.json'), JSON.stringify(info, null, 2));
-    return { info, demo: { email: demoTrust.adminEmail, password, created }, stop: stopAll };
+    return { info, demo: { email: demoTrust.adminEmail, password, created, people: demoPeople.map((p) => `${p.email} (${p.role.replace('preset-', '')})`) }, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -56,6 +56,12 @@ describe('npm start', () => {
     const nodes = ((await (await fetch(`${url}/nodes`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })).json()) as any).items as { kind: string; label?: string }[];
     expect(nodes.filter((n) => n.kind === 'cluster').length).toBeGreaterThanOrEqual(3);
     expect(nodes.filter((n) => n.kind === 'school' && n.label === 'Nursery')).toHaveLength(2);
+    // The seeded people can sign in; the nursery's managers make the funding-document line.
+    const acorns = (nodes as { id: string; name: string }[]).find((n) => n.name === 'Little Acorns')!;
+    const managers: any = await (await fetch(`${url}/nodes/${acorns.id}/managers`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })).json();
+    expect(managers.line).toBe('John Doe - Deputy Manager, Jane Smith - Nursery Manager');
+    const nina = await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nina.north@demo.trust', password }) });
+    expect(nina.status).toBe(200);
     await first.stop();
     for (const port of Object.values(ports)) expect(await listening(port), `port ${port} still open`).toBe(false);
 
