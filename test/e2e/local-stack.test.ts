@@ -57,7 +57,7 @@ describe('npm start', () => {
     expect(nodes.filter((n) => n.kind === 'cluster').length).toBeGreaterThanOrEqual(3);
     expect(nodes.filter((n) => n.kind === 'school' && n.label === 'Nursery')).toHaveLength(2);
     // The seeded people can sign in; the nursery's managers make the funding-document line.
-    const acorns = (nodes as { id: string; name: string }[]).find((n) => n.name === 'Little Acorns')!;
+    const acorns = (nodes as unknown as { id: string; name: string }[]).find((n) => n.name === 'Little Acorns')!;
     const managers: any = await (await fetch(`${url}/nodes/${acorns.id}/managers`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })).json();
     expect(managers.line).toBe('John Doe - Deputy Manager, Jane Smith - Nursery Manager');
     const nina = await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nina.north@demo.trust', password }) });
