@@ -19,6 +19,8 @@ const schema = z.object({
   COGNITO_ENDPOINT: z.string().url().optional(),
   SES_ENDPOINT: z.string().url().optional(),
   REFRESH_TOKEN_VALIDITY_DAYS: z.coerce.number().int().positive().default(30),
+  INVITATION_TTL_DAYS: z.coerce.number().int().positive().max(30).default(7),
+  RESET_TTL_MINUTES: z.coerce.number().int().positive().max(1440).default(60),
 });
 
 export type Config = z.infer<typeof schema>;

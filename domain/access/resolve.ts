@@ -1,6 +1,6 @@
 import type { AccountStatus, UserType } from '../identity/account';
 import { listNodes, subtreeIds, type OrgTree } from '../org/tree';
-import { catalogueIndex, permissionByCode } from './permissions';
+import { catalogueIndex, permissionByCode, permissionCatalogue } from './permissions';
 import type { Role } from './roles';
 
 /** ISO times; valid iff (!validFrom || validFrom <= now) && (!validUntil || now < validUntil). */
@@ -64,6 +64,30 @@ const EXPIRED = deny('expired');
 const BLOCKED = deny('blocked');
 const NOT_LINKED = deny('not_linked');
 const MFA_REQUIRED = deny('mfa_required');
+
+/**
+ * The answer table of one node for one compiled person, indexed by catalogue
+ * index: the granting Decision, EXPIRED (held on the path but by no valid
+ * assignment) or NO_GRANT. It holds for every instant of the window the
+ * person's tables were built in (see CompiledPerson).
+ */
+type AnswerTable = readonly Decision[];
+
+const CATALOGUE_SIZE = permissionCatalogue.length;
+/** requiresMfa by catalogue index (catalogueIndex and permissionByCode both come from permissionCatalogue). */
+const REQUIRES_MFA: readonly boolean[] = permissionCatalogue.map((def) => def.requiresMfa);
+/** The table of every node with no assignment of the person on its path: shared, never written. */
+const NOTHING_HELD: AnswerTable = Object.freeze(new Array<Decision>(CATALOGUE_SIZE).fill(NO_GRANT));
+
+/** decide() on a person compiled against the very tree and roles asked about; set in CompiledPerson's static block. */
+let answerCompiled: (
+  person: CompiledPerson,
+  permission: string,
+  nodeId: string,
+  subjectId: string | undefined,
+  mfa: boolean,
+  now: Date,
+) => Decision;
 
 interface CompiledAssignment {
   readonly assignment: Assignment;

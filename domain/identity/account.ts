@@ -21,6 +21,14 @@ export interface Account {
   mfaEnabledAt?: number;
   /** Changed by hand although it came from the MIS (the nightly sync leaves it alone). */
   edited: boolean;
+  /** Consecutive failed sign-ins since the last success (atomic counter). */
+  failedLogins?: number;
+  /** When the account locked (ISO); with the trust's auto-unlock it unlocks by itself later. */
+  lockedAt?: string;
+  /** When the invitation was accepted (ISO): an account that never accepted goes back to `invited` on activation. */
+  acceptedAt?: string;
+  /** The hash of the one invitation link that still works; a re-send replaces it. */
+  invitationTokenHash?: string;
   version: number;
   createdAt: string;
   updatedAt: string;

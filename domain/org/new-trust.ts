@@ -1,6 +1,6 @@
 import type { Account } from '../identity/account';
 import type { OrgNode } from './tree';
-import type { Trust } from './trust';
+import { defaultPolicies, type Trust } from './trust';
 
 /** A starting tree, described by names: parents appear before their children. */
 export interface TreeSeed {
@@ -58,6 +58,6 @@ export function planNewTrust(input: {
     createdAt: at,
     updatedAt: at,
   };
-  const trust: Trust = { id: trustId, name: input.name, rootNodeId: root.id, treeVersion: 1, adminUserId: admin.id, createdAt: at, policies: { membersOnly: false } };
+  const trust: Trust = { id: trustId, name: input.name, rootNodeId: root.id, treeVersion: 1, adminUserId: admin.id, createdAt: at, policies: { ...defaultPolicies } };
   return { trust, root, children, admin };
 }

@@ -14,4 +14,12 @@ export interface Trust {
 export interface TrustPolicies {
   /** Only assign roles in a cluster to people who belong there (409 not_a_member). */
   membersOnly: boolean;
+  /** Consecutive failed sign-ins (passwords or TOTP codes) that lock an account. */
+  maxFailedLogins: number;
+  /** Minutes after which a locked account unlocks by itself; absent: only an admin unlocks. */
+  autoUnlockMinutes?: number;
+  /** Administration permissions work only in sessions that passed TOTP. */
+  requireMfaForAdmins: boolean;
 }
+
+export const defaultPolicies: TrustPolicies = { membersOnly: false, maxFailedLogins: 5, requireMfaForAdmins: false };

@@ -13,7 +13,8 @@ export interface AccountRef {
 
 const ACCOUNT_FIELDS = [
   'id', 'trustId', 'email', 'firstName', 'lastName', 'userType', 'status', 'source',
-  'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'edited', 'version', 'createdAt', 'updatedAt',
+  'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'edited', 'failedLogins', 'lockedAt',
+  'acceptedAt', 'invitationTokenHash', 'version', 'createdAt', 'updatedAt',
 ] as const;
 
 export function toAccount(item: Record<string, unknown>): Account {

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteComma
 import { presetRoles, rolesById, type Role } from '../../../domain/access/roles';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree';
-import type { Trust } from '../../../domain/org/trust';
+import { defaultPolicies, type Trust } from '../../../domain/org/trust';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
 import { rethrowStoreError } from './errors';
@@ -32,7 +32,7 @@ export function roleItem(trustId: string, role: Role) {
 export function toTrust(item: Record<string, unknown>): Trust {
   const { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies } = item as unknown as Trust;
   const stored = (policies ?? {}) as Partial<Trust['policies']>;
-  return { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies: { membersOnly: stored.membersOnly ?? false } };
+  return { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies: { ...defaultPolicies, ...stored } };
 }
 
 export function nodeItem(trustId: string, node: OrgNode) {

@@ -1,0 +1,64 @@
+/** An email as the mailer sends it: both parts carry the same words. */
+export interface Email {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escape = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const when = (iso: string) =>
+  new Date(iso).toLocaleString('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'Europe/London' });
+
+function layout(title: string, paragraphs: string[], action?: { label: string; url: string }): string {
+  const body = paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n');
+  const button = action
+    ? `<p><a href="${escape(action.url)}" style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">${escape(action.label)}</a></p>\n<p>Or open this link: ${escape(action.url)}</p>`
+    : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body style="font-family:sans-serif;line-height:1.5">\n<h1 style="font-size:20px">${escape(title)}</h1>\n${body}\n${button}\n</body></html>`;
+}
+
+export function invitationEmail(input: { trustName: string; inviterName: string; firstName: string; link: string; expiresAt: string }): Email {
+  const subject = `You're invited to ${input.trustName}`;
+  const lines = [
+    `Hello ${input.firstName},`,
+    `${input.inviterName} has invited you to your ${input.trustName} account.`,
+    `Choose a password to start. The link works once and expires on ${when(input.expiresAt)}.`,
+    'If you did not expect this email, you can ignore it.',
+  ];
+  return { subject, text: `${lines.join('\n\n')}\n\n${input.link}\n`, html: layout(subject, lines, { label: 'Set your password', url: input.link }) };
+}
+
+export function passwordResetEmail(input: { trustName: string; firstName: string; link: string; expiresAt: string }): Email {
+  const subject = `Reset your ${input.trustName} password`;
+  const lines = [
+    `Hello ${input.firstName},`,
+    `Someone asked to reset the password of your ${input.trustName} account. If it was you, choose a new password.`,
+    `The link works once and expires on ${when(input.expiresAt)}. If it was not you, ignore this email: your password stays as it is.`,
+  ];
+  return { subject, text: `${lines.join('\n\n')}\n\n${input.link}\n`, html: layout(subject, lines, { label: 'Choose a new password', url: input.link }) };
+}
+
+export function passwordChangedEmail(input: { trustName: string; firstName: string; at: string }): Email {
+  const subject = `Your ${input.trustName} password was changed`;
+  const lines = [
+    `Hello ${input.firstName},`,
+    `The password of your ${input.trustName} account was changed on ${when(input.at)}, and every session was signed out.`,
+    'If this was not you, contact your administrator at once.',
+  ];
+  return { subject, text: `${lines.join('\n\n')}\n`, html: layout(subject, lines) };
+}
+
+export function accountLockedEmail(input: { trustName: string; firstName: string; attempts: number; autoUnlockMinutes?: number }): Email {
+  const subject = `Your ${input.trustName} account is locked`;
+  const lines = [
+    `Hello ${input.firstName},`,
+    `Your account was locked after ${input.attempts} failed sign-in attempts in a row.`,
+    input.autoUnlockMinutes
+      ? `It unlocks by itself after ${input.autoUnlockMinutes} minutes, or your administrator can unlock it sooner.`
+      : 'Ask your administrator to unlock it.',
+    'If these attempts were not you, tell your administrator: someone may be guessing your password.',
+  ];
+  return { subject, text: `${lines.join('\n\n')}\n`, html: layout(subject, lines) };
+}
