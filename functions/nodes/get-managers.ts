@@ -6,7 +6,7 @@ import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { idParamsSchema } from '../shared/schemas';
 
-/** The node's managers and the line funding documents print: "Jane Smith - Nursery Manager, John Doe - Deputy Manager". */
+/** The node's managers, in the order they were placed there, and the line funding documents print: "Jane Smith - Nursery Manager, John Doe - Deputy Manager". */
 export const handler = httpHandler({ auth: 'user', params: idParamsSchema }, async ({ caller, params }) => {
   const node = getNode(caller.context.tree, params.id);
   authorize(caller, 'users.view', node.id);
@@ -15,7 +15,8 @@ export const handler = httpHandler({ auth: 'user', params: idParamsSchema }, asy
   const managers = members
     .map((m) => ({ member: m, account: accounts.get(m.userId) }))
     .filter((m): m is { member: typeof m.member; account: NonNullable<typeof m.account> } => m.account !== undefined && m.account.status !== 'inactive')
-    .sort((a, b) => a.account.lastName.localeCompare(b.account.lastName) || a.account.firstName.localeCompare(b.account.firstName))
+    // In the order they were placed here (the manager before the deputy they later appointed), then by name.
+    .sort((a, b) => a.member.since.localeCompare(b.member.since) || a.account.lastName.localeCompare(b.account.lastName) || a.account.firstName.localeCompare(b.account.firstName))
     .map(({ member, account }) => ({ userId: account.id, displayName: displayName(account), ...(member.jobTitle ? { jobTitle: member.jobTitle } : {}) }));
   const line = managers.map((m) => (m.jobTitle ? `${m.displayName} - ${m.jobTitle}` : m.displayName)).join(', ');
   return json(200, { nodeId: node.id, line, managers });

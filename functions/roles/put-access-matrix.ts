@@ -14,9 +14,9 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 
 /** All or nothing: every changed role passes the escalation rule, or none is stored. */
 export const handler = httpHandler({ auth: 'user', body: putAccessMatrixBodySchema }, async ({ caller, body, headers }) => {
+  authorize(caller, 'roles.define', caller.trust.rootNodeId);
   const ifMatch = headers['if-match']?.replace(/^(W\/)?"|"$/g, '');
   if (!ifMatch) throw new PreconditionRequiredError();
-  authorize(caller, 'roles.define', caller.trust.rootNodeId);
   const unknown = Object.keys(body.grants).filter((id) => !caller.context.roles.has(id));
   if (unknown.length) {
     throw new InvalidInputError('unknown_role', 'The matrix names roles that do not exist', unknown.map((id) => ({ path: `grants.${id}`, message: 'no such role' })));

@@ -15,7 +15,9 @@ export const handler = httpHandler(
     getNode(caller.context.tree, params.nodeId);
     authorize(caller, 'users.edit', params.nodeId);
     const membership = await changePerson(caller, params.id, ({ person, membershipsSince }) => {
-      const after = upsertMembership(person.memberships, params.nodeId, body);
+      // A person's first membership is their primary one, whatever the body says: one must be primary.
+      const change = person.memberships.length === 0 ? { ...body, primary: true } : body;
+      const after = upsertMembership(person.memberships, params.nodeId, change);
       const before = person.memberships.find((m) => m.nodeId === params.nodeId) ?? null;
       const changed = after.find((m) => m.nodeId === params.nodeId)!;
       return {

@@ -14,8 +14,10 @@ export async function seedDemoTrust(password: string): Promise<NewTrustPlan> {
   const { writeNewPerson } = await import('../../functions/adapters/dynamo/person-writes');
   const plan = await createTrust({ ...demoTrust, adminPassword: password });
   const byName = new Map([plan.root, ...plan.children].map((node) => [node.name, node]));
-  const now = new Date().toISOString();
-  for (const person of demoPeople) {
+  const base = Date.now();
+  for (const [i, person] of demoPeople.entries()) {
+    // One millisecond apart: placement order decides the managers line.
+    const now = new Date(base + i).toISOString();
     const cognitoUsername = await createCognitoUser(person.email);
     await setPermanentPassword(cognitoUsername, password);
     const nodeId = byName.get(person.place)!.id;

@@ -59,7 +59,7 @@ describe('npm start', () => {
     // The seeded people can sign in; the nursery's managers make the funding-document line.
     const acorns = (nodes as unknown as { id: string; name: string }[]).find((n) => n.name === 'Little Acorns')!;
     const managers: any = await (await fetch(`${url}/nodes/${acorns.id}/managers`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })).json();
-    expect(managers.line).toBe('John Doe - Deputy Manager, Jane Smith - Nursery Manager');
+    expect(managers.line).toBe('Jane Smith - Nursery Manager, John Doe - Deputy Manager');
     const nina = await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nina.north@demo.trust', password }) });
     expect(nina.status).toBe(200);
     await first.stop();

@@ -1,4 +1,4 @@
-import { ThrottledError } from '../../../domain/errors';
+import { ConflictError, ThrottledError } from '../../../domain/errors';
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -25,6 +25,10 @@ export function rethrowStoreError(error: unknown): never {
   const codes = cancellationCodes(error);
   if (codes?.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')) {
     throw new ThrottledError({ cause: error });
+  }
+  // Another transaction touched one of the same items (a node counter, the trust version) at that instant.
+  if (codes?.some((code) => code === 'TransactionConflict')) {
+    throw new ConflictError('concurrent_change', 'Someone else changed the same records at the same moment; try again');
   }
   throw error;
 }

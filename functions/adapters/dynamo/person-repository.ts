@@ -72,6 +72,8 @@ export interface NodeMember {
   jobTitle?: string;
   isManager: boolean;
   primary: boolean;
+  /** When the person was placed here (ISO). */
+  since: string;
 }
 
 // Members of a node (gsi1)
@@ -90,7 +92,7 @@ export async function listNodeMembers(trustId: string, nodeId: string): Promise<
         }),
       );
       for (const item of page.Items ?? []) {
-        members.push({ ...pick<NodeMember>(item, ['userId', 'jobTitle']), isManager: item.isManager === true, primary: item.primary === true });
+        members.push({ ...pick<NodeMember>(item, ['userId', 'jobTitle']), isManager: item.isManager === true, primary: item.primary === true, since: String(item.createdAt ?? '') });
       }
       cursor = page.LastEvaluatedKey;
     } while (cursor);
