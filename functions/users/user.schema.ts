@@ -87,3 +87,12 @@ export const decisionSchema = z
   .meta({ id: 'Decision' });
 
 export const myPermissionsQuerySchema = z.strictObject({ nodeId: idSchema });
+
+export const updateUserBodySchema = z
+  .strictObject({
+    firstName: personName.optional(),
+    lastName: personName.optional(),
+    email: emailSchema.optional(),
+    mobile: z.string().trim().regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'not a phone number').nullable().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] });

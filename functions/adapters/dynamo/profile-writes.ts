@@ -1,0 +1,70 @@
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import type { Account } from '../../../domain/identity/account';
+import { ConflictError, VersionConflictError } from '../../../domain/errors';
+import { auditPut } from './audit-repository';
+import { documentClient, tableName } from './client';
+import { cancellationCodes, rethrowStoreError } from './errors';
+import { keys } from './keys';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface ProfileFields {
+  firstName: string;
+  lastName: string;
+  email: string;
+  mobile?: string;
+  edited: boolean;
+}
+
+/**
+ * A profile edit as one transaction: the profile on the condition that its
+ * version is the one the client saw (If-Match), and on an email change the old
+ * uniqueness item released and the new one claimed (409 when taken).
+ */
+export async function writeProfileEdit(account: Account, expectedVersion: number, next: ProfileFields, audit: AuditRecord, now: string): Promise<void> {
+  const table = tableName();
+  const emailChanged = next.email !== account.email;
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.userProfile(account.trustId, account.id),
+        UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeValues: {
+          ':first': next.firstName, ':last': next.lastName, ':email': next.email, ':edited': next.edited,
+          ':one': 1, ':now': now, ':expected': expectedVersion, ...(next.mobile ? { ':mobile': next.mobile } : {}),
+        },
+      },
+    },
+    ...(emailChanged
+      ? [
+          {
+            Delete: {
+              TableName: table,
+              Key: keys.email(account.email),
+              ConditionExpression: 'userId = :user',
+              ExpressionAttributeValues: { ':user': account.id },
+            },
+          },
+          {
+            Put: {
+              TableName: table,
+              Item: { ...keys.email(next.email), entity: 'email', trustId: account.trustId, userId: account.id },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ]
+      : []),
+    auditPut(account.trustId, audit),
+  ];
+  try {
+    await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[1] === 'ConditionalCheckFailed') throw new VersionConflictError();
+    if (codes?.[2] === 'ConditionalCheckFailed') throw new ConflictError('email_taken', 'This email already has an account');
+    rethrowStoreError(error);
+  }
+}
