@@ -87,3 +87,13 @@ export class ThrottledError extends DomainError {
     this.name = 'ThrottledError';
   }
 }
+
+/** A dependency (the mail service) failed after retries; the request can be repeated. */
+export class UnavailableError extends DomainError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+    this.code = code;
+  }
+}

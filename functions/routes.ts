@@ -1,13 +1,16 @@
 import { z, type ZodType } from 'zod';
 import { auditPageSchema, auditQuerySchema } from './audit/audit.schema';
-import { loginBodySchema, refreshBodySchema, tokensSchema } from './auth/auth.schema';
+import { challengeSchema, mfaBodySchema, totpSetupSchema, totpVerifyBodySchema } from './auth/mfa.schema';
+import {
+  acceptInvitationBodySchema, confirmPasswordResetBodySchema, loginBodySchema, passwordResetBodySchema, refreshBodySchema, tokensSchema,
+} from './auth/auth.schema';
 import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema } from './nodes/node.schema';
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
 import {
   assignmentInputSchema, assignmentParamsSchema, assignmentSchema, batchBodySchema, checkSchema, createUserBodySchema, decisionSchema,
   membershipParamsSchema, membershipSchema, myPermissionsQuerySchema, putBlockBodySchema, putChildBodySchema, putMembershipBodySchema,
-  subjectParamsSchema, userParamsSchema, userSchema,
+  subjectParamsSchema, updateUserBodySchema, userParamsSchema, userSchema,
 } from './users/user.schema';
 
 /**
@@ -48,15 +51,55 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
-    summary: 'Sign in with email and password', tag: 'Authentication', table: 'write', cognito: true,
+    summary: 'Sign in with email and password (with TOTP on: a challenge for POST /auth/mfa)', tag: 'Authentication', table: 'write', cognito: true, ses: true,
     request: { body: loginBodySchema },
-    responses: { 200: ok(tokensSchema), 401: { description: 'invalid_credentials' } },
+    responses: { 200: ok(z.union([tokensSchema, challengeSchema])), 401: { description: 'invalid_credentials' }, 423: { description: 'account_locked' } },
   },
   {
     method: 'POST', path: '/auth/refresh', handler: 'functions/auth/refresh.ts', auth: 'public',
     summary: 'New access and id tokens from a refresh token', tag: 'Authentication', table: 'read', cognito: true,
     request: { body: refreshBodySchema },
     responses: { 200: ok(tokensSchema), 401: { description: 'invalid_refresh_token' } },
+  },
+  {
+    method: 'POST', path: '/auth/invitations/accept', handler: 'functions/auth/accept-invitation.ts', auth: 'public',
+    summary: 'Accept an invitation: set the first password; the account becomes active', tag: 'Authentication', table: 'write', cognito: true,
+    request: { body: acceptInvitationBodySchema },
+    responses: { 200: ok(z.object({ email: z.string() })), 400: { description: 'weak_password or invalid_token' }, 410: { description: 'invitation_expired or token_used' } },
+  },
+  {
+    method: 'POST', path: '/auth/password-reset', handler: 'functions/auth/password-reset.ts', auth: 'public',
+    summary: 'Email a password-reset link (202 whatever the email)', tag: 'Authentication', table: 'write', ses: true,
+    request: { body: passwordResetBodySchema },
+    responses: { 202: { description: 'Accepted' } },
+  },
+  {
+    method: 'POST', path: '/auth/password-reset/confirm', handler: 'functions/auth/confirm-password-reset.ts', auth: 'public',
+    summary: 'Set a new password from a reset link; every session is signed out', tag: 'Authentication', table: 'write', cognito: true, ses: true,
+    request: { body: confirmPasswordResetBodySchema },
+    responses: { 204: { description: 'Password changed' }, 400: { description: 'weak_password or invalid_token' }, 410: { description: 'token_expired or token_used' } },
+  },
+  {
+    method: 'GET', path: '/invite', handler: 'functions/pages/invite-page.ts', auth: 'public',
+    summary: 'The page an invitation link opens: a form to set the first password', tag: 'Pages', table: 'read',
+    request: { query: z.object({ token: z.string().optional() }) },
+    responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
+  },
+  {
+    method: 'POST', path: '/invite', handler: 'functions/pages/invite-submit.ts', auth: 'public',
+    summary: 'The invitation form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: true,
+    responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
+  },
+  {
+    method: 'GET', path: '/reset-password', handler: 'functions/pages/reset-password-page.ts', auth: 'public',
+    summary: 'The page a reset link opens: a form to choose a new password', tag: 'Pages', table: 'read',
+    request: { query: z.object({ token: z.string().optional() }) },
+    responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
+  },
+  {
+    method: 'POST', path: '/reset-password', handler: 'functions/pages/reset-password-submit.ts', auth: 'public',
+    summary: 'The reset form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: true, ses: true,
+    responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
   },
   {
     method: 'GET', path: '/nodes', handler: 'functions/nodes/list-nodes.ts', auth: 'user',
@@ -128,7 +171,7 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user',
-    summary: 'Create an account with its memberships and roles', tag: 'Users', table: 'write', cognito: true,
+    summary: 'Create an account with its memberships and roles; emails the invitation', tag: 'Users', table: 'write', cognito: true, ses: true,
     request: { body: createUserBodySchema },
     responses: { 201: ok(userSchema, 'Created'), 403: { description: 'forbidden or escalation' }, 409: { description: 'email_taken or not_a_member' } },
   },
@@ -137,6 +180,24 @@ export const routes: RouteDef[] = [
     summary: 'A person in the caller\'s reach (404 outside it)', tag: 'Users', table: 'read',
     request: { params: userParamsSchema },
     responses: { 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
+  },
+  {
+    method: 'PATCH', path: '/users/{id}', handler: 'functions/users/update-user.ts', auth: 'user',
+    summary: 'Edit profile fields (If-Match); an email change moves the login too', tag: 'Users', table: 'write', cognito: true,
+    request: { params: userParamsSchema, body: updateUserBodySchema },
+    responses: { 200: ok(userSchema), 409: { description: 'email_taken' }, 412: { description: 'version_conflict' } },
+  },
+  {
+    method: 'POST', path: '/users/{id}/invitation', handler: 'functions/users/send-invitation.ts', auth: 'user',
+    summary: 'Email a new invitation link; older links stop working', tag: 'Users', table: 'write', ses: true,
+    request: { params: userParamsSchema },
+    responses: { 202: { description: 'Sent' }, 409: { description: 'not_invited' }, 503: { description: 'email_not_sent' } },
+  },
+  {
+    method: 'POST', path: '/users/{id}/password-reset', handler: 'functions/users/admin-password-reset.ts', auth: 'user',
+    summary: 'Email the person a password-reset link', tag: 'Users', table: 'write', ses: true,
+    request: { params: userParamsSchema },
+    responses: { 202: { description: 'Sent' }, 409: { description: 'not_active' } },
   },
   {
     method: 'PUT', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/put-membership.ts', auth: 'user',
@@ -220,6 +281,46 @@ export const routes: RouteDef[] = [
     summary: 'What this session may do at a node', tag: 'The caller', table: 'read',
     request: { query: myPermissionsQuerySchema },
     responses: { 200: ok(z.object({ nodeId: z.string(), permissions: z.array(z.string()), withheldForMfa: z.array(z.string()) })) },
+  },
+  {
+    method: 'POST', path: '/auth/mfa', handler: 'functions/auth/mfa.ts', auth: 'public',
+    summary: 'Second sign-in step: the TOTP code for the session the login answered', tag: 'Authentication', table: 'write', cognito: true, ses: true,
+    request: { body: mfaBodySchema },
+    responses: { 200: ok(tokensSchema), 401: { description: 'invalid_mfa_code (counts as a failed login) or invalid_mfa_session' }, 423: { description: 'account_locked' } },
+  },
+  {
+    method: 'POST', path: '/auth/logout', handler: 'functions/auth/logout.ts', auth: 'user',
+    summary: 'Sign out every session of the caller (their refresh tokens too)', tag: 'Authentication', table: 'write', cognito: true,
+    responses: { 204: { description: 'Signed out' } },
+  },
+  {
+    method: 'POST', path: '/me/mfa/totp/setup', handler: 'functions/me/setup-totp.ts', auth: 'user',
+    summary: "Start TOTP set-up: a secret for the caller's authenticator app", tag: 'The caller', table: 'read',
+    responses: { 200: ok(totpSetupSchema), 403: { description: 'mfa_required (TOTP is on: only a session that passed it may re-key)' } },
+  },
+  {
+    method: 'POST', path: '/me/mfa/totp/verify', handler: 'functions/me/verify-totp.ts', auth: 'user',
+    summary: 'Finish TOTP set-up with a code; TOTP is then required at every sign-in', tag: 'The caller', table: 'write',
+    request: { body: totpVerifyBodySchema },
+    responses: { 204: { description: 'TOTP is on' }, 400: { description: 'invalid_mfa_code or mfa_setup_required' } },
+  },
+  {
+    method: 'POST', path: '/users/{id}/unlock', handler: 'functions/users/unlock-user.ts', auth: 'user',
+    summary: 'Unlock an account locked by failed sign-ins (users.unlock)', tag: 'Users', table: 'write',
+    request: { params: userParamsSchema },
+    responses: { 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' }, 409: { description: 'not_locked' } },
+  },
+  {
+    method: 'POST', path: '/users/{id}/deactivate', handler: 'functions/users/deactivate-user.ts', auth: 'user',
+    summary: 'Deactivate an account: every session ends, records stay (users.deactivate)', tag: 'Users', table: 'write', cognito: true,
+    request: { params: userParamsSchema },
+    responses: { 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' }, 409: { description: 'cannot_deactivate_self' } },
+  },
+  {
+    method: 'POST', path: '/users/{id}/activate', handler: 'functions/users/activate-user.ts', auth: 'user',
+    summary: 'Reactivate an account: active again, or invited if it never accepted (users.deactivate)', tag: 'Users', table: 'write', cognito: true,
+    request: { params: userParamsSchema },
+    responses: { 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
   },
   {
     method: 'GET', path: '/audit', handler: 'functions/audit/list-audit.ts', auth: 'user',

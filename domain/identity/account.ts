@@ -29,6 +29,8 @@ export interface Account {
   acceptedAt?: string;
   /** The hash of the one invitation link that still works; a re-send replaces it. */
   invitationTokenHash?: string;
+  /** The hash of the one password-reset link that still works. */
+  resetTokenHash?: string;
   version: number;
   createdAt: string;
   updatedAt: string;

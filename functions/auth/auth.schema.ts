@@ -24,3 +24,10 @@ export const tokensSchema = z
     expiresIn: z.number().int(),
   })
   .meta({ id: 'Tokens' });
+
+const linkToken = z.string().trim().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not a valid link token');
+const newPassword = z.string().min(1).max(256);
+
+export const acceptInvitationBodySchema = z.strictObject({ token: linkToken, password: newPassword });
+export const passwordResetBodySchema = z.strictObject({ email: emailSchema });
+export const confirmPasswordResetBodySchema = z.strictObject({ token: linkToken, password: newPassword });

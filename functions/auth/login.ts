@@ -1,29 +1,18 @@
-import { decodeJwt } from 'jose';
-import { loginGate } from '../../domain/identity/login';
-import { hashToken } from '../../domain/identity/token-hash';
-import { findAccountByEmail, saveRefreshToken } from '../adapters/dynamo/account-repository';
-import { decoyPasswordAuth, passwordAuth } from '../adapters/cognito/user-pool';
-import { config } from '../config';
+import { passwordAuth } from '../adapters/cognito/user-pool';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { loginBodySchema } from './auth.schema';
+import { admit, completeSignIn, countRefusal, decoySignIn, startTotpStep } from './sign-in';
 
+/**
+ * Password sign-in. The lockout gate runs before Cognito (a locked account is
+ * 423 without a password check); a wrong password counts toward the lock;
+ * with TOTP on, the answer is the `MFA_TOTP` challenge for POST /auth/mfa.
+ */
 export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, async ({ body }) => {
-  const account = await findAccountByEmail(body.email);
-  const gate = loginGate(account);
-  if (gate instanceof Error) throw gate;
-  if (gate === 'decoy' || !account) return decoyPasswordAuth(body.password);
-  const outcome = await passwordAuth(body.email, body.password);
-  if (outcome.kind === 'challenge') return json(200, { challenge: outcome.challenge, session: outcome.session });
-  const { tokens } = outcome;
-  if (tokens.refreshToken) {
-    const authTime = Number(decodeJwt(tokens.accessToken).auth_time ?? Math.floor(Date.now() / 1000));
-    const expiresAt = Math.floor(Date.now() / 1000) + config().REFRESH_TOKEN_VALIDITY_DAYS * 86_400;
-    await saveRefreshToken(
-      hashToken(tokens.refreshToken),
-      { trustId: account.trustId, userId: account.id, cognitoUsername: account.cognitoUsername, authTime },
-      expiresAt,
-    );
-  }
-  return json(200, tokens);
+  const record = await admit(body.email);
+  if (!record) return decoySignIn(body.password);
+  const outcome = await passwordAuth(body.email, body.password).catch(countRefusal(record, 'password', 'invalid_credentials'));
+  if (outcome.kind === 'challenge') return json(200, await startTotpStep(record, outcome));
+  return json(200, await completeSignIn(record, outcome.tokens));
 });

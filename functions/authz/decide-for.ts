@@ -25,14 +25,16 @@ const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { sta
 export async function decideFor(caller: Caller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
   const { tree, roles } = caller.context;
   checks.forEach((check, i) => requireNode(tree, check.nodeId, `${fieldPrefix(i)}nodeId`));
-  const visible = reach(caller, 'users.view');
+  // Asked only when someone else is asked about: a caller asking about themself needs no users.view.
+  let visible: ReturnType<typeof reach> | undefined;
   const ids = [...new Set(checks.map((c) => c.userId))];
   const people = new Map<string, CompiledPerson | undefined>(
     await Promise.all(
       ids.map(async (id): Promise<[string, CompiledPerson | undefined]> => {
         if (id === caller.account.id) return [id, caller.compiled];
+        const scope = (visible ??= reach(caller, 'users.view'));
         const record = await loadPerson(caller.trust.id, id);
-        return [id, record && canSee(visible, record.person) ? compilePerson(record.person, roles, tree) : undefined];
+        return [id, record && canSee(scope, record.person) ? compilePerson(record.person, roles, tree) : undefined];
       }),
     ),
   );

@@ -7,11 +7,13 @@ import {
   NotFoundError,
   PreconditionRequiredError,
   ThrottledError,
+  UnavailableError,
   UnauthenticatedError,
   VersionConflictError,
   type FieldError,
 } from '../../domain/errors';
 import { AccountLockedError } from '../../domain/identity/login';
+import { LinkGoneError } from '../../domain/identity/tokens';
 
 /** Domain error class → HTTP status: the one place this mapping lives. */
 const STATUS_BY_ERROR: [new (...args: never[]) => DomainError, number][] = [
@@ -20,10 +22,12 @@ const STATUS_BY_ERROR: [new (...args: never[]) => DomainError, number][] = [
   [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
+  [LinkGoneError, 410],
   [VersionConflictError, 412],
   [PreconditionRequiredError, 428],
   [AccountLockedError, 423],
   [ThrottledError, 429],
+  [UnavailableError, 503],
 ];
 
 export class RequestValidationError extends DomainError {

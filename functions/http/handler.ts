@@ -51,6 +51,12 @@ const jsonBody = (): MiddlewareObj<HttpEvent, HttpResult> => ({
     const { body, isBase64Encoded } = request.event;
     if (body === undefined || body === '') return;
     const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    const contentType = lowerCaseHeaders(request.event.headers)['content-type'] ?? '';
+    // HTML forms (the invitation and reset pages) post form-encoded bodies; everything else is JSON.
+    if (contentType.startsWith('application/x-www-form-urlencoded')) {
+      state(request).body = Object.fromEntries(new URLSearchParams(text));
+      return;
+    }
     try {
       state(request).body = JSON.parse(text);
     } catch {

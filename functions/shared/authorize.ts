@@ -1,27 +1,49 @@
-import type { PermissionCode } from '../../domain/access/permissions';
+import { permissionByCode, type PermissionCode } from '../../domain/access/permissions';
 import { reachOf, canSee, type Reach, type VisibleTarget } from '../../domain/access/reach';
 import { decide } from '../../domain/access/resolve';
 import { ForbiddenError, NotFoundError } from '../../domain/errors';
 import type { Caller } from '../http/caller';
 
+const mfaRequired = () => new ForbiddenError('This needs a session that passed two-factor sign-in', 'mfa_required');
+
+/**
+ * The trust policy `requireMfaForAdmins`: administration permissions work
+ * only in sessions that passed TOTP, like requiresMfa permissions do
+ * everywhere.
+ */
+export function withheldByAdminPolicy(caller: Pick<Caller, 'trust' | 'mfa'>, permission: string): boolean {
+  return caller.trust.policies.requireMfaForAdmins && !caller.mfa && permissionByCode.get(permission)?.area === 'administration';
+}
+
 /**
  * Default deny: the caller must hold `permission` at `nodeId` (grants inherit
- * down the tree). A requiresMfa permission held without a 2FA session is
- * refused with `mfa_required`, so the client knows what would help.
+ * down the tree). A permission held but needing a 2FA session (requiresMfa,
+ * or an administration one under the trust's policy) is refused with
+ * `mfa_required`, so the client knows what would help.
  */
 export function authorize(caller: Caller, permission: PermissionCode, nodeId: string): void {
   const decision = decide({
     tree: caller.context.tree, roles: caller.context.roles, person: caller.compiled,
     permission, nodeId, mfa: caller.mfa, now: new Date(),
   });
-  if (decision.allowed) return;
-  if (decision.reason === 'mfa_required') throw new ForbiddenError('This needs a session that passed two-factor sign-in', 'mfa_required');
+  if (decision.allowed) {
+    if (withheldByAdminPolicy(caller, permission)) throw mfaRequired();
+    return;
+  }
+  if (decision.reason === 'mfa_required') throw mfaRequired();
   throw new ForbiddenError(`You need ${permission} here`);
 }
 
-/** Every node where the caller holds `permission`: the scope of every list, export and report. */
+/**
+ * Every node where the caller holds `permission`: the scope of every list,
+ * export and report. Under the trust's `requireMfaForAdmins`, a session
+ * without 2FA that holds an administration permission somewhere is refused
+ * (`mfa_required`) rather than shown an empty scope.
+ */
 export function reach(caller: Caller, permission: PermissionCode): Reach {
-  return reachOf({ tree: caller.context.tree, roles: caller.context.roles, person: caller.compiled, permission, mfa: caller.mfa, now: new Date() });
+  const scope = reachOf({ tree: caller.context.tree, roles: caller.context.roles, person: caller.compiled, permission, mfa: caller.mfa, now: new Date() });
+  if (scope.size > 0 && withheldByAdminPolicy(caller, permission)) throw mfaRequired();
+  return scope;
 }
 
 /**

@@ -8,6 +8,7 @@ import { findAccountByEmail } from '../adapters/dynamo/account-repository';
 import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp } from '../adapters/dynamo/person-writes';
 import { createCognitoUser, deleteCognitoUser } from '../adapters/cognito/user-pool';
 import { requireNode } from '../../domain/org/tree';
+import { inviterOf, sendInvitation } from '../identity/link-flows';
 import { httpHandler } from '../http/handler';
 import { entity } from '../http/responses';
 import { authorize } from '../shared/authorize';
@@ -64,5 +65,7 @@ export const handler = httpHandler({ auth: 'user', body: createUserBodySchema },
     await deleteCognitoUser(cognitoUsername).catch(() => undefined);
     throw error instanceof PersonWriteConflictError ? personConflict(error) : error;
   }
-  return entity(201, view);
+  // The account exists now; an email failure leaves it `invited` for a re-send (POST /users/{id}/invitation).
+  const invitation = body.invite ? await sendInvitation(account, inviterOf(caller.account)) : { sent: false };
+  return entity(201, { ...view, invitationSent: invitation.sent });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AdminCreateUserCommand, AdminDeleteUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys';
@@ -9,13 +10,17 @@ import { httpEvent, lambdaContext } from '../fixtures/events';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const cognito = mockClient(CognitoIdentityProviderClient);
+const ses = mockClient(SESClient);
 afterAll(() => {
   ddb.restore();
   cognito.restore();
+  ses.restore();
 });
 beforeEach(() => {
   ddb.reset();
   cognito.reset();
+  ses.reset();
+  ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
 });
 
 /** A trust admin whose account, trust and tree (trust > school) the mocked table returns. */
@@ -99,5 +104,20 @@ describe('POST /users against failing stores', () => {
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('detail');
     expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(1);
+  });
+
+  it('keeps the account invited, with its invitation link stored, when SES rejects the email', async () => {
+    const { event } = arrange();
+    cognito.on(AdminCreateUserCommand).resolves({ User: { Username: 'cognito-sub-4' } });
+    ddb.on(TransactWriteCommand).resolves({});
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified'), { name: 'MessageRejected', $metadata: {} }));
+    const response = await createUser(event, lambdaContext());
+    expect(response.statusCode).toBe(201);
+    expect(JSON.parse(response.body!)).toMatchObject({ status: 'invited', invitationSent: false });
+    // Account first, then the invitation token (so a re-send works); nothing rolled back.
+    const writes = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(writes).toHaveLength(2);
+    expect(writes[1]!.some((item) => String(item.Put?.Item?.pk).startsWith('TOKEN#'))).toBe(true);
+    expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
   });
 });

@@ -132,9 +132,11 @@ describe('POST /auth/login against a failing Cognito', () => {
     const trustId = randomUUID();
     const userId = randomUUID();
     ddb.on(GetCommand, { Key: keys.email(email) }).resolves({ Item: { trustId, userId } });
-    ddb.on(GetCommand, { Key: keys.userProfile(trustId, userId) }).resolves({
-      Item: { id: userId, trustId, email, status: 'active', cognitoUsername: randomUUID(), sessionsValidAfter: 0 },
+    // The sign-in loads the person's partition (profile and placements) and the trust's lockout policy.
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) } }).resolves({
+      Items: [{ ...keys.userProfile(trustId, userId), id: userId, trustId, email, status: 'active', cognitoUsername: randomUUID(), sessionsValidAfter: 0 }],
     });
+    ddb.on(GetCommand, { Key: keys.trustMeta(trustId) }).resolves({ Item: { id: trustId, name: 'T', rootNodeId: trustId, treeVersion: 1, adminUserId: userId, createdAt: '' } });
   }
 
   it('answers 429 when Cognito rate-limits', async () => {

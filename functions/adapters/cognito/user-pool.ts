@@ -3,18 +3,19 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ThrottledError, UnauthenticatedError } from '../../../domain/errors';
+import { ConflictError, ThrottledError, UnauthenticatedError } from '../../../domain/errors';
 import { invalidCredentials } from '../../../domain/identity/login';
 import { config, localCredentials, required } from '../../config';
 
 let client: CognitoIdentityProviderClient | undefined;
 
-function cognito(): CognitoIdentityProviderClient {
+export function cognito(): CognitoIdentityProviderClient {
   if (!client) {
     const { AWS_REGION, COGNITO_ENDPOINT } = config();
     client = new CognitoIdentityProviderClient({
@@ -27,12 +28,12 @@ function cognito(): CognitoIdentityProviderClient {
 }
 
 /** The app client is confidential: only this service, which knows the secret, can sign people in. */
-function secretHash(username: string): string {
+export function secretHash(username: string): string {
   return createHmac('sha256', required('USER_POOL_CLIENT_SECRET')).update(username + required('USER_POOL_CLIENT_ID')).digest('base64');
 }
 
 /** Cognito's own rate limits become a 429 the client can retry, not a 500. */
-function cognitoError(error: unknown): unknown {
+export function cognitoError(error: unknown): unknown {
   if (error instanceof Error && (error.name === 'TooManyRequestsException' || error.name === 'LimitExceededException')) {
     return new ThrottledError({ cause: error });
   }
@@ -50,7 +51,7 @@ export type PasswordAuthOutcome = { kind: 'tokens'; tokens: Tokens } | { kind: '
 
 const REJECTED = new Set(['NotAuthorizedException', 'InvalidPasswordException', 'UserNotFoundException', 'PasswordResetRequiredException', 'UserNotConfirmedException']);
 
-function toTokens(result: AuthenticationResultType | undefined): Tokens {
+export function toTokens(result: AuthenticationResultType | undefined): Tokens {
   if (!result?.AccessToken || !result.IdToken) throw new Error('Cognito returned no tokens');
   return {
     accessToken: result.AccessToken,
@@ -149,4 +150,25 @@ export async function setPermanentPassword(cognitoUsername: string, password: st
 
 export async function deleteCognitoUser(cognitoUsername: string): Promise<void> {
   await cognito().send(new AdminDeleteUserCommand({ UserPoolId: config().USER_POOL_ID, Username: cognitoUsername }));
+}
+
+/** Moves the Cognito login to a new email (verified: the admin vouches for it, as at creation). */
+export async function updateCognitoEmail(cognitoUsername: string, email: string): Promise<void> {
+  try {
+    await cognito().send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: config().USER_POOL_ID,
+        Username: cognitoUsername,
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'AliasExistsException' || error.name === 'UsernameExistsException')) {
+      throw new ConflictError('email_taken', 'This email already has an account');
+    }
+    throw cognitoError(error);
+  }
 }

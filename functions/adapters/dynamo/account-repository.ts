@@ -14,7 +14,7 @@ export interface AccountRef {
 const ACCOUNT_FIELDS = [
   'id', 'trustId', 'email', 'firstName', 'lastName', 'userType', 'status', 'source',
   'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'edited', 'failedLogins', 'lockedAt',
-  'acceptedAt', 'invitationTokenHash', 'version', 'createdAt', 'updatedAt',
+  'acceptedAt', 'invitationTokenHash', 'resetTokenHash', 'version', 'createdAt', 'updatedAt',
 ] as const;
 
 export function toAccount(item: Record<string, unknown>): Account {

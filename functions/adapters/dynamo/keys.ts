@@ -48,8 +48,14 @@ export const keys = {
   email: (email: string): Key => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
   /** Cognito subject → account. */
   identity: (sub: string): Key => ({ pk: `SUB#${sub}`, sk: 'SUB' }),
+  /** An emailed link's token (invitation, password reset), by hash. */
+  linkToken: (tokenHash: string): Key => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
   /** A refresh token's hash → account, so refresh can compute SECRET_HASH and honour sign-out. */
   refreshToken: (tokenHash: string): Key => ({ pk: `REFRESH#${tokenHash}`, sk: 'REFRESH' }),
+  /** One of the few items the decoy sign-in reads and writes, so unknown emails cost what known ones do. */
+  decoy: (shard: string): Key => ({ pk: `DECOY#${shard}`, sk: 'DECOY' }),
+  /** A pending TOTP sign-in step (Cognito's session, by hash) → account; single use, expires with the session. */
+  mfaSession: (sessionHash: string): Key => ({ pk: `MFA#${sessionHash}`, sk: 'MFA' }),
   /** Audit records of a trust, sorted by time. */
   auditPartition: (trustId: string) => `${trust(trustId)}#AUDIT`,
   audit: (trustId: string, at: string, id: string): Key => ({ pk: `${trust(trustId)}#AUDIT`, sk: `${at}#${id}` }),

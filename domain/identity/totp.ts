@@ -1,0 +1,29 @@
+import { ForbiddenError } from '../errors';
+import type { Account } from './account';
+
+/**
+ * The key URI authenticator apps read from a QR code
+ * (https://github.com/google/google-authenticator/wiki/Key-Uri-Format):
+ * `otpauth://totp/<issuer>:<email>?secret=…&issuer=…`. The issuer is the
+ * trust's name, so people with accounts at two trusts can tell them apart.
+ * Cognito's codes are SHA-1, 6 digits, 30 seconds: the apps' defaults.
+ */
+export function otpauthUri(input: { issuer: string; email: string; secret: string }): string {
+  const issuer = input.issuer.replace(/:/g, ' ').trim() || 'Trust access';
+  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(input.email)}`;
+  const query = new URLSearchParams({ secret: input.secret, issuer });
+  return `otpauth://totp/${label}?${query.toString().replace(/\+/g, '%20')}`;
+}
+
+/** What the sign-in API calls the second step (Cognito calls it SOFTWARE_TOKEN_MFA). */
+export const TOTP_CHALLENGE = 'MFA_TOTP';
+
+/**
+ * With TOTP already on, only a session that passed it may move it to a new
+ * device: a session from before TOTP was turned on must not re-key it.
+ */
+export function assertMayChangeTotp(account: Pick<Account, 'mfaEnabled'>, sessionPassedMfa: boolean): void {
+  if (account.mfaEnabled && !sessionPassedMfa) {
+    throw new ForbiddenError('Sign in with your current authenticator code to set up a new one', 'mfa_required');
+  }
+}

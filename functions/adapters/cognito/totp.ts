@@ -1,0 +1,85 @@
+import {
+  AssociateSoftwareTokenCommand,
+  RespondToAuthChallengeCommand,
+  SetUserMFAPreferenceCommand,
+  VerifySoftwareTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { InvalidInputError, UnauthenticatedError } from '../../../domain/errors';
+import { invalidMfaCode, invalidMfaSession } from '../../../domain/identity/login';
+import { required } from '../../config';
+import { cognito, cognitoError, secretHash, toTokens, type Tokens } from './user-pool';
+
+/**
+ * TOTP with Cognito. Setting it up uses the person's own access token (no IAM
+ * rights involved: Cognito checks the token); answering the sign-in challenge
+ * uses the confidential app client, like the password step.
+ */
+
+const named = (error: unknown, ...names: string[]) => error instanceof Error && names.includes(error.name);
+
+/** A token Cognito no longer honours (expired, or signed out globally in AWS). */
+function tokenError(error: unknown): unknown {
+  if (named(error, 'NotAuthorizedException')) return new UnauthenticatedError('session_revoked', 'This session is no longer valid; sign in again');
+  return cognitoError(error);
+}
+
+/** Starts TOTP set-up: a new secret for the person's authenticator app (it counts only once verified). */
+export async function associateTotp(accessToken: string): Promise<string> {
+  try {
+    const { SecretCode } = await cognito().send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+    if (!SecretCode) throw new Error('Cognito returned no TOTP secret');
+    return SecretCode;
+  } catch (error) {
+    throw tokenError(error);
+  }
+}
+
+const wrongSetupCode = () =>
+  new InvalidInputError('invalid_mfa_code', 'The code from your authenticator app is not right', [{ path: 'code', message: 'does not match; check the time on your device' }]);
+
+/**
+ * Proves the app holds the secret, then makes TOTP the person's preferred
+ * and required second factor: from now on every password sign-in gets the
+ * SOFTWARE_TOKEN_MFA challenge.
+ */
+export async function verifyAndRequireTotp(accessToken: string, code: string): Promise<void> {
+  try {
+    const { Status } = await cognito().send(new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code, FriendlyDeviceName: 'Authenticator app' }));
+    if (Status !== 'SUCCESS') throw wrongSetupCode();
+    await cognito().send(
+      new SetUserMFAPreferenceCommand({ AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } }),
+    );
+  } catch (error) {
+    // AWS answers a wrong set-up code with EnableSoftwareTokenMFAException, the emulator with CodeMismatchException.
+    if (named(error, 'CodeMismatchException', 'EnableSoftwareTokenMFAException')) throw wrongSetupCode();
+    if (named(error, 'InvalidParameterException')) {
+      throw new InvalidInputError('mfa_setup_required', 'Start the set-up first (POST /me/mfa/totp/setup)', [{ path: 'code', message: 'no authenticator app is being set up' }]);
+    }
+    throw tokenError(error);
+  }
+}
+
+/**
+ * Answers the SOFTWARE_TOKEN_MFA challenge. USERNAME and SECRET_HASH use the
+ * Cognito username (USER_ID_FOR_SRP), which is what Cognito expects after a
+ * sign-in by email alias. A wrong or reused code is `invalid_mfa_code`; an
+ * expired or foreign session is `invalid_mfa_session`.
+ */
+export async function answerTotpChallenge(cognitoUsername: string, session: string, code: string): Promise<Tokens> {
+  try {
+    const result = await cognito().send(
+      new RespondToAuthChallengeCommand({
+        ClientId: required('USER_POOL_CLIENT_ID'),
+        ChallengeName: 'SOFTWARE_TOKEN_MFA',
+        Session: session,
+        ChallengeResponses: { USERNAME: cognitoUsername, SOFTWARE_TOKEN_MFA_CODE: code, SECRET_HASH: secretHash(cognitoUsername) },
+      }),
+    );
+    if (result.ChallengeName) throw new Error(`Unexpected further challenge ${result.ChallengeName}`);
+    return toTokens(result.AuthenticationResult);
+  } catch (error) {
+    if (named(error, 'CodeMismatchException', 'ExpiredCodeException')) throw invalidMfaCode();
+    if (named(error, 'NotAuthorizedException', 'UserNotFoundException')) throw invalidMfaSession();
+    throw cognitoError(error);
+  }
+}

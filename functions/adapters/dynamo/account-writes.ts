@@ -1,0 +1,89 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import type { Account } from '../../../domain/identity/account';
+import type { AccountChange } from '../../../domain/identity/lifecycle';
+import { auditPut } from './audit-repository';
+import { documentClient, tableName } from './client';
+import { cancellationCodes, rethrowStoreError } from './errors';
+import { keys } from './keys';
+
+/** The profile changed since it was read (its version moved): re-read and plan again. */
+export class AccountChangedError extends Error {
+  constructor() {
+    super('The account changed since it was read');
+    this.name = 'AccountChangedError';
+  }
+}
+
+/**
+ * One change to an account's profile (status, lockout, sessions, TOTP) with
+ * its audit record, as one transaction that bumps the version on the
+ * condition that nobody changed the profile since it was read.
+ */
+export async function writeAccountChange(account: Account, change: AccountChange, audit: AuditRecord, now: string): Promise<void> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':one': 1, ':seen': account.version, ':now': now };
+  const sets = ['version = version + :one', 'updatedAt = :now'];
+  for (const [field, value] of Object.entries(change.set)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  const removes = change.remove.map((field) => {
+    names[`#${field}`] = field;
+    return `#${field}`;
+  });
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName(),
+              Key: keys.userProfile(account.trustId, account.id),
+              UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+              ConditionExpression: 'version = :seen',
+              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+              ExpressionAttributeValues: values,
+            },
+          },
+          auditPut(account.trustId, audit),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new AccountChangedError();
+    rethrowStoreError(error);
+  }
+}
+
+/**
+ * Signs every session of the account out: tokens from sign-ins before
+ * `validAfter` are refused from now on (refresh too). The time only ever
+ * moves forward; the version stays, since no admin-visible field changes.
+ */
+export async function revokeSessions(account: Account, validAfter: number, audit: AuditRecord): Promise<void> {
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName(),
+              Key: keys.userProfile(account.trustId, account.id),
+              UpdateExpression: 'SET sessionsValidAfter = :t',
+              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter < :t)',
+              ExpressionAttributeValues: { ':t': validAfter },
+            },
+          },
+          auditPut(account.trustId, audit),
+        ],
+      }),
+    );
+  } catch (error) {
+    // Already signed out at least this far (a second sign-out in the same second): nothing to do.
+    if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return;
+    rethrowStoreError(error);
+  }
+}

@@ -1,0 +1,239 @@
+import { randomInt } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import type { Account } from '../../../domain/identity/account';
+import { limitOf, type LockoutPolicy } from '../../../domain/identity/lockout';
+import type { Trust } from '../../../domain/org/trust';
+import { auditPut } from './audit-repository';
+import { documentClient, tableName } from './client';
+import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
+import { keys } from './keys';
+import { loadPerson, type PersonRecord } from './person-repository';
+import { getTrust } from './trust-repository';
+
+/**
+ * The sign-in state of an account: the failed-login counter and the lock on
+ * its profile item, and the pending TOTP step. Every change to the counter is
+ * atomic (ADD, or a SET under a condition on the stored value), because many
+ * sign-ins for one account can run at once.
+ */
+
+export interface SignInRecord extends PersonRecord {
+  trust: Trust;
+}
+
+// Account by email, with its placements (for audit) and its trust's lockout policy: GetItem, then Query ‖ GetItem
+export async function findSignInRecord(email: string): Promise<SignInRecord | undefined> {
+  let ref: Record<string, unknown> | undefined;
+  try {
+    ({ Item: ref } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.email(email), ConsistentRead: true })));
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+  if (!ref) {
+    // The reads a known email costs, so the answer takes as long.
+    await decoyRead();
+    return undefined;
+  }
+  const [record, trust] = await Promise.all([loadPerson(String(ref.trustId), String(ref.userId)), getTrust(String(ref.trustId))]);
+  return record && trust ? { ...record, trust } : undefined;
+}
+
+const profileKey = (account: Pick<Account, 'trustId' | 'id'>) => keys.userProfile(account.trustId, account.id);
+
+// One more failed sign-in: atomic ADD, returns the new count
+export async function countFailedLogin(account: Account): Promise<number> {
+  try {
+    const result = await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: profileKey(account),
+        UpdateExpression: 'ADD failedLogins :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(result?.Attributes?.failedLogins ?? 0);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+/** An audit record on its own, for events that change no other item in a way a transaction could carry (see countFailedLogin). */
+export async function putAudit(trustId: string, record: AuditRecord): Promise<void> {
+  try {
+    await documentClient().send(new PutCommand(auditPut(trustId, record).Put));
+  } catch (error) {
+    rethrowStoreError(error);
+  }
+}
+
+/**
+ * Locks the account with its audit record, on the condition that it is still
+ * active and its counter reached the limit: of many concurrent failures that
+ * reach it, exactly one locks (and so exactly one email goes). False when the
+ * condition failed (someone else locked it, or a success or unlock reset it).
+ */
+export async function lockAccount(account: Account, policy: LockoutPolicy, lockedAt: string, audit: AuditRecord): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName(),
+              Key: profileKey(account),
+              UpdateExpression: 'SET #status = :locked, lockedAt = :at, updatedAt = :at, version = version + :one',
+              ConditionExpression: '#status = :active AND failedLogins >= :max',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':locked': 'locked', ':active': 'active', ':at': lockedAt, ':one': 1, ':max': limitOf(policy) },
+            },
+          },
+          auditPut(account.trustId, audit),
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/**
+ * After Cognito accepted the credentials: the counter goes back to zero, on
+ * the condition that the account is still active and below the limit. False
+ * means failures locked it meanwhile, and the tokens must not be handed out.
+ */
+export async function resetFailedLogins(account: Account, policy: LockoutPolicy): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: profileKey(account),
+        UpdateExpression: 'SET failedLogins = :zero',
+        ConditionExpression: '#status = :active AND (attribute_not_exists(failedLogins) OR failedLogins < :max)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':zero': 0, ':active': 'active', ':max': limitOf(policy) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/**
+ * The trust's auto-unlock: back to active with a fresh counter, on the
+ * condition that it is still the lock that was read (an admin may have
+ * unlocked it, or it may have locked again since). False when it was not.
+ */
+export async function autoUnlockAccount(account: Account, at: string, audit: AuditRecord): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName(),
+              Key: profileKey(account),
+              UpdateExpression: 'SET #status = :active, failedLogins = :zero, updatedAt = :at, version = version + :one REMOVE lockedAt',
+              ConditionExpression: '#status = :locked AND lockedAt = :lockedAt',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':active': 'active', ':locked': 'locked', ':zero': 0, ':at': at, ':one': 1, ':lockedAt': account.lockedAt ?? '' },
+            },
+          },
+          auditPut(account.trustId, audit),
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+    return rethrowStoreError(error);
+  }
+}
+
+export interface MfaSessionRecord {
+  trustId: string;
+  userId: string;
+}
+
+// Pending TOTP step by session hash → account; expires with Cognito's session (3 minutes)
+export async function saveMfaSession(sessionHash: string, account: Account, expiresAt: number): Promise<void> {
+  try {
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...keys.mfaSession(sessionHash), entity: 'mfa-session', trustId: account.trustId, userId: account.id, expiresAt },
+      }),
+    );
+  } catch (error) {
+    rethrowStoreError(error);
+  }
+}
+
+export async function findMfaSession(sessionHash: string): Promise<MfaSessionRecord | undefined> {
+  try {
+    const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.mfaSession(sessionHash), ConsistentRead: true }));
+    // TTL deletion lags by up to days: the expiry is checked here.
+    if (!Item || typeof Item.expiresAt !== 'number' || Item.expiresAt * 1000 < Date.now()) return undefined;
+    return { trustId: String(Item.trustId), userId: String(Item.userId) };
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+/** Uses the pending step up (conditional delete): false when another request already did. */
+export async function consumeMfaSession(sessionHash: string): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new DeleteCommand({ TableName: tableName(), Key: keys.mfaSession(sessionHash), ConditionExpression: 'attribute_exists(pk)' }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/*
+ * Decoys: the store round trips of a sign-in, spent on a few fixed decoy
+ * items, so that an unknown (or inactive) email takes as long as a wrong
+ * password for a real account: the same reads, and the same writes to items
+ * that exist (a write whose condition fails, or to a new item, would answer
+ * faster). Sixteen items, overwritten, so nothing piles up and no one key runs hot.
+ */
+const decoyKey = () => keys.decoy(String(randomInt(16)));
+
+/** The reads of a known email (the person's partition ‖ the trust). */
+async function decoyRead(): Promise<void> {
+  const { pk } = decoyKey();
+  try {
+    await Promise.all([
+      documentClient().send(
+        new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }),
+      ),
+      documentClient().send(new GetCommand({ TableName: tableName(), Key: decoyKey(), ConsistentRead: true })),
+    ]);
+  } catch {
+    // A decoy's failure changes nothing: the answer is the same either way.
+  }
+}
+
+/** The writes of a counted failure (countFailedLogin, then putAudit), one after the other. */
+export async function decoyFailureWrites(): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(), Key: decoyKey(), UpdateExpression: 'ADD failedLogins :one',
+        ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...decoyKey(), entity: 'decoy', at: new Date().toISOString() } }));
+  } catch {
+    // As above.
+  }
+}

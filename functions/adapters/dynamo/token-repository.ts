@@ -1,0 +1,162 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import type { Account, AccountStatus } from '../../../domain/identity/account';
+import { LinkGoneError, type StoredToken, type TokenPurpose } from '../../../domain/identity/tokens';
+import { ConflictError } from '../../../domain/errors';
+import { auditPut } from './audit-repository';
+import { documentClient, tableName } from './client';
+import { cancellationCodes, rethrowStoreError } from './errors';
+import { keys } from './keys';
+
+/** Which profile attribute holds the one live link of each purpose, and the status it works for. */
+const LIVE = {
+  invitation: { field: 'invitationTokenHash', status: 'invited' },
+  password_reset: { field: 'resetTokenHash', status: 'active' },
+} as const satisfies Record<TokenPurpose, { field: string; status: AccountStatus }>;
+
+/** Used tokens stay as tombstones this long after they expire, so an old link still gets a clear answer. */
+const TOMBSTONE_SECONDS = 30 * 86_400;
+
+// Link token by hash
+export async function getLinkToken(hash: string): Promise<StoredToken | undefined> {
+  try {
+    const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.linkToken(hash), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { purpose, trustId, userId, validUntil, usedAt } = Item as unknown as StoredToken;
+    return { hash, purpose, trustId, userId, validUntil, ...(usedAt ? { usedAt } : {}) };
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+/**
+ * Stores a new link token and makes it the account's only live link of its
+ * purpose (older links stop working), with its audit record, in one transaction.
+ */
+export async function issueLinkToken(account: Account, token: StoredToken, audit: AuditRecord): Promise<void> {
+  const live = LIVE[token.purpose];
+  const table = tableName();
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: table,
+              Item: {
+                ...keys.linkToken(token.hash), entity: 'link-token', purpose: token.purpose, trustId: token.trustId, userId: token.userId,
+                validUntil: token.validUntil, expiresAt: Math.floor(new Date(token.validUntil).getTime() / 1000) + TOMBSTONE_SECONDS,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: keys.userProfile(account.trustId, account.id),
+              UpdateExpression: `SET ${live.field} = :hash`,
+              ConditionExpression: '#status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':hash': token.hash, ':status': live.status },
+            },
+          },
+          auditPut(account.trustId, audit),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') {
+      throw new ConflictError(token.purpose === 'invitation' ? 'not_invited' : 'not_active', `The account is no longer ${live.status}`);
+    }
+    rethrowStoreError(error);
+  }
+}
+
+/**
+ * Uses a link once: marks the token used and applies `profile` (SET clauses,
+ * the version bumped) on the condition that the token was unused and is still
+ * the account's live link and the account still has the status the link is
+ * for. Of two concurrent uses exactly one succeeds; the other is told the link
+ * was used.
+ */
+export async function claimLinkToken(
+  account: Account,
+  token: StoredToken,
+  profile: { set: Record<string, unknown> },
+  audit: AuditRecord,
+  now: string,
+): Promise<void> {
+  const live = LIVE[token.purpose];
+  const table = tableName();
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':hash': token.hash, ':status': live.status, ':one': 1, ':now': now };
+  const sets = Object.entries(profile.set).map(([field, value], i) => {
+    names[`#f${i}`] = field;
+    values[`:v${i}`] = value;
+    return `#f${i} = :v${i}`;
+  });
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keys.linkToken(token.hash),
+              UpdateExpression: 'SET usedAt = :now',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
+              ExpressionAttributeValues: { ':now': now },
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: keys.userProfile(account.trustId, account.id),
+              UpdateExpression: `SET ${[...sets, 'version = version + :one', 'updatedAt = :now'].join(', ')} REMOVE ${live.field}`,
+              ConditionExpression: `${live.field} = :hash AND #status = :status`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
+          auditPut(account.trustId, audit),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationCodes(error)?.some((code) => code === 'ConditionalCheckFailed')) {
+      throw new LinkGoneError('token_used', 'This link was already used or replaced by a newer one');
+    }
+    rethrowStoreError(error);
+  }
+}
+
+/**
+ * Undoes a claim when the step after it (setting the password in Cognito)
+ * failed, so the person can use the same link again.
+ */
+export async function releaseLinkToken(account: Account, token: StoredToken, profile: { set: Record<string, unknown> }): Promise<void> {
+  const live = LIVE[token.purpose];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':hash': token.hash };
+  const sets = Object.entries(profile.set).map(([field, value], i) => {
+    names[`#f${i}`] = field;
+    values[`:v${i}`] = value;
+    return `#f${i} = :v${i}`;
+  });
+  await documentClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Update: { TableName: tableName(), Key: keys.linkToken(token.hash), UpdateExpression: 'REMOVE usedAt' } },
+        {
+          Update: {
+            TableName: tableName(),
+            Key: keys.userProfile(account.trustId, account.id),
+            UpdateExpression: `SET ${[...sets, `${live.field} = :hash`].join(', ')}`,
+            ...(sets.length ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: values,
+          },
+        },
+      ],
+    }),
+  );
+}

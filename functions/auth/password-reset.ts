@@ -1,0 +1,23 @@
+import { findAccountByEmail } from '../adapters/dynamo/account-repository';
+import { sendPasswordReset } from '../identity/link-flows';
+import { httpHandler } from '../http/handler';
+import { logger } from '../http/logger';
+import { json } from '../http/responses';
+import { passwordResetBodySchema } from './auth.schema';
+
+/** Every answer takes at least this long, so timing does not tell which emails have accounts. */
+const FLOOR_MS = 400;
+
+/** 202 whatever the email: a link is emailed only when an active account has it. */
+export const handler = httpHandler({ auth: 'public', body: passwordResetBodySchema }, async ({ body }) => {
+  const started = Date.now();
+  try {
+    const account = await findAccountByEmail(body.email);
+    if (account?.status === 'active') await sendPasswordReset(account, account.id);
+  } catch (error) {
+    // The answer must not differ; the failure is logged for the operators.
+    logger.error('password reset request failed', error as Error);
+  }
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, FLOOR_MS - (Date.now() - started))));
+  return json(202, { status: 'accepted' });
+});

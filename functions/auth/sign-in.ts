@@ -1,0 +1,169 @@
+import { decodeJwt } from 'jose';
+import { auditRecord } from '../../domain/audit/audit-record';
+import { UnauthenticatedError } from '../../domain/errors';
+import { accountLockedEmail } from '../../domain/identity/emails';
+import { auditNodeOf } from '../../domain/identity/lifecycle';
+import type { Account } from '../../domain/identity/account';
+import { afterFailure, limitOf, reachedLimit, type LockoutPolicy } from '../../domain/identity/lockout';
+import { AccountLockedError, invalidCredentials, loginGate } from '../../domain/identity/login';
+import { hashToken } from '../../domain/identity/token-hash';
+import { TOTP_CHALLENGE } from '../../domain/identity/totp';
+import { defaultPolicies } from '../../domain/org/trust';
+import { getAccount, saveRefreshToken } from '../adapters/dynamo/account-repository';
+import {
+  autoUnlockAccount, countFailedLogin, decoyFailureWrites, findSignInRecord, lockAccount, putAudit, resetFailedLogins, saveMfaSession, type SignInRecord,
+} from '../adapters/dynamo/sign-in-repository';
+import { decoyPasswordAuth, type PasswordAuthOutcome, type Tokens } from '../adapters/cognito/user-pool';
+import { sendEmail } from '../adapters/ses/mailer';
+import { config } from '../config';
+import { logger } from '../http/logger';
+import { newId, nowIso } from '../shared/ids';
+
+/**
+ * The steps /auth/login and /auth/mfa share: the lockout gate before Cognito,
+ * counting failures, and handing out tokens only while the account is still
+ * active and below the limit.
+ */
+
+const SYSTEM = 'system';
+/** Cognito's sign-in session lasts 3 minutes; the pending TOTP step lives as long. */
+const MFA_STEP_SECONDS = 180;
+
+function audit(record: SignInRecord, actorId: string, action: string, after: Record<string, unknown>) {
+  return auditRecord({
+    id: newId(), at: nowIso(), actorId, action, targetType: 'user', targetId: record.account.id, nodeId: auditNodeOf(record.person), after,
+  });
+}
+
+/**
+ * The account an email signs in to, once the lockout gate let it through;
+ * undefined when the answer must be the decoy (unknown, invited, inactive).
+ * A locked account is refused here, before anyone asks Cognito.
+ */
+export async function admit(email: string): Promise<SignInRecord | undefined> {
+  const record = await findSignInRecord(email);
+  const policy = record?.trust.policies ?? defaultPolicies;
+  switch (loginGate(record?.account, policy, new Date())) {
+    case 'decoy':
+      return undefined;
+    case 'locked':
+      throw new AccountLockedError();
+    case 'complete_lock':
+      await lock(record!);
+      throw new AccountLockedError();
+    case 'auto_unlock': {
+      const { account } = record!;
+      const unlocked = await autoUnlockAccount(account, nowIso(), audit(record!, SYSTEM, 'user.unlocked', { status: 'active', reason: 'auto_unlock' }));
+      // Not unlocked here: someone else changed the lock meanwhile; the attempt's own checks still hold.
+      return unlocked ? { ...record!, account: { ...account, status: 'active', failedLogins: 0, lockedAt: undefined } } : record;
+    }
+    case 'attempt':
+      return record;
+  }
+}
+
+/**
+ * The answer for an email that may not sign in (unknown, invited, inactive):
+ * the same `invalid_credentials` as a wrong password, after the same work (a
+ * Cognito attempt, and the writes a counted failure costs).
+ */
+export async function decoySignIn(password: string): Promise<never> {
+  const refusal = await decoyPasswordAuth(password).catch((error: unknown) => error);
+  await decoyFailureWrites();
+  throw refusal;
+}
+
+/**
+ * Locks the account (if it still is active and at the limit) and, when this
+ * request is the one that locked it, emails the person. A mail failure is
+ * logged, never undone: the lock is what matters.
+ */
+async function lock(record: SignInRecord): Promise<void> {
+  const { account, trust } = record;
+  const policy = trust.policies;
+  const at = nowIso();
+  const locked = await lockAccount(account, policy, at, audit(record, SYSTEM, 'user.locked', { status: 'locked', lockedAt: at, maxFailedLogins: limitOf(policy) }));
+  if (!locked) return;
+  try {
+    await sendEmail(
+      account.email,
+      accountLockedEmail({ trustName: trust.name, firstName: account.firstName, attempts: limitOf(policy), autoUnlockMinutes: policy.autoUnlockMinutes }),
+    );
+  } catch (error) {
+    logger.error('account-locked email not sent', error as Error);
+  }
+}
+
+/** One more failure (a wrong password or TOTP code): counted atomically and audited; the one that reaches the limit locks. */
+export async function recordFailure(record: SignInRecord, reason: 'password' | 'mfa_code'): Promise<void> {
+  const failedLogins = await countFailedLogin(record.account);
+  // The counter's ADD returns the new count, which a transaction cannot: its audit record is a write of its own.
+  await Promise.all([
+    putAudit(record.trust.id, audit(record, record.account.id, 'login.failed', { reason, failedLogins })),
+    afterFailure(failedLogins, record.trust.policies) === 'lock' ? lock(record) : undefined,
+  ]);
+}
+
+/** Counts the failure when Cognito refused the credentials, then passes the refusal on. */
+export const countRefusal = (record: SignInRecord, reason: 'password' | 'mfa_code', refusal: string) => async (error: unknown): Promise<never> => {
+  if (error instanceof UnauthenticatedError && error.code === refusal) await recordFailure(record, reason);
+  throw error;
+};
+
+/**
+ * The password was right and TOTP is on: remember which account this
+ * Cognito session belongs to, so the code step cannot be answered for
+ * another account, or without the password (cognito-local does not check
+ * the session at all).
+ */
+export async function startTotpStep(record: SignInRecord, outcome: Extract<PasswordAuthOutcome, { kind: 'challenge' }>) {
+  if (outcome.challenge !== 'SOFTWARE_TOKEN_MFA' || !outcome.session) {
+    throw new Error(`Unexpected Cognito challenge ${outcome.challenge}`);
+  }
+  await saveMfaSession(hashToken(outcome.session), record.account, Math.floor(Date.now() / 1000) + MFA_STEP_SECONDS);
+  return { challenge: TOTP_CHALLENGE, session: outcome.session };
+}
+
+/**
+ * Cognito accepted: the counter goes back to zero on the condition that the
+ * account is still active and below the limit (a conditional update). If
+ * failures locked it while Cognito was answering, the tokens are dropped and
+ * the answer is 423; if it was deactivated meanwhile, `invalid_credentials`.
+ *
+ * Most sign-ins find the counter at zero: then a strongly consistent read
+ * that shows the account active at zero stands in for the update, which
+ * would change nothing (either is ordered before any later failure), and
+ * saves a write. The refresh mapping is written alongside (a dropped token's
+ * mapping is harmless: nobody holds the token).
+ */
+export async function completeSignIn(record: SignInRecord, tokens: Tokens): Promise<Tokens> {
+  const { account } = record;
+  const policy = record.trust.policies;
+  const [admitted] = await Promise.all([stillAdmitted(account, policy), saveRefreshMapping(record, tokens)]);
+  if (admitted) return tokens;
+  const now = await getAccount({ trustId: account.trustId, userId: account.id });
+  if (now && (now.status === 'locked' || (now.status === 'active' && reachedLimit(now.failedLogins ?? 0, policy)))) {
+    throw new AccountLockedError();
+  }
+  throw invalidCredentials();
+}
+
+async function stillAdmitted(account: Account, policy: LockoutPolicy): Promise<boolean> {
+  if ((account.failedLogins ?? 0) === 0) {
+    const current = await getAccount({ trustId: account.trustId, userId: account.id });
+    if (current?.status === 'active' && (current.failedLogins ?? 0) === 0) return true;
+  }
+  return resetFailedLogins(account, policy);
+}
+
+/** Refresh token (by hash) → account and sign-in time, so a refresh can honour sign-out and deactivation. */
+async function saveRefreshMapping({ account }: SignInRecord, tokens: Tokens): Promise<void> {
+  if (!tokens.refreshToken) return;
+  const authTime = Number(decodeJwt(tokens.accessToken).auth_time ?? Math.floor(Date.now() / 1000));
+  const expiresAt = Math.floor(Date.now() / 1000) + config().REFRESH_TOKEN_VALIDITY_DAYS * 86_400;
+  await saveRefreshToken(
+    hashToken(tokens.refreshToken),
+    { trustId: account.trustId, userId: account.id, cognitoUsername: account.cognitoUsername, authTime },
+    expiresAt,
+  );
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import { hashToken } from '../../domain/identity/token-hash';
+import { assertUsable, type TokenPurpose } from '../../domain/identity/tokens';
+import { getAccount } from '../adapters/dynamo/account-repository';
+import { getLinkToken } from '../adapters/dynamo/token-repository';
+import { httpHandler } from '../http/handler';
+import { htmlPage, message, passwordForm } from './html';
+
+interface PageSpec {
+  purpose: TokenPurpose;
+  path: string;
+  title: string;
+  submit: string;
+  done: (email: string | undefined) => string;
+  act: (token: string, password: string) => Promise<string | undefined>;
+}
+
+const formSchema = z.object({ token: z.string().max(200).default(''), password: z.string().max(256).default(''), confirm: z.string().max(256).default('') });
+const querySchema = z.object({ token: z.string().max(200).optional() });
+
+/** A problem the person can act on, as a sentence; anything unexpected stays a generic apology. */
+function explain(error: unknown): { status: number; text: string; rules?: string[] } {
+  if (error instanceof DomainError) {
+    if (error.code === 'weak_password') return { status: 400, text: error.message, rules: error.errors.map((e) => e.message) };
+    const status = error.code === 'invalid_token' ? 400 : error.code === 'throttled' ? 429 : error.code.endsWith('_expired') || error.code === 'token_used' ? 410 : 409;
+    return { status, text: error.message };
+  }
+  return { status: 500, text: 'Something went wrong on our side. Please try again in a few minutes.' };
+}
+
+async function checkLink(purpose: TokenPurpose, token: string) {
+  const stored = await getLinkToken(hashToken(token));
+  const account = stored && (await getAccount({ trustId: stored.trustId, userId: stored.userId }));
+  assertUsable(account ? stored : undefined, purpose, purpose === 'invitation' ? account?.invitationTokenHash : account?.resetTokenHash, new Date());
+}
+
+/** GET shows the form (or why the link no longer works); POST sets the password and shows the outcome. */
+export function linkPage(spec: PageSpec) {
+  const show = httpHandler({ auth: 'public' }, async ({ event }) => {
+    const token = querySchema.safeParse(event.queryStringParameters ?? {}).data?.token ?? '';
+    if (!token) return htmlPage(400, spec.title, message('error', 'This link is incomplete; open the link from your email again.'));
+    try {
+      await checkLink(spec.purpose, token);
+    } catch (error) {
+      const { status, text } = explain(error);
+      return htmlPage(status, spec.title, message('error', text));
+    }
+    return htmlPage(200, spec.title, passwordForm({ action: spec.path, token, submit: spec.submit }));
+  });
+
+  const submit = httpHandler({ auth: 'public', body: z.record(z.string(), z.unknown()) }, async ({ body }) => {
+    const form = formSchema.safeParse(body).data ?? { token: '', password: '', confirm: '' };
+    const again = (status: number, errors: string[]) => htmlPage(status, spec.title, passwordForm({ action: spec.path, token: form.token, submit: spec.submit, errors }));
+    if (!form.password) return again(400, ['Enter a new password.']);
+    if (form.password !== form.confirm) return again(400, ['The two passwords are not the same.']);
+    try {
+      const email = await spec.act(form.token, form.password);
+      return htmlPage(200, spec.title, message('success', spec.done(email)));
+    } catch (error) {
+      const { status, text, rules } = explain(error);
+      if (rules) return again(status, rules);
+      return htmlPage(status, spec.title, message('error', text));
+    }
+  });
+  return { show, submit };
+}

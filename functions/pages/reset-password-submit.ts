@@ -1,0 +1,4 @@
+import { page } from './reset-password-page';
+
+/** The form post of the page (works with JavaScript off). */
+export const handler = page.submit;

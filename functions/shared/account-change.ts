@@ -1,0 +1,50 @@
+import { auditRecord } from '../../domain/audit/audit-record';
+import { ConflictError, NotFoundError } from '../../domain/errors';
+import type { Account } from '../../domain/identity/account';
+import { UNCHANGED, type AccountChange, type Transition } from '../../domain/identity/lifecycle';
+import { getAccount } from '../adapters/dynamo/account-repository';
+import { AccountChangedError, writeAccountChange } from '../adapters/dynamo/account-writes';
+import { newId, nowIso } from './ids';
+
+const ATTEMPTS = 4;
+
+/** The account as it is after the change was stored. */
+function applied(account: Account, change: AccountChange, at: string): Account {
+  const next: Account = { ...account, ...change.set, version: account.version + 1, updatedAt: at };
+  for (const field of change.remove) delete next[field];
+  return next;
+}
+
+/**
+ * Plans a change to one account against its current profile and stores it
+ * with its audit record in one transaction that checks the version; when the
+ * profile moved meanwhile (a failed sign-in locked it, an admin edited it)
+ * the plan runs again on the fresh profile. Returns the account as stored.
+ */
+export async function changeAccount(input: {
+  account: Account;
+  actorId: string;
+  /** Where the audit record is filed (see auditNodeOf). */
+  nodeId: string | null;
+  plan: (account: Account) => Transition;
+}): Promise<Account> {
+  let account: Account | undefined = input.account;
+  for (let attempt = 1; ; attempt++) {
+    if (!account) throw new NotFoundError('User');
+    const change = input.plan(account);
+    if (change === UNCHANGED) return account;
+    const at = nowIso();
+    const audit = auditRecord({
+      id: newId(), at, actorId: input.actorId, action: change.action, targetType: 'user', targetId: account.id,
+      nodeId: input.nodeId, before: change.before, after: change.after,
+    });
+    try {
+      await writeAccountChange(account, change, audit, at);
+      return applied(account, change, at);
+    } catch (error) {
+      if (!(error instanceof AccountChangedError)) throw error;
+      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'This account is being changed by someone else; try again');
+      account = await getAccount({ trustId: account.trustId, userId: account.id });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { auditNodeOf, planDeactivate } from '../../domain/identity/lifecycle';
+import { disableCognitoUser, signOutEverywhere } from '../adapters/cognito/user-status';
+import { httpHandler } from '../http/handler';
+import { entity } from '../http/responses';
+import { changeAccount } from '../shared/account-change';
+import { loadAccountTarget } from './account-target';
+import { userParamsSchema } from './user.schema';
+import { userView } from './user-view';
+
+/**
+ * Deactivates an account; memberships, roles and history stay. The table
+ * goes first: from that write on every request and refresh of the person is
+ * refused. Cognito is then disabled and signed out as defence in depth; a
+ * failure there is a 5xx the admin can retry (the steps are idempotent).
+ */
+export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, async ({ caller, params }) => {
+  const { account, person } = await loadAccountTarget(caller, params.id, 'users.deactivate');
+  const deactivated = await changeAccount({
+    account, actorId: caller.account.id, nodeId: auditNodeOf(person),
+    plan: (current) => planDeactivate(current, caller.account.id, new Date()),
+  });
+  await disableCognitoUser(deactivated.cognitoUsername);
+  await signOutEverywhere(deactivated.cognitoUsername);
+  return entity(200, userView(deactivated, person));
+});
