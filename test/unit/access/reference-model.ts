@@ -60,7 +60,7 @@ export function referenceDecide(world: World, person: Person, q: Question): Deci
   if (holding.length === 0) return { allowed: false, reason: 'no_grant' };
   const valid = holding.filter((a) => validNow(a, q.now));
   if (valid.length === 0) return { allowed: false, reason: 'expired' };
-  if (person.userType === 'parent' && q.subjectId !== undefined && !person.children.some((c) => c.subjectId === q.subjectId)) {
+  if ((person.userType === 'parent' || def.area === 'parents') && q.subjectId !== undefined && !person.children.some((c) => c.subjectId === q.subjectId)) {
     return { allowed: false, reason: 'not_linked' };
   }
   if (def.requiresMfa && !q.mfa) return { allowed: false, reason: 'mfa_required' };
