@@ -1,8 +1,8 @@
-import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Assignment, Block, ChildLink, Membership, Person } from '../../../domain/access/resolve';
 import type { Account } from '../../../domain/identity/account';
 import { toAccount } from './account-repository';
-import { documentClient, tableName } from './client';
+import { documentClient, queryAll, tableName } from './client';
 import { rethrowStoreError } from './errors';
 import { ASSIGNMENT_PREFIX, BLOCK_PREFIX, CHILD_PREFIX, keys, MEMBER_PREFIX } from './keys';
 
@@ -45,25 +45,11 @@ export function toPersonRecord(items: Record<string, unknown>[]): PersonRecord |
 
 // A person's profile, memberships, role assignments, blocks and child links: one Query
 export async function loadPerson(trustId: string, userId: string): Promise<PersonRecord | undefined> {
-  const items: Record<string, unknown>[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  try {
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) },
-          ConsistentRead: true,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-  } catch (error) {
-    return rethrowStoreError(error);
-  }
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) },
+    ConsistentRead: true,
+  });
   return toPersonRecord(items);
 }
 
@@ -78,28 +64,14 @@ export interface NodeMember {
 
 // Members of a node (gsi1)
 export async function listNodeMembers(trustId: string, nodeId: string): Promise<NodeMember[]> {
-  const members: NodeMember[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  try {
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.nodeIndex(trustId, nodeId), ':prefix': MEMBER_PREFIX },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        members.push({ ...pick<NodeMember>(item, ['userId', 'jobTitle']), isManager: item.isManager === true, primary: item.primary === true, since: String(item.createdAt ?? '') });
-      }
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-  } catch (error) {
-    return rethrowStoreError(error);
-  }
-  return members;
+  const items = await queryAll({
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.nodeIndex(trustId, nodeId), ':prefix': MEMBER_PREFIX },
+  });
+  return items.map((item) => ({
+    ...pick<NodeMember>(item, ['userId', 'jobTitle']), isManager: item.isManager === true, primary: item.primary === true, since: String(item.createdAt ?? ''),
+  }));
 }
 
 export interface RoleHolder {
@@ -109,26 +81,12 @@ export interface RoleHolder {
 
 // Holders of a role (gsi2)
 export async function listRoleHolders(trustId: string, roleId: string): Promise<RoleHolder[]> {
-  const holders: RoleHolder[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  try {
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) holders.push({ personId: String(item.userId), nodeId: String(item.nodeId) });
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-  } catch (error) {
-    return rethrowStoreError(error);
-  }
-  return holders;
+  const items = await queryAll({
+    IndexName: 'gsi2',
+    KeyConditionExpression: 'gsi2pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) },
+  });
+  return items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId) }));
 }
 
 // Profiles by id (managers line): one BatchGetItem per 100

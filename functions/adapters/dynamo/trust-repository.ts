@@ -4,7 +4,7 @@ import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree';
 import { defaultPolicies, type Trust } from '../../../domain/org/trust';
 import { auditPut } from './audit-repository';
-import { documentClient, tableName } from './client';
+import { documentClient, queryAll, tableName } from './client';
 import { rethrowStoreError } from './errors';
 import { keys, NODE_PREFIX, ROLE_PREFIX } from './keys';
 
@@ -67,27 +67,15 @@ export async function loadTrustContext(trust: Trust): Promise<TrustContext> {
   if (cached && cached.version === trust.treeVersion) return cached;
   const nodes: OrgNode[] = [];
   const custom: Role[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  try {
-    do {
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.treePartition(trust.id) },
-          ConsistentRead: true,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const sk = String(item.sk);
-        if (sk.startsWith(NODE_PREFIX)) nodes.push(toNode(item));
-        else if (sk.startsWith(ROLE_PREFIX)) custom.push(toRole(item));
-      }
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-  } catch (error) {
-    return rethrowStoreError(error);
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.treePartition(trust.id) },
+    ConsistentRead: true,
+  });
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk.startsWith(NODE_PREFIX)) nodes.push(toNode(item));
+    else if (sk.startsWith(ROLE_PREFIX)) custom.push(toRole(item));
   }
   const context: TrustContext = {
     version: trust.treeVersion,
@@ -100,6 +88,22 @@ export async function loadTrustContext(trust: Trust): Promise<TrustContext> {
 
 export async function loadTree(trust: Trust): Promise<OrgTree> {
   return (await loadTrustContext(trust)).tree;
+}
+
+/**
+ * The first item of every tree or role change: the trust's version moves on,
+ * on the condition that it is still the one the change was planned on.
+ */
+function bumpTrustVersion(trust: Trust) {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.trustMeta(trust.id),
+      UpdateExpression: 'SET treeVersion = treeVersion + :one',
+      ConditionExpression: 'treeVersion = :seen',
+      ExpressionAttributeValues: { ':one': 1, ':seen': trust.treeVersion },
+    },
+  };
 }
 
 export class TreeVersionChangedError extends Error {
@@ -164,15 +168,7 @@ export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: Aud
     await documentClient().send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: keys.trustMeta(trust.id),
-              UpdateExpression: 'SET treeVersion = treeVersion + :one',
-              ConditionExpression: 'treeVersion = :seen',
-              ExpressionAttributeValues: { ':one': 1, ':seen': trust.treeVersion },
-            },
-          },
+          bumpTrustVersion(trust),
           nodeOp,
           auditPut(trust.id, audit),
         ],
@@ -288,15 +284,7 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
     await documentClient().send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: keys.trustMeta(trust.id),
-              UpdateExpression: 'SET treeVersion = treeVersion + :one',
-              ConditionExpression: 'treeVersion = :seen',
-              ExpressionAttributeValues: { ':one': 1, ':seen': trust.treeVersion },
-            },
-          },
+          bumpTrustVersion(trust),
           ...ops,
           ...audit.map((record) => auditPut(trust.id, record)),
         ],
