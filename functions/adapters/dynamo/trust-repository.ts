@@ -5,6 +5,7 @@ import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree'
 import { defaultPolicies, type Trust } from '../../../domain/org/trust';
 import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
+import { counterUnchanged } from './counted-index';
 import { rethrowStoreError } from './errors';
 import { keys, NODE_PREFIX, ROLE_PREFIX } from './keys';
 
@@ -126,13 +127,29 @@ export class NodeWriteConflictError extends Error {
   }
 }
 
+/** A node whose holders the change relied on, with the refCount they were read at (listNodeAssignments). */
+export interface NodeHoldersSeen {
+  nodeId: string;
+  refCount: number;
+}
+
+/** Someone was placed on or given a role at a node whose holders the change relied on: plan it again. */
+export class NodeHoldersChangedError extends Error {
+  constructor() {
+    super('People were placed at a node this change relied on');
+    this.name = 'NodeHoldersChangedError';
+  }
+}
+
 /**
  * One tree change as one transaction: the node write, the audit record, and
  * the trust's tree version bumped on the condition that nobody else changed
  * the tree since it was read. That condition serialises tree changes, so two
- * concurrent moves can never build a cycle between them.
+ * concurrent moves can never build a cycle between them. A move also checks
+ * that nobody was given a role at the nodes it puts above the moved node
+ * since their holders were read (`seen`), since those holders gain reach.
  */
-export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: AuditRecord): Promise<void> {
+export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: AuditRecord, seen: readonly NodeHoldersSeen[] = []): Promise<void> {
   const table = tableName();
   const nodeOp: TransactItem =
     write.type === 'put'
@@ -171,6 +188,10 @@ export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: Aud
           bumpTrustVersion(trust),
           nodeOp,
           auditPut(trust.id, audit),
+          ...seen.map(({ nodeId, refCount }) => {
+            const unchanged = counterUnchanged('refCount', refCount, ':seen');
+            return { ConditionCheck: { TableName: table, Key: keys.node(trust.id, nodeId), ConditionExpression: unchanged.expression, ExpressionAttributeValues: unchanged.values } };
+          }),
         ],
       }),
     );
@@ -178,6 +199,7 @@ export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: Aud
     const codes = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.map((r) => r.Code);
     if (codes?.[0] === 'ConditionalCheckFailed') throw new TreeVersionChangedError();
     if (codes?.[1] === 'ConditionalCheckFailed') throw new NodeWriteConflictError(write);
+    if (codes?.slice(3).includes('ConditionalCheckFailed')) throw new NodeHoldersChangedError();
     rethrowStoreError(error);
   }
 }
