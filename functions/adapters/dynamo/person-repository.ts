@@ -80,14 +80,19 @@ export interface RoleHolder {
   nodeId: string;
 }
 
-// Holders of a role (gsi2)
-export async function listRoleHolders(trustId: string, roleId: string): Promise<RoleHolder[]> {
-  const items = await queryAll({
-    IndexName: 'gsi2',
-    KeyConditionExpression: 'gsi2pk = :pk',
-    ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) },
-  });
-  return items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId) }));
+export interface RoleHolders {
+  holders: RoleHolder[];
+  /** The custom role's holders counter as read: a role edit relying on this list is conditioned on it (see readCounted). */
+  count: number;
+}
+
+// Holders of a role (gsi2), read completely: the index is trusted only once it holds every assignment the role counts
+export async function listRoleHolders(trustId: string, roleId: string): Promise<RoleHolders> {
+  const { items, seen } = await readCounted(
+    { key: keys.role(trustId, roleId), attribute: 'holders' },
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) } },
+  );
+  return { holders: items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId) })), count: seen };
 }
 
 export interface NodeAssignments {

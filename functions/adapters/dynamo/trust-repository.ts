@@ -254,7 +254,8 @@ export async function anyTrustExists(): Promise<boolean> {
 
 export type RoleWrite =
   | { type: 'put'; role: Role }
-  | { type: 'update'; role: Role; expectedVersion: number }
+  /** `holders`: the holders counter the plan read its holders at (listRoleHolders); the update lands only while it is unchanged. */
+  | { type: 'update'; role: Role; expectedVersion: number; holders?: number }
   | { type: 'delete'; role: Role };
 
 /** Names the role whose condition failed (stale version, or still held). */
@@ -287,17 +288,18 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
       };
     }
     const { role } = write;
+    const holders = write.holders === undefined ? undefined : counterUnchanged('holders', write.holders, ':holders');
     return {
       // An Update keeps the holders counter the assignments maintain.
       Update: {
         TableName: table,
         Key: keys.role(trust.id, role.id),
         UpdateExpression: 'SET #name = :name, description = :description, #scope = :scope, #permissions = :permissions, assignableRoles = :assignable, version = :version',
-        ConditionExpression: 'version = :expected',
+        ConditionExpression: holders ? `version = :expected AND ${holders.expression}` : 'version = :expected',
         ExpressionAttributeNames: { '#name': 'name', '#scope': 'scope', '#permissions': 'permissions' },
         ExpressionAttributeValues: {
           ':name': role.name, ':description': role.description, ':scope': role.scope, ':permissions': role.permissions,
-          ':assignable': role.assignableRoles, ':version': role.version, ':expected': write.expectedVersion,
+          ':assignable': role.assignableRoles, ':version': role.version, ':expected': write.expectedVersion, ...holders?.values,
         },
       },
     };
