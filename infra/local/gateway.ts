@@ -16,8 +16,9 @@ export interface JwtSettings {
 
 /**
  * Checks a bearer token as API Gateway's JWT authorizer does: RS256 signature
- * from the pool's JWKS, issuer, expiry, and the app client (`client_id` of an
- * access token, or `aud`).
+ * from the pool's JWKS, issuer, expiry, and the app client (`client_id`), and
+ * refuses every token that is not an access token (resolveCaller refuses them
+ * again in AWS, where the authorizer lets Cognito ID tokens through).
  */
 export function jwtVerifier(settings: JwtSettings) {
   const jwks = createRemoteJWKSet(new URL(settings.jwksUri));
@@ -26,8 +27,9 @@ export function jwtVerifier(settings: JwtSettings) {
     if (!token) return undefined;
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: settings.issuer, algorithms: ['RS256'], requiredClaims: ['exp', 'iat', 'sub'] });
-      const audience = payload.token_use === 'access' ? payload.client_id : payload.aud;
-      return audience === settings.clientId ? payload : undefined;
+      // Stricter than API Gateway's authorizer, which also accepts ID tokens: only access tokens are bearer tokens.
+      if (payload.token_use !== 'access') return undefined;
+      return payload.client_id === settings.clientId ? payload : undefined;
     } catch {
       return undefined;
     }
