@@ -2,13 +2,11 @@ import { checkAssign } from '../../domain/access/delegation';
 import { initialMemberships } from '../../domain/access/memberships';
 import type { Person } from '../../domain/access/resolve';
 import { auditRecord } from '../../domain/audit/audit-record';
-import { ConflictError } from '../../domain/errors';
 import type { Account } from '../../domain/identity/account';
-import { findAccountByEmail } from '../adapters/dynamo/account-repository';
 import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp } from '../adapters/dynamo/person-writes';
-import { createCognitoUser, deleteCognitoUser } from '../adapters/cognito/user-pool';
 import { requireNode } from '../../domain/org/tree';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { withNewLogin } from '../identity/new-login';
 import { httpHandler } from '../http/handler';
 import { entity } from '../http/responses';
 import { authorize } from '../shared/authorize';
@@ -19,7 +17,9 @@ import { userView } from './user-view';
 /**
  * A new account, placed and given roles in one transaction. The caller needs
  * users.create wherever the person is placed (at the trust when nowhere), and
- * every role passes the delegation guard.
+ * every role passes the delegation guard. The email is claimed before Cognito
+ * is touched (new-login.ts), so a concurrent create of the same email answers
+ * 409 and cannot break this one.
  */
 export const handler = httpHandler({ auth: 'user', body: createUserBodySchema }, async ({ caller, body }) => {
   const { tree, roles } = caller.context;
@@ -36,35 +36,35 @@ export const handler = httpHandler({ auth: 'user', body: createUserBodySchema },
     });
     return { assignment: { id: newId(), ...input }, customRole: !role.builtIn };
   });
-  if (await findAccountByEmail(body.email)) throw new ConflictError('email_taken', 'This email already has an account');
 
   const at = nowIso();
-  const cognitoUsername = await createCognitoUser(body.email);
-  const account: Account = {
-    id: newId(), trustId: caller.trust.id, email: body.email, firstName: body.firstName, lastName: body.lastName,
-    ...(body.mobile ? { mobile: body.mobile } : {}), userType: body.userType, status: 'invited', source: 'manual',
-    cognitoUsername, sessionsValidAfter: 0, mfaEnabled: false, edited: false, version: 1, createdAt: at, updatedAt: at,
+  const id = newId();
+  const audit = (action: string, nodeId: string | null, after: unknown) =>
+    auditRecord({ id: newId(), at, actorId: caller.account.id, action, targetType: 'user', targetId: id, nodeId, after });
+  const person: Person = {
+    id, status: 'invited', userType: body.userType, mfaEnabled: false,
+    memberships, assignments: assignments.map((a) => a.assignment), blocks: [], children: [],
   };
   const ops: PersonOp[] = [
     ...memberships.map((membership): PersonOp => ({ type: 'putMembership', membership, createdAt: at, isNew: true })),
     ...assignments.map(({ assignment, customRole }): PersonOp => ({ type: 'putAssignment', assignment, customRole })),
   ];
-  const audit = (action: string, nodeId: string | null, after: unknown) =>
-    auditRecord({ id: newId(), at, actorId: caller.account.id, action, targetType: 'user', targetId: account.id, nodeId, after });
-  const person: Person = {
-    id: account.id, status: account.status, userType: account.userType, mfaEnabled: false,
-    memberships, assignments: assignments.map((a) => a.assignment), blocks: [], children: [],
-  };
-  const view = userView(account, person);
-  try {
-    await writeNewPerson(account, ops, [
+  const { account, view } = await withNewLogin(body.email, async ({ cognitoUsername, claimId }) => {
+    const account: Account = {
+      id, trustId: caller.trust.id, email: body.email, firstName: body.firstName, lastName: body.lastName,
+      ...(body.mobile ? { mobile: body.mobile } : {}), userType: body.userType, status: 'invited', source: 'manual',
+      cognitoUsername, sessionsValidAfter: 0, mfaEnabled: false, edited: false, version: 1, createdAt: at, updatedAt: at,
+    };
+    const view = userView(account, person);
+    const records = [
       audit('user.created', memberships.find((m) => m.primary)?.nodeId ?? places[0]!, view),
       ...assignments.map(({ assignment }) => audit('role.assigned', assignment.nodeId, assignment)),
-    ]);
-  } catch (error) {
-    await deleteCognitoUser(cognitoUsername).catch(() => undefined);
-    throw error instanceof PersonWriteConflictError ? personConflict(error) : error;
-  }
+    ];
+    await writeNewPerson(account, ops, records, claimId).catch((error: unknown) => {
+      throw error instanceof PersonWriteConflictError ? personConflict(error) : error;
+    });
+    return { account, view };
+  });
   // The account exists now; an email failure leaves it `invited` for a re-send (POST /users/{id}/invitation).
   const invitation = body.invite ? await sendInvitation(account, inviterOf(caller.account)) : { sent: false };
   return entity(201, { ...view, invitationSent: invitation.sent });

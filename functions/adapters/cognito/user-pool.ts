@@ -111,35 +111,51 @@ export async function refreshAuth(refreshToken: string, cognitoUsername: string)
 
 /**
  * Creates the Cognito user (no Cognito email: the service sends its own) and
- * returns its username (the sub). A Cognito user left behind by a failed
- * earlier attempt (the table has no account for the email) is taken over.
+ * returns its username (the sub). For bootstrap paths only (trust creation,
+ * seeding), which checked the table first: a Cognito user left behind by a
+ * failed earlier attempt is taken over. POST /users claims the email first
+ * and adopts only what no account uses (functions/identity/new-login.ts).
  */
 export async function createCognitoUser(email: string): Promise<string> {
+  const created = await createNewCognitoUser(email);
+  if (created) return created;
+  const existing = await findCognitoUsername(email);
+  if (!existing) throw new Error('Cognito reported the user as existing but does not find it');
+  return existing;
+}
+
+/** The new user's username, or undefined when a user with this email exists already (nothing is changed then). */
+export async function createNewCognitoUser(email: string): Promise<string | undefined> {
   try {
-    return await adminCreateUser(email);
+    const result = await cognito().send(
+      new AdminCreateUserCommand({
+        UserPoolId: config().USER_POOL_ID,
+        Username: email,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+    const username = result.User?.Username;
+    if (!username) throw new Error('Cognito created a user without a username');
+    return username;
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'UsernameExistsException')) throw cognitoError(error);
-    const existing = await cognito().send(new AdminGetUserCommand({ UserPoolId: config().USER_POOL_ID, Username: email }));
-    if (!existing.Username) throw error;
-    return existing.Username;
+    if (error instanceof Error && error.name === 'UsernameExistsException') return undefined;
+    throw cognitoError(error);
   }
 }
 
-async function adminCreateUser(email: string): Promise<string> {
-  const result = await cognito().send(
-    new AdminCreateUserCommand({
-      UserPoolId: config().USER_POOL_ID,
-      Username: email,
-      MessageAction: 'SUPPRESS',
-      UserAttributes: [
-        { Name: 'email', Value: email },
-        { Name: 'email_verified', Value: 'true' },
-      ],
-    }),
-  );
-  const username = result.User?.Username;
-  if (!username) throw new Error('Cognito created a user without a username');
-  return username;
+/** The username (sub) of the Cognito user signing in with this email, if any. */
+export async function findCognitoUsername(email: string): Promise<string | undefined> {
+  try {
+    const { Username } = await cognito().send(new AdminGetUserCommand({ UserPoolId: config().USER_POOL_ID, Username: email }));
+    return Username;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'UserNotFoundException') return undefined;
+    throw cognitoError(error);
+  }
 }
 
 export async function setPermanentPassword(cognitoUsername: string, password: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { Account } from '../../../domain/identity/account';
 import { ConflictError, VersionConflictError } from '../../../domain/errors';
 import { accountItems } from './account-repository';
 import { auditPut } from './audit-repository';
+import { claimHeld } from './email-claims';
 import { tableName, documentClient } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -169,8 +170,12 @@ export async function writePersonChange(account: Account, ops: PersonOp[], audit
   await transact([profile, ...itemsOf(trustId, userId, ops), ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const }))]);
 }
 
-/** A new account with its first memberships and roles, all or nothing; the email is claimed in the same transaction. */
-export async function writeNewPerson(account: Account, ops: PersonOp[], audit: AuditRecord[]): Promise<void> {
+/**
+ * A new account with its first memberships and roles, all or nothing. With
+ * `claimId` the email item replaces that pending claim (email-claims.ts) and
+ * only it; without, the email must be free (bootstrap and seeding).
+ */
+export async function writeNewPerson(account: Account, ops: PersonOp[], audit: AuditRecord[], claimId?: string): Promise<void> {
   const [profile, email, identity] = accountItems(account);
   const table = tableName();
   const create = (Item: Record<string, unknown>, onFail: Tagged['onFail']): Tagged => ({
@@ -179,7 +184,7 @@ export async function writeNewPerson(account: Account, ops: PersonOp[], audit: A
   });
   await transact([
     create(profile!, 'exists'),
-    create(email!, 'email_taken'),
+    claimId ? { item: { Put: { TableName: table, Item: email!, ...claimHeld(claimId) } }, onFail: 'email_taken' } : create(email!, 'email_taken'),
     create(identity!, 'exists'),
     ...itemsOf(account.trustId, account.id, ops),
     ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),

@@ -7,6 +7,7 @@ import type { Trust } from '../../../domain/org/trust';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
 import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
+import { isPendingClaim } from './email-claims';
 import { keys } from './keys';
 import { loadPerson, type PersonRecord } from './person-repository';
 import { getTrust } from './trust-repository';
@@ -30,7 +31,7 @@ export async function findSignInRecord(email: string): Promise<SignInRecord | un
   } catch (error) {
     return rethrowStoreError(error);
   }
-  if (!ref) {
+  if (!ref || isPendingClaim(ref)) {
     // The reads a known email costs, so the answer takes as long.
     await decoyRead();
     return undefined;
