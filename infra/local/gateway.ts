@@ -63,6 +63,11 @@ function matcher(routes: RouteDef[]) {
   };
 }
 
+/** The TCP peer's address, as API Gateway gives it (plain IPv4, not the IPv4-mapped IPv6 form Node reports). */
+function clientIp(request: IncomingMessage): string {
+  return (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+}
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
@@ -142,7 +147,7 @@ export function createGateway(options: GatewayOptions): Server {
         isBase64Encoded: false,
         requestContext: {
           accountId: 'local', apiId: 'local', domainName: headers.host ?? 'localhost', domainPrefix: 'local',
-          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: clientIp(request), userAgent: headers['user-agent'] ?? '' },
           requestId, routeKey, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
           authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: (claims ?? {}) as Record<string, string>, scopes: [] } },
         },

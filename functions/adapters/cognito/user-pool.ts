@@ -61,14 +61,22 @@ export function toTokens(result: AuthenticationResultType | undefined): Tokens {
   };
 }
 
+/**
+ * The client's address for Cognito's threat protection (adaptive
+ * authentication, compromised credentials): the API calls Cognito from
+ * Lambda, so without it every sign-in would seem to come from AWS.
+ */
+export const userContext = (sourceIp: string | undefined) => (sourceIp ? { UserContextData: { IpAddress: sourceIp } } : {});
+
 /** USER_PASSWORD_AUTH with SECRET_HASH; a wrong password and an unknown user give the same error. */
-export async function passwordAuth(email: string, password: string): Promise<PasswordAuthOutcome> {
+export async function passwordAuth(email: string, password: string, sourceIp: string | undefined): Promise<PasswordAuthOutcome> {
   try {
     const result = await cognito().send(
       new InitiateAuthCommand({
         ClientId: required('USER_POOL_CLIENT_ID'),
         AuthFlow: 'USER_PASSWORD_AUTH',
         AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email) },
+        ...userContext(sourceIp),
       }),
     );
     if (result.ChallengeName) {
@@ -85,18 +93,19 @@ export async function passwordAuth(email: string, password: string): Promise<Pas
  * Spends the same Cognito round trip as a real attempt for an email that is
  * unknown or may not sign in, so response times do not reveal accounts.
  */
-export async function decoyPasswordAuth(password: string): Promise<never> {
-  await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password).catch(() => undefined);
+export async function decoyPasswordAuth(password: string, sourceIp: string | undefined): Promise<never> {
+  await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password, sourceIp).catch(() => undefined);
   throw invalidCredentials();
 }
 
-export async function refreshAuth(refreshToken: string, cognitoUsername: string): Promise<Tokens> {
+export async function refreshAuth(refreshToken: string, cognitoUsername: string, sourceIp: string | undefined): Promise<Tokens> {
   try {
     const result = await cognito().send(
       new InitiateAuthCommand({
         ClientId: required('USER_POOL_CLIENT_ID'),
         AuthFlow: 'REFRESH_TOKEN_AUTH',
         AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: secretHash(cognitoUsername) },
+        ...userContext(sourceIp),
       }),
     );
     const { refreshToken: _same, ...tokens } = toTokens(result.AuthenticationResult);
