@@ -88,7 +88,8 @@ export async function admit(email: string): Promise<SignInRecord | Decoy> {
  */
 export async function decoySignIn(decoy: Decoy, password: string, sourceIp: string | undefined): Promise<never> {
   const refusal = await decoyPasswordAuth(password, sourceIp).catch((error: unknown) => error);
-  await countDecoyFailure(decoy.emailHash, decoy.counter, decoy.policy);
+  // Only a refused password counts, as for an account (throttling does not).
+  if (refusal instanceof UnauthenticatedError) await countDecoyFailure(decoy.emailHash, decoy.counter, decoy.policy);
   throw refusal;
 }
 

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { UnsecuredJWT } from 'jose';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '../../domain/identity/token-hash';
+import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as login } from '../../functions/auth/login';
 import { handler as mfa } from '../../functions/auth/mfa';
@@ -61,6 +62,32 @@ describe('the client IP reaches Cognito on every sign-in call', () => {
     cognito.on(InitiateAuthCommand).rejects(awsError('NotAuthorizedException'));
     await login(loginEvent(email), lambdaContext());
     expect(cognito.commandCalls(InitiateAuthCommand)[0]!.args[0].input.UserContextData).toEqual({ IpAddress: CLIENT_IP });
+  });
+
+  it('adds it as the header the user pool\'s per-IP WAF rule counts by', async () => {
+    const { email } = arrangeAccount();
+    cognito.on(InitiateAuthCommand).rejects(awsError('NotAuthorizedException'));
+    await login(loginEvent(email), lambdaContext());
+    const command = cognito.commandCalls(InitiateAuthCommand)[0]!.args[0];
+    // Run the command's own middleware as the SDK would while building the HTTP request.
+    let headers: Record<string, string> = {};
+    const handler = command.middlewareStack.resolve(async (args) => {
+      headers = (args.request as { headers: Record<string, string> }).headers;
+      return { output: {} as never, response: {} };
+    }, {} as never);
+    await handler({ input: command.input, request: { headers: {} } } as never);
+    expect(headers[CLIENT_IP_HEADER]).toBe(CLIENT_IP);
+  });
+
+  it('answers 429, uncounted, when the WAF blocks the sign-in call, for a known and for an unknown email alike', async () => {
+    ddb.on(GetCommand).resolves({});
+    const { email } = arrangeAccount();
+    cognito.on(InitiateAuthCommand).rejects(awsError('ForbiddenException'));
+    const known = await login(loginEvent(email), lambdaContext());
+    const unknown = await login(loginEvent('nobody@test.example'), lambdaContext());
+    expect([known.statusCode, unknown.statusCode]).toEqual([429, 429]);
+    expect(code(known)).toBe(code(unknown));
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('sends it with the decoy attempt for an unknown email too', async () => {

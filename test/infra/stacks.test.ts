@@ -10,6 +10,8 @@ import { tableDefinition } from '../../infra/definitions/table';
 import { userPoolDefinition } from '../../infra/definitions/user-pool';
 import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
+import { SIGN_IN_RATE_LIMIT } from '../../infra/stacks/stateful-stack';
+import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
 import {
   asList,
   cdkJsonContext,
@@ -109,6 +111,38 @@ describe('stateful stack: user pool', () => {
       DeletionProtection: 'ACTIVE',
     });
     synth.statefulTemplate.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('stateful stack: per-client-IP sign-in limit', () => {
+  // AWS WAF cannot be associated with an API Gateway HTTP API; the sign-in calls reach Cognito from Lambda with the client's IP as a header.
+  it('has a regional WebACL whose rate rule counts per client IP in the header the API sends, and blocks above the limit', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: {
+            RateBasedStatement: {
+              Limit: SIGN_IN_RATE_LIMIT.limit,
+              EvaluationWindowSec: SIGN_IN_RATE_LIMIT.windowSeconds,
+              AggregateKeyType: 'FORWARDED_IP',
+              ForwardedIPConfig: { HeaderName: SIGN_IN_RATE_LIMIT.forwardedIpHeader, FallbackBehavior: 'NO_MATCH' },
+            },
+          },
+        }),
+      ],
+    });
+    // The header name WAF reads is the one the Cognito adapter writes.
+    expect(SIGN_IN_RATE_LIMIT.forwardedIpHeader.toLowerCase()).toBe(CLIENT_IP_HEADER);
+  });
+
+  it('associates the WebACL with the user pool', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { 'Fn::GetAtt': [logicalId(synth.stateful.userPool.node.defaultChild as CfnResource), 'Arn'] },
+      WebACLArn: { 'Fn::GetAtt': [logicalId(synth.stateful.signInWebAcl), 'Arn'] },
+    });
   });
 });
 

@@ -7,6 +7,7 @@ import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, ThrottledError, UnauthenticatedError } from '../../../domain/errors';
@@ -34,7 +35,8 @@ export function secretHash(username: string): string {
 
 /** Cognito's own rate limits become a 429 the client can retry, not a 500. */
 export function cognitoError(error: unknown): unknown {
-  if (error instanceof Error && (error.name === 'TooManyRequestsException' || error.name === 'LimitExceededException')) {
+  // ForbiddenException: the pool's WAF blocked the call (the per-client-IP sign-in rate rule).
+  if (error instanceof Error && ['TooManyRequestsException', 'LimitExceededException', 'ForbiddenException'].includes(error.name)) {
     return new ThrottledError({ cause: error });
   }
   return error;
@@ -61,23 +63,41 @@ export function toTokens(result: AuthenticationResultType | undefined): Tokens {
   };
 }
 
+/** The header the user pool's WAF rate rule counts by (infra/stacks/stateful-stack.ts, SIGN_IN_RATE_LIMIT). */
+export const CLIENT_IP_HEADER = 'x-forwarded-for';
+
 /**
- * The client's address for Cognito's threat protection (adaptive
- * authentication, compromised credentials): the API calls Cognito from
- * Lambda, so without it every sign-in would seem to come from AWS.
+ * Tells Cognito who the client is: `UserContextData.IpAddress` for its
+ * threat protection (adaptive authentication, compromised credentials), and
+ * the header the pool's per-IP WAF rule counts by. The API calls Cognito from
+ * Lambda, so without these every sign-in would seem to come from AWS.
  */
-export const userContext = (sourceIp: string | undefined) => (sourceIp ? { UserContextData: { IpAddress: sourceIp } } : {});
+export function fromClient<C extends InitiateAuthCommand | RespondToAuthChallengeCommand>(command: C, sourceIp: string | undefined): C {
+  if (!sourceIp) return command;
+  command.input.UserContextData = { IpAddress: sourceIp };
+  (command as InitiateAuthCommand).middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[CLIENT_IP_HEADER] = sourceIp;
+      return next(args);
+    },
+    { step: 'build', name: 'forwardClientIp' },
+  );
+  return command;
+}
 
 /** USER_PASSWORD_AUTH with SECRET_HASH; a wrong password and an unknown user give the same error. */
 export async function passwordAuth(email: string, password: string, sourceIp: string | undefined): Promise<PasswordAuthOutcome> {
   try {
     const result = await cognito().send(
-      new InitiateAuthCommand({
-        ClientId: required('USER_POOL_CLIENT_ID'),
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email) },
-        ...userContext(sourceIp),
-      }),
+      fromClient(
+        new InitiateAuthCommand({
+          ClientId: required('USER_POOL_CLIENT_ID'),
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email) },
+        }),
+        sourceIp,
+      ),
     );
     if (result.ChallengeName) {
       return { kind: 'challenge', challenge: result.ChallengeName, session: result.Session ?? '' };
@@ -94,19 +114,24 @@ export async function passwordAuth(email: string, password: string, sourceIp: st
  * unknown or may not sign in, so response times do not reveal accounts.
  */
 export async function decoyPasswordAuth(password: string, sourceIp: string | undefined): Promise<never> {
-  await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password, sourceIp).catch(() => undefined);
+  await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password, sourceIp).catch((error: unknown) => {
+    // Throttled (Cognito's limits, the per-IP WAF rule) answers 429 as a real attempt would.
+    if (error instanceof ThrottledError) throw error;
+  });
   throw invalidCredentials();
 }
 
 export async function refreshAuth(refreshToken: string, cognitoUsername: string, sourceIp: string | undefined): Promise<Tokens> {
   try {
     const result = await cognito().send(
-      new InitiateAuthCommand({
-        ClientId: required('USER_POOL_CLIENT_ID'),
-        AuthFlow: 'REFRESH_TOKEN_AUTH',
-        AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: secretHash(cognitoUsername) },
-        ...userContext(sourceIp),
-      }),
+      fromClient(
+        new InitiateAuthCommand({
+          ClientId: required('USER_POOL_CLIENT_ID'),
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: secretHash(cognitoUsername) },
+        }),
+        sourceIp,
+      ),
     );
     const { refreshToken: _same, ...tokens } = toTokens(result.AuthenticationResult);
     return tokens;
