@@ -1,7 +1,7 @@
 import { ConflictError, ForbiddenError, InvalidInputError } from '../errors';
 import { pathToRoot, subtreeIds, type OrgTree } from '../org/tree';
 import { isSensitive, permissionByCode } from './permissions';
-import { compiledFor, decide, effectivePermissions, type CompiledPerson, type Person } from './resolve';
+import { CompiledPerson, compiledFor, decide, effectivePermissions, type Assignment, type Person } from './resolve';
 import { scopeAllows, validateRoleDefinition, type Role } from './roles';
 
 /** Trust-level switches that tighten delegation. */
@@ -194,4 +194,61 @@ export function checkRoleEdit(input: CheckRoleEditInput): { permissions: string[
 
 function blankRole(id: string): Role {
   return { id, name: id, description: '', scope: 'any', permissions: [], assignableRoles: [], builtIn: false, version: 0 };
+}
+
+export interface IdentityGuardInput extends CallerContext {
+  /** The person whose sign-in is about to change; only their role assignments matter here. */
+  target: { id: string; assignments: readonly Assignment[] };
+}
+
+const outranked = () =>
+  new ForbiddenError('This person holds a role you could not give them, so you cannot change how they sign in', 'outranked');
+
+/**
+ * Whether the caller dominates the target: for every role the target holds
+ * (now or from a future date; an expired assignment grants nothing and a
+ * deleted role confers nothing), at its node, the caller could hand that role
+ * out there under the delegation guard — every permission of it at that node,
+ * or a role on the node's path whose assignableRoles lists it — and, for a
+ * sensitive role, only in a session that passed 2FA. Without this, whoever can
+ * change someone's email or send them a reset link could sign in as them and
+ * use permissions nobody gave the caller.
+ */
+export function dominationGap(input: IdentityGuardInput): 'outranked' | 'mfa_required' | null {
+  const { tree, roles } = input;
+  const caller = compiledFor(input.caller, roles, tree);
+  const ctx = { ...input, caller };
+  const at = input.now.getTime();
+  let needsMfa = false;
+  for (const assignment of input.target.assignments) {
+    if (assignment.validUntil !== undefined && Date.parse(assignment.validUntil) <= at) continue;
+    const role = roles.get(assignment.roleId);
+    if (!role) continue;
+    const codes = knownCodes(role.permissions);
+    if (codes.length === 0) continue;
+    const nodeId = tree.nodes.has(assignment.nodeId) ? assignment.nodeId : tree.rootId;
+    if (!input.callerMfa && codes.some(isSensitive)) {
+      needsMfa = true;
+      continue;
+    }
+    if (!mayHandOut(ctx, role, nodeId, codes)) return 'outranked';
+  }
+  return needsMfa ? 'mfa_required' : null;
+}
+
+/**
+ * The identity guard (API.md): every action that changes how another person
+ * signs in or whether they can — email, password reset, invitation re-send,
+ * deactivate, activate, unlock, 2FA reset, and the bulk, CSV and MIS paths
+ * that reuse them — needs, besides its own permission, that the caller
+ * dominates the target (see dominationGap); else 403 `outranked`, or
+ * `mfa_required` when only a 2FA session is missing. Acting on oneself is not
+ * this guard's business: each route has its own rule for that.
+ */
+export function checkIdentityGuard(input: IdentityGuardInput): void {
+  const callerId = input.caller instanceof CompiledPerson ? input.caller.person.id : input.caller.id;
+  if (input.target.id === callerId) return;
+  const gap = dominationGap(input);
+  if (gap === 'outranked') throw outranked();
+  if (gap === 'mfa_required') throw mfaRequired();
 }
