@@ -1,7 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from './client';
 import { isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
+import type { TransactItem } from './transaction';
 
 /**
  * Email claims: the `EMAIL#<email>` uniqueness item is taken in the table
@@ -19,8 +20,6 @@ import { keys } from './keys';
  * owner left behind) cannot race its owner.
  */
 export const EMAIL_CLAIM_SECONDS = 300;
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const CLAIM = 'email-claim';
 
