@@ -47,7 +47,11 @@ describe('POST /users: concurrent creates of one email', () => {
     const { accessToken } = await acceptAndSignIn(email);
     const me = await call('GET', '/me', { token: accessToken });
     expect(me.body).toMatchObject({ id: created[0]!.body.id, status: 'active' });
-    expect(await emailItem(email)).toMatchObject({ entity: 'email', userId: created[0]!.body.id });
+    // The claim became the account's email item: no claim id, and no expiry that TTL would act on.
+    const stored = await emailItem(email);
+    expect(stored).toMatchObject({ entity: 'email', userId: created[0]!.body.id });
+    expect(stored).not.toHaveProperty('expiresAt');
+    expect(stored).not.toHaveProperty('claimId');
   });
 
   it('answers 409 while another create\'s claim on the email is pending, and leaves that claim in place', async () => {
