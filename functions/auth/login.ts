@@ -14,7 +14,9 @@ export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, as
   const { sourceIp } = event.requestContext.http;
   const record = await admit(body.email);
   if (isDecoy(record)) return decoySignIn(record, body.password, sourceIp);
-  const outcome = await passwordAuth(body.email, body.password, sourceIp).catch(countRefusal(record, 'password', 'invalid_credentials'));
+  // Cognito is asked by the stored username, not the typed email: the table decides whose account an
+  // email is, so a Cognito email attribute left behind by an interrupted email change cannot lock anyone out.
+  const outcome = await passwordAuth(record.account.cognitoUsername, body.password, sourceIp).catch(countRefusal(record, 'password', 'invalid_credentials'));
   if (outcome.kind === 'challenge') return json(200, await startTotpStep(record, outcome));
   return json(200, await completeSignIn(record, outcome.tokens));
 });

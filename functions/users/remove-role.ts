@@ -2,11 +2,13 @@ import { checkUnassign } from '../../domain/access/delegation';
 import { NotFoundError } from '../../domain/errors';
 import { httpHandler } from '../http/handler';
 import { noContent } from '../http/responses';
+import { refuseSelfChange } from '../shared/identity-guard';
 import { changePerson } from './person-change';
 import { assignmentParamsSchema } from './user.schema';
 
-/** Takes a role away: the same authority as granting it there. */
+/** Takes a role away: the same authority as granting it there, on someone in reach of roles.assign, never oneself. */
 export const handler = httpHandler({ auth: 'user', params: assignmentParamsSchema }, async ({ caller, params }) => {
+  refuseSelfChange(caller, params.id, 'roles');
   await changePerson(caller, params.id, ({ person }, { tree, roles }) => {
     const assignment = person.assignments.find((a) => a.id === params.assignmentId);
     if (!assignment) throw new NotFoundError('Role assignment');
@@ -17,6 +19,6 @@ export const handler = httpHandler({ auth: 'user', params: assignmentParamsSchem
       audit: [{ action: 'role.removed', nodeId: assignment.nodeId, before: assignment }],
       result: null,
     };
-  });
+  }, ['roles.assign']);
   return noContent();
 });
