@@ -5,8 +5,7 @@ import type { Trust } from '../../domain/org/trust';
 import { getTrust, loadTrustContext, RoleWriteConflictError, TreeVersionChangedError, writeRoleChange, type RoleWrite, type TrustContext } from '../adapters/dynamo/trust-repository';
 import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
-
-const ATTEMPTS = 4;
+import { retryOnConflict } from '../shared/retry';
 
 export interface RolePlan {
   writes: RoleWrite[];
@@ -22,20 +21,21 @@ export interface RolePlan {
  */
 export async function changeRoles(caller: Caller, plan: (context: TrustContext) => RolePlan | Promise<RolePlan>): Promise<RolePlan> {
   let trust: Trust = caller.trust;
-  for (let attempt = 1; ; attempt++) {
-    const context = await loadTrustContext(trust);
-    const planned = await plan(context);
-    const at = nowIso();
-    const audit = planned.changes.map((change) =>
-      auditRecord({
-        id: newId(), at, actorId: caller.account.id, action: change.action, targetType: 'role',
-        targetId: (change.after ?? change.before)!.id, nodeId: trust.rootNodeId, before: change.before, after: change.after,
-      }),
-    );
-    try {
+  return retryOnConflict(
+    async () => {
+      const context = await loadTrustContext(trust);
+      const planned = await plan(context);
+      const at = nowIso();
+      const audit = planned.changes.map((change) =>
+        auditRecord({
+          id: newId(), at, actorId: caller.account.id, action: change.action, targetType: 'role',
+          targetId: (change.after ?? change.before)!.id, nodeId: trust.rootNodeId, before: change.before, after: change.after,
+        }),
+      );
       await writeRoleChange(trust, planned.writes, audit);
       return planned;
-    } catch (error) {
+    },
+    async (error) => {
       // With the trust version unchanged the role's version is too, so a failed update that checked
       // the holders counter means someone was given or lost the role meanwhile: plan again with them.
       const holdersMoved = error instanceof RoleWriteConflictError && error.write.type === 'update' && error.write.holders !== undefined;
@@ -44,10 +44,10 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
         throw new VersionConflictError();
       }
       if (!(error instanceof TreeVersionChangedError) && !holdersMoved) throw error;
-      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The roles are busy; try again');
       trust = (await getTrust(trust.id)) ?? trust;
-    }
-  }
+    },
+    'The roles are busy; try again',
+  );
 }
 
 export function assertNameFree(context: TrustContext, name: string, exceptId?: string): void {
