@@ -1,26 +1,29 @@
-import { z } from 'zod';
+import * as z from './shared/zod';
 
 /**
  * Every setting the functions read, validated once. No other file under
  * functions/ or domain/ reads process.env.
  */
+const url = () => z.string().check(z.url());
+const positiveInt = () => z.coerce.number().check(z.int(), z.positive());
+
 const schema = z.object({
-  TABLE_NAME: z.string().min(1),
-  USER_POOL_ID: z.string().min(1),
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  USER_POOL_ID: z.string().check(z.minLength(1)),
   /** Needed by the sign-in functions only (bootstrap scripts run without them). */
-  USER_POOL_CLIENT_ID: z.string().min(1).optional(),
-  USER_POOL_CLIENT_SECRET: z.string().min(1).optional(),
-  AWS_REGION: z.string().min(1).default('eu-west-2'),
-  SES_SENDER: z.string().min(3).default('no-reply@example.org'),
-  SES_CONFIGURATION_SET: z.string().optional(),
-  APP_URL: z.string().url().default('http://localhost:3000'),
+  USER_POOL_CLIENT_ID: z.optional(z.string().check(z.minLength(1))),
+  USER_POOL_CLIENT_SECRET: z.optional(z.string().check(z.minLength(1))),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'eu-west-2'),
+  SES_SENDER: z._default(z.string().check(z.minLength(3)), 'no-reply@example.org'),
+  SES_CONFIGURATION_SET: z.optional(z.string()),
+  APP_URL: z._default(url(), 'http://localhost:3000'),
   /** Emulator endpoints; unset in AWS. */
-  DYNAMODB_ENDPOINT: z.string().url().optional(),
-  COGNITO_ENDPOINT: z.string().url().optional(),
-  SES_ENDPOINT: z.string().url().optional(),
-  REFRESH_TOKEN_VALIDITY_DAYS: z.coerce.number().int().positive().default(30),
-  INVITATION_TTL_DAYS: z.coerce.number().int().positive().max(30).default(7),
-  RESET_TTL_MINUTES: z.coerce.number().int().positive().max(1440).default(60),
+  DYNAMODB_ENDPOINT: z.optional(url()),
+  COGNITO_ENDPOINT: z.optional(url()),
+  SES_ENDPOINT: z.optional(url()),
+  REFRESH_TOKEN_VALIDITY_DAYS: z._default(positiveInt(), 30),
+  INVITATION_TTL_DAYS: z._default(positiveInt().check(z.lte(30)), 7),
+  RESET_TTL_MINUTES: z._default(positiveInt().check(z.lte(1440)), 60),
 });
 
 export type Config = z.infer<typeof schema>;

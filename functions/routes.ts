@@ -1,4 +1,3 @@
-import { z, type ZodType } from 'zod';
 import { auditPageSchema, auditQuerySchema } from './audit/audit.schema';
 import { challengeSchema, mfaBodySchema, totpSetupSchema, totpVerifyBodySchema } from './auth/mfa.schema';
 import {
@@ -7,6 +6,7 @@ import {
 import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema } from './nodes/node.schema';
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
+import * as z from './shared/zod';
 import {
   assignmentInputSchema, assignmentParamsSchema, assignmentSchema, batchBodySchema, checkSchema, createUserBodySchema, decisionSchema,
   membershipParamsSchema, membershipSchema, myPermissionsQuerySchema, putBlockBodySchema, putChildBodySchema, putMembershipBodySchema,
@@ -18,6 +18,8 @@ import {
  * /openapi.json are all built from. `handler` is the module (relative to the
  * project root) whose `handler` export Lambda runs.
  */
+type ZodType = z.ZodMiniType;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
@@ -95,7 +97,7 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/invite', handler: 'functions/pages/invite-page.ts', auth: 'public',
     summary: 'The page an invitation link opens: a form to set the first password', tag: 'Pages', table: 'read',
-    request: { query: z.object({ token: z.string().optional() }) },
+    request: { query: z.object({ token: z.optional(z.string()) }) },
     responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
   },
   {
@@ -106,7 +108,7 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/reset-password', handler: 'functions/pages/reset-password-page.ts', auth: 'public',
     summary: 'The page a reset link opens: a form to choose a new password', tag: 'Pages', table: 'read',
-    request: { query: z.object({ token: z.string().optional() }) },
+    request: { query: z.object({ token: z.optional(z.string()) }) },
     responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
   },
   {
@@ -141,7 +143,7 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/nodes/{id}/managers', handler: 'functions/nodes/get-managers.ts', auth: 'user',
     summary: "A node's managers and the line funding documents print", tag: 'Organisation', table: 'read',
     request: { params: idParamsSchema },
-    responses: { 200: ok(z.object({ nodeId: z.string(), line: z.string(), managers: z.array(z.object({ userId: z.string(), displayName: z.string(), jobTitle: z.string().optional() })) })) },
+    responses: { 200: ok(z.object({ nodeId: z.string(), line: z.string(), managers: z.array(z.object({ userId: z.string(), displayName: z.string(), jobTitle: z.optional(z.string()) })) })) },
   },
   {
     method: 'GET', path: '/permissions', handler: 'functions/access/list-permissions.ts', auth: 'user',
@@ -180,7 +182,7 @@ export const routes: RouteDef[] = [
     method: 'PUT', path: '/access-matrix', handler: 'functions/roles/put-access-matrix.ts', auth: 'user',
     summary: 'Replace grants, all or nothing (If-Match: the matrix version)', tag: 'Roles', table: 'write',
     request: { body: putAccessMatrixBodySchema },
-    responses: { 200: ok(accessMatrixSchema.omit({ version: true })), 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' } },
+    responses: { 200: ok(z.omit(accessMatrixSchema, { version: true })), 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' } },
   },
   {
     method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user',
@@ -240,7 +242,7 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/users/{id}/blocks', handler: 'functions/users/list-blocks.ts', auth: 'user',
     summary: "A person's record blocks at schools where you manage blocks", tag: 'Safeguarding', table: 'read',
     request: { params: userParamsSchema },
-    responses: { 200: ok(z.object({ items: z.array(z.object({ subjectId: z.string(), schoolId: z.string(), reason: z.string().optional() })) })) },
+    responses: { 200: ok(z.object({ items: z.array(z.object({ subjectId: z.string(), schoolId: z.string(), reason: z.optional(z.string()) })) })) },
   },
   {
     method: 'PUT', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/put-block.ts', auth: 'user',
@@ -287,7 +289,7 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/me', handler: 'functions/me/get-me.ts', auth: 'user',
     summary: 'The caller: profile, memberships, roles, mfaEnabled', tag: 'The caller', table: 'read',
-    responses: { 200: ok(userSchema.extend({ trust: z.object({ id: z.string(), name: z.string(), rootNodeId: z.string() }) })) },
+    responses: { 200: ok(z.extend(userSchema, { trust: z.object({ id: z.string(), name: z.string(), rootNodeId: z.string() }) })) },
   },
   {
     method: 'GET', path: '/me/permissions', handler: 'functions/me/get-my-permissions.ts', auth: 'user',

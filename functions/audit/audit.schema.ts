@@ -1,17 +1,17 @@
-import { z } from 'zod';
 import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
+import * as z from '../shared/zod';
 
 export const auditQuerySchema = z
   .strictObject({
-    nodeId: idSchema.optional(),
-    actorId: idSchema.optional(),
-    targetId: idSchema.optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    nodeId: z.optional(idSchema),
+    actorId: z.optional(idSchema),
+    targetId: z.optional(idSchema),
+    from: z.optional(z.iso.datetime({ offset: true })),
+    to: z.optional(z.iso.datetime({ offset: true })),
     limit: limitSchema,
     cursor: cursorSchema,
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after "to"', path: ['from'] });
+  .check(z.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after "to"', path: ['from'] }));
 
 export const auditRecordSchema = z
   .object({
@@ -21,10 +21,10 @@ export const auditRecordSchema = z
     action: z.string(),
     targetType: z.string(),
     targetId: z.string(),
-    nodeId: z.string().nullable(),
-    before: z.unknown().nullable(),
-    after: z.unknown().nullable(),
+    nodeId: z.nullable(z.string()),
+    before: z.nullable(z.unknown()),
+    after: z.nullable(z.unknown()),
   })
-  .meta({ id: 'AuditRecord' });
+  .register(z.globalRegistry, { id: 'AuditRecord' });
 
-export const auditPageSchema = z.object({ items: z.array(auditRecordSchema), nextCursor: z.string().nullable() });
+export const auditPageSchema = z.object({ items: z.array(auditRecordSchema), nextCursor: z.nullable(z.string()) });

@@ -1,32 +1,30 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 
-export const emailSchema = z
-  .string()
-  .trim()
-  .max(254)
-  .pipe(z.email({ error: 'not a valid email address' }))
-  .transform((email) => email.toLowerCase());
+export const emailSchema = z.pipe(
+  z.pipe(z.string().check(z.trim(), z.maxLength(254)), z.email({ error: 'not a valid email address' })),
+  z.transform((email: string) => email.toLowerCase()),
+);
 
 export const loginBodySchema = z.strictObject({
   email: emailSchema,
-  password: z.string().min(1).max(256),
+  password: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 
 export const refreshBodySchema = z.strictObject({
-  refreshToken: z.string().min(20).max(8192),
+  refreshToken: z.string().check(z.minLength(20), z.maxLength(8192)),
 });
 
 export const tokensSchema = z
   .object({
     accessToken: z.string(),
     idToken: z.string(),
-    refreshToken: z.string().optional(),
-    expiresIn: z.number().int(),
+    refreshToken: z.optional(z.string()),
+    expiresIn: z.number().check(z.int()),
   })
-  .meta({ id: 'Tokens' });
+  .register(z.globalRegistry, { id: 'Tokens' });
 
-const linkToken = z.string().trim().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not a valid link token');
-const newPassword = z.string().min(1).max(256);
+const linkToken = z.string().check(z.trim(), z.minLength(20), z.maxLength(200), z.regex(/^[A-Za-z0-9_-]+$/, 'not a valid link token'));
+const newPassword = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const acceptInvitationBodySchema = z.strictObject({ token: linkToken, password: newPassword });
 export const passwordResetBodySchema = z.strictObject({ email: emailSchema });

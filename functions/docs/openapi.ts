@@ -1,6 +1,8 @@
-import { z, type ZodType } from 'zod';
 import { routes, type RouteDef } from '../routes';
 import { problemSchema } from '../shared/schemas';
+import * as z from '../shared/zod';
+
+type ZodType = z.ZodMiniType;
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 

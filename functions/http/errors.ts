@@ -1,4 +1,4 @@
-import { ZodError } from 'zod';
+import type * as z from '../shared/zod';
 import {
   ConflictError,
   DomainError,
@@ -39,7 +39,7 @@ export class RequestValidationError extends DomainError {
   }
 }
 
-export function fieldErrors(error: ZodError, prefix: string): FieldError[] {
+export function fieldErrors(error: z.core.$ZodError, prefix: string): FieldError[] {
   return error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix,
     message: issue.message,

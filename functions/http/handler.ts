@@ -1,11 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import type { z, ZodType } from 'zod';
 import { resolveCaller, type Caller, type VerifiedClaims } from './caller';
 import { fieldErrors, RequestValidationError, toProblem } from './errors';
 import { logger } from './logger';
 import type { HttpResult } from './responses';
+import type * as z from '../shared/zod';
+
+type ZodType = z.ZodMiniType;
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 

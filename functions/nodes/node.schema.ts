@@ -1,19 +1,19 @@
-import { z } from 'zod';
 import { idSchema } from '../shared/schemas';
+import * as z from '../shared/zod';
 
-const name = z.string().trim().min(1).max(120);
-const label = z.string().trim().min(1).max(40);
+const name = z.string().check(z.trim(), z.minLength(1), z.maxLength(120));
+const label = z.string().check(z.trim(), z.minLength(1), z.maxLength(40));
 
 export const nodeSchema = z
   .object({
     id: z.string(),
     kind: z.enum(['trust', 'cluster', 'school']),
     name: z.string(),
-    parentId: z.string().nullable(),
-    label: z.string().optional(),
-    version: z.number().int(),
+    parentId: z.nullable(z.string()),
+    label: z.optional(z.string()),
+    version: z.number().check(z.int()),
   })
-  .meta({ id: 'Node' });
+  .register(z.globalRegistry, { id: 'Node' });
 
 export const nodeListSchema = z.object({ items: z.array(nodeSchema) });
 
@@ -21,13 +21,13 @@ export const createNodeBodySchema = z.strictObject({
   kind: z.enum(['cluster', 'school'], { error: 'must be "cluster" or "school"' }),
   name,
   parentId: idSchema,
-  label: label.optional(),
+  label: z.optional(label),
 });
 
 export const updateNodeBodySchema = z
   .strictObject({
-    name: name.optional(),
-    parentId: idSchema.optional(),
-    label: label.nullable().optional(),
+    name: z.optional(name),
+    parentId: z.optional(idSchema),
+    label: z.optional(z.nullable(label)),
   })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] });
+  .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] }));

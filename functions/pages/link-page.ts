@@ -1,10 +1,10 @@
-import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { hashToken } from '../../domain/identity/token-hash';
 import { assertUsable, type TokenPurpose } from '../../domain/identity/tokens';
 import { getAccount } from '../adapters/dynamo/account-repository';
 import { getLinkToken } from '../adapters/dynamo/token-repository';
 import { httpHandler } from '../http/handler';
+import * as z from '../shared/zod';
 import { htmlPage, message, passwordForm } from './html';
 
 interface PageSpec {
@@ -16,8 +16,12 @@ interface PageSpec {
   act: (token: string, password: string) => Promise<string | undefined>;
 }
 
-const formSchema = z.object({ token: z.string().max(200).default(''), password: z.string().max(256).default(''), confirm: z.string().max(256).default('') });
-const querySchema = z.object({ token: z.string().max(200).optional() });
+const formSchema = z.object({
+  token: z._default(z.string().check(z.maxLength(200)), ''),
+  password: z._default(z.string().check(z.maxLength(256)), ''),
+  confirm: z._default(z.string().check(z.maxLength(256)), ''),
+});
+const querySchema = z.object({ token: z.optional(z.string().check(z.maxLength(200))) });
 
 /** A problem the person can act on, as a sentence; anything unexpected stays a generic apology. */
 function explain(error: unknown): { status: number; text: string; rules?: string[] } {

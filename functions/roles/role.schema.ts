@@ -1,54 +1,55 @@
-import { z } from 'zod';
 import { idSchema } from '../shared/schemas';
+import * as z from '../shared/zod';
 
-const code = z.string().min(1).max(80);
+const code = z.string().check(z.minLength(1), z.maxLength(80));
+const scope = () => z.enum(['trust', 'cluster', 'school', 'any']);
 
 export const roleSchema = z
   .object({
     id: z.string(),
     name: z.string(),
     description: z.string(),
-    scope: z.enum(['trust', 'cluster', 'school', 'any']),
+    scope: scope(),
     permissions: z.array(z.string()),
     assignableRoles: z.array(z.string()),
     builtIn: z.boolean(),
-    version: z.number().int(),
+    version: z.number().check(z.int()),
   })
-  .meta({ id: 'Role' });
+  .register(z.globalRegistry, { id: 'Role' });
 
 export const roleListSchema = z.object({ items: z.array(roleSchema) });
 
 export const permissionSchema = z
   .object({ code: z.string(), description: z.string(), area: z.string(), requiresMfa: z.boolean(), reserved: z.boolean() })
-  .meta({ id: 'Permission' });
+  .register(z.globalRegistry, { id: 'Permission' });
 
 export const permissionListSchema = z.object({ items: z.array(permissionSchema) });
 
 export const createRoleBodySchema = z.strictObject({
-  name: z.string().trim().min(1).max(80),
-  description: z.string().trim().max(500).default(''),
-  scope: z.enum(['trust', 'cluster', 'school', 'any']).default('any'),
-  permissions: z.array(code).max(200).default([]),
-  assignableRoles: z.array(idSchema).max(100).default([]),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
+  description: z._default(z.string().check(z.trim(), z.maxLength(500)), ''),
+  scope: z._default(scope(), 'any'),
+  permissions: z._default(z.array(code).check(z.maxLength(200)), []),
+  assignableRoles: z._default(z.array(idSchema).check(z.maxLength(100)), []),
 });
 
 export const updateRoleBodySchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(80).optional(),
-    description: z.string().trim().max(500).optional(),
-    scope: z.enum(['trust', 'cluster', 'school', 'any']).optional(),
-    permissions: z.array(code).max(200).optional(),
-    assignableRoles: z.array(idSchema).max(100).optional(),
+    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
+    description: z.optional(z.string().check(z.trim(), z.maxLength(500))),
+    scope: z.optional(scope()),
+    permissions: z.optional(z.array(code).check(z.maxLength(200))),
+    assignableRoles: z.optional(z.array(idSchema).check(z.maxLength(100))),
   })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] });
+  .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] }));
 
 export const accessMatrixSchema = z.object({
   roles: z.array(roleSchema),
   permissions: z.array(permissionSchema),
   grants: z.record(z.string(), z.array(z.string())),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
 });
 
 export const putAccessMatrixBodySchema = z.strictObject({
-  grants: z.record(idSchema, z.array(code).max(200)),
+  grants: z.record(idSchema, z.array(code).check(z.maxLength(200))),
 });

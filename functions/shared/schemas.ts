@@ -1,20 +1,20 @@
-import { z } from 'zod';
+import * as z from './zod';
 
 /** Shapes several routes share: problem documents, ids, pages. */
-export const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'not a valid id');
+export const idSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_-]+$/, 'not a valid id'));
 
 export const problemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
+    status: z.number().check(z.int()),
+    detail: z.optional(z.string()),
     code: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   })
-  .meta({ id: 'Problem' });
+  .register(z.globalRegistry, { id: 'Problem' });
 
-export const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
-export const cursorSchema = z.string().max(2048).optional();
+export const limitSchema = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50);
+export const cursorSchema = z.optional(z.string().check(z.maxLength(2048)));
 
 export const idParamsSchema = z.object({ id: idSchema });

@@ -1,25 +1,26 @@
-import { z } from 'zod';
 import { isPermissionCode } from '../../domain/access/permissions';
 import { emailSchema } from '../auth/auth.schema';
 import { idSchema } from '../shared/schemas';
+import * as z from '../shared/zod';
 
-const personName = z.string().trim().min(1).max(80);
-const jobTitle = z.string().trim().min(1).max(80);
+const personName = z.string().check(z.trim(), z.minLength(1), z.maxLength(80));
+const jobTitle = z.string().check(z.trim(), z.minLength(1), z.maxLength(80));
 const isoTime = z.iso.datetime({ offset: true });
+const mobile = z.string().check(z.trim(), z.regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'not a phone number'));
 
 export const membershipInputSchema = z.strictObject({
   nodeId: idSchema,
-  jobTitle: jobTitle.optional(),
-  primary: z.boolean().optional(),
-  isManager: z.boolean().default(false),
+  jobTitle: z.optional(jobTitle),
+  primary: z.optional(z.boolean()),
+  isManager: z._default(z.boolean(), false),
 });
 
 const validity = <T extends { validFrom?: string; validUntil?: string }>(a: T) =>
   !a.validFrom || !a.validUntil || new Date(a.validFrom) < new Date(a.validUntil);
 
 export const assignmentInputSchema = z
-  .strictObject({ roleId: idSchema, nodeId: idSchema, validFrom: isoTime.optional(), validUntil: isoTime.optional() })
-  .refine(validity, { message: 'must be after validFrom', path: ['validUntil'] });
+  .strictObject({ roleId: idSchema, nodeId: idSchema, validFrom: z.optional(isoTime), validUntil: z.optional(isoTime) })
+  .check(z.refine(validity, { message: 'must be after validFrom', path: ['validUntil'] }));
 
 /** POST /users places a person at most here at once (more with PUT /users/{id}/memberships/{nodeId}). */
 export const MAX_NEW_PERSON_MEMBERSHIPS = 10;
@@ -31,33 +32,37 @@ export const createUserBodySchema = z
     firstName: personName,
     lastName: personName,
     email: emailSchema,
-    mobile: z.string().trim().regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'not a phone number').optional(),
+    mobile: z.optional(mobile),
     userType: z.enum(['staff', 'parent']),
     // One transaction holds the person, each placement and role, their counters and audit records:
     // 5 + 2 × memberships + 4 × roles items, kept under DynamoDB's 100 (MAX_NEW_PERSON_* below).
-    memberships: z.array(membershipInputSchema).max(MAX_NEW_PERSON_MEMBERSHIPS).default([]),
-    roles: z.array(assignmentInputSchema).max(MAX_NEW_PERSON_ROLES).default([]),
-    invite: z.boolean().default(true),
+    memberships: z._default(z.array(membershipInputSchema).check(z.maxLength(MAX_NEW_PERSON_MEMBERSHIPS)), []),
+    roles: z._default(z.array(assignmentInputSchema).check(z.maxLength(MAX_NEW_PERSON_ROLES)), []),
+    invite: z._default(z.boolean(), true),
   })
-  .refine((u) => new Set(u.memberships.map((m) => m.nodeId)).size === u.memberships.length, {
-    message: 'each node at most once', path: ['memberships'],
-  })
-  .refine((u) => u.memberships.filter((m) => m.primary).length <= 1, { message: 'at most one primary membership', path: ['memberships'] });
+  .check(
+    z.refine((u) => new Set(u.memberships.map((m) => m.nodeId)).size === u.memberships.length, {
+      message: 'each node at most once', path: ['memberships'],
+    }),
+    z.refine((u) => u.memberships.filter((m) => m.primary).length <= 1, { message: 'at most one primary membership', path: ['memberships'] }),
+  );
 
-export const membershipSchema = z.object({ nodeId: z.string(), jobTitle: z.string().optional(), primary: z.boolean(), isManager: z.boolean() }).meta({ id: 'Membership' });
+export const membershipSchema = z
+  .object({ nodeId: z.string(), jobTitle: z.optional(z.string()), primary: z.boolean(), isManager: z.boolean() })
+  .register(z.globalRegistry, { id: 'Membership' });
 export const assignmentSchema = z
-  .object({ id: z.string(), roleId: z.string(), nodeId: z.string(), validFrom: z.string().optional(), validUntil: z.string().optional() })
-  .meta({ id: 'RoleAssignment' });
+  .object({ id: z.string(), roleId: z.string(), nodeId: z.string(), validFrom: z.optional(z.string()), validUntil: z.optional(z.string()) })
+  .register(z.globalRegistry, { id: 'RoleAssignment' });
 
 export const userSchema = z
   .object({
     id: z.string(), firstName: z.string(), lastName: z.string(), displayName: z.string(), email: z.string(),
-    mobile: z.string().optional(), userType: z.enum(['staff', 'parent']), status: z.enum(['invited', 'active', 'locked', 'inactive']),
+    mobile: z.optional(z.string()), userType: z.enum(['staff', 'parent']), status: z.enum(['invited', 'active', 'locked', 'inactive']),
     source: z.enum(['manual', 'mis']), edited: z.boolean(), mfaEnabled: z.boolean(),
-    memberships: z.array(membershipSchema), roles: z.array(assignmentSchema), version: z.number().int(),
+    memberships: z.array(membershipSchema), roles: z.array(assignmentSchema), version: z.number().check(z.int()),
     createdAt: z.string(), updatedAt: z.string(),
   })
-  .meta({ id: 'User' });
+  .register(z.globalRegistry, { id: 'User' });
 
 export const userParamsSchema = z.object({ id: idSchema });
 export const membershipParamsSchema = z.object({ id: idSchema, nodeId: idSchema });
@@ -65,41 +70,41 @@ export const assignmentParamsSchema = z.object({ id: idSchema, assignmentId: idS
 export const subjectParamsSchema = z.object({ id: idSchema, subjectId: idSchema });
 
 export const putMembershipBodySchema = z.strictObject({
-  jobTitle: jobTitle.nullable().optional(),
-  primary: z.boolean().optional(),
-  isManager: z.boolean().optional(),
+  jobTitle: z.optional(z.nullable(jobTitle)),
+  primary: z.optional(z.boolean()),
+  isManager: z.optional(z.boolean()),
 });
 
-export const putBlockBodySchema = z.strictObject({ schoolId: idSchema, reason: z.string().trim().max(500).optional() });
+export const putBlockBodySchema = z.strictObject({ schoolId: idSchema, reason: z.optional(z.string().check(z.trim(), z.maxLength(500))) });
 export const putChildBodySchema = z.strictObject({ schoolId: idSchema });
 
-export const permissionCodeSchema = z.string().refine(isPermissionCode, { message: 'unknown permission' });
+export const permissionCodeSchema = z.string().check(z.refine(isPermissionCode, { message: 'unknown permission' }));
 
 export const checkSchema = z.strictObject({
   userId: idSchema,
   permission: permissionCodeSchema,
   nodeId: idSchema,
-  subjectId: idSchema.optional(),
+  subjectId: z.optional(idSchema),
 });
 
-export const batchBodySchema = z.strictObject({ checks: z.array(checkSchema).min(1).max(100) });
+export const batchBodySchema = z.strictObject({ checks: z.array(checkSchema).check(z.minLength(1), z.maxLength(100)) });
 
 export const decisionSchema = z
   .object({
     allowed: z.boolean(),
     reason: z.enum(['granted', 'no_grant', 'expired', 'blocked', 'mfa_required', 'inactive', 'not_linked']),
-    via: z.object({ assignmentId: z.string(), roleId: z.string(), nodeId: z.string() }).optional(),
-    error: z.object({ status: z.number(), code: z.string() }).optional(),
+    via: z.optional(z.object({ assignmentId: z.string(), roleId: z.string(), nodeId: z.string() })),
+    error: z.optional(z.object({ status: z.number(), code: z.string() })),
   })
-  .meta({ id: 'Decision' });
+  .register(z.globalRegistry, { id: 'Decision' });
 
 export const myPermissionsQuerySchema = z.strictObject({ nodeId: idSchema });
 
 export const updateUserBodySchema = z
   .strictObject({
-    firstName: personName.optional(),
-    lastName: personName.optional(),
-    email: emailSchema.optional(),
-    mobile: z.string().trim().regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'not a phone number').nullable().optional(),
+    firstName: z.optional(personName),
+    lastName: z.optional(personName),
+    email: z.optional(emailSchema),
+    mobile: z.optional(z.nullable(mobile)),
   })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] });
+  .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] }));

@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import { InvalidInputError } from '../../../domain/errors';
+import * as z from '../../shared/zod';
 
 /**
  * Opaque page cursors hold only sort-key values; the partition key is always
  * rebuilt from the caller's trust, so a forged cursor cannot reach another tenant.
  */
-const cursorSchema = z.record(z.string(), z.string().max(512));
+const cursorSchema = z.record(z.string(), z.string().check(z.maxLength(512)));
 
 export function encodeCursor(lastKey: Record<string, unknown> | undefined, fields: string[]): string | null {
   if (!lastKey) return null;
