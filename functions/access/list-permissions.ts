@@ -1,5 +1,5 @@
 import { permissionCatalogue } from '../../domain/access/permissions';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 
-export const handler = httpHandler({ auth: 'user' }, async () => json(200, { items: permissionCatalogue }));
+export const handler = userHandler({}, async () => json(200, { items: permissionCatalogue }));

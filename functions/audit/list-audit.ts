@@ -1,5 +1,5 @@
 import { listAudit } from '../adapters/dynamo/audit-repository';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { reach } from '../shared/authorize';
 import { ForbiddenError } from '../../domain/errors';
@@ -13,7 +13,7 @@ import { auditQuerySchema } from './audit.schema';
  * readers who manage blocks at the record's school (at the root when that
  * school is gone), as GET /users/{id}/blocks does.
  */
-export const handler = httpHandler({ auth: 'user', query: auditQuerySchema }, async ({ caller, query }) => {
+export const handler = userHandler({ query: auditQuerySchema }, async ({ caller, query }) => {
   const scope = reach(caller, 'audit.view');
   if (scope.size === 0) throw new ForbiddenError('You need audit.view');
   const everywhere = scope.has(caller.trust.rootNodeId);

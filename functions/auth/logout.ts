@@ -2,7 +2,7 @@ import { auditRecord } from '../../domain/audit/audit-record';
 import { revokeSessionsAt } from '../../domain/identity/lifecycle';
 import { signOutEverywhere } from '../adapters/cognito/user-status';
 import { revokeSessions } from '../adapters/dynamo/account-writes';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { newId, nowIso } from '../shared/ids';
 
@@ -11,7 +11,7 @@ import { newId, nowIso } from '../shared/ids';
  * tokens) from sign-ins up to now are refused by the account check on every
  * request; Cognito's global sign-out revokes the refresh tokens in AWS too.
  */
-export const handler = httpHandler({ auth: 'user' }, async ({ caller }) => {
+export const handler = userHandler({}, async ({ caller }) => {
   const { account } = caller;
   const at = nowIso();
   const validAfter = revokeSessionsAt(new Date(at));

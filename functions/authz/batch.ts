@@ -1,9 +1,9 @@
 import { batchBodySchema } from '../users/user.schema';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { decideFor } from './decide-for';
 
 /** Up to 100 checks, answered in order; a person outside the caller's reach gives that entry a not_found error. */
-export const handler = httpHandler({ auth: 'user', body: batchBodySchema }, async ({ caller, body }) =>
+export const handler = userHandler({ body: batchBodySchema }, async ({ caller, body }) =>
   json(200, { results: await decideFor(caller, body.checks, (i) => `checks.${i}.`) }),
 );

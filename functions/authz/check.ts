@@ -1,10 +1,10 @@
 import { NotFoundError } from '../../domain/errors';
 import { checkSchema } from '../users/user.schema';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { decideFor } from './decide-for';
 
-export const handler = httpHandler({ auth: 'user', body: checkSchema }, async ({ caller, body }) => {
+export const handler = userHandler({ body: checkSchema }, async ({ caller, body }) => {
   const [result] = await decideFor(caller, [body], () => '');
   if (!result || 'error' in result) throw new NotFoundError('User');
   return json(200, result);

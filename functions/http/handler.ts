@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { resolveCaller, type Caller, type VerifiedClaims } from './caller';
+import type { Caller, VerifiedClaims } from './caller';
 import { fieldErrors, RequestValidationError, toProblem } from './errors';
 import { logger } from './logger';
 import type { HttpResult } from './responses';
@@ -11,7 +11,7 @@ type ZodType = z.ZodMiniType;
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
-interface Schemas {
+export interface Schemas {
   body?: ZodType;
   query?: ZodType;
   params?: ZodType;
@@ -90,7 +90,14 @@ const validate = (schemas: Schemas): MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
-const callerContext = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+/**
+ * How a signed-in route learns its caller. Only `userHandler`
+ * (./user-handler.ts) passes it, so the account code and its DynamoDB
+ * adapters load only in the functions of signed-in routes.
+ */
+export type ResolveCaller = (claims: VerifiedClaims | undefined) => Promise<Caller>;
+
+const callerContext = (resolveCaller: ResolveCaller): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: async (request) => {
     const claims = request.event.requestContext.authorizer?.jwt?.claims as VerifiedClaims | undefined;
     const caller = await resolveCaller(claims);
@@ -122,9 +129,11 @@ const requestId = (): MiddlewareObj<HttpEvent, HttpResult> => ({
 /**
  * The chain every route shares: logger context → JSON body → zod validation
  * → caller account → the route's own function; errors leave as problems.
+ * Public routes call it directly; signed-in routes go through `userHandler`,
+ * which adds the caller step.
  */
 export function httpHandler<S extends Schemas, A extends 'public' | 'user'>(
-  options: { auth: A } & S,
+  options: { auth: A } & S & (A extends 'user' ? { resolveCaller: ResolveCaller } : unknown),
   fn: (request: HttpRequest<S, A>) => Promise<HttpResult>,
 ) {
   const chain = middy<HttpEvent, HttpResult>()
@@ -133,7 +142,8 @@ export function httpHandler<S extends Schemas, A extends 'public' | 'user'>(
     .use(jsonBody())
     .use(validate(options))
     .use(problemResponses());
-  if (options.auth === 'user') chain.use(callerContext());
+  // The type above makes a signed-in route name its resolver; were it missing, the step would throw (a 500), never let the request through.
+  if (options.auth === 'user') chain.use(callerContext((options as unknown as { resolveCaller: ResolveCaller }).resolveCaller));
   return chain.handler(async (event) => {
     const s = parsed.get(event) ?? {};
     return fn({

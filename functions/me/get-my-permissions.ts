@@ -1,7 +1,7 @@
 import { effectivePermissions } from '../../domain/access/resolve';
 import { requireNode } from '../../domain/org/tree';
 import { myPermissionsQuerySchema } from '../users/user.schema';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { withheldByAdminPolicy } from '../shared/authorize';
 
@@ -10,7 +10,7 @@ import { withheldByAdminPolicy } from '../shared/authorize';
  * trust's requireMfaForAdmins, administration ones) are withheld until the
  * session passed 2FA.
  */
-export const handler = httpHandler({ auth: 'user', query: myPermissionsQuerySchema }, async ({ caller, query }) => {
+export const handler = userHandler({ query: myPermissionsQuerySchema }, async ({ caller, query }) => {
   const { tree, roles } = caller.context;
   requireNode(tree, query.nodeId, 'nodeId');
   const result = effectivePermissions({ tree, roles, person: caller.compiled, nodeId: query.nodeId, mfa: caller.mfa, now: new Date() });

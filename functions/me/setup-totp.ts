@@ -1,11 +1,11 @@
 import { assertMayChangeTotp, otpauthUri } from '../../domain/identity/totp';
 import { associateTotp } from '../adapters/cognito/totp';
 import { bearerToken } from '../http/bearer';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 
 /** Starts TOTP set-up with the caller's own access token: the secret and the URI for the QR code. */
-export const handler = httpHandler({ auth: 'user' }, async ({ caller, headers }) => {
+export const handler = userHandler({}, async ({ caller, headers }) => {
   assertMayChangeTotp(caller.account, caller.mfa);
   const secret = await associateTotp(bearerToken(headers));
   return json(200, { secret, otpauthUri: otpauthUri({ issuer: caller.trust.name, email: caller.account.email, secret }) });

@@ -3,7 +3,7 @@ import { assertMayChangeTotp } from '../../domain/identity/totp';
 import { verifyAndRequireTotp } from '../adapters/cognito/totp';
 import { totpVerifyBodySchema } from '../auth/mfa.schema';
 import { bearerToken } from '../http/bearer';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
 
@@ -12,7 +12,7 @@ import { changeAccount } from '../shared/account-change';
  * sign-in from now on; the profile records when, so only later sign-ins
  * count as sessions that passed 2FA.
  */
-export const handler = httpHandler({ auth: 'user', body: totpVerifyBodySchema }, async ({ caller, headers, body }) => {
+export const handler = userHandler({ body: totpVerifyBodySchema }, async ({ caller, headers, body }) => {
   assertMayChangeTotp(caller.account, caller.mfa);
   await verifyAndRequireTotp(bearerToken(headers), body.code);
   await changeAccount({

@@ -1,12 +1,12 @@
 import { planCreateNode, requireNode } from '../../domain/org/tree';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { newId } from '../shared/ids';
 import { createNodeBodySchema } from './node.schema';
 import { changeTree } from './tree-change';
 
-export const handler = httpHandler({ auth: 'user', body: createNodeBodySchema }, async ({ caller, body }) => {
+export const handler = userHandler({ body: createNodeBodySchema }, async ({ caller, body }) => {
   const id = newId();
   const node = await changeTree(caller, 'node.created', (tree) => {
     requireNode(tree, body.parentId, 'parentId');

@@ -1,11 +1,11 @@
 import { getNode, planDeleteNode } from '../../domain/org/tree';
 import { idParamsSchema } from '../shared/schemas';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { changeTree } from './tree-change';
 
-export const handler = httpHandler({ auth: 'user', params: idParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: idParamsSchema }, async ({ caller, params }) => {
   await changeTree(caller, 'node.deleted', (tree) => {
     const node = getNode(tree, params.id);
     authorize(caller, 'org.manage', node.parentId ?? node.id);

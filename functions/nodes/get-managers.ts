@@ -1,13 +1,13 @@
 import { displayName } from '../../domain/identity/account';
 import { getNode } from '../../domain/org/tree';
 import { listNodeManagers, loadAccounts } from '../adapters/dynamo/person-repository';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { idParamsSchema } from '../shared/schemas';
 
 /** The node's managers, in the order they were placed there, and the line funding documents print: "Jane Smith - Nursery Manager, John Doe - Deputy Manager". */
-export const handler = httpHandler({ auth: 'user', params: idParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: idParamsSchema }, async ({ caller, params }) => {
   const node = getNode(caller.context.tree, params.id);
   authorize(caller, 'users.view', node.id);
   const members = await listNodeManagers(caller.trust.id, node.id);

@@ -1,9 +1,9 @@
 import { listNodes } from '../../domain/org/tree';
 import { loadTree } from '../adapters/dynamo/trust-repository';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 
-export const handler = httpHandler({ auth: 'user' }, async ({ caller }) => {
+export const handler = userHandler({}, async ({ caller }) => {
   const tree = await loadTree(caller.trust);
   return json(200, { items: listNodes(tree) }, { etag: `"${tree.version}"` });
 });

@@ -3,7 +3,7 @@ import { VersionConflictError } from '../../domain/errors';
 import { gainedAncestors, getNode, planUpdateNode, requireNode } from '../../domain/org/tree';
 import { listNodeAssignments } from '../adapters/dynamo/person-repository';
 import { idParamsSchema } from '../shared/schemas';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity, requireIfMatch } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { updateNodeBodySchema } from './node.schema';
@@ -17,8 +17,8 @@ import { changeTree } from './tree-change';
  * the node (checkMove), else 403 `escalation`. Those holders are read
  * completely and the move is conditioned on them not changing meanwhile.
  */
-export const handler = httpHandler(
-  { auth: 'user', params: idParamsSchema, body: updateNodeBodySchema },
+export const handler = userHandler(
+  { params: idParamsSchema, body: updateNodeBodySchema },
   async ({ caller, params, body, headers }) => {
     const expectedVersion = requireIfMatch(headers);
     const node = await changeTree(caller, 'node.updated', async (tree, { roles }) => {

@@ -1,12 +1,12 @@
 import { checkRoleEdit } from '../../domain/access/delegation';
 import type { Role } from '../../domain/access/roles';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { newId } from '../shared/ids';
 import { assertNameFree, changeRoles } from './role-change';
 import { createRoleBodySchema } from './role.schema';
 
-export const handler = httpHandler({ auth: 'user', body: createRoleBodySchema }, async ({ caller, body }) => {
+export const handler = userHandler({ body: createRoleBodySchema }, async ({ caller, body }) => {
   const id = `role-${newId()}`;
   const { changes } = await changeRoles(caller, (context) => {
     const definition = checkRoleEdit({

@@ -1,11 +1,11 @@
 import { NotFoundError } from '../../domain/errors';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { idParamsSchema } from '../shared/schemas';
 import { assertEditable, changeRoles } from './role-change';
 
-export const handler = httpHandler({ auth: 'user', params: idParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: idParamsSchema }, async ({ caller, params }) => {
   authorize(caller, 'roles.define', caller.trust.rootNodeId);
   await changeRoles(caller, (context) => {
     const role = context.roles.get(params.id);

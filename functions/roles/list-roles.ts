@@ -1,4 +1,4 @@
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 
-export const handler = httpHandler({ auth: 'user' }, async ({ caller }) => json(200, { items: [...caller.context.roles.values()] }));
+export const handler = userHandler({}, async ({ caller }) => json(200, { items: [...caller.context.roles.values()] }));

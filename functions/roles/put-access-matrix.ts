@@ -3,7 +3,7 @@ import { permissionCatalogue } from '../../domain/access/permissions';
 import type { Role } from '../../domain/access/roles';
 import { InvalidInputError, PreconditionRequiredError, VersionConflictError } from '../../domain/errors';
 import { listRoleHolders } from '../adapters/dynamo/person-repository';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { grantsOf, matrixVersion } from './access-matrix';
@@ -13,7 +13,7 @@ import { putAccessMatrixBodySchema } from './role.schema';
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && new Set([...a, ...b]).size === a.length;
 
 /** All or nothing: every changed role passes the escalation rule, or none is stored. */
-export const handler = httpHandler({ auth: 'user', body: putAccessMatrixBodySchema }, async ({ caller, body, headers }) => {
+export const handler = userHandler({ body: putAccessMatrixBodySchema }, async ({ caller, body, headers }) => {
   authorize(caller, 'roles.define', caller.trust.rootNodeId);
   const ifMatch = headers['if-match']?.replace(/^(W\/)?"|"$/g, '');
   if (!ifMatch) throw new PreconditionRequiredError();

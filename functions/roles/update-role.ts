@@ -2,15 +2,15 @@ import { checkRoleEdit } from '../../domain/access/delegation';
 import { NotFoundError, VersionConflictError } from '../../domain/errors';
 import type { Role } from '../../domain/access/roles';
 import { listRoleHolders } from '../adapters/dynamo/person-repository';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity, requireIfMatch } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { idParamsSchema } from '../shared/schemas';
 import { assertEditable, assertNameFree, changeRoles } from './role-change';
 import { updateRoleBodySchema } from './role.schema';
 
-export const handler = httpHandler(
-  { auth: 'user', params: idParamsSchema, body: updateRoleBodySchema },
+export const handler = userHandler(
+  { params: idParamsSchema, body: updateRoleBodySchema },
   async ({ caller, params, body, headers }) => {
     // Who may change roles at all comes first: a refused caller learns nothing about versions or built-ins.
     authorize(caller, 'roles.define', caller.trust.rootNodeId);

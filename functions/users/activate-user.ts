@@ -1,6 +1,6 @@
 import { auditNodeOf, planActivate } from '../../domain/identity/lifecycle';
 import { enableCognitoUser } from '../adapters/cognito/user-status';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
 import { loadAccountTarget } from './account-target';
@@ -13,7 +13,7 @@ import { userView } from './user-view';
  * says active for a user Cognito would refuse; sessions from before the
  * deactivation stay void.
  */
-export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.deactivate');
   await enableCognitoUser(account.cognitoUsername);
   const activated = await changeAccount({ account, actorId: caller.account.id, nodeId: auditNodeOf(person), plan: planActivate });

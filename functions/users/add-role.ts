@@ -1,5 +1,5 @@
 import { checkAssign } from '../../domain/access/delegation';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { newId } from '../shared/ids';
@@ -10,7 +10,7 @@ import { assignmentInputSchema, userParamsSchema } from './user.schema';
  * Gives a person a role at a node, through the delegation guard. The target
  * must be in the caller's reach of roles.assign itself, and never the caller.
  */
-export const handler = httpHandler({ auth: 'user', params: userParamsSchema, body: assignmentInputSchema }, async ({ caller, params, body }) => {
+export const handler = userHandler({ params: userParamsSchema, body: assignmentInputSchema }, async ({ caller, params, body }) => {
   refuseSelfChange(caller, params.id, 'roles');
   const id = newId();
   const assignment = await changePerson(caller, params.id, ({ person }, { tree, roles }) => {

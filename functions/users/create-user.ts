@@ -7,7 +7,7 @@ import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp
 import { requireNode } from '../../domain/org/tree';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
 import { withNewLogin } from '../identity/new-login';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { retryOnConflict } from '../shared/retry';
@@ -23,7 +23,7 @@ import { userView } from './user-view';
  * is touched (new-login.ts), so a concurrent create of the same email answers
  * 409 and cannot break this one.
  */
-export const handler = httpHandler({ auth: 'user', body: createUserBodySchema }, async ({ caller, body }) => {
+export const handler = userHandler({ body: createUserBodySchema }, async ({ caller, body }) => {
   const { tree } = caller.context;
   body.memberships.forEach((m, i) => requireNode(tree, m.nodeId, `memberships.${i}.nodeId`));
   body.roles.forEach((r, i) => requireNode(tree, r.nodeId, `roles.${i}.nodeId`));

@@ -1,6 +1,6 @@
 import { auditNodeOf, planDeactivate } from '../../domain/identity/lifecycle';
 import { disableCognitoUser, signOutEverywhere } from '../adapters/cognito/user-status';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
 import { loadAccountTarget } from './account-target';
@@ -13,7 +13,7 @@ import { userView } from './user-view';
  * refused. Cognito is then disabled and signed out as defence in depth; a
  * failure there is a 5xx the admin can retry (the steps are idempotent).
  */
-export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.deactivate');
   const deactivated = await changeAccount({
     account, actorId: caller.account.id, nodeId: auditNodeOf(person),

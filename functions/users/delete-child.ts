@@ -1,11 +1,11 @@
 import { NotFoundError } from '../../domain/errors';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { changePerson } from './person-change';
 import { subjectParamsSchema } from './user.schema';
 
-export const handler = httpHandler({ auth: 'user', params: subjectParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: subjectParamsSchema }, async ({ caller, params }) => {
   await changePerson(caller, params.id, ({ person }) => {
     const link = person.children.find((c) => c.subjectId === params.subjectId);
     if (!link) throw new NotFoundError('Child link');

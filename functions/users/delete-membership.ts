@@ -1,6 +1,6 @@
 import { removeMembership } from '../../domain/access/memberships';
 import { getNode } from '../../domain/org/tree';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
@@ -9,7 +9,7 @@ import { membershipOps } from './membership-ops';
 import { changePerson } from './person-change';
 import { membershipParamsSchema } from './user.schema';
 
-export const handler = httpHandler({ auth: 'user', params: membershipParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: membershipParamsSchema }, async ({ caller, params }) => {
   refuseSelfChange(caller, params.id, 'memberships');
   if (caller.context.tree.nodes.has(params.nodeId)) authorize(caller, 'users.edit', getNode(caller.context.tree, params.nodeId).id);
   else authorize(caller, 'users.edit', caller.trust.rootNodeId);

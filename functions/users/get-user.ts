@@ -1,10 +1,10 @@
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { loadVisiblePerson } from './person-change';
 import { userParamsSchema } from './user.schema';
 import { userView } from './user-view';
 
-export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { account, person } = await loadVisiblePerson(caller, params.id);
   return entity(200, userView(account, person));
 });

@@ -1,11 +1,11 @@
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { reach } from '../shared/authorize';
 import { loadVisiblePerson } from './person-change';
 import { userParamsSchema } from './user.schema';
 
 /** A person's blocks, cut to the schools where the caller manages blocks (reasons are safeguarding data). */
-export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { person } = await loadVisiblePerson(caller, params.id, ['users.view', 'safeguarding.blocks.manage']);
   const schools = reach(caller, 'safeguarding.blocks.manage');
   return json(200, { items: person.blocks.filter((block) => schools.has(block.schoolId)) });

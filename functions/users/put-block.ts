@@ -1,4 +1,4 @@
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
@@ -8,7 +8,7 @@ import { requireSchool } from './school';
 import { putBlockBodySchema, subjectParamsSchema } from './user.schema';
 
 /** Blocks a person from one pupil's record: every check about that pupil then answers no for them. */
-export const handler = httpHandler({ auth: 'user', params: subjectParamsSchema, body: putBlockBodySchema }, async ({ caller, params, body }) => {
+export const handler = userHandler({ params: subjectParamsSchema, body: putBlockBodySchema }, async ({ caller, params, body }) => {
   refuseSelfChange(caller, params.id, 'safeguarding blocks');
   requireSchool(caller.context.tree, body.schoolId);
   authorize(caller, 'safeguarding.blocks.manage', body.schoolId);

@@ -1,5 +1,5 @@
 import { ConflictError } from '../../domain/errors';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { nowIso } from '../shared/ids';
@@ -8,7 +8,7 @@ import { requireSchool } from './school';
 import { putChildBodySchema, subjectParamsSchema } from './user.schema';
 
 /** Links a parent to a pupil; a parent's permissions apply only to linked pupils. */
-export const handler = httpHandler({ auth: 'user', params: subjectParamsSchema, body: putChildBodySchema }, async ({ caller, params, body }) => {
+export const handler = userHandler({ params: subjectParamsSchema, body: putChildBodySchema }, async ({ caller, params, body }) => {
   requireSchool(caller.context.tree, body.schoolId);
   authorize(caller, 'users.edit', body.schoolId);
   const link = { subjectId: params.subjectId, schoolId: body.schoolId };

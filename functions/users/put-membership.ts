@@ -1,6 +1,6 @@
 import { upsertMembership } from '../../domain/access/memberships';
 import { getNode } from '../../domain/org/tree';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
@@ -15,8 +15,8 @@ import { membershipParamsSchema, putMembershipBodySchema } from './user.schema';
  * self-placement would meet the trust's members-only rule for roles, or name
  * oneself a manager).
  */
-export const handler = httpHandler(
-  { auth: 'user', params: membershipParamsSchema, body: putMembershipBodySchema },
+export const handler = userHandler(
+  { params: membershipParamsSchema, body: putMembershipBodySchema },
   async ({ caller, params, body }) => {
     refuseSelfChange(caller, params.id, 'memberships');
     getNode(caller.context.tree, params.nodeId);

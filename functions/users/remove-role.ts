@@ -1,13 +1,13 @@
 import { checkUnassign } from '../../domain/access/delegation';
 import { NotFoundError } from '../../domain/errors';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { changePerson } from './person-change';
 import { assignmentParamsSchema } from './user.schema';
 
 /** Takes a role away: the same authority as granting it there, on someone in reach of roles.assign, never oneself. */
-export const handler = httpHandler({ auth: 'user', params: assignmentParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: assignmentParamsSchema }, async ({ caller, params }) => {
   refuseSelfChange(caller, params.id, 'roles');
   await changePerson(caller, params.id, ({ person }, { tree, roles }) => {
     const assignment = person.assignments.find((a) => a.id === params.assignmentId);

@@ -1,5 +1,5 @@
 import { auditNodeOf, planUnlock } from '../../domain/identity/lifecycle';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
 import { loadAccountTarget } from './account-target';
@@ -7,7 +7,7 @@ import { userParamsSchema } from './user.schema';
 import { userView } from './user-view';
 
 /** Unlocks an account locked by failed sign-ins: active again, counter at zero. */
-export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, async ({ caller, params }) => {
+export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.unlock');
   const unlocked = await changeAccount({ account, actorId: caller.account.id, nodeId: auditNodeOf(person), plan: planUnlock });
   return entity(200, userView(unlocked, person));

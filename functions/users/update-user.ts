@@ -2,7 +2,7 @@ import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError, VersionConflictError } from '../../domain/errors';
 import { findAccountByEmail } from '../adapters/dynamo/account-repository';
 import { writeProfileEdit, type ProfileFields } from '../adapters/dynamo/profile-writes';
-import { httpHandler } from '../http/handler';
+import { userHandler } from '../http/user-handler';
 import { entity, requireIfMatch } from '../http/responses';
 import { assertDominates, refuseSelfChange } from '../shared/identity-guard';
 import { newId, nowIso } from '../shared/ids';
@@ -19,7 +19,7 @@ import { userView } from './user-view';
  * attribute, then the notice to the old address: a crash anywhere after the
  * transaction leaves the person signing in with the address the table holds.
  */
-export const handler = httpHandler({ auth: 'user', params: userParamsSchema, body: updateUserBodySchema }, async ({ caller, params, body, headers }) => {
+export const handler = userHandler({ params: userParamsSchema, body: updateUserBodySchema }, async ({ caller, params, body, headers }) => {
   const expectedVersion = requireIfMatch(headers);
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.edit', { identityGuard: false });
   const mobile = body.mobile === undefined ? account.mobile : body.mobile;
