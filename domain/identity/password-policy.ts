@@ -21,8 +21,11 @@ export const passwordPolicy = {
  * The common-password list zxcvbn-ts ships (about 49,000 passwords seen in
  * breaches), lower-cased. A password is refused when it, or its stem without
  * trailing digits and symbols ("Football2024!" → "football"), is on it.
+ * Built on the first check, not at import: only the functions that set a
+ * password bundle the list, and they pay for the set only when used.
  */
-const common = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+let common: Set<string> | undefined;
+const commonPasswords = () => (common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase())));
 
 /** The rules a password breaks, in words a person can act on; empty when it passes. */
 export function passwordViolations(password: string, context: { email?: string } = {}): string[] {
@@ -34,7 +37,7 @@ export function passwordViolations(password: string, context: { email?: string }
   if (passwordPolicy.requireDigits && !/\d/.test(password)) broken.push('a digit');
   const lower = password.toLowerCase();
   const stem = lower.replace(/[\d\W_]+$/, '');
-  if (common.has(lower) || (stem.length >= 4 && common.has(stem))) broken.push('not a common or breached password');
+  if (commonPasswords().has(lower) || (stem.length >= 4 && commonPasswords().has(stem))) broken.push('not a common or breached password');
   const local = context.email?.split('@')[0]?.toLowerCase();
   if (local && local.length >= 4 && lower.includes(local)) broken.push('not based on your email address');
   return broken;

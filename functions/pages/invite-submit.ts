@@ -1,4 +1,6 @@
-import { page } from './invite-page';
+import { acceptInvitation } from '../identity/link-flows';
+import { linkForm } from './link-page';
+import { invitationPage } from './link-pages';
 
 /** The form post of the page (works with JavaScript off). */
-export const handler = page.submit;
+export const handler = linkForm(invitationPage, async (token, password) => (await acceptInvitation(token, password)).email);

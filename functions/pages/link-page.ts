@@ -7,14 +7,16 @@ import { httpHandler } from '../http/handler';
 import * as z from '../shared/zod';
 import { htmlPage, message, passwordForm } from './html';
 
-interface PageSpec {
+export interface PageSpec {
   purpose: TokenPurpose;
   path: string;
   title: string;
   submit: string;
   done: (email: string | undefined) => string;
-  act: (token: string, password: string) => Promise<string | undefined>;
 }
+
+/** What the form post does with the link: sets the password, answers the account's email when it may be shown. */
+export type LinkAction = (token: string, password: string) => Promise<string | undefined>;
 
 const formSchema = z.object({
   token: z._default(z.string().check(z.maxLength(200)), ''),
@@ -39,9 +41,13 @@ async function checkLink(purpose: TokenPurpose, token: string) {
   assertUsable(account ? stored : undefined, purpose, purpose === 'invitation' ? account?.invitationTokenHash : account?.resetTokenHash, new Date());
 }
 
-/** GET shows the form (or why the link no longer works); POST sets the password and shows the outcome. */
+/**
+ * GET shows the form (or why the link no longer works). Apart from the form
+ * post so that the page's function does not bundle the password check (its
+ * ~49,000-word list) nor Cognito.
+ */
 export function linkPage(spec: PageSpec) {
-  const show = httpHandler({ auth: 'public' }, async ({ event }) => {
+  return httpHandler({ auth: 'public' }, async ({ event }) => {
     const token = querySchema.safeParse(event.queryStringParameters ?? {}).data?.token ?? '';
     if (!token) return htmlPage(400, spec.title, message('error', 'This link is incomplete; open the link from your email again.'));
     try {
@@ -52,14 +58,17 @@ export function linkPage(spec: PageSpec) {
     }
     return htmlPage(200, spec.title, passwordForm({ action: spec.path, token, submit: spec.submit }));
   });
+}
 
-  const submit = httpHandler({ auth: 'public', body: z.record(z.string(), z.unknown()) }, async ({ body }) => {
+/** POST sets the password and shows the outcome (the form works with JavaScript off). */
+export function linkForm(spec: PageSpec, act: LinkAction) {
+  return httpHandler({ auth: 'public', body: z.record(z.string(), z.unknown()) }, async ({ body }) => {
     const form = formSchema.safeParse(body).data ?? { token: '', password: '', confirm: '' };
     const again = (status: number, errors: string[]) => htmlPage(status, spec.title, passwordForm({ action: spec.path, token: form.token, submit: spec.submit, errors }));
     if (!form.password) return again(400, ['Enter a new password.']);
     if (form.password !== form.confirm) return again(400, ['The two passwords are not the same.']);
     try {
-      const email = await spec.act(form.token, form.password);
+      const email = await act(form.token, form.password);
       return htmlPage(200, spec.title, message('success', spec.done(email)));
     } catch (error) {
       const { status, text, rules } = explain(error);
@@ -67,5 +76,4 @@ export function linkPage(spec: PageSpec) {
       return htmlPage(status, spec.title, message('error', text));
     }
   });
-  return { show, submit };
 }

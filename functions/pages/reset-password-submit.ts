@@ -1,4 +1,9 @@
-import { page } from './reset-password-page';
+import { confirmPasswordReset } from '../identity/link-flows';
+import { linkForm } from './link-page';
+import { resetPasswordPage } from './link-pages';
 
 /** The form post of the page (works with JavaScript off). */
-export const handler = page.submit;
+export const handler = linkForm(resetPasswordPage, async (token, password) => {
+  await confirmPasswordReset(token, password);
+  return undefined;
+});
