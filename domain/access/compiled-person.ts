@@ -1,8 +1,8 @@
 import type { OrgTree } from '../org/tree';
-import { BLOCKED, EXPIRED, INACTIVE, MFA_REQUIRED, NO_GRANT, NOT_LINKED, type Assignment, type Decision, type Person, type Via } from './model';
-import { catalogueIndex, permissionByCode, permissionCatalogue } from './permissions';
+import { BLOCKED, EXPIRED, INACTIVE, MFA_REQUIRED, NO_GRANT, NOT_LINKED, type Assignment, type Decision, type Person } from './model';
+import { catalogueIndex, permissionCatalogue } from './permissions';
 import type { Role } from './roles';
-import { BUCKETS, layoutOf } from './tree-layout';
+import { layoutOf } from './tree-layout';
 import { compareIds, isValidAt, linkedOnBranch, walkDecide } from './walk';
 /**
  * What a compiled person answers at the nodes of one path, indexed by
