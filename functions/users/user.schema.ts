@@ -1,6 +1,6 @@
 import { isPermissionCode } from '../../domain/access/permissions';
 import { emailSchema } from '../auth/auth.schema';
-import { idSchema } from '../shared/schemas';
+import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const personName = z.string().check(z.trim(), z.minLength(1), z.maxLength(80));
@@ -99,6 +99,14 @@ export const decisionSchema = z
   .register(z.globalRegistry, { id: 'Decision' });
 
 export const myPermissionsQuerySchema = z.strictObject({ nodeId: idSchema });
+
+/** GET /users/{id}/access: a page of nodes (default 50, at most 200), one node, or one permission code. */
+export const accessQuerySchema = z.strictObject({
+  nodeId: z.optional(idSchema),
+  permission: z.optional(z.string().check(z.regex(/^[a-z_]+(\.[a-z_]+)+$/, 'not a permission code'))),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
 
 export const updateUserBodySchema = z
   .strictObject({
