@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, REFERENCE } from '../../bench/bundles.bench';
+
+/**
+ * Bundle bytes against the DynamoDB-only reference, with the esbuild settings
+ * of `cdk synth` (the bench's `bundle()`). Bytes only: sizes are exact, import
+ * times on a shared machine are not (`npm run bench -- bundles` measures both).
+ * The bounds and why each function sits where it does are in the README
+ * ("Lean functions").
+ */
+const FUNCTIONS = {
+  health: 'functions/health/get-health.ts',
+  docs: 'functions/docs/get-openapi.ts',
+  getUser: 'functions/users/get-user.ts',
+  login: 'functions/auth/login.ts',
+  createUser: 'functions/users/create-user.ts',
+  acceptInvitation: 'functions/auth/accept-invitation.ts',
+} as const;
+
+/**
+ * Plain DynamoDB routes carry, on top of the reference, the Powertools logger
+ * (~22 KB), zod/mini with its English messages and the config schema
+ * (~25–36 KB), the access model the caller is compiled with (~17 KB), middy
+ * and the HTTP layer: about 1.27× today, not the 1.2× aimed at.
+ */
+const DYNAMO_BOUND = 1.3;
+/** Sign-in and account creation also carry the Cognito client (~33 KB) and SES (~25 KB: the lockout email, the invitation). */
+const COGNITO_SES_BOUND = 1.55;
+/** Setting a password also carries the common-password list (~400 KB). */
+const PASSWORD_BOUND = 2.6;
+
+let outdir: string;
+let reference: number;
+const bytes: Partial<Record<keyof typeof FUNCTIONS, number>> = {};
+const ratio = (name: keyof typeof FUNCTIONS) => bytes[name]! / reference;
+
+beforeAll(async () => {
+  outdir = mkdtempSync(path.join(tmpdir(), 'trust-access-bundle-size-'));
+  reference = statSync(await bundle(REFERENCE, outdir)).size;
+  for (const [name, entry] of Object.entries(FUNCTIONS)) {
+    bytes[name as keyof typeof FUNCTIONS] = statSync(await bundle(entry, outdir)).size;
+  }
+}, 120_000);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('function bundles', () => {
+  it('keeps public functions that touch no AWS service free of the AWS SDK (health, OpenAPI document)', () => {
+    // No DynamoDB client at all: the SDK alone is most of the reference.
+    expect(ratio('health')).toBeLessThan(0.2);
+    // The route table's schemas and zod/mini's JSON Schema output, still no SDK.
+    expect(ratio('docs')).toBeLessThan(0.5);
+  });
+
+  it('keeps a plain DynamoDB route close to the DynamoDB-only reference (GET /users/{id})', () => {
+    expect(ratio('getUser')).toBeLessThanOrEqual(DYNAMO_BOUND);
+  });
+
+  it('adds only Cognito and SES to the heaviest functions (POST /auth/login, POST /users)', () => {
+    expect(ratio('login')).toBeLessThanOrEqual(COGNITO_SES_BOUND);
+    expect(ratio('createUser')).toBeLessThanOrEqual(COGNITO_SES_BOUND);
+  });
+
+  it('carries the common-password list only where a password is set (POST /auth/invitations/accept)', () => {
+    // The ~49,000-entry list of @zxcvbn-ts/language-common is ~400 KB on its own.
+    expect(ratio('acceptInvitation')).toBeLessThanOrEqual(PASSWORD_BOUND);
+    expect(ratio('acceptInvitation') - ratio('login')).toBeGreaterThan(1);
+  });
+});
