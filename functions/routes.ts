@@ -1,4 +1,5 @@
 import { auditPageSchema, auditQuerySchema } from './audit/audit.schema';
+import { batchBodySchema, checkSchema, decisionSchema } from './authz/authz.schema';
 import { challengeSchema, mfaBodySchema, totpSetupSchema, totpVerifyBodySchema } from './auth/mfa.schema';
 import {
   acceptInvitationBodySchema, confirmPasswordResetBodySchema, loginBodySchema, passwordResetBodySchema, refreshBodySchema, tokensSchema,
@@ -7,10 +8,11 @@ import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema 
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
+import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
-  accessQuerySchema, assignmentInputSchema, assignmentParamsSchema, assignmentSchema, batchBodySchema, checkSchema, createUserBodySchema, decisionSchema,
-  membershipParamsSchema, membershipSchema, myPermissionsQuerySchema, putBlockBodySchema, putChildBodySchema, putMembershipBodySchema,
-  subjectParamsSchema, updateUserBodySchema, userParamsSchema, userSchema,
+  accessQuerySchema, assignmentInputSchema, assignmentSchema, createUserBodySchema,
+  membershipSchema, myPermissionsQuerySchema, putBlockBodySchema, putChildBodySchema, putMembershipBodySchema,
+  updateUserBodySchema, userSchema,
 } from './users/user.schema';
 
 /**

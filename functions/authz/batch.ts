@@ -1,7 +1,7 @@
-import { batchBodySchema } from '../users/user.schema';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { decideFor } from './decide-for';
+import { batchBodySchema } from './authz.schema';
 
 /** Up to 100 checks, answered in order; a person outside the caller's reach gives that entry a not_found error. */
 export const handler = userHandler({ body: batchBodySchema }, async ({ caller, body }) =>

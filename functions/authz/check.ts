@@ -1,8 +1,8 @@
 import { NotFoundError } from '../../domain/errors';
-import { checkSchema } from '../users/user.schema';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { decideFor } from './decide-for';
+import { checkSchema } from './authz.schema';
 
 export const handler = userHandler({ body: checkSchema }, async ({ caller, body }) => {
   const [result] = await decideFor(caller, [body], () => '');

@@ -4,7 +4,8 @@ import { json } from '../http/responses';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { newId } from '../shared/ids';
 import { changePerson } from './person-change';
-import { assignmentInputSchema, userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
+import { assignmentInputSchema } from './user.schema';
 
 /**
  * Gives a person a role at a node, through the delegation guard. The target

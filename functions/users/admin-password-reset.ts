@@ -2,7 +2,7 @@ import { sendPasswordReset } from '../identity/link-flows';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { loadAccountTarget } from './account-target';
-import { userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
 
 /** An admin sends a person a password-reset link (the admin never sees or sets the password), only to someone they dominate. */
 export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {

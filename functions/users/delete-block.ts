@@ -4,7 +4,7 @@ import { noContent } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { changePerson } from './person-change';
-import { subjectParamsSchema } from './user.schema';
+import { subjectParamsSchema } from './params.schema';
 
 /** Lifts a block. Never one's own: a blocked lead who also manages blocks lifting theirs is the attack this refuses. */
 export const handler = userHandler({ params: subjectParamsSchema }, async ({ caller, params }) => {

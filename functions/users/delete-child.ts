@@ -4,7 +4,7 @@ import { noContent } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { changePerson } from './person-change';
-import { subjectParamsSchema } from './user.schema';
+import { subjectParamsSchema } from './params.schema';
 
 export const handler = userHandler({ params: subjectParamsSchema }, async ({ caller, params }) => {
   // A parent's links decide which pupils they see: nobody links (or unlinks) themself.

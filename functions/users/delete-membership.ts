@@ -7,7 +7,7 @@ import { refuseSelfChange } from '../shared/identity-guard';
 import { nowIso } from '../shared/ids';
 import { membershipOps } from './membership-ops';
 import { changePerson } from './person-change';
-import { membershipParamsSchema } from './user.schema';
+import { membershipParamsSchema } from './params.schema';
 
 export const handler = userHandler({ params: membershipParamsSchema }, async ({ caller, params }) => {
   refuseSelfChange(caller, params.id, 'memberships');

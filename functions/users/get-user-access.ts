@@ -5,7 +5,8 @@ import { decodeCursor, encodeCursor } from '../adapters/dynamo/cursor';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { loadVisiblePerson } from './person-change';
-import { accessQuerySchema, userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
+import { accessQuerySchema } from './user.schema';
 
 /**
  * Every effective permission of a person, by node, with the assignment it

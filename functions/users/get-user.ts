@@ -1,7 +1,7 @@
 import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { loadVisiblePerson } from './person-change';
-import { userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
 import { userView } from './user-view';
 
 export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {

@@ -2,7 +2,7 @@ import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { reach } from '../shared/authorize';
 import { loadVisiblePerson } from './person-change';
-import { userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
 
 /** A person's blocks, cut to the schools where the caller manages blocks (reasons are safeguarding data). */
 export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {

@@ -5,7 +5,8 @@ import { refuseSelfChange } from '../shared/identity-guard';
 import { nowIso } from '../shared/ids';
 import { changePerson } from './person-change';
 import { requireSchool } from './school';
-import { putBlockBodySchema, subjectParamsSchema } from './user.schema';
+import { subjectParamsSchema } from './params.schema';
+import { putBlockBodySchema } from './user.schema';
 
 /** Blocks a person from one pupil's record: every check about that pupil then answers no for them. */
 export const handler = userHandler({ params: subjectParamsSchema, body: putBlockBodySchema }, async ({ caller, params, body }) => {

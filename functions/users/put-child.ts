@@ -6,7 +6,8 @@ import { refuseSelfChange } from '../shared/identity-guard';
 import { nowIso } from '../shared/ids';
 import { changePerson } from './person-change';
 import { requireSchool } from './school';
-import { putChildBodySchema, subjectParamsSchema } from './user.schema';
+import { subjectParamsSchema } from './params.schema';
+import { putChildBodySchema } from './user.schema';
 
 /** Links a parent to a pupil; a parent's permissions apply only to linked pupils. */
 export const handler = userHandler({ params: subjectParamsSchema, body: putChildBodySchema }, async ({ caller, params, body }) => {

@@ -7,7 +7,8 @@ import { refuseSelfChange } from '../shared/identity-guard';
 import { nowIso } from '../shared/ids';
 import { membershipOps } from './membership-ops';
 import { changePerson } from './person-change';
-import { membershipParamsSchema, putMembershipBodySchema } from './user.schema';
+import { membershipParamsSchema } from './params.schema';
+import { putMembershipBodySchema } from './user.schema';
 
 /**
  * Places a person at a node, or changes that placement (job title, primary,

@@ -4,7 +4,7 @@ import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { changePerson } from './person-change';
-import { assignmentParamsSchema } from './user.schema';
+import { assignmentParamsSchema } from './params.schema';
 
 /** Takes a role away: the same authority as granting it there, on someone in reach of roles.assign, never oneself. */
 export const handler = userHandler({ params: assignmentParamsSchema }, async ({ caller, params }) => {

@@ -3,7 +3,7 @@ import { inviterOf, sendInvitation } from '../identity/link-flows';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { loadAccountTarget } from './account-target';
-import { userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
 
 /** Sends a new invitation link (every older link stops working), only for someone the caller dominates: the link sets the password. */
 export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {

@@ -3,7 +3,7 @@ import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
 import { loadAccountTarget } from './account-target';
-import { userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
 import { userView } from './user-view';
 
 /** Unlocks an account locked by failed sign-ins: active again, counter at zero. */

@@ -8,7 +8,8 @@ import { assertDominates, refuseSelfChange } from '../shared/identity-guard';
 import { newId, nowIso } from '../shared/ids';
 import { loadAccountTarget } from './account-target';
 import { noticeOldAddress, syncSignInEmail } from './email-change';
-import { updateUserBodySchema, userParamsSchema } from './user.schema';
+import { userParamsSchema } from './params.schema';
+import { updateUserBodySchema } from './user.schema';
 import { userView } from './user-view';
 
 /**

@@ -1,4 +1,3 @@
-import { isPermissionCode } from '../../domain/access/permissions';
 import { emailSchema } from '../auth/auth.schema';
 import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
@@ -64,11 +63,6 @@ export const userSchema = z
   })
   .register(z.globalRegistry, { id: 'User' });
 
-export const userParamsSchema = z.object({ id: idSchema });
-export const membershipParamsSchema = z.object({ id: idSchema, nodeId: idSchema });
-export const assignmentParamsSchema = z.object({ id: idSchema, assignmentId: idSchema });
-export const subjectParamsSchema = z.object({ id: idSchema, subjectId: idSchema });
-
 export const putMembershipBodySchema = z.strictObject({
   jobTitle: z.optional(z.nullable(jobTitle)),
   primary: z.optional(z.boolean()),
@@ -77,26 +71,6 @@ export const putMembershipBodySchema = z.strictObject({
 
 export const putBlockBodySchema = z.strictObject({ schoolId: idSchema, reason: z.optional(z.string().check(z.trim(), z.maxLength(500))) });
 export const putChildBodySchema = z.strictObject({ schoolId: idSchema });
-
-export const permissionCodeSchema = z.string().check(z.refine(isPermissionCode, { message: 'unknown permission' }));
-
-export const checkSchema = z.strictObject({
-  userId: idSchema,
-  permission: permissionCodeSchema,
-  nodeId: idSchema,
-  subjectId: z.optional(idSchema),
-});
-
-export const batchBodySchema = z.strictObject({ checks: z.array(checkSchema).check(z.minLength(1), z.maxLength(100)) });
-
-export const decisionSchema = z
-  .object({
-    allowed: z.boolean(),
-    reason: z.enum(['granted', 'no_grant', 'expired', 'blocked', 'mfa_required', 'inactive', 'not_linked']),
-    via: z.optional(z.object({ assignmentId: z.string(), roleId: z.string(), nodeId: z.string() })),
-    error: z.optional(z.object({ status: z.number(), code: z.string() })),
-  })
-  .register(z.globalRegistry, { id: 'Decision' });
 
 export const myPermissionsQuerySchema = z.strictObject({ nodeId: idSchema });
 
