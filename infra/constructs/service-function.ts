@@ -47,6 +47,7 @@ export const COGNITO_ACTIONS = [
   'cognito-idp:AdminDisableUser',
   'cognito-idp:AdminEnableUser',
   'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:AdminSetUserMFAPreference',
   'cognito-idp:AdminDeleteUser',
 ] as const;
 

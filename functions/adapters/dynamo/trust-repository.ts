@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteComma
 import { presetRoles, rolesById, type Role } from '../../../domain/access/roles';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree';
+import { VersionConflictError } from '../../../domain/errors';
 import { defaultPolicies, type Trust } from '../../../domain/org/trust';
 import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
@@ -30,9 +31,10 @@ export function roleItem(trustId: string, role: Role) {
 }
 
 export function toTrust(item: Record<string, unknown>): Trust {
-  const { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies } = item as unknown as Trust;
+  const { id, name, rootNodeId, treeVersion, settingsVersion, adminUserId, createdAt, policies } = item as unknown as Trust;
   const stored = (policies ?? {}) as Partial<Trust['policies']>;
-  return { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies: { ...defaultPolicies, ...stored } };
+  // Trusts made before the settings API have no settingsVersion: they are at 1.
+  return { id, name, rootNodeId, treeVersion, settingsVersion: settingsVersion ?? 1, adminUserId, createdAt, policies: { ...defaultPolicies, ...stored } };
 }
 
 export function nodeItem(trustId: string, node: OrgNode) {
@@ -295,6 +297,49 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
     if (codes?.[0] === 'ConditionalCheckFailed') throw new TreeVersionChangedError();
     const failed = codes?.slice(1, 1 + writes.length).findIndex((code) => code === 'ConditionalCheckFailed') ?? -1;
     if (failed >= 0) throw new RoleWriteConflictError(writes[failed]!);
+    rethrowStoreError(error);
+  }
+}
+
+/**
+ * The trust's name and policies, with the audit record, on the condition that
+ * the settings are still at the version the client saw (If-Match); the
+ * registry's copy of the name moves in the same transaction.
+ */
+export async function writeTrustSettings(
+  trust: Trust, expectedVersion: number, next: { name: string; policies: Trust['policies'] }, audit: AuditRecord,
+): Promise<void> {
+  const table = tableName();
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keys.trustMeta(trust.id),
+              UpdateExpression: 'SET #name = :name, policies = :policies, settingsVersion = :next',
+              ConditionExpression: 'attribute_exists(pk) AND (settingsVersion = :expected OR (attribute_not_exists(settingsVersion) AND :expected = :one))',
+              ExpressionAttributeNames: { '#name': 'name' },
+              ExpressionAttributeValues: { ':name': next.name, ':policies': next.policies, ':next': expectedVersion + 1, ':expected': expectedVersion, ':one': 1 },
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: keys.trustRegistry(trust.id),
+              UpdateExpression: 'SET #name = :name',
+              ExpressionAttributeNames: { '#name': 'name' },
+              ExpressionAttributeValues: { ':name': next.name },
+            },
+          },
+          auditPut(trust.id, audit),
+        ],
+      }),
+    );
+  } catch (error) {
+    const codes = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.map((r) => r.Code);
+    if (codes?.[0] === 'ConditionalCheckFailed') throw new VersionConflictError();
     rethrowStoreError(error);
   }
 }
