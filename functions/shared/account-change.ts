@@ -1,3 +1,4 @@
+import type { AdminWitness } from '../../domain/access/last-admin';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { Account } from '../../domain/identity/account';
@@ -27,6 +28,8 @@ export async function changeAccount(input: {
   /** Where the audit record is filed (see auditNodeOf). */
   nodeId: string | null;
   plan: (account: Account) => Transition;
+  /** Another admin holding that must stay for this change to go through (see shared/last-admin.ts). */
+  witness?: AdminWitness | null;
 }): Promise<Account> {
   let account: Account | undefined = input.account;
   for (let attempt = 1; ; attempt++) {
@@ -39,7 +42,7 @@ export async function changeAccount(input: {
       nodeId: input.nodeId, before: change.before, after: change.after,
     });
     try {
-      await writeAccountChange(account, change, audit, at);
+      await writeAccountChange(account, change, audit, at, input.witness ?? undefined);
       return applied(account, change, at);
     } catch (error) {
       if (!(error instanceof AccountChangedError)) throw error;

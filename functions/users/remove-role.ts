@@ -2,18 +2,20 @@ import { checkUnassign } from '../../domain/access/delegation';
 import { NotFoundError } from '../../domain/errors';
 import { httpHandler } from '../http/handler';
 import { noContent } from '../http/responses';
+import { keepAdminOnRemoval } from '../shared/last-admin';
 import { changePerson } from './person-change';
 import { assignmentParamsSchema } from './user.schema';
 
 /** Takes a role away: the same authority as granting it there. */
 export const handler = httpHandler({ auth: 'user', params: assignmentParamsSchema }, async ({ caller, params }) => {
+  const keepAdmin = await keepAdminOnRemoval(caller, params.id, params.assignmentId);
   await changePerson(caller, params.id, ({ person }, { tree, roles }) => {
     const assignment = person.assignments.find((a) => a.id === params.assignmentId);
     if (!assignment) throw new NotFoundError('Role assignment');
     checkUnassign({ tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), assignment });
     const role = roles.get(assignment.roleId);
     return {
-      ops: [{ type: 'deleteAssignment', assignment, customRole: role ? !role.builtIn : false }],
+      ops: [{ type: 'deleteAssignment', assignment, customRole: role ? !role.builtIn : false }, ...keepAdmin()],
       audit: [{ action: 'role.removed', nodeId: assignment.nodeId, before: assignment }],
       result: null,
     };
