@@ -1,6 +1,6 @@
 import { displayName } from '../../domain/identity/account';
 import { getNode } from '../../domain/org/tree';
-import { listNodeMembers, loadAccounts } from '../adapters/dynamo/person-repository';
+import { listNodeManagers, loadAccounts } from '../adapters/dynamo/person-repository';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
@@ -10,7 +10,7 @@ import { idParamsSchema } from '../shared/schemas';
 export const handler = httpHandler({ auth: 'user', params: idParamsSchema }, async ({ caller, params }) => {
   const node = getNode(caller.context.tree, params.id);
   authorize(caller, 'users.view', node.id);
-  const members = (await listNodeMembers(caller.trust.id, node.id)).filter((m) => m.isManager);
+  const members = await listNodeManagers(caller.trust.id, node.id);
   const accounts = new Map((await loadAccounts(caller.trust.id, members.map((m) => m.userId))).map((a) => [a.id, a]));
   const managers = members
     .map((m) => ({ member: m, account: accounts.get(m.userId) }))

@@ -32,7 +32,7 @@ describe('trust repository on DynamoDB Local', () => {
     send.mockRestore();
     expect(first.nodes.size).toBe(7);
     expect(second).toBe(first);
-    expect(queries.length).toBeLessThanOrEqual(1);
+    expect(queries).toHaveLength(1);
   });
 
   it('writes the node, bumps the tree version and writes the audit record in one transaction', async () => {

@@ -15,6 +15,7 @@ const user = (trustId: string, userId: string) => `${trust(trustId)}#USER#${user
 export const NODE_PREFIX = 'NODE#';
 export const ROLE_PREFIX = 'ROLE#';
 export const MEMBER_PREFIX = 'MEMBER#';
+export const MANAGER_PREFIX = 'MEMBER#M#';
 export const ASSIGNMENT_PREFIX = 'ASSIGN#';
 export const BLOCK_PREFIX = 'BLOCK#';
 export const CHILD_PREFIX = 'CHILD#';
@@ -40,7 +41,13 @@ export const keys = {
   childLink: (trustId: string, userId: string, subjectId: string): Key => ({ pk: user(trustId, userId), sk: `${CHILD_PREFIX}${subjectId}` }),
   /** gsi1: members and role holders of a node. */
   nodeIndex: (trustId: string, nodeId: string) => `${trust(trustId)}#NODE#${nodeId}`,
-  memberIndexSort: (userId: string) => `${MEMBER_PREFIX}${userId}`,
+  /**
+   * A member's sort key under the node. Managers sort as `MEMBER#M#<placed at>#<user>`
+   * (user ids are UUIDs and never start with `M`), so the managers line reads
+   * only managers, in appointment order, while "members of a node" still reads everyone.
+   */
+  memberIndexSort: (userId: string, managerSince?: string) =>
+    managerSince === undefined ? `${MEMBER_PREFIX}${userId}` : `${MANAGER_PREFIX}${managerSince}#${userId}`,
   assignmentIndexSort: (userId: string, assignmentId: string) => `${ASSIGNMENT_PREFIX}${userId}#${assignmentId}`,
   /** gsi2: holders of a role. */
   roleIndex: (trustId: string, roleId: string) => `${trust(trustId)}#ROLE#${roleId}`,

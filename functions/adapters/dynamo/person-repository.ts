@@ -4,7 +4,7 @@ import type { Account } from '../../../domain/identity/account';
 import { toAccount } from './account-repository';
 import { documentClient, queryAll, tableName } from './client';
 import { rethrowStoreError } from './errors';
-import { ASSIGNMENT_PREFIX, BLOCK_PREFIX, CHILD_PREFIX, keys, MEMBER_PREFIX } from './keys';
+import { ASSIGNMENT_PREFIX, BLOCK_PREFIX, CHILD_PREFIX, keys, MANAGER_PREFIX, MEMBER_PREFIX } from './keys';
 
 /** A person as stored: the account plus everything a decision about them needs. */
 export interface PersonRecord {
@@ -64,10 +64,19 @@ export interface NodeMember {
 
 // Members of a node (gsi1)
 export async function listNodeMembers(trustId: string, nodeId: string): Promise<NodeMember[]> {
+  return membersUnder(trustId, nodeId, MEMBER_PREFIX);
+}
+
+// Managers of a node, in appointment order (gsi1, `MEMBER#M#…`): reads no other member
+export async function listNodeManagers(trustId: string, nodeId: string): Promise<NodeMember[]> {
+  return membersUnder(trustId, nodeId, MANAGER_PREFIX);
+}
+
+async function membersUnder(trustId: string, nodeId: string, prefix: string): Promise<NodeMember[]> {
   const items = await queryAll({
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': keys.nodeIndex(trustId, nodeId), ':prefix': MEMBER_PREFIX },
+    ExpressionAttributeValues: { ':pk': keys.nodeIndex(trustId, nodeId), ':prefix': prefix },
   });
   return items.map((item) => ({
     ...pick<NodeMember>(item, ['userId', 'jobTitle']), isManager: item.isManager === true, primary: item.primary === true, since: String(item.createdAt ?? ''),

@@ -91,7 +91,7 @@ function opItems(trustId: string, userId: string, op: PersonOp): Counted {
       const { membership } = op;
       const item = put({
         ...keys.membership(trustId, userId, membership.nodeId), entity: 'membership', trustId, userId, ...membership, createdAt: op.createdAt,
-        gsi1pk: keys.nodeIndex(trustId, membership.nodeId), gsi1sk: keys.memberIndexSort(userId),
+        gsi1pk: keys.nodeIndex(trustId, membership.nodeId), gsi1sk: keys.memberIndexSort(userId, membership.isManager ? op.createdAt : undefined),
       });
       return { items: [item], nodes: op.isNew ? [[membership.nodeId, 1]] : [], roles: [] };
     }

@@ -10,6 +10,10 @@ import { makeTrust, type TestTrust } from '../../fixtures/trust';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
+// In CI a missing browser is a failure, never a silent skip; on a developer's machine it is a loud warning.
+if (!hasChromium && process.env.CI === 'true') {
+  throw new Error(`${CHROMIUM} is missing: CI must run the browser tests (.ci/run installs Debian's chromium)`);
+}
 if (!hasChromium) {
   console.warn(`\n!!! BROWSER TESTS SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium). .ci/run installs it. !!!\n`);
 }
