@@ -25,6 +25,12 @@ export interface Account {
    * whenever TOTP goes off.
    */
   mfaSessionIds?: string[];
+  /**
+   * An admin reset turned TOTP off here but the emulator could not turn it
+   * off in Cognito (no AdminSetUserMFAPreference); the next password sign-in
+   * finishes it. Never set against AWS.
+   */
+  cognitoTotpOffPending?: boolean;
   /** Changed by hand although it came from the MIS (the nightly sync leaves it alone). */
   edited: boolean;
   /** Consecutive failed sign-ins since the last success (atomic counter). */

@@ -16,7 +16,7 @@ export interface AccountChange {
     mfaEnabled?: boolean;
     mfaEnabledAt?: number;
   };
-  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds')[];
+  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending')[];
   /** The audit action and the before/after it records. */
   action: string;
   before: Record<string, unknown>;
@@ -113,7 +113,7 @@ export function planMfaEnabled(account: Account, now: Date): AccountChange {
   const mfaEnabledAt = account.mfaEnabled && account.mfaEnabledAt !== undefined ? account.mfaEnabledAt : mfaOnFrom(now);
   return {
     set: { mfaEnabled: true, mfaEnabledAt },
-    remove: [],
+    remove: account.cognitoTotpOffPending ? ['cognitoTotpOffPending'] : [],
     action: 'mfa.enabled',
     before: { mfaEnabled: account.mfaEnabled },
     after: { mfaEnabled: true, mfaEnabledAt },

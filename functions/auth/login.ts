@@ -1,5 +1,6 @@
 import { finishDeferredTotpOff } from '../adapters/cognito/totp';
 import { passwordAuth } from '../adapters/cognito/user-pool';
+import { setCognitoTotpOffPending } from '../adapters/dynamo/account-writes';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { loginBodySchema } from './auth.schema';
@@ -15,8 +16,10 @@ export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, as
   if (!record) return decoySignIn(body.password);
   const outcome = await passwordAuth(body.email, body.password).catch(countRefusal(record, 'password', 'invalid_credentials'));
   if (outcome.kind === 'challenge') {
-    // TOTP off in the table but still on in Cognito: an admin reset the emulator could not finish (see adminStopRequiringTotp).
-    const tokens = record.account.mfaEnabled ? undefined : await finishDeferredTotpOff(body.email, body.password);
+    // An admin reset the emulator could not finish in Cognito (see adminStopRequiringTotp); never set against AWS.
+    // Claimed first, on the condition that TOTP is still off in the table, so only a reset account is ever lowered.
+    const deferred = record.account.cognitoTotpOffPending === true && !record.account.mfaEnabled && (await setCognitoTotpOffPending(record.account, false));
+    const tokens = deferred ? await finishDeferredTotpOff(body.email, body.password) : undefined;
     if (!tokens) return json(200, await startTotpStep(record, outcome));
     return json(200, await completeSignIn(record, tokens));
   }

@@ -5,6 +5,7 @@ import { mfaResetEmail } from '../../domain/identity/emails';
 import { auditNodeOf, planMfaDisabled } from '../../domain/identity/lifecycle';
 import { adminStopRequiringTotp } from '../adapters/cognito/totp';
 import { signOutEverywhere } from '../adapters/cognito/user-status';
+import { setCognitoTotpOffPending } from '../adapters/dynamo/account-writes';
 import { sendEmail } from '../adapters/ses/mailer';
 import { httpHandler } from '../http/handler';
 import { logger } from '../http/logger';
@@ -37,7 +38,7 @@ export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, a
     account, actorId: caller.account.id, nodeId: auditNodeOf(person),
     plan: (current) => planMfaDisabled(current, { by: 'admin', now: new Date() }),
   });
-  await adminStopRequiringTotp(reset.cognitoUsername);
+  if ((await adminStopRequiringTotp(reset.cognitoUsername)) === 'deferred') await setCognitoTotpOffPending(reset, true);
   await signOutEverywhere(reset.cognitoUsername);
   if (before) {
     const email = mfaResetEmail({ trustName: caller.trust.name, firstName: reset.firstName, adminName: displayName(caller.account), at: nowIso() });

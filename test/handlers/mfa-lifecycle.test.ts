@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AdminSetUserMFAPreferenceCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminInitiateAuthCommand, AdminSetUserMFAPreferenceCommand, InitiateAuthCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,6 +8,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { presetIds } from '../../domain/access/roles';
 import { hashToken } from '../../domain/identity/token-hash';
 import { keys } from '../../functions/adapters/dynamo/keys';
+import { handler as login } from '../../functions/auth/login';
 import { handler as mfa } from '../../functions/auth/mfa';
 import { handler as resetMfa } from '../../functions/users/reset-mfa';
 import { httpEvent, lambdaContext } from '../fixtures/events';
@@ -90,6 +91,9 @@ describe('POST /users/{id}/mfa/reset against Cognito', () => {
     expect((await resetMfa(event, lambdaContext())).statusCode).toBe(204);
     expect(cognito.commandCalls(AdminUserGlobalSignOutCommand)[0]!.args[0].input.Username).toBe(target.cognitoUsername);
     expect(ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Destination!.ToAddresses).toEqual([target.email]);
+    // The next password sign-in finishes it, and only for an account whose TOTP the table says is off.
+    const pending = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.UpdateExpression === 'SET cognitoTotpOffPending = :true')!;
+    expect(pending.args[0].input.ConditionExpression).toBe('mfaEnabled = :false');
 
     cognito.on(AdminSetUserMFAPreferenceCommand).rejects(awsError('InternalErrorException', 'cognito broke'));
     expect((await resetMfa(event, lambdaContext())).statusCode).toBe(500);
@@ -137,5 +141,22 @@ describe('POST /auth/mfa records a sign-in made in the second TOTP went on', () 
     cognito.on(RespondToAuthChallengeCommand).resolves({ AuthenticationResult: issued(authTime) });
     expect((await mfa(event, lambdaContext())).statusCode).toBe(200);
     expect(records()).toHaveLength(0);
+  });
+});
+
+describe('POST /auth/login and a TOTP the table says is off', () => {
+  it('never signs in around the challenge unless an admin reset left it pending (the emulator-only path)', async () => {
+    const trustId = randomUUID();
+    const userId = randomUUID();
+    const account = profile(trustId, userId, { mfaEnabled: false });
+    ddb.on(GetCommand, { Key: keys.email(account.email) }).resolves({ Item: { trustId, userId } });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) } }).resolves({ Items: [account] });
+    ddb.on(GetCommand, { Key: keys.trustMeta(trustId) }).resolves({ Item: { id: trustId, name: 'Oak', rootNodeId: trustId, treeVersion: 1, adminUserId: 'x', createdAt: '' } });
+    // Cognito still challenges: TOTP being turned on right now (Cognito first, then the table), not a reset.
+    cognito.on(InitiateAuthCommand).resolves({ ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 'cognito-session-0123456789abcdef' });
+    const response = await login(httpEvent({ method: 'POST', path: '/auth/login', body: { email: account.email, password: 'Whatever-pass-1' } }), lambdaContext());
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body!).challenge).toBe('MFA_TOTP');
+    expect(cognito.commandCalls(AdminInitiateAuthCommand)).toHaveLength(0);
   });
 });

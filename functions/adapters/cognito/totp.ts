@@ -136,8 +136,9 @@ export async function adminStopRequiringTotp(cognitoUsername: string): Promise<'
 }
 
 /**
- * Emulator only: the password was right, Cognito still asks for TOTP, but the
- * table says an admin turned it off (adminStopRequiringTotp was deferred).
+ * Emulator only: the password was right, Cognito still asks for TOTP, but an
+ * admin reset turned it off and the table marks it pending
+ * (adminStopRequiringTotp was deferred).
  * Signs in again without the challenge (cognito-local's AdminInitiateAuth
  * never asks for MFA) and turns TOTP off with the person's own token.
  * Against AWS this answers undefined and the challenge stands: Cognito is

@@ -1,4 +1,4 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
@@ -6,7 +6,7 @@ import type { AccountChange } from '../../../domain/identity/lifecycle';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
-import { cancellationCodes, rethrowStoreError } from './errors';
+import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
 
 /** The profile changed since it was read (its version moved): re-read and plan again. */
@@ -92,5 +92,29 @@ export async function revokeSessions(account: Account, validAfter: number, audit
     // Already signed out at least this far (a second sign-out in the same second): nothing to do.
     if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return;
     rethrowStoreError(error);
+  }
+}
+
+/**
+ * Emulator only (see adminStopRequiringTotp): marks, or clears, that Cognito
+ * still requires the TOTP the table already turned off, on the condition that
+ * TOTP is off in the table, so a sign-in finishes the reset only for an
+ * account an admin reset and never for one whose TOTP is being turned on.
+ */
+export async function setCognitoTotpOffPending(account: Account, pending: boolean): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.userProfile(account.trustId, account.id),
+        UpdateExpression: pending ? 'SET cognitoTotpOffPending = :true' : 'REMOVE cognitoTotpOffPending',
+        ConditionExpression: pending ? 'mfaEnabled = :false' : 'mfaEnabled = :false AND cognitoTotpOffPending = :true',
+        ExpressionAttributeValues: pending ? { ':true': true, ':false': false } : { ':true': true, ':false': false },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
   }
 }
