@@ -228,6 +228,8 @@ export function dominationGap(input: IdentityGuardInput): 'outranked' | 'mfa_req
     if (codes.length === 0) continue;
     const nodeId = tree.nodes.has(assignment.nodeId) ? assignment.nodeId : tree.rootId;
     if (!input.callerMfa && codes.some(isSensitive)) {
+      // "mfa_required" only where a 2FA session would help; otherwise the honest answer is outranked.
+      if (!mayHandOut({ ...ctx, callerMfa: true }, role, nodeId, codes)) return 'outranked';
       needsMfa = true;
       continue;
     }

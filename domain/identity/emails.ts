@@ -74,3 +74,18 @@ export function mfaResetEmail(input: { trustName: string; firstName: string; adm
   ];
   return { subject, text: `${lines.join('\n\n')}\n`, html: layout(subject, lines) };
 }
+
+/**
+ * Goes to the address an account is leaving: if the change was a takeover,
+ * the old address is the one the real owner still reads. The new address is
+ * left out so a mailbox that changed hands learns nothing more.
+ */
+export function emailChangedEmail(input: { trustName: string; firstName: string; changedBy: string; at: string }): Email {
+  const subject = `The sign-in email of your ${input.trustName} account was changed`;
+  const lines = [
+    `Hello ${input.firstName},`,
+    `${input.changedBy} changed the email address you sign in to your ${input.trustName} account with on ${when(input.at)}. This address no longer signs you in.`,
+    'If you did not expect this, contact your administrator or safeguarding lead at once.',
+  ];
+  return { subject, text: `${lines.join('\n\n')}\n`, html: layout(subject, lines) };
+}

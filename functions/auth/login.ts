@@ -14,12 +14,14 @@ import { admit, completeSignIn, countRefusal, decoySignIn, startTotpStep } from 
 export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, async ({ body }) => {
   const record = await admit(body.email);
   if (!record) return decoySignIn(body.password);
-  const outcome = await passwordAuth(body.email, body.password).catch(countRefusal(record, 'password', 'invalid_credentials'));
+  // Cognito is asked by the stored username, not the typed email: the table decides whose account an
+  // email is, so a Cognito email attribute left behind by an interrupted email change cannot lock anyone out.
+  const outcome = await passwordAuth(record.account.cognitoUsername, body.password).catch(countRefusal(record, 'password', 'invalid_credentials'));
   if (outcome.kind === 'challenge') {
     // An admin reset the emulator could not finish in Cognito (see adminStopRequiringTotp); never set against AWS.
     // Claimed first, on the condition that TOTP is still off in the table, so only a reset account is ever lowered.
     const deferred = record.account.cognitoTotpOffPending === true && !record.account.mfaEnabled && (await setCognitoTotpOffPending(record.account, false));
-    const tokens = deferred ? await finishDeferredTotpOff(body.email, body.password) : undefined;
+    const tokens = deferred ? await finishDeferredTotpOff(record.account.cognitoUsername, body.password) : undefined;
     if (!tokens) return json(200, await startTotpStep(record, outcome));
     return json(200, await completeSignIn(record, tokens));
   }

@@ -7,7 +7,7 @@ import { accountItems } from '../adapters/dynamo/account-repository';
 import { assignmentItem } from '../adapters/dynamo/person-writes';
 import { documentClient, tableName } from '../adapters/dynamo/client';
 import { keys } from '../adapters/dynamo/keys';
-import { createTrustItems } from '../adapters/dynamo/trust-repository';
+import { createTrustItems, PartialTreeError } from '../adapters/dynamo/trust-repository';
 import { createCognitoUser, deleteCognitoUser, setPermanentPassword } from '../adapters/cognito/user-pool';
 import { newId } from '../shared/ids';
 
@@ -55,7 +55,8 @@ export async function createTrust(input: CreateTrustInput): Promise<NewTrustPlan
     });
     return plan;
   } catch (error) {
-    await deleteCognitoUser(cognitoUsername).catch(() => undefined);
+    // Once the trust exists its admin must keep their login, even if part of a big seed tree is missing.
+    if (!(error instanceof PartialTreeError)) await deleteCognitoUser(cognitoUsername).catch(() => undefined);
     throw error;
   }
 }

@@ -3,15 +3,22 @@ import { getNode } from '../../domain/org/tree';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { authorize } from '../shared/authorize';
+import { refuseSelfChange } from '../shared/identity-guard';
 import { nowIso } from '../shared/ids';
 import { membershipOps } from './membership-ops';
 import { changePerson } from './person-change';
 import { membershipParamsSchema, putMembershipBodySchema } from './user.schema';
 
-/** Places a person at a node, or changes that placement (job title, primary, manager). */
+/**
+ * Places a person at a node, or changes that placement (job title, primary,
+ * manager): someone in the caller's reach of users.edit, never oneself (a
+ * self-placement would meet the trust's members-only rule for roles, or name
+ * oneself a manager).
+ */
 export const handler = httpHandler(
   { auth: 'user', params: membershipParamsSchema, body: putMembershipBodySchema },
   async ({ caller, params, body }) => {
+    refuseSelfChange(caller, params.id, 'memberships');
     getNode(caller.context.tree, params.nodeId);
     authorize(caller, 'users.edit', params.nodeId);
     const membership = await changePerson(caller, params.id, ({ person, membershipsSince }) => {
@@ -25,7 +32,7 @@ export const handler = httpHandler(
         audit: [{ action: before ? 'membership.updated' : 'membership.added', nodeId: params.nodeId, before, after: changed }],
         result: changed,
       };
-    });
+    }, ['users.edit']);
     return json(200, membership);
   },
 );

@@ -2,12 +2,14 @@ import { checkUnassign } from '../../domain/access/delegation';
 import { NotFoundError } from '../../domain/errors';
 import { httpHandler } from '../http/handler';
 import { noContent } from '../http/responses';
+import { refuseSelfChange } from '../shared/identity-guard';
 import { keepAdminOnRemoval } from '../shared/last-admin';
 import { changePerson } from './person-change';
 import { assignmentParamsSchema } from './user.schema';
 
-/** Takes a role away: the same authority as granting it there. */
+/** Takes a role away: the same authority as granting it there, on someone in reach of roles.assign, never oneself. */
 export const handler = httpHandler({ auth: 'user', params: assignmentParamsSchema }, async ({ caller, params }) => {
+  refuseSelfChange(caller, params.id, 'roles');
   const keepAdmin = await keepAdminOnRemoval(caller, params.id, params.assignmentId);
   await changePerson(caller, params.id, ({ person }, { tree, roles }) => {
     const assignment = person.assignments.find((a) => a.id === params.assignmentId);
@@ -19,6 +21,6 @@ export const handler = httpHandler({ auth: 'user', params: assignmentParamsSchem
       audit: [{ action: 'role.removed', nodeId: assignment.nodeId, before: assignment }],
       result: null,
     };
-  });
+  }, ['roles.assign']);
   return noContent();
 });

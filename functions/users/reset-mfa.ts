@@ -1,4 +1,3 @@
-import { checkIdentityGuard } from '../../domain/access/delegation';
 import { ForbiddenError } from '../../domain/errors';
 import { displayName } from '../../domain/identity/account';
 import { mfaResetEmail } from '../../domain/identity/emails';
@@ -28,11 +27,10 @@ const mfaRequired = () => new ForbiddenError('Resetting two-factor sign-in needs
  * a failure there is a 5xx the admin repeats (every step is idempotent).
  */
 export const handler = httpHandler({ auth: 'user', params: userParamsSchema }, async ({ caller, params }) => {
+  // Reach of users.reset_mfa (404 outside it), then the identity guard.
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.reset_mfa');
   if (account.id === caller.account.id) throw new ForbiddenError('Turn your own two-factor sign-in off at DELETE /me/mfa/totp');
   if (!caller.mfa) throw mfaRequired();
-  const { tree, roles } = caller.context;
-  checkIdentityGuard({ tree, roles, caller: caller.compiled, callerMfa: caller.mfa, target: person, now: new Date() });
   const before = account.mfaEnabled;
   const reset = await changeAccount({
     account, actorId: caller.account.id, nodeId: auditNodeOf(person),

@@ -144,12 +144,12 @@ export async function adminStopRequiringTotp(cognitoUsername: string): Promise<'
  * Against AWS this answers undefined and the challenge stands: Cognito is
  * then authoritative and the admin's reset must be retried.
  */
-export async function finishDeferredTotpOff(email: string, password: string): Promise<Tokens | undefined> {
+export async function finishDeferredTotpOff(cognitoUsername: string, password: string): Promise<Tokens | undefined> {
   if (config().COGNITO_ENDPOINT === undefined) return undefined;
   const result = await cognito().send(
     new AdminInitiateAuthCommand({
       UserPoolId: config().USER_POOL_ID, ClientId: required('USER_POOL_CLIENT_ID'), AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email) },
+      AuthParameters: { USERNAME: cognitoUsername, PASSWORD: password, SECRET_HASH: secretHash(cognitoUsername) },
     }),
   );
   const tokens = toTokens(result.AuthenticationResult);

@@ -61,14 +61,18 @@ export function toTokens(result: AuthenticationResultType | undefined): Tokens {
   };
 }
 
-/** USER_PASSWORD_AUTH with SECRET_HASH; a wrong password and an unknown user give the same error. */
-export async function passwordAuth(email: string, password: string): Promise<PasswordAuthOutcome> {
+/**
+ * USER_PASSWORD_AUTH with SECRET_HASH; a wrong password and an unknown user
+ * give the same error. `username` is the Cognito username the table stores
+ * (an email also works, for the decoy).
+ */
+export async function passwordAuth(username: string, password: string): Promise<PasswordAuthOutcome> {
   try {
     const result = await cognito().send(
       new InitiateAuthCommand({
         ClientId: required('USER_POOL_CLIENT_ID'),
         AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email) },
+        AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash(username) },
       }),
     );
     if (result.ChallengeName) {

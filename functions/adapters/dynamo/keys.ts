@@ -66,4 +66,8 @@ export const keys = {
   /** Audit records of a trust, sorted by time. */
   auditPartition: (trustId: string) => `${trust(trustId)}#AUDIT`,
   audit: (trustId: string, at: string, id: string): Key => ({ pk: `${trust(trustId)}#AUDIT`, sk: `${at}#${id}` }),
+  /** gsi1: audit records by who acted, newest first (same `<ISO time>#<id>` sort key). */
+  auditByActor: (trustId: string, actorId: string) => `${trust(trustId)}#AUDIT#ACTOR#${actorId}`,
+  /** gsi2: audit records by whom (or what) they are about. */
+  auditByTarget: (trustId: string, targetId: string) => `${trust(trustId)}#AUDIT#TARGET#${targetId}`,
 };

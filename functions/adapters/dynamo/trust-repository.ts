@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin';
 import { presetRoles, rolesById, type Role } from '../../../domain/access/roles';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
@@ -10,8 +10,8 @@ import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
 import { rethrowStoreError } from './errors';
 import { keys, NODE_PREFIX, ROLE_PREFIX } from './keys';
+import { MAX_TRANSACTION_ITEMS, type TransactItem } from './transaction';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const NODE_FIELDS = ['id', 'kind', 'name', 'parentId', 'label', 'version'] as const;
 
@@ -195,11 +195,19 @@ export interface NewTrustItems {
   audit: AuditRecord[];
 }
 
-/** A new trust, its tree and its first account, all or nothing. */
+/**
+ * A new trust, its tree and its first account. The trust, its root, the
+ * admin and as many nodes as fit go in one transaction (at most
+ * MAX_TRANSACTION_ITEMS items); a bigger seed tree follows in further
+ * transactions of nodes, in seed order so a parent always exists before its
+ * children, each conditioned on the trust existing and bumping its version
+ * so no container keeps a partial tree. If one of those fails the trust
+ * exists with part of its tree, which the admin completes with POST /nodes.
+ */
 export async function createTrustItems(input: NewTrustItems): Promise<void> {
   const table = tableName();
   const { trust } = input;
-  const items: TransactItem[] = [
+  const first: TransactItem[] = [
     {
       Put: {
         TableName: table,
@@ -210,14 +218,37 @@ export async function createTrustItems(input: NewTrustItems): Promise<void> {
     { Put: { TableName: table, Item: { ...keys.trustRegistry(trust.id), entity: 'trust-ref', trustId: trust.id, name: trust.name } } },
     // The root starts with the admin's Trust Admin assignment counted on it.
     { Put: { TableName: table, Item: { ...nodeItem(trust.id, input.root), refCount: input.rootRefCount } } },
-    ...input.children.map((node) => ({ Put: { TableName: table, Item: nodeItem(trust.id, node) } })),
     ...input.extraItems.map((item) => ({ Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } })),
     ...input.audit.map((record) => auditPut(trust.id, record)),
   ];
+  const nodePut = (node: OrgNode): TransactItem => ({ Put: { TableName: table, Item: nodeItem(trust.id, node), ConditionExpression: 'attribute_not_exists(pk)' } });
+  const room = MAX_TRANSACTION_ITEMS - first.length;
+  if (room < 1) throw new Error(`a new trust needs ${first.length} items before its tree`);
+  const later = input.children.slice(room);
+  let written = Math.min(room, input.children.length);
   try {
-    await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
+    await documentClient().send(new TransactWriteCommand({ TransactItems: [...first, ...input.children.slice(0, room).map(nodePut)] }));
   } catch (error) {
     rethrowStoreError(error);
+  }
+  try {
+    for (let i = 0; i < later.length; i += MAX_TRANSACTION_ITEMS - 1) {
+      const bump: TransactItem = {
+        Update: { TableName: table, Key: keys.trustMeta(trust.id), UpdateExpression: 'SET treeVersion = treeVersion + :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': 1 } },
+      };
+      await documentClient().send(new TransactWriteCommand({ TransactItems: [bump, ...later.slice(i, i + MAX_TRANSACTION_ITEMS - 1).map(nodePut)] }));
+      written = Math.min(input.children.length, room + i + MAX_TRANSACTION_ITEMS - 1);
+    }
+  } catch (error) {
+    throw new PartialTreeError(written, input.children.length, error);
+  }
+}
+
+/** The trust and its admin exist, but only the first `written` nodes of its seed tree do. */
+export class PartialTreeError extends Error {
+  constructor(readonly written: number, readonly total: number, cause: unknown) {
+    super(`The trust was created with ${written} of its ${total} seeded nodes; add the rest with POST /nodes`, { cause });
+    this.name = 'PartialTreeError';
   }
 }
 

@@ -35,6 +35,8 @@ describe('the identity guard', () => {
 
   it('refuses a School Admin acting on the Head Teacher of their own school (outranked)', () => {
     expect(gap(schoolAdmin, head, { callerMfa: true })).toBe('outranked');
+    // Without 2FA too: signing in with 2FA would not help, so the answer must not suggest it.
+    expect(gap(schoolAdmin, head)).toBe('outranked');
     expect(code(() => checkIdentityGuard({ tree, roles, caller: schoolAdmin, callerMfa: true, target: head, now: NOW }))).toBe('outranked');
   });
 
