@@ -254,3 +254,40 @@ export function checkIdentityGuard(input: IdentityGuardInput): void {
   if (gap === 'outranked') throw outranked();
   if (gap === 'mfa_required') throw mfaRequired();
 }
+
+export interface CheckMoveInput extends CallerContext {
+  /** The node being moved (its subtree follows it). */
+  nodeId: string;
+  /** Every role assignment anchored at a node the move puts above it (gainedAncestors), valid or not. */
+  gained: readonly { roleId: string; nodeId: string }[];
+}
+
+/**
+ * Moving a node is a grant: everyone holding a role at a node that becomes an
+ * ancestor gains that role over the whole moved subtree. So, besides
+ * org.manage at both ends (the route's rule), the caller must be able to hand
+ * out each such role at the moved node under this guard: roles.assign there,
+ * 2FA for sensitive roles, and either every permission of the role there or a
+ * role on the path that lists it as assignable. Authority is judged on the
+ * tree before the move, where the caller's own power over the subtree is the
+ * power they really have. Future-dated and expired assignments count too (a
+ * validity window can be extended later without another check), and a role
+ * that no longer exists confers nothing. Returns nothing; refuses with 403
+ * `escalation` (or `mfa_required`).
+ */
+export function checkMove(input: CheckMoveInput): void {
+  const { tree, roles, nodeId } = input;
+  const caller = compiledFor(input.caller, roles, tree);
+  const ctx = { ...input, caller };
+  let mayAssign: boolean | undefined;
+  for (const roleId of new Set(input.gained.map((assignment) => assignment.roleId))) {
+    const role = roles.get(roleId);
+    if (!role) continue;
+    const codes = knownCodes(role.permissions);
+    if (codes.length === 0 && role.assignableRoles.length === 0) continue;
+    mayAssign ??= decide({ tree, roles, person: caller, permission: 'roles.assign', nodeId, mfa: input.callerMfa, now: input.now }).allowed;
+    if (!mayAssign) throw escalation();
+    if (!input.callerMfa && codes.some(isSensitive)) throw mfaRequired();
+    if (!mayHandOut(ctx, role, nodeId, codes)) throw escalation();
+  }
+}

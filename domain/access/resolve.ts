@@ -273,7 +273,8 @@ export class CompiledPerson {
   readonly active: boolean;
   readonly isParent: boolean;
   readonly blocked: ReadonlySet<string>;
-  readonly children: ReadonlySet<string>;
+  /** Linked pupils, each with the schools it is linked at (see linkedOnBranch). */
+  readonly children: ReadonlyMap<string, readonly string[]>;
   readonly byNode: ReadonlyMap<string, readonly CompiledAssignment[]>;
   readonly all: readonly CompiledAssignment[];
   readonly person: Person;
@@ -290,7 +291,13 @@ export class CompiledPerson {
     this.active = person.status === 'active';
     this.isParent = person.userType === 'parent';
     this.blocked = new Set(person.blocks.map((block) => block.subjectId));
-    this.children = new Set(person.children.map((link) => link.subjectId));
+    const children = new Map<string, string[]>();
+    for (const link of person.children) {
+      const schools = children.get(link.subjectId);
+      if (schools) schools.push(link.schoolId);
+      else children.set(link.subjectId, [link.schoolId]);
+    }
+    this.children = children;
     this.person = person;
     const roleSets = new Map<string, { permissions: ReadonlySet<string>; indexes: readonly number[] }>();
     const byNode = new Map<string, CompiledAssignment[]>();
@@ -413,7 +420,7 @@ export class CompiledPerson {
     // Without a subject only the 2FA rule can follow a grant.
     if (subjectId === undefined) return REQUIRES_MFA[index] && !mfa && found.allowed ? MFA_REQUIRED : found;
     if (!found.allowed) return found;
-    if ((this.isParent || ABOUT_OWN_CHILDREN[index]) && !this.children.has(subjectId)) return NOT_LINKED;
+    if ((this.isParent || ABOUT_OWN_CHILDREN[index]) && !linkedOnBranch(this, subjectId, nodeId)) return NOT_LINKED;
     if (REQUIRES_MFA[index] && !mfa) return MFA_REQUIRED;
     return found;
   }
@@ -594,6 +601,35 @@ export class CompiledPerson {
   }
 }
 
+/**
+ * A parent's link to a pupil names the school it was made at, and counts only
+ * on that school's branch: at the school, at a node above it (a cluster or the
+ * trust asking about its pupil), or at a node below it. A parent who also holds
+ * the Parent role at another school, where nobody linked them to the pupil,
+ * must not read the pupil's records there (issue 7). A link naming a school
+ * that is no longer in the tree counts nowhere.
+ */
+function linkedOnBranch(person: CompiledPerson, subjectId: string, nodeId: string): boolean {
+  const schools = person.children.get(subjectId);
+  if (schools === undefined) return false;
+  const { tree } = person;
+  for (const schoolId of schools) {
+    if (tree.nodes.has(schoolId) && (isAtOrAbove(tree, nodeId, schoolId) || isAtOrAbove(tree, schoolId, nodeId))) return true;
+  }
+  return false;
+}
+
+/** Whether `ancestorId` is `nodeId` or on its way up; the step bound stands in for a cycle guard. */
+function isAtOrAbove(tree: OrgTree, ancestorId: string, nodeId: string): boolean {
+  let node = tree.nodes.get(nodeId);
+  let steps = tree.nodes.size;
+  while (node && steps-- > 0) {
+    if (node.id === ancestorId) return true;
+    node = node.parentId === null ? undefined : tree.nodes.get(node.parentId);
+  }
+  return false;
+}
+
 /** "Lowest assignment id" means code-unit order, the same on every machine and locale. */
 function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -688,7 +724,7 @@ function walkDecide(
     node = node.parentId === null ? undefined : tree.nodes.get(node.parentId);
   }
   if (!found) return held ? EXPIRED : NO_GRANT;
-  if ((person.isParent || def.area === 'parents') && subjectId !== undefined && !person.children.has(subjectId)) return NOT_LINKED;
+  if ((person.isParent || def.area === 'parents') && subjectId !== undefined && !linkedOnBranch(person, subjectId, nodeId)) return NOT_LINKED;
   if (def.requiresMfa && !mfa) return MFA_REQUIRED;
   return found.granted;
 }

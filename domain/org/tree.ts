@@ -163,6 +163,18 @@ export function planUpdateNode(tree: OrgTree, id: string, patch: NodePatch): Org
   return { ...rest, name, parentId, ...(label ? { label } : {}), version: node.version + 1 };
 }
 
+/**
+ * The nodes a move puts above `id` that are not above it today: the new
+ * parent's path to the root minus the current path. People holding roles at
+ * these nodes gain reach over the moved subtree.
+ */
+export function gainedAncestors(tree: OrgTree, id: string, newParentId: string): string[] {
+  const current = new Set(pathToRoot(tree, id).map((node) => node.id));
+  return pathToRoot(tree, newParentId)
+    .map((node) => node.id)
+    .filter((nodeId) => !current.has(nodeId));
+}
+
 /** Rules for a delete: never the root, never a node with children (members are checked by the store). */
 export function planDeleteNode(tree: OrgTree, id: string): OrgNode {
   const node = getNode(tree, id);

@@ -2,42 +2,53 @@ import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError, VersionConflictError } from '../../domain/errors';
 import type { OrgNode, OrgTree } from '../../domain/org/tree';
 import type { Trust } from '../../domain/org/trust';
-import { getTrust, loadTree, NodeWriteConflictError, TreeVersionChangedError, writeTreeChange, type NodeWrite } from '../adapters/dynamo/trust-repository';
+import {
+  getTrust, loadTrustContext, NodeHoldersChangedError, NodeWriteConflictError, TreeVersionChangedError, writeTreeChange, type NodeHoldersSeen, type NodeWrite, type TrustContext,
+} from '../adapters/dynamo/trust-repository';
 import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
 
 const ATTEMPTS = 4;
 
+export interface TreePlan {
+  write: NodeWrite;
+  before: OrgNode | null;
+  after: OrgNode | null;
+  nodeId: string;
+  /** Nodes whose holders the plan relied on (a move's gained ancestors). */
+  seen?: NodeHoldersSeen[];
+}
+
 /**
  * Plans a tree change against the current tree and stores it with its audit
  * record. If another change landed in between, the plan is made again on the
- * new tree, so every rule is checked against the tree the change lands on.
+ * new tree, so every rule is checked against the tree the change lands on
+ * (and against the holders it lands over, for a move).
  */
 export async function changeTree(
   caller: Caller,
   action: string,
-  plan: (tree: OrgTree) => { write: NodeWrite; before: OrgNode | null; after: OrgNode | null; nodeId: string },
+  plan: (tree: OrgTree, context: TrustContext) => TreePlan | Promise<TreePlan>,
 ): Promise<OrgNode | null> {
   let trust: Trust = caller.trust;
   for (let attempt = 1; ; attempt++) {
-    const tree = await loadTree(trust);
-    const { write, before, after, nodeId } = plan(tree);
+    const context = await loadTrustContext(trust);
+    const { write, before, after, nodeId, seen } = await plan(context.tree, context);
     const audit = auditRecord({
       id: newId(), at: nowIso(), actorId: caller.account.id, action,
       targetType: 'node', targetId: write.node.id, nodeId, before, after,
     });
     try {
-      await writeTreeChange(trust, write, audit);
+      await writeTreeChange(trust, write, audit, seen);
       return after;
     } catch (error) {
       if (error instanceof NodeWriteConflictError) {
         if (write.type === 'update') throw new VersionConflictError();
         if (write.type === 'delete') throw new ConflictError('not_empty', 'People still belong to this node or hold roles here');
       }
-      if (!(error instanceof TreeVersionChangedError) || attempt >= ATTEMPTS) {
-        if (error instanceof TreeVersionChangedError) throw new ConflictError('concurrent_change', 'The tree is busy; try again');
-        throw error;
-      }
+      const replan = error instanceof TreeVersionChangedError || error instanceof NodeHoldersChangedError;
+      if (!replan) throw error;
+      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The tree is busy; try again');
       trust = (await getTrust(trust.id)) ?? trust;
     }
   }

@@ -1,5 +1,7 @@
+import { checkMove } from '../../domain/access/delegation';
 import { VersionConflictError } from '../../domain/errors';
-import { getNode, planUpdateNode, requireNode } from '../../domain/org/tree';
+import { gainedAncestors, getNode, planUpdateNode, requireNode } from '../../domain/org/tree';
+import { listNodeAssignments } from '../adapters/dynamo/person-repository';
 import { idParamsSchema } from '../shared/schemas';
 import { httpHandler } from '../http/handler';
 import { entity, requireIfMatch } from '../http/responses';
@@ -7,20 +9,37 @@ import { authorize } from '../shared/authorize';
 import { updateNodeBodySchema } from './node.schema';
 import { changeTree } from './tree-change';
 
+/**
+ * Renames, relabels and moves. A move is a grant (issue 7): it needs
+ * org.manage at the node's current parent and at the destination, and
+ * everyone holding a role at a node the move puts above it gains that role
+ * over the subtree, so the caller must be able to hand out each such role at
+ * the node (checkMove), else 403 `escalation`. Those holders are read
+ * completely and the move is conditioned on them not changing meanwhile.
+ */
 export const handler = httpHandler(
   { auth: 'user', params: idParamsSchema, body: updateNodeBodySchema },
   async ({ caller, params, body, headers }) => {
     const expectedVersion = requireIfMatch(headers);
-    const node = await changeTree(caller, 'node.updated', (tree) => {
+    const node = await changeTree(caller, 'node.updated', async (tree, { roles }) => {
       const before = getNode(tree, params.id);
-      authorize(caller, 'org.manage', before.id);
+      const moving = body.parentId !== undefined && body.parentId !== before.parentId;
+      authorize(caller, 'org.manage', moving && before.parentId !== null ? before.parentId : before.id);
       if (body.parentId) {
         requireNode(tree, body.parentId, 'parentId');
         authorize(caller, 'org.manage', body.parentId);
       }
       if (before.version !== expectedVersion) throw new VersionConflictError();
       const after = planUpdateNode(tree, params.id, body);
-      return { write: { type: 'update', node: after, expectedVersion }, before, after, nodeId: after.id };
+      if (!moving) return { write: { type: 'update', node: after, expectedVersion }, before, after, nodeId: after.id };
+      const gained = gainedAncestors(tree, before.id, body.parentId!);
+      const held = await Promise.all(gained.map((id) => listNodeAssignments(caller.trust.id, id)));
+      checkMove({
+        tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), nodeId: before.id,
+        gained: held.flatMap((at) => at.assignments),
+      });
+      const seen = held.map((at, i) => ({ nodeId: gained[i]!, refCount: at.refCount }));
+      return { write: { type: 'update', node: after, expectedVersion }, before, after, nodeId: after.id, seen };
     });
     return entity(200, node!);
   },

@@ -21,25 +21,24 @@ export const handler = httpHandler({ auth: 'user', body: putAccessMatrixBodySche
   if (unknown.length) {
     throw new InvalidInputError('unknown_role', 'The matrix names roles that do not exist', unknown.map((id) => ({ path: `grants.${id}`, message: 'no such role' })));
   }
-  const holders = new Map(
-    await Promise.all(Object.keys(body.grants).map(async (id) => [id, await listRoleHolders(caller.trust.id, id)] as const)),
-  );
-  const planned = await changeRoles(caller, (context) => {
+  const planned = await changeRoles(caller, async (context) => {
     if (matrixVersion(context) !== ifMatch) throw new VersionConflictError();
     const changed = Object.entries(body.grants)
       .map(([id, permissions]) => ({ before: context.roles.get(id)!, permissions }))
       .filter(({ before, permissions }) => !sameSet([...new Set(permissions)], before.permissions));
     changed.forEach(({ before }) => assertEditable(before));
-    const updates = changed.map(({ before, permissions }) => {
+    // Read on every plan: each update is conditioned on the holders counter its read saw.
+    const holders = await Promise.all(changed.map(({ before }) => listRoleHolders(caller.trust.id, before.id)));
+    const updates = changed.map(({ before, permissions }, i) => {
       const definition = checkRoleEdit({
         tree: context.tree, roles: context.roles, caller: caller.person, callerMfa: caller.mfa, now: new Date(), before,
-        after: { id: before.id, permissions, assignableRoles: before.assignableRoles }, holders: holders.get(before.id) ?? [],
+        after: { id: before.id, permissions, assignableRoles: before.assignableRoles }, holders: holders[i]!.holders,
       });
       const after: Role = { ...before, ...definition, version: before.version + 1 };
-      return { before, after };
+      return { before, after, count: holders[i]!.count };
     });
     return {
-      writes: updates.map(({ before, after }) => ({ type: 'update' as const, role: after, expectedVersion: before.version })),
+      writes: updates.map(({ before, after, count }) => ({ type: 'update' as const, role: after, expectedVersion: before.version, holders: count })),
       changes: updates.map(({ before, after }) => ({ action: 'role.updated', before, after })),
     };
   });

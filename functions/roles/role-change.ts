@@ -16,14 +16,16 @@ export interface RolePlan {
 
 /**
  * Plans role changes against the trust's current roles and stores them as one
- * transaction with an audit record each; if the trust changed in between, the
- * plan is made again, so every check sees the roles the change lands on.
+ * transaction with an audit record each; if the trust changed in between, or
+ * a role's holders did (the holders counter an update was planned on), the
+ * plan is made again, so every check sees the roles and holders the change
+ * lands on.
  */
-export async function changeRoles(caller: Caller, plan: (context: TrustContext) => RolePlan): Promise<RolePlan> {
+export async function changeRoles(caller: Caller, plan: (context: TrustContext) => RolePlan | Promise<RolePlan>): Promise<RolePlan> {
   let trust: Trust = caller.trust;
   for (let attempt = 1; ; attempt++) {
     const context = await loadTrustContext(trust);
-    const planned = plan(context);
+    const planned = await plan(context);
     const at = nowIso();
     const audit = planned.changes.map((change) =>
       auditRecord({
@@ -36,11 +38,14 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
       await writeRoleChange(trust, planned.writes, audit, witness ?? undefined);
       return planned;
     } catch (error) {
-      if (error instanceof RoleWriteConflictError) {
+      // With the trust version unchanged the role's version is too, so a failed update that checked
+      // the holders counter means someone was given or lost the role meanwhile: plan again with them.
+      const holdersMoved = error instanceof RoleWriteConflictError && error.write.type === 'update' && error.write.holders !== undefined;
+      if (error instanceof RoleWriteConflictError && !holdersMoved) {
         if (error.write.type === 'delete') throw new ConflictError('in_use', 'People still hold this role');
         throw new VersionConflictError();
       }
-      if (!(error instanceof TreeVersionChangedError)) throw error;
+      if (!(error instanceof TreeVersionChangedError) && !holdersMoved) throw error;
       if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The roles are busy; try again');
       trust = (await getTrust(trust.id)) ?? trust;
     }

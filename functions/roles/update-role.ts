@@ -15,12 +15,13 @@ export const handler = httpHandler(
     // Who may change roles at all comes first: a refused caller learns nothing about versions or built-ins.
     authorize(caller, 'roles.define', caller.trust.rootNodeId);
     const expectedVersion = requireIfMatch(headers);
-    const holders = await listRoleHolders(caller.trust.id, params.id);
-    const { changes } = await changeRoles(caller, (context) => {
+    const { changes } = await changeRoles(caller, async (context) => {
       const before = context.roles.get(params.id);
       if (!before) throw new NotFoundError('Role');
       assertEditable(before);
       if (before.version !== expectedVersion) throw new VersionConflictError();
+      // Read on every plan: the update is conditioned on the holders counter this read saw.
+      const { holders, count } = await listRoleHolders(caller.trust.id, before.id);
       const definition = checkRoleEdit({
         tree: context.tree, roles: context.roles, caller: caller.person, callerMfa: caller.mfa, now: new Date(), before,
         after: { id: before.id, permissions: body.permissions ?? before.permissions, assignableRoles: body.assignableRoles ?? before.assignableRoles },
@@ -31,7 +32,7 @@ export const handler = httpHandler(
         ...before, name: body.name ?? before.name, description: body.description ?? before.description,
         scope: body.scope ?? before.scope, ...definition, version: before.version + 1,
       };
-      return { writes: [{ type: 'update', role: after, expectedVersion }], changes: [{ action: 'role.updated', before, after }] };
+      return { writes: [{ type: 'update', role: after, expectedVersion, holders: count }], changes: [{ action: 'role.updated', before, after }] };
     });
     return entity(200, changes[0]!.after!);
   },

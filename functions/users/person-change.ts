@@ -3,7 +3,7 @@ import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
 import { personConflict, PersonWriteConflictError, writePersonChange, type PersonOp } from '../adapters/dynamo/person-writes';
-import { loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
+import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import type { Caller } from '../http/caller';
 import { reach } from '../shared/authorize';
 import { newId, nowIso } from '../shared/ids';
@@ -32,7 +32,9 @@ const ATTEMPTS = 4;
  * Plans a change to one person against their current record and stores it in
  * one transaction that checks their version; a concurrent change to the same
  * person makes the plan run again on the new record, so rules that span
- * items (one primary membership) hold.
+ * items (one primary membership) hold. A plan that grants also checks the
+ * trust version its roles came from, and runs again on the new roles when a
+ * role or the tree changed meanwhile.
  */
 export async function changePerson<T>(
   caller: Caller,
@@ -40,22 +42,24 @@ export async function changePerson<T>(
   plan: (record: PersonRecord, context: TrustContext) => PersonPlan<T>,
   permissions?: PermissionCode[],
 ): Promise<T> {
+  let trust = caller.trust;
   for (let attempt = 1; ; attempt++) {
     const record = attempt === 1 ? await loadVisiblePerson(caller, userId, permissions) : await loadPerson(caller.trust.id, userId);
     if (!record) throw new NotFoundError('User');
-    const context = await loadTrustContext(caller.trust);
+    const context = await loadTrustContext(trust);
     const planned = plan(record, context);
     const at = nowIso();
     const audit = planned.audit.map((entry) =>
       auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry }),
     );
     try {
-      await writePersonChange(record.account, planned.ops, audit, at);
+      await writePersonChange(record.account, planned.ops, audit, at, context.version);
       return planned.result;
     } catch (error) {
       if (!(error instanceof PersonWriteConflictError)) throw error;
-      if (error.reason !== 'person_changed') throw personConflict(error);
+      if (error.reason !== 'person_changed' && error.reason !== 'trust_changed') throw personConflict(error);
       if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'This person is being changed by someone else; try again');
+      if (error.reason === 'trust_changed') trust = (await getTrust(trust.id)) ?? trust;
     }
   }
 }

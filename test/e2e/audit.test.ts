@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { presetIds } from '../../domain/access/roles';
 import { call } from '../fixtures/api';
+import { actor } from '../fixtures/people';
 import { makeMember, makeTrust, type TestTrust } from '../fixtures/trust';
 
 let trust: TestTrust;
@@ -78,5 +80,43 @@ describe('GET /audit', () => {
   it('refuses a member who is not the trust admin with 403', async () => {
     const member = await makeMember(trust);
     expect((await call('GET', '/audit', { token: member.token })).status).toBe(403);
+  });
+});
+
+describe('GET /audit and block reasons', () => {
+  let school: TestTrust;
+  const node = (name: string) => school.nodes[name]!.id;
+
+  beforeAll(async () => {
+    school = await makeTrust();
+  });
+
+  it('hides a block\'s reason from a reader with audit.view but not safeguarding.blocks.manage at that school, and shows it to one with both', async () => {
+    const north = node('North School');
+    const blockManager = (await call('POST', '/roles', { token: school.token, body: { name: 'Block Manager', scope: 'school', permissions: ['audit.view', 'safeguarding.blocks.manage'] } })).body;
+    const [schoolAdmin, manager, staff] = await Promise.all([
+      actor(school, { memberships: [{ nodeId: north }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: north }] }),
+      actor(school, { memberships: [{ nodeId: north }], roles: [{ roleId: blockManager.id, nodeId: north }] }),
+      actor(school, { memberships: [{ nodeId: north }] }),
+    ]);
+    const reason = 'Related to the pupil; see the DSL file';
+    const set = await call('PUT', `/users/${staff.user.id}/blocks/pupil-5`, { token: school.token, body: { schoolId: north, reason } });
+    expect(set.status).toBe(200);
+    expect((await call('DELETE', `/users/${staff.user.id}/blocks/pupil-5`, { token: school.token })).status).toBe(204);
+
+    const records = async (token: string) => {
+      const response = await call('GET', `/audit?targetId=${staff.user.id}&limit=200`, { token });
+      expect(response.status).toBe(200);
+      return (response.body.items as any[]).filter((r) => r.action.startsWith('block.'));
+    };
+    const seenByAdmin = await records(schoolAdmin.token);
+    expect(seenByAdmin.map((r) => r.action)).toEqual(['block.removed', 'block.set']);
+    expect(seenByAdmin[1].after).toEqual({ subjectId: 'pupil-5', schoolId: north });
+    expect(seenByAdmin[0].before).toEqual({ subjectId: 'pupil-5', schoolId: north });
+    expect(JSON.stringify(seenByAdmin)).not.toContain(reason);
+
+    const seenByManager = await records(manager.token);
+    expect(seenByManager[1].after).toEqual({ subjectId: 'pupil-5', schoolId: north, reason });
+    expect(seenByManager[0].before).toEqual({ subjectId: 'pupil-5', schoolId: north, reason });
   });
 });

@@ -3,6 +3,7 @@ import type { Assignment, Block, ChildLink, Membership, Person } from '../../../
 import type { Account } from '../../../domain/identity/account';
 import { toAccount } from './account-repository';
 import { documentClient, queryAll, tableName } from './client';
+import { readCounted } from './counted-index';
 import { rethrowStoreError } from './errors';
 import { ASSIGNMENT_PREFIX, BLOCK_PREFIX, CHILD_PREFIX, keys, MANAGER_PREFIX, MEMBER_PREFIX } from './keys';
 
@@ -88,14 +89,38 @@ export interface RoleHolder {
   nodeId: string;
 }
 
-// Holders of a role (gsi2)
-export async function listRoleHolders(trustId: string, roleId: string): Promise<RoleHolder[]> {
-  const items = await queryAll({
-    IndexName: 'gsi2',
-    KeyConditionExpression: 'gsi2pk = :pk',
-    ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) },
-  });
-  return items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId) }));
+export interface RoleHolders {
+  holders: RoleHolder[];
+  /** The custom role's holders counter as read: a role edit relying on this list is conditioned on it (see readCounted). */
+  count: number;
+}
+
+// Holders of a role (gsi2), read completely: the index is trusted only once it holds every assignment the role counts
+export async function listRoleHolders(trustId: string, roleId: string): Promise<RoleHolders> {
+  const { items, seen } = await readCounted(
+    { key: keys.role(trustId, roleId), attribute: 'holders' },
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) } },
+  );
+  return { holders: items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId) })), count: seen };
+}
+
+export interface NodeAssignments {
+  assignments: { personId: string; roleId: string; nodeId: string }[];
+  /** The node's refCount as read: a change relying on this list is conditioned on it (see readCounted). */
+  refCount: number;
+}
+
+// Role assignments at a node (gsi1), read completely: the index is trusted only once it holds every item the node counts
+export async function listNodeAssignments(trustId: string, nodeId: string): Promise<NodeAssignments> {
+  const { items, seen } = await readCounted(
+    { key: keys.node(trustId, nodeId), attribute: 'refCount' },
+    // Members and assignments both count on the node, so both are read; only assignments are kept.
+    { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.nodeIndex(trustId, nodeId) } },
+  );
+  const assignments = items
+    .filter((item) => String(item.gsi1sk).startsWith(ASSIGNMENT_PREFIX))
+    .map((item) => ({ personId: String(item.userId), roleId: String(item.roleId), nodeId: String(item.nodeId) }));
+  return { assignments, refCount: seen };
 }
 
 // Profiles by id (managers line): one BatchGetItem per 100

@@ -29,7 +29,7 @@ export type PersonOp =
 
 /** Why an item's condition failed, so the use case can answer precisely. */
 export class PersonWriteConflictError extends Error {
-  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'last_admin') {
+  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin') {
     super(`Person write refused: ${reason}`);
     this.name = 'PersonWriteConflictError';
   }
@@ -159,13 +159,38 @@ async function transact(tagged: Tagged[]): Promise<void> {
 }
 
 /**
+ * A grant was planned against the trust's roles and tree at one version; it
+ * lands only while that is still the version (every role and tree change
+ * bumps it), so a role widened, or a rule withdrawn, between the plan and the
+ * write makes the plan run again on the new roles instead of handing out
+ * permissions nobody authorised. Only plans that grant carry it.
+ */
+function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | undefined): Tagged[] {
+  if (plannedOn === undefined || !ops.some((op) => op.type === 'putAssignment')) return [];
+  return [
+    {
+      item: {
+        ConditionCheck: {
+          TableName: tableName(),
+          Key: keys.trustMeta(trustId),
+          ConditionExpression: 'treeVersion = :planned',
+          ExpressionAttributeValues: { ':planned': plannedOn },
+        },
+      },
+      onFail: 'trust_changed',
+    },
+  ];
+}
+
+/**
  * Changes to what one person holds, as one transaction: the items, the
  * node and role counters, the audit records, and the person's version bumped
  * on the condition that nobody changed them since they were read. That
  * condition keeps invariants that span items (exactly one primary membership)
- * true under concurrent edits.
+ * true under concurrent edits. `plannedOn` is the trust version the plan's
+ * roles and tree came from (see grantPlannedOn).
  */
-export async function writePersonChange(account: Account, ops: PersonOp[], audit: AuditRecord[], now: string): Promise<void> {
+export async function writePersonChange(account: Account, ops: PersonOp[], audit: AuditRecord[], now: string, plannedOn?: number): Promise<void> {
   const { trustId, id: userId } = account;
   const profile: Tagged = {
     item: {
@@ -179,11 +204,20 @@ export async function writePersonChange(account: Account, ops: PersonOp[], audit
     },
     onFail: 'person_changed',
   };
-  await transact([profile, ...itemsOf(trustId, userId, ops), ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const }))]);
+  await transact([
+    profile,
+    ...itemsOf(trustId, userId, ops),
+    ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const })),
+    ...grantPlannedOn(trustId, ops, plannedOn),
+  ]);
 }
 
-/** A new account with its first memberships and roles, all or nothing; the email is claimed in the same transaction. */
-export async function writeNewPerson(account: Account, ops: PersonOp[], audit: AuditRecord[]): Promise<void> {
+/**
+ * A new account with its first memberships and roles, all or nothing; the
+ * email is claimed in the same transaction. Pass `plannedOn` (the trust
+ * version the roles were checked against) whenever ops grant roles.
+ */
+export async function writeNewPerson(account: Account, ops: PersonOp[], audit: AuditRecord[], plannedOn?: number): Promise<void> {
   const [profile, email, identity] = accountItems(account);
   const table = tableName();
   const create = (Item: Record<string, unknown>, onFail: Tagged['onFail']): Tagged => ({
@@ -196,6 +230,7 @@ export async function writeNewPerson(account: Account, ops: PersonOp[], audit: A
     create(identity!, 'exists'),
     ...itemsOf(account.trustId, account.id, ops),
     ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),
+    ...grantPlannedOn(account.trustId, ops, plannedOn),
   ]);
 }
 
@@ -212,6 +247,8 @@ export function personConflict(error: PersonWriteConflictError): Error {
       return new ConflictError('role_missing', 'The role was deleted meanwhile');
     case 'exists':
       return new ConflictError('already_exists', 'This already exists');
+    case 'trust_changed':
+      return new ConflictError('concurrent_change', 'Roles or the tree changed while this was being planned; try again');
     case 'last_admin':
       return lastAdmin();
   }

@@ -8,6 +8,7 @@ import { defaultPolicies, type Trust } from '../../../domain/org/trust';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
+import { counterUnchanged } from './counted-index';
 import { rethrowStoreError } from './errors';
 import { keys, NODE_PREFIX, ROLE_PREFIX } from './keys';
 import { MAX_TRANSACTION_ITEMS, type TransactItem } from './transaction';
@@ -130,13 +131,29 @@ export class NodeWriteConflictError extends Error {
   }
 }
 
+/** A node whose holders the change relied on, with the refCount they were read at (listNodeAssignments). */
+export interface NodeHoldersSeen {
+  nodeId: string;
+  refCount: number;
+}
+
+/** Someone was placed on or given a role at a node whose holders the change relied on: plan it again. */
+export class NodeHoldersChangedError extends Error {
+  constructor() {
+    super('People were placed at a node this change relied on');
+    this.name = 'NodeHoldersChangedError';
+  }
+}
+
 /**
  * One tree change as one transaction: the node write, the audit record, and
  * the trust's tree version bumped on the condition that nobody else changed
  * the tree since it was read. That condition serialises tree changes, so two
- * concurrent moves can never build a cycle between them.
+ * concurrent moves can never build a cycle between them. A move also checks
+ * that nobody was given a role at the nodes it puts above the moved node
+ * since their holders were read (`seen`), since those holders gain reach.
  */
-export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: AuditRecord): Promise<void> {
+export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: AuditRecord, seen: readonly NodeHoldersSeen[] = []): Promise<void> {
   const table = tableName();
   const nodeOp: TransactItem =
     write.type === 'put'
@@ -175,6 +192,10 @@ export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: Aud
           bumpTrustVersion(trust),
           nodeOp,
           auditPut(trust.id, audit),
+          ...seen.map(({ nodeId, refCount }) => {
+            const unchanged = counterUnchanged('refCount', refCount, ':seen');
+            return { ConditionCheck: { TableName: table, Key: keys.node(trust.id, nodeId), ConditionExpression: unchanged.expression, ExpressionAttributeValues: unchanged.values } };
+          }),
         ],
       }),
     );
@@ -182,6 +203,7 @@ export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: Aud
     const codes = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.map((r) => r.Code);
     if (codes?.[0] === 'ConditionalCheckFailed') throw new TreeVersionChangedError();
     if (codes?.[1] === 'ConditionalCheckFailed') throw new NodeWriteConflictError(write);
+    if (codes?.slice(3).includes('ConditionalCheckFailed')) throw new NodeHoldersChangedError();
     rethrowStoreError(error);
   }
 }
@@ -267,7 +289,8 @@ export async function anyTrustExists(): Promise<boolean> {
 
 export type RoleWrite =
   | { type: 'put'; role: Role }
-  | { type: 'update'; role: Role; expectedVersion: number }
+  /** `holders`: the holders counter the plan read its holders at (listRoleHolders); the update lands only while it is unchanged. */
+  | { type: 'update'; role: Role; expectedVersion: number; holders?: number }
   | { type: 'delete'; role: Role };
 
 /** Names the role whose condition failed (stale version, or still held). */
@@ -300,17 +323,18 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
       };
     }
     const { role } = write;
+    const holders = write.holders === undefined ? undefined : counterUnchanged('holders', write.holders, ':holders');
     return {
       // An Update keeps the holders counter the assignments maintain.
       Update: {
         TableName: table,
         Key: keys.role(trust.id, role.id),
         UpdateExpression: 'SET #name = :name, description = :description, #scope = :scope, #permissions = :permissions, assignableRoles = :assignable, version = :version',
-        ConditionExpression: 'version = :expected',
+        ConditionExpression: holders ? `version = :expected AND ${holders.expression}` : 'version = :expected',
         ExpressionAttributeNames: { '#name': 'name', '#scope': 'scope', '#permissions': 'permissions' },
         ExpressionAttributeValues: {
           ':name': role.name, ':description': role.description, ':scope': role.scope, ':permissions': role.permissions,
-          ':assignable': role.assignableRoles, ':version': role.version, ':expected': write.expectedVersion,
+          ':assignable': role.assignableRoles, ':version': role.version, ':expected': write.expectedVersion, ...holders?.values,
         },
       },
     };

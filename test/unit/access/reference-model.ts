@@ -49,6 +49,16 @@ function roleCarries(world: World, roleId: string, permission: string): boolean 
   return role !== undefined && role.permissions.includes(permission);
 }
 
+/** A link counts at its school, above it and below it; a link at a school no longer in the tree counts nowhere. */
+function linkedOnBranch(world: World, person: Person, subjectId: string, nodeId: string): boolean {
+  return person.children.some(
+    (c) =>
+      c.subjectId === subjectId &&
+      world.nodes.some((n) => n.id === c.schoolId) &&
+      (stepsUp(world, nodeId, c.schoolId) !== undefined || stepsUp(world, c.schoolId, nodeId) !== undefined),
+  );
+}
+
 export function referenceDecide(world: World, person: Person, q: Question): Decision {
   if (person.status !== 'active') return { allowed: false, reason: 'inactive' };
   const def = permissionCatalogue.find((d) => d.code === q.permission);
@@ -60,7 +70,7 @@ export function referenceDecide(world: World, person: Person, q: Question): Deci
   if (holding.length === 0) return { allowed: false, reason: 'no_grant' };
   const valid = holding.filter((a) => validNow(a, q.now));
   if (valid.length === 0) return { allowed: false, reason: 'expired' };
-  if ((person.userType === 'parent' || def.area === 'parents') && q.subjectId !== undefined && !person.children.some((c) => c.subjectId === q.subjectId)) {
+  if ((person.userType === 'parent' || def.area === 'parents') && q.subjectId !== undefined && !linkedOnBranch(world, person, q.subjectId, q.nodeId)) {
     return { allowed: false, reason: 'not_linked' };
   }
   if (def.requiresMfa && !q.mfa) return { allowed: false, reason: 'mfa_required' };

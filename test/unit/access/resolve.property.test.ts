@@ -24,11 +24,12 @@ describe('decide (property)', () => {
               }
             }
           }
-          // The uncompiled path must give the same answers (spot check one question per permission).
+          // The uncompiled path must give the same answers (spot check one question per permission, some about a pupil).
           for (const permission of ASKED_CODES) {
             const nodeId = nodeIds[permission.length % nodeIds.length]!;
-            expect(decide({ tree: world.tree, roles: world.rolesMap, person, permission, nodeId, mfa, now })).toEqual(
-              referenceDecide(world, person, { permission, nodeId, mfa, now: nowIso }),
+            const subjectId = subjects[permission.length % subjects.length];
+            expect(decide({ tree: world.tree, roles: world.rolesMap, person, permission, nodeId, subjectId, mfa, now })).toEqual(
+              referenceDecide(world, person, { permission, nodeId, subjectId, mfa, now: nowIso }),
             );
           }
         }

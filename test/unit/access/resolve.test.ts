@@ -158,6 +158,62 @@ describe('decide', () => {
     it('does not apply the child link rule to staff', () => {
       expect(ask(holder(viewer.id, 'north'), { subjectId: 'pupil-2' }).reason).toBe('granted');
     });
+
+    describe('a link counts only on the branch of the school it was made at', () => {
+      // The Parent role at two schools, linked to pupil-1 only at north-school.
+      const twoSchools = () =>
+        makePerson({
+          userType: 'parent',
+          assignments: [makeAssignment({ roleId: presetIds.parent, nodeId: 'north-school' }), makeAssignment({ roleId: presetIds.parent, nodeId: 'south-school' })],
+          children: [{ subjectId: 'pupil-1', schoolId: 'north-school' }],
+        });
+      const both = (person: Person) => [person, compilePerson(person, roles, tree)] as const;
+
+      it('answers not_linked about the pupil at the other school where the parent also holds the Parent role', () => {
+        for (const person of both(twoSchools())) {
+          expect(ask(person, { permission: 'children.view', nodeId: 'south-school', subjectId: 'pupil-1' })).toEqual({ allowed: false, reason: 'not_linked' });
+          expect(ask(person, { permission: 'children.view', nodeId: 'north-school', subjectId: 'pupil-1' }).reason).toBe('granted');
+        }
+      });
+
+      it('counts the link above the linked school (its cluster, the trust) and below it, but not on a sibling branch', () => {
+        const holdsEverywhere = makePerson({
+          userType: 'parent',
+          assignments: [makeAssignment({ roleId: presetIds.parent, nodeId: 'trust' })],
+          children: [{ subjectId: 'pupil-1', schoolId: 'sub-school' }],
+        });
+        for (const person of both(holdsEverywhere)) {
+          const at = (nodeId: string) => ask(person, { permission: 'children.view', nodeId, subjectId: 'pupil-1' }).reason;
+          expect(['sub-school', 'north-sub', 'north', 'trust'].map(at)).toEqual(['granted', 'granted', 'granted', 'granted']);
+          expect(['north-school', 'south', 'south-school', 'central-school'].map(at)).toEqual(['not_linked', 'not_linked', 'not_linked', 'not_linked']);
+        }
+      });
+
+      it('counts a link at a cluster-level node for the nodes under it', () => {
+        const person = holder(presetIds.parent, 'trust', { userType: 'parent', children: [{ subjectId: 'pupil-1', schoolId: 'north' }] });
+        for (const asked of both(person)) {
+          expect(ask(asked, { permission: 'children.view', nodeId: 'north-school', subjectId: 'pupil-1' }).reason).toBe('granted');
+          expect(ask(asked, { permission: 'children.view', nodeId: 'south-school', subjectId: 'pupil-1' }).reason).toBe('not_linked');
+        }
+      });
+
+      it('counts a link at a school that is no longer in the tree nowhere', () => {
+        const person = holder(presetIds.parent, 'trust', { userType: 'parent', children: [{ subjectId: 'pupil-1', schoolId: 'closed-school' }] });
+        for (const asked of both(person)) {
+          expect(ask(asked, { permission: 'children.view', nodeId: 'trust', subjectId: 'pupil-1' }).reason).toBe('not_linked');
+        }
+      });
+
+      it('applies to a parents-area permission held by staff through a custom role', () => {
+        const person = holder(cp.id, 'trust', { children: [{ subjectId: 'pupil-1', schoolId: 'north-school' }] });
+        for (const asked of both(person)) {
+          expect(ask(asked, { permission: 'children.view', nodeId: 'north-school', subjectId: 'pupil-1' }).reason).toBe('granted');
+          expect(ask(asked, { permission: 'children.view', nodeId: 'south-school', subjectId: 'pupil-1' }).reason).toBe('not_linked');
+          // Staff permissions outside the parents area are not tied to links.
+          expect(ask(asked, { permission: 'safeguarding.child_protection.view', nodeId: 'south-school', subjectId: 'pupil-1', mfa: true }).reason).toBe('granted');
+        }
+      });
+    });
   });
 
   describe('two-factor permissions', () => {

@@ -1,0 +1,52 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { presetIds } from '../../../domain/access/roles';
+import { call } from '../../fixtures/api';
+import { actor } from '../../fixtures/people';
+import { makeTrust, type TestTrust } from '../../fixtures/trust';
+
+let trust: TestTrust;
+/** School Admin at North School only. */
+let schoolAdmin: { user: any; token: string };
+/** A parent with the Parent role at North School and at South School, placed at both. */
+let parent: { user: any; token: string };
+const node = (name: string) => trust.nodes[name]!.id;
+const check = (body: Record<string, unknown>) => call('POST', '/authz/check', { token: trust.token, body });
+
+beforeAll(async () => {
+  trust = await makeTrust();
+  [schoolAdmin, parent] = await Promise.all([
+    actor(trust, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('North School') }] }),
+    actor(trust, {
+      userType: 'parent',
+      memberships: [{ nodeId: node('North School'), primary: true }, { nodeId: node('South School') }],
+      roles: [
+        { roleId: presetIds.parent, nodeId: node('North School') },
+        { roleId: presetIds.parent, nodeId: node('South School') },
+      ],
+    }),
+  ]);
+});
+
+describe('a parent link is scoped to its school', () => {
+  it('refuses a School Admin of North School who links a parent to a pupil naming South School (403), and stores nothing', async () => {
+    const attack = await call('PUT', `/users/${parent.user.id}/children/pupil-south`, { token: schoolAdmin.token, body: { schoolId: node('South School') } });
+    expect(attack.status).toBe(403);
+    const decision = await check({ userId: parent.user.id, permission: 'children.view', nodeId: node('South School'), subjectId: 'pupil-south' });
+    expect(decision.body).toEqual({ allowed: false, reason: 'not_linked' });
+  });
+
+  it('lets the same School Admin link the pupil at its own school', async () => {
+    const put = await call('PUT', `/users/${parent.user.id}/children/pupil-north`, { token: schoolAdmin.token, body: { schoolId: node('North School') } });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ subjectId: 'pupil-north', schoolId: node('North School') });
+  });
+
+  it('answers not_linked about a pupil linked at North School when asked at South School, where the parent also holds the Parent role', async () => {
+    await call('PUT', `/users/${parent.user.id}/children/pupil-7`, { token: trust.token, body: { schoolId: node('North School') } });
+    const ask = (nodeId: string) => check({ userId: parent.user.id, permission: 'children.view', nodeId, subjectId: 'pupil-7' });
+    const atSouth = await ask(node('South School'));
+    expect(atSouth.status).toBe(200);
+    expect(atSouth.body).toEqual({ allowed: false, reason: 'not_linked' });
+    expect((await ask(node('North School'))).body).toMatchObject({ allowed: true, reason: 'granted', via: { nodeId: node('North School') } });
+  });
+});
