@@ -21,6 +21,18 @@ import {
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/**
+ * Cognito API calls made with the service's own rights. `Admin*` calls are
+ * IAM actions on the user pool; the sign-in calls (InitiateAuth,
+ * RespondToAuthChallenge) are not IAM-authorised at all and need the app
+ * client's secret instead. Calls made with the person's own access token
+ * (TOTP set-up) need neither and are not listed.
+ */
+export type CognitoCall =
+  | 'InitiateAuth' | 'RespondToAuthChallenge'
+  | 'AdminCreateUser' | 'AdminGetUser' | 'AdminDeleteUser' | 'AdminSetUserPassword' | 'AdminUpdateUserAttributes'
+  | 'AdminDisableUser' | 'AdminEnableUser' | 'AdminUserGlobalSignOut' | 'AdminSetUserMFAPreference';
+
 export interface RouteDef {
   method: HttpMethod;
   path: string;
@@ -31,7 +43,8 @@ export interface RouteDef {
   tag: string;
   /** Least-privilege grants for the function. */
   table: 'none' | 'read' | 'write';
-  cognito?: boolean;
+  /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
+  cognito?: readonly CognitoCall[];
   ses?: boolean;
   request?: { body?: ZodType; query?: ZodType; params?: ZodType };
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
@@ -52,19 +65,19 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
-    summary: 'Sign in with email and password (with TOTP on: a challenge for POST /auth/mfa)', tag: 'Authentication', table: 'write', cognito: true, ses: true,
+    summary: 'Sign in with email and password (with TOTP on: a challenge for POST /auth/mfa)', tag: 'Authentication', table: 'write', cognito: ['InitiateAuth'], ses: true,
     request: { body: loginBodySchema },
     responses: { 200: ok(z.union([tokensSchema, challengeSchema])), 401: { description: 'invalid_credentials' }, 423: { description: 'account_locked' } },
   },
   {
     method: 'POST', path: '/auth/refresh', handler: 'functions/auth/refresh.ts', auth: 'public',
-    summary: 'New access and id tokens from a refresh token', tag: 'Authentication', table: 'read', cognito: true,
+    summary: 'New access and id tokens from a refresh token', tag: 'Authentication', table: 'read', cognito: ['InitiateAuth'],
     request: { body: refreshBodySchema },
     responses: { 200: ok(tokensSchema), 401: { description: 'invalid_refresh_token' } },
   },
   {
     method: 'POST', path: '/auth/invitations/accept', handler: 'functions/auth/accept-invitation.ts', auth: 'public',
-    summary: 'Accept an invitation: set the first password; the account becomes active', tag: 'Authentication', table: 'write', cognito: true,
+    summary: 'Accept an invitation: set the first password; the account becomes active', tag: 'Authentication', table: 'write', cognito: ['AdminSetUserPassword'],
     request: { body: acceptInvitationBodySchema },
     responses: { 200: ok(z.object({ email: z.string() })), 400: { description: 'weak_password or invalid_token' }, 410: { description: 'invitation_expired or token_used' } },
   },
@@ -76,7 +89,7 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/auth/password-reset/confirm', handler: 'functions/auth/confirm-password-reset.ts', auth: 'public',
-    summary: 'Set a new password from a reset link; every session is signed out', tag: 'Authentication', table: 'write', cognito: true, ses: true,
+    summary: 'Set a new password from a reset link; every session is signed out', tag: 'Authentication', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
     request: { body: confirmPasswordResetBodySchema },
     responses: { 204: { description: 'Password changed' }, 400: { description: 'weak_password or invalid_token' }, 410: { description: 'token_expired or token_used' } },
   },
@@ -88,7 +101,7 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/invite', handler: 'functions/pages/invite-submit.ts', auth: 'public',
-    summary: 'The invitation form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: true,
+    summary: 'The invitation form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword'],
     responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
   },
   {
@@ -99,7 +112,7 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/reset-password', handler: 'functions/pages/reset-password-submit.ts', auth: 'public',
-    summary: 'The reset form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: true, ses: true,
+    summary: 'The reset form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
     responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
   },
   {
@@ -172,7 +185,7 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user',
-    summary: 'Create an account with its memberships and roles; emails the invitation', tag: 'Users', table: 'write', cognito: true, ses: true,
+    summary: 'Create an account with its memberships and roles; emails the invitation', tag: 'Users', table: 'write', cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser'], ses: true,
     request: { body: createUserBodySchema },
     responses: { 201: ok(userSchema, 'Created'), 403: { description: 'forbidden or escalation' }, 409: { description: 'email_taken or not_a_member' } },
   },
@@ -184,7 +197,7 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'PATCH', path: '/users/{id}', handler: 'functions/users/update-user.ts', auth: 'user',
-    summary: 'Edit profile fields (If-Match); an email change moves the login too and notifies the old address', tag: 'Users', table: 'write', cognito: true, ses: true,
+    summary: 'Edit profile fields (If-Match); an email change moves the login too and notifies the old address', tag: 'Users', table: 'write', cognito: ['AdminUpdateUserAttributes'], ses: true,
     request: { params: userParamsSchema, body: updateUserBodySchema },
     responses: { 200: ok(userSchema), 403: { description: 'outranked, mfa_required or self_change (an email change)' }, 409: { description: 'email_taken' }, 412: { description: 'version_conflict' } },
   },
@@ -285,13 +298,13 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/auth/mfa', handler: 'functions/auth/mfa.ts', auth: 'public',
-    summary: 'Second sign-in step: the TOTP code for the session the login answered', tag: 'Authentication', table: 'write', cognito: true, ses: true,
+    summary: 'Second sign-in step: the TOTP code for the session the login answered', tag: 'Authentication', table: 'write', cognito: ['RespondToAuthChallenge'], ses: true,
     request: { body: mfaBodySchema },
     responses: { 200: ok(tokensSchema), 401: { description: 'invalid_mfa_code (counts as a failed login) or invalid_mfa_session' }, 423: { description: 'account_locked' } },
   },
   {
     method: 'POST', path: '/auth/logout', handler: 'functions/auth/logout.ts', auth: 'user',
-    summary: 'Sign out every session of the caller (their refresh tokens too)', tag: 'Authentication', table: 'write', cognito: true,
+    summary: 'Sign out every session of the caller (their refresh tokens too)', tag: 'Authentication', table: 'write', cognito: ['AdminUserGlobalSignOut'],
     responses: { 204: { description: 'Signed out' } },
   },
   {
@@ -313,13 +326,13 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/users/{id}/deactivate', handler: 'functions/users/deactivate-user.ts', auth: 'user',
-    summary: 'Deactivate an account: every session ends, records stay (users.deactivate)', tag: 'Users', table: 'write', cognito: true,
+    summary: 'Deactivate an account: every session ends, records stay (users.deactivate)', tag: 'Users', table: 'write', cognito: ['AdminDisableUser', 'AdminUserGlobalSignOut'],
     request: { params: userParamsSchema },
     responses: { 200: ok(userSchema), 403: { description: 'outranked or mfa_required' }, 404: { description: 'not_found (or outside your reach)' }, 409: { description: 'cannot_deactivate_self' } },
   },
   {
     method: 'POST', path: '/users/{id}/activate', handler: 'functions/users/activate-user.ts', auth: 'user',
-    summary: 'Reactivate an account: active again, or invited if it never accepted (users.deactivate)', tag: 'Users', table: 'write', cognito: true,
+    summary: 'Reactivate an account: active again, or invited if it never accepted (users.deactivate)', tag: 'Users', table: 'write', cognito: ['AdminEnableUser'],
     request: { params: userParamsSchema },
     responses: { 200: ok(userSchema), 403: { description: 'outranked or mfa_required' }, 404: { description: 'not_found (or outside your reach)' } },
   },
@@ -332,7 +345,7 @@ export const routes: RouteDef[] = [
   // Issue 7: the 2FA lifecycle and the trust's settings.
   {
     method: 'DELETE', path: '/me/mfa/totp', handler: 'functions/me/delete-totp.ts', auth: 'user',
-    summary: 'Turn TOTP off with a current code (not while roles or the trust require 2FA)', tag: 'The caller', table: 'write', cognito: true, ses: true,
+    summary: 'Turn TOTP off with a current code (not while roles or the trust require 2FA)', tag: 'The caller', table: 'write', ses: true,
     request: { body: totpVerifyBodySchema },
     responses: {
       204: { description: 'TOTP is off' }, 400: { description: 'invalid_mfa_code (counts as a failed login)' },
@@ -341,7 +354,7 @@ export const routes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/users/{id}/mfa/reset', handler: 'functions/users/reset-mfa.ts', auth: 'user',
-    summary: "Turn a person's TOTP off after a lost device; every session ends, the person is emailed (users.reset_mfa, 2FA session)", tag: 'Users', table: 'write', cognito: true, ses: true,
+    summary: "Turn a person's TOTP off after a lost device; every session ends, the person is emailed (users.reset_mfa, 2FA session)", tag: 'Users', table: 'write', cognito: ['AdminSetUserMFAPreference', 'AdminUserGlobalSignOut'], ses: true,
     request: { params: userParamsSchema },
     responses: { 204: { description: 'TOTP is off' }, 403: { description: 'forbidden, mfa_required or outranked' }, 404: { description: 'not_found (or outside your reach)' } },
   },

@@ -5,7 +5,7 @@ import { consumeMfaSession, findMfaSession } from '../adapters/dynamo/sign-in-re
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { mfaBodySchema } from './mfa.schema';
-import { admit, completeSignIn, countRefusal, markTotpSignIn } from './sign-in';
+import { admit, completeSignIn, countRefusal, isDecoy, markTotpSignIn } from './sign-in';
 
 /**
  * The TOTP step of a sign-in. A locked account is 423 before Cognito; the
@@ -13,13 +13,14 @@ import { admit, completeSignIn, countRefusal, markTotpSignIn } from './sign-in';
  * step (single use); a wrong code is 401 `invalid_mfa_code` and counts
  * toward the lock like a wrong password.
  */
-export const handler = httpHandler({ auth: 'public', body: mfaBodySchema }, async ({ body }) => {
-  const record = await admit(body.email);
+export const handler = httpHandler({ auth: 'public', body: mfaBodySchema }, async ({ body, event }) => {
+  const admitted = await admit(body.email);
+  const record = isDecoy(admitted) ? undefined : admitted;
   const sessionHash = hashToken(body.session);
   // Looked up whatever the email, so an unknown one takes as long as a known one.
   const pending = await findMfaSession(sessionHash);
   if (!record || pending?.userId !== record.account.id || pending.trustId !== record.account.trustId) throw invalidMfaSession();
-  const tokens = await answerTotpChallenge(record.account.cognitoUsername, body.session, body.code).catch(
+  const tokens = await answerTotpChallenge(record.account.cognitoUsername, body.session, body.code, event.requestContext.http.sourceIp).catch(
     countRefusal(record, 'mfa_code', 'invalid_mfa_code'),
   );
   if (!(await consumeMfaSession(sessionHash))) throw invalidMfaSession();

@@ -5,13 +5,15 @@ import { accountLockedEmail } from '../../domain/identity/emails';
 import { auditNodeOf } from '../../domain/identity/lifecycle';
 import { mfaSignInNeedsRecord, sessionIdOf, type Account } from '../../domain/identity/account';
 import { afterFailure, limitOf, reachedLimit, type LockoutPolicy } from '../../domain/identity/lockout';
+import { decoyLocked, emailHash, type DecoyCounter } from '../../domain/identity/decoy-lockout';
 import { AccountLockedError, invalidCredentials, loginGate } from '../../domain/identity/login';
 import { hashToken } from '../../domain/identity/token-hash';
 import { TOTP_CHALLENGE } from '../../domain/identity/totp';
 import { defaultPolicies } from '../../domain/org/trust';
 import { getAccount, saveRefreshToken } from '../adapters/dynamo/account-repository';
+import { countDecoyFailure, findDecoyCounter } from '../adapters/dynamo/decoy-repository';
 import {
-  autoUnlockAccount, countFailedLogin, decoyFailureWrites, findSignInRecord, lockAccount, putAudit, recordMfaSession, resetFailedLogins, saveMfaSession, type SignInRecord,
+  autoUnlockAccount, countFailedLogin, findSignInRecord, lockAccount, putAudit, recordMfaSession, resetFailedLogins, saveMfaSession, type SignInRecord,
 } from '../adapters/dynamo/sign-in-repository';
 import { decoyPasswordAuth, type PasswordAuthOutcome, type Tokens } from '../adapters/cognito/user-pool';
 import { sendEmail } from '../adapters/ses/mailer';
@@ -35,17 +37,33 @@ function audit(record: SignInRecord, actorId: string, action: string, after: Rec
   });
 }
 
+/** An email that may not sign in (unknown, invited, inactive): it gets decoy attempts, counted so it locks like an account. */
+export interface Decoy {
+  decoy: true;
+  emailHash: string;
+  counter: DecoyCounter | undefined;
+  policy: LockoutPolicy;
+}
+
+export const isDecoy = (admitted: SignInRecord | Decoy): admitted is Decoy => 'decoy' in admitted;
+
 /**
- * The account an email signs in to, once the lockout gate let it through;
- * undefined when the answer must be the decoy (unknown, invited, inactive).
- * A locked account is refused here, before anyone asks Cognito.
+ * The account an email signs in to, once the lockout gate let it through,
+ * or the decoy for an email that may not sign in (unknown, invited,
+ * inactive). A locked account, or a decoy that reached the limit, is refused
+ * here with 423, before anyone asks Cognito.
  */
-export async function admit(email: string): Promise<SignInRecord | undefined> {
-  const record = await findSignInRecord(email);
+export async function admit(email: string): Promise<SignInRecord | Decoy> {
+  const found = await findSignInRecord(email);
+  const record = found.record;
   const policy = record?.trust.policies ?? defaultPolicies;
   switch (loginGate(record?.account, policy, new Date())) {
-    case 'decoy':
-      return undefined;
+    case 'decoy': {
+      const hash = emailHash(email);
+      const counter = found.record ? await findDecoyCounter(hash) : found.counter;
+      if (decoyLocked(counter, policy, new Date())) throw new AccountLockedError();
+      return { decoy: true, emailHash: hash, counter, policy };
+    }
     case 'locked':
       throw new AccountLockedError();
     case 'complete_lock':
@@ -55,21 +73,23 @@ export async function admit(email: string): Promise<SignInRecord | undefined> {
       const { account } = record!;
       const unlocked = await autoUnlockAccount(account, nowIso(), audit(record!, SYSTEM, 'user.unlocked', { status: 'active', reason: 'auto_unlock' }));
       // Not unlocked here: someone else changed the lock meanwhile; the attempt's own checks still hold.
-      return unlocked ? { ...record!, account: { ...account, status: 'active', failedLogins: 0, lockedAt: undefined } } : record;
+      return unlocked ? { ...record!, account: { ...account, status: 'active', failedLogins: 0, lockedAt: undefined } } : record!;
     }
     case 'attempt':
-      return record;
+      return record!;
   }
 }
 
 /**
- * The answer for an email that may not sign in (unknown, invited, inactive):
- * the same `invalid_credentials` as a wrong password, after the same work (a
- * Cognito attempt, and the writes a counted failure costs).
+ * The answer for an email that may not sign in: the same
+ * `invalid_credentials` as a wrong password, after the same work (a Cognito
+ * attempt, and the writes a counted failure costs), and counted, so that
+ * after the policy's number of failures it answers 423 as an account would.
  */
-export async function decoySignIn(password: string): Promise<never> {
-  const refusal = await decoyPasswordAuth(password).catch((error: unknown) => error);
-  await decoyFailureWrites();
+export async function decoySignIn(decoy: Decoy, password: string, sourceIp: string | undefined): Promise<never> {
+  const refusal = await decoyPasswordAuth(password, sourceIp).catch((error: unknown) => error);
+  // Only a refused password counts, as for an account (throttling does not).
+  if (refusal instanceof UnauthenticatedError) await countDecoyFailure(decoy.emailHash, decoy.counter, decoy.policy);
   throw refusal;
 }
 

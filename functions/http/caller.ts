@@ -22,6 +22,17 @@ export interface Caller {
 export type VerifiedClaims = Record<string, string | number | boolean | string[] | undefined>;
 
 /**
+ * Only an access token is a bearer token. API Gateway's JWT authorizer checks
+ * `aud` or `client_id` against the app client, so it lets a Cognito ID token
+ * through too; an ID token is meant for the client to read (and is handed to
+ * front ends and logged far more freely), never to authorise calls, and
+ * Cognito's revocation and global sign-out do not apply to it.
+ */
+function isAccessToken(claims: VerifiedClaims | undefined): boolean {
+  return claims?.token_use === 'access';
+}
+
+/**
  * The caller's account, loaded once per request (one Query for the person,
  * one GetItem for the trust, in parallel; the tree and roles from the
  * container cache) and refused unless it is active and the token comes from a
@@ -29,7 +40,7 @@ export type VerifiedClaims = Record<string, string | number | boolean | string[]
  */
 export async function resolveCaller(claims: VerifiedClaims | undefined): Promise<Caller> {
   const sub = typeof claims?.sub === 'string' ? claims.sub : undefined;
-  if (!sub) throw new UnauthenticatedError();
+  if (!sub || !isAccessToken(claims)) throw new UnauthenticatedError();
   const ref = await findIdentity(sub);
   if (!ref) throw new UnauthenticatedError('unknown_account', 'No account belongs to this token');
   const [record, trust] = await Promise.all([loadPerson(ref.trustId, ref.userId), getTrust(ref.trustId)]);

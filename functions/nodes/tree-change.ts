@@ -7,8 +7,7 @@ import {
 } from '../adapters/dynamo/trust-repository';
 import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
-
-const ATTEMPTS = 4;
+import { retryOnConflict } from '../shared/retry';
 
 export interface TreePlan {
   write: NodeWrite;
@@ -31,25 +30,29 @@ export async function changeTree(
   plan: (tree: OrgTree, context: TrustContext) => TreePlan | Promise<TreePlan>,
 ): Promise<OrgNode | null> {
   let trust: Trust = caller.trust;
-  for (let attempt = 1; ; attempt++) {
-    const context = await loadTrustContext(trust);
-    const { write, before, after, nodeId, seen } = await plan(context.tree, context);
-    const audit = auditRecord({
-      id: newId(), at: nowIso(), actorId: caller.account.id, action,
-      targetType: 'node', targetId: write.node.id, nodeId, before, after,
-    });
-    try {
-      await writeTreeChange(trust, write, audit, seen);
-      return after;
-    } catch (error) {
-      if (error instanceof NodeWriteConflictError) {
-        if (write.type === 'update') throw new VersionConflictError();
-        if (write.type === 'delete') throw new ConflictError('not_empty', 'People still belong to this node or hold roles here');
+  return retryOnConflict(
+    async () => {
+      const context = await loadTrustContext(trust);
+      const { write, before, after, nodeId, seen } = await plan(context.tree, context);
+      const audit = auditRecord({
+        id: newId(), at: nowIso(), actorId: caller.account.id, action,
+        targetType: 'node', targetId: write.node.id, nodeId, before, after,
+      });
+      try {
+        await writeTreeChange(trust, write, audit, seen);
+      } catch (error) {
+        if (error instanceof NodeWriteConflictError) {
+          if (write.type === 'update') throw new VersionConflictError();
+          if (write.type === 'delete') throw new ConflictError('not_empty', 'People still belong to this node or hold roles here');
+        }
+        throw error;
       }
-      const replan = error instanceof TreeVersionChangedError || error instanceof NodeHoldersChangedError;
-      if (!replan) throw error;
-      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The tree is busy; try again');
+      return after;
+    },
+    async (error) => {
+      if (!(error instanceof TreeVersionChangedError || error instanceof NodeHoldersChangedError)) throw error;
       trust = (await getTrust(trust.id)) ?? trust;
-    }
-  }
+    },
+    'The tree is busy; try again',
+  );
 }

@@ -6,8 +6,7 @@ import { getTrust, loadTrustContext, RoleWriteConflictError, TreeVersionChangedE
 import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
 import { keepAdminOnRoleEdit } from '../shared/last-admin';
-
-const ATTEMPTS = 4;
+import { retryOnConflict } from '../shared/retry';
 
 export interface RolePlan {
   writes: RoleWrite[];
@@ -23,21 +22,22 @@ export interface RolePlan {
  */
 export async function changeRoles(caller: Caller, plan: (context: TrustContext) => RolePlan | Promise<RolePlan>): Promise<RolePlan> {
   let trust: Trust = caller.trust;
-  for (let attempt = 1; ; attempt++) {
-    const context = await loadTrustContext(trust);
-    const planned = await plan(context);
-    const at = nowIso();
-    const audit = planned.changes.map((change) =>
-      auditRecord({
-        id: newId(), at, actorId: caller.account.id, action: change.action, targetType: 'role',
-        targetId: (change.after ?? change.before)!.id, nodeId: trust.rootNodeId, before: change.before, after: change.after,
-      }),
-    );
-    const witness = await keepAdminOnRoleEdit(caller, context.roles, planned.writes);
-    try {
+  return retryOnConflict(
+    async () => {
+      const context = await loadTrustContext(trust);
+      const planned = await plan(context);
+      const at = nowIso();
+      const audit = planned.changes.map((change) =>
+        auditRecord({
+          id: newId(), at, actorId: caller.account.id, action: change.action, targetType: 'role',
+          targetId: (change.after ?? change.before)!.id, nodeId: trust.rootNodeId, before: change.before, after: change.after,
+        }),
+      );
+      const witness = await keepAdminOnRoleEdit(caller, context.roles, planned.writes);
       await writeRoleChange(trust, planned.writes, audit, witness ?? undefined);
       return planned;
-    } catch (error) {
+    },
+    async (error) => {
       // With the trust version unchanged the role's version is too, so a failed update that checked
       // the holders counter means someone was given or lost the role meanwhile: plan again with them.
       const holdersMoved = error instanceof RoleWriteConflictError && error.write.type === 'update' && error.write.holders !== undefined;
@@ -46,10 +46,10 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
         throw new VersionConflictError();
       }
       if (!(error instanceof TreeVersionChangedError) && !holdersMoved) throw error;
-      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The roles are busy; try again');
       trust = (await getTrust(trust.id)) ?? trust;
-    }
-  }
+    },
+    'The roles are busy; try again',
+  );
 }
 
 export function assertNameFree(context: TrustContext, name: string, exceptId?: string): void {

@@ -1,13 +1,12 @@
 import type { AdminWitness } from '../../domain/access/last-admin';
 import { auditRecord } from '../../domain/audit/audit-record';
-import { ConflictError, NotFoundError } from '../../domain/errors';
+import { NotFoundError } from '../../domain/errors';
 import type { Account } from '../../domain/identity/account';
 import { UNCHANGED, type AccountChange, type Transition } from '../../domain/identity/lifecycle';
 import { getAccount } from '../adapters/dynamo/account-repository';
 import { AccountChangedError, writeAccountChange } from '../adapters/dynamo/account-writes';
 import { newId, nowIso } from './ids';
-
-const ATTEMPTS = 4;
+import { retryOnConflict } from './retry';
 
 /** The account as it is after the change was stored. */
 function applied(account: Account, change: AccountChange, at: string): Account {
@@ -32,22 +31,24 @@ export async function changeAccount(input: {
   witness?: AdminWitness | null;
 }): Promise<Account> {
   let account: Account | undefined = input.account;
-  for (let attempt = 1; ; attempt++) {
-    if (!account) throw new NotFoundError('User');
-    const change = input.plan(account);
-    if (change === UNCHANGED) return account;
-    const at = nowIso();
-    const audit = auditRecord({
-      id: newId(), at, actorId: input.actorId, action: change.action, targetType: 'user', targetId: account.id,
-      nodeId: input.nodeId, before: change.before, after: change.after,
-    });
-    try {
-      await writeAccountChange(account, change, audit, at, input.witness ?? undefined);
-      return applied(account, change, at);
-    } catch (error) {
-      if (!(error instanceof AccountChangedError)) throw error;
-      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'This account is being changed by someone else; try again');
+  return retryOnConflict(
+    async () => {
+      if (!account) throw new NotFoundError('User');
+      const current = account;
+      const change = input.plan(current);
+      if (change === UNCHANGED) return current;
+      const at = nowIso();
+      const audit = auditRecord({
+        id: newId(), at, actorId: input.actorId, action: change.action, targetType: 'user', targetId: current.id,
+        nodeId: input.nodeId, before: change.before, after: change.after,
+      });
+      await writeAccountChange(current, change, audit, at, input.witness ?? undefined);
+      return applied(current, change, at);
+    },
+    async (error) => {
+      if (!(error instanceof AccountChangedError) || !account) throw error;
       account = await getAccount({ trustId: account.trustId, userId: account.id });
-    }
-  }
+    },
+    'This account is being changed by someone else; try again',
+  );
 }

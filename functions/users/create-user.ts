@@ -2,16 +2,16 @@ import { checkAssign } from '../../domain/access/delegation';
 import { initialMemberships } from '../../domain/access/memberships';
 import type { Person } from '../../domain/access/resolve';
 import { auditRecord } from '../../domain/audit/audit-record';
-import { ConflictError } from '../../domain/errors';
 import type { Account } from '../../domain/identity/account';
-import { findAccountByEmail } from '../adapters/dynamo/account-repository';
 import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp } from '../adapters/dynamo/person-writes';
-import { createCognitoUser, deleteCognitoUser } from '../adapters/cognito/user-pool';
 import { requireNode } from '../../domain/org/tree';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { withNewLogin } from '../identity/new-login';
 import { httpHandler } from '../http/handler';
 import { entity } from '../http/responses';
 import { authorize } from '../shared/authorize';
+import { retryOnConflict } from '../shared/retry';
+import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { newId, nowIso } from '../shared/ids';
 import { createUserBodySchema } from './user.schema';
 import { userView } from './user-view';
@@ -19,52 +19,63 @@ import { userView } from './user-view';
 /**
  * A new account, placed and given roles in one transaction. The caller needs
  * users.create wherever the person is placed (at the trust when nowhere), and
- * every role passes the delegation guard.
+ * every role passes the delegation guard. The email is claimed before Cognito
+ * is touched (new-login.ts), so a concurrent create of the same email answers
+ * 409 and cannot break this one.
  */
 export const handler = httpHandler({ auth: 'user', body: createUserBodySchema }, async ({ caller, body }) => {
-  const { tree, roles } = caller.context;
+  const { tree } = caller.context;
   body.memberships.forEach((m, i) => requireNode(tree, m.nodeId, `memberships.${i}.nodeId`));
   body.roles.forEach((r, i) => requireNode(tree, r.nodeId, `roles.${i}.nodeId`));
   const places = body.memberships.length ? body.memberships.map((m) => m.nodeId) : body.roles.length ? body.roles.map((r) => r.nodeId) : [tree.rootId];
   new Set(places).forEach((nodeId) => authorize(caller, 'users.create', nodeId));
   const memberships = initialMemberships(body.memberships.map((m) => ({ ...m, primary: m.primary ?? false })));
-  const now = new Date();
-  const assignments = body.roles.map((input) => {
-    const role = checkAssign({
-      tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now, target: { memberships },
-      roleId: input.roleId, nodeId: input.nodeId, policy: caller.trust.policies,
+  const roleIds = body.roles.map((input) => ({ id: newId(), ...input }));
+  // Every role through the delegation guard against the roles as they are now, before Cognito is touched.
+  const grant = (context: TrustContext) =>
+    roleIds.map((assignment) => {
+      const role = checkAssign({
+        tree: context.tree, roles: context.roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: { memberships },
+        roleId: assignment.roleId, nodeId: assignment.nodeId, policy: caller.trust.policies,
+      });
+      return { assignment, customRole: !role.builtIn };
     });
-    return { assignment: { id: newId(), ...input }, customRole: !role.builtIn };
-  });
-  if (await findAccountByEmail(body.email)) throw new ConflictError('email_taken', 'This email already has an account');
+  let planned = { context: caller.context, assignments: grant(caller.context) };
 
   const at = nowIso();
-  const cognitoUsername = await createCognitoUser(body.email);
-  const account: Account = {
-    id: newId(), trustId: caller.trust.id, email: body.email, firstName: body.firstName, lastName: body.lastName,
-    ...(body.mobile ? { mobile: body.mobile } : {}), userType: body.userType, status: 'invited', source: 'manual',
-    cognitoUsername, sessionsValidAfter: 0, mfaEnabled: false, edited: false, version: 1, createdAt: at, updatedAt: at,
-  };
-  const ops: PersonOp[] = [
-    ...memberships.map((membership): PersonOp => ({ type: 'putMembership', membership, createdAt: at, isNew: true })),
-    ...assignments.map(({ assignment, customRole }): PersonOp => ({ type: 'putAssignment', assignment, customRole })),
-  ];
+  const id = newId();
   const audit = (action: string, nodeId: string | null, after: unknown) =>
-    auditRecord({ id: newId(), at, actorId: caller.account.id, action, targetType: 'user', targetId: account.id, nodeId, after });
+    auditRecord({ id: newId(), at, actorId: caller.account.id, action, targetType: 'user', targetId: id, nodeId, after });
   const person: Person = {
-    id: account.id, status: account.status, userType: account.userType, mfaEnabled: false,
-    memberships, assignments: assignments.map((a) => a.assignment), blocks: [], children: [],
+    id, status: 'invited', userType: body.userType, mfaEnabled: false,
+    memberships, assignments: roleIds, blocks: [], children: [],
   };
-  const view = userView(account, person);
-  try {
-    await writeNewPerson(account, ops, [
+  const { account, view } = await withNewLogin(body.email, async ({ cognitoUsername, claimId }) => {
+    const account: Account = {
+      id, trustId: caller.trust.id, email: body.email, firstName: body.firstName, lastName: body.lastName,
+      ...(body.mobile ? { mobile: body.mobile } : {}), userType: body.userType, status: 'invited', source: 'manual',
+      cognitoUsername, sessionsValidAfter: 0, mfaEnabled: false, edited: false, version: 1, createdAt: at, updatedAt: at,
+    };
+    const view = userView(account, person);
+    const records = [
       audit('user.created', memberships.find((m) => m.primary)?.nodeId ?? places[0]!, view),
-      ...assignments.map(({ assignment }) => audit('role.assigned', assignment.nodeId, assignment)),
-    ]);
-  } catch (error) {
-    await deleteCognitoUser(cognitoUsername).catch(() => undefined);
-    throw error instanceof PersonWriteConflictError ? personConflict(error) : error;
-  }
+      ...roleIds.map((assignment) => audit('role.assigned', assignment.nodeId, assignment)),
+    ];
+    // A role widened (or the tree changed) since the roles were checked fails the write: check again on the new roles.
+    await retryOnConflict(async () => {
+      const ops: PersonOp[] = [
+        ...memberships.map((membership): PersonOp => ({ type: 'putMembership', membership, createdAt: at, isNew: true })),
+        ...planned.assignments.map(({ assignment, customRole }): PersonOp => ({ type: 'putAssignment', assignment, customRole })),
+      ];
+      await writeNewPerson(account, ops, records, { claimId, plannedOn: planned.context.version });
+    }, async (error) => {
+      if (!(error instanceof PersonWriteConflictError)) throw error;
+      if (error.reason !== 'trust_changed') throw personConflict(error);
+      const context = await loadTrustContext((await getTrust(caller.trust.id)) ?? caller.trust);
+      planned = { context, assignments: grant(context) };
+    });
+    return { account, view };
+  });
   // The account exists now; an email failure leaves it `invited` for a re-send (POST /users/{id}/invitation).
   const invitation = body.invite ? await sendInvitation(account, inviterOf(caller.account)) : { sent: false };
   return entity(201, { ...view, invitationSent: invitation.sent });

@@ -7,6 +7,7 @@ import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynam
 import type { Caller } from '../http/caller';
 import { reach } from '../shared/authorize';
 import { newId, nowIso } from '../shared/ids';
+import { retryOnConflict } from '../shared/retry';
 import type { PermissionCode } from '../../domain/access/permissions';
 
 /**
@@ -26,8 +27,6 @@ export interface PersonPlan<T> {
   result: T;
 }
 
-const ATTEMPTS = 4;
-
 /**
  * Plans a change to one person against their current record and stores it in
  * one transaction that checks their version; a concurrent change to the same
@@ -43,23 +42,24 @@ export async function changePerson<T>(
   permissions?: PermissionCode[],
 ): Promise<T> {
   let trust = caller.trust;
-  for (let attempt = 1; ; attempt++) {
-    const record = attempt === 1 ? await loadVisiblePerson(caller, userId, permissions) : await loadPerson(caller.trust.id, userId);
-    if (!record) throw new NotFoundError('User');
-    const context = await loadTrustContext(trust);
-    const planned = plan(record, context);
-    const at = nowIso();
-    const audit = planned.audit.map((entry) =>
-      auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry }),
-    );
-    try {
+  return retryOnConflict(
+    async (attempt) => {
+      const record = attempt === 1 ? await loadVisiblePerson(caller, userId, permissions) : await loadPerson(caller.trust.id, userId);
+      if (!record) throw new NotFoundError('User');
+      const context = await loadTrustContext(trust);
+      const planned = plan(record, context);
+      const at = nowIso();
+      const audit = planned.audit.map((entry) =>
+        auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry }),
+      );
       await writePersonChange(record.account, planned.ops, audit, at, context.version);
       return planned.result;
-    } catch (error) {
+    },
+    async (error) => {
       if (!(error instanceof PersonWriteConflictError)) throw error;
       if (error.reason !== 'person_changed' && error.reason !== 'trust_changed') throw personConflict(error);
-      if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'This person is being changed by someone else; try again');
       if (error.reason === 'trust_changed') trust = (await getTrust(trust.id)) ?? trust;
-    }
-  }
+    },
+    'This person is being changed by someone else; try again',
+  );
 }

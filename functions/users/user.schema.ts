@@ -21,6 +21,11 @@ export const assignmentInputSchema = z
   .strictObject({ roleId: idSchema, nodeId: idSchema, validFrom: isoTime.optional(), validUntil: isoTime.optional() })
   .refine(validity, { message: 'must be after validFrom', path: ['validUntil'] });
 
+/** POST /users places a person at most here at once (more with PUT /users/{id}/memberships/{nodeId}). */
+export const MAX_NEW_PERSON_MEMBERSHIPS = 10;
+/** POST /users gives at most this many roles at once (more with POST /users/{id}/roles). */
+export const MAX_NEW_PERSON_ROLES = 15;
+
 export const createUserBodySchema = z
   .strictObject({
     firstName: personName,
@@ -28,8 +33,10 @@ export const createUserBodySchema = z
     email: emailSchema,
     mobile: z.string().trim().regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'not a phone number').optional(),
     userType: z.enum(['staff', 'parent']),
-    memberships: z.array(membershipInputSchema).max(20).default([]),
-    roles: z.array(assignmentInputSchema).max(20).default([]),
+    // One transaction holds the person, each placement and role, their counters and audit records:
+    // 5 + 2 × memberships + 4 × roles items, kept under DynamoDB's 100 (MAX_NEW_PERSON_* below).
+    memberships: z.array(membershipInputSchema).max(MAX_NEW_PERSON_MEMBERSHIPS).default([]),
+    roles: z.array(assignmentInputSchema).max(MAX_NEW_PERSON_ROLES).default([]),
     invite: z.boolean().default(true),
   })
   .refine((u) => new Set(u.memberships.map((m) => m.nodeId)).size === u.memberships.length, {

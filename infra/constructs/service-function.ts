@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CognitoCall } from '../../functions/routes';
 import { tableDefinition } from '../definitions/table';
 import { STUB_FUNCTION_CODE_CONTEXT } from './settings';
 
@@ -37,19 +38,15 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   ],
 };
 
-/** The Cognito calls the auth functions make; nothing that changes the pool itself. */
-export const COGNITO_ACTIONS = [
-  'cognito-idp:InitiateAuth',
-  'cognito-idp:AdminCreateUser',
-  'cognito-idp:AdminSetUserPassword',
-  'cognito-idp:AdminGetUser',
-  'cognito-idp:AdminUpdateUserAttributes',
-  'cognito-idp:AdminDisableUser',
-  'cognito-idp:AdminEnableUser',
-  'cognito-idp:AdminUserGlobalSignOut',
-  'cognito-idp:AdminSetUserMFAPreference',
-  'cognito-idp:AdminDeleteUser',
-] as const;
+/** The Cognito calls that are IAM actions (the admin API); the sign-in calls need the client secret instead. */
+export function cognitoIamActions(calls: readonly CognitoCall[]): string[] {
+  return calls.filter((call) => call.startsWith('Admin')).map((call) => `cognito-idp:${call}`);
+}
+
+/** Whether the calls sign people in with the confidential app client (SECRET_HASH needs the secret). */
+export function needsClientSecret(calls: readonly CognitoCall[]): boolean {
+  return calls.some((call) => call === 'InitiateAuth' || call === 'RespondToAuthChallenge');
+}
 
 export const SES_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;
 
@@ -169,15 +166,11 @@ export class ServiceFunction extends Construct {
     return this;
   }
 
-  /** The admin calls the auth functions make, on this one pool only. */
-  grantCognitoAdmin(userPool: IUserPool): this {
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'CognitoAuth',
-        actions: [...COGNITO_ACTIONS],
-        resources: [userPool.userPoolArn],
-      }),
-    );
+  /** Exactly the admin calls the function makes, on this one pool only (none: no statement). */
+  grantCognito(userPool: IUserPool, calls: readonly CognitoCall[]): this {
+    const actions = cognitoIamActions(calls);
+    if (actions.length === 0) return this;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CognitoAdmin', actions, resources: [userPool.userPoolArn] }));
     return this;
   }
 

@@ -16,8 +16,9 @@ export interface JwtSettings {
 
 /**
  * Checks a bearer token as API Gateway's JWT authorizer does: RS256 signature
- * from the pool's JWKS, issuer, expiry, and the app client (`client_id` of an
- * access token, or `aud`).
+ * from the pool's JWKS, issuer, expiry, and the app client (`client_id`), and
+ * refuses every token that is not an access token (resolveCaller refuses them
+ * again in AWS, where the authorizer lets Cognito ID tokens through).
  */
 export function jwtVerifier(settings: JwtSettings) {
   const jwks = createRemoteJWKSet(new URL(settings.jwksUri));
@@ -26,8 +27,9 @@ export function jwtVerifier(settings: JwtSettings) {
     if (!token) return undefined;
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: settings.issuer, algorithms: ['RS256'], requiredClaims: ['exp', 'iat', 'sub'] });
-      const audience = payload.token_use === 'access' ? payload.client_id : payload.aud;
-      return audience === settings.clientId ? payload : undefined;
+      // Stricter than API Gateway's authorizer, which also accepts ID tokens: only access tokens are bearer tokens.
+      if (payload.token_use !== 'access') return undefined;
+      return payload.client_id === settings.clientId ? payload : undefined;
     } catch {
       return undefined;
     }
@@ -59,6 +61,11 @@ function matcher(routes: RouteDef[]) {
     }
     return pathMatched ? 'method_not_allowed' : undefined;
   };
+}
+
+/** The TCP peer's address, as API Gateway gives it (plain IPv4, not the IPv4-mapped IPv6 form Node reports). */
+function clientIp(request: IncomingMessage): string {
+  return (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -140,7 +147,7 @@ export function createGateway(options: GatewayOptions): Server {
         isBase64Encoded: false,
         requestContext: {
           accountId: 'local', apiId: 'local', domainName: headers.host ?? 'localhost', domainPrefix: 'local',
-          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: clientIp(request), userAgent: headers['user-agent'] ?? '' },
           requestId, routeKey, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
           authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: (claims ?? {}) as Record<string, string>, scopes: [] } },
         },

@@ -19,7 +19,7 @@ import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { JobDef, RouteDef } from '../../functions/routes';
 import { userPoolDefinition } from '../definitions/user-pool';
-import { ServiceFunction } from '../constructs/service-function';
+import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
 import type { DeploymentSettings } from '../constructs/settings';
 import { UserPoolClientSecret } from '../constructs/user-pool-client-secret';
 
@@ -71,7 +71,7 @@ export class ApiStack extends Stack {
 
     const makeFunction = (
       constructId: string,
-      def: { handler: string; table: RouteDef['table']; cognito?: boolean; ses?: boolean },
+      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean },
       description: string,
       timeout?: Duration,
     ): ServiceFunction => {
@@ -82,9 +82,9 @@ export class ApiStack extends Stack {
         timeout,
       });
       if (def.table !== 'none') fn.bindTable(table, def.table);
-      if (def.cognito) {
-        fn.grantCognitoAdmin(userPool);
-        // Trade-off: config.ts reads the secret from the environment, so it is plain text in this function's configuration (lambda:GetFunctionConfiguration); only cognito routes get it.
+      if (def.cognito) fn.grantCognito(userPool, def.cognito);
+      if (def.cognito && needsClientSecret(def.cognito)) {
+        // Trade-off: config.ts reads the secret from the environment, so it is plain text in this function's configuration (lambda:GetFunctionConfiguration); only the sign-in functions get it.
         fn.function.addEnvironment('USER_POOL_CLIENT_SECRET', userPoolClientSecret().unsafeUnwrap());
       }
       if (def.ses) fn.grantSendEmail(props.emailIdentity, props.configurationSet);

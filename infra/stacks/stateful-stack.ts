@@ -2,10 +2,20 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { tableDefinition } from '../definitions/table';
 import { userPoolDefinition } from '../definitions/user-pool';
 import type { DeploymentSettings } from '../constructs/settings';
+
+/**
+ * The per-client-IP limit on sign-in calls (the user pool's WAF rule): this
+ * many Cognito sign-in calls per client address in the window, then WAF
+ * blocks and the API answers 429. Generous, because a school's staff share
+ * one NAT address and sign in together at 8:30; the per-account lockout is
+ * what stops guessing one password, this stops spraying many accounts.
+ */
+export const SIGN_IN_RATE_LIMIT = { limit: 500, windowSeconds: 300, forwardedIpHeader: 'X-Forwarded-For' } as const;
 
 export interface StatefulStackProps extends StackProps {
   settings: DeploymentSettings;
@@ -22,6 +32,8 @@ export class StatefulStack extends Stack {
   readonly userPoolClient: cognito.UserPoolClient;
   readonly emailIdentity: ses.EmailIdentity;
   readonly configurationSet: ses.ConfigurationSet;
+  /** The per-client-IP rate limit on sign-in, associated with the user pool. */
+  readonly signInWebAcl: wafv2.CfnWebACL;
   /** The address the API sends from (the email identity's value). */
   readonly sesSender: string;
 
@@ -105,6 +117,39 @@ export class StatefulStack extends Stack {
       // Users may not rewrite their own attributes (email is the login) with
       // their access token; the API changes them with admin calls.
       writeAttributes: new cognito.ClientAttributes(),
+    });
+
+    // AWS WAF cannot be associated with an API Gateway HTTP API, and the API
+    // calls Cognito from Lambda, so a plain per-IP rule on the pool would see
+    // only Lambda's addresses. The API therefore sends the HTTP API's source
+    // IP as X-Forwarded-For on every sign-in call (functions/adapters/cognito),
+    // and this rule on the pool counts per that address.
+    this.signInWebAcl = new wafv2.CfnWebACL(this, 'SignInWebAcl', {
+      scope: 'REGIONAL',
+      description: 'Per-client-IP rate limit on the user pool sign-in calls the API makes',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `trust-access-${settings.stage}-sign-in`, sampledRequestsEnabled: true },
+      rules: [
+        {
+          name: 'sign-in-rate-per-client-ip',
+          priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              limit: SIGN_IN_RATE_LIMIT.limit,
+              evaluationWindowSec: SIGN_IN_RATE_LIMIT.windowSeconds,
+              aggregateKeyType: 'FORWARDED_IP',
+              // Calls without the header (not the API's) are not counted by this rule; without the client secret they cannot sign anyone in.
+              forwardedIpConfig: { headerName: SIGN_IN_RATE_LIMIT.forwardedIpHeader, fallbackBehavior: 'NO_MATCH' },
+            },
+          },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'sign-in-rate-per-client-ip', sampledRequestsEnabled: true },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'SignInWebAclAssociation', {
+      resourceArn: this.userPool.userPoolArn,
+      webAclArn: this.signInWebAcl.attrArn,
     });
 
     // On the CfnUserPool itself, so the acknowledgements do not spread to the client.

@@ -83,6 +83,15 @@ describe('the caller check on every signed-in request', () => {
     expect(response.body.code).toBe('session_revoked');
   });
 
+  it('refuses the ID token as a bearer token (only access tokens are bearer tokens)', async () => {
+    const member = await makeMember(trust);
+    const tokens = await login(member.email, TEST_PASSWORD);
+    const withId = await call('GET', '/me', { token: tokens.idToken });
+    expect(withId.status).toBe(401);
+    expect(withId.body.code).toBe('unauthenticated');
+    expect((await call('GET', '/me', { token: tokens.accessToken })).status).toBe(200);
+  });
+
   it('refuses tokens from a sign-in before the account\'s "sessions valid after" time', async () => {
     const member = await makeMember(trust);
     await updateAccount(member.account, { sessionsValidAfter: Math.floor(Date.now() / 1000) + 5 });

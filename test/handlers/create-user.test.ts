@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AdminCreateUserCommand, AdminDeleteUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { AdminCreateUserCommand, AdminDeleteUserCommand, AdminGetUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,18 @@ function arrange() {
   return { event };
 }
 
+/** The pending email claim the create put before it touched Cognito. */
+const claimPut = () => {
+  const puts = ddb.commandCalls(PutCommand).filter((call) => call.args[0].input.Item?.entity === 'email-claim');
+  expect(puts).toHaveLength(1);
+  return puts[0]!.args[0].input;
+};
+/** The claim deletions, each conditional on being this request's claim. */
+const claimReleases = () =>
+  ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input).filter((input) => String(input.Key?.pk).startsWith('EMAIL#'));
+const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: {} });
+const cognitoError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} });
+
 const cancelled = (codes: string[]) =>
   Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: codes.map((Code) => ({ Code })), $metadata: {} });
 
@@ -74,6 +86,12 @@ describe('POST /users against failing stores', () => {
     const schoolUpdates = items.filter((item) => item.Update?.UpdateExpression === 'ADD refCount :delta');
     expect(schoolUpdates).toHaveLength(1);
     expect(schoolUpdates[0]!.Update!.ExpressionAttributeValues![':delta']).toBe(2);
+    // The email item replaces this request's own pending claim, and nothing else.
+    const claimId = claimPut().Item!.claimId;
+    const email = items.find((item) => String(item.Put?.Item?.pk).startsWith('EMAIL#'))!.Put!;
+    expect(email.Item).toMatchObject({ entity: 'email', userId: expect.any(String) });
+    expect(email.ConditionExpression).toContain('claimId = :claimId');
+    expect(email.ExpressionAttributeValues![':claimId']).toBe(claimId);
   });
 
   it('answers 409 email_taken when the email item\'s condition fails, and removes the Cognito user it made', async () => {
@@ -119,5 +137,78 @@ describe('POST /users against failing stores', () => {
     expect(writes).toHaveLength(2);
     expect(writes[1]!.some((item) => String(item.Put?.Item?.pk).startsWith('TOKEN#'))).toBe(true);
     expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
+  });
+});
+
+describe('POST /users: the email is claimed before Cognito, and every crash in between is recoverable', () => {
+  it('answers 409 email_taken without any Cognito call when another create holds the email\'s claim', async () => {
+    const { event } = arrange();
+    ddb.on(PutCommand).rejects(conditionFailed());
+    const response = await createUser(event, lambdaContext());
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body!).code).toBe('email_taken');
+    // The loser never creates, reads, adopts or deletes a Cognito user.
+    expect(cognito.calls()).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(claimReleases()).toHaveLength(0);
+  });
+
+  it('claims with a condition that only a free email or an expired pending claim meets, with an expiry', async () => {
+    const { event } = arrange();
+    cognito.on(AdminCreateUserCommand).resolves({ User: { Username: 'cognito-sub-5' } });
+    await createUser(event, lambdaContext());
+    const claim = claimPut();
+    expect(claim.Item).toMatchObject({ pk: 'EMAIL#new@t.example', entity: 'email-claim', expiresAt: expect.any(Number) });
+    expect(claim.ConditionExpression).toBe('attribute_not_exists(pk) OR (#entity = :claim AND expiresAt < :now)');
+    const now = claim.ExpressionAttributeValues![':now'] as number;
+    expect(claim.Item!.expiresAt).toBe(now + 300);
+  });
+
+  it('releases its claim, and only its own, when Cognito fails after the claim', async () => {
+    const { event } = arrange();
+    cognito.on(AdminCreateUserCommand).rejects(cognitoError('InternalErrorException'));
+    const response = await createUser(event, lambdaContext());
+    expect(response.statusCode).toBe(500);
+    const [release] = claimReleases();
+    expect(release).toMatchObject({ Key: { pk: 'EMAIL#new@t.example', sk: 'EMAIL' }, ConditionExpression: '#entity = :claim AND claimId = :claimId' });
+    expect(release!.ExpressionAttributeValues![':claimId']).toBe(claimPut().Item!.claimId);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('deletes the Cognito user it created and releases the claim when the table transaction fails after Cognito', async () => {
+    const { event } = arrange();
+    cognito.on(AdminCreateUserCommand).resolves({ User: { Username: 'cognito-sub-6' } });
+    cognito.on(AdminDeleteUserCommand).resolves({});
+    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'ConditionalCheckFailed', 'None', 'None', 'None']));
+    const response = await createUser(event, lambdaContext());
+    expect(response.statusCode).toBe(409);
+    expect(cognito.commandCalls(AdminDeleteUserCommand).map((call) => call.args[0].input.Username)).toEqual(['cognito-sub-6']);
+    expect(claimReleases()).toHaveLength(1);
+  });
+
+  it('after a crash left an expired claim and a Cognito user no account uses, adopts that user and creates the account', async () => {
+    const { event } = arrange();
+    cognito.on(AdminCreateUserCommand).rejects(cognitoError('UsernameExistsException'));
+    cognito.on(AdminGetUserCommand).resolves({ Username: 'orphan-sub' });
+    ddb.on(GetCommand, { Key: keys.identity('orphan-sub') }).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
+    const response = await createUser(event, lambdaContext());
+    expect(response.statusCode).toBe(201);
+    const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items.some((item) => item.Put?.Item?.pk === 'SUB#orphan-sub')).toBe(true);
+    expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
+  });
+
+  it('answers 409 and leaves the Cognito user alone when the existing user is some account\'s login', async () => {
+    const { event } = arrange();
+    cognito.on(AdminCreateUserCommand).rejects(cognitoError('UsernameExistsException'));
+    cognito.on(AdminGetUserCommand).resolves({ Username: 'someones-sub' });
+    ddb.on(GetCommand, { Key: keys.identity('someones-sub') }).resolves({ Item: { trustId: 't', userId: 'u' } });
+    const response = await createUser(event, lambdaContext());
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body!).code).toBe('email_taken');
+    expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(claimReleases()).toHaveLength(1);
   });
 });

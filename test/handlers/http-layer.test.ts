@@ -80,6 +80,19 @@ describe('the HTTP layer around every handler', () => {
     expect(response.statusCode).toBe(401);
   });
 
+  it('answers 401 to an ID token that the JWT authorizer let through, before loading any account', async () => {
+    // API Gateway's JWT authorizer accepts Cognito ID tokens (it checks `aud` as well as `client_id`).
+    const { sub } = arrangeCaller();
+    for (const tokenUse of ['id', '']) {
+      const response = await listNodes(httpEvent({ method: 'GET', path: '/nodes', sub, tokenUse }), lambdaContext());
+      expect(response.statusCode).toBe(401);
+      expect(JSON.parse(response.body!).code).toBe('unauthenticated');
+    }
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    // The same caller with an access token is served.
+    expect((await listNodes(httpEvent({ method: 'GET', path: '/nodes', sub }), lambdaContext())).statusCode).toBe(200);
+  });
+
   it('answers 400 before touching the table when the body is invalid', async () => {
     const { sub } = arrangeCaller();
     const response = await createNode(httpEvent({ method: 'POST', path: '/nodes', sub, body: { kind: 'school' } }), lambdaContext());

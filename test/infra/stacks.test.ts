@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes';
 import { tableDefinition } from '../../infra/definitions/table';
 import { userPoolDefinition } from '../../infra/definitions/user-pool';
-import { COGNITO_ACTIONS, SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
+import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
+import { SIGN_IN_RATE_LIMIT } from '../../infra/stacks/stateful-stack';
+import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
 import {
   asList,
   cdkJsonContext,
@@ -109,6 +111,38 @@ describe('stateful stack: user pool', () => {
       DeletionProtection: 'ACTIVE',
     });
     synth.statefulTemplate.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('stateful stack: per-client-IP sign-in limit', () => {
+  // AWS WAF cannot be associated with an API Gateway HTTP API; the sign-in calls reach Cognito from Lambda with the client's IP as a header.
+  it('has a regional WebACL whose rate rule counts per client IP in the header the API sends, and blocks above the limit', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: {
+            RateBasedStatement: {
+              Limit: SIGN_IN_RATE_LIMIT.limit,
+              EvaluationWindowSec: SIGN_IN_RATE_LIMIT.windowSeconds,
+              AggregateKeyType: 'FORWARDED_IP',
+              ForwardedIPConfig: { HeaderName: SIGN_IN_RATE_LIMIT.forwardedIpHeader, FallbackBehavior: 'NO_MATCH' },
+            },
+          },
+        }),
+      ],
+    });
+    // The header name WAF reads is the one the Cognito adapter writes.
+    expect(SIGN_IN_RATE_LIMIT.forwardedIpHeader.toLowerCase()).toBe(CLIENT_IP_HEADER);
+  });
+
+  it('associates the WebACL with the user pool', () => {
+    synth.statefulTemplate.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { 'Fn::GetAtt': [logicalId(synth.stateful.userPool.node.defaultChild as CfnResource), 'Arn'] },
+      WebACLArn: { 'Fn::GetAtt': [logicalId(synth.stateful.signInWebAcl), 'Arn'] },
+    });
   });
 });
 
@@ -286,25 +320,53 @@ describe('api stack: functions', () => {
     }
   });
 
-  it('gives Cognito admin rights and the client secret only to routes marked cognito', () => {
+  const cognitoOf = (key: string) => {
+    const { props, statements } = resourcesOf(key);
+    const granted = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('cognito-idp:')));
+    return { env: props.Environment.Variables as Record<string, unknown>, granted, actions: granted.flatMap((s) => asList(s.Action)).sort() };
+  };
+
+  it('grants each function exactly the Cognito admin calls its route names, on the one pool, and the secret only to sign-in functions', () => {
     for (const route of routes) {
-      const { props, statements } = resourcesOf(routeKey(route));
-      const env = props.Environment.Variables as Record<string, unknown>;
-      const cognito = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('cognito-idp:')));
+      const { env, granted, actions } = cognitoOf(routeKey(route));
       expect(env.USER_POOL_ID, routeKey(route)).toBeDefined();
       expect(env.USER_POOL_CLIENT_ID, routeKey(route)).toBeDefined();
-      if (route.cognito) {
-        expect(cognito, routeKey(route)).toHaveLength(1);
-        expect(asList(cognito[0]!.Action).sort()).toEqual([...COGNITO_ACTIONS].sort());
-        expect(JSON.stringify(cognito[0]!.Resource)).toContain(logicalId(synth.stateful.userPool.node.defaultChild as CfnResource));
+      const admin = (route.cognito ?? []).filter((call) => call.startsWith('Admin')).map((call) => `cognito-idp:${call}`).sort();
+      expect(actions, routeKey(route)).toEqual(admin);
+      for (const statement of granted) {
+        expect(JSON.stringify(statement.Resource)).toContain(logicalId(synth.stateful.userPool.node.defaultChild as CfnResource));
+      }
+      const signsIn = (route.cognito ?? []).some((call) => call === 'InitiateAuth' || call === 'RespondToAuthChallenge');
+      if (signsIn) {
         expect(env.USER_POOL_CLIENT_SECRET, routeKey(route)).toMatchObject({
           'Fn::GetAtt': [expect.stringMatching(/^ClientSecretDescribe/), 'UserPoolClient.ClientSecret'],
         });
       } else {
-        expect(cognito, routeKey(route)).toHaveLength(0);
         expect(env.USER_POOL_CLIENT_SECRET, routeKey(route)).toBeUndefined();
       }
     }
+  });
+
+  it('gives a read of another person no Cognito right and no client secret', () => {
+    const { env, granted } = cognitoOf('GET /users/{id}');
+    expect(granted).toHaveLength(0);
+    expect(env.USER_POOL_CLIENT_SECRET).toBeUndefined();
+  });
+
+  it('lets deactivation disable and sign out a user but never set a password, create or delete users, or sign in', () => {
+    const { env, actions } = cognitoOf('POST /users/{id}/deactivate');
+    expect(actions).toContain('cognito-idp:AdminDisableUser');
+    for (const forbidden of ['AdminSetUserPassword', 'AdminCreateUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes', 'AdminInitiateAuth']) {
+      expect(actions).not.toContain(`cognito-idp:${forbidden}`);
+    }
+    expect(env.USER_POOL_CLIENT_SECRET).toBeUndefined();
+  });
+
+  it('gives the client secret to the two sign-in steps and to refresh, and to nothing that changes accounts', () => {
+    const withSecret = routes.filter((route) => cognitoOf(routeKey(route)).env.USER_POOL_CLIENT_SECRET !== undefined).map(routeKey).sort();
+    expect(withSecret).toEqual(['POST /auth/login', 'POST /auth/mfa', 'POST /auth/refresh']);
+    // The sign-in functions hold the secret but no admin right: a leak of one cannot also set passwords.
+    for (const key of withSecret) expect(cognitoOf(key).granted, key).toHaveLength(0);
   });
 
   it('lets only routes marked ses send mail, from the sender identity through the configuration set', () => {

@@ -10,7 +10,7 @@ import { InvalidInputError, UnauthenticatedError } from '../../../domain/errors'
 import { invalidMfaCode, invalidMfaSession } from '../../../domain/identity/login';
 import { config, required } from '../../config';
 import { logger } from '../../http/logger';
-import { cognito, cognitoError, secretHash, toTokens, type Tokens } from './user-pool';
+import { cognito, cognitoError, secretHash, toTokens, fromClient, type Tokens } from './user-pool';
 import { emulatorLacks } from './user-status';
 
 /**
@@ -69,15 +69,15 @@ export async function verifyAndRequireTotp(accessToken: string, code: string): P
  * sign-in by email alias. A wrong or reused code is `invalid_mfa_code`; an
  * expired or foreign session is `invalid_mfa_session`.
  */
-export async function answerTotpChallenge(cognitoUsername: string, session: string, code: string): Promise<Tokens> {
+export async function answerTotpChallenge(cognitoUsername: string, session: string, code: string, sourceIp: string | undefined): Promise<Tokens> {
   try {
     const result = await cognito().send(
-      new RespondToAuthChallengeCommand({
+      fromClient(new RespondToAuthChallengeCommand({
         ClientId: required('USER_POOL_CLIENT_ID'),
         ChallengeName: 'SOFTWARE_TOKEN_MFA',
         Session: session,
         ChallengeResponses: { USERNAME: cognitoUsername, SOFTWARE_TOKEN_MFA_CODE: code, SECRET_HASH: secretHash(cognitoUsername) },
-      }),
+      }), sourceIp),
     );
     if (result.ChallengeName) throw new Error(`Unexpected further challenge ${result.ChallengeName}`);
     return toTokens(result.AuthenticationResult);

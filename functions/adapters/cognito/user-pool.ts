@@ -7,6 +7,7 @@ import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, ThrottledError, UnauthenticatedError } from '../../../domain/errors';
@@ -34,7 +35,8 @@ export function secretHash(username: string): string {
 
 /** Cognito's own rate limits become a 429 the client can retry, not a 500. */
 export function cognitoError(error: unknown): unknown {
-  if (error instanceof Error && (error.name === 'TooManyRequestsException' || error.name === 'LimitExceededException')) {
+  // ForbiddenException: the pool's WAF blocked the call (the per-client-IP sign-in rate rule).
+  if (error instanceof Error && ['TooManyRequestsException', 'LimitExceededException', 'ForbiddenException'].includes(error.name)) {
     return new ThrottledError({ cause: error });
   }
   return error;
@@ -61,19 +63,45 @@ export function toTokens(result: AuthenticationResultType | undefined): Tokens {
   };
 }
 
+/** The header the user pool's WAF rate rule counts by (infra/stacks/stateful-stack.ts, SIGN_IN_RATE_LIMIT). */
+export const CLIENT_IP_HEADER = 'x-forwarded-for';
+
+/**
+ * Tells Cognito who the client is: `UserContextData.IpAddress` for its
+ * threat protection (adaptive authentication, compromised credentials), and
+ * the header the pool's per-IP WAF rule counts by. The API calls Cognito from
+ * Lambda, so without these every sign-in would seem to come from AWS.
+ */
+export function fromClient<C extends InitiateAuthCommand | RespondToAuthChallengeCommand>(command: C, sourceIp: string | undefined): C {
+  if (!sourceIp) return command;
+  command.input.UserContextData = { IpAddress: sourceIp };
+  (command as InitiateAuthCommand).middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[CLIENT_IP_HEADER] = sourceIp;
+      return next(args);
+    },
+    { step: 'build', name: 'forwardClientIp' },
+  );
+  return command;
+}
+
 /**
  * USER_PASSWORD_AUTH with SECRET_HASH; a wrong password and an unknown user
  * give the same error. `username` is the Cognito username the table stores
  * (an email also works, for the decoy).
  */
-export async function passwordAuth(username: string, password: string): Promise<PasswordAuthOutcome> {
+export async function passwordAuth(username: string, password: string, sourceIp: string | undefined): Promise<PasswordAuthOutcome> {
   try {
     const result = await cognito().send(
-      new InitiateAuthCommand({
-        ClientId: required('USER_POOL_CLIENT_ID'),
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash(username) },
-      }),
+      fromClient(
+        new InitiateAuthCommand({
+          ClientId: required('USER_POOL_CLIENT_ID'),
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash(username) },
+        }),
+        sourceIp,
+      ),
     );
     if (result.ChallengeName) {
       return { kind: 'challenge', challenge: result.ChallengeName, session: result.Session ?? '' };
@@ -89,19 +117,25 @@ export async function passwordAuth(username: string, password: string): Promise<
  * Spends the same Cognito round trip as a real attempt for an email that is
  * unknown or may not sign in, so response times do not reveal accounts.
  */
-export async function decoyPasswordAuth(password: string): Promise<never> {
-  await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password).catch(() => undefined);
+export async function decoyPasswordAuth(password: string, sourceIp: string | undefined): Promise<never> {
+  await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password, sourceIp).catch((error: unknown) => {
+    // Throttled (Cognito's limits, the per-IP WAF rule) answers 429 as a real attempt would.
+    if (error instanceof ThrottledError) throw error;
+  });
   throw invalidCredentials();
 }
 
-export async function refreshAuth(refreshToken: string, cognitoUsername: string): Promise<Tokens> {
+export async function refreshAuth(refreshToken: string, cognitoUsername: string, sourceIp: string | undefined): Promise<Tokens> {
   try {
     const result = await cognito().send(
-      new InitiateAuthCommand({
-        ClientId: required('USER_POOL_CLIENT_ID'),
-        AuthFlow: 'REFRESH_TOKEN_AUTH',
-        AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: secretHash(cognitoUsername) },
-      }),
+      fromClient(
+        new InitiateAuthCommand({
+          ClientId: required('USER_POOL_CLIENT_ID'),
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: secretHash(cognitoUsername) },
+        }),
+        sourceIp,
+      ),
     );
     const { refreshToken: _same, ...tokens } = toTokens(result.AuthenticationResult);
     return tokens;
@@ -115,35 +149,51 @@ export async function refreshAuth(refreshToken: string, cognitoUsername: string)
 
 /**
  * Creates the Cognito user (no Cognito email: the service sends its own) and
- * returns its username (the sub). A Cognito user left behind by a failed
- * earlier attempt (the table has no account for the email) is taken over.
+ * returns its username (the sub). For bootstrap paths only (trust creation,
+ * seeding), which checked the table first: a Cognito user left behind by a
+ * failed earlier attempt is taken over. POST /users claims the email first
+ * and adopts only what no account uses (functions/identity/new-login.ts).
  */
 export async function createCognitoUser(email: string): Promise<string> {
+  const created = await createNewCognitoUser(email);
+  if (created) return created;
+  const existing = await findCognitoUsername(email);
+  if (!existing) throw new Error('Cognito reported the user as existing but does not find it');
+  return existing;
+}
+
+/** The new user's username, or undefined when a user with this email exists already (nothing is changed then). */
+export async function createNewCognitoUser(email: string): Promise<string | undefined> {
   try {
-    return await adminCreateUser(email);
+    const result = await cognito().send(
+      new AdminCreateUserCommand({
+        UserPoolId: config().USER_POOL_ID,
+        Username: email,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+    const username = result.User?.Username;
+    if (!username) throw new Error('Cognito created a user without a username');
+    return username;
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'UsernameExistsException')) throw cognitoError(error);
-    const existing = await cognito().send(new AdminGetUserCommand({ UserPoolId: config().USER_POOL_ID, Username: email }));
-    if (!existing.Username) throw error;
-    return existing.Username;
+    if (error instanceof Error && error.name === 'UsernameExistsException') return undefined;
+    throw cognitoError(error);
   }
 }
 
-async function adminCreateUser(email: string): Promise<string> {
-  const result = await cognito().send(
-    new AdminCreateUserCommand({
-      UserPoolId: config().USER_POOL_ID,
-      Username: email,
-      MessageAction: 'SUPPRESS',
-      UserAttributes: [
-        { Name: 'email', Value: email },
-        { Name: 'email_verified', Value: 'true' },
-      ],
-    }),
-  );
-  const username = result.User?.Username;
-  if (!username) throw new Error('Cognito created a user without a username');
-  return username;
+/** The username (sub) of the Cognito user signing in with this email, if any. */
+export async function findCognitoUsername(email: string): Promise<string | undefined> {
+  try {
+    const { Username } = await cognito().send(new AdminGetUserCommand({ UserPoolId: config().USER_POOL_ID, Username: email }));
+    return Username;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'UserNotFoundException') return undefined;
+    throw cognitoError(error);
+  }
 }
 
 export async function setPermanentPassword(cognitoUsername: string, password: string): Promise<void> {

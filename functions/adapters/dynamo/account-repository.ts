@@ -2,6 +2,7 @@ import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../../../domain/identity/account';
 import type { Trust } from '../../../domain/org/trust';
 import { documentClient, tableName } from './client';
+import { isPendingClaim } from './email-claims';
 import { rethrowStoreError } from './errors';
 import { keys } from './keys';
 import { toTrust } from './trust-repository';
@@ -76,7 +77,8 @@ export async function loadCaller(ref: AccountRef): Promise<{ account?: Account; 
 // Account by email (login)
 export async function findAccountByEmail(email: string): Promise<Account | undefined> {
   const ref = await get(keys.email(email));
-  if (!ref) return undefined;
+  // A pending claim (an account being created) has no account yet.
+  if (!ref || isPendingClaim(ref)) return undefined;
   const profile = await get(keys.userProfile(ref.trustId as string, ref.userId as string));
   return profile && toAccount(profile);
 }

@@ -61,6 +61,8 @@ export const keys = {
   refreshToken: (tokenHash: string): Key => ({ pk: `REFRESH#${tokenHash}`, sk: 'REFRESH' }),
   /** One of the few items the decoy sign-in reads and writes, so unknown emails cost what known ones do. */
   decoy: (shard: string): Key => ({ pk: `DECOY#${shard}`, sk: 'DECOY' }),
+  /** Failed sign-ins of an email that may not sign in (by the email's hash), so it locks as an account does; expires. */
+  signInFailures: (emailHash: string): Key => ({ pk: `SIGNIN#${emailHash}`, sk: 'SIGNIN' }),
   /** A pending TOTP sign-in step (Cognito's session, by hash) → account; single use, expires with the session. */
   mfaSession: (sessionHash: string): Key => ({ pk: `MFA#${sessionHash}`, sk: 'MFA' }),
   /** Audit records of a trust, sorted by time. */

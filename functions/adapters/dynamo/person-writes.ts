@@ -8,6 +8,7 @@ import { ConflictError, VersionConflictError } from '../../../domain/errors';
 import { accountItems } from './account-repository';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
+import { claimHeld } from './email-claims';
 import { tableName, documentClient } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -213,11 +214,20 @@ export async function writePersonChange(account: Account, ops: PersonOp[], audit
 }
 
 /**
- * A new account with its first memberships and roles, all or nothing; the
- * email is claimed in the same transaction. Pass `plannedOn` (the trust
- * version the roles were checked against) whenever ops grant roles.
+ * A new account with its first memberships and roles, all or nothing. With
+ * `claimId` the email item replaces that pending claim (email-claims.ts) and
+ * only it; without, the email must be free (bootstrap and seeding). Pass
+ * `plannedOn` (the trust version the roles were checked against) whenever
+ * ops grant roles, so a role widened meanwhile makes the write fail and the
+ * grant be planned again.
  */
-export async function writeNewPerson(account: Account, ops: PersonOp[], audit: AuditRecord[], plannedOn?: number): Promise<void> {
+export async function writeNewPerson(
+  account: Account,
+  ops: PersonOp[],
+  audit: AuditRecord[],
+  options: { claimId?: string; plannedOn?: number } = {},
+): Promise<void> {
+  const { claimId, plannedOn } = options;
   const [profile, email, identity] = accountItems(account);
   const table = tableName();
   const create = (Item: Record<string, unknown>, onFail: Tagged['onFail']): Tagged => ({
@@ -226,7 +236,7 @@ export async function writeNewPerson(account: Account, ops: PersonOp[], audit: A
   });
   await transact([
     create(profile!, 'exists'),
-    create(email!, 'email_taken'),
+    claimId ? { item: { Put: { TableName: table, Item: email!, ...claimHeld(claimId) } }, onFail: 'email_taken' } : create(email!, 'email_taken'),
     create(identity!, 'exists'),
     ...itemsOf(account.trustId, account.id, ops),
     ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),

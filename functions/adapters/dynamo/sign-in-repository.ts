@@ -1,12 +1,14 @@
-import { randomInt } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
+import { emailHash, type DecoyCounter } from '../../../domain/identity/decoy-lockout';
 import { limitOf, type LockoutPolicy } from '../../../domain/identity/lockout';
 import type { Trust } from '../../../domain/org/trust';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
+import { decoyRead, findDecoyCounter } from './decoy-repository';
 import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
+import { isPendingClaim } from './email-claims';
 import { keys } from './keys';
 import { loadPerson, type PersonRecord } from './person-repository';
 import { getTrust } from './trust-repository';
@@ -22,21 +24,20 @@ export interface SignInRecord extends PersonRecord {
   trust: Trust;
 }
 
+export type SignInLookup = { record: SignInRecord } | { record?: undefined; counter: DecoyCounter | undefined };
+
 // Account by email, with its placements (for audit) and its trust's lockout policy: GetItem, then Query ‖ GetItem
-export async function findSignInRecord(email: string): Promise<SignInRecord | undefined> {
+/** For an unknown email the second step reads that email's decoy failure counter instead, at the same cost. */
+export async function findSignInRecord(email: string): Promise<SignInLookup> {
   let ref: Record<string, unknown> | undefined;
   try {
     ({ Item: ref } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.email(email), ConsistentRead: true })));
   } catch (error) {
     return rethrowStoreError(error);
   }
-  if (!ref) {
-    // The reads a known email costs, so the answer takes as long.
-    await decoyRead();
-    return undefined;
-  }
+  if (!ref || isPendingClaim(ref)) return { counter: await decoyRead(emailHash(email)) };
   const [record, trust] = await Promise.all([loadPerson(String(ref.trustId), String(ref.userId)), getTrust(String(ref.trustId))]);
-  return record && trust ? { ...record, trust } : undefined;
+  return record && trust ? { record: { ...record, trust } } : { counter: await findDecoyCounter(emailHash(email)) };
 }
 
 const profileKey = (account: Pick<Account, 'trustId' | 'id'>) => keys.userProfile(account.trustId, account.id);
@@ -222,44 +223,5 @@ export async function consumeMfaSession(sessionHash: string): Promise<boolean> {
   } catch (error) {
     if (isConditionFailure(error)) return false;
     return rethrowStoreError(error);
-  }
-}
-
-/*
- * Decoys: the store round trips of a sign-in, spent on a few fixed decoy
- * items, so that an unknown (or inactive) email takes as long as a wrong
- * password for a real account: the same reads, and the same writes to items
- * that exist (a write whose condition fails, or to a new item, would answer
- * faster). Sixteen items, overwritten, so nothing piles up and no one key runs hot.
- */
-const decoyKey = () => keys.decoy(String(randomInt(16)));
-
-/** The reads of a known email (the person's partition ‖ the trust). */
-async function decoyRead(): Promise<void> {
-  const { pk } = decoyKey();
-  try {
-    await Promise.all([
-      documentClient().send(
-        new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }),
-      ),
-      documentClient().send(new GetCommand({ TableName: tableName(), Key: decoyKey(), ConsistentRead: true })),
-    ]);
-  } catch {
-    // A decoy's failure changes nothing: the answer is the same either way.
-  }
-}
-
-/** The writes of a counted failure (countFailedLogin, then putAudit), one after the other. */
-export async function decoyFailureWrites(): Promise<void> {
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: tableName(), Key: decoyKey(), UpdateExpression: 'ADD failedLogins :one',
-        ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...decoyKey(), entity: 'decoy', at: new Date().toISOString() } }));
-  } catch {
-    // As above.
   }
 }
