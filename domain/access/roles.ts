@@ -1,5 +1,5 @@
 import { InvalidInputError, type FieldError } from '../errors';
-import type { NodeKind, OrgNode } from '../org/tree';
+import type { NodeKind } from '../org/tree';
 import { catalogueIndex, permissionByCode, permissionCatalogue, type PermissionCode } from './permissions';
 
 /**
@@ -291,10 +291,6 @@ export function rolesById(roles: Iterable<Role>): Map<string, Role> {
 /** Whether a role of this scope may be assigned at a node of this kind. */
 export function scopeAllows(scope: RoleScope, kind: NodeKind): boolean {
   return scope === 'any' || scope === kind;
-}
-
-export function roleFitsNode(role: Role, node: OrgNode): boolean {
-  return scopeAllows(role.scope, node.kind);
 }
 
 /**

@@ -10,6 +10,12 @@ import { grantsOf, matrixVersion } from './access-matrix';
 import { assertEditable, changeRoles } from './role-change';
 import { putAccessMatrixBodySchema } from './role.schema';
 
+/**
+ * Roles one PUT /access-matrix may change: each is an update and an audit
+ * record in one transaction with the trust's version bump (2n + 1 ≤ 100).
+ */
+export const MAX_MATRIX_CHANGES = 45;
+
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && new Set([...a, ...b]).size === a.length;
 
 /** All or nothing: every changed role passes the escalation rule, or none is stored. */
@@ -27,18 +33,25 @@ export const handler = httpHandler({ auth: 'user', body: putAccessMatrixBodySche
       .map(([id, permissions]) => ({ before: context.roles.get(id)!, permissions }))
       .filter(({ before, permissions }) => !sameSet([...new Set(permissions)], before.permissions));
     changed.forEach(({ before }) => assertEditable(before));
-    // Read on every plan: each update is conditioned on the holders counter its read saw.
-    const holders = await Promise.all(changed.map(({ before }) => listRoleHolders(caller.trust.id, before.id)));
+    if (changed.length > MAX_MATRIX_CHANGES) {
+      throw new InvalidInputError('too_many_changes', `One PUT /access-matrix changes at most ${MAX_MATRIX_CHANGES} roles (it is one transaction); send the rest in another`, [
+        { path: 'grants', message: `${changed.length} roles change; at most ${MAX_MATRIX_CHANGES}` },
+      ]);
+    }
+    // Only a widened role grants anything new, so only its holders matter; read on every plan, each
+    // such update is conditioned on the holders counter its read saw. Narrowing reads nobody.
+    const widened = (before: Role, permissions: string[]) => permissions.some((code) => !before.permissions.includes(code));
+    const holders = await Promise.all(changed.map(({ before, permissions }) => (widened(before, permissions) ? listRoleHolders(caller.trust.id, before.id) : undefined)));
     const updates = changed.map(({ before, permissions }, i) => {
       const definition = checkRoleEdit({
         tree: context.tree, roles: context.roles, caller: caller.person, callerMfa: caller.mfa, now: new Date(), before,
-        after: { id: before.id, permissions, assignableRoles: before.assignableRoles }, holders: holders[i]!.holders,
+        after: { id: before.id, permissions, assignableRoles: before.assignableRoles }, holders: holders[i]?.holders ?? [],
       });
       const after: Role = { ...before, ...definition, version: before.version + 1 };
-      return { before, after, count: holders[i]!.count };
+      return { before, after, count: holders[i]?.count };
     });
     return {
-      writes: updates.map(({ before, after, count }) => ({ type: 'update' as const, role: after, expectedVersion: before.version, holders: count })),
+      writes: updates.map(({ before, after, count }) => ({ type: 'update' as const, role: after, expectedVersion: before.version, ...(count === undefined ? {} : { holders: count }) })),
       changes: updates.map(({ before, after }) => ({ action: 'role.updated', before, after })),
     };
   });

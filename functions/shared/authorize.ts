@@ -1,7 +1,7 @@
 import { permissionByCode, type PermissionCode } from '../../domain/access/permissions';
-import { reachOf, canSee, type Reach, type VisibleTarget } from '../../domain/access/reach';
+import { reachOf, type Reach } from '../../domain/access/reach';
 import { decide } from '../../domain/access/resolve';
-import { ForbiddenError, NotFoundError } from '../../domain/errors';
+import { ForbiddenError } from '../../domain/errors';
 import type { Caller } from '../http/caller';
 
 const mfaRequired = () => new ForbiddenError('This needs a session that passed two-factor sign-in', 'mfa_required');
@@ -44,13 +44,4 @@ export function reach(caller: Caller, permission: PermissionCode): Reach {
   const scope = reachOf({ tree: caller.context.tree, roles: caller.context.roles, person: caller.compiled, permission, mfa: caller.mfa, now: new Date() });
   if (scope.size > 0 && withheldByAdminPolicy(caller, permission)) throw mfaRequired();
   return scope;
-}
-
-/**
- * Reads of another person: outside the caller's reach the person does not
- * exist (404), so nobody learns who works elsewhere. The caller always sees themself.
- */
-export function assertCanSee(caller: Caller, permission: PermissionCode, target: { id: string } & VisibleTarget): void {
-  if (target.id === caller.account.id) return;
-  if (!canSee(reach(caller, permission), target)) throw new NotFoundError('User');
 }

@@ -1,6 +1,6 @@
 import { canSee } from '../../domain/access/reach';
 import { auditRecord } from '../../domain/audit/audit-record';
-import { ConflictError, NotFoundError } from '../../domain/errors';
+import { NotFoundError } from '../../domain/errors';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
 import { personConflict, PersonWriteConflictError, writePersonChange, type PersonOp } from '../adapters/dynamo/person-writes';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';

@@ -1,11 +1,9 @@
-import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../../../domain/identity/account';
-import type { Trust } from '../../../domain/org/trust';
 import { documentClient, tableName } from './client';
 import { isPendingClaim } from './email-claims';
 import { rethrowStoreError } from './errors';
 import { keys } from './keys';
-import { toTrust } from './trust-repository';
 
 export interface AccountRef {
   trustId: string;
@@ -55,23 +53,6 @@ export async function findIdentity(sub: string): Promise<AccountRef | undefined>
   if (identityCache.size > 10_000) identityCache.clear();
   identityCache.set(sub, ref);
   return ref;
-}
-
-// The caller's account and trust: one BatchGetItem, strongly consistent
-export async function loadCaller(ref: AccountRef): Promise<{ account?: Account; trust?: Trust }> {
-  const profileKey = keys.userProfile(ref.trustId, ref.userId);
-  const trustKey = keys.trustMeta(ref.trustId);
-  try {
-    const result = await documentClient().send(
-      new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: [profileKey, trustKey], ConsistentRead: true } } }),
-    );
-    const items = result.Responses?.[tableName()] ?? [];
-    const profile = items.find((item) => item.sk === profileKey.sk);
-    const trust = items.find((item) => item.sk === trustKey.sk);
-    return { account: profile && toAccount(profile), trust: trust && toTrust(trust) };
-  } catch (error) {
-    return rethrowStoreError(error);
-  }
 }
 
 // Account by email (login)

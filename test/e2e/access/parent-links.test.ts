@@ -50,3 +50,23 @@ describe('a parent link is scoped to its school', () => {
     expect((await ask(node('North School'))).body).toMatchObject({ allowed: true, reason: 'granted', via: { nodeId: node('North School') } });
   });
 });
+
+describe('nobody links themself to a pupil', () => {
+  it('refuses a School Admin who is also a parent linking themself to any pupil (403 self_change), and the decision stays no', async () => {
+    const adminParent = await actor(trust, {
+      userType: 'parent',
+      memberships: [{ nodeId: node('North School'), primary: true }],
+      roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('North School') }, { roleId: presetIds.parent, nodeId: node('North School') }],
+    });
+    const attack = await call('PUT', `/users/${adminParent.user.id}/children/pupil-stranger`, { token: adminParent.token, body: { schoolId: node('North School') } });
+    expect(attack.status).toBe(403);
+    expect(attack.body.code).toBe('self_change');
+    const decision = await check({ userId: adminParent.user.id, permission: 'children.view', nodeId: node('North School'), subjectId: 'pupil-stranger' });
+    expect(decision.body).toEqual({ allowed: false, reason: 'not_linked' });
+    // Another administrator may link them, and only that administrator may unlink them again.
+    expect((await call('PUT', `/users/${adminParent.user.id}/children/pupil-own`, { token: schoolAdmin.token, body: { schoolId: node('North School') } })).status).toBe(200);
+    const unlink = await call('DELETE', `/users/${adminParent.user.id}/children/pupil-own`, { token: adminParent.token });
+    expect(unlink.status).toBe(403);
+    expect(unlink.body.code).toBe('self_change');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { permissionCatalogue } from '../../../domain/access/permissions';
-import { presetIds, presetRoles, roleFitsNode, rolesById, validateRoleDefinition } from '../../../domain/access/roles';
+import { presetIds, presetRoles, rolesById, scopeAllows, validateRoleDefinition } from '../../../domain/access/roles';
 import { InvalidInputError } from '../../../domain/errors';
 import { makeTree } from '../../fixtures/access';
 
@@ -103,12 +103,12 @@ describe('preset roles', () => {
   it('fit the nodes their scope names', () => {
     const tree = makeTree();
     const node = (id: string) => tree.nodes.get(id)!;
-    expect(roleFitsNode(preset(presetIds.trustAdmin), node('trust'))).toBe(true);
-    expect(roleFitsNode(preset(presetIds.trustAdmin), node('north'))).toBe(false);
-    expect(roleFitsNode(preset(presetIds.clusterAdministrator), node('north-sub'))).toBe(true);
-    expect(roleFitsNode(preset(presetIds.clusterAdministrator), node('north-school'))).toBe(false);
-    expect(roleFitsNode(preset(presetIds.schoolAdmin), node('sub-school'))).toBe(true);
-    expect(roleFitsNode(preset(presetIds.staff), node('trust'))).toBe(true);
+    expect(scopeAllows(preset(presetIds.trustAdmin).scope, node('trust').kind)).toBe(true);
+    expect(scopeAllows(preset(presetIds.trustAdmin).scope, node('north').kind)).toBe(false);
+    expect(scopeAllows(preset(presetIds.clusterAdministrator).scope, node('north-sub').kind)).toBe(true);
+    expect(scopeAllows(preset(presetIds.clusterAdministrator).scope, node('north-school').kind)).toBe(false);
+    expect(scopeAllows(preset(presetIds.schoolAdmin).scope, node('sub-school').kind)).toBe(true);
+    expect(scopeAllows(preset(presetIds.staff).scope, node('trust').kind)).toBe(true);
   });
 });
 
