@@ -9,7 +9,7 @@ import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAcce
 import { idParamsSchema } from './shared/schemas';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import {
-  assignmentInputSchema, assignmentParamsSchema, assignmentSchema, batchBodySchema, checkSchema, createUserBodySchema, decisionSchema,
+  accessQuerySchema, assignmentInputSchema, assignmentParamsSchema, assignmentSchema, batchBodySchema, checkSchema, createUserBodySchema, decisionSchema,
   membershipParamsSchema, membershipSchema, myPermissionsQuerySchema, putBlockBodySchema, putChildBodySchema, putMembershipBodySchema,
   subjectParamsSchema, updateUserBodySchema, userParamsSchema, userSchema,
 } from './users/user.schema';
@@ -270,8 +270,8 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/users/{id}/access', handler: 'functions/users/get-user-access.ts', auth: 'user',
     summary: 'Every effective permission by node, with the assignment it comes from', tag: 'Users', table: 'read',
-    request: { params: userParamsSchema },
-    responses: { 200: { description: 'Access report' } },
+    request: { params: userParamsSchema, query: accessQuerySchema },
+    responses: { 200: { description: 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from' }, 400: { description: 'validation_failed or invalid_cursor' } },
   },
   {
     method: 'POST', path: '/authz/check', handler: 'functions/authz/check.ts', auth: 'user',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isPermissionCode } from '../../domain/access/permissions';
 import { emailSchema } from '../auth/auth.schema';
-import { idSchema } from '../shared/schemas';
+import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
 
 const personName = z.string().trim().min(1).max(80);
 const jobTitle = z.string().trim().min(1).max(80);
@@ -94,6 +94,14 @@ export const decisionSchema = z
   .meta({ id: 'Decision' });
 
 export const myPermissionsQuerySchema = z.strictObject({ nodeId: idSchema });
+
+/** GET /users/{id}/access: a page of nodes (default 50, at most 200), one node, or one permission code. */
+export const accessQuerySchema = z.strictObject({
+  nodeId: idSchema.optional(),
+  permission: z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/, 'not a permission code').optional(),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
 
 export const updateUserBodySchema = z
   .strictObject({

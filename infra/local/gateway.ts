@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { RouteDef } from '../../functions/routes';
 
 type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -102,6 +103,7 @@ export interface GatewayOptions {
  */
 export function createGateway(options: GatewayOptions): Server {
   const match = matcher(options.routes);
+  const invocations = invocationStore();
   const modules = new Map<string, Promise<Handler>>();
   const load = (file: string) => {
     let handler = modules.get(file);
@@ -160,10 +162,25 @@ export function createGateway(options: GatewayOptions): Server {
         getRemainingTimeInMillis: () => 29_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
       } as Context;
       const handler = await load(found.route.handler);
-      send(response, await handler(event, context));
+      const store = await invocations;
+      send(response, await store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, () => handler(event, context)));
     } catch (error) {
       console.error('gateway error', error);
       send(response, problem(500, 'internal_error', 'Something went wrong on our side'));
     }
   });
+}
+
+/**
+ * Lambda runs one request per container at a time, but this gateway runs
+ * many at once in one process, where the logger's per-request keys (request
+ * id, trust, user) would leak from one request into another's lines. Lambda's
+ * own multi-concurrency mechanism fixes that: with AWS_LAMBDA_MAX_CONCURRENCY
+ * set, Powertools keeps those keys per invocation in the runtime's
+ * InvokeStore (AsyncLocalStorage), and each request runs inside its own
+ * invocation context, as the managed runtime does.
+ */
+function invocationStore(): Promise<InvokeStoreBase> {
+  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
+  return InvokeStore.getInstanceAsync(true);
 }

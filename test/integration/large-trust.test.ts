@@ -60,4 +60,25 @@ describe('a trust larger than one Query page and one transaction', () => {
     expect(response.status).toBe(200);
     expect(response.body.items).toHaveLength(2001);
   });
+
+  it("pages a trust admin's access report (2,001 nodes × every code) in answers far below Lambda's 6 MB", async () => {
+    const me = (await call('GET', '/me', { token })).body;
+    const seen: string[] = [];
+    let largest = 0;
+    let cursor: string | null = null;
+    do {
+      const response: { status: number; body: any } = await call('GET', `/users/${me.id}/access?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { token });
+      expect(response.status).toBe(200);
+      largest = Math.max(largest, JSON.stringify(response.body).length);
+      expect(response.body.assignments).toEqual([expect.objectContaining({ nodeId: me.trust.rootNodeId, nodeCount: 2001 })]);
+      seen.push(...response.body.nodes.map((n: { nodeId: string }) => n.nodeId));
+      cursor = response.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(2001);
+    expect(new Set(seen).size).toBe(2001);
+    expect(largest).toBeLessThan(2 * 1024 * 1024);
+    const one = await call('GET', `/users/${me.id}/access?nodeId=${seen[1500]}&permission=users.view`, { token });
+    expect(one.body.nodes).toEqual([{ nodeId: seen[1500], permissions: [expect.objectContaining({ code: 'users.view' })], withheldForMfa: [] }]);
+    expect(one.body.nextCursor).toBeNull();
+  });
 });

@@ -337,17 +337,17 @@ describe('accessReport', () => {
   const expired = makeAssignment({ id: 'r-3', roleId: presetIds.schoolAdmin, nodeId: 'south', validUntil: PAST });
   const person = makePerson({ assignments: [atSub, expired, atNorth] });
 
-  it('lists each valid assignment with the nodes it covers and its permissions', () => {
+  it('lists each valid assignment with how many nodes it covers and its permissions', () => {
     const report = accessReport({ tree, roles, person, now: NOW });
     expect(report.active).toBe(true);
     expect(report.assignments).toEqual([
       {
         assignmentId: 'r-1', roleId: viewer.id, roleName: viewer.name, nodeId: 'north',
-        nodes: ['north', 'north-school', 'north-sub', 'sub-school'], permissions: ['users.view'], withheldForMfa: [],
+        nodeCount: 4, permissions: ['users.view'], withheldForMfa: [],
       },
       {
         assignmentId: 'r-2', roleId: cp.id, roleName: cp.name, nodeId: 'north-sub', validUntil: FUTURE,
-        nodes: ['north-sub', 'sub-school'], permissions: ['children.view'], withheldForMfa: ['safeguarding.child_protection.view'],
+        nodeCount: 2, permissions: ['children.view'], withheldForMfa: ['safeguarding.child_protection.view'],
       },
     ]);
   });
@@ -378,6 +378,42 @@ describe('accessReport', () => {
   });
 
   it('is empty for an inactive person', () => {
-    expect(accessReport({ tree, roles, person: { ...person, status: 'inactive' }, now: NOW })).toEqual({ active: false, assignments: [], nodes: [] });
+    expect(accessReport({ tree, roles, person: { ...person, status: 'inactive' }, now: NOW })).toEqual({ active: false, assignments: [], nodes: [], nextAfter: null });
+  });
+});
+
+describe('accessReport pages', () => {
+  const roles = makeRoles();
+  const admin = holder(presetIds.trustAdmin, 'trust');
+
+  it('walks the covered nodes a page at a time, in tree order, without repeats or gaps', () => {
+    const all = accessReport({ tree, roles, person: admin, now: NOW }).nodes.map((n) => n.nodeId);
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = accessReport({ tree, roles, person: admin, now: NOW, page: { limit: 3, ...(after ? { after } : {}) } });
+      expect(page.nodes.length).toBeGreaterThan(0);
+      expect(page.nodes.length).toBeLessThanOrEqual(3);
+      seen.push(...page.nodes.map((n) => n.nodeId));
+      if (page.nextAfter === null) break;
+      after = page.nextAfter;
+    }
+    expect(seen).toEqual(all);
+    expect(all).toHaveLength(tree.nodes.size);
+  });
+
+  it('answers one node and one code when asked', () => {
+    const page = accessReport({ tree, roles, person: admin, now: NOW, page: { limit: 50, nodeId: 'north-school', permission: 'users.view' } });
+    expect(page.nodes.map((n) => [n.nodeId, n.permissions.map((p) => p.code)])).toEqual([['north-school', ['users.view']]]);
+    expect(page.assignments.map((a) => a.roleId)).toEqual([presetIds.trustAdmin]);
+    const nowhere = accessReport({ tree, roles, person: holder(presetIds.teacher, 'south-school'), now: NOW, page: { limit: 50, nodeId: 'north-school' } });
+    expect(nowhere).toMatchObject({ assignments: [], nodes: [], nextAfter: null });
+  });
+
+  it('gives no cursor when the nodes after the page hold nothing of the code asked about', () => {
+    const person = makePerson({ assignments: [makeAssignment({ roleId: presetIds.schoolAdmin, nodeId: 'north-school' }), makeAssignment({ roleId: presetIds.teacher, nodeId: 'south-school' })] });
+    const page = accessReport({ tree, roles, person, now: NOW, page: { limit: 1, permission: 'users.create' } });
+    expect(page.nodes.map((n) => n.nodeId)).toEqual(['north-school']);
+    expect(page.nextAfter).toBeNull();
   });
 });
