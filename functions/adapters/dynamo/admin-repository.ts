@@ -1,10 +1,8 @@
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AdminHolding, AdminWitness } from '../../../domain/access/last-admin';
 import type { Assignment } from '../../../domain/access/resolve';
 import { queryAll, tableName } from './client';
 import { keys } from './keys';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import type { TransactItem } from './transaction';
 
 // Holders of a role (gsi2), with their assignments: candidates for the last-admin witness (re-checked in the write)
 export async function listRoleAssignments(trustId: string, roleId: string): Promise<AdminHolding[]> {

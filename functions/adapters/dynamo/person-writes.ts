@@ -1,6 +1,5 @@
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { AdminWitness } from '../../../domain/access/last-admin';
-import { lastAdmin } from '../../../domain/access/last-admin';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin';
 import type { Assignment, Block, ChildLink, Membership } from '../../../domain/access/resolve';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
@@ -12,8 +11,8 @@ import { claimHeld } from './email-claims';
 import { tableName, documentClient } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
+import type { TransactItem } from './transaction';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** One change to what a person holds; several go into one transaction. */
 export type PersonOp =

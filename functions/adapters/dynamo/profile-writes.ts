@@ -1,4 +1,4 @@
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
 import { ConflictError, VersionConflictError } from '../../../domain/errors';
@@ -6,8 +6,8 @@ import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
+import type { TransactItem } from './transaction';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface ProfileFields {
   firstName: string;
