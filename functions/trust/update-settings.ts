@@ -1,7 +1,7 @@
 import { auditRecord } from '../../domain/audit/audit-record';
 import { ForbiddenError, VersionConflictError } from '../../domain/errors';
 import { applySettingsPatch, trustSettings } from '../../domain/org/trust';
-import { writeTrustSettings } from '../adapters/dynamo/trust-repository';
+import { writeTrustSettings } from '../adapters/dynamo/trust-settings-writes';
 import { httpHandler } from '../http/handler';
 import { entity, requireIfMatch } from '../http/responses';
 import { authorize } from '../shared/authorize';

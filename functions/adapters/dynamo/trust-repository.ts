@@ -3,7 +3,6 @@ import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin'
 import { presetRoles, rolesById, type Role } from '../../../domain/access/roles';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree';
-import { VersionConflictError } from '../../../domain/errors';
 import { defaultPolicies, type Trust } from '../../../domain/org/trust';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
@@ -357,49 +356,6 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
     const failed = codes?.slice(1, 1 + writes.length).findIndex((code) => code === 'ConditionalCheckFailed') ?? -1;
     if (failed >= 0) throw new RoleWriteConflictError(writes[failed]!);
     if (codes?.slice(1 + writes.length + audit.length).includes('ConditionalCheckFailed')) throw lastAdmin();
-    rethrowStoreError(error);
-  }
-}
-
-/**
- * The trust's name and policies, with the audit record, on the condition that
- * the settings are still at the version the client saw (If-Match); the
- * registry's copy of the name moves in the same transaction.
- */
-export async function writeTrustSettings(
-  trust: Trust, expectedVersion: number, next: { name: string; policies: Trust['policies'] }, audit: AuditRecord,
-): Promise<void> {
-  const table = tableName();
-  try {
-    await documentClient().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: keys.trustMeta(trust.id),
-              UpdateExpression: 'SET #name = :name, policies = :policies, settingsVersion = :next',
-              ConditionExpression: 'attribute_exists(pk) AND (settingsVersion = :expected OR (attribute_not_exists(settingsVersion) AND :expected = :one))',
-              ExpressionAttributeNames: { '#name': 'name' },
-              ExpressionAttributeValues: { ':name': next.name, ':policies': next.policies, ':next': expectedVersion + 1, ':expected': expectedVersion, ':one': 1 },
-            },
-          },
-          {
-            Update: {
-              TableName: table,
-              Key: keys.trustRegistry(trust.id),
-              UpdateExpression: 'SET #name = :name',
-              ExpressionAttributeNames: { '#name': 'name' },
-              ExpressionAttributeValues: { ':name': next.name },
-            },
-          },
-          auditPut(trust.id, audit),
-        ],
-      }),
-    );
-  } catch (error) {
-    const codes = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.map((r) => r.Code);
-    if (codes?.[0] === 'ConditionalCheckFailed') throw new VersionConflictError();
     rethrowStoreError(error);
   }
 }
