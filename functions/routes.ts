@@ -8,6 +8,7 @@ import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema 
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
+import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
   accessQuerySchema, assignmentInputSchema, assignmentSchema, createUserBodySchema,
@@ -34,7 +35,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type CognitoCall =
   | 'InitiateAuth' | 'RespondToAuthChallenge'
   | 'AdminCreateUser' | 'AdminGetUser' | 'AdminDeleteUser' | 'AdminSetUserPassword' | 'AdminUpdateUserAttributes'
-  | 'AdminDisableUser' | 'AdminEnableUser' | 'AdminUserGlobalSignOut';
+  | 'AdminDisableUser' | 'AdminEnableUser' | 'AdminUserGlobalSignOut' | 'AdminSetUserMFAPreference';
 
 export interface RouteDef {
   method: HttpMethod;
@@ -344,6 +345,33 @@ export const routes: RouteDef[] = [
     summary: 'Audit records, newest first', tag: 'Audit', table: 'read',
     request: { query: auditQuerySchema },
     responses: { 200: ok(auditPageSchema) },
+  },
+  // Issue 7: the 2FA lifecycle and the trust's settings.
+  {
+    method: 'DELETE', path: '/me/mfa/totp', handler: 'functions/me/delete-totp.ts', auth: 'user',
+    summary: 'Turn TOTP off with a current code (not while roles or the trust require 2FA)', tag: 'The caller', table: 'write', ses: true,
+    request: { body: totpVerifyBodySchema },
+    responses: {
+      204: { description: 'TOTP is off' }, 400: { description: 'invalid_mfa_code (counts as a failed login)' },
+      403: { description: 'mfa_required: only a session that passed TOTP may turn it off' }, 409: { description: 'mfa_required_by_role' },
+    },
+  },
+  {
+    method: 'POST', path: '/users/{id}/mfa/reset', handler: 'functions/users/reset-mfa.ts', auth: 'user',
+    summary: "Turn a person's TOTP off after a lost device; every session ends, the person is emailed (users.reset_mfa, 2FA session)", tag: 'Users', table: 'write', cognito: ['AdminSetUserMFAPreference', 'AdminUserGlobalSignOut'], ses: true,
+    request: { params: userParamsSchema },
+    responses: { 204: { description: 'TOTP is off' }, 403: { description: 'forbidden, mfa_required or outranked' }, 404: { description: 'not_found (or outside your reach)' } },
+  },
+  {
+    method: 'GET', path: '/trust/settings', handler: 'functions/trust/get-settings.ts', auth: 'user',
+    summary: "The trust's name and policies (org.manage at the trust)", tag: 'Organisation', table: 'read',
+    responses: { 200: ok(trustSettingsSchema) },
+  },
+  {
+    method: 'PATCH', path: '/trust/settings', handler: 'functions/trust/update-settings.ts', auth: 'user',
+    summary: "Change the trust's name and policies (If-Match: the settings version)", tag: 'Organisation', table: 'write',
+    request: { body: updateTrustSettingsBodySchema },
+    responses: { 200: ok(trustSettingsSchema), 412: { description: 'version_conflict' }, 428: { description: 'precondition_required' } },
   },
 ];
 

@@ -52,6 +52,7 @@ const definitions = [
   permission('users.deactivate', 'administration', 'Deactivate and reactivate accounts'),
   permission('users.unlock', 'administration', 'Unlock accounts locked after failed logins'),
   permission('users.reset_password', 'administration', 'Email a password reset link to someone else'),
+  permission('users.reset_mfa', 'administration', "Turn off someone's two-factor sign-in after they lost their device"),
   permission('users.bulk', 'administration', 'Edit many accounts at once and import the users CSV'),
   permission('users.export', 'administration', 'Export accounts with their roles as CSV'),
   permission('roles.assign', 'administration', 'Assign and remove roles, within the delegation rules'),

@@ -231,6 +231,8 @@ const presetSpecs: readonly PresetSpec[] = [
     scope: 'trust',
     permissions: [
       ...accountAdministration,
+      // A lost authenticator is recovered centrally (Trust Admin holds it too), never by a school's own admin.
+      'users.reset_mfa',
       'reports.manage_schedules',
       'nursery.submissions.approve',
       'nursery.session_templates.manage',

@@ -19,6 +19,18 @@ export interface Account {
   mfaEnabled: boolean;
   /** Epoch seconds when TOTP was turned on: only sign-ins since then passed it. */
   mfaEnabledAt?: number;
+  /**
+   * Sign-ins that answered the TOTP challenge in the very second TOTP was
+   * turned on (their auth_time is before mfaEnabledAt), by session id. Cleared
+   * whenever TOTP goes off.
+   */
+  mfaSessionIds?: string[];
+  /**
+   * An admin reset turned TOTP off here but the emulator could not turn it
+   * off in Cognito (no AdminSetUserMFAPreference); the next password sign-in
+   * finishes it. Never set against AWS.
+   */
+  cognitoTotpOffPending?: boolean;
   /** Changed by hand although it came from the MIS (the nightly sync leaves it alone). */
   edited: boolean;
   /** Consecutive failed sign-ins since the last success (atomic counter). */
@@ -39,6 +51,8 @@ export interface Account {
 export interface SessionClaims {
   /** Epoch seconds of the sign-in the token descends from (refreshes keep it). */
   authTime: number;
+  /** The sign-in's id, kept by refreshes (Cognito's origin_jti; the emulator's event_id). */
+  sessionId?: string;
 }
 
 /**
@@ -52,10 +66,33 @@ export function sessionIsValid(account: Account | undefined, claims: SessionClai
 
 /**
  * Whether this session passed 2FA: the account has TOTP on and the session
- * comes from a sign-in after it was turned on (every such sign-in needed it).
+ * either comes from a sign-in in a whole second after TOTP was turned on
+ * (Cognito challenged every such sign-in), or is one the TOTP step itself
+ * recorded as passed. The second case covers a sign-in in the same second as
+ * turning TOTP on, which a time comparison cannot tell apart from a
+ * password-only sign-in made a moment before the switch: only the sign-in
+ * that answered the challenge knows, so it says so by its session id, and a
+ * password-only session of that second never counts.
  */
 export function sessionPassedMfa(account: Account, claims: SessionClaims): boolean {
-  return account.mfaEnabled && account.mfaEnabledAt !== undefined && claims.authTime >= account.mfaEnabledAt;
+  if (!account.mfaEnabled || account.mfaEnabledAt === undefined) return false;
+  if (claims.authTime >= account.mfaEnabledAt) return true;
+  return claims.sessionId !== undefined && (account.mfaSessionIds ?? []).includes(claims.sessionId);
+}
+
+/**
+ * Whether a sign-in that has just answered the TOTP challenge must be
+ * recorded to count as 2FA: only when its whole-second time does not already
+ * show it (it happened in the second TOTP was turned on).
+ */
+export function mfaSignInNeedsRecord(account: Pick<Account, 'mfaEnabled' | 'mfaEnabledAt'>, authTime: number): boolean {
+  return account.mfaEnabled && account.mfaEnabledAt !== undefined && authTime < account.mfaEnabledAt;
+}
+
+/** The id of the sign-in a token descends from: Cognito's origin_jti survives refreshes; the emulator has only event_id. */
+export function sessionIdOf(claims: Record<string, unknown> | undefined): string | undefined {
+  const id = claims?.origin_jti ?? claims?.event_id;
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
 }
 
 export const displayName = (account: Pick<Account, 'firstName' | 'lastName'>) => `${account.firstName} ${account.lastName}`;

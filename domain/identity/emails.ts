@@ -63,6 +63,18 @@ export function accountLockedEmail(input: { trustName: string; firstName: string
   return { subject, text: `${lines.join('\n\n')}\n`, html: layout(subject, lines) };
 }
 
+/** After an admin turned two-factor sign-in off for a lost device: the person learns of it, and whom to tell if it was not them. */
+export function mfaResetEmail(input: { trustName: string; firstName: string; adminName: string; at: string }): Email {
+  const subject = `Two-factor sign-in was turned off for your ${input.trustName} account`;
+  const lines = [
+    `Hello ${input.firstName},`,
+    `${input.adminName} turned off two-factor sign-in for your ${input.trustName} account on ${when(input.at)}, and every session was signed out.`,
+    'Sign in with your password, then set up your authenticator app again: some of what you do needs it.',
+    'If you did not ask for this, contact your administrator at once.',
+  ];
+  return { subject, text: `${lines.join('\n\n')}\n`, html: layout(subject, lines) };
+}
+
 /**
  * Goes to the address an account is leaving: if the change was a takeover,
  * the old address is the one the real owner still reads. The new address is

@@ -16,7 +16,7 @@ export interface AccountChange {
     mfaEnabled?: boolean;
     mfaEnabledAt?: number;
   };
-  remove: 'lockedAt'[];
+  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending')[];
   /** The audit action and the before/after it records. */
   action: string;
   before: Record<string, unknown>;
@@ -113,10 +113,29 @@ export function planMfaEnabled(account: Account, now: Date): AccountChange {
   const mfaEnabledAt = account.mfaEnabled && account.mfaEnabledAt !== undefined ? account.mfaEnabledAt : mfaOnFrom(now);
   return {
     set: { mfaEnabled: true, mfaEnabledAt },
-    remove: [],
+    remove: account.cognitoTotpOffPending ? ['cognitoTotpOffPending'] : [],
     action: 'mfa.enabled',
     before: { mfaEnabled: account.mfaEnabled },
     after: { mfaEnabled: true, mfaEnabledAt },
+  };
+}
+
+/**
+ * TOTP off, by the person (DELETE /me/mfa/totp) or by an admin after a lost
+ * device (POST /users/{id}/mfa/reset): no session counts as 2FA any more,
+ * since the time and the recorded sessions go with it. The admin reset also
+ * signs every session out, so whoever holds the lost phone and a stolen
+ * session is cut off too. Already off: nothing to change.
+ */
+export function planMfaDisabled(account: Account, input: { by: 'self' | 'admin'; now: Date }): Transition {
+  if (!account.mfaEnabled) return UNCHANGED;
+  const reset = input.by === 'admin';
+  return {
+    set: { mfaEnabled: false, ...(reset ? { sessionsValidAfter: revokeSessionsAt(input.now) } : {}) },
+    remove: ['mfaEnabledAt', 'mfaSessionIds'],
+    action: reset ? 'mfa.reset' : 'mfa.disabled',
+    before: { mfaEnabled: true },
+    after: { mfaEnabled: false, ...(reset ? { sessionsSignedOut: true } : {}) },
   };
 }
 

@@ -58,6 +58,6 @@ export function planNewTrust(input: {
     createdAt: at,
     updatedAt: at,
   };
-  const trust: Trust = { id: trustId, name: input.name, rootNodeId: root.id, treeVersion: 1, adminUserId: admin.id, createdAt: at, policies: { ...defaultPolicies } };
+  const trust: Trust = { id: trustId, name: input.name, rootNodeId: root.id, treeVersion: 1, settingsVersion: 1, adminUserId: admin.id, createdAt: at, policies: { ...defaultPolicies } };
   return { trust, root, children, admin };
 }

@@ -1,4 +1,6 @@
+import { finishDeferredTotpOff } from '../adapters/cognito/totp';
 import { passwordAuth } from '../adapters/cognito/user-pool';
+import { setCognitoTotpOffPending } from '../adapters/dynamo/account-writes';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { loginBodySchema } from './auth.schema';
@@ -17,6 +19,13 @@ export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, as
   // Cognito is asked by the stored username, not the typed email: the table decides whose account an
   // email is, so a Cognito email attribute left behind by an interrupted email change cannot lock anyone out.
   const outcome = await passwordAuth(record.account.cognitoUsername, body.password, sourceIp).catch(countRefusal(record, 'password', 'invalid_credentials'));
-  if (outcome.kind === 'challenge') return json(200, await startTotpStep(record, outcome));
+  if (outcome.kind === 'challenge') {
+    // An admin reset the emulator could not finish in Cognito (see adminStopRequiringTotp); never set against AWS.
+    // Claimed first, on the condition that TOTP is still off in the table, so only a reset account is ever lowered.
+    const deferred = record.account.cognitoTotpOffPending === true && !record.account.mfaEnabled && (await setCognitoTotpOffPending(record.account, false));
+    const tokens = deferred ? await finishDeferredTotpOff(record.account.cognitoUsername, body.password) : undefined;
+    if (!tokens) return json(200, await startTotpStep(record, outcome));
+    return json(200, await completeSignIn(record, tokens));
+  }
   return json(200, await completeSignIn(record, outcome.tokens));
 });

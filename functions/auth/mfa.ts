@@ -5,7 +5,7 @@ import { consumeMfaSession, findMfaSession } from '../adapters/dynamo/sign-in-re
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { mfaBodySchema } from './mfa.schema';
-import { admit, completeSignIn, countRefusal, isDecoy } from './sign-in';
+import { admit, completeSignIn, countRefusal, isDecoy, markTotpSignIn } from './sign-in';
 
 /**
  * The TOTP step of a sign-in. A locked account is 423 before Cognito; the
@@ -24,5 +24,7 @@ export const handler = httpHandler({ auth: 'public', body: mfaBodySchema }, asyn
     countRefusal(record, 'mfa_code', 'invalid_mfa_code'),
   );
   if (!(await consumeMfaSession(sessionHash))) throw invalidMfaSession();
-  return json(200, await completeSignIn(record, tokens));
+  const signedIn = await completeSignIn(record, tokens);
+  await markTotpSignIn(record, signedIn);
+  return json(200, signedIn);
 });

@@ -3,7 +3,7 @@ import { auditRecord } from '../../domain/audit/audit-record';
 import { UnauthenticatedError } from '../../domain/errors';
 import { accountLockedEmail } from '../../domain/identity/emails';
 import { auditNodeOf } from '../../domain/identity/lifecycle';
-import type { Account } from '../../domain/identity/account';
+import { mfaSignInNeedsRecord, sessionIdOf, type Account } from '../../domain/identity/account';
 import { afterFailure, limitOf, reachedLimit, type LockoutPolicy } from '../../domain/identity/lockout';
 import { decoyLocked, emailHash, type DecoyCounter } from '../../domain/identity/decoy-lockout';
 import { AccountLockedError, invalidCredentials, loginGate } from '../../domain/identity/login';
@@ -13,7 +13,7 @@ import { defaultPolicies } from '../../domain/org/trust';
 import { getAccount, saveRefreshToken } from '../adapters/dynamo/account-repository';
 import { countDecoyFailure, findDecoyCounter } from '../adapters/dynamo/decoy-repository';
 import {
-  autoUnlockAccount, countFailedLogin, findSignInRecord, lockAccount, putAudit, resetFailedLogins, saveMfaSession, type SignInRecord,
+  autoUnlockAccount, countFailedLogin, findSignInRecord, lockAccount, putAudit, recordMfaSession, resetFailedLogins, saveMfaSession, type SignInRecord,
 } from '../adapters/dynamo/sign-in-repository';
 import { decoyPasswordAuth, type PasswordAuthOutcome, type Tokens } from '../adapters/cognito/user-pool';
 import { sendEmail } from '../adapters/ses/mailer';
@@ -186,4 +186,20 @@ async function saveRefreshMapping({ account }: SignInRecord, tokens: Tokens): Pr
     { trustId: account.trustId, userId: account.id, cognitoUsername: account.cognitoUsername, authTime },
     expiresAt,
   );
+}
+
+/**
+ * A sign-in that answered the TOTP challenge counts as 2FA from the moment
+ * TOTP is on. Token times are whole seconds, so one made in the very second
+ * TOTP was turned on looks, by time alone, like the password-only sign-ins of
+ * that second; it is recorded by its session id before the tokens are handed
+ * out. Not recorded (TOTP went off meanwhile): the session simply does not
+ * count as 2FA, which errs on the safe side.
+ */
+export async function markTotpSignIn(record: SignInRecord, tokens: Tokens): Promise<void> {
+  const claims = decodeJwt(tokens.accessToken);
+  const authTime = Number(claims.auth_time ?? claims.iat ?? 0);
+  const sessionId = sessionIdOf(claims);
+  if (!sessionId || !mfaSignInNeedsRecord(record.account, authTime)) return;
+  await recordMfaSession(record.account, sessionId);
 }

@@ -1,6 +1,6 @@
 import { compilePerson, type CompiledPerson, type Person } from '../../domain/access/resolve';
 import { UnauthenticatedError } from '../../domain/errors';
-import { sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
+import { sessionIdOf, sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
 import { findIdentity } from '../adapters/dynamo/account-repository';
 import { loadPerson } from '../adapters/dynamo/person-repository';
@@ -56,6 +56,6 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
     person: record.person,
     compiled: compilePerson(record.person, context.roles, context.tree),
     context,
-    mfa: sessionPassedMfa(record.account, { authTime }),
+    mfa: sessionPassedMfa(record.account, { authTime, sessionId: sessionIdOf(claims) }),
   };
 }

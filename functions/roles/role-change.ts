@@ -5,6 +5,7 @@ import type { Trust } from '../../domain/org/trust';
 import { getTrust, loadTrustContext, RoleWriteConflictError, TreeVersionChangedError, writeRoleChange, type RoleWrite, type TrustContext } from '../adapters/dynamo/trust-repository';
 import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
+import { keepAdminOnRoleEdit } from '../shared/last-admin';
 import { retryOnConflict } from '../shared/retry';
 
 export interface RolePlan {
@@ -32,7 +33,8 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
           targetId: (change.after ?? change.before)!.id, nodeId: trust.rootNodeId, before: change.before, after: change.after,
         }),
       );
-      await writeRoleChange(trust, planned.writes, audit);
+      const witness = await keepAdminOnRoleEdit(caller, context.roles, planned.writes);
+      await writeRoleChange(trust, planned.writes, audit, witness ?? undefined);
       return planned;
     },
     async (error) => {

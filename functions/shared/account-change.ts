@@ -1,3 +1,4 @@
+import type { AdminWitness } from '../../domain/access/last-admin';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { NotFoundError } from '../../domain/errors';
 import type { Account } from '../../domain/identity/account';
@@ -26,6 +27,8 @@ export async function changeAccount(input: {
   /** Where the audit record is filed (see auditNodeOf). */
   nodeId: string | null;
   plan: (account: Account) => Transition;
+  /** Another admin holding that must stay for this change to go through (see shared/last-admin.ts). */
+  witness?: AdminWitness | null;
 }): Promise<Account> {
   let account: Account | undefined = input.account;
   return retryOnConflict(
@@ -39,7 +42,7 @@ export async function changeAccount(input: {
         id: newId(), at, actorId: input.actorId, action: change.action, targetType: 'user', targetId: current.id,
         nodeId: input.nodeId, before: change.before, after: change.after,
       });
-      await writeAccountChange(current, change, audit, at);
+      await writeAccountChange(current, change, audit, at, input.witness ?? undefined);
       return applied(current, change, at);
     },
     async (error) => {

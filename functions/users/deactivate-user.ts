@@ -3,6 +3,7 @@ import { disableCognitoUser, signOutEverywhere } from '../adapters/cognito/user-
 import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
+import { keepAdminOnDeactivation } from '../shared/last-admin';
 import { loadAccountTarget } from './account-target';
 import { userParamsSchema } from './params.schema';
 import { userView } from './user-view';
@@ -15,8 +16,9 @@ import { userView } from './user-view';
  */
 export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.deactivate');
+  const witness = await keepAdminOnDeactivation(caller, person);
   const deactivated = await changeAccount({
-    account, actorId: caller.account.id, nodeId: auditNodeOf(person),
+    account, actorId: caller.account.id, nodeId: auditNodeOf(person), witness,
     plan: (current) => planDeactivate(current, caller.account.id, new Date()),
   });
   await disableCognitoUser(deactivated.cognitoUsername);

@@ -1,4 +1,6 @@
 import {
+  AdminInitiateAuthCommand,
+  AdminSetUserMFAPreferenceCommand,
   AssociateSoftwareTokenCommand,
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
@@ -6,8 +8,10 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { InvalidInputError, UnauthenticatedError } from '../../../domain/errors';
 import { invalidMfaCode, invalidMfaSession } from '../../../domain/identity/login';
-import { required } from '../../config';
+import { config, required } from '../../config';
+import { logger } from '../../http/logger';
 import { cognito, cognitoError, secretHash, toTokens, fromClient, type Tokens } from './user-pool';
+import { emulatorLacks } from './user-status';
 
 /**
  * TOTP with Cognito. Setting it up uses the person's own access token (no IAM
@@ -82,4 +86,73 @@ export async function answerTotpChallenge(cognitoUsername: string, session: stri
     if (named(error, 'NotAuthorizedException', 'UserNotFoundException')) throw invalidMfaSession();
     throw cognitoError(error);
   }
+}
+
+/**
+ * Checks a current code against the person's authenticator (their own access
+ * token; the secret never leaves Cognito). A wrong code is 400
+ * `invalid_mfa_code` naming the field.
+ */
+export async function checkTotpCode(accessToken: string, code: string): Promise<void> {
+  try {
+    const { Status } = await cognito().send(new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code }));
+    if (Status !== 'SUCCESS') throw wrongSetupCode();
+  } catch (error) {
+    if (named(error, 'CodeMismatchException', 'EnableSoftwareTokenMFAException')) throw wrongSetupCode();
+    throw tokenError(error);
+  }
+}
+
+/** The person turns TOTP off with their own access token: password-only sign-ins from now on. */
+export async function stopRequiringTotp(accessToken: string): Promise<void> {
+  try {
+    await cognito().send(new SetUserMFAPreferenceCommand({ AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false } }));
+  } catch (error) {
+    throw tokenError(error);
+  }
+}
+
+/**
+ * An admin turns a person's TOTP off (lost device). cognito-local lacks
+ * AdminSetUserMFAPreference: there, and only there, the answer is `deferred`
+ * and the person's next password sign-in finishes the job with their own
+ * token (finishDeferredTotpOff), since the table already says TOTP is off.
+ */
+export async function adminStopRequiringTotp(cognitoUsername: string): Promise<'done' | 'deferred'> {
+  try {
+    await cognito().send(
+      new AdminSetUserMFAPreferenceCommand({
+        UserPoolId: config().USER_POOL_ID, Username: cognitoUsername, SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false },
+      }),
+    );
+    return 'done';
+  } catch (error) {
+    if (emulatorLacks(error)) {
+      logger.debug('AdminSetUserMFAPreference is not supported by cognito-local; TOTP goes off at the next sign-in');
+      return 'deferred';
+    }
+    throw cognitoError(error);
+  }
+}
+
+/**
+ * Emulator only: the password was right, Cognito still asks for TOTP, but an
+ * admin reset turned it off and the table marks it pending
+ * (adminStopRequiringTotp was deferred).
+ * Signs in again without the challenge (cognito-local's AdminInitiateAuth
+ * never asks for MFA) and turns TOTP off with the person's own token.
+ * Against AWS this answers undefined and the challenge stands: Cognito is
+ * then authoritative and the admin's reset must be retried.
+ */
+export async function finishDeferredTotpOff(cognitoUsername: string, password: string): Promise<Tokens | undefined> {
+  if (config().COGNITO_ENDPOINT === undefined) return undefined;
+  const result = await cognito().send(
+    new AdminInitiateAuthCommand({
+      UserPoolId: config().USER_POOL_ID, ClientId: required('USER_POOL_CLIENT_ID'), AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: cognitoUsername, PASSWORD: password, SECRET_HASH: secretHash(cognitoUsername) },
+    }),
+  );
+  const tokens = toTokens(result.AuthenticationResult);
+  await stopRequiringTotp(tokens.accessToken);
+  return tokens;
 }

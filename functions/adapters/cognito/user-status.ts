@@ -27,7 +27,7 @@ export async function enableCognitoUser(cognitoUsername: string): Promise<void> 
 }
 
 /** cognito-local answers operations it lacks with `CognitoLocal#Unsupported`; only against the emulator is that not an error. */
-function emulatorLacks(error: unknown): boolean {
+export function emulatorLacks(error: unknown): boolean {
   return config().COGNITO_ENDPOINT !== undefined && error instanceof Error && error.name === 'Unsupported' && /Cognito Local unsupported/.test(error.message);
 }
 

@@ -12,7 +12,7 @@ export interface AccountRef {
 
 const ACCOUNT_FIELDS = [
   'id', 'trustId', 'email', 'firstName', 'lastName', 'userType', 'status', 'source',
-  'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'edited', 'failedLogins', 'lockedAt',
+  'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'mfaSessionIds', 'cognitoTotpOffPending', 'edited', 'failedLogins', 'lockedAt',
   'acceptedAt', 'invitationTokenHash', 'resetTokenHash', 'version', 'createdAt', 'updatedAt',
 ] as const;
 

@@ -1,10 +1,12 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
 import type { AccountChange } from '../../../domain/identity/lifecycle';
+import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
-import { cancellationCodes, rethrowStoreError } from './errors';
+import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
 
 /** The profile changed since it was read (its version moved): re-read and plan again. */
@@ -18,9 +20,11 @@ export class AccountChangedError extends Error {
 /**
  * One change to an account's profile (status, lockout, sessions, TOTP) with
  * its audit record, as one transaction that bumps the version on the
- * condition that nobody changed the profile since it was read.
+ * condition that nobody changed the profile since it was read; with a
+ * witness, also on the condition that another admin holding stays (409
+ * `last_admin` otherwise).
  */
-export async function writeAccountChange(account: Account, change: AccountChange, audit: AuditRecord, now: string): Promise<void> {
+export async function writeAccountChange(account: Account, change: AccountChange, audit: AuditRecord, now: string, witness?: AdminWitness): Promise<void> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':one': 1, ':seen': account.version, ':now': now };
   const sets = ['version = version + :one', 'updatedAt = :now'];
@@ -49,11 +53,14 @@ export async function writeAccountChange(account: Account, change: AccountChange
             },
           },
           auditPut(account.trustId, audit),
+          ...(witness ? adminWitnessChecks(account.trustId, witness, { userIds: new Set([account.id]) }) : []),
         ],
       }),
     );
   } catch (error) {
-    if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new AccountChangedError();
+    const codes = cancellationCodes(error);
+    if (codes?.[0] === 'ConditionalCheckFailed') throw new AccountChangedError();
+    if (codes?.slice(2).includes('ConditionalCheckFailed')) throw lastAdmin();
     rethrowStoreError(error);
   }
 }
@@ -85,5 +92,29 @@ export async function revokeSessions(account: Account, validAfter: number, audit
     // Already signed out at least this far (a second sign-out in the same second): nothing to do.
     if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return;
     rethrowStoreError(error);
+  }
+}
+
+/**
+ * Emulator only (see adminStopRequiringTotp): marks, or clears, that Cognito
+ * still requires the TOTP the table already turned off, on the condition that
+ * TOTP is off in the table, so a sign-in finishes the reset only for an
+ * account an admin reset and never for one whose TOTP is being turned on.
+ */
+export async function setCognitoTotpOffPending(account: Account, pending: boolean): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.userProfile(account.trustId, account.id),
+        UpdateExpression: pending ? 'SET cognitoTotpOffPending = :true' : 'REMOVE cognitoTotpOffPending',
+        ConditionExpression: pending ? 'mfaEnabled = :false' : 'mfaEnabled = :false AND cognitoTotpOffPending = :true',
+        ExpressionAttributeValues: pending ? { ':true': true, ':false': false } : { ':true': true, ':false': false },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
   }
 }

@@ -1,9 +1,11 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin';
 import type { Assignment, Block, ChildLink, Membership } from '../../../domain/access/resolve';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
 import { ConflictError, VersionConflictError } from '../../../domain/errors';
 import { accountItems } from './account-repository';
+import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { claimHeld } from './email-claims';
 import { tableName, documentClient } from './client';
@@ -21,11 +23,13 @@ export type PersonOp =
   | { type: 'putBlock'; block: Block; createdAt: string }
   | { type: 'deleteBlock'; subjectId: string }
   | { type: 'putChild'; link: ChildLink; createdAt: string }
-  | { type: 'deleteChild'; subjectId: string };
+  | { type: 'deleteChild'; subjectId: string }
+  /** Nothing written: the change goes through only while this other admin holding stays (see domain/access/last-admin.ts). */
+  | { type: 'requireAdmin'; witness: AdminWitness };
 
 /** Why an item's condition failed, so the use case can answer precisely. */
 export class PersonWriteConflictError extends Error {
-  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed') {
+  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin') {
     super(`Person write refused: ${reason}`);
     this.name = 'PersonWriteConflictError';
   }
@@ -113,6 +117,8 @@ function opItems(trustId: string, userId: string, op: PersonOp): Counted {
       return only(put({ ...keys.childLink(trustId, userId, op.link.subjectId), entity: 'child-link', trustId, userId, ...op.link, createdAt: op.createdAt }));
     case 'deleteChild':
       return only(del(keys.childLink(trustId, userId, op.subjectId)));
+    case 'requireAdmin':
+      return { items: [], nodes: [], roles: [] }; // expanded in itemsOf, which knows every item the transaction writes
   }
 }
 
@@ -128,10 +134,16 @@ function itemsOf(trustId: string, userId: string, ops: PersonOp[]): Tagged[] {
     for (const [id, delta] of pairs) totals.set(id, (totals.get(id) ?? 0) + delta);
     return [...totals].filter(([, delta]) => delta !== 0);
   };
+  const roleTotals = sum(counted.flatMap((c) => c.roles));
+  const touched = { roles: new Set(roleTotals.map(([id]) => id)), userIds: new Set([userId]) };
+  const witnessChecks = ops.flatMap((op) =>
+    op.type === 'requireAdmin' ? adminWitnessChecks(trustId, op.witness, touched).map((item): Tagged => ({ item, onFail: 'last_admin' })) : [],
+  );
   return [
     ...counted.flatMap((c) => c.items),
     ...sum(counted.flatMap((c) => c.nodes)).map(([id, delta]): Tagged => ({ item: nodeCount(trustId, id, delta), onFail: 'node_missing' })),
-    ...sum(counted.flatMap((c) => c.roles)).map(([id, delta]): Tagged => ({ item: roleCount(trustId, id, delta), onFail: 'role_missing' })),
+    ...roleTotals.map(([id, delta]): Tagged => ({ item: roleCount(trustId, id, delta), onFail: 'role_missing' })),
+    ...witnessChecks,
   ];
 }
 
@@ -246,5 +258,7 @@ export function personConflict(error: PersonWriteConflictError): Error {
       return new ConflictError('already_exists', 'This already exists');
     case 'trust_changed':
       return new ConflictError('concurrent_change', 'Roles or the tree changed while this was being planned; try again');
+    case 'last_admin':
+      return lastAdmin();
   }
 }

@@ -157,6 +157,32 @@ export async function autoUnlockAccount(account: Account, at: string, audit: Aud
   }
 }
 
+/** A sign-in in the second TOTP was turned on can record only this many sessions (a bound, not a limit anyone meets). */
+const MAX_MFA_SESSION_IDS = 20;
+
+/**
+ * Records that a sign-in answered the TOTP challenge (see sessionPassedMfa),
+ * on the condition that TOTP is still on since the same time: a sign-in that
+ * races TOTP being turned off or reset records nothing. False when not recorded.
+ */
+export async function recordMfaSession(account: Account, sessionId: string): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: profileKey(account),
+        UpdateExpression: 'SET mfaSessionIds = list_append(if_not_exists(mfaSessionIds, :empty), :id)',
+        ConditionExpression: 'mfaEnabled = :true AND mfaEnabledAt = :at AND (attribute_not_exists(mfaSessionIds) OR size(mfaSessionIds) < :max)',
+        ExpressionAttributeValues: { ':empty': [], ':id': [sessionId], ':true': true, ':at': account.mfaEnabledAt ?? -1, ':max': MAX_MFA_SESSION_IDS },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
 export interface MfaSessionRecord {
   trustId: string;
   userId: string;

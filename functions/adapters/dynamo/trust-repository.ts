@@ -1,8 +1,10 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin';
 import { presetRoles, rolesById, type Role } from '../../../domain/access/roles';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { buildTree, type OrgNode, type OrgTree } from '../../../domain/org/tree';
 import { defaultPolicies, type Trust } from '../../../domain/org/trust';
+import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
 import { counterUnchanged } from './counted-index';
@@ -31,9 +33,10 @@ export function roleItem(trustId: string, role: Role) {
 }
 
 export function toTrust(item: Record<string, unknown>): Trust {
-  const { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies } = item as unknown as Trust;
+  const { id, name, rootNodeId, treeVersion, settingsVersion, adminUserId, createdAt, policies } = item as unknown as Trust;
   const stored = (policies ?? {}) as Partial<Trust['policies']>;
-  return { id, name, rootNodeId, treeVersion, adminUserId, createdAt, policies: { ...defaultPolicies, ...stored } };
+  // Trusts made before the settings API have no settingsVersion: they are at 1.
+  return { id, name, rootNodeId, treeVersion, settingsVersion: settingsVersion ?? 1, adminUserId, createdAt, policies: { ...defaultPolicies, ...stored } };
 }
 
 export function nodeItem(trustId: string, node: OrgNode) {
@@ -302,7 +305,7 @@ export class RoleWriteConflictError extends Error {
  * audit records, bumping the trust's version so every warm container reloads
  * the roles, on the condition that the roles are still the ones planned on.
  */
-export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: AuditRecord[]): Promise<void> {
+export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: AuditRecord[], witness?: AdminWitness): Promise<void> {
   const table = tableName();
   const ops = writes.map((write) => {
     if (write.type === 'put') {
@@ -342,6 +345,8 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
           bumpTrustVersion(trust),
           ...ops,
           ...audit.map((record) => auditPut(trust.id, record)),
+          // A role losing org.manage: another admin holding must stay (domain/access/last-admin.ts).
+          ...(witness ? adminWitnessChecks(trust.id, witness, { roles: new Set(writes.map((w) => w.role.id)) }) : []),
         ],
       }),
     );
@@ -350,6 +355,7 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
     if (codes?.[0] === 'ConditionalCheckFailed') throw new TreeVersionChangedError();
     const failed = codes?.slice(1, 1 + writes.length).findIndex((code) => code === 'ConditionalCheckFailed') ?? -1;
     if (failed >= 0) throw new RoleWriteConflictError(writes[failed]!);
+    if (codes?.slice(1 + writes.length + audit.length).includes('ConditionalCheckFailed')) throw lastAdmin();
     rethrowStoreError(error);
   }
 }

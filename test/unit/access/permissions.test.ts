@@ -9,6 +9,7 @@ const apiCodes = [
   'users.deactivate',
   'users.unlock',
   'users.reset_password',
+  'users.reset_mfa',
   'users.bulk',
   'users.export',
   'roles.assign',
