@@ -6,23 +6,13 @@ import type { Account } from '../domain/identity/account';
 import type { TreeSeed } from '../domain/org/new-trust';
 import { startLocalStack } from '../infra/local/stack';
 import { percentile, type BenchResult } from './results';
+import { seeded } from './scale/workload';
 
 const PORTS = { port: 3911, dynamoPort: 3912, cognitoPort: 3913, sesPort: 3914 };
 const PASSWORD = 'Bench-Password-123';
 const PEOPLE = 300;
 const CHECKS = 300;
 const BATCHES = 60;
-
-/** mulberry32, so the workload is the same on every run. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * POST /authz/check and /authz/batch over HTTP on the local stack, run in this

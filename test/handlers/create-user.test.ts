@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { AdminCreateUserCommand, AdminDeleteUserCommand, AdminGetUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { AdminCreateUserCommand, AdminDeleteUserCommand, AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as createUser } from '../../functions/users/create-user';
+import { mockAws } from '../fixtures/aws-mocks';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const cognito = mockClient(CognitoIdentityProviderClient);
-const ses = mockClient(SESClient);
-afterAll(() => {
-  ddb.restore();
-  cognito.restore();
-  ses.restore();
-});
-beforeEach(() => {
-  ddb.reset();
-  cognito.reset();
-  ses.reset();
-  ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
-});
+const { ddb, cognito, ses } = mockAws();
 
 /** A trust admin whose account, trust and tree (trust > school) the mocked table returns. */
 function arrange() {

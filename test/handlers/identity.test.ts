@@ -3,17 +3,15 @@ import {
   AdminDisableUserCommand,
   AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
-  CognitoIdentityProviderClient,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { UnsecuredJWT } from 'jose';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../domain/identity/token-hash';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as login } from '../../functions/auth/login';
@@ -23,22 +21,10 @@ import { handler as refresh } from '../../functions/auth/refresh';
 import { handler as setupTotp } from '../../functions/me/setup-totp';
 import { handler as verifyTotp } from '../../functions/me/verify-totp';
 import { handler as deactivate } from '../../functions/users/deactivate-user';
+import { mockAws } from '../fixtures/aws-mocks';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const cognito = mockClient(CognitoIdentityProviderClient);
-const ses = mockClient(SESClient);
-afterAll(() => {
-  ddb.restore();
-  cognito.restore();
-  ses.restore();
-});
-beforeEach(() => {
-  ddb.reset();
-  cognito.reset();
-  ses.reset();
-  ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
-});
+const { ddb, cognito, ses } = mockAws();
 
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
 const cancelled = (codes: string[]) =>

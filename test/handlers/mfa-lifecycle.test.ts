@@ -1,31 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { AdminInitiateAuthCommand, AdminSetUserMFAPreferenceCommand, InitiateAuthCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { AdminInitiateAuthCommand, AdminSetUserMFAPreferenceCommand, InitiateAuthCommand, AdminUserGlobalSignOutCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { UnsecuredJWT } from 'jose';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { presetIds } from '../../domain/access/roles';
 import { hashToken } from '../../domain/identity/token-hash';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as login } from '../../functions/auth/login';
 import { handler as mfa } from '../../functions/auth/mfa';
 import { handler as resetMfa } from '../../functions/users/reset-mfa';
+import { mockAws } from '../fixtures/aws-mocks';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const cognito = mockClient(CognitoIdentityProviderClient);
-const ses = mockClient(SESClient);
-afterAll(() => {
-  ddb.restore();
-  cognito.restore();
-  ses.restore();
-});
+const { ddb, cognito, ses } = mockAws();
 beforeEach(() => {
-  ddb.reset();
-  cognito.reset();
-  ses.reset();
-  ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
   ddb.on(PutCommand).resolves({});
 });
 
