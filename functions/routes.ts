@@ -8,6 +8,7 @@ import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema 
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
+import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
@@ -50,11 +51,20 @@ export interface RouteDef {
   /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
   cognito?: readonly CognitoCall[];
   ses?: boolean;
-  request?: { body?: ZodType; query?: ZodType; params?: ZodType };
+  /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
+  request?: { body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType };
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
 }
 
+const sentSchema = z.object({ status: z.literal('sent') });
 const ok = (schema: ZodType, description = 'OK') => ({ description, schema });
+/** The link pages answer HTML whatever happens, so a person always sees a page. */
+const html = (description: string) => ({ description, contentType: 'text/html', schema: z.string() });
+const linkPageOutcomes = {
+  400: html('invalid_token or weak_password, as a page'), 409: html('The account is not in a state the link applies to'),
+  410: html('The link expired or was used'), 429: html('throttled'), 500: html('Something went wrong, as a page'),
+};
+const linkForm = z.object({ token: z.optional(z.string()), password: z.optional(z.string()), confirm: z.optional(z.string()) });
 
 export const routes: RouteDef[] = [
   {
@@ -65,7 +75,7 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/openapi.json', handler: 'functions/docs/get-openapi.ts', auth: 'public',
     summary: 'This OpenAPI document', tag: 'Service', table: 'none',
-    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+    responses: { 200: ok(z.looseObject({ openapi: z.string(), info: z.looseObject({ version: z.string() }), paths: z.record(z.string(), z.unknown()) }), 'OpenAPI 3.1 document') },
   },
   {
     method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
@@ -89,7 +99,7 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/auth/password-reset', handler: 'functions/auth/password-reset.ts', auth: 'public',
     summary: 'Email a password-reset link (202 whatever the email)', tag: 'Authentication', table: 'write', ses: true,
     request: { body: passwordResetBodySchema },
-    responses: { 202: { description: 'Accepted' } },
+    responses: { 202: ok(z.object({ status: z.literal('accepted') }), 'Accepted') },
   },
   {
     method: 'POST', path: '/auth/password-reset/confirm', handler: 'functions/auth/confirm-password-reset.ts', auth: 'public',
@@ -101,23 +111,25 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/invite', handler: 'functions/pages/invite-page.ts', auth: 'public',
     summary: 'The page an invitation link opens: a form to set the first password', tag: 'Pages', table: 'read',
     request: { query: z.object({ token: z.optional(z.string()) }) },
-    responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
+    responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
     method: 'POST', path: '/invite', handler: 'functions/pages/invite-submit.ts', auth: 'public',
     summary: 'The invitation form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword'],
-    responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
+    request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
+    responses: { 200: html('HTML outcome'), ...linkPageOutcomes },
   },
   {
     method: 'GET', path: '/reset-password', handler: 'functions/pages/reset-password-page.ts', auth: 'public',
     summary: 'The page a reset link opens: a form to choose a new password', tag: 'Pages', table: 'read',
     request: { query: z.object({ token: z.optional(z.string()) }) },
-    responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
+    responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
     method: 'POST', path: '/reset-password', handler: 'functions/pages/reset-password-submit.ts', auth: 'public',
     summary: 'The reset form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
-    responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
+    request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
+    responses: { 200: html('HTML outcome'), ...linkPageOutcomes },
   },
   {
     method: 'GET', path: '/nodes', handler: 'functions/nodes/list-nodes.ts', auth: 'user',
@@ -209,13 +221,13 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/users/{id}/invitation', handler: 'functions/users/send-invitation.ts', auth: 'user',
     summary: 'Email a new invitation link; older links stop working', tag: 'Users', table: 'write', ses: true,
     request: { params: userParamsSchema },
-    responses: { 202: { description: 'Sent' }, 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_invited' }, 503: { description: 'email_not_sent' } },
+    responses: { 202: ok(sentSchema, 'Sent'), 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_invited' }, 503: { description: 'email_not_sent' } },
   },
   {
     method: 'POST', path: '/users/{id}/password-reset', handler: 'functions/users/admin-password-reset.ts', auth: 'user',
     summary: 'Email the person a password-reset link', tag: 'Users', table: 'write', ses: true,
     request: { params: userParamsSchema },
-    responses: { 202: { description: 'Sent' }, 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_active' } },
+    responses: { 202: ok(sentSchema, 'Sent'), 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_active' } },
   },
   {
     method: 'PUT', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/put-membership.ts', auth: 'user',
@@ -245,13 +257,13 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/users/{id}/blocks', handler: 'functions/users/list-blocks.ts', auth: 'user',
     summary: "A person's record blocks at schools where you manage blocks", tag: 'Safeguarding', table: 'read',
     request: { params: userParamsSchema },
-    responses: { 200: ok(z.object({ items: z.array(z.object({ subjectId: z.string(), schoolId: z.string(), reason: z.optional(z.string()) })) })) },
+    responses: { 200: ok(blockListSchema) },
   },
   {
     method: 'PUT', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/put-block.ts', auth: 'user',
     summary: "Block a person from one pupil's record", tag: 'Safeguarding', table: 'write',
     request: { params: subjectParamsSchema, body: putBlockBodySchema },
-    responses: { 200: { description: 'The block' }, 403: { description: 'forbidden or self_change' } },
+    responses: { 200: ok(blockSchema, 'The block'), 403: { description: 'forbidden or self_change' } },
   },
   {
     method: 'DELETE', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/delete-block.ts', auth: 'user',
@@ -263,7 +275,7 @@ export const routes: RouteDef[] = [
     method: 'PUT', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/put-child.ts', auth: 'user',
     summary: 'Link a parent to a pupil', tag: 'Users', table: 'write',
     request: { params: subjectParamsSchema, body: putChildBodySchema },
-    responses: { 200: { description: 'The link' }, 409: { description: 'not_a_parent' } },
+    responses: { 200: ok(childLinkSchema, 'The link'), 409: { description: 'not_a_parent' } },
   },
   {
     method: 'DELETE', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/delete-child.ts', auth: 'user',
@@ -275,7 +287,7 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/users/{id}/access', handler: 'functions/users/get-user-access.ts', auth: 'user',
     summary: 'Every effective permission by node, with the assignment it comes from', tag: 'Users', table: 'read',
     request: { params: userParamsSchema, query: accessQuerySchema },
-    responses: { 200: { description: 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from' }, 400: { description: 'validation_failed or invalid_cursor' } },
+    responses: { 200: ok(accessReportSchema, 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from'), 400: { description: 'validation_failed or invalid_cursor' } },
   },
   {
     method: 'POST', path: '/authz/check', handler: 'functions/authz/check.ts', auth: 'user',
