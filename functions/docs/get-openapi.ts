@@ -10,14 +10,13 @@ import { openApiDocument } from './openapi';
  */
 const documents = new Map<string, ReturnType<typeof openApiDocument>>();
 
-export const serverUrl = (host: string, forwardedProto?: string) =>
-  `${forwardedProto ?? (/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host) ? 'http' : 'https')}://${host}`;
+export const serverUrl = (host: string) => `${/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host) ? 'http' : 'https'}://${host}`;
 
-export const handler = httpHandler({ auth: 'public' }, async ({ event, headers }) => {
+export const handler = httpHandler({ auth: 'public' }, async ({ event }) => {
   const host = event.requestContext.domainName;
   let document = documents.get(host);
   if (!document) {
-    document = openApiDocument(serverUrl(host, headers['x-forwarded-proto']));
+    document = openApiDocument(serverUrl(host));
     documents.set(host, document);
   }
   return json(200, document);

@@ -9,6 +9,14 @@ type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSc
 
 const PROBLEM = 'application/problem+json';
 
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: true,
+  description: 'The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing',
+  schema: { type: 'string' },
+};
+
 /**
  * Shared schemas (those registered with an id) live once under
  * components/schemas. `z.toJSONSchema` of one schema puts them in its own
@@ -66,6 +74,10 @@ function operation(components: Components, route: RouteDef) {
   if (route.request) documented[400] = { description: 'validation_failed: the errors name each bad field' };
   if (route.auth === 'user') documented[401] = { description: 'unauthenticated: no valid bearer token' };
   if (route.request?.params) documented[404] = { description: 'not_found (or outside your reach)' };
+  if (route.request?.ifMatch) {
+    documented[412] = { description: 'version_conflict: If-Match is not the current version' };
+    documented[428] = { description: 'precondition_required: no If-Match' };
+  }
   Object.assign(documented, route.responses);
   documented[500] ??= { description: 'A bug' };
   for (const [status, response] of Object.entries(documented)) {
@@ -83,7 +95,11 @@ function operation(components: Components, route: RouteDef) {
     summary: route.summary,
     tags: [route.tag],
     security: route.auth === 'user' ? [{ bearer: [] }] : [],
-    parameters: [...parameters(components, route.request?.params, 'path'), ...parameters(components, route.request?.query, 'query')],
+    parameters: [
+      ...parameters(components, route.request?.params, 'path'),
+      ...parameters(components, route.request?.query, 'query'),
+      ...(route.request?.ifMatch ? [IF_MATCH] : []),
+    ],
     ...(body ? { requestBody: { required: true, content: { [bodyType]: { schema: components.toSchema(body, 'input') } } } } : {}),
     responses,
   };
