@@ -1632,7 +1632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1697,7 +1697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1886,7 +1886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2113,7 +2113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2559,7 +2559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2983,7 +2983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3214,7 +3214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3429,7 +3429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3504,7 +3504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3576,7 +3576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3643,6 +3643,15 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4310,7 +4319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4491,7 +4500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the permission is missing here */
+            /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -140,7 +140,7 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/nodes', handler: 'functions/nodes/create-node.ts', auth: 'user',
     summary: 'Add a cluster or school', tag: 'Organisation', table: 'write',
     request: { body: createNodeBodySchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 201: ok(nodeSchema, 'Created'), 409: { description: 'name_taken' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 201: ok(nodeSchema, 'Created'), 409: { description: 'name_taken' } },
   },
   {
     method: 'PATCH', path: '/nodes/{id}', handler: 'functions/nodes/update-node.ts', auth: 'user',
@@ -152,13 +152,13 @@ export const routes: RouteDef[] = [
     method: 'DELETE', path: '/nodes/{id}', handler: 'functions/nodes/delete-node.ts', auth: 'user',
     summary: 'Delete an empty node', tag: 'Organisation', table: 'write',
     request: { params: idParamsSchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 204: { description: 'Deleted' }, 409: { description: 'not_empty' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Deleted' }, 409: { description: 'not_empty' } },
   },
   {
     method: 'GET', path: '/nodes/{id}/managers', handler: 'functions/nodes/get-managers.ts', auth: 'user',
     summary: "A node's managers and the line funding documents print", tag: 'Organisation', table: 'read',
     request: { params: idParamsSchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 200: ok(z.object({ nodeId: z.string(), line: z.string(), managers: z.array(z.object({ userId: z.string(), displayName: z.string(), jobTitle: z.optional(z.string()) })) })) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(z.object({ nodeId: z.string(), line: z.string(), managers: z.array(z.object({ userId: z.string(), displayName: z.string(), jobTitle: z.optional(z.string()) })) })) },
   },
   {
     method: 'GET', path: '/permissions', handler: 'functions/access/list-permissions.ts', auth: 'user',
@@ -186,7 +186,7 @@ export const routes: RouteDef[] = [
     method: 'DELETE', path: '/roles/{id}', handler: 'functions/roles/delete-role.ts', auth: 'user',
     summary: 'Delete a custom role nobody holds', tag: 'Roles', table: 'write',
     request: { params: idParamsSchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 204: { description: 'Deleted' }, 409: { description: 'in_use or built_in_role' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Deleted' }, 409: { description: 'in_use or built_in_role' } },
   },
   {
     method: 'GET', path: '/access-matrix', handler: 'functions/roles/get-access-matrix.ts', auth: 'user',
@@ -209,7 +209,7 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/users/{id}', handler: 'functions/users/get-user.ts', auth: 'user',
     summary: 'A person in the caller\'s reach (404 outside it)', tag: 'Users', table: 'read',
     request: { params: userParamsSchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
   },
   {
     method: 'PATCH', path: '/users/{id}', handler: 'functions/users/update-user.ts', auth: 'user',
@@ -239,7 +239,7 @@ export const routes: RouteDef[] = [
     method: 'DELETE', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/delete-membership.ts', auth: 'user',
     summary: 'Remove a placement (the oldest other one becomes primary)', tag: 'Users', table: 'write',
     request: { params: membershipParamsSchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 204: { description: 'Removed' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Removed' } },
   },
   {
     method: 'POST', path: '/users/{id}/roles', handler: 'functions/users/add-role.ts', auth: 'user',
@@ -257,7 +257,7 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/users/{id}/blocks', handler: 'functions/users/list-blocks.ts', auth: 'user',
     summary: "A person's record blocks at schools where you manage blocks", tag: 'Safeguarding', table: 'read',
     request: { params: userParamsSchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 200: ok(blockListSchema) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(blockListSchema) },
   },
   {
     method: 'PUT', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/put-block.ts', auth: 'user',
@@ -275,25 +275,28 @@ export const routes: RouteDef[] = [
     method: 'PUT', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/put-child.ts', auth: 'user',
     summary: 'Link a parent to a pupil', tag: 'Users', table: 'write',
     request: { params: subjectParamsSchema, body: putChildBodySchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 200: ok(childLinkSchema, 'The link'), 409: { description: 'not_a_parent' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(childLinkSchema, 'The link'), 409: { description: 'not_a_parent' } },
   },
   {
     method: 'DELETE', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/delete-child.ts', auth: 'user',
     summary: 'Unlink a parent from a pupil', tag: 'Users', table: 'write',
     request: { params: subjectParamsSchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 204: { description: 'Unlinked' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Unlinked' } },
   },
   {
     method: 'GET', path: '/users/{id}/access', handler: 'functions/users/get-user-access.ts', auth: 'user',
     summary: 'Every effective permission by node, with the assignment it comes from', tag: 'Users', table: 'read',
     request: { params: userParamsSchema, query: accessQuerySchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 200: ok(accessReportSchema, 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from'), 400: { description: 'validation_failed or invalid_cursor' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(accessReportSchema, 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from'), 400: { description: 'validation_failed or invalid_cursor' } },
   },
   {
     method: 'POST', path: '/authz/check', handler: 'functions/authz/check.ts', auth: 'user',
     summary: 'May this person do this, here, on this pupil?', tag: 'Decisions', table: 'read',
     request: { body: checkSchema },
-    responses: { 200: ok(decisionSchema), 404: { description: 'not_found: a person outside your reach (asking about yourself needs nothing)' } },
+    responses: {
+      200: ok(decisionSchema), 403: { description: 'mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions' },
+      404: { description: 'not_found: a person outside your reach (asking about yourself needs nothing)' },
+    },
   },
   {
     method: 'POST', path: '/authz/batch', handler: 'functions/authz/batch.ts', auth: 'user',
@@ -356,7 +359,7 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/audit', handler: 'functions/audit/list-audit.ts', auth: 'user',
     summary: 'Audit records, newest first', tag: 'Audit', table: 'read',
     request: { query: auditQuerySchema },
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 200: ok(auditPageSchema) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(auditPageSchema) },
   },
   // Issue 7: the 2FA lifecycle and the trust's settings.
   {
@@ -377,7 +380,7 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/trust/settings', handler: 'functions/trust/get-settings.ts', auth: 'user',
     summary: "The trust's name and policies (org.manage at the trust)", tag: 'Organisation', table: 'read',
-    responses: { 403: { description: 'forbidden: the permission is missing here' }, 200: ok(trustSettingsSchema) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(trustSettingsSchema) },
   },
   {
     method: 'PATCH', path: '/trust/settings', handler: 'functions/trust/update-settings.ts', auth: 'user',
