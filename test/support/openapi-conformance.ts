@@ -22,7 +22,9 @@ const templates = Object.entries(document.paths as Record<string, Record<string,
   template,
   operations,
   pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
-}));
+}))
+  // A literal path wins over a template that would also match it.
+  .sort((a, b) => a.template.split('{').length - b.template.split('{').length);
 
 const validators = new Map<string, ValidateFunction>();
 function validatorFor(template: string, method: string, status: string, mediaType: string): ValidateFunction {
