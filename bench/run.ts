@@ -1,7 +1,13 @@
 /**
  * `npm run bench`: measurements side by side in one run; writes bench/results.json and prints a table.
  * `npm run bench -- scale` (or `engine`, `bundles`, `stack`, `authz`) runs only those parts.
+ * Each part runs in a process of its own, so one part's emulators, module singletons (the SDK
+ * clients are configured once per process) and heap never affect the next part's figures.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { benchAccessEngine } from './access-engine.bench';
 import { benchAuthzHttp } from './authz-http.bench';
 import { benchBundles } from './bundles.bench';
@@ -19,9 +25,25 @@ const parts: [string, () => Promise<BenchResult[]>][] = [
   ['authz', benchAuthzHttp],
   ['scale', benchScale],
 ];
+
+const partOut = process.env.BENCH_PART_OUT;
 const chosen = process.argv.slice(2);
-const results: BenchResult[] = [];
-for (const [name, run] of parts) {
-  if (chosen.length === 0 || chosen.includes(name)) results.push(...(await run()));
+if (partOut) {
+  // A child: run the one part asked for and hand its results back through a file.
+  const [, run] = parts.find(([name]) => name === chosen[0])!;
+  writeResults(partOut, await run());
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'trust-access-bench-'));
+  const results: BenchResult[] = [];
+  try {
+    for (const [name] of parts.filter(([name]) => chosen.length === 0 || chosen.includes(name))) {
+      const out = join(dir, `${name}.json`);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', name], { stdio: 'inherit', env: { ...process.env, BENCH_PART_OUT: out } });
+      if (child.status !== 0) throw new Error(`bench part ${name} failed (exit ${child.status})`);
+      results.push(...(JSON.parse(readFileSync(out, 'utf8')) as BenchResult[]));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  writeResults(chosen.length === 0 ? 'bench/results.json' : `bench/results-${chosen.join('-')}.json`, results);
 }
-writeResults(chosen.length === 0 ? 'bench/results.json' : `bench/results-${chosen.join('-')}.json`, results);
