@@ -8,6 +8,7 @@ import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema 
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
+import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
@@ -50,11 +51,20 @@ export interface RouteDef {
   /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
   cognito?: readonly CognitoCall[];
   ses?: boolean;
-  request?: { body?: ZodType; query?: ZodType; params?: ZodType };
+  /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
+  request?: { body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true };
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
 }
 
+const sentSchema = z.object({ status: z.literal('sent') });
 const ok = (schema: ZodType, description = 'OK') => ({ description, schema });
+/** The link pages answer HTML whatever happens, so a person always sees a page. */
+const html = (description: string) => ({ description, contentType: 'text/html', schema: z.string() });
+const linkPageOutcomes = {
+  400: html('invalid_token or weak_password, as a page'), 409: html('The account is not in a state the link applies to'),
+  410: html('The link expired or was used'), 429: html('throttled'), 500: html('Something went wrong, as a page'),
+};
+const linkForm = z.object({ token: z.optional(z.string()), password: z.optional(z.string()), confirm: z.optional(z.string()) });
 
 export const routes: RouteDef[] = [
   {
@@ -65,7 +75,7 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/openapi.json', handler: 'functions/docs/get-openapi.ts', auth: 'public',
     summary: 'This OpenAPI document', tag: 'Service', table: 'none',
-    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+    responses: { 200: ok(z.looseObject({ openapi: z.string(), info: z.looseObject({ version: z.string() }), paths: z.record(z.string(), z.unknown()) }), 'OpenAPI 3.1 document') },
   },
   {
     method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
@@ -89,7 +99,7 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/auth/password-reset', handler: 'functions/auth/password-reset.ts', auth: 'public',
     summary: 'Email a password-reset link (202 whatever the email)', tag: 'Authentication', table: 'write', ses: true,
     request: { body: passwordResetBodySchema },
-    responses: { 202: { description: 'Accepted' } },
+    responses: { 202: ok(z.object({ status: z.literal('accepted') }), 'Accepted') },
   },
   {
     method: 'POST', path: '/auth/password-reset/confirm', handler: 'functions/auth/confirm-password-reset.ts', auth: 'public',
@@ -101,23 +111,25 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/invite', handler: 'functions/pages/invite-page.ts', auth: 'public',
     summary: 'The page an invitation link opens: a form to set the first password', tag: 'Pages', table: 'read',
     request: { query: z.object({ token: z.optional(z.string()) }) },
-    responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
+    responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
     method: 'POST', path: '/invite', handler: 'functions/pages/invite-submit.ts', auth: 'public',
     summary: 'The invitation form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword'],
-    responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
+    request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
+    responses: { 200: html('HTML outcome'), ...linkPageOutcomes },
   },
   {
     method: 'GET', path: '/reset-password', handler: 'functions/pages/reset-password-page.ts', auth: 'public',
     summary: 'The page a reset link opens: a form to choose a new password', tag: 'Pages', table: 'read',
     request: { query: z.object({ token: z.optional(z.string()) }) },
-    responses: { 200: { description: 'HTML form', contentType: 'text/html' } },
+    responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
     method: 'POST', path: '/reset-password', handler: 'functions/pages/reset-password-submit.ts', auth: 'public',
     summary: 'The reset form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
-    responses: { 200: { description: 'HTML outcome', contentType: 'text/html' } },
+    request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
+    responses: { 200: html('HTML outcome'), ...linkPageOutcomes },
   },
   {
     method: 'GET', path: '/nodes', handler: 'functions/nodes/list-nodes.ts', auth: 'user',
@@ -128,25 +140,25 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/nodes', handler: 'functions/nodes/create-node.ts', auth: 'user',
     summary: 'Add a cluster or school', tag: 'Organisation', table: 'write',
     request: { body: createNodeBodySchema },
-    responses: { 201: ok(nodeSchema, 'Created'), 409: { description: 'name_taken' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 201: ok(nodeSchema, 'Created'), 409: { description: 'name_taken' } },
   },
   {
     method: 'PATCH', path: '/nodes/{id}', handler: 'functions/nodes/update-node.ts', auth: 'user',
     summary: 'Rename, relabel or move a node (its subtree moves with it)', tag: 'Organisation', table: 'write',
-    request: { params: idParamsSchema, body: updateNodeBodySchema },
-    responses: { 200: ok(nodeSchema), 409: { description: 'cycle' }, 412: { description: 'version_conflict' } },
+    request: { params: idParamsSchema, body: updateNodeBodySchema, ifMatch: true },
+    responses: { 200: ok(nodeSchema), 403: { description: 'forbidden' }, 409: { description: 'cycle' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
   {
     method: 'DELETE', path: '/nodes/{id}', handler: 'functions/nodes/delete-node.ts', auth: 'user',
     summary: 'Delete an empty node', tag: 'Organisation', table: 'write',
     request: { params: idParamsSchema },
-    responses: { 204: { description: 'Deleted' }, 409: { description: 'not_empty' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Deleted' }, 409: { description: 'not_empty' } },
   },
   {
     method: 'GET', path: '/nodes/{id}/managers', handler: 'functions/nodes/get-managers.ts', auth: 'user',
     summary: "A node's managers and the line funding documents print", tag: 'Organisation', table: 'read',
     request: { params: idParamsSchema },
-    responses: { 200: ok(z.object({ nodeId: z.string(), line: z.string(), managers: z.array(z.object({ userId: z.string(), displayName: z.string(), jobTitle: z.optional(z.string()) })) })) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(z.object({ nodeId: z.string(), line: z.string(), managers: z.array(z.object({ userId: z.string(), displayName: z.string(), jobTitle: z.optional(z.string()) })) })) },
   },
   {
     method: 'GET', path: '/permissions', handler: 'functions/access/list-permissions.ts', auth: 'user',
@@ -167,14 +179,14 @@ export const routes: RouteDef[] = [
   {
     method: 'PATCH', path: '/roles/{id}', handler: 'functions/roles/update-role.ts', auth: 'user',
     summary: 'Change a custom role (built-ins are read-only)', tag: 'Roles', table: 'write',
-    request: { params: idParamsSchema, body: updateRoleBodySchema },
-    responses: { 200: ok(roleSchema), 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' } },
+    request: { params: idParamsSchema, body: updateRoleBodySchema, ifMatch: true },
+    responses: { 200: ok(roleSchema), 403: { description: 'forbidden or escalation' }, 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
   {
     method: 'DELETE', path: '/roles/{id}', handler: 'functions/roles/delete-role.ts', auth: 'user',
     summary: 'Delete a custom role nobody holds', tag: 'Roles', table: 'write',
     request: { params: idParamsSchema },
-    responses: { 204: { description: 'Deleted' }, 409: { description: 'in_use or built_in_role' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Deleted' }, 409: { description: 'in_use or built_in_role' } },
   },
   {
     method: 'GET', path: '/access-matrix', handler: 'functions/roles/get-access-matrix.ts', auth: 'user',
@@ -184,38 +196,38 @@ export const routes: RouteDef[] = [
   {
     method: 'PUT', path: '/access-matrix', handler: 'functions/roles/put-access-matrix.ts', auth: 'user',
     summary: 'Replace grants, all or nothing (If-Match: the matrix version)', tag: 'Roles', table: 'write',
-    request: { body: putAccessMatrixBodySchema },
-    responses: { 200: ok(z.omit(accessMatrixSchema, { version: true })), 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' } },
+    request: { body: putAccessMatrixBodySchema, ifMatch: true },
+    responses: { 200: ok(z.extend(z.omit(accessMatrixSchema, { version: true }), { changed: z.number().check(z.int()) })), 403: { description: 'forbidden or escalation' }, 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
   {
     method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user',
     summary: 'Create an account with its memberships and roles; emails the invitation', tag: 'Users', table: 'write', cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser'], ses: true,
     request: { body: createUserBodySchema },
-    responses: { 201: ok(userSchema, 'Created'), 403: { description: 'forbidden or escalation' }, 409: { description: 'email_taken or not_a_member' } },
+    responses: { 201: ok(z.extend(userSchema, { invitationSent: z.boolean() }), 'Created'), 403: { description: 'forbidden or escalation' }, 409: { description: 'email_taken or not_a_member' } },
   },
   {
     method: 'GET', path: '/users/{id}', handler: 'functions/users/get-user.ts', auth: 'user',
     summary: 'A person in the caller\'s reach (404 outside it)', tag: 'Users', table: 'read',
     request: { params: userParamsSchema },
-    responses: { 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
   },
   {
     method: 'PATCH', path: '/users/{id}', handler: 'functions/users/update-user.ts', auth: 'user',
     summary: 'Edit profile fields (If-Match); an email change moves the login too and notifies the old address', tag: 'Users', table: 'write', cognito: ['AdminUpdateUserAttributes'], ses: true,
-    request: { params: userParamsSchema, body: updateUserBodySchema },
-    responses: { 200: ok(userSchema), 403: { description: 'outranked, mfa_required or self_change (an email change)' }, 409: { description: 'email_taken' }, 412: { description: 'version_conflict' } },
+    request: { params: userParamsSchema, body: updateUserBodySchema, ifMatch: true },
+    responses: { 200: ok(userSchema), 403: { description: 'outranked, mfa_required or self_change (an email change)' }, 409: { description: 'email_taken' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
   {
     method: 'POST', path: '/users/{id}/invitation', handler: 'functions/users/send-invitation.ts', auth: 'user',
     summary: 'Email a new invitation link; older links stop working', tag: 'Users', table: 'write', ses: true,
     request: { params: userParamsSchema },
-    responses: { 202: { description: 'Sent' }, 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_invited' }, 503: { description: 'email_not_sent' } },
+    responses: { 202: ok(sentSchema, 'Sent'), 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_invited' }, 503: { description: 'email_not_sent' } },
   },
   {
     method: 'POST', path: '/users/{id}/password-reset', handler: 'functions/users/admin-password-reset.ts', auth: 'user',
     summary: 'Email the person a password-reset link', tag: 'Users', table: 'write', ses: true,
     request: { params: userParamsSchema },
-    responses: { 202: { description: 'Sent' }, 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_active' } },
+    responses: { 202: ok(sentSchema, 'Sent'), 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_active' } },
   },
   {
     method: 'PUT', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/put-membership.ts', auth: 'user',
@@ -227,7 +239,7 @@ export const routes: RouteDef[] = [
     method: 'DELETE', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/delete-membership.ts', auth: 'user',
     summary: 'Remove a placement (the oldest other one becomes primary)', tag: 'Users', table: 'write',
     request: { params: membershipParamsSchema },
-    responses: { 204: { description: 'Removed' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Removed' } },
   },
   {
     method: 'POST', path: '/users/{id}/roles', handler: 'functions/users/add-role.ts', auth: 'user',
@@ -239,19 +251,19 @@ export const routes: RouteDef[] = [
     method: 'DELETE', path: '/users/{id}/roles/{assignmentId}', handler: 'functions/users/remove-role.ts', auth: 'user',
     summary: 'Take a role away', tag: 'Users', table: 'write',
     request: { params: assignmentParamsSchema },
-    responses: { 204: { description: 'Removed' } },
+    responses: { 204: { description: 'Removed' }, 403: { description: 'forbidden, escalation or self_change' }, 409: { description: 'last_admin: the only Trust Admin keeps the role' } },
   },
   {
     method: 'GET', path: '/users/{id}/blocks', handler: 'functions/users/list-blocks.ts', auth: 'user',
     summary: "A person's record blocks at schools where you manage blocks", tag: 'Safeguarding', table: 'read',
     request: { params: userParamsSchema },
-    responses: { 200: ok(z.object({ items: z.array(z.object({ subjectId: z.string(), schoolId: z.string(), reason: z.optional(z.string()) })) })) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(blockListSchema) },
   },
   {
     method: 'PUT', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/put-block.ts', auth: 'user',
     summary: "Block a person from one pupil's record", tag: 'Safeguarding', table: 'write',
     request: { params: subjectParamsSchema, body: putBlockBodySchema },
-    responses: { 200: { description: 'The block' }, 403: { description: 'forbidden or self_change' } },
+    responses: { 200: ok(blockSchema, 'The block'), 403: { description: 'forbidden or self_change' } },
   },
   {
     method: 'DELETE', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/delete-block.ts', auth: 'user',
@@ -263,25 +275,28 @@ export const routes: RouteDef[] = [
     method: 'PUT', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/put-child.ts', auth: 'user',
     summary: 'Link a parent to a pupil', tag: 'Users', table: 'write',
     request: { params: subjectParamsSchema, body: putChildBodySchema },
-    responses: { 200: { description: 'The link' }, 409: { description: 'not_a_parent' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(childLinkSchema, 'The link'), 409: { description: 'not_a_parent' } },
   },
   {
     method: 'DELETE', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/delete-child.ts', auth: 'user',
     summary: 'Unlink a parent from a pupil', tag: 'Users', table: 'write',
     request: { params: subjectParamsSchema },
-    responses: { 204: { description: 'Unlinked' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Unlinked' } },
   },
   {
     method: 'GET', path: '/users/{id}/access', handler: 'functions/users/get-user-access.ts', auth: 'user',
     summary: 'Every effective permission by node, with the assignment it comes from', tag: 'Users', table: 'read',
     request: { params: userParamsSchema, query: accessQuerySchema },
-    responses: { 200: { description: 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from' }, 400: { description: 'validation_failed or invalid_cursor' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(accessReportSchema, 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from'), 400: { description: 'validation_failed or invalid_cursor' } },
   },
   {
     method: 'POST', path: '/authz/check', handler: 'functions/authz/check.ts', auth: 'user',
     summary: 'May this person do this, here, on this pupil?', tag: 'Decisions', table: 'read',
     request: { body: checkSchema },
-    responses: { 200: ok(decisionSchema) },
+    responses: {
+      200: ok(decisionSchema), 403: { description: 'mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions' },
+      404: { description: 'not_found: a person outside your reach (asking about yourself needs nothing)' },
+    },
   },
   {
     method: 'POST', path: '/authz/batch', handler: 'functions/authz/batch.ts', auth: 'user',
@@ -332,7 +347,7 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/users/{id}/deactivate', handler: 'functions/users/deactivate-user.ts', auth: 'user',
     summary: 'Deactivate an account: every session ends, records stay (users.deactivate)', tag: 'Users', table: 'write', cognito: ['AdminDisableUser', 'AdminUserGlobalSignOut'],
     request: { params: userParamsSchema },
-    responses: { 200: ok(userSchema), 403: { description: 'outranked or mfa_required' }, 404: { description: 'not_found (or outside your reach)' }, 409: { description: 'cannot_deactivate_self' } },
+    responses: { 200: ok(userSchema), 403: { description: 'outranked or mfa_required' }, 404: { description: 'not_found (or outside your reach)' }, 409: { description: 'cannot_deactivate_self or last_admin' } },
   },
   {
     method: 'POST', path: '/users/{id}/activate', handler: 'functions/users/activate-user.ts', auth: 'user',
@@ -344,7 +359,7 @@ export const routes: RouteDef[] = [
     method: 'GET', path: '/audit', handler: 'functions/audit/list-audit.ts', auth: 'user',
     summary: 'Audit records, newest first', tag: 'Audit', table: 'read',
     request: { query: auditQuerySchema },
-    responses: { 200: ok(auditPageSchema) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(auditPageSchema) },
   },
   // Issue 7: the 2FA lifecycle and the trust's settings.
   {
@@ -365,13 +380,13 @@ export const routes: RouteDef[] = [
   {
     method: 'GET', path: '/trust/settings', handler: 'functions/trust/get-settings.ts', auth: 'user',
     summary: "The trust's name and policies (org.manage at the trust)", tag: 'Organisation', table: 'read',
-    responses: { 200: ok(trustSettingsSchema) },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(trustSettingsSchema) },
   },
   {
     method: 'PATCH', path: '/trust/settings', handler: 'functions/trust/update-settings.ts', auth: 'user',
     summary: "Change the trust's name and policies (If-Match: the settings version)", tag: 'Organisation', table: 'write',
-    request: { body: updateTrustSettingsBodySchema },
-    responses: { 200: ok(trustSettingsSchema), 412: { description: 'version_conflict' }, 428: { description: 'precondition_required' } },
+    request: { body: updateTrustSettingsBodySchema, ifMatch: true },
+    responses: { 200: ok(trustSettingsSchema), 403: { description: 'forbidden: org.manage at the trust' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
 ];
 

@@ -22,8 +22,8 @@ export const auditRecordSchema = z
     targetType: z.string(),
     targetId: z.string(),
     nodeId: z.nullable(z.string()),
-    before: z.nullable(z.unknown()),
-    after: z.nullable(z.unknown()),
+    before: z.nullable(z.record(z.string(), z.unknown())),
+    after: z.nullable(z.record(z.string(), z.unknown())),
   })
   .register(z.globalRegistry, { id: 'AuditRecord' });
 

@@ -1,3 +1,4 @@
+import { version } from '../../package.json';
 import { routes, type RouteDef } from '../routes';
 import { problemSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
@@ -6,14 +7,54 @@ type ZodType = z.ZodMiniType;
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
-const toSchema = (schema: ZodType, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
-  return rest;
+const PROBLEM = 'application/problem+json';
+
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: true,
+  description: 'The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing',
+  schema: { type: 'string' },
 };
 
-function parameters(schema: ZodType | undefined, location: 'path' | 'query') {
+/**
+ * Shared schemas (those registered with an id) live once under
+ * components/schemas. `z.toJSONSchema` of one schema puts them in its own
+ * `$defs` and points at `#/$defs/<id>`, which means nothing inside an OpenAPI
+ * document; they are hoisted here and every ref is rewritten. A schema whose
+ * request (input) form differs from its answer (output) form, e.g. through
+ * defaults, gets a second component named `<id>Input`.
+ */
+class Components {
+  readonly schemas: Record<string, JsonSchema> = {};
+
+  toSchema(schema: ZodType, io: 'input' | 'output'): JsonSchema {
+    const { $schema: _ignored, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema & {
+      $defs?: Record<string, JsonSchema>;
+    };
+    const defs = Object.entries($defs ?? {});
+    const rewrite = <T>(value: T, names: (id: string) => string): T => JSON.parse(JSON.stringify(value), (key, v: unknown) =>
+      key === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/') ? `#/components/schemas/${names(v.slice(8))}` : v);
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const names = new Map<string, string>();
+    for (const [id, def] of defs) {
+      const existing = this.schemas[id];
+      names.set(id, !existing || same(existing, rewrite(def, (other) => other)) ? id : `${id}${io === 'input' ? 'Input' : 'Output'}`);
+    }
+    const final = (id: string) => names.get(id) ?? id;
+    for (const [id, def] of defs) {
+      const name = final(id);
+      const hoisted = rewrite(def, final);
+      if (this.schemas[name] && !same(this.schemas[name], hoisted)) throw new Error(`openapi: two different schemas are registered as ${id}`);
+      this.schemas[name] = hoisted;
+    }
+    return rewrite(rest, final);
+  }
+}
+
+function parameters(components: Components, schema: ZodType | undefined, location: 'path' | 'query') {
   if (!schema) return [];
-  const json = toSchema(schema, 'input');
+  const json = components.toSchema(schema, 'input');
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     in: location,
@@ -22,51 +63,90 @@ function parameters(schema: ZodType | undefined, location: 'path' | 'query') {
   }));
 }
 
-function operation(route: RouteDef) {
-  const problem = { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+/** `functions/users/get-user-access.ts` → `usersGetUserAccess`: unique because every route has its own module. */
+export const operationId = (route: RouteDef) =>
+  route.handler.replace(/^functions\//, '').replace(/\.ts$/, '').replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase());
+
+function operation(components: Components, route: RouteDef) {
+  const problem = (description: string) => ({ description, content: { [PROBLEM]: { schema: { $ref: '#/components/schemas/Problem' } } } });
   const responses: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(route.responses)) {
-    const contentType = response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
+  const documented: RouteDef['responses'] = {};
+  if (route.request) documented[400] = { description: 'validation_failed: the errors name each bad field' };
+  if (route.auth === 'user') documented[401] = { description: 'unauthenticated: no valid bearer token' };
+  if (route.request?.params) documented[404] = { description: 'not_found (or outside your reach)' };
+  if (route.request?.ifMatch) {
+    documented[412] = { description: 'version_conflict: If-Match is not the current version' };
+    documented[428] = { description: 'precondition_required: no If-Match' };
+  }
+  Object.assign(documented, route.responses);
+  documented[500] ??= { description: 'A bug' };
+  for (const [status, response] of Object.entries(documented)) {
+    const contentType = response.contentType ?? (Number(status) >= 400 ? PROBLEM : 'application/json');
     responses[status] = response.schema
-      ? { description: response.description, content: { [contentType]: { schema: toSchema(response.schema, 'output') } } }
-      : Number(status) >= 400
-        ? { ...problem, description: response.description }
+      ? { description: response.description, content: { [contentType]: { schema: components.toSchema(response.schema, 'output') } } }
+      : contentType === PROBLEM
+        ? problem(response.description)
         : { description: response.description };
   }
-  responses['400'] ??= { ...problem, description: 'validation_failed: the errors name each bad field' };
-  if (route.auth === 'user') responses['401'] ??= { ...problem, description: 'No valid bearer token' };
-  responses['500'] = { ...problem, description: 'A bug' };
+  const body = route.request?.body;
+  const bodyType = route.request?.bodyContentType ?? 'application/json';
   return {
-    operationId: route.handler.replace(/^functions\//, '').replace(/\.ts$/, '').replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase()),
+    operationId: operationId(route),
     summary: route.summary,
     tags: [route.tag],
-    ...(route.auth === 'user' ? { security: [{ bearer: [] }] } : { security: [] }),
-    parameters: [...parameters(route.request?.params, 'path'), ...parameters(route.request?.query, 'query')],
-    ...(route.request?.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input') } } } }
-      : {}),
+    security: route.auth === 'user' ? [{ bearer: [] }] : [],
+    parameters: [
+      ...parameters(components, route.request?.params, 'path'),
+      ...parameters(components, route.request?.query, 'query'),
+      ...(route.request?.ifMatch ? [IF_MATCH] : []),
+    ],
+    ...(body ? { requestBody: { required: true, content: { [bodyType]: { schema: components.toSchema(body, 'input') } } } } : {}),
     responses,
   };
 }
 
-/** The OpenAPI 3.1 document, built from the route table and the zod schemas that validate requests. */
+const TAGS: Record<string, string> = {
+  Service: 'Liveness and this document',
+  Authentication: 'Sign-in, TOTP step, refresh, sign-out, invitations and password resets (no bearer token)',
+  Pages: 'The HTML pages that emailed links open, and their form posts',
+  Organisation: "The trust's tree of clusters and schools, and its settings",
+  Roles: 'The permission catalogue, roles and the access matrix',
+  Users: 'Accounts: profile, placements, role assignments, child links, sign-in state',
+  Safeguarding: "Blocks that keep a person from a pupil's record",
+  Decisions: 'Access decisions for other school apps',
+  'The caller': 'The signed-in person: profile, permissions, TOTP',
+  Audit: 'Who changed what, newest first',
+};
+
+/**
+ * The OpenAPI 3.1 document, built from the route table and the zod schemas
+ * that validate requests. `serverUrl` is the API's own base URL (the docs
+ * handler passes the host the request came to), so the document names the
+ * deployment that serves it.
+ */
 export function openApiDocument(serverUrl?: string) {
+  const components = new Components();
+  components.toSchema(problemSchema, 'output');
   const paths: Record<string, Record<string, unknown>> = {};
+  const tags = new Set<string>();
   for (const route of routes) {
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(components, route);
+    tags.add(route.tag);
   }
   return {
     openapi: '3.1.0',
     info: {
       title: 'Trust access platform',
-      version: '0.1.0',
+      version,
       description: 'Accounts, organisation tree and access decisions for groups of schools.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
-    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    servers: [serverUrl ? { url: serverUrl, description: 'This deployment' } : { url: '/', description: 'The host that serves this document' }],
+    tags: [...tags].map((name) => ({ name, description: TAGS[name] ?? name })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token' } },
-      schemas: { Problem: toSchema(problemSchema, 'output') },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token (POST /auth/login)' } },
+      schemas: Object.fromEntries(Object.entries(components.schemas).sort(([a], [b]) => a.localeCompare(b))),
     },
   };
 }

@@ -47,7 +47,8 @@ export const accessMatrixSchema = z.object({
   roles: z.array(roleSchema),
   permissions: z.array(permissionSchema),
   grants: z.record(z.string(), z.array(z.string())),
-  version: z.number().check(z.int()),
+  /** A digest of the custom roles' versions (also the ETag): PUT takes it back in If-Match. */
+  version: z.string(),
 });
 
 export const putAccessMatrixBodySchema = z.strictObject({

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { routes } from '../../functions/routes';
 import { call } from '../fixtures/api';
 
 describe('GET /health', () => {
@@ -9,28 +8,7 @@ describe('GET /health', () => {
   });
 });
 
-describe('GET /openapi.json', () => {
-  it('is an OpenAPI 3.1 document with every route of the route table and bearer auth on signed-in routes', async () => {
-    const { status, body } = await call('GET', '/openapi.json');
-    expect(status).toBe(200);
-    expect(body.openapi).toBe('3.1.0');
-    for (const route of routes) {
-      const operation = body.paths[route.path]?.[route.method.toLowerCase()];
-      expect(operation, `${route.method} ${route.path}`).toBeDefined();
-      expect(operation.security).toEqual(route.auth === 'user' ? [{ bearer: [] }] : []);
-    }
-  });
-
-  it('describes request bodies from the zod schemas that validate them', async () => {
-    const { body } = await call('GET', '/openapi.json');
-    const schema = body.paths['/nodes'].post.requestBody.content['application/json'].schema;
-    expect(schema.required).toEqual(expect.arrayContaining(['kind', 'name', 'parentId']));
-    expect(schema.properties.kind.enum).toEqual(['cluster', 'school']);
-    expect(schema.additionalProperties).toBe(false);
-    const params = body.paths['/audit'].get.parameters.map((p: { name: string }) => p.name);
-    expect(params).toEqual(expect.arrayContaining(['nodeId', 'actorId', 'targetId', 'from', 'to', 'cursor', 'limit']));
-  });
-});
+// GET /openapi.json: test/e2e/openapi.test.ts.
 
 describe('the local gateway', () => {
   it('answers 404 problem for an unknown path and 405 for a wrong method', async () => {

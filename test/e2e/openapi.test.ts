@@ -1,0 +1,89 @@
+import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { version } from '../../package.json';
+import { routes } from '../../functions/routes';
+import { call, stack } from '../fixtures/api';
+
+/** Warnings of redocly's recommended rules left on purpose (README, "The OpenAPI document"). */
+const ACCEPTED_WARNINGS = [
+  'operation-4xx-response GET /health',
+  'operation-4xx-response GET /openapi.json',
+  // Only here: the local stack's document names its loopback server (http://127.0.0.1:<port>).
+  'no-server-example.com',
+];
+
+describe('GET /openapi.json', () => {
+  let document: any;
+  let source: string;
+  beforeAll(async () => {
+    const response = await call('GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    document = response.body;
+    source = JSON.stringify(document);
+  });
+
+  it('is valid OpenAPI 3.1 by the OpenAPI JSON schema, every $ref resolving (@seriousme/openapi-schema-validator)', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    expect(() => validator.resolveRefs()).not.toThrow();
+  });
+
+  it("passes redocly's recommended rules with no error and only the warnings the README names", async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source, absoluteRef: `${stack().url}/openapi.json`, config });
+    const errors = problems.filter((problem) => problem.severity === 'error');
+    expect(errors.map((problem) => `${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`)).toEqual([]);
+    const warnings = problems
+      .filter((problem) => problem.severity === 'warn')
+      .map((problem) => {
+        const [, path, method] = /^#\/paths\/([^/]+)\/(\w+)/.exec(problem.location[0]?.pointer ?? '') ?? [];
+        return path ? `${problem.ruleId} ${method?.toUpperCase()} ${path.replace(/~1/g, '/')}` : problem.ruleId;
+      });
+    expect(warnings.sort()).toEqual([...ACCEPTED_WARNINGS].sort());
+  });
+
+  it('names this server, carries the package version and puts shared schemas under components/schemas', () => {
+    expect(document.servers).toEqual([{ url: stack().url.replace(/\/$/, ''), description: 'This deployment' }]);
+    expect(document.info.version).toBe(version);
+    expect(source).not.toContain('$defs');
+    for (const [, ref] of source.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) expect(document.components.schemas[ref!], ref).toBeDefined();
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'User', 'Tokens', 'Node', 'AccessReport']));
+  });
+
+  it('has every route of the route table with an operationId, a summary, its security, and a schema for every answer with a body', () => {
+    const ids = new Set<string>();
+    for (const route of routes) {
+      const name = `${route.method} ${route.path}`;
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+      expect(operation, name).toBeDefined();
+      expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
+      ids.add(operation.operationId);
+      expect(operation.summary, name).toBeTruthy();
+      expect(operation.security, name).toEqual(route.auth === 'user' ? [{ bearer: [] }] : []);
+      if (route.request?.body) expect(Object.values(operation.requestBody.content)[0], name).toHaveProperty('schema');
+      for (const [status, response] of Object.entries<any>(operation.responses)) {
+        if (status === '204') {
+          expect(response.content, `${name} ${status}`).toBeUndefined();
+          continue;
+        }
+        const [mediaType, content] = Object.entries<any>(response.content ?? {})[0] ?? [];
+        expect(content?.schema, `${name} ${status}: a schema`).toBeDefined();
+        if (Number(status) >= 400 && route.tag !== 'Pages') expect(mediaType, `${name} ${status}`).toBe('application/problem+json');
+      }
+    }
+    expect(ids.size).toBe(routes.length);
+  });
+
+  it('describes request bodies from the zod schemas that validate them', () => {
+    const schema = document.paths['/nodes'].post.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['kind', 'name', 'parentId']));
+    expect(schema.properties.kind.enum).toEqual(['cluster', 'school']);
+    expect(schema.additionalProperties).toBe(false);
+    const params = document.paths['/audit'].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(expect.arrayContaining(['nodeId', 'actorId', 'targetId', 'from', 'to', 'cursor', 'limit']));
+  });
+});
