@@ -1,22 +1,13 @@
-import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as accept } from '../../functions/auth/accept-invitation';
 import { newLinkToken } from '../../domain/identity/tokens';
+import { mockAws } from '../fixtures/aws-mocks';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const cognito = mockClient(CognitoIdentityProviderClient);
-afterAll(() => {
-  ddb.restore();
-  cognito.restore();
-});
-beforeEach(() => {
-  ddb.reset();
-  cognito.reset();
-});
+const { ddb, cognito } = mockAws();
 
 function arrange() {
   const { token, hash } = newLinkToken();

@@ -17,8 +17,6 @@ afterAll(() => {
   cognito.restore();
 });
 
-const table = () => process.env.TABLE_NAME!;
-
 /** A signed-in trust admin whose account, trust and tree the mocked table returns. */
 function arrangeCaller() {
   const trustId = randomUUID();

@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { UnsecuredJWT } from 'jose';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../domain/identity/token-hash';
 import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as login } from '../../functions/auth/login';
 import { handler as mfa } from '../../functions/auth/mfa';
 import { handler as refresh } from '../../functions/auth/refresh';
+import { mockAws } from '../fixtures/aws-mocks';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const cognito = mockClient(CognitoIdentityProviderClient);
-afterAll(() => {
-  ddb.restore();
-  cognito.restore();
-});
-beforeEach(() => {
-  ddb.reset();
-  cognito.reset();
-});
+const { ddb, cognito } = mockAws();
 
 const CLIENT_IP = '203.0.113.7';
 const SESSION = 'cognito-session-0123456789abcdef';

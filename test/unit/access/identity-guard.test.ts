@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkIdentityGuard, dominationGap, type IdentityGuardInput } from '../../../domain/access/delegation';
 import { presetIds } from '../../../domain/access/roles';
-import { ForbiddenError } from '../../../domain/errors';
 import type { Person } from '../../../domain/access/resolve';
-import { FUTURE, NOW, PAST, holder, makeAssignment, makePerson, makeRole, makeRoles, makeTree } from '../../fixtures/access';
+import { FUTURE, NOW, PAST, holder, makeAssignment, makePerson, makeRole, makeRoles, makeTree, forbiddenCode } from '../../fixtures/access';
 
 const tree = makeTree();
 const roles = makeRoles(makeRole({ id: 'role-empty', permissions: [] }), makeRole({ id: 'role-teacherish', permissions: ['classes.view'] }));
@@ -18,15 +17,6 @@ function gap(caller: Person, target: Person, overrides: Partial<IdentityGuardInp
   return dominationGap({ tree, roles, caller, callerMfa: false, target, now: NOW, ...overrides });
 }
 
-function code(run: () => void): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof ForbiddenError)) throw error;
-    return error.code;
-  }
-}
 
 describe('the identity guard', () => {
   it('lets a School Admin act on a Teacher of their school', () => {
@@ -37,7 +27,7 @@ describe('the identity guard', () => {
     expect(gap(schoolAdmin, head, { callerMfa: true })).toBe('outranked');
     // Without 2FA too: signing in with 2FA would not help, so the answer must not suggest it.
     expect(gap(schoolAdmin, head)).toBe('outranked');
-    expect(code(() => checkIdentityGuard({ tree, roles, caller: schoolAdmin, callerMfa: true, target: head, now: NOW }))).toBe('outranked');
+    expect(forbiddenCode(() => checkIdentityGuard({ tree, roles, caller: schoolAdmin, callerMfa: true, target: head, now: NOW }))).toBe('outranked');
   });
 
   it('lets a Trust Admin act on the Head Teacher only in a 2FA session (the head holds sensitive permissions)', () => {
@@ -83,6 +73,6 @@ describe('the identity guard', () => {
   });
 
   it('is not the guard for acting on oneself (each route has its own self rule)', () => {
-    expect(code(() => checkIdentityGuard({ tree, roles, caller: head, callerMfa: false, target: head, now: NOW }))).toBeUndefined();
+    expect(forbiddenCode(() => checkIdentityGuard({ tree, roles, caller: head, callerMfa: false, target: head, now: NOW }))).toBeUndefined();
   });
 });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkMove, type CheckMoveInput } from '../../../domain/access/delegation';
 import { presetIds } from '../../../domain/access/roles';
-import { ForbiddenError } from '../../../domain/errors';
 import { gainedAncestors } from '../../../domain/org/tree';
 import type { Person } from '../../../domain/access/resolve';
-import { NOW, holder, makeAssignment, makePerson, makeRole, makeRoles, makeTree } from '../../fixtures/access';
+import { NOW, holder, makeAssignment, makePerson, makeRole, makeRoles, makeTree, forbiddenCode } from '../../fixtures/access';
 
 const tree = makeTree();
 const helper = makeRole({ id: 'role-helper', permissions: ['users.view'] });
@@ -26,15 +25,6 @@ function move(caller: Person, gained: CheckMoveInput['gained'], overrides: Parti
   return () => checkMove({ tree, roles, caller, callerMfa: false, now: NOW, nodeId: 'north-school', gained, ...overrides });
 }
 
-function code(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof ForbiddenError)) throw error;
-    return error.code;
-  }
-}
 
 describe('gainedAncestors', () => {
   it('lists the nodes on the new path to the root that are not on the current one', () => {
@@ -47,7 +37,7 @@ describe('gainedAncestors', () => {
 describe('checkMove', () => {
   it('refuses a cluster admin moving a school under a cluster where someone holds a role it could not grant (escalation)', () => {
     const gained = [{ roleId: presetIds.curriculumAdministrator, nodeId: 'south' }];
-    expect(code(move(twoClusters, gained))).toBe('escalation');
+    expect(forbiddenCode(move(twoClusters, gained))).toBe('escalation');
   });
 
   it('lets the same cluster admin move it when every role gained is one it could hand out there', () => {
@@ -56,29 +46,29 @@ describe('checkMove', () => {
       { roleId: presetIds.teacher, nodeId: 'south' },
       { roleId: helper.id, nodeId: 'south' },
     ];
-    expect(code(move(twoClusters, gained))).toBeUndefined();
+    expect(forbiddenCode(move(twoClusters, gained))).toBeUndefined();
   });
 
   it('lets a trust admin move it under the same cluster', () => {
-    expect(code(move(trustAdmin, [{ roleId: presetIds.curriculumAdministrator, nodeId: 'south' }]))).toBeUndefined();
+    expect(forbiddenCode(move(trustAdmin, [{ roleId: presetIds.curriculumAdministrator, nodeId: 'south' }]))).toBeUndefined();
   });
 
   it('refuses a caller without roles.assign at the moved node as soon as anyone gains a role', () => {
     const estates = makeRole({ id: 'role-estates', permissions: ['org.manage', 'users.view'] });
     const caller = holder(estates.id, 'trust');
     const withEstates = makeRoles(helper, estates);
-    expect(code(move(caller, [{ roleId: helper.id, nodeId: 'south' }], { roles: withEstates }))).toBe('escalation');
-    expect(code(move(caller, [], { roles: withEstates }))).toBeUndefined();
+    expect(forbiddenCode(move(caller, [{ roleId: helper.id, nodeId: 'south' }], { roles: withEstates }))).toBe('escalation');
+    expect(forbiddenCode(move(caller, [], { roles: withEstates }))).toBeUndefined();
   });
 
   it('asks for 2FA before a sensitive role is gained, and allows it in a 2FA session for a caller holding it', () => {
     const caller = makePerson({ assignments: [makeAssignment({ roleId: presetIds.trustAdmin, nodeId: 'trust' })] });
     const gained = [{ roleId: cpViewer.id, nodeId: 'south' }];
-    expect(code(move(caller, gained))).toBe('mfa_required');
-    expect(code(move(caller, gained, { callerMfa: true }))).toBeUndefined();
+    expect(forbiddenCode(move(caller, gained))).toBe('mfa_required');
+    expect(forbiddenCode(move(caller, gained, { callerMfa: true }))).toBeUndefined();
   });
 
   it('ignores roles that no longer exist or confer nothing', () => {
-    expect(code(move(twoClusters, [{ roleId: 'role-deleted', nodeId: 'south' }, { roleId: empty.id, nodeId: 'south' }]))).toBeUndefined();
+    expect(forbiddenCode(move(twoClusters, [{ roleId: 'role-deleted', nodeId: 'south' }, { roleId: empty.id, nodeId: 'south' }]))).toBeUndefined();
   });
 });
