@@ -1,0 +1,220 @@
+import { parse } from 'csv-parse/sync';
+import { unzipSync } from 'fflate';
+
+/**
+ * Reading a OneRoster 1.2 CSV bundle (1EdTech, imsglobal.org/spec/oneroster/v1p2/bind/csv):
+ * a zip with `manifest.csv` and the files it names. Only what the roster
+ * sync needs is read: `orgs.csv`, `users.csv`, `roles.csv`; demographics,
+ * user profiles and the class files are ignored. Real exports carry a BOM,
+ * CRLF line ends, quoted fields, blank optional columns, extra columns and
+ * `ext:` role values; all of that is accepted, and a row that cannot be read
+ * is an error for that row only. Unzipping is `fflate`, CSV is `csv-parse`.
+ */
+
+export type FileMode = 'bulk' | 'delta' | 'absent';
+
+export interface RosterOrg {
+  sourcedId: string;
+  name: string;
+  type: string;
+  status?: 'active' | 'tobedeleted';
+}
+
+export interface RosterUser {
+  sourcedId: string;
+  /** Blank in a bulk file; `active` or `tobedeleted` in a delta file. */
+  status?: 'active' | 'tobedeleted';
+  enabledUser: boolean;
+  givenName: string;
+  familyName: string;
+  preferredGivenName?: string;
+  preferredFamilyName?: string;
+  email?: string;
+  phone?: string;
+  sms?: string;
+  primaryOrgSourcedId?: string;
+  /** The line in users.csv (1 is the header), for errors. */
+  line: number;
+}
+
+export interface RosterRole {
+  sourcedId?: string;
+  status?: 'active' | 'tobedeleted';
+  userSourcedId: string;
+  roleType: 'primary' | 'secondary';
+  /** A OneRoster role (`teacher`, `aide`, …, `guardian`) or a vendor `ext:` value. */
+  role: string;
+  orgSourcedId: string;
+  /** Dates (YYYY-MM-DD) or times as the file gives them. */
+  beginDate?: string;
+  endDate?: string;
+  line: number;
+}
+
+export interface RosterError {
+  file: string;
+  line: number;
+  sourcedId?: string;
+  code: 'unreadable_row' | 'missing_field' | 'invalid_value';
+  message: string;
+}
+
+export interface Roster {
+  modes: { orgs: FileMode; users: FileMode; roles: FileMode };
+  orgs: RosterOrg[];
+  users: RosterUser[];
+  roles: RosterRole[];
+  errors: RosterError[];
+}
+
+/** A bundle that cannot be read at all (not a zip, no manifest, no users.csv): the run fails, nothing changes. */
+export class RosterBundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RosterBundleError';
+  }
+}
+
+/** The OneRoster 1.2 roles of an adult who works at the school. */
+export const STAFF_ROLES = ['teacher', 'aide', 'principal', 'siteAdministrator', 'districtAdministrator', 'systemAdministrator', 'counselor', 'proctor'] as const;
+/** The OneRoster 1.2 roles of a pupil's adult (accounts only when the school's settings ask for parents). */
+export const GUARDIAN_ROLES = ['guardian', 'parent', 'relative'] as const;
+export const ONEROSTER_ROLES = [...STAFF_ROLES, ...GUARDIAN_ROLES, 'student'] as const;
+
+type Row = Record<string, string>;
+
+const MAX_FILE_BYTES = 200 * 1024 * 1024;
+
+function text(files: Record<string, Uint8Array>, name: string): string | undefined {
+  const key = Object.keys(files).find((path) => path.split('/').pop()?.toLowerCase() === name);
+  if (key === undefined) return undefined;
+  return new TextDecoder('utf-8').decode(files[key]);
+}
+
+/**
+ * Rows of one CSV file with lower-cased header names. A row whose shape is
+ * broken (an unclosed quote, more cells than headers) is reported and
+ * skipped; the rest of the file is still read.
+ */
+function rows(file: string, content: string, errors: RosterError[]): { row: Row; line: number }[] {
+  const records = parse(content, {
+    bom: true,
+    columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+    skip_empty_lines: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    info: true,
+    on_skip: (error: { lines?: number; message: string } | undefined) => {
+      if (error) errors.push({ file, line: error.lines ?? 0, code: 'unreadable_row', message: error.message });
+    },
+  }) as { record: Row; info: { lines: number; invalid_field_length: number } }[];
+  return records.map(({ record, info }) => ({ row: record, line: info.lines }));
+}
+
+const cell = (row: Row, name: string): string | undefined => {
+  const value = row[name.toLowerCase()]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+};
+
+function status(value: string | undefined): 'active' | 'tobedeleted' | undefined | null {
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  return lower === 'active' || lower === 'tobedeleted' ? lower : null;
+}
+
+function required(file: string, line: number, row: Row, fields: string[], errors: RosterError[]): boolean {
+  const missing = fields.filter((f) => cell(row, f) === undefined);
+  if (missing.length === 0) return true;
+  errors.push({ file, line, sourcedId: cell(row, 'sourcedId'), code: 'missing_field', message: `Missing ${missing.join(', ')}` });
+  return false;
+}
+
+function readManifest(content: string | undefined): Roster['modes'] {
+  if (content === undefined) throw new RosterBundleError('The bundle has no manifest.csv');
+  const modes: Roster['modes'] = { orgs: 'absent', users: 'absent', roles: 'absent' };
+  const parsed = parse(content, { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
+  for (const [name, value] of parsed.slice(1)) {
+    const file = name?.trim().toLowerCase().replace(/^file\./, '');
+    const mode = value?.trim().toLowerCase();
+    if ((file === 'orgs' || file === 'users' || file === 'roles') && (mode === 'bulk' || mode === 'delta' || mode === 'absent')) modes[file] = mode;
+  }
+  return modes;
+}
+
+export function readRoster(zip: Uint8Array): Roster {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(zip, { filter: (f) => f.originalSize <= MAX_FILE_BYTES && /(^|\/)[^/]+\.csv$/i.test(f.name) });
+  } catch (error) {
+    throw new RosterBundleError(`The bundle is not a readable zip: ${(error as Error).message}`);
+  }
+  const modes = readManifest(text(files, 'manifest.csv'));
+  const errors: RosterError[] = [];
+  const read = (name: 'orgs' | 'users' | 'roles') => {
+    if (modes[name] === 'absent') return [];
+    const content = text(files, `${name}.csv`);
+    if (content === undefined) throw new RosterBundleError(`The manifest lists ${name}.csv as ${modes[name]} but the bundle has no ${name}.csv`);
+    return rows(`${name}.csv`, content, errors);
+  };
+  if (modes.users === 'absent') throw new RosterBundleError('The manifest marks users.csv absent: there is nothing to sync');
+
+  const orgs: RosterOrg[] = [];
+  for (const { row, line } of read('orgs')) {
+    if (!required('orgs.csv', line, row, ['sourcedId', 'name'], errors)) continue;
+    orgs.push({ sourcedId: cell(row, 'sourcedId')!, name: cell(row, 'name')!, type: cell(row, 'type') ?? '', status: status(cell(row, 'status')) ?? undefined });
+  }
+
+  const users: RosterUser[] = [];
+  for (const { row, line } of read('users')) {
+    if (!required('users.csv', line, row, ['sourcedId', 'givenName', 'familyName'], errors)) continue;
+    const userStatus = status(cell(row, 'status'));
+    const enabled = cell(row, 'enabledUser')?.toLowerCase();
+    if (userStatus === null || (enabled !== undefined && enabled !== 'true' && enabled !== 'false')) {
+      errors.push({ file: 'users.csv', line, sourcedId: cell(row, 'sourcedId'), code: 'invalid_value', message: 'status must be active or tobedeleted; enabledUser true or false' });
+      continue;
+    }
+    users.push({
+      sourcedId: cell(row, 'sourcedId')!,
+      ...(userStatus ? { status: userStatus } : {}),
+      enabledUser: enabled !== 'false',
+      givenName: cell(row, 'givenName')!,
+      familyName: cell(row, 'familyName')!,
+      ...optional(row, ['preferredGivenName', 'preferredFamilyName', 'email', 'phone', 'sms', 'primaryOrgSourcedId']),
+      line,
+    });
+  }
+
+  const roles: RosterRole[] = [];
+  for (const { row, line } of read('roles')) {
+    if (!required('roles.csv', line, row, ['userSourcedId', 'role', 'orgSourcedId'], errors)) continue;
+    const roleStatus = status(cell(row, 'status'));
+    const roleType = (cell(row, 'roleType') ?? 'primary').toLowerCase();
+    const role = cell(row, 'role')!;
+    const known = role.startsWith('ext:') || (ONEROSTER_ROLES as readonly string[]).includes(role);
+    if (roleStatus === null || (roleType !== 'primary' && roleType !== 'secondary') || !known) {
+      errors.push({ file: 'roles.csv', line, sourcedId: cell(row, 'userSourcedId'), code: 'invalid_value', message: `Cannot read role "${role}" (${roleType})` });
+      continue;
+    }
+    roles.push({
+      ...optional(row, ['sourcedId', 'beginDate', 'endDate']),
+      ...(roleStatus ? { status: roleStatus } : {}),
+      userSourcedId: cell(row, 'userSourcedId')!,
+      roleType,
+      role,
+      orgSourcedId: cell(row, 'orgSourcedId')!,
+      line,
+    });
+  }
+  const fileOrder = ['orgs.csv', 'users.csv', 'roles.csv'];
+  errors.sort((a, b) => fileOrder.indexOf(a.file) - fileOrder.indexOf(b.file) || a.line - b.line);
+  return { modes, orgs, users, roles, errors };
+}
+
+function optional<K extends string>(row: Row, names: K[]): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const value = cell(row, name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,355 @@
+import type { AccountStatus, UserType } from '../identity/account';
+import { presetIds } from '../access/roles';
+import { GUARDIAN_ROLES, STAFF_ROLES, type Roster, type RosterError, type RosterRole, type RosterUser } from './oneroster';
+
+/**
+ * The nightly roster sync as a pure plan: (the school's MIS settings, its
+ * roster, the people its MIS has listed, now) → what changes for whom, with
+ * a reason per change. The rules are API.md's "MIS roster sync":
+ * - match by `sourcedId` (the school's link to a person), then by email: an
+ *   MIS id change with the same email is the same person; an account of the
+ *   trust with that email (placed by hand before the school turned the sync
+ *   on, or listed by another school's MIS) is adopted, never duplicated;
+ * - a changed name or email follows the MIS unless the person is `edited`
+ *   (changed by hand) or was made by hand (`source: manual`);
+ * - a leaver (missing from a bulk roster, `tobedeleted`, disabled, or past
+ *   their role's end date) keeps access for `leaverGraceDays`, then loses
+ *   this school's membership and MIS roles, and is made inactive when no
+ *   membership is left; never deleted;
+ * - a person who comes back gets the membership and roles back and is
+ *   reactivated (their other roles were never taken);
+ * - a run that would take more than `maxLeaverShare` of the school's listed
+ *   MIS people away is held, changing nothing until approved.
+ * Applying the plan and planning again from the result gives an empty plan.
+ */
+
+export interface MisSettings {
+  enabled: boolean;
+  /** The school's `sourcedId` in orgs.csv. */
+  orgSourcedId: string;
+  /** OneRoster role (or `ext:` value) → role id; unmapped staff get Staff, guardians Parent. */
+  roleMap: Readonly<Record<string, string>>;
+  /** Make accounts for guardians too. */
+  parents: boolean;
+  /** Email new people their invitation; otherwise they wait, invited, for an admin to invite them. */
+  inviteNew: boolean;
+  leaverGraceDays: number;
+  maxLeaverShare: number;
+}
+
+export const DEFAULT_MIS_SETTINGS = { roleMap: {}, parents: false, inviteNew: false, leaverGraceDays: 0, maxLeaverShare: 0.2 } as const;
+
+/** A person this school's MIS lists or once listed (the school's link), with what the plan needs of their account. */
+export interface MisPerson {
+  userId: string;
+  /** The `sourcedId` this school's MIS knows them by. */
+  misId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userType: UserType;
+  status: AccountStatus;
+  source: 'manual' | 'mis';
+  edited: boolean;
+  /** Holds a membership at this school. */
+  member: boolean;
+  /** Holds a primary membership at another node. */
+  primaryElsewhere: boolean;
+  /** Holds a membership at another node (they stay active when they leave here). */
+  placedElsewhere: boolean;
+  /** Roles the sync gave at this school that they still hold. */
+  misRoleIds: string[];
+  /** When this school's roster stopped listing them; absent while listed. */
+  leftAt?: string;
+}
+
+/** An account of the trust that is not this school's MIS person but has an email the roster uses. */
+export type TrustAccount = Omit<MisPerson, 'misId' | 'misRoleIds' | 'leftAt'>;
+
+export type MisField = 'firstName' | 'lastName' | 'email' | 'misId';
+
+export interface MisChange {
+  kind: 'create' | 'update' | 'leave' | 'return' | 'adopt';
+  /** Absent for a new person. */
+  userId?: string;
+  sourcedId: string;
+  /** users.csv line, when the roster lists the person. */
+  line?: number;
+  /** The person as the roster has them (create, adopt); firstName/lastName/email. */
+  profile?: { firstName: string; lastName: string; email: string; userType: UserType };
+  changes: { field: MisField; from: string | null; to: string }[];
+  /** Add (or keep) the membership at the school with this title; `remove` takes it away. */
+  membership?: { add: { jobTitle: string; primary: boolean } } | { remove: true };
+  addRoleIds: string[];
+  removeRoleIds: string[];
+  status?: 'activate' | 'deactivate';
+  /** Set when the person starts their grace period; `null` clears it (listed again). */
+  leftAt?: string | null;
+  invite?: boolean;
+  reasons: string[];
+}
+
+export interface MisPlan {
+  changes: MisChange[];
+  /** People the roster lists whose account needs nothing. */
+  unchanged: number;
+  /** People whose name or email the MIS changed but who were edited by hand. */
+  skippedEdited: number;
+  errors: (RosterError | { file: string; line: number; sourcedId?: string; code: string; message: string })[];
+  /** Too many leavers: nothing is applied until someone approves. */
+  held: boolean;
+  leavers: number;
+  listedBefore: number;
+}
+
+const JOB_TITLES: Record<string, string> = {
+  teacher: 'Teacher', aide: 'Teaching Assistant', principal: 'Head Teacher', siteAdministrator: 'School Administrator',
+  districtAdministrator: 'Trust Administrator', systemAdministrator: 'Systems Administrator', counselor: 'Counsellor',
+  proctor: 'Invigilator', guardian: 'Parent/Carer', parent: 'Parent/Carer', relative: 'Relative',
+};
+
+const isGuardian = (role: string) => (GUARDIAN_ROLES as readonly string[]).includes(role);
+const isStaff = (role: string) => (STAFF_ROLES as readonly string[]).includes(role) || role.startsWith('ext:');
+
+function jobTitle(role: string): string {
+  return JOB_TITLES[role] ?? role.replace(/^ext:/, '');
+}
+
+const day = (value: string) => value.slice(0, 10);
+
+/** A role row that places the person at the school today. */
+function current(role: RosterRole, orgSourcedId: string, today: string): boolean {
+  if (role.orgSourcedId !== orgSourcedId || role.status === 'tobedeleted') return false;
+  if (role.beginDate && day(role.beginDate) > today) return false;
+  if (role.endDate && day(role.endDate) < today) return false;
+  return true;
+}
+
+interface Listed {
+  sourcedId: string;
+  user?: RosterUser;
+  roles: RosterRole[];
+}
+
+/** Everyone the roster places at this school today, by sourcedId, and everyone it says has gone. */
+function listing(settings: MisSettings, roster: Roster, today: string) {
+  const users = new Map(roster.users.map((u) => [u.sourcedId, u]));
+  const listed = new Map<string, Listed>();
+  const gone = new Set<string>();
+  for (const role of roster.roles) {
+    if (role.orgSourcedId !== settings.orgSourcedId) continue;
+    if (!isStaff(role.role) && !(settings.parents && isGuardian(role.role))) continue;
+    if (!current(role, settings.orgSourcedId, today)) {
+      gone.add(role.userSourcedId);
+      continue;
+    }
+    const entry = listed.get(role.userSourcedId) ?? { sourcedId: role.userSourcedId, user: users.get(role.userSourcedId), roles: [] };
+    entry.roles.push(role);
+    listed.set(role.userSourcedId, entry);
+  }
+  for (const user of roster.users) {
+    if (user.status === 'tobedeleted' || !user.enabledUser) gone.add(user.sourcedId);
+  }
+  for (const id of gone) if (listed.has(id) && users.get(id)?.status !== 'tobedeleted' && users.get(id)?.enabledUser !== false) gone.delete(id);
+  for (const id of gone) listed.delete(id);
+  return { listed, gone };
+}
+
+function roleIdsFor(settings: MisSettings, roles: RosterRole[]): string[] {
+  const ids = roles.map((r) => settings.roleMap[r.role] ?? (isGuardian(r.role) ? presetIds.parent : presetIds.staff));
+  return [...new Set(ids)].sort();
+}
+
+/** The role that names the membership: the primary one, else the first. */
+function mainRole(roles: RosterRole[]): RosterRole {
+  return roles.find((r) => r.roleType === 'primary') ?? roles[0]!;
+}
+
+function normalEmail(email: string | undefined): string | undefined {
+  return email?.trim().toLowerCase() || undefined;
+}
+
+export interface PlanInput {
+  settings: MisSettings;
+  roster: Roster;
+  /** Everyone this school's MIS lists or once listed. */
+  people: readonly MisPerson[];
+  /** Accounts of the trust, by lower-cased email, for emails the roster uses that no MIS person here has. */
+  trustAccounts: ReadonlyMap<string, TrustAccount>;
+  /** Emails taken outside the trust (an account elsewhere in the deployment): such a row is an error. */
+  takenElsewhere: ReadonlySet<string>;
+  now: Date;
+}
+
+/** The emails the planner will ask about: the roster's, minus those of this school's MIS people. */
+export function emailsToLookUp(roster: Roster, people: readonly MisPerson[]): string[] {
+  const known = new Set(people.map((p) => p.email.toLowerCase()));
+  return [...new Set(roster.users.map((u) => normalEmail(u.email)).filter((e): e is string => e !== undefined && !known.has(e)))];
+}
+
+export function planMisSync(input: PlanInput): MisPlan {
+  const { settings, roster, people, trustAccounts, takenElsewhere, now } = input;
+  const nowIso = now.toISOString();
+  const today = day(nowIso);
+  const delta = roster.modes.users === 'delta' || roster.modes.roles === 'delta';
+  const { listed, gone } = listing(settings, roster, today);
+  const byMisId = new Map(people.map((p) => [p.misId, p]));
+  const byEmail = new Map(people.map((p) => [p.email.toLowerCase(), p]));
+  const plan: MisPlan = { changes: [], unchanged: 0, skippedEdited: 0, errors: [...roster.errors], held: false, leavers: 0, listedBefore: people.filter((p) => p.leftAt === undefined).length };
+  const matched = new Set<string>();
+  const claimedEmails = new Set<string>();
+
+  for (const entry of listed.values()) {
+    const role = mainRole(entry.roles);
+    const line = entry.user?.line ?? role.line;
+    let person = byMisId.get(entry.sourcedId);
+    const email = normalEmail(entry.user?.email);
+    let relinkFrom: string | undefined;
+    if (!person && email) {
+      const sameEmail = byEmail.get(email);
+      if (sameEmail && !listed.has(sameEmail.misId)) {
+        person = sameEmail;
+        relinkFrom = sameEmail.misId;
+      }
+    }
+    if (person && matched.has(person.userId)) {
+      plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'duplicate_person', message: 'Two roster entries are the same person (same email)' });
+      continue;
+    }
+    const roleIds = roleIdsFor(settings, entry.roles);
+    const userType: UserType = entry.roles.some((r) => isStaff(r.role)) ? 'staff' : 'parent';
+    const primaryHere = (elsewhere: boolean) =>
+      entry.user?.primaryOrgSourcedId === settings.orgSourcedId || (role.roleType === 'primary' && !elsewhere);
+
+    if (!person) {
+      if (!entry.user) {
+        // A delta role row for someone the users file does not carry and we never knew.
+        plan.errors.push({ file: 'roles.csv', line: role.line, sourcedId: entry.sourcedId, code: 'unknown_user', message: 'The roles row names a user that is neither in users.csv nor known' });
+        continue;
+      }
+      if (!email) {
+        plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'missing_field', message: 'An account needs an email' });
+        continue;
+      }
+      if (claimedEmails.has(email) || takenElsewhere.has(email) || byEmail.has(email)) {
+        plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'email_taken', message: 'This email already has an account that the roster cannot use' });
+        continue;
+      }
+      claimedEmails.add(email);
+      const profile = { firstName: givenName(entry.user), lastName: familyName(entry.user), email, userType };
+      const existing = trustAccounts.get(email);
+      if (existing) {
+        matched.add(existing.userId);
+        plan.changes.push({
+          kind: 'adopt', userId: existing.userId, sourcedId: entry.sourcedId, line, profile,
+          changes: [{ field: 'misId', from: null, to: entry.sourcedId }, ...(existing.source === 'mis' && !existing.edited ? nameChanges(existing, profile) : [])],
+          membership: { add: { jobTitle: jobTitle(role.role), primary: primaryHere(existing.primaryElsewhere) } },
+          addRoleIds: roleIds, removeRoleIds: [],
+          ...(existing.status === 'inactive' ? { status: 'activate' as const } : {}),
+          reasons: ['the roster lists an existing account of the trust with this email'],
+        });
+        continue;
+      }
+      plan.changes.push({
+        kind: 'create', sourcedId: entry.sourcedId, line, profile,
+        changes: [], membership: { add: { jobTitle: jobTitle(role.role), primary: true } },
+        addRoleIds: roleIds, removeRoleIds: [], invite: settings.inviteNew,
+        reasons: ['new in the roster'],
+      });
+      continue;
+    }
+
+    matched.add(person.userId);
+    claimedEmails.add(person.email.toLowerCase());
+    const change: MisChange = { kind: 'update', userId: person.userId, sourcedId: entry.sourcedId, line, changes: [], addRoleIds: [], removeRoleIds: [], reasons: [] };
+    if (relinkFrom !== undefined) {
+      change.changes.push({ field: 'misId', from: relinkFrom, to: entry.sourcedId });
+      change.reasons.push('new MIS id, same email');
+    }
+    if (entry.user) {
+      const wanted = { firstName: givenName(entry.user), lastName: familyName(entry.user), email: email ?? person.email };
+      const diff = nameChanges(person, wanted).filter((c) => c.field !== 'email' || !takenBySomeoneElse(c.to, person, byEmail, trustAccounts, takenElsewhere, claimedEmails));
+      if (nameChanges(person, wanted).length > diff.length) {
+        plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'email_taken', message: 'The new email already has another account; the name is still updated' });
+      }
+      if (diff.length > 0 && (person.edited || person.source === 'manual')) plan.skippedEdited += 1;
+      else if (diff.length > 0) {
+        change.changes.push(...diff);
+        change.reasons.push('name or email changed in the MIS');
+      }
+      if (diff.some((c) => c.field === 'email')) claimedEmails.add(wanted.email);
+    }
+    const returning = person.leftAt !== undefined || !person.member || person.status === 'inactive';
+    if (!person.member) change.membership = { add: { jobTitle: jobTitle(role.role), primary: primaryHere(person.primaryElsewhere) } };
+    change.addRoleIds = roleIds.filter((id) => !person.misRoleIds.includes(id));
+    change.removeRoleIds = person.misRoleIds.filter((id) => !roleIds.includes(id));
+    if (change.addRoleIds.length + change.removeRoleIds.length > 0 && !returning) change.reasons.push('MIS role changed');
+    if (person.status === 'inactive') change.status = 'activate';
+    if (person.leftAt !== undefined) change.leftAt = null;
+    if (returning) {
+      change.kind = 'return';
+      change.reasons.push('listed again');
+    }
+    if (change.changes.length + change.addRoleIds.length + change.removeRoleIds.length > 0 || change.membership || change.status || change.leftAt !== undefined) {
+      plan.changes.push(change);
+    } else plan.unchanged += 1;
+  }
+
+  // Leavers: not listed (bulk) or said to be gone (delta), and not matched above.
+  for (const person of people) {
+    if (matched.has(person.userId)) continue;
+    const leaving = delta ? gone.has(person.misId) : true;
+    if (!leaving) continue;
+    const left = person.leftAt ?? nowIso;
+    const due = Date.parse(left) + settings.leaverGraceDays * 86_400_000 <= now.getTime();
+    const holdsSomething = person.member || person.misRoleIds.length > 0;
+    if (person.leftAt === undefined) plan.leavers += 1;
+    if (!due) {
+      if (person.leftAt === undefined) {
+        plan.changes.push({ kind: 'leave', userId: person.userId, sourcedId: person.misId, changes: [], addRoleIds: [], removeRoleIds: [], leftAt: nowIso, reasons: [`not in the roster; access ends after ${settings.leaverGraceDays} days`] });
+      }
+      continue;
+    }
+    const deactivate = !person.placedElsewhere && person.status !== 'inactive';
+    if (!holdsSomething && !deactivate && person.leftAt !== undefined) continue;
+    plan.changes.push({
+      kind: 'leave', userId: person.userId, sourcedId: person.misId, changes: [],
+      ...(person.member ? { membership: { remove: true as const } } : {}),
+      addRoleIds: [], removeRoleIds: [...person.misRoleIds],
+      ...(deactivate ? { status: 'deactivate' as const } : {}),
+      ...(person.leftAt === undefined ? { leftAt: nowIso } : {}),
+      reasons: [person.leftAt === undefined ? 'not in the roster' : 'grace period over'],
+    });
+  }
+  plan.held = plan.listedBefore > 0 && plan.leavers / plan.listedBefore > settings.maxLeaverShare;
+  return plan;
+}
+
+function givenName(user: RosterUser): string {
+  return user.preferredGivenName ?? user.givenName;
+}
+
+function familyName(user: RosterUser): string {
+  return user.preferredFamilyName ?? user.familyName;
+}
+
+function nameChanges(person: Pick<MisPerson, 'firstName' | 'lastName' | 'email'>, wanted: { firstName: string; lastName: string; email: string }): MisChange['changes'] {
+  const changes: MisChange['changes'] = [];
+  for (const field of ['firstName', 'lastName', 'email'] as const) {
+    const from = field === 'email' ? person.email.toLowerCase() : person[field];
+    if (from !== wanted[field]) changes.push({ field, from: person[field], to: wanted[field] });
+  }
+  return changes;
+}
+
+function takenBySomeoneElse(
+  email: string,
+  person: MisPerson,
+  byEmail: ReadonlyMap<string, MisPerson>,
+  trustAccounts: ReadonlyMap<string, TrustAccount>,
+  takenElsewhere: ReadonlySet<string>,
+  claimed: ReadonlySet<string>,
+): boolean {
+  const owner = byEmail.get(email)?.userId ?? trustAccounts.get(email)?.userId;
+  return (owner !== undefined && owner !== person.userId) || takenElsewhere.has(email) || claimed.has(email);
+}
