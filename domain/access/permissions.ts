@@ -15,6 +15,7 @@ export type PermissionArea =
   | 'behaviour'
   | 'pastoral'
   | 'first_aid'
+  | 'attendance'
   | 'nursery'
   | 'parents';
 
@@ -95,6 +96,8 @@ const definitions = [
   permission('pastoral.view', 'pastoral', 'Read pastoral notes and concerns'),
   permission('first_aid.record', 'first_aid', 'Record first aid given and accidents'),
   permission('first_aid.view', 'first_aid', 'Read first aid and accident records'),
+  permission('attendance.record', 'attendance', 'Take registers and record absences and lateness'),
+  permission('attendance.view', 'attendance', 'Read attendance records and persistent-absence alerts'),
   permission('nursery.submissions.submit', 'nursery', 'Submit termly funding headcount submissions'),
   permission('nursery.submissions.approve', 'nursery', 'Approve or return funding headcount submissions'),
   permission('nursery.session_templates.manage', 'nursery', 'Manage the session templates a nursery offers'),

@@ -199,7 +199,20 @@ export function planMisSync(input: PlanInput): MisPlan {
   const matched = new Set<string>();
   const claimedEmails = new Set<string>();
 
-  for (const entry of listed.values()) {
+  // People the roster still knows by their MIS id go first, those whose
+  // email moves in the order the moves can land (resolveEmailMoves); then
+  // everyone matched or made by email. The applier writes in this order.
+  const entries = [...listed.values()];
+  const known = entries.filter((e) => byMisId.has(e.sourcedId));
+  const moves = known.flatMap((e) => {
+    const person = byMisId.get(e.sourcedId)!;
+    const to = normalEmail(e.user?.email);
+    return to !== undefined && to !== person.email.toLowerCase() && !person.edited && person.source === 'mis' ? [{ person, to }] : [];
+  });
+  const moveRank = resolveEmailMoves(moves, byEmail, (email) => trustAccounts.has(email) || takenElsewhere.has(email));
+  const rank = (e: Listed) => moveRank.get(byMisId.get(e.sourcedId)!.userId) ?? -1;
+  const ordered = [...known.sort((a, b) => rank(a) - rank(b)), ...entries.filter((e) => !byMisId.has(e.sourcedId))];
+  for (const entry of ordered) {
     const role = mainRole(entry.roles);
     const line = entry.user?.line ?? role.line;
     let person = byMisId.get(entry.sourcedId);
@@ -260,7 +273,6 @@ export function planMisSync(input: PlanInput): MisPlan {
     }
 
     matched.add(person.userId);
-    claimedEmails.add(person.email.toLowerCase());
     const change: MisChange = { kind: 'update', userId: person.userId, sourcedId: entry.sourcedId, line, changes: [], addRoleIds: [], removeRoleIds: [], reasons: [] };
     if (relinkFrom !== undefined) {
       change.changes.push({ field: 'misId', from: relinkFrom, to: entry.sourcedId });
@@ -268,16 +280,18 @@ export function planMisSync(input: PlanInput): MisPlan {
     }
     if (entry.user) {
       const wanted = { firstName: givenName(entry.user), lastName: familyName(entry.user), email: email ?? person.email };
-      const diff = nameChanges(person, wanted).filter((c) => c.field !== 'email' || !takenBySomeoneElse(c.to, person, byEmail, trustAccounts, takenElsewhere, claimedEmails));
-      if (nameChanges(person, wanted).length > diff.length) {
-        plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'email_taken', message: 'The new email already has another account; the name is still updated' });
+      const all = nameChanges(person, wanted);
+      if (all.length > 0 && (person.edited || person.source === 'manual')) plan.skippedEdited += 1;
+      else {
+        const diff = all.filter((c) => c.field !== 'email' || moveRank.has(person.userId));
+        if (diff.length < all.length) {
+          plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'email_taken', message: 'The new email already has another account; the rest is still updated' });
+        }
+        if (diff.length > 0) {
+          change.changes.push(...diff);
+          change.reasons.push('name or email changed in the MIS');
+        }
       }
-      if (diff.length > 0 && (person.edited || person.source === 'manual')) plan.skippedEdited += 1;
-      else if (diff.length > 0) {
-        change.changes.push(...diff);
-        change.reasons.push('name or email changed in the MIS');
-      }
-      if (diff.some((c) => c.field === 'email')) claimedEmails.add(wanted.email);
     }
     const returning = person.leftAt !== undefined || !person.member || person.status === 'inactive';
     if (!person.member) change.membership = { add: { jobTitle: jobTitle(role.role), primary: primaryHere(person.primaryElsewhere) } };
@@ -342,14 +356,31 @@ function nameChanges(person: Pick<MisPerson, 'firstName' | 'lastName' | 'email'>
   return changes;
 }
 
-function takenBySomeoneElse(
-  email: string,
-  person: MisPerson,
-  byEmail: ReadonlyMap<string, MisPerson>,
-  trustAccounts: ReadonlyMap<string, TrustAccount>,
-  takenElsewhere: ReadonlySet<string>,
-  claimed: ReadonlySet<string>,
-): boolean {
-  const owner = byEmail.get(email)?.userId ?? trustAccounts.get(email)?.userId;
-  return (owner !== undefined && owner !== person.userId) || takenElsewhere.has(email) || claimed.has(email);
+/**
+ * Which email moves can land, in the order they can: a move waits until no
+ * other account holds its address, so a chain (one person takes the address
+ * another moves away from) lands in one run; two people wanting one address,
+ * a swap, or an address held outside the school's MIS people does not move
+ * (an error for that row). Updates `byEmail` to the addresses after the moves.
+ */
+function resolveEmailMoves(
+  moves: { person: MisPerson; to: string }[],
+  byEmail: Map<string, MisPerson>,
+  blocked: (email: string) => boolean,
+): Map<string, number> {
+  const rank = new Map<string, number>();
+  let pending = moves.filter((m) => !blocked(m.to));
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const move of pending) {
+      const owner = byEmail.get(move.to);
+      if (owner !== undefined && owner.userId !== move.person.userId) continue;
+      byEmail.delete(move.person.email.toLowerCase());
+      byEmail.set(move.to, move.person);
+      rank.set(move.person.userId, rank.size);
+      progress = true;
+    }
+    pending = pending.filter((m) => !rank.has(m.person.userId));
+  }
+  return rank;
 }

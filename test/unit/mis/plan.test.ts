@@ -49,6 +49,15 @@ describe('planMisSync', () => {
     expect(result.skippedEdited).toBe(1);
   });
 
+  it('lands a chain of email moves in one run, in an order the writes can follow, and refuses a swap', () => {
+    // user-1 takes the address user-2 moves away from.
+    const chain = plan([fx(1, { email: 'p2@oak.example' }), fx(2, { email: 'new2@oak.example' })], [misPerson(1), misPerson(2)]);
+    expect(chain.changes.map((c) => [c.userId, c.changes.map((x) => x.to)])).toEqual([['user-2', ['new2@oak.example']], ['user-1', ['p2@oak.example']]]);
+    const swap = plan([fx(1, { email: 'p2@oak.example' }), fx(2, { email: 'p1@oak.example' })], [misPerson(1), misPerson(2)]);
+    expect(swap.changes).toEqual([]);
+    expect(swap.errors.map((e) => e.code)).toEqual(['email_taken', 'email_taken']);
+  });
+
   it('prefers the preferred given name', () => {
     expect(plan([fx(1, { preferredGivenName: 'Jo' })], []).changes[0]!.profile!.firstName).toBe('Jo');
   });
