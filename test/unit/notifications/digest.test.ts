@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { categoryByCode, notificationCategories } from '../../../domain/notifications/categories';
+import { digestDue, digestEmail, eventEmail, groupDigest, localTime, type DigestEvent } from '../../../domain/notifications/digest';
+
+const cat = (code: string) => categoryByCode.get(code)!;
+const links = { signIn: 'https://x/sign-in', preferences: 'https://x/prefs', unsubscribe: 'https://x/unsub?token=t' };
+
+describe('digest timing', () => {
+  it('reads the local hour in winter (GMT) and summer (BST)', () => {
+    expect(localTime(new Date('2026-01-15T07:00:00Z'), 'Europe/London')).toEqual({ date: '2026-01-15', hour: 7 });
+    expect(localTime(new Date('2026-07-15T06:00:00Z'), 'Europe/London')).toEqual({ date: '2026-07-15', hour: 7 });
+  });
+
+  it('is owed from the first run at or after the hour, keyed by the local day, so the repeated autumn hour cannot send twice', () => {
+    expect(digestDue(new Date('2026-07-15T05:00:00Z'), 'Europe/London', 7).due).toBe(false);
+    expect(digestDue(new Date('2026-07-15T06:00:00Z'), 'Europe/London', 7)).toEqual({ due: true, day: '2026-07-15' });
+    // 25 October 2026: 01:00-02:00 BST then 01:00-02:00 GMT. Both runs owe the same day's one digest.
+    const first = digestDue(new Date('2026-10-25T00:30:00Z'), 'Europe/London', 1);
+    const second = digestDue(new Date('2026-10-25T01:30:00Z'), 'Europe/London', 1);
+    expect(first).toEqual({ due: true, day: '2026-10-25' });
+    expect(second).toEqual({ due: true, day: '2026-10-25' });
+    // 29 March 2026: 01:00 GMT jumps to 02:00 BST; a 1 o'clock digest still goes at the next run.
+    expect(digestDue(new Date('2026-03-29T01:00:00Z'), 'Europe/London', 1)).toEqual({ due: true, day: '2026-03-29' });
+  });
+});
+
+describe('notification emails', () => {
+  const concern: DigestEvent = { id: 'e1', category: cat('child_protection'), nodeId: 'oak', title: 'Bruise on arm of Pupil Zed', summary: 'Zed said …', link: 'https://safeguarding/app/pupil-42', occurredAt: '2026-12-01T09:00:00Z' };
+  const incident: DigestEvent = { id: 'e2', category: cat('behaviour'), nodeId: 'oak', title: 'Detention', summary: 'Late three times', link: 'https://behaviour/app/1', occurredAt: '2026-12-01T10:00:00Z' };
+
+  it('says only that a child protection concern was recorded at the school: no pupil, no summary, no deep link', () => {
+    const email = eventEmail({ trustName: 'Demo Trust', schoolName: 'Oak Primary', event: concern, links });
+    for (const part of [email.subject, email.text, email.html]) {
+      expect(part).not.toMatch(/Zed|Bruise|pupil-42|safeguarding\/app/);
+    }
+    expect(email.text).toContain('A new child protection concern was recorded.');
+    expect(email.subject).toBe('Demo Trust: a new child protection concern at Oak Primary');
+    expect(email.text).toContain(links.unsubscribe);
+  });
+
+  it('carries the title, summary and link of an ordinary event, escaped in HTML', () => {
+    const email = eventEmail({ trustName: 'Demo Trust', schoolName: 'Oak <Primary>', event: { ...incident, title: '<b>Detention</b>' }, links });
+    expect(email.text).toContain('<b>Detention</b>: Late three times');
+    expect(email.html).toContain('&lt;b&gt;Detention&lt;/b&gt;');
+    expect(email.html).not.toContain('<b>Detention');
+    expect(email.html).toContain('href="https://behaviour/app/1"');
+  });
+
+  it('groups a digest by school and category, and counts sensitive events without detail', () => {
+    const elm: DigestEvent = { ...incident, id: 'e3', nodeId: 'elm', title: 'Merit' };
+    const sections = groupDigest([incident, concern, elm], (id) => (id === 'oak' ? 'Oak Primary' : 'Elm Nursery'), notificationCategories);
+    expect(sections.map((s) => [s.schoolName, s.categories.map((c) => [c.category.code, c.events.map((e) => e.id)])])).toEqual([
+      ['Elm Nursery', [['behaviour', ['e3']]]],
+      ['Oak Primary', [['behaviour', ['e2']], ['child_protection', ['e1']]]],
+    ]);
+    const email = digestEmail({ trustName: 'Demo Trust', firstName: 'Ada', sections, links });
+    expect(email.subject).toBe('Demo Trust: your daily summary (3 new)');
+    expect(email.text).toContain('1 new entry was recorded. Sign in to read them.');
+    expect(email.text).not.toMatch(/Zed|Bruise/);
+    expect(email.html).toContain('<h2 style="font-size:17px">Oak Primary</h2>');
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { presetIds } from '../../../domain/access/roles';
+import { categoryByCode, deliveryFor, notificationCategories } from '../../../domain/notifications/categories';
+import { recipientSearch, recipientsFor, type Candidate } from '../../../domain/notifications/recipients';
+import { NOW, PAST, holder, makeAssignment, makeRoles, makeTree } from '../../fixtures/access';
+
+const tree = makeTree();
+const roles = makeRoles();
+const cat = (code: string) => categoryByCode.get(code)!;
+
+function recipients(code: string, nodeId: string, candidates: Candidate[], subjectId?: string) {
+  return recipientsFor({ event: { category: cat(code), nodeId, ...(subjectId ? { subjectId } : {}) }, tree, roles, candidates, now: NOW });
+}
+
+describe('notification categories', () => {
+  it('needs 2FA for child protection and allegations, which go out at once and carry no detail', () => {
+    for (const code of ['child_protection', 'allegation']) expect(cat(code)).toMatchObject({ requiresMfa: true, defaultDelivery: 'immediate', sensitive: true });
+    for (const code of ['behaviour', 'pastoral', 'first_aid', 'attendance', 'account_security', 'mis_sync']) expect(cat(code)).toMatchObject({ requiresMfa: false, defaultDelivery: 'digest', sensitive: false });
+    expect(notificationCategories.filter((c) => c.internal).map((c) => c.code)).toEqual(['account_security', 'mis_sync']);
+  });
+
+  it("takes the person's choice, then the trust's default, but a trust default never silences a safeguarding category", () => {
+    expect(deliveryFor(cat('behaviour'), { behaviour: 'off' }, { behaviour: 'immediate' })).toBe('off');
+    expect(deliveryFor(cat('behaviour'), undefined, { behaviour: 'immediate' })).toBe('immediate');
+    expect(deliveryFor(cat('child_protection'), undefined, { child_protection: 'off' })).toBe('immediate');
+    expect(deliveryFor(cat('child_protection'), { child_protection: 'digest' }, undefined)).toBe('digest');
+  });
+});
+
+describe('recipientsFor', () => {
+  const dsl = holder(presetIds.designatedSafeguardingLead, 'north-school', { id: 'dsl', mfaEnabled: true });
+  const dslNoMfa = holder(presetIds.designatedSafeguardingLead, 'north-school', { id: 'dsl-no-mfa', mfaEnabled: false });
+  const otherClusterAdmin = holder(presetIds.clusterAdministrator, 'south', { id: 'south-admin', mfaEnabled: true });
+  const teacher = holder(presetIds.teacher, 'north-school', { id: 'teacher' });
+  const head = holder(presetIds.headTeacher, 'north-school', { id: 'head', mfaEnabled: true });
+
+  it('reaches the DSL at once about a child protection concern, and nobody without 2FA, outside the school, or without the permission', () => {
+    expect(recipients('child_protection', 'north-school', [{ person: dsl }, { person: dslNoMfa }, { person: otherClusterAdmin }, { person: teacher }, { person: head }])).toEqual([
+      { userId: 'dsl', delivery: 'immediate' },
+      { userId: 'head', delivery: 'immediate' },
+    ]);
+  });
+
+  it('never reaches a person blocked from the pupil', () => {
+    const blocked = holder(presetIds.designatedSafeguardingLead, 'north-school', { id: 'blocked-dsl', mfaEnabled: true, blocks: [{ subjectId: 'pupil-1', schoolId: 'north-school' }] });
+    expect(recipients('child_protection', 'north-school', [{ person: blocked }, { person: dsl }], 'pupil-1').map((r) => r.userId)).toEqual(['dsl']);
+    expect(recipients('child_protection', 'north-school', [{ person: blocked }], 'pupil-2').map((r) => r.userId)).toEqual(['blocked-dsl']);
+  });
+
+  it('leaves out inactive people, expired roles and people who turned the category off', () => {
+    const inactive = holder(presetIds.teacher, 'north-school', { id: 'inactive', status: 'inactive' });
+    const expired = holder(presetIds.teacher, 'north-school', { id: 'expired', assignments: [makeAssignment({ roleId: presetIds.teacher, nodeId: 'north-school', validUntil: PAST })] });
+    const result = recipients('behaviour', 'north-school', [{ person: inactive }, { person: expired }, { person: teacher, preferences: { behaviour: 'off' } }, { person: head, preferences: { behaviour: 'immediate' } }]);
+    expect(result).toEqual([{ userId: 'head', delivery: 'immediate' }]);
+  });
+
+  it('inherits down the tree: a role at the cluster reaches a school under it', () => {
+    const clusterDsl = holder(presetIds.designatedSafeguardingLead, 'north', { id: 'cluster-dsl', mfaEnabled: true });
+    expect(recipients('pastoral', 'sub-school', [{ person: clusterDsl }]).map((r) => r.userId)).toEqual(['cluster-dsl']);
+  });
+
+  it('looks for holders only at the node and above, and only of roles carrying the permission', () => {
+    const search = recipientSearch(tree, roles, { category: cat('child_protection'), nodeId: 'sub-school' });
+    expect(search.nodeIds).toEqual(['sub-school', 'north-sub', 'north', 'trust']);
+    expect(search.roleIds.has(presetIds.designatedSafeguardingLead)).toBe(true);
+    expect(search.roleIds.has(presetIds.teacher)).toBe(false);
+  });
+});
