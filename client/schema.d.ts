@@ -726,6 +726,41 @@ export interface paths {
         patch: operations["trustUpdateSettings"];
         trace?: never;
     };
+    "/notification-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notification categories, with the permission each needs and its default delivery */
+        get: operations["notificationsListCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the caller hears about and how (only categories they can receive somewhere) */
+        get: operations["notificationsGetPreferences"];
+        /** Set the caller's delivery per category and digest hour (If-Match: the preferences version, 0 before the first save) */
+        put: operations["notificationsPutPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -823,6 +858,32 @@ export interface components {
             label?: string;
             version: number;
         };
+        NotificationCategoryList: {
+            items: {
+                code: string;
+                description: string;
+                permission: string;
+                requiresMfa: boolean;
+                /** @enum {string} */
+                defaultDelivery: "immediate" | "digest" | "off";
+                sensitive: boolean;
+                internal: boolean;
+            }[];
+        };
+        NotificationPreferences: {
+            categories: {
+                [key: string]: "immediate" | "digest" | "off";
+            };
+            digestHour: number;
+            timeZone: string;
+            version: number;
+        };
+        NotificationPreferencesInput: {
+            categories: {
+                [key: string]: "immediate" | "digest" | "off";
+            };
+            digestHour?: number | null;
+        };
         Permission: {
             code: string;
             description: string;
@@ -878,6 +939,9 @@ export interface components {
                 clusterRolesMembersOnly: boolean;
                 digestHour: number;
                 timeZone: string;
+                notificationDefaults: {
+                    [key: string]: "immediate" | "digest" | "off";
+                };
             };
             version: number;
         };
@@ -890,6 +954,9 @@ export interface components {
                 clusterRolesMembersOnly?: boolean;
                 digestHour?: number;
                 timeZone?: string;
+                notificationDefaults?: {
+                    [key: string]: "immediate" | "digest" | "off";
+                };
             };
         };
         User: {
@@ -4565,6 +4632,154 @@ export interface operations {
             };
             /** @description forbidden: org.manage at the trust */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description version_conflict */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description precondition_required: no If-Match */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notificationsListCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationCategoryList"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notificationsGetPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notificationsPutPreferences: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
+import { categoryListSchema, preferencesSchema, putPreferencesBodySchema } from './notifications/notification.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
   accessQuerySchema, assignmentInputSchema, assignmentSchema, createUserBodySchema,
@@ -387,6 +388,24 @@ export const routes: RouteDef[] = [
     summary: "Change the trust's name and policies (If-Match: the settings version)", tag: 'Organisation', table: 'write',
     request: { body: updateTrustSettingsBodySchema, ifMatch: true },
     responses: { 200: ok(trustSettingsSchema), 403: { description: 'forbidden: org.manage at the trust' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+  },
+
+  // Notifications
+  {
+    method: 'GET', path: '/notification-categories', handler: 'functions/notifications/list-categories.ts', auth: 'user',
+    summary: 'The notification categories, with the permission each needs and its default delivery', tag: 'Notifications', table: 'read',
+    responses: { 200: ok(categoryListSchema) },
+  },
+  {
+    method: 'GET', path: '/me/notification-preferences', handler: 'functions/notifications/get-preferences.ts', auth: 'user',
+    summary: 'What the caller hears about and how (only categories they can receive somewhere)', tag: 'Notifications', table: 'read',
+    responses: { 200: ok(preferencesSchema) },
+  },
+  {
+    method: 'PUT', path: '/me/notification-preferences', handler: 'functions/notifications/put-preferences.ts', auth: 'user',
+    summary: "Set the caller's delivery per category and digest hour (If-Match: the preferences version, 0 before the first save)", tag: 'Notifications', table: 'write',
+    request: { body: putPreferencesBodySchema, ifMatch: true },
+    responses: { 200: ok(preferencesSchema), 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
 ];
 

@@ -6,8 +6,8 @@ import { permissionByCode, type PermissionCode } from '../access/permissions';
  * permission only works with 2FA on, the delivery a person gets until they
  * choose, and whether an email may carry the event's detail at all.
  */
-export type Delivery = 'immediate' | 'digest' | 'off';
-export const DELIVERIES: readonly Delivery[] = ['immediate', 'digest', 'off'];
+export const DELIVERIES = ['immediate', 'digest', 'off'] as const;
+export type Delivery = (typeof DELIVERIES)[number];
 
 export interface NotificationCategory {
   code: string;

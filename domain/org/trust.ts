@@ -1,3 +1,5 @@
+import type { Delivery } from '../notifications/categories';
+import { checkTrustDefaults } from '../notifications/preferences';
 /** A tenant: its name, its root node and the version its tree is at. */
 export interface Trust {
   id: string;
@@ -26,6 +28,8 @@ export interface TrustPolicies {
   digestHour: number;
   /** IANA zone the trust's clock runs in (digests, schedules). */
   timeZone: string;
+  /** Delivery per notification category until a person chooses (absent: the category's own default). */
+  notificationDefaults?: Partial<Record<string, Delivery>>;
 }
 
 export const defaultPolicies: TrustPolicies = {
@@ -50,6 +54,7 @@ export interface TrustSettings {
     clusterRolesMembersOnly: boolean;
     digestHour: number;
     timeZone: string;
+    notificationDefaults: Partial<Record<string, Delivery>>;
   };
   version: number;
 }
@@ -67,6 +72,7 @@ export function trustSettings(trust: Trust): TrustSettings {
       clusterRolesMembersOnly: policies.membersOnly,
       digestHour: policies.digestHour,
       timeZone: policies.timeZone,
+      notificationDefaults: policies.notificationDefaults ?? {},
     },
     version: trust.settingsVersion,
   };
@@ -76,12 +82,14 @@ export function trustSettings(trust: Trust): TrustSettings {
 export function applySettingsPatch(trust: Trust, patch: TrustSettingsPatch): { name: string; policies: TrustPolicies } {
   const current = trustSettings(trust).policies;
   const next = { ...current, ...patch.policies };
+  checkTrustDefaults(next.notificationDefaults);
   const policies: TrustPolicies = {
     membersOnly: next.clusterRolesMembersOnly,
     maxFailedLogins: next.maxFailedLogins,
     requireMfaForAdmins: next.requireMfaForAdmins,
     digestHour: next.digestHour,
     timeZone: next.timeZone,
+    ...(Object.keys(next.notificationDefaults).length > 0 ? { notificationDefaults: next.notificationDefaults } : {}),
     ...(next.autoUnlockMinutes !== null ? { autoUnlockMinutes: next.autoUnlockMinutes } : {}),
   };
   return { name: patch.name ?? trust.name, policies };

@@ -1,3 +1,4 @@
+import { DELIVERIES, notificationCategories } from '../../domain/notifications/categories';
 import { isTimeZone } from '../../domain/org/trust';
 import * as z from '../shared/zod';
 
@@ -8,6 +9,8 @@ const policyFields = {
   clusterRolesMembersOnly: z.boolean(),
   digestHour: z.number().check(z.int(), z.gte(0), z.lte(23)),
   timeZone: z.string().check(z.maxLength(64), z.refine(isTimeZone, 'not an IANA time zone, e.g. Europe/London')),
+  /** Replaced as a whole by a PATCH; `{}` goes back to each category's own default. */
+  notificationDefaults: z.partialRecord(z.enum(notificationCategories.map((c) => c.code) as [string, ...string[]]), z.enum(DELIVERIES)),
 };
 
 export const trustSettingsSchema = z

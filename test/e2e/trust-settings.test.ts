@@ -23,7 +23,7 @@ describe('GET /trust/settings', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       name: expect.stringMatching(/^Test Trust /),
-      policies: { maxFailedLogins: 5, autoUnlockMinutes: null, requireMfaForAdmins: false, clusterRolesMembersOnly: false, digestHour: 7, timeZone: 'Europe/London' },
+      policies: { maxFailedLogins: 5, autoUnlockMinutes: null, requireMfaForAdmins: false, clusterRolesMembersOnly: false, digestHour: 7, timeZone: 'Europe/London', notificationDefaults: {} },
       version: 1,
     });
     expect(response.headers.get('etag')).toBe('"1"');
@@ -67,7 +67,7 @@ describe('PATCH /trust/settings', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       name: 'Oak Learning Trust',
-      policies: { maxFailedLogins: 5, autoUnlockMinutes: 30, requireMfaForAdmins: false, clusterRolesMembersOnly: false, digestHour: 18, timeZone: 'Europe/Dublin' },
+      policies: { maxFailedLogins: 5, autoUnlockMinutes: 30, requireMfaForAdmins: false, clusterRolesMembersOnly: false, digestHour: 18, timeZone: 'Europe/Dublin', notificationDefaults: {} },
       version: 2,
     });
     expect(response.headers.get('etag')).toBe('"2"');

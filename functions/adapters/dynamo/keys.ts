@@ -72,4 +72,8 @@ export const keys = {
   auditByActor: (trustId: string, actorId: string) => `${trust(trustId)}#AUDIT#ACTOR#${actorId}`,
   /** gsi2: audit records by whom (or what) they are about. */
   auditByTarget: (trustId: string, targetId: string) => `${trust(trustId)}#AUDIT#TARGET#${targetId}`,
+
+  // Notifications
+  /** A person's notification choices, in their partition (the person's one Query reads them too). */
+  notificationPreferences: (trustId: string, userId: string): Key => ({ pk: user(trustId, userId), sk: 'NOTIFY#PREFS' }),
 };
