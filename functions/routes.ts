@@ -11,6 +11,7 @@ import * as z from './shared/zod';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { categoryListSchema, preferencesSchema, putPreferencesBodySchema } from './notifications/notification.schema';
+import { misSettingsSchema, putMisSettingsBodySchema } from './mis/mis.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
   accessQuerySchema, assignmentInputSchema, assignmentSchema, createUserBodySchema,
@@ -406,6 +407,20 @@ export const routes: RouteDef[] = [
     summary: "Set the caller's delivery per category and digest hour (If-Match: the preferences version, 0 before the first save)", tag: 'Notifications', table: 'write',
     request: { body: putPreferencesBodySchema, ifMatch: true },
     responses: { 200: ok(preferencesSchema), 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+  },
+
+  // MIS roster sync
+  {
+    method: 'GET', path: '/nodes/{id}/mis', handler: 'functions/mis/get-settings.ts', auth: 'user',
+    summary: "A school's roster sync settings (org.manage at the school)", tag: 'MIS sync', table: 'read',
+    request: { params: idParamsSchema },
+    responses: { 200: ok(misSettingsSchema), 403: { description: 'forbidden' }, 404: { description: 'not_found: no such node, or no settings saved yet' } },
+  },
+  {
+    method: 'PUT', path: '/nodes/{id}/mis', handler: 'functions/mis/put-settings.ts', auth: 'user',
+    summary: "Save a school's roster sync settings (If-Match: the settings version, 0 the first time); the mapped roles must be ones the caller may grant there", tag: 'MIS sync', table: 'write',
+    request: { params: idParamsSchema, body: putMisSettingsBodySchema, ifMatch: true },
+    responses: { 200: ok(misSettingsSchema), 403: { description: 'forbidden, escalation (a mapped role the caller may not grant) or mfa_required' }, 404: { description: 'not_found' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
 ];
 

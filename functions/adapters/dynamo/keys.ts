@@ -76,4 +76,9 @@ export const keys = {
   // Notifications
   /** A person's notification choices, in their partition (the person's one Query reads them too). */
   notificationPreferences: (trustId: string, userId: string): Key => ({ pk: user(trustId, userId), sk: 'NOTIFY#PREFS' }),
+
+  // MIS roster sync
+  /** A school's sync settings; every school's sit in one partition per trust, so the nightly job reads them in one Query. */
+  misSettings: (trustId: string, nodeId: string): Key => ({ pk: `${trust(trustId)}#MIS`, sk: `SETTINGS#${nodeId}` }),
+  misSettingsPartition: (trustId: string) => `${trust(trustId)}#MIS`,
 };

@@ -1,0 +1,43 @@
+import { checkAssign } from '../../domain/access/delegation';
+import { presetIds } from '../../domain/access/roles';
+import { auditRecord } from '../../domain/audit/audit-record';
+import { InvalidInputError, VersionConflictError } from '../../domain/errors';
+import { getNode } from '../../domain/org/tree';
+import { getMisSettings, putMisSettings, type StoredMisSettings } from '../adapters/dynamo/mis-repository';
+import { entity, requireIfMatch } from '../http/responses';
+import { userHandler } from '../http/user-handler';
+import { authorize } from '../shared/authorize';
+import { newId, nowIso } from '../shared/ids';
+import { idParamsSchema } from '../shared/schemas';
+import { putMisSettingsBodySchema } from './mis.schema';
+
+/**
+ * A school's roster sync settings (org.manage at the school; If-Match: the
+ * settings version, 0 for the first save). The sync hands out the mapped
+ * roles (and Staff, and Parent when parents are synced) every night with no
+ * one signed in, so whoever saves the mapping must be able to grant each of
+ * those roles at the school themself, under the same delegation guard as
+ * POST /users/{id}/roles: a School Admin cannot map `teacher` to Trust Admin.
+ */
+export const handler = userHandler({ params: idParamsSchema, body: putMisSettingsBodySchema }, async ({ caller, params, body, headers }) => {
+  const { tree, roles } = caller.context;
+  const node = getNode(tree, params.id);
+  authorize(caller, 'org.manage', node.id);
+  if (node.kind !== 'school') throw new InvalidInputError('not_a_school', 'Only a school (or nursery) syncs a roster', [{ path: 'id', message: 'this node is not a school' }]);
+  const expected = requireIfMatch(headers);
+  const current = await getMisSettings(caller.trust.id, node.id);
+  if ((current?.version ?? 0) !== expected) throw new VersionConflictError();
+  const granted = new Set([...Object.values(body.roleMap), presetIds.staff, ...(body.parents ? [presetIds.parent] : [])]);
+  for (const roleId of granted) {
+    if (!roles.has(roleId)) throw new InvalidInputError('unknown_role', 'The role map names a role that does not exist', [{ path: `roleMap`, message: `no role ${roleId}` }]);
+    checkAssign({ tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: { memberships: [{ nodeId: node.id }] }, roleId, nodeId: node.id });
+  }
+  const at = nowIso();
+  const settings: StoredMisSettings = { nodeId: node.id, ...body, updatedBy: caller.account.id, updatedAt: at, version: expected + 1 };
+  const audit = auditRecord({
+    id: newId(), at, actorId: caller.account.id, action: 'mis.settings_changed', targetType: 'node', targetId: node.id, nodeId: node.id,
+    before: current ?? null, after: settings,
+  });
+  await putMisSettings(caller.trust.id, settings, audit);
+  return entity(200, settings);
+});
