@@ -761,6 +761,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An event from a school app (notifications.send at the node); recipients are decided on arrival; idempotent by idempotencyKey */
+        post: operations["notificationsPostEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notifications, newest first */
+        get: operations["notificationsGetFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes/{id}/mis": {
         parameters: {
             query?: never;
@@ -918,6 +952,40 @@ export interface components {
                 sensitive: boolean;
                 internal: boolean;
             }[];
+        };
+        NotificationEventAccepted: {
+            id: string;
+            recipients: number;
+            duplicate: boolean;
+        };
+        NotificationEventInput: {
+            /** @enum {string} */
+            category: "behaviour" | "pastoral" | "first_aid" | "attendance" | "child_protection" | "allegation" | "account_security" | "mis_sync";
+            nodeId: string;
+            subjectId?: string;
+            title: string;
+            summary?: string;
+            /** Format: uri */
+            link?: string;
+            /** Format: date-time */
+            occurredAt: string;
+            idempotencyKey: string;
+        };
+        NotificationFeed: {
+            items: {
+                id: string;
+                category: string;
+                nodeId: string;
+                subjectId?: string;
+                title: string;
+                summary?: string;
+                link?: string;
+                occurredAt: string;
+                /** @enum {string} */
+                delivery: "immediate" | "digest";
+                emailedAt?: string;
+            }[];
+            nextCursor: string | null;
         };
         NotificationPreferences: {
             categories: {
@@ -4847,6 +4915,116 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notificationsPostEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationEventInput"];
+            };
+        };
+        responses: {
+            /** @description Accepted: stored with its recipients (or the first event with this key) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationEventAccepted"];
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: notifications.send at the node */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notificationsGetFeed: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationFeed"];
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

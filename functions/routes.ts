@@ -10,7 +10,7 @@ import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
-import { categoryListSchema, preferencesSchema, putPreferencesBodySchema } from './notifications/notification.schema';
+import { categoryListSchema, eventAcceptedSchema, feedQuerySchema, feedSchema, postEventBodySchema, preferencesSchema, putPreferencesBodySchema } from './notifications/notification.schema';
 import { misSettingsSchema, putMisSettingsBodySchema } from './mis/mis.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
@@ -407,6 +407,19 @@ export const routes: RouteDef[] = [
     summary: "Set the caller's delivery per category and digest hour (If-Match: the preferences version, 0 before the first save)", tag: 'Notifications', table: 'write',
     request: { body: putPreferencesBodySchema, ifMatch: true },
     responses: { 200: ok(preferencesSchema), 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+  },
+
+  {
+    method: 'POST', path: '/notifications/events', handler: 'functions/notifications/post-event.ts', auth: 'user',
+    summary: 'An event from a school app (notifications.send at the node); recipients are decided on arrival; idempotent by idempotencyKey', tag: 'Notifications', table: 'write',
+    request: { body: postEventBodySchema },
+    responses: { 202: ok(eventAcceptedSchema, 'Accepted: stored with its recipients (or the first event with this key)'), 403: { description: 'forbidden: notifications.send at the node' } },
+  },
+  {
+    method: 'GET', path: '/me/notifications', handler: 'functions/notifications/get-feed.ts', auth: 'user',
+    summary: "The caller's notifications, newest first", tag: 'Notifications', table: 'read',
+    request: { query: feedQuerySchema },
+    responses: { 200: ok(feedSchema) },
   },
 
   // MIS roster sync

@@ -59,6 +59,7 @@ const definitions = [
   permission('roles.assign', 'administration', 'Assign and remove roles, within the delegation rules'),
   permission('roles.define', 'administration', 'Create and edit custom roles and the access matrix'),
   permission('audit.view', 'administration', 'Read the audit trail of changes'),
+  permission('notifications.send', 'administration', 'Post notification events (concerns, incidents) for the people who may hear of them'),
   permission('reports.view', 'administration', 'Run and read reports'),
   permission('reports.schedule', 'administration', 'Schedule reports to be emailed to oneself'),
   permission('reports.manage_schedules', 'administration', "Manage other people's scheduled reports"),

@@ -11,6 +11,8 @@ export interface NotificationEventRef {
 
 export interface Candidate {
   person: Person;
+  /** Where their emails go. */
+  email?: string;
   preferences?: Partial<Record<string, Delivery>>;
 }
 

@@ -39,3 +39,46 @@ export const putPreferencesBodySchema = z
     digestHour: z.optional(z.nullable(z.number().check(z.int(), z.gte(0), z.lte(23)))),
   })
   .register(z.globalRegistry, { id: 'NotificationPreferencesInput' });
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const postEventBodySchema = z
+  .strictObject({
+    category: categoryCode,
+    nodeId: z.string().check(z.minLength(1), z.maxLength(64)),
+    /** The pupil (or other subject) the event is about: blocks from it are honoured. */
+    subjectId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+    summary: z.optional(z.string().check(z.trim(), z.maxLength(2000))),
+    link: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
+    occurredAt: isoTime,
+    /** The same key again answers the first event and sends nothing new (per trust). */
+    idempotencyKey: z.string().check(z.minLength(1), z.maxLength(128)),
+  })
+  .register(z.globalRegistry, { id: 'NotificationEventInput' });
+
+export const eventAcceptedSchema = z
+  .object({ id: z.string(), recipients: z.number().check(z.int()), duplicate: z.boolean() })
+  .register(z.globalRegistry, { id: 'NotificationEventAccepted' });
+
+export const feedQuerySchema = z.object({ limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50), cursor: z.optional(z.string().check(z.maxLength(2048))) });
+
+export const feedSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        id: z.string(),
+        category: z.string(),
+        nodeId: z.string(),
+        subjectId: z.optional(z.string()),
+        title: z.string(),
+        summary: z.optional(z.string()),
+        link: z.optional(z.string()),
+        occurredAt: z.string(),
+        delivery: z.enum(['immediate', 'digest']),
+        emailedAt: z.optional(z.string()),
+      }),
+    ),
+    nextCursor: z.nullable(z.string()),
+  })
+  .register(z.globalRegistry, { id: 'NotificationFeed' });

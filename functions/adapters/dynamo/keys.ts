@@ -76,6 +76,13 @@ export const keys = {
   // Notifications
   /** A person's notification choices, in their partition (the person's one Query reads them too). */
   notificationPreferences: (trustId: string, userId: string): Key => ({ pk: user(trustId, userId), sk: 'NOTIFY#PREFS' }),
+  /** A notification event, keyed by its sender's idempotency key (hashed), so a repeat finds the first. */
+  notificationEvent: (trustId: string, keyHash: string): Key => ({ pk: `${trust(trustId)}#NOTIFY#EVENT#${keyHash}`, sk: 'EVENT' }),
+  /** A person's notifications, newest last: `sk = <received at>#<event id>`. */
+  inboxPartition: (trustId: string, userId: string) => `${trust(trustId)}#INBOX#${userId}`,
+  inboxEntry: (trustId: string, userId: string, receivedAt: string, eventId: string): Key => ({ pk: `${trust(trustId)}#INBOX#${userId}`, sk: `${receivedAt}#${eventId}` }),
+  /** gsi1: digest entries not yet sent, by person (sparse: the index keys go when the digest is sent). */
+  pendingDigests: (trustId: string) => `${trust(trustId)}#DIGEST#PENDING`,
 
   // MIS roster sync
   /** A school's sync settings; every school's sit in one partition per trust, so the nightly job reads them in one Query. */

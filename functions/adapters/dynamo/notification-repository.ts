@@ -1,9 +1,12 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredPreferences } from '../../../domain/notifications/preferences';
+import type { Candidate, Recipient } from '../../../domain/notifications/recipients';
 import { VersionConflictError } from '../../../domain/errors';
-import { documentClient, tableName } from './client';
+import { documentClient, queryAll, tableName } from './client';
+import { decodeCursor, encodeCursor } from './cursor';
 import { isConditionFailure, rethrowStoreError } from './errors';
-import { keys } from './keys';
+import { ASSIGNMENT_PREFIX, keys } from './keys';
+import { toPersonRecord } from './person-repository';
 
 // A person's notification preferences
 export async function getPreferences(trustId: string, userId: string): Promise<StoredPreferences | undefined> {
@@ -33,4 +36,139 @@ export async function putPreferences(trustId: string, userId: string, next: Omit
     if (isConditionFailure(error)) throw new VersionConflictError();
     return rethrowStoreError(error);
   }
+}
+
+/** A notification event as stored: what arrived, who sent it, and who it goes to. */
+export interface StoredEvent {
+  id: string;
+  keyHash: string;
+  category: string;
+  nodeId: string;
+  subjectId?: string;
+  title: string;
+  summary?: string;
+  link?: string;
+  occurredAt: string;
+  receivedAt: string;
+  sender: { type: 'user' | 'client' | 'service'; id: string };
+  recipients: Recipient[];
+}
+
+const EVENT_FIELDS = ['id', 'keyHash', 'category', 'nodeId', 'subjectId', 'title', 'summary', 'link', 'occurredAt', 'receivedAt', 'sender', 'recipients'] as const;
+
+function toEvent(item: Record<string, unknown>): StoredEvent {
+  return Object.fromEntries(EVENT_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as StoredEvent;
+}
+
+// Candidates for an event's recipients: holders, at these nodes, of these roles (gsi1 `ASSIGN#` of each node), each person with their preferences
+export async function loadRecipientCandidates(trustId: string, nodeIds: readonly string[], roleIds: ReadonlySet<string>): Promise<Candidate[]> {
+  const assignments = (
+    await Promise.all(
+      nodeIds.map((nodeId) =>
+        queryAll({
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.nodeIndex(trustId, nodeId), ':prefix': ASSIGNMENT_PREFIX },
+        }),
+      ),
+    )
+  ).flat();
+  const userIds = [...new Set(assignments.filter((a) => roleIds.has(String(a.roleId))).map((a) => String(a.userId)))];
+  const candidates = await mapLimit(userIds, 16, async (userId) => {
+    const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) }, ConsistentRead: true });
+    const record = toPersonRecord(items);
+    const prefs = items.find((item) => item.sk === keys.notificationPreferences(trustId, userId).sk);
+    return record ? { person: record.person, email: record.account.email, ...(prefs ? { preferences: prefs.categories as Candidate['preferences'] } : {}) } : undefined;
+  });
+  return candidates.filter((c): c is NonNullable<typeof c> => c !== undefined);
+}
+
+/**
+ * Stores an event once per idempotency key: the event item is written only
+ * if no event has that key, and a repeat gets the first one back. Each
+ * recipient's entry is then put unless it exists, so a repeat after a crash
+ * half-way writes the missing entries and never resets one already emailed.
+ */
+export async function storeEvent(trustId: string, event: StoredEvent): Promise<{ event: StoredEvent; duplicate: boolean }> {
+  const key = keys.notificationEvent(trustId, event.keyHash);
+  let stored = event;
+  let duplicate = false;
+  try {
+    await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...key, entity: 'notification-event', trustId, ...event }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (error) {
+    if (!isConditionFailure(error)) return rethrowStoreError(error);
+    duplicate = true;
+    const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+    stored = toEvent(Item!);
+  }
+  await mapLimit(stored.recipients, 16, async (recipient) => {
+    try {
+      await documentClient().send(new PutCommand({ TableName: tableName(), Item: inboxItem(trustId, stored, recipient), ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (error) {
+      if (!isConditionFailure(error)) rethrowStoreError(error);
+    }
+  });
+  return { event: stored, duplicate };
+}
+
+function inboxItem(trustId: string, event: StoredEvent, recipient: Recipient): Record<string, unknown> {
+  const key = keys.inboxEntry(trustId, recipient.userId, event.receivedAt, event.id);
+  return {
+    ...key, entity: 'notification', trustId, userId: recipient.userId, eventId: event.id, eventKeyHash: event.keyHash,
+    category: event.category, nodeId: event.nodeId, title: event.title, occurredAt: event.occurredAt, receivedAt: event.receivedAt, delivery: recipient.delivery,
+    ...(event.subjectId ? { subjectId: event.subjectId } : {}), ...(event.summary ? { summary: event.summary } : {}), ...(event.link ? { link: event.link } : {}),
+    // Digest entries wait in a sparse index until the person's digest takes them.
+    ...(recipient.delivery === 'digest' ? { gsi1pk: keys.pendingDigests(trustId), gsi1sk: `${recipient.userId}#${event.receivedAt}#${event.id}` } : {}),
+  };
+}
+
+export interface FeedEntry {
+  id: string;
+  category: string;
+  nodeId: string;
+  subjectId?: string;
+  title: string;
+  summary?: string;
+  link?: string;
+  occurredAt: string;
+  delivery: 'immediate' | 'digest';
+  emailedAt?: string;
+}
+
+// A person's notifications, newest first, one page
+export async function listFeed(trustId: string, userId: string, limit: number, cursor: string | undefined): Promise<{ items: FeedEntry[]; nextCursor: string | null }> {
+  const after = decodeCursor(cursor, ['sk']);
+  try {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.inboxPartition(trustId, userId) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: { pk: keys.inboxPartition(trustId, userId), sk: after.sk } } : {}),
+      }),
+    );
+    const items = (page.Items ?? []).map((item) => {
+      const fields = ['category', 'nodeId', 'subjectId', 'title', 'summary', 'link', 'occurredAt', 'delivery', 'emailedAt'] as const;
+      return { id: String(item.eventId), ...Object.fromEntries(fields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) } as FeedEntry;
+    });
+    return { items, nextCursor: encodeCursor(page.LastEvaluatedKey, ['sk']) };
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }

@@ -103,7 +103,7 @@ describe('trust settings', () => {
   it('shows the stored membersOnly as clusterRolesMembersOnly, and no auto-unlock as null', () => {
     expect(trustSettings(trust)).toEqual({
       name: 'Oak', version: 2,
-      policies: { maxFailedLogins: 5, autoUnlockMinutes: 30, requireMfaForAdmins: false, clusterRolesMembersOnly: false, digestHour: 7, timeZone: 'Europe/London' },
+      policies: { maxFailedLogins: 5, autoUnlockMinutes: 30, requireMfaForAdmins: false, clusterRolesMembersOnly: false, digestHour: 7, timeZone: 'Europe/London', notificationDefaults: {} },
     });
     expect(trustSettings({ ...trust, policies: defaultPolicies }).policies.autoUnlockMinutes).toBeNull();
   });
