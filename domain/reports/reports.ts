@@ -82,42 +82,45 @@ function sensitiveCodes(role: Role | undefined): { requiresMfa: string[]; reserv
 const listOrNull = (codes: readonly string[]): string | null => (codes.length > 0 ? codes.join(LIST_SEPARATOR) : null);
 
 /**
- * One row of the users export (USER_CSV_COLUMNS): the export's cells, with
- * only the memberships and roles at nodes `shown` accepts. The export can
- * pass `() => true`; the report passes its scope.
- * `schools` and `roles` list nodes in tree order (then role name);
- * `primarySchool`/`jobTitle` are the primary membership's, when shown.
+ * Rows of the users export (USER_CSV_COLUMNS): the export's cells, with only
+ * the memberships and roles at nodes `shown` accepts. The export can pass
+ * `() => true`; the report passes its scope. `schools` and `roles` list
+ * nodes in tree order (then role name); `primarySchool`/`jobTitle` are the
+ * primary membership's, when shown. Built once per report: the tree order is
+ * computed once, not per row.
  */
-export function userRow(person: ReportPerson, tree: OrgTree, roles: ReadonlyMap<string, Role>, shown: (nodeId: string) => boolean): Cell[] {
+export function userRows(tree: OrgTree, roles: ReadonlyMap<string, Role>): (person: ReportPerson, shown: (nodeId: string) => boolean) => Cell[] {
   const position = treeOrder(tree);
-  const memberships = person.memberships.filter((m) => shown(m.nodeId)).sort((a, b) => position(a.nodeId) - position(b.nodeId));
-  const primary = memberships.find((m) => m.primary);
-  const assignments = person.assignments
-    .filter((a) => shown(a.nodeId))
-    .map((a) => ({ a, roleName: roleName(roles, a.roleId) }))
-    .sort((x, y) => position(x.a.nodeId) - position(y.a.nodeId) || compareText(x.roleName, y.roleName) || (x.a.id < y.a.id ? -1 : 1));
-  return [
-    person.id,
-    person.firstName,
-    person.lastName,
-    person.email,
-    person.mobile ?? null,
-    person.userType,
-    person.status,
-    person.source,
-    person.edited,
-    primary ? nodeName(tree, primary.nodeId) : null,
-    primary?.jobTitle ?? null,
-    formatSchoolsCell(memberships.map((m) => nodeName(tree, m.nodeId))),
-    formatRolesCell(
-      assignments.map(({ a, roleName }) => ({
-        roleName,
-        nodeName: nodeName(tree, a.nodeId),
-        ...(a.validUntil ? { until: untilCellDate(a.validUntil) } : {}),
-      })),
-    ),
-    person.lastSignInAt ?? null,
-  ];
+  return (person, shown) => {
+    const memberships = person.memberships.filter((m) => shown(m.nodeId)).sort((a, b) => position(a.nodeId) - position(b.nodeId));
+    const primary = memberships.find((m) => m.primary);
+    const assignments = person.assignments
+      .filter((a) => shown(a.nodeId))
+      .map((a) => ({ a, roleName: roleName(roles, a.roleId) }))
+      .sort((x, y) => position(x.a.nodeId) - position(y.a.nodeId) || compareText(x.roleName, y.roleName) || (x.a.id < y.a.id ? -1 : 1));
+    return [
+      person.id,
+      person.firstName,
+      person.lastName,
+      person.email,
+      person.mobile ?? null,
+      person.userType,
+      person.status,
+      person.source,
+      person.edited,
+      primary ? nodeName(tree, primary.nodeId) : null,
+      primary?.jobTitle ?? null,
+      formatSchoolsCell(memberships.map((m) => nodeName(tree, m.nodeId))),
+      formatRolesCell(
+        assignments.map(({ a, roleName }) => ({
+          roleName,
+          nodeName: nodeName(tree, a.nodeId),
+          ...(a.validUntil ? { until: untilCellDate(a.validUntil) } : {}),
+        })),
+      ),
+      person.lastSignInAt ?? null,
+    ];
+  };
 }
 
 /**
@@ -127,10 +130,12 @@ export function userRow(person: ReportPerson, tree: OrgTree, roles: ReadonlyMap<
  */
 export function usersReport(data: ReportData, params: ReportParams<'users'>, reach: Reach, now: Date): ReportResult {
   const scope = reportScope(data.tree, reach, params.nodeId);
+  const row = userRows(data.tree, data.roles);
+  const shown = (nodeId: string) => scope.has(nodeId);
   const rows = visiblePeople(data.people, scope)
     .filter((person) => person.status !== 'inactive')
     .sort(compareByName)
-    .map((person) => userRow(person, data.tree, data.roles, (nodeId) => scope.has(nodeId)));
+    .map((person) => row(person, shown));
   return result('users', rows, now);
 }
 
