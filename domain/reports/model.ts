@@ -41,7 +41,8 @@ export interface ReportData {
   /**
    * The people to report on. The handler may load more than the reader may
    * see (a cluster's node index, the whole trust for a trust admin): every
-   * report cuts them again to the reach, so loading too much never shows too much.
+   * report cuts them again to the reach, so loading too much never shows too
+   * much. Someone listed twice (loaded per node) counts once, as listed first.
    */
   people: readonly ReportPerson[];
 }
@@ -73,9 +74,18 @@ export function reportScope(tree: OrgTree, reach: Reach, nodeId: string): Reach 
   return new Reach(reach.rootId, [...subtreeIds(tree, nodeId)].filter((id) => reach.has(id)));
 }
 
-/** The people of the scope, by canSee against it (so also inside the reader's whole reach: the scope is a part of it). */
+/**
+ * The people of the scope, by canSee against it (so also inside the reader's
+ * whole reach: the scope is a part of it), each once: a handler that loads
+ * people node by node meets someone placed at two schools twice.
+ */
 export function visiblePeople<P extends ReportPerson>(people: readonly P[], scope: Reach): P[] {
-  return people.filter((person) => canSee(scope, person));
+  const seen = new Set<string>();
+  return people.filter((person) => {
+    if (seen.has(person.id) || !canSee(scope, person)) return false;
+    seen.add(person.id);
+    return true;
+  });
 }
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });

@@ -72,7 +72,8 @@ function assignmentsInScope(data: ReportData, scope: Reach, keep: (person: Repor
 }
 
 function sensitiveCodes(role: Role | undefined): { requiresMfa: string[]; reserved: string[] } {
-  const codes = [...new Set(role?.permissions ?? [])].sort((a, b) => (catalogueIndex.get(a) ?? Infinity) - (catalogueIndex.get(b) ?? Infinity));
+  // A code the catalogue no longer lists grants nothing, so it is nothing to flag.
+  const codes = [...new Set(role?.permissions ?? [])].filter((code) => permissionByCode.has(code)).sort((a, b) => catalogueIndex.get(a)! - catalogueIndex.get(b)!);
   return {
     requiresMfa: codes.filter((code) => permissionByCode.get(code)?.requiresMfa),
     reserved: codes.filter((code) => permissionByCode.get(code)?.reserved),

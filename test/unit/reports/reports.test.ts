@@ -6,7 +6,8 @@ import {
   accessReviewReport, dormantAccountsReport, expiringAccessReport, lockedAccountsReport, managersReport, sensitiveAccessReport, usersReport,
   validity,
 } from '../../../domain/reports/reports';
-import { reportTrust } from '../../fixtures/reports';
+import { makeAssignment, makeRole, makeRoles } from '../../fixtures/access';
+import { makeReportPerson, reportTrust } from '../../fixtures/reports';
 
 const t = reportTrust();
 const base = { tree: t.tree, roles: t.roles, people: t.people };
@@ -41,6 +42,13 @@ describe('every report', () => {
       for (const row of result.rows) expect(row).toHaveLength(result.columns.length);
       expect(result.generatedAt).toBe('2025-03-01T12:00:00.000Z');
     }
+  });
+
+  it('counts someone the handler loaded twice (once per school) once', () => {
+    const twice = { ...base, people: [...t.people, ...t.people] };
+    expect(usersReport(twice, at(), t.reach.trust, t.now)).toEqual(usersReport(base, at(), t.reach.trust, t.now));
+    expect(accessReviewReport({ ...twice, grants: t.grants }, at(), t.reach.trust, t.now).rows).toHaveLength(11);
+    expect(managersReport(twice, at(), t.reach.trust, t.now)).toEqual(managersReport(base, at(), t.reach.trust, t.now));
   });
 
   it('reads nothing at all for an empty reach', () => {
@@ -135,6 +143,13 @@ describe('access-review', () => {
       requiresMfaPermissions: 'safeguarding.child_protection.view', reservedPermissions: null, mfaEnabled: true,
     });
     expect(rows.find((r) => r.roleId === 'preset-teacher')).toMatchObject({ requiresMfaPermissions: null, reservedPermissions: null });
+  });
+
+  it('flags nothing for a code the catalogue no longer lists', () => {
+    const roles = makeRoles(makeRole({ id: 'custom', name: 'Custom', permissions: ['legacy.retired', 'safeguarding.allegations.manage', 'users.view'] }));
+    const person = makeReportPerson('zed', 'Zed', 'Zulu', { assignments: [makeAssignment({ id: 'as-zed', roleId: 'custom', nodeId: 'trust' })] });
+    const rows = pick(accessReviewReport({ tree: t.tree, roles, people: [person], grants: [] }, at(), t.reach.trust, t.now), ['requiresMfaPermissions', 'reservedPermissions']);
+    expect(rows).toEqual([{ requiresMfaPermissions: 'safeguarding.allegations.manage', reservedPermissions: 'safeguarding.allegations.manage' }]);
   });
 
   it('leaves out a visible person role outside the reach', () => {
