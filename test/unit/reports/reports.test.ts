@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Reach } from '../../../domain/access/reach';
-import { REPORT_COLUMNS, type ReportParams } from '../../../domain/reports/catalogue';
+import { getReport, parseReportParams, REPORT_COLUMNS, REPORT_NAMES, type ReportParams } from '../../../domain/reports/catalogue';
 import type { Cell, ReportResult } from '../../../domain/reports/model';
 import {
-  accessReviewReport, dormantAccountsReport, expiringAccessReport, lockedAccountsReport, managersReport, sensitiveAccessReport, usersReport,
+  accessReviewReport, dormantAccountsReport, expiringAccessReport, lockedAccountsReport, managersReport, runReport, sensitiveAccessReport, usersReport,
   validity,
 } from '../../../domain/reports/reports';
 import { makeAssignment, makeRole, makeRoles } from '../../fixtures/access';
@@ -42,6 +42,17 @@ describe('every report', () => {
       for (const row of result.rows) expect(row).toHaveLength(result.columns.length);
       expect(result.generatedAt).toBe('2025-03-01T12:00:00.000Z');
     }
+  });
+
+  it('runs by name with the parsed defaults, answering the catalogue columns', () => {
+    const data = { ...base, grants: t.grants };
+    for (const name of REPORT_NAMES) {
+      const params = parseReportParams(name, {}, t.tree);
+      expect(runReport(name, data, params, t.reach.trust, t.now).columns).toEqual(getReport(name).columns);
+    }
+    expect(runReport('expiring-access', base, parseReportParams('expiring-access', {}, t.tree), t.reach.trust, t.now)).toEqual(
+      expiringAccessReport(base, { nodeId: 'trust', format: 'json', withinDays: 30 }, t.reach.trust, t.now),
+    );
   });
 
   it('counts someone the handler loaded twice (once per school) once', () => {
