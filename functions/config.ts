@@ -17,6 +17,8 @@ const schema = z.object({
   SES_SENDER: z._default(z.string().check(z.minLength(3)), 'no-reply@example.org'),
   SES_CONFIGURATION_SET: z.optional(z.string()),
   APP_URL: z._default(url(), 'http://localhost:3000'),
+  /** HMAC key of the unsubscribe links in notification emails (functions that send or honour them). */
+  LINK_SIGNING_KEY: z.optional(z.string().check(z.minLength(32))),
   /** Emulator endpoints; unset in AWS. */
   DYNAMODB_ENDPOINT: z.optional(url()),
   COGNITO_ENDPOINT: z.optional(url()),

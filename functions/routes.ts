@@ -53,6 +53,8 @@ export interface RouteDef {
   /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
   cognito?: readonly CognitoCall[];
   ses?: boolean;
+  /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
+  linkKey?: true;
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
   request?: { body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true };
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
@@ -422,6 +424,19 @@ export const routes: RouteDef[] = [
     responses: { 200: ok(feedSchema) },
   },
 
+  {
+    method: 'GET', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-page.ts', auth: 'public',
+    summary: 'The page an unsubscribe link opens (it changes nothing by itself)', tag: 'Pages', table: 'read', linkKey: true,
+    request: { query: z.object({ token: z.optional(z.string()) }) },
+    responses: { 200: html('What the link stops, and the button'), 400: html('The link is not valid') },
+  },
+  {
+    method: 'POST', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-submit.ts', auth: 'public',
+    summary: 'RFC 8058 one-click unsubscribe (List-Unsubscribe=One-Click): the category goes off for that person', tag: 'Notifications', table: 'write', linkKey: true,
+    request: { query: z.object({ token: z.optional(z.string()) }), body: z.object({ 'List-Unsubscribe': z.optional(z.string()), from: z.optional(z.string()) }), bodyContentType: 'application/x-www-form-urlencoded' },
+    responses: { 204: { description: 'Unsubscribed (one-click)' }, 200: html('Unsubscribed (from the page)'), 400: { description: 'invalid_token: the link is not genuine' } },
+  },
+
   // MIS roster sync
   {
     method: 'GET', path: '/nodes/{id}/mis', handler: 'functions/mis/get-settings.ts', auth: 'user',
@@ -444,6 +459,13 @@ export interface JobDef {
   /** EventBridge schedule expression. */
   schedule: string;
   table: 'none' | 'read' | 'write';
+  ses?: boolean;
+  /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
+  linkKey?: boolean;
 }
 
-export const jobs: JobDef[] = [];
+export const jobs: JobDef[] = [
+  // Immediate notification emails arrive through the queue; this sweep sends whatever a lost message or an SES failure left.
+  { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true },
+  { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
+];

@@ -126,3 +126,24 @@ export function digestEmail(input: { trustName: string; firstName: string; secti
   const end = footer(input.links);
   return { subject, text: `${text.join('\n')}\n\n${end.text}`, html: page(subject, `${html.join('\n')}\n${end.html}`) };
 }
+
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * When an entry arriving at `now` goes out in a digest sent at `digestHour`
+ * (the trust's time zone): the first quarter-hour after `now` whose local hour
+ * is `digestHour`, or later on a day when the clocks skip that hour. Entries
+ * wait in an index sorted by this instant, so the hourly job reads only what
+ * is due.
+ */
+export function digestDueAt(now: Date, timeZone: string, digestHour: number): string {
+  let t = Math.floor(now.getTime() / QUARTER_HOUR) * QUARTER_HOUR + QUARTER_HOUR;
+  let previous = localTime(new Date(t - QUARTER_HOUR), timeZone);
+  for (let step = 0; step < 4 * 50; step += 1, t += QUARTER_HOUR) {
+    const local = localTime(new Date(t), timeZone);
+    const entered = local.hour >= digestHour && (previous.hour < digestHour || previous.date !== local.date);
+    if (entered) return new Date(t).toISOString();
+    previous = local;
+  }
+  return new Date(now.getTime() + 86_400_000).toISOString();
+}

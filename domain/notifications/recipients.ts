@@ -2,6 +2,7 @@ import { decide, type Person } from '../access/resolve';
 import type { Role } from '../access/roles';
 import { pathToRoot, type OrgTree } from '../org/tree';
 import { deliveryFor, type Delivery, type NotificationCategory } from './categories';
+import { digestDueAt } from './digest';
 
 export interface NotificationEventRef {
   category: NotificationCategory;
@@ -14,11 +15,15 @@ export interface Candidate {
   /** Where their emails go. */
   email?: string;
   preferences?: Partial<Record<string, Delivery>>;
+  /** Their own digest hour, when they chose one. */
+  digestHour?: number;
 }
 
 export interface Recipient {
   userId: string;
   delivery: Exclude<Delivery, 'off'>;
+  /** Digest entries: when the person's digest takes it (see digestDueAt). */
+  dueAt?: string;
 }
 
 /**
@@ -46,6 +51,8 @@ export function recipientsFor(input: {
   roles: ReadonlyMap<string, Role>;
   candidates: readonly Candidate[];
   trustDefaults?: Partial<Record<string, Delivery>>;
+  /** The trust's clock: its zone and the digest hour of people who chose none. */
+  digest: { timeZone: string; digestHour: number };
   now: Date;
 }): Recipient[] {
   const { event, tree, roles, now } = input;
@@ -59,7 +66,11 @@ export function recipientsFor(input: {
     if (!decision.allowed) continue;
     const delivery = deliveryFor(event.category, candidate.preferences, input.trustDefaults);
     if (delivery === 'off') continue;
-    recipients.push({ userId: person.id, delivery });
+    recipients.push(
+      delivery === 'digest'
+        ? { userId: person.id, delivery, dueAt: digestDueAt(now, input.digest.timeZone, candidate.digestHour ?? input.digest.digestHour) }
+        : { userId: person.id, delivery },
+    );
   }
   return recipients.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 }

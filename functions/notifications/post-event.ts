@@ -26,7 +26,7 @@ export const handler = userHandler({ body: postEventBodySchema }, async ({ calle
   const now = new Date();
   const recipients = recipientsFor({
     event: { category, nodeId: body.nodeId, ...(body.subjectId ? { subjectId: body.subjectId } : {}) },
-    tree, roles, candidates, trustDefaults: caller.trust.policies.notificationDefaults, now,
+    tree, roles, candidates, trustDefaults: caller.trust.policies.notificationDefaults, digest: caller.trust.policies, now,
   });
   const { idempotencyKey, ...fields } = body;
   const keyHash = createHash('sha256').update(idempotencyKey).digest('hex');

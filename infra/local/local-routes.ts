@@ -14,11 +14,13 @@ interface StoredEmail {
   subject?: string;
   body?: { html?: string; text?: string };
   at?: number;
+  headers?: { key?: string; name?: string; value?: string }[];
+  attachments?: { filename?: string; contentType?: string; content?: string }[];
 }
 
 /** Local-only paths, never deployed: the mailbox and running scheduled functions on demand. */
 export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[] }) {
-  return async (method: string, path: string): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
+  return async (method: string, path: string, _body?: string, query?: URLSearchParams): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     if (!path.startsWith('/_local/')) return undefined;
     if (method === 'GET' && path === '/_local/mail') {
       const response = await fetch(`${options.sesUrl}/store`, { headers: { authorization: 'AWS4-HMAC-SHA256 local' } });
@@ -29,6 +31,9 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
         text: email.body?.text ?? '',
         html: email.body?.html ?? '',
         at: new Date((email.at ?? 0) * 1000).toISOString(),
+        // SESv2 simple content keeps custom headers (List-Unsubscribe) and attachments.
+        headers: Object.fromEntries((email.headers ?? []).map((h) => [h.key ?? h.name ?? '', h.value ?? ''])),
+        attachments: (email.attachments ?? []).map((a) => ({ filename: a.filename ?? '', contentType: a.contentType ?? '', content: a.content ?? '' })),
       }));
       return json(200, { items });
     }
@@ -42,7 +47,12 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
         });
       }
       const module = (await import(pathToFileURL(resolve(options.root, job.handler)).href)) as { handler: (event: unknown) => Promise<unknown> };
-      const summary = await module.handler({ source: 'local', 'detail-type': 'Scheduled Event', time: new Date().toISOString() });
+      // `?at=<ISO time>` runs the job as if the schedule fired then.
+      const at = query?.get('at');
+      if (at && Number.isNaN(Date.parse(at))) {
+        return json(400, { type: 'urn:trust-access:problem:validation_failed', title: 'at is not an ISO time', status: 400, code: 'validation_failed', errors: [{ path: 'at', message: 'not an ISO 8601 time' }] });
+      }
+      const summary = await module.handler({ source: 'local', 'detail-type': 'Scheduled Event', time: at ? new Date(at).toISOString() : new Date().toISOString() });
       return json(200, { job: job.name, summary });
     }
     return json(404, { type: 'urn:trust-access:problem:not_found', title: 'No such local path', status: 404, code: 'not_found' });

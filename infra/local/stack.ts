@@ -53,8 +53,17 @@ function demoPassword(stateDir: string, fromEnv: string | undefined): string {
   return generated;
 }
 
+/** The key of the unsubscribe links, kept beside the data so links in old emails still work after a restart. */
+function linkSigningKey(stateDir: string): string {
+  const file = join(stateDir, 'link-signing-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const generated = randomBytes(32).toString('base64url');
+  writeFileSync(file, generated, { mode: 0o600 });
+  return generated;
+}
+
 /** Sets the environment the handler modules read through functions/config.ts. */
-function configureFunctions(info: StackInfo, appUrl: string) {
+function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
   Object.assign(process.env, {
     TABLE_NAME: info.tableName,
     USER_POOL_ID: info.userPoolId,
@@ -66,6 +75,7 @@ function configureFunctions(info: StackInfo, appUrl: string) {
     SES_ENDPOINT: info.sesEndpoint,
     SES_SENDER: process.env.SES_SENDER ?? 'no-reply@demo.trust',
     APP_URL: appUrl,
+    LINK_SIGNING_KEY: linkSigningKey(stateDir),
   });
 }
 
@@ -111,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cognitoEndpoint: cognito.url,
       sesEndpoint: ses.url,
     };
-    configureFunctions(info, options.appUrl ?? info.url);
+    configureFunctions(info, options.appUrl ?? info.url, stateDir);
 
     const password = demoPassword(stateDir, options.demoAdminPassword);
     const { anyTrustExists } = await import('../../functions/adapters/dynamo/trust-repository');

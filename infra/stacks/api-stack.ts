@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { JobDef, RouteDef } from '../../functions/routes';
 import { userPoolDefinition } from '../definitions/user-pool';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
@@ -34,6 +35,8 @@ export interface ApiStackProps extends StackProps {
   configurationSet: IConfigurationSet;
   /** The address the functions send from. */
   sesSender: string;
+  /** HMAC key of the unsubscribe links (functions marked `linkKey`). */
+  linkSigningKey: ISecret;
 }
 
 /** Stage-wide throttling; API Gateway answers 429 above it. */
@@ -71,7 +74,7 @@ export class ApiStack extends Stack {
 
     const makeFunction = (
       constructId: string,
-      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean },
+      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean },
       description: string,
       timeout?: Duration,
     ): ServiceFunction => {
@@ -88,6 +91,8 @@ export class ApiStack extends Stack {
         fn.function.addEnvironment('USER_POOL_CLIENT_SECRET', userPoolClientSecret().unsafeUnwrap());
       }
       if (def.ses) fn.grantSendEmail(props.emailIdentity, props.configurationSet);
+      // Same trade-off as the client secret: a dynamic reference resolved at deploy, plain text in the function's configuration.
+      if (def.linkKey) fn.function.addEnvironment('LINK_SIGNING_KEY', props.linkSigningKey.secretValue.unsafeUnwrap());
       return fn;
     };
 

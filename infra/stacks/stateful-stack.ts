@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
@@ -36,6 +37,8 @@ export class StatefulStack extends Stack {
   readonly signInWebAcl: wafv2.CfnWebACL;
   /** The address the API sends from (the email identity's value). */
   readonly sesSender: string;
+  /** The HMAC key of the unsubscribe links in notification emails. */
+  readonly linkSigningKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -178,6 +181,16 @@ export class StatefulStack extends Stack {
     this.emailIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
       identity: ses.Identity.email(settings.sesSender),
       configurationSet: this.configurationSet,
+    });
+
+    this.linkSigningKey = new secretsmanager.Secret(this, 'LinkSigningKey', {
+      description: 'HMAC key of the one-click unsubscribe links in notification emails',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.linkSigningKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Not rotated: it signs the unsubscribe links of emails already sent, which must keep working (RFC 8058); a link only turns one notification category off for one person.',
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -62,6 +62,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-COG1',
       'AwsSolutions-COG2',
       'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-SMG4',
     ]);
   });
 });

@@ -5,7 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../functions/routes';
+import { jobs, routes } from '../../functions/routes';
 import { tableDefinition } from '../../infra/definitions/table';
 import { userPoolDefinition } from '../../infra/definitions/user-pool';
 import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
@@ -284,7 +284,7 @@ describe('api stack: functions', () => {
   };
 
   it('runs every route function on ARM64 with a current Node runtime, tracing and its own log group', () => {
-    expect(synth.api.functions.size).toBe(routes.length);
+    expect(synth.api.functions.size).toBe(routes.length + jobs.length);
     for (const route of routes) {
       const { props } = resourcesOf(routeKey(route));
       expect(props.Architectures, routeKey(route)).toEqual(['arm64']);
@@ -292,6 +292,23 @@ describe('api stack: functions', () => {
       expect(version, routeKey(route)).toBeGreaterThanOrEqual(22);
       expect(props.TracingConfig).toEqual({ Mode: 'Active' });
       expect(props.LoggingConfig.LogGroup).toHaveProperty('Ref');
+    }
+  });
+
+  it('schedules every job, and gives the notification jobs SES and the unsubscribe link key (a dynamic reference, not a value)', () => {
+    const schedules = Object.values(synth.apiTemplate.findResources('AWS::Scheduler::Schedule'));
+    expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual(jobs.map((j) => j.schedule).sort());
+    for (const job of jobs) {
+      const { props, statements } = resourcesOf(job.name);
+      const key = JSON.stringify(props.Environment.Variables.LINK_SIGNING_KEY ?? null);
+      if (job.linkKey) expect(key, job.name).toContain('resolve:secretsmanager');
+      else expect(key, job.name).toBe('null');
+      const sends = statements.some((s) => asList(s.Action).includes('ses:SendEmail'));
+      expect(sends, job.name).toBe(job.ses === true);
+    }
+    for (const route of routes) {
+      const env = resourcesOf(routeKey(route)).props.Environment.Variables as Record<string, unknown>;
+      expect(env.LINK_SIGNING_KEY === undefined, routeKey(route)).toBe(route.linkKey !== true);
     }
   });
 

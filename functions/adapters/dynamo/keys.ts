@@ -83,6 +83,8 @@ export const keys = {
   inboxEntry: (trustId: string, userId: string, receivedAt: string, eventId: string): Key => ({ pk: `${trust(trustId)}#INBOX#${userId}`, sk: `${receivedAt}#${eventId}` }),
   /** gsi1: digest entries not yet sent, by person (sparse: the index keys go when the digest is sent). */
   pendingDigests: (trustId: string) => `${trust(trustId)}#DIGEST#PENDING`,
+  /** gsi2: entries to email at once, not yet emailed (sparse, like pendingDigests). */
+  pendingImmediate: (trustId: string) => `${trust(trustId)}#NOTIFY#PENDING`,
 
   // MIS roster sync
   /** A school's sync settings; every school's sit in one partition per trust, so the nightly job reads them in one Query. */

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredPreferences } from '../../../domain/notifications/preferences';
 import type { Candidate, Recipient } from '../../../domain/notifications/recipients';
 import { VersionConflictError } from '../../../domain/errors';
@@ -78,7 +78,11 @@ export async function loadRecipientCandidates(trustId: string, nodeIds: readonly
     const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) }, ConsistentRead: true });
     const record = toPersonRecord(items);
     const prefs = items.find((item) => item.sk === keys.notificationPreferences(trustId, userId).sk);
-    return record ? { person: record.person, email: record.account.email, ...(prefs ? { preferences: prefs.categories as Candidate['preferences'] } : {}) } : undefined;
+    if (!record) return undefined;
+    const candidate: Candidate = { person: record.person, email: record.account.email };
+    if (prefs?.categories) candidate.preferences = prefs.categories as Candidate['preferences'];
+    if (typeof prefs?.digestHour === 'number') candidate.digestHour = prefs.digestHour;
+    return candidate;
   });
   return candidates.filter((c): c is NonNullable<typeof c> => c !== undefined);
 }
@@ -118,7 +122,9 @@ function inboxItem(trustId: string, event: StoredEvent, recipient: Recipient): R
     category: event.category, nodeId: event.nodeId, title: event.title, occurredAt: event.occurredAt, receivedAt: event.receivedAt, delivery: recipient.delivery,
     ...(event.subjectId ? { subjectId: event.subjectId } : {}), ...(event.summary ? { summary: event.summary } : {}), ...(event.link ? { link: event.link } : {}),
     // Digest entries wait in a sparse index until the person's digest takes them.
-    ...(recipient.delivery === 'digest' ? { gsi1pk: keys.pendingDigests(trustId), gsi1sk: `${recipient.userId}#${event.receivedAt}#${event.id}` } : {}),
+    ...(recipient.dueAt ? { dueAt: recipient.dueAt, gsi1pk: keys.pendingDigests(trustId), gsi1sk: `${recipient.dueAt}#${recipient.userId}#${event.id}` } : {}),
+    // Immediate entries wait in another until they are emailed: the queue's worker and the sweep both read it.
+    ...(recipient.delivery === 'immediate' ? { gsi2pk: keys.pendingImmediate(trustId), gsi2sk: `${event.receivedAt}#${recipient.userId}#${event.id}` } : {}),
   };
 }
 
@@ -159,8 +165,101 @@ export async function listFeed(trustId: string, userId: string, limit: number, c
   }
 }
 
+/** An entry waiting to be emailed, at once or in a digest. */
+export interface PendingEntry {
+  key: { pk: string; sk: string };
+  userId: string;
+  eventId: string;
+  eventKeyHash: string;
+  category: string;
+  nodeId: string;
+  subjectId?: string;
+  title: string;
+  summary?: string;
+  link?: string;
+  occurredAt: string;
+  receivedAt: string;
+}
+
+function toPending(item: Record<string, unknown>): PendingEntry {
+  const fields = ['userId', 'eventId', 'eventKeyHash', 'category', 'nodeId', 'subjectId', 'title', 'summary', 'link', 'occurredAt', 'receivedAt'] as const;
+  return { key: { pk: String(item.pk), sk: String(item.sk) }, ...Object.fromEntries(fields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) } as PendingEntry;
+}
+
+// Entries to email at once, not yet emailed (gsi2, sparse); `eventKeyHash` narrows to one event (the queue's message)
+export async function pendingImmediate(trustId: string, eventKeyHash?: string): Promise<PendingEntry[]> {
+  const items = await queryAll({
+    IndexName: 'gsi2',
+    KeyConditionExpression: 'gsi2pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.pendingImmediate(trustId), ...(eventKeyHash ? { ':event': eventKeyHash } : {}) },
+    ...(eventKeyHash ? { FilterExpression: 'eventKeyHash = :event' } : {}),
+  });
+  return items.map(toPending);
+}
+
+// Digest entries due by `now` (gsi1, sparse, sorted by when each is due)
+export async function pendingDigests(trustId: string, now: string): Promise<PendingEntry[]> {
+  const items = await queryAll({
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :due',
+    ExpressionAttributeValues: { ':pk': keys.pendingDigests(trustId), ':due': `${now}#\uffff` },
+  });
+  return items.map(toPending);
+}
+
+/**
+ * Takes an entry for one sender run: only if it was not sent, and nobody
+ * holds it or their hold is older than `staleBefore` (a worker that died).
+ * So a retried or overlapping run never emails an entry twice.
+ */
+export async function claimEntry(entry: PendingEntry, run: string, now: string, staleBefore: string): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: entry.key,
+        UpdateExpression: 'SET claimedBy = :run, claimedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sentAt) AND (attribute_not_exists(claimedBy) OR claimedAt < :stale)',
+        ExpressionAttributeValues: { ':run': run, ':now': now, ':stale': staleBefore },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/** Gives an entry back after the email failed, so the next run sends it. */
+export async function releaseEntry(entry: PendingEntry, run: string): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({ TableName: tableName(), Key: entry.key, UpdateExpression: 'REMOVE claimedBy, claimedAt', ConditionExpression: 'claimedBy = :run', ExpressionAttributeValues: { ':run': run } }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) rethrowStoreError(error);
+  }
+}
+
+/** The entry was emailed (or will never be: `skipped`); it leaves its pending index. */
+export async function finishEntry(entry: PendingEntry, how: 'immediate' | 'digest' | 'skipped', now: string): Promise<void> {
+  const attribute = how === 'immediate' ? 'emailedAt' : how === 'digest' ? 'digestedAt' : 'skippedAt';
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: entry.key,
+        UpdateExpression: `SET sentAt = :now, ${attribute} = :now REMOVE claimedBy, claimedAt, gsi1pk, gsi1sk, gsi2pk, gsi2sk`,
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  } catch (error) {
+    rethrowStoreError(error);
+  }
+}
+
 /** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lane = async () => {

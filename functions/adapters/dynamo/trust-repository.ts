@@ -274,6 +274,12 @@ export class PartialTreeError extends Error {
 }
 
 // Any trust at all (the local stack seeds an empty store)
+// Every trust's id (the scheduled jobs visit each)
+export async function listTrustIds(): Promise<string[]> {
+  const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.trustRegistryPartition }, ProjectionExpression: 'sk' });
+  return items.map((item) => String(item.sk).replace(/^TRUST#/, ''));
+}
+
 export async function anyTrustExists(): Promise<boolean> {
   const { Items } = await documentClient().send(
     new QueryCommand({

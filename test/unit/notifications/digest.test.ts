@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { categoryByCode, notificationCategories } from '../../../domain/notifications/categories';
-import { digestDue, digestEmail, eventEmail, groupDigest, localTime, type DigestEvent } from '../../../domain/notifications/digest';
+import { digestDue, digestDueAt, digestEmail, eventEmail, groupDigest, localTime, type DigestEvent } from '../../../domain/notifications/digest';
 
 const cat = (code: string) => categoryByCode.get(code)!;
 const links = { signIn: 'https://x/sign-in', preferences: 'https://x/prefs', unsubscribe: 'https://x/unsub?token=t' };
@@ -58,5 +58,24 @@ describe('notification emails', () => {
     expect(email.text).toContain('1 new entry was recorded. Sign in to read them.');
     expect(email.text).not.toMatch(/Zed|Bruise/);
     expect(email.html).toContain('<h2 style="font-size:17px">Oak Primary</h2>');
+  });
+});
+
+describe('digestDueAt', () => {
+  it('is the next time the local clock shows the hour, in GMT and in BST', () => {
+    expect(digestDueAt(new Date('2026-01-15T06:59:00Z'), 'Europe/London', 7)).toBe('2026-01-15T07:00:00.000Z');
+    expect(digestDueAt(new Date('2026-01-15T07:00:00Z'), 'Europe/London', 7)).toBe('2026-01-16T07:00:00.000Z');
+    expect(digestDueAt(new Date('2026-07-15T05:30:00Z'), 'Europe/London', 7)).toBe('2026-07-15T06:00:00.000Z');
+  });
+
+  it('waits for the hour after a skipped one, and the first of a repeated one', () => {
+    // 29 March 2026: 01:00 GMT becomes 02:00 BST, so a 1 o'clock digest goes at 02:00 BST (01:00Z).
+    expect(digestDueAt(new Date('2026-03-28T23:00:00Z'), 'Europe/London', 1)).toBe('2026-03-29T01:00:00.000Z');
+    // 25 October 2026: 01:00 happens twice; the first (00:00Z, BST) counts.
+    expect(digestDueAt(new Date('2026-10-24T23:30:00Z'), 'Europe/London', 1)).toBe('2026-10-25T00:00:00.000Z');
+  });
+
+  it('follows a zone with a half-hour offset', () => {
+    expect(digestDueAt(new Date('2026-01-15T00:00:00Z'), 'Asia/Kolkata', 7)).toBe('2026-01-15T01:30:00.000Z');
   });
 });

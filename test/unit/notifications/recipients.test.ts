@@ -9,7 +9,7 @@ const roles = makeRoles();
 const cat = (code: string) => categoryByCode.get(code)!;
 
 function recipients(code: string, nodeId: string, candidates: Candidate[], subjectId?: string) {
-  return recipientsFor({ event: { category: cat(code), nodeId, ...(subjectId ? { subjectId } : {}) }, tree, roles, candidates, now: NOW });
+  return recipientsFor({ event: { category: cat(code), nodeId, ...(subjectId ? { subjectId } : {}) }, tree, roles, candidates, digest: { timeZone: 'Europe/London', digestHour: 7 }, now: NOW });
 }
 
 describe('notification categories', () => {
@@ -52,6 +52,12 @@ describe('recipientsFor', () => {
     const expired = holder(presetIds.teacher, 'north-school', { id: 'expired', assignments: [makeAssignment({ roleId: presetIds.teacher, nodeId: 'north-school', validUntil: PAST })] });
     const result = recipients('behaviour', 'north-school', [{ person: inactive }, { person: expired }, { person: teacher, preferences: { behaviour: 'off' } }, { person: head, preferences: { behaviour: 'immediate' } }]);
     expect(result).toEqual([{ userId: 'head', delivery: 'immediate' }]);
+  });
+
+  it("puts a digest entry on the person's own digest hour, else the trust's", () => {
+    const own = recipients('behaviour', 'north-school', [{ person: teacher, digestHour: 18 }]);
+    expect(own).toEqual([{ userId: 'teacher', delivery: 'digest', dueAt: '2025-03-01T18:00:00.000Z' }]);
+    expect(recipients('behaviour', 'north-school', [{ person: teacher }])[0]!.dueAt).toBe('2025-03-02T07:00:00.000Z');
   });
 
   it('inherits down the tree: a role at the cluster reaches a school under it', () => {

@@ -1,0 +1,24 @@
+import type { EmailLinks } from '../../domain/notifications/digest';
+import { signUnsubscribe } from '../../domain/notifications/unsubscribe-token';
+import { config } from '../config';
+
+export function linkKey(): string {
+  const key = config().LINK_SIGNING_KEY;
+  if (!key) throw new Error('LINK_SIGNING_KEY is not set for this function');
+  return key;
+}
+
+/**
+ * The links of a notification email. Unsubscribing is one signed link per
+ * person and category (`digest`: every category the person gets by digest),
+ * which also serves the RFC 8058 one-click POST; the page it opens is where
+ * choices change without signing in.
+ */
+export function emailLinks(trustId: string, userId: string, category: string): { links: EmailLinks; headers: Record<string, string> } {
+  const base = config().APP_URL.replace(/\/$/, '');
+  const unsubscribe = `${base}/notifications/unsubscribe?token=${signUnsubscribe({ trustId, userId, category }, linkKey())}`;
+  return {
+    links: { signIn: `${base}/`, preferences: unsubscribe, unsubscribe },
+    headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  };
+}

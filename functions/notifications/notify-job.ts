@@ -1,0 +1,49 @@
+import type { SQSBatchResponse } from 'aws-lambda';
+import { listTrustIds } from '../adapters/dynamo/trust-repository';
+import { logger } from '../http/logger';
+import { deliverImmediate, type DeliverySummary } from './deliver';
+
+interface QueueRecord {
+  messageId: string;
+  body: string;
+}
+
+type NotifyEvent = { Records: QueueRecord[] } | { time?: string };
+
+const add = (a: DeliverySummary, b: DeliverySummary): DeliverySummary => ({ sent: a.sent + b.sent, skipped: a.skipped + b.skipped, failed: a.failed + b.failed });
+
+/**
+ * `notify`: emails what must go out at once. From the queue, one message per
+ * event (`{ trustId, eventKeyHash }`); a message whose emails failed is
+ * reported back so SQS retries it. On its schedule (and `POST /_local/run/notify`),
+ * a sweep of every trust, which also sends whatever a lost message or a
+ * failed SES call left behind.
+ */
+export async function handler(event: NotifyEvent): Promise<SQSBatchResponse | DeliverySummary> {
+  if ('Records' in event) {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        const { trustId, eventKeyHash } = JSON.parse(record.body) as { trustId: string; eventKeyHash: string };
+        const summary = await deliverImmediate(trustId, new Date(), eventKeyHash);
+        if (summary.failed > 0) failures.push({ itemIdentifier: record.messageId });
+      } catch (error) {
+        logger.error('notify message failed', { error, messageId: record.messageId });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  }
+  const now = event.time ? new Date(event.time) : new Date();
+  let total: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
+  for (const trustId of await listTrustIds()) {
+    try {
+      total = add(total, await deliverImmediate(trustId, now));
+    } catch (error) {
+      // One trust's trouble never stops the others.
+      logger.error('notify sweep failed for a trust', { error, trustId });
+      total.failed += 1;
+    }
+  }
+  return total;
+}

@@ -1,0 +1,30 @@
+import { httpHandler } from '../http/handler';
+import { escapeHtml, htmlPage, message } from '../pages/html';
+import * as z from '../shared/zod';
+import { checkUnsubscribe, subjectOf } from './unsubscribe';
+
+const querySchema = z.object({ token: z.optional(z.string().check(z.maxLength(1000))) });
+const TITLE = 'Stop these emails';
+
+/**
+ * The page an unsubscribe link opens: what it stops, and one button (a form
+ * post, no script). Opening it changes nothing, so a mail scanner that
+ * follows links never unsubscribes anyone.
+ */
+export const handler = httpHandler({ auth: 'public' }, async ({ event }) => {
+  const token = querySchema.safeParse(event.queryStringParameters ?? {}).data?.token ?? '';
+  const claim = token ? await checkUnsubscribe(token) : undefined;
+  if (!claim) return htmlPage(400, TITLE, message('error', 'This link is not valid. Open the link from your email again.'));
+  const action = `/notifications/unsubscribe?token=${encodeURIComponent(token)}`;
+  return htmlPage(
+    200,
+    TITLE,
+    `<p>Stop ${escapeHtml(subjectOf(claim.category))}?</p>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<input type="hidden" name="from" value="page">
+<button type="submit">Unsubscribe</button>
+</form>
+<p>You can change what you hear about at any time in your account's notification settings.</p>`,
+  );
+});

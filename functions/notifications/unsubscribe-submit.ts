@@ -1,0 +1,26 @@
+import { InvalidInputError } from '../../domain/errors';
+import { httpHandler } from '../http/handler';
+import { htmlPage, message } from '../pages/html';
+import type { HttpResult } from '../http/responses';
+import * as z from '../shared/zod';
+import { checkUnsubscribe, subjectOf, unsubscribe } from './unsubscribe';
+
+const querySchema = z.object({ token: z.optional(z.string().check(z.maxLength(1000))) });
+const TITLE = 'Stop these emails';
+
+/**
+ * RFC 8058 one-click: a mail client POSTs `List-Unsubscribe=One-Click` to
+ * the link and gets 204. The page's own button posts the same with
+ * `from=page` and gets a page saying it is done. A link that is not genuine
+ * changes nothing (400 problem document).
+ */
+export const handler = httpHandler({ auth: 'public', body: z.record(z.string(), z.unknown()) }, async ({ event, body }): Promise<HttpResult> => {
+  const fromPage = body?.from === 'page';
+  const token = querySchema.safeParse(event.queryStringParameters ?? {}).data?.token ?? '';
+  const claim = token ? await checkUnsubscribe(token) : undefined;
+  // The page's button only shows for a genuine link, so a refusal here is for a client or a tampered form: a problem document.
+  if (!claim) throw new InvalidInputError('invalid_token', 'This unsubscribe link is not valid', [{ path: 'token', message: 'not a link this service gave out' }]);
+  await unsubscribe(claim);
+  if (fromPage) return htmlPage(200, TITLE, message('success', `Done: you have unsubscribed from ${subjectOf(claim.category)}.`));
+  return { statusCode: 204, headers: {}, body: '' };
+});

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presetIds } from '../../domain/access/roles';
+import { call } from '../fixtures/api';
+import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
+import { activate, createUser } from '../fixtures/people';
+import { makeTrust, TEST_PASSWORD } from '../fixtures/trust';
+
+// This process sends the emails itself (the gateway's own sender is not mocked), so it signs links with a key of its own.
+process.env.LINK_SIGNING_KEY ??= 'integration-test-link-key-0123456789abcdef';
+const { deliverImmediate } = await import('../../functions/notifications/deliver');
+const ses = mockClient(SESv2Client);
+afterAll(() => ses.restore());
+
+let trustId: string;
+let dslToken: string;
+
+beforeAll(async () => {
+  const trust = await makeTrust();
+  trustId = trust.trustId;
+  const school = trust.nodes['North School']!.id;
+  const admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
+  const dsl = await createUser(admin, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.designatedSafeguardingLead, nodeId: school }] });
+  dslToken = await activate(trust, dsl);
+  await turnOnTotp(dslToken);
+  const posted = await call('POST', '/notifications/events', {
+    token: admin,
+    body: { category: 'child_protection', nodeId: school, subjectId: 'pupil-1', title: 'Concern', occurredAt: '2026-12-01T09:00:00Z', idempotencyKey: randomUUID() },
+  });
+  expect(posted.status).toBe(202);
+});
+
+describe('immediate delivery when SES fails', () => {
+  it('keeps the entry waiting, and the next run sends it exactly once', async () => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('SES is down'), { name: 'ServiceUnavailableException', $metadata: {} }));
+    const failed = await deliverImmediate(trustId, new Date());
+    expect(failed).toMatchObject({ sent: 0, failed: expect.any(Number) });
+    expect(failed.failed).toBeGreaterThanOrEqual(1);
+    const feed = async () => (await call('GET', '/me/notifications', { token: dslToken })).body.items.find((i: any) => i.subjectId === 'pupil-1');
+    expect((await feed()).emailedAt).toBeUndefined();
+
+    ses.reset();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+    const retried = await deliverImmediate(trustId, new Date());
+    expect(retried.failed).toBe(0);
+    // A sweep by the local stack running at the same moment may send some of them instead; never both.
+    expect(retried.sent).toBeLessThanOrEqual(failed.failed);
+    expect((await feed()).emailedAt).toEqual(expect.any(String));
+    expect(ses.commandCalls(SendEmailCommand).length).toBe(retried.sent);
+    expect((await deliverImmediate(trustId, new Date())).sent).toBe(0);
+  });
+});
