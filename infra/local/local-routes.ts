@@ -18,6 +18,12 @@ interface StoredEmail {
   attachments?: { filename?: string; contentType?: string; content?: string }[];
 }
 
+/** Runs a scheduled function as EventBridge Scheduler would, with the time it fired at. */
+export async function runJob(root: string, job: JobDef, time: Date): Promise<unknown> {
+  const module = (await import(pathToFileURL(resolve(root, job.handler)).href)) as { handler: (event: unknown) => Promise<unknown> };
+  return module.handler({ source: 'local', 'detail-type': 'Scheduled Event', time: time.toISOString(), job: job.name, detail: {} });
+}
+
 /** Local-only paths, never deployed: the mailbox and running scheduled functions on demand. */
 export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[] }) {
   return async (method: string, path: string, _body?: string, query?: URLSearchParams): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {

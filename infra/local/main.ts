@@ -20,6 +20,8 @@ const stack = await startLocalStack({
   tableName: env.TABLE_NAME ?? 'trust-access',
   appUrl: env.APP_URL,
   demoAdminPassword: env.DEMO_ADMIN_PASSWORD,
+  // As EventBridge Scheduler does in AWS (the CDK's scheduleTimeZone); LOCAL_SCHEDULES=off leaves jobs to POST /_local/run/{job}.
+  ...(env.LOCAL_SCHEDULES === 'off' ? {} : { schedules: { timeZone: env.SCHEDULE_TIME_ZONE ?? 'Europe/London' } }),
 }).catch((error: unknown) => {
   console.error(`Local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -34,6 +36,7 @@ Trust access platform — local stack ready in ${((Date.now() - startedAt) / 100
   DynamoDB Local ${info.dynamodbEndpoint}   table ${info.tableName}
   cognito-local  ${info.cognitoEndpoint}   pool ${info.userPoolId}
   State          ${env.LOCAL_STATE_DIR ?? '.local'} (delete it to start afresh)
+  Jobs           ${env.LOCAL_SCHEDULES === 'off' ? 'only on POST /_local/run/{job}' : 'on their schedules, and on POST /_local/run/{job}[?at=<ISO time>]'}
 
   Demo login     ${demo.email} / ${demo.password}${demo.created ? '   (demo trust seeded just now)' : ''}
                  curl -s ${info.url}/auth/login -H 'content-type: application/json' \\

@@ -10,7 +10,8 @@ import { demoPeople, demoTrust } from './demo-trust';
 import { seedDemoTrust } from './seed';
 import { startCognito, startDynamo, startSes, waitFor, type Emulator } from './emulators';
 import { createGateway, jwtVerifier } from './gateway';
-import { localRoutes } from './local-routes';
+import { localRoutes, runJob } from './local-routes';
+import { startSchedules } from './schedules';
 import { ensureTable, ensureUserPool, localCognito, localDynamo, type PoolIds } from './provision';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,6 +26,8 @@ export interface LocalStackOptions {
   tableName: string;
   appUrl?: string;
   demoAdminPassword?: string;
+  /** Fire the scheduled jobs on their schedules, in this zone (`npm start`); tests run them with POST /_local/run/{job}. */
+  schedules?: { timeZone: string };
 }
 
 /** What a script or a test needs to reach the running stack; written to `<stateDir>/stack.json`. */
@@ -151,6 +154,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     });
     server.keepAliveTimeout = 1000;
+    if (options.schedules) {
+      const schedules = startSchedules(jobs, options.schedules.timeZone, (job, time) => runJob(projectRoot, job, time));
+      started.push({ name: 'schedules', url: '', stop: async () => schedules.stop() });
+    }
     writeFileSync(join(stateDir, 'stack.json'), JSON.stringify(info, null, 2));
     return { info, demo: { email: demoTrust.adminEmail, password, created, people: demoPeople.map((p) => `${p.email} (${p.role.replace('preset-', '')})`) }, stop: stopAll };
   } catch (error) {

@@ -52,6 +52,8 @@ export async function setup(project: TestProject) {
       COGNITO_PORT: String(cognitoPort),
       SES_PORT: String(sesPort),
       DEMO_ADMIN_PASSWORD: demoPassword,
+      // Tests run the jobs themselves (POST /_local/run/{job}), so a timer never sends mail in the middle of one.
+      LOCAL_SCHEDULES: 'off',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
