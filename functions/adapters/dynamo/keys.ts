@@ -72,4 +72,10 @@ export const keys = {
   auditByActor: (trustId: string, actorId: string) => `${trust(trustId)}#AUDIT#ACTOR#${actorId}`,
   /** gsi2: audit records by whom (or what) they are about. */
   auditByTarget: (trustId: string, targetId: string) => `${trust(trustId)}#AUDIT#TARGET#${targetId}`,
+  // Integration clients (issue 11).
+  /** An integration client by its Cognito client id (`client_id` of its tokens): checked, and its rate window counted, on every request it makes. */
+  integrationClient: (clientId: string): Key => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' }),
+  /** A trust's integration clients, one item each (`pk = TRUST#t#INTEGRATION`, sk = the integration id): GET /integrations. */
+  integrationPartition: (trustId: string) => `${trust(trustId)}#INTEGRATION`,
+  integration: (trustId: string, integrationId: string): Key => ({ pk: `${trust(trustId)}#INTEGRATION`, sk: integrationId }),
 };
