@@ -47,6 +47,7 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     emailIdentity: stateful.emailIdentity,
     configurationSet: stateful.configurationSet,
     sesSender: stateful.sesSender,
+    tokenEndpoint: stateful.tokenEndpoint,
   });
   api.addStackDependency(stateful);
 
