@@ -771,7 +771,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Client-credentials grant (RFC 6749 §4.4): HTTP Basic client id and secret; access tokens live an hour at most */
-        post: operations["oauth2Token"];
+        post: operations["oauthToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4914,7 +4914,7 @@ export interface operations {
             };
         };
     };
-    oauth2Token: {
+    oauthToken: {
         parameters: {
             query?: never;
             header?: never;

@@ -419,7 +419,7 @@ export const routes: RouteDef[] = [
     responses: { 204: { description: 'Deleted' }, 403: { description: 'forbidden or mfa_required' }, 404: { description: 'not_found' } },
   },
   {
-    method: 'POST', path: '/oauth2/token', handler: 'functions/oauth2/token.ts', auth: 'public',
+    method: 'POST', path: '/oauth2/token', handler: 'functions/oauth/token.ts', auth: 'public',
     summary: "Client-credentials grant (RFC 6749 §4.4): HTTP Basic client id and secret; access tokens live an hour at most", tag: 'Integrations', table: 'none',
     request: { body: tokenRequestSchema, bodyContentType: 'application/x-www-form-urlencoded' },
     responses: {

@@ -126,6 +126,16 @@ describe('a client bound to the North cluster with authz.check', () => {
     expect(personAnswer.body).toEqual(response.body);
   });
 
+  it('reaches people deeper under its node, but not people placed nowhere (visible only at the root)', async () => {
+    const deeper = await createUser(trust.token, { memberships: [{ nodeId: node('Sub School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('Sub School') }] });
+    expect((await check(token, deeper.id, node('Sub School'))).status).toBe(200);
+    const nowhere = await createUser(trust.token, {});
+    expect((await check(token, nowhere.id, node('North'))).status).toBe(404);
+    // A client bound to the trust root sees them, as a person holding users.view at the root does.
+    const rootClient = (await createClient({ name: 'Trust-wide app', scopes: ['authz.check'], nodeId: trust.rootId })).body;
+    expect((await check(await clientToken(rootClient), nowhere.id, node('North'))).status).toBe(200);
+  });
+
   it('answers a batch in order, with not_found only for the person outside', async () => {
     const response = await call('POST', '/authz/batch', {
       token,
