@@ -99,8 +99,39 @@ export async function benchAuthzHttp(): Promise<BenchResult[]> {
       batches.push(await post('/authz/batch', { checks }));
     }
     const callsPerBatch = calls / BATCHES;
+
+    // The same batches from an integration client at the root (authz.check): made as POST /integrations does, token from POST /oauth2/token.
+    const { createAppClient } = await import('../functions/adapters/cognito/app-clients');
+    const { writeNewIntegration } = await import('../functions/adapters/dynamo/integration-repository');
+    const integrationId = randomUUID();
+    const app = await createAppClient({ integrationId, scopes: ['authz.check'] });
+    await writeNewIntegration(
+      { id: integrationId, trustId: plan.trust.id, clientId: app.clientId, name: 'Bench app', nodeId: plan.root.id, scopes: ['authz.check'], status: 'active', requestsPerWindow: 100_000, createdBy: plan.admin.id, createdAt: now },
+      { id: randomUUID(), at: now, actorId: plan.admin.id, action: 'integration.created', targetType: 'integration', targetId: integrationId, nodeId: plan.root.id, before: null, after: null },
+    );
+    const tokenResponse = await fetch(`${url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}` },
+      body: 'grant_type=client_credentials',
+    });
+    const clientToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
+    headers.authorization = `Bearer ${clientToken}`;
+    for (let i = 0; i < 5; i++) await post('/authz/check', check());
+    calls = 0;
+    const clientBatches: number[] = [];
+    let clientDistinct = 0;
+    for (let i = 0; i < BATCHES; i++) {
+      const group = Array.from({ length: 10 }, () => pick(people));
+      const checks = Array.from({ length: 100 }, () => ({ ...check(), userId: pick(group) }));
+      clientDistinct += new Set(checks.map((c) => c.userId)).size;
+      clientBatches.push(await post('/authz/batch', { checks }));
+    }
+    const clientCallsPerBatch = calls / BATCHES;
     client.send = originalSend;
     return [
+      { name: 'POST /authz/batch from an integration client (100 checks, ≤10 people) p50', unit: 'ms', value: percentile(clientBatches, 50) },
+      { name: 'POST /authz/batch from an integration client (100 checks, ≤10 people) p99', unit: 'ms', value: percentile(clientBatches, 99) },
+      { name: 'POST /authz/batch from an integration client: DynamoDB calls beyond the client check and the trust GetItem, per distinct person', unit: 'calls', value: (clientCallsPerBatch - 2) / (clientDistinct / BATCHES) },
       { name: 'POST /authz/check p50', unit: 'ms', value: percentile(single, 50) },
       { name: 'POST /authz/check p99', unit: 'ms', value: percentile(single, 99) },
       { name: 'POST /authz/check DynamoDB calls per request (caller Query + trust GetItem + 1 Query for the person asked about)', unit: 'calls', value: callsPerCheck },

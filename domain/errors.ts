@@ -82,9 +82,12 @@ export class PreconditionRequiredError extends DomainError {
 
 export class ThrottledError extends DomainError {
   readonly code = 'throttled';
-  constructor(options?: { cause?: unknown }) {
+  /** Seconds until a retry can succeed (the `Retry-After` header); 1 when unknown. */
+  readonly retryAfterSeconds: number;
+  constructor(options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super('Too many requests; try again shortly', options);
     this.name = 'ThrottledError';
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
   }
 }
 

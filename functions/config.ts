@@ -26,6 +26,13 @@ const schema = z.object({
   REFRESH_TOKEN_VALIDITY_DAYS: z._default(positiveInt(), 30),
   INVITATION_TTL_DAYS: z._default(positiveInt().check(z.lte(30)), 7),
   RESET_TTL_MINUTES: z._default(positiveInt().check(z.lte(1440)), 60),
+  // Integration clients (issue 11).
+  /** The user pool's token endpoint POST /oauth2/token forwards to (AWS: the pool's domain; locally: the local stack's). */
+  OAUTH_TOKEN_URL: z.optional(url()),
+  /** Requests a client may make per rate window unless it was created with its own limit. */
+  INTEGRATION_REQUESTS_PER_WINDOW: z._default(positiveInt().check(z.lte(100_000)), 600),
+  /** The fixed rate window of integration clients, in seconds. */
+  INTEGRATION_RATE_WINDOW_SECONDS: z._default(positiveInt().check(z.lte(3600)), 60),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -6,7 +6,11 @@ import {
 } from './auth/auth.schema';
 import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema } from './nodes/node.schema';
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
+import type { IntegrationScope } from '../domain/integrations/scopes';
 import { idParamsSchema } from './shared/schemas';
+import {
+  createdIntegrationSchema, createIntegrationBodySchema, integrationListQuerySchema, integrationListSchema, oauthErrorSchema, tokenRequestSchema, tokenResponseSchema,
+} from './integrations/integration.schema';
 import * as z from './shared/zod';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
@@ -38,7 +42,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type CognitoCall =
   | 'InitiateAuth' | 'RespondToAuthChallenge'
   | 'AdminCreateUser' | 'AdminGetUser' | 'AdminDeleteUser' | 'AdminSetUserPassword' | 'AdminUpdateUserAttributes'
-  | 'AdminDisableUser' | 'AdminEnableUser' | 'AdminUserGlobalSignOut' | 'AdminSetUserMFAPreference';
+  | 'AdminDisableUser' | 'AdminEnableUser' | 'AdminUserGlobalSignOut' | 'AdminSetUserMFAPreference'
+  | 'CreateUserPoolClient' | 'DeleteUserPoolClient';
 
 export interface RouteDef {
   method: HttpMethod;
@@ -46,6 +51,12 @@ export interface RouteDef {
   handler: string;
   /** `public`: no bearer token (auth, health, docs, pages). `user`: a Cognito access token. */
   auth: 'public' | 'user';
+  /**
+   * The integration scope (domain/integrations/scopes.ts) whose client tokens
+   * this signed-in route accepts besides people's; without it the authorizer
+   * refuses every client token (403).
+   */
+  clientScope?: IntegrationScope;
   summary: string;
   tag: string;
   /** Least-privilege grants for the function. */
@@ -210,8 +221,8 @@ export const routes: RouteDef[] = [
     responses: { 201: ok(z.extend(userSchema, { invitationSent: z.boolean() }), 'Created'), 403: { description: 'forbidden or escalation' }, 409: { description: 'email_taken or not_a_member' } },
   },
   {
-    method: 'GET', path: '/users/{id}', handler: 'functions/users/get-user.ts', auth: 'user',
-    summary: 'A person in the caller\'s reach (404 outside it)', tag: 'Users', table: 'read',
+    method: 'GET', path: '/users/{id}', handler: 'functions/users/get-user.ts', auth: 'user', clientScope: 'users.read',
+    summary: 'A person in the caller\'s reach (404 outside it); an integration with users.read: at or under its node', tag: 'Users', table: 'read',
     request: { params: userParamsSchema },
     responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(userSchema), 404: { description: 'not_found (or outside your reach)' } },
   },
@@ -294,7 +305,7 @@ export const routes: RouteDef[] = [
     responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(accessReportSchema, 'Access report: every valid assignment, and a page of nodes (nextCursor) with each permission and the assignment it comes from'), 400: { description: 'validation_failed or invalid_cursor' } },
   },
   {
-    method: 'POST', path: '/authz/check', handler: 'functions/authz/check.ts', auth: 'user',
+    method: 'POST', path: '/authz/check', handler: 'functions/authz/check.ts', auth: 'user', clientScope: 'authz.check',
     summary: 'May this person do this, here, on this pupil?', tag: 'Decisions', table: 'read',
     request: { body: checkSchema },
     responses: {
@@ -303,7 +314,7 @@ export const routes: RouteDef[] = [
     },
   },
   {
-    method: 'POST', path: '/authz/batch', handler: 'functions/authz/batch.ts', auth: 'user',
+    method: 'POST', path: '/authz/batch', handler: 'functions/authz/batch.ts', auth: 'user', clientScope: 'authz.check',
     summary: 'Up to 100 checks, answered in order', tag: 'Decisions', table: 'read',
     request: { body: batchBodySchema },
     responses: { 200: ok(z.object({ results: z.array(decisionSchema) })) },
@@ -449,6 +460,37 @@ export const routes: RouteDef[] = [
     summary: "Save a school's roster sync settings (If-Match: the settings version, 0 the first time); the mapped roles must be ones the caller may grant there", tag: 'MIS sync', table: 'write',
     request: { params: idParamsSchema, body: putMisSettingsBodySchema, ifMatch: true },
     responses: { 200: ok(misSettingsSchema), 403: { description: 'forbidden, escalation (a mapped role the caller may not grant) or mfa_required' }, 404: { description: 'not_found' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+  },
+
+  // Issue 11: integration clients (other school apps' client credentials).
+  {
+    method: 'POST', path: '/integrations', handler: 'functions/integrations/create-integration.ts', auth: 'user',
+    summary: "Create another school app's client credentials, bound to a node and scopes; the secret is in this answer only (integrations.manage at the trust, 2FA session)", tag: 'Integrations', table: 'write', cognito: ['CreateUserPoolClient', 'DeleteUserPoolClient'],
+    request: { body: createIntegrationBodySchema },
+    responses: { 201: ok(createdIntegrationSchema, 'Created'), 403: { description: 'forbidden or mfa_required' } },
+  },
+  {
+    method: 'GET', path: '/integrations', handler: 'functions/integrations/list-integrations.ts', auth: 'user',
+    summary: "The trust's integration clients (never a secret)", tag: 'Integrations', table: 'read',
+    request: { query: integrationListQuerySchema },
+    responses: { 200: ok(integrationListSchema), 403: { description: 'forbidden or mfa_required' } },
+  },
+  {
+    method: 'DELETE', path: '/integrations/{id}', handler: 'functions/integrations/delete-integration.ts', auth: 'user',
+    summary: "Delete a client: its live tokens stop working at once", tag: 'Integrations', table: 'write', cognito: ['DeleteUserPoolClient'],
+    request: { params: idParamsSchema },
+    responses: { 204: { description: 'Deleted' }, 403: { description: 'forbidden or mfa_required' }, 404: { description: 'not_found' } },
+  },
+  {
+    method: 'POST', path: '/oauth2/token', handler: 'functions/oauth/token.ts', auth: 'public',
+    summary: "Client-credentials grant (RFC 6749 §4.4): HTTP Basic client id and secret; access tokens live an hour at most", tag: 'Integrations', table: 'none',
+    request: { body: tokenRequestSchema, bodyContentType: 'application/x-www-form-urlencoded' },
+    responses: {
+      200: ok(tokenResponseSchema),
+      400: { description: 'invalid_request, unsupported_grant_type, invalid_scope or unauthorized_client (RFC 6749 §5.2)', contentType: 'application/json', schema: oauthErrorSchema },
+      401: { description: 'invalid_client, with WWW-Authenticate: Basic', contentType: 'application/json', schema: oauthErrorSchema },
+      503: { description: 'token_endpoint_unavailable' },
+    },
   },
 ];
 

@@ -63,6 +63,7 @@ const definitions = [
   permission('reports.view', 'administration', 'Run and read reports'),
   permission('reports.schedule', 'administration', 'Schedule reports to be emailed to oneself'),
   permission('reports.manage_schedules', 'administration', "Manage other people's scheduled reports"),
+  permission('integrations.manage', 'administration', "Create and delete other school apps' client credentials (in a 2FA session)"),
 
   // Safeguarding.
   permission('safeguarding.child_protection.view', 'safeguarding', 'Read child protection records and concerns', {

@@ -9,8 +9,18 @@ export interface AuditRecord {
   nodeId: string | null;
   before: unknown;
   after: unknown;
+  /**
+   * The integration client (its Cognito client id) whose request caused the
+   * change; `actorId` is then the integration's id. Absent for people's requests.
+   */
+  clientId?: string;
 }
 
 export function auditRecord(input: Omit<AuditRecord, 'before' | 'after'> & { before?: unknown; after?: unknown }): AuditRecord {
   return { ...input, before: input.before ?? null, after: input.after ?? null };
+}
+
+/** The actor fields of a record an integration client's request causes: the integration acts, and its client id is kept. */
+export function clientActor(integration: { id: string; clientId: string }): { actorId: string; clientId: string } {
+  return { actorId: integration.id, clientId: integration.clientId };
 }

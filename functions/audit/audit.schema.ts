@@ -24,6 +24,8 @@ export const auditRecordSchema = z
     nodeId: z.nullable(z.string()),
     before: z.nullable(z.record(z.string(), z.unknown())),
     after: z.nullable(z.record(z.string(), z.unknown())),
+    /** Set when an integration client's request caused the change. */
+    clientId: z.optional(z.string()),
   })
   .register(z.globalRegistry, { id: 'AuditRecord' });
 

@@ -3,6 +3,7 @@ import { canSee } from '../../domain/access/reach';
 import { requireNode } from '../../domain/org/tree';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import type { Caller } from '../http/caller';
+import { isClientCaller, type ClientCaller } from '../http/client-caller';
 import { reach } from '../shared/authorize';
 
 export interface Check {
@@ -19,20 +20,23 @@ const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { sta
 /**
  * Answers checks for other apps: one load per distinct person (the caller
  * themself, or anyone in the caller's reach of users.view; anyone else is
- * not found). For these decisions a requiresMfa permission counts only for
- * people who have 2FA on.
+ * not found). An integration client asks about anyone at or under its node,
+ * cut by the same canSee, so a person outside it is not found exactly as
+ * for a person caller. For these decisions a requiresMfa permission counts
+ * only for people who have 2FA on.
  */
-export async function decideFor(caller: Caller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
+export async function decideFor(caller: Caller | ClientCaller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
   const { tree, roles } = caller.context;
   checks.forEach((check, i) => requireNode(tree, check.nodeId, `${fieldPrefix(i)}nodeId`));
+  const self = isClientCaller(caller) ? undefined : caller;
   // Asked only when someone else is asked about: a caller asking about themself needs no users.view.
   let visible: ReturnType<typeof reach> | undefined;
   const ids = [...new Set(checks.map((c) => c.userId))];
   const people = new Map<string, CompiledPerson | undefined>(
     await Promise.all(
       ids.map(async (id): Promise<[string, CompiledPerson | undefined]> => {
-        if (id === caller.account.id) return [id, caller.compiled];
-        const scope = (visible ??= reach(caller, 'users.view'));
+        if (self && id === self.account.id) return [id, self.compiled];
+        const scope = (visible ??= self ? reach(self, 'users.view') : (caller as ClientCaller).reach);
         const record = await loadPerson(caller.trust.id, id);
         return [id, record && canSee(scope, record.person) ? compilePerson(record.person, roles, tree) : undefined];
       }),

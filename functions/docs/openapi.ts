@@ -74,6 +74,10 @@ function operation(components: Components, route: RouteDef) {
   if (route.request) documented[400] = { description: 'validation_failed: the errors name each bad field' };
   if (route.auth === 'user') documented[401] = { description: 'unauthenticated: no valid bearer token' };
   if (route.request?.params) documented[404] = { description: 'not_found (or outside your reach)' };
+  if (route.clientScope) {
+    documented[403] = { description: `forbidden: a token without the ${route.clientScope} scope (integration clients)` };
+    documented[429] = { description: "throttled: the integration client's rate limit (Retry-After: seconds)" };
+  }
   if (route.request?.ifMatch) {
     documented[412] = { description: 'version_conflict: If-Match is not the current version' };
     documented[428] = { description: 'precondition_required: no If-Match' };

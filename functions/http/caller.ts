@@ -1,5 +1,5 @@
 import { compilePerson, type CompiledPerson, type Person } from '../../domain/access/resolve';
-import { UnauthenticatedError } from '../../domain/errors';
+import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import { sessionIdOf, sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
 import { findIdentity } from '../adapters/dynamo/account-repository';
@@ -41,6 +41,8 @@ function isAccessToken(claims: VerifiedClaims | undefined): boolean {
 export async function resolveCaller(claims: VerifiedClaims | undefined): Promise<Caller> {
   const sub = typeof claims?.sub === 'string' ? claims.sub : undefined;
   if (!sub || !isAccessToken(claims)) throw new UnauthenticatedError();
+  // An integration client's token (client credentials: no username) on a route that takes none; the authorizer's scopes refuse it first.
+  if (claims?.username === undefined && claims?.client_id === sub) throw new ForbiddenError('Integration clients may not call this route');
   const ref = await findIdentity(sub);
   if (!ref) throw new UnauthenticatedError('unknown_account', 'No account belongs to this token');
   const [record, trust] = await Promise.all([loadPerson(ref.trustId, ref.userId), getTrust(ref.trustId)]);

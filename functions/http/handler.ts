@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type { Caller, VerifiedClaims } from './caller';
+import { ThrottledError } from '../../domain/errors';
 import { fieldErrors, RequestValidationError, toProblem } from './errors';
 import { logger } from './logger';
 import type { HttpResult } from './responses';
@@ -19,12 +20,12 @@ export interface Schemas {
 
 type Parsed<S extends ZodType | undefined> = S extends ZodType ? z.output<S> : undefined;
 
-export interface HttpRequest<S extends Schemas, A extends 'public' | 'user'> {
+export interface HttpRequest<S extends Schemas, A extends 'public' | 'user', C = Caller> {
   body: Parsed<S['body']>;
   query: Parsed<S['query']>;
   params: Parsed<S['params']>;
   headers: Record<string, string | undefined>;
-  caller: A extends 'user' ? Caller : undefined;
+  caller: A extends 'user' ? C : undefined;
   requestId: string;
   event: HttpEvent;
 }
@@ -33,7 +34,7 @@ interface State {
   body?: unknown;
   query?: unknown;
   params?: unknown;
-  caller?: Caller;
+  caller?: unknown;
 }
 
 /** What the middlewares parsed, kept beside the event for the route's function. */
@@ -95,14 +96,21 @@ const validate = (schemas: Schemas): MiddlewareObj<HttpEvent, HttpResult> => ({
  * (./user-handler.ts) passes it, so the account code and its DynamoDB
  * adapters load only in the functions of signed-in routes.
  */
-export type ResolveCaller = (claims: VerifiedClaims | undefined) => Promise<Caller>;
+export type ResolveCaller<C = Caller> = (claims: VerifiedClaims | undefined) => Promise<C>;
 
-const callerContext = (resolveCaller: ResolveCaller): MiddlewareObj<HttpEvent, HttpResult> => ({
+/** The keys every log line of the request carries: the trust, and the person or the integration client. */
+const logKeys = (caller: unknown): Record<string, string> => {
+  const c = caller as { trust: { id: string }; account?: { id: string }; integration?: { id: string; clientId: string } };
+  if (c.integration) return { trustId: c.trust.id, clientId: c.integration.clientId, integrationId: c.integration.id };
+  return { trustId: c.trust.id, userId: c.account!.id };
+};
+
+const callerContext = (resolveCaller: ResolveCaller<unknown>): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: async (request) => {
     const claims = request.event.requestContext.authorizer?.jwt?.claims as VerifiedClaims | undefined;
     const caller = await resolveCaller(claims);
     state(request).caller = caller;
-    logger.appendKeys({ trustId: caller.trust.id, userId: caller.account.id });
+    logger.appendKeys(logKeys(caller));
   },
 });
 
@@ -114,7 +122,7 @@ const problemResponses = (): MiddlewareObj<HttpEvent, HttpResult> => ({
     else logger.error('unhandled error', request.error as Error);
     request.response = {
       statusCode: problem.status,
-      headers: { 'content-type': 'application/problem+json', ...(problem.status === 429 ? { 'retry-after': '1' } : {}) },
+      headers: { 'content-type': 'application/problem+json', ...(problem.status === 429 ? { 'retry-after': String(request.error instanceof ThrottledError ? request.error.retryAfterSeconds : 1) } : {}) },
       body: JSON.stringify(problem),
     };
   },
@@ -132,9 +140,9 @@ const requestId = (): MiddlewareObj<HttpEvent, HttpResult> => ({
  * Public routes call it directly; signed-in routes go through `userHandler`,
  * which adds the caller step.
  */
-export function httpHandler<S extends Schemas, A extends 'public' | 'user'>(
-  options: { auth: A } & S & (A extends 'user' ? { resolveCaller: ResolveCaller } : unknown),
-  fn: (request: HttpRequest<S, A>) => Promise<HttpResult>,
+export function httpHandler<S extends Schemas, A extends 'public' | 'user', C = Caller>(
+  options: { auth: A } & S & (A extends 'user' ? { resolveCaller: ResolveCaller<C> } : unknown),
+  fn: (request: HttpRequest<S, A, C>) => Promise<HttpResult>,
 ) {
   const chain = middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -143,7 +151,7 @@ export function httpHandler<S extends Schemas, A extends 'public' | 'user'>(
     .use(validate(options))
     .use(problemResponses());
   // The type above makes a signed-in route name its resolver; were it missing, the step would throw (a 500), never let the request through.
-  if (options.auth === 'user') chain.use(callerContext((options as unknown as { resolveCaller: ResolveCaller }).resolveCaller));
+  if (options.auth === 'user') chain.use(callerContext((options as unknown as { resolveCaller: ResolveCaller<unknown> }).resolveCaller));
   return chain.handler(async (event) => {
     const s = parsed.get(event) ?? {};
     return fn({
@@ -154,7 +162,7 @@ export function httpHandler<S extends Schemas, A extends 'public' | 'user'>(
       headers: lowerCaseHeaders(event.headers),
       requestId: event.requestContext.requestId,
       event,
-    } as HttpRequest<S, A>);
+    } as HttpRequest<S, A, C>);
   });
 }
 

@@ -1,10 +1,19 @@
-import { userHandler } from '../http/user-handler';
+import { canSee } from '../../domain/access/reach';
+import { NotFoundError } from '../../domain/errors';
+import { loadPerson } from '../adapters/dynamo/person-repository';
+import { isClientCaller, userOrClientHandler } from '../http/client-caller';
 import { entity } from '../http/responses';
 import { loadVisiblePerson } from './person-change';
 import { userParamsSchema } from './params.schema';
 import { userView } from './user-view';
 
-export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
+/** A person in the caller's reach of users.view, or, for an integration client with users.read, at or under its node (404 otherwise). */
+export const handler = userOrClientHandler('users.read', { params: userParamsSchema }, async ({ caller, params }) => {
+  if (isClientCaller(caller)) {
+    const record = await loadPerson(caller.trust.id, params.id);
+    if (!record || !canSee(caller.reach, record.person)) throw new NotFoundError('User');
+    return entity(200, userView(record.account, record.person));
+  }
   const { account, person } = await loadVisiblePerson(caller, params.id);
   return entity(200, userView(account, person));
 });

@@ -40,7 +40,7 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
 
 /** The Cognito calls that are IAM actions (the admin API); the sign-in calls need the client secret instead. */
 export function cognitoIamActions(calls: readonly CognitoCall[]): string[] {
-  return calls.filter((call) => call.startsWith('Admin')).map((call) => `cognito-idp:${call}`);
+  return calls.filter((call) => call.startsWith('Admin') || call.endsWith('UserPoolClient')).map((call) => `cognito-idp:${call}`);
 }
 
 /** Whether the calls sign people in with the confidential app client (SECRET_HASH needs the secret). */

@@ -48,6 +48,7 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     configurationSet: stateful.configurationSet,
     sesSender: stateful.sesSender,
     linkSigningKey: stateful.linkSigningKey,
+    tokenEndpoint: stateful.tokenEndpoint,
   });
   api.addStackDependency(stateful);
 

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
+import { tokenMayCall } from '../../domain/integrations/scopes';
 import type { RouteDef } from '../../functions/routes';
 
 type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -21,11 +22,14 @@ export interface JwtSettings {
  * refuses every token that is not an access token (resolveCaller refuses them
  * again in AWS, where the authorizer lets Cognito ID tokens through).
  */
-export function jwtVerifier(settings: JwtSettings) {
+export function jwtVerifier(settings: JwtSettings, alsoTrusted?: (token: string) => Promise<JWTPayload | undefined>) {
   const jwks = createRemoteJWKSet(new URL(settings.jwksUri));
   return async (authorization: string | undefined): Promise<JWTPayload | undefined> => {
     const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
     if (!token) return undefined;
+    // Integration clients' tokens, from the local stack's own token endpoint (infra/local/token-endpoint.ts).
+    const other = await alsoTrusted?.(token);
+    if (other) return other;
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: settings.issuer, algorithms: ['RS256'], requiredClaims: ['exp', 'iat', 'sub'] });
       // Stricter than API Gateway's authorizer, which also accepts ID tokens: only access tokens are bearer tokens.
@@ -94,7 +98,7 @@ export interface GatewayOptions {
   routes: RouteDef[];
   verify: ReturnType<typeof jwtVerifier>;
   /** Local-only paths (`/_local/*`), answered before the route table. */
-  local?: (method: string, path: string, body: string, query: URLSearchParams) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
+  local?: (method: string, path: string, body: string, headers: Record<string, string>, query: URLSearchParams) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
 }
 
 /**
@@ -119,18 +123,20 @@ export function createGateway(options: GatewayOptions): Server {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const method = (request.method ?? 'GET').toUpperCase();
       const body = await readBody(request);
-      const local = await options.local?.(method, url.pathname, body, url.searchParams);
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      );
+      const local = await options.local?.(method, url.pathname, body, headers, url.searchParams);
       if (local) return send(response, local);
       const found = match(method, url.pathname);
       if (found === undefined) return send(response, problem(404, 'not_found', 'No such route'));
       if (found === 'method_not_allowed') return send(response, problem(405, 'method_not_allowed', 'Method not allowed'));
-      const headers = Object.fromEntries(
-        Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
-      );
       let claims: JWTPayload | undefined;
       if (found.route.auth === 'user') {
         claims = await options.verify(headers.authorization);
         if (!claims) return send(response, problem(401, 'unauthenticated', 'A valid bearer token is required'));
+        // The route's authorization scopes, as API Gateway's JWT authorizer checks them (a person's scope, or the route's integration scope).
+        if (!tokenMayCall(claims.scope, found.route.clientScope)) return send(response, problem(403, 'forbidden', 'This token\'s scopes do not allow this route'));
       }
       const query: Record<string, string> = {};
       url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));

@@ -12,6 +12,7 @@ import { startCognito, startDynamo, startSes, waitFor, type Emulator } from './e
 import { createGateway, jwtVerifier } from './gateway';
 import { localRoutes, runJob } from './local-routes';
 import { startSchedules } from './schedules';
+import { localTokenEndpoint } from './token-endpoint';
 import { ensureTable, ensureUserPool, localCognito, localDynamo, type PoolIds } from './provision';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -79,6 +80,8 @@ function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
     SES_SENDER: process.env.SES_SENDER ?? 'no-reply@demo.trust',
     APP_URL: appUrl,
     LINK_SIGNING_KEY: linkSigningKey(stateDir),
+    // The local stack's client-credentials token endpoint (infra/local/token-endpoint.ts), where the pool's domain would be in AWS.
+    OAUTH_TOKEN_URL: `${info.url}/_local/oauth2/token`,
   });
 }
 
@@ -135,11 +138,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const issuer = `${cognito.url}/${pool.userPoolId}`;
+    // The client-credentials token endpoint cognito-local lacks; POST /oauth2/token forwards to it.
+    const tokens = await localTokenEndpoint({ baseUrl: info.url, userPoolId: pool.userPoolId, cognito: cognitoClient });
+    const otherLocal = localRoutes({ sesUrl: ses.url, root: projectRoot, jobs });
     const server: Server = createGateway({
       root: projectRoot,
       routes,
-      verify: jwtVerifier({ issuer, jwksUri: `${issuer}/.well-known/jwks.json`, clientId: pool.clientId }),
-      local: localRoutes({ sesUrl: ses.url, root: projectRoot, jobs }),
+      verify: jwtVerifier({ issuer, jwksUri: `${issuer}/.well-known/jwks.json`, clientId: pool.clientId }, tokens.verify),
+      local: async (method, path, body, headers, query) => (await tokens.handle(method, path, body, headers)) ?? otherLocal(method, path, body, query),
     });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);

@@ -19,6 +19,7 @@ import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { JobDef, RouteDef } from '../../functions/routes';
+import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
 import type { DeploymentSettings } from '../constructs/settings';
@@ -37,6 +38,8 @@ export interface ApiStackProps extends StackProps {
   sesSender: string;
   /** HMAC key of the unsubscribe links (functions marked `linkKey`). */
   linkSigningKey: ISecret;
+  /** The user pool's client-credentials token endpoint (its domain), which POST /oauth2/token forwards to. */
+  tokenEndpoint: string;
 }
 
 /** Stage-wide throttling; API Gateway answers 429 above it. */
@@ -70,6 +73,7 @@ export class ApiStack extends Stack {
       SES_CONFIGURATION_SET: props.configurationSet.configurationSetName,
       REFRESH_TOKEN_VALIDITY_DAYS: String(userPoolDefinition.refreshTokenValidityDays),
       POWERTOOLS_SERVICE_NAME: 'trust-access',
+      OAUTH_TOKEN_URL: props.tokenEndpoint,
     };
 
     const makeFunction = (
@@ -151,7 +155,9 @@ export class ApiStack extends Stack {
       `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`,
       {
         authorizerName: 'cognito-access-token',
-        jwtAudience: [userPoolClient.userPoolClientId],
+        // People's tokens carry the API's app client as client_id; integration clients' tokens carry
+        // aud = the resource server (the pool's pre-token-generation trigger), their app clients being made at run time.
+        jwtAudience: [userPoolClient.userPoolClientId, RESOURCE_SERVER],
         identitySource: ['$request.header.Authorization'],
       },
     );
@@ -167,7 +173,8 @@ export class ApiStack extends Stack {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${constructId}Integration`, fn.function),
-        ...(route.auth === 'user' ? { authorizer } : {}),
+        // Per-route scopes: a person's token everywhere; an integration client's only where the route names its scope.
+        ...(route.auth === 'user' ? { authorizer, authorizationScopes: routeScopes(route.clientScope) } : {}),
       }) as [HttpRoute];
 
       if (route.auth === 'public') {
@@ -233,6 +240,7 @@ function publicReason(route: RouteDef): string {
   }
   if (route.path === '/health') return 'a liveness probe that reveals nothing.';
   if (route.path === '/openapi.json') return 'it serves the published API description and no data.';
+  if (route.path === '/oauth2/token') return 'the client-credentials token endpoint (RFC 6749 §4.4): the client authenticates with its id and secret, which the user pool checks.';
   return 'it must be reachable before sign-in; the handler authenticates the caller itself where it needs to.';
 }
 

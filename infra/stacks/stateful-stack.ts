@@ -8,6 +8,8 @@ import type { Construct } from 'constructs';
 import { tableDefinition } from '../definitions/table';
 import { userPoolDefinition } from '../definitions/user-pool';
 import type { DeploymentSettings } from '../constructs/settings';
+import { ServiceFunction } from '../constructs/service-function';
+import { integrationScopes, RESOURCE_SERVER } from '../../domain/integrations/scopes';
 
 /**
  * The per-client-IP limit on sign-in calls (the user pool's WAF rule): this
@@ -39,6 +41,12 @@ export class StatefulStack extends Stack {
   readonly sesSender: string;
   /** The HMAC key of the unsubscribe links in notification emails. */
   readonly linkSigningKey: secretsmanager.Secret;
+  /** Integration clients: the resource server whose scopes their app clients get (domain/integrations/scopes.ts). */
+  readonly resourceServer: cognito.UserPoolResourceServer;
+  /** The pool's domain: its /oauth2/token serves the client-credentials grant, behind the API's POST /oauth2/token. */
+  readonly domain: cognito.UserPoolDomain;
+  /** `https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token`. */
+  readonly tokenEndpoint: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -193,6 +201,28 @@ export class StatefulStack extends Stack {
       reason: 'Not rotated: it signs the unsubscribe links of emails already sent, which must keep working (RFC 8058); a link only turns one notification category off for one person.',
     });
 
+    // ---- Integration clients (issue 11) ----------------------------------------
+    // Each client is an app client created at run time by POST /integrations
+    // (client-credentials grant, these scopes); the pool's domain hosts the
+    // token endpoint. The prefix domain needs no certificate; the account id
+    // keeps the global prefix unique per deployment.
+    this.resourceServer = this.userPool.addResourceServer('IntegrationResourceServer', {
+      identifier: RESOURCE_SERVER,
+      userPoolResourceServerName: 'Trust access for other school apps',
+      scopes: integrationScopes.map((s) => new cognito.ResourceServerScope({ scopeName: s.scope, scopeDescription: s.description })),
+    });
+    this.domain = this.userPool.addDomain('TokenDomain', { cognitoDomain: { domainPrefix: `trust-access-${settings.stage}-${this.account}` } });
+    this.tokenEndpoint = `${this.domain.baseUrl()}/oauth2/token`;
+    // Stamps aud on client-credentials tokens so the HTTP API's JWT authorizer accepts them (functions/cognito/pre-token-generation.ts).
+    const preToken = new ServiceFunction(this, 'PreTokenGeneration', {
+      entry: 'functions/cognito/pre-token-generation.ts',
+      description: 'Adds the resource server as aud to integration clients\' access tokens',
+      timeout: Duration.seconds(5),
+      memorySize: 256,
+    });
+    this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preToken.function, cognito.LambdaVersion.V3_0);
+
+    new CfnOutput(this, 'TokenEndpoint', { value: this.tokenEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });

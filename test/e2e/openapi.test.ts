@@ -72,7 +72,9 @@ describe('GET /openapi.json', () => {
         }
         const [mediaType, content] = Object.entries<any>(response.content ?? {})[0] ?? [];
         expect(content?.schema, `${name} ${status}: a schema`).toBeDefined();
-        if (Number(status) >= 400 && route.tag !== 'Pages') expect(mediaType, `${name} ${status}`).toBe('application/problem+json');
+        // The token endpoint's 400/401 are RFC 6749 §5.2 error objects ({ error, error_description }), which OAuth clients parse.
+        const oauthError = route.path === '/oauth2/token' && (status === '400' || status === '401');
+        if (Number(status) >= 400 && route.tag !== 'Pages') expect(mediaType, `${name} ${status}`).toBe(oauthError ? 'application/json' : 'application/problem+json');
       }
     }
     expect(ids.size).toBe(routes.length);

@@ -228,7 +228,7 @@ describe('api stack: routes', () => {
     }
   });
 
-  it('validates Cognito access tokens: issuer is the pool, audience the app client', () => {
+  it('validates Cognito access tokens: issuer is the pool, audience the app client (and the integration resource server)', () => {
     synth.apiTemplate.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     const [authorizer] = Object.values(synth.apiTemplate.findResources('AWS::ApiGatewayV2::Authorizer'));
     expect(authorizer!.Properties).toMatchObject({
@@ -239,8 +239,10 @@ describe('api stack: routes', () => {
     const issuer = JSON.stringify(Issuer);
     expect(issuer).toContain(`https://cognito-idp.${TEST_ENV.region}.amazonaws.com/`);
     expect(issuer).toContain(logicalId(synth.stateful.userPool.node.defaultChild as CfnResource));
-    expect(Audience).toHaveLength(1);
+    expect(Audience).toHaveLength(2);
     expect(JSON.stringify(Audience[0])).toContain(logicalId(synth.stateful.userPoolClient.node.defaultChild as CfnResource));
+    // Integration clients' tokens carry aud = the resource server (test/infra/integrations.test.ts).
+    expect(Audience[1]).toBe('trust-access');
   });
 
   it('integrates every route with its own Lambda using payload format 2.0', () => {
@@ -348,7 +350,7 @@ describe('api stack: functions', () => {
       const { env, granted, actions } = cognitoOf(routeKey(route));
       expect(env.USER_POOL_ID, routeKey(route)).toBeDefined();
       expect(env.USER_POOL_CLIENT_ID, routeKey(route)).toBeDefined();
-      const admin = (route.cognito ?? []).filter((call) => call.startsWith('Admin')).map((call) => `cognito-idp:${call}`).sort();
+      const admin = (route.cognito ?? []).filter((call) => call.startsWith('Admin') || call.endsWith('UserPoolClient')).map((call) => `cognito-idp:${call}`).sort();
       expect(actions, routeKey(route)).toEqual(admin);
       for (const statement of granted) {
         expect(JSON.stringify(statement.Resource)).toContain(logicalId(synth.stateful.userPool.node.defaultChild as CfnResource));

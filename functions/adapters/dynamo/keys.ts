@@ -90,4 +90,10 @@ export const keys = {
   /** A school's sync settings; every school's sit in one partition per trust, so the nightly job reads them in one Query. */
   misSettings: (trustId: string, nodeId: string): Key => ({ pk: `${trust(trustId)}#MIS`, sk: `SETTINGS#${nodeId}` }),
   misSettingsPartition: (trustId: string) => `${trust(trustId)}#MIS`,
+  // Integration clients (issue 11).
+  /** An integration client by its Cognito client id (`client_id` of its tokens): checked, and its rate window counted, on every request it makes. */
+  integrationClient: (clientId: string): Key => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' }),
+  /** A trust's integration clients, one item each (`pk = TRUST#t#INTEGRATION`, sk = the integration id): GET /integrations. */
+  integrationPartition: (trustId: string) => `${trust(trustId)}#INTEGRATION`,
+  integration: (trustId: string, integrationId: string): Key => ({ pk: `${trust(trustId)}#INTEGRATION`, sk: integrationId }),
 };

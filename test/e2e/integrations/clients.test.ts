@@ -1,0 +1,268 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { presetIds } from '../../../domain/access/roles';
+import { call } from '../../fixtures/api';
+import { auditOf, signInWithTotp, turnOnTotp } from '../../fixtures/identity';
+import { activate, actor, createUser } from '../../fixtures/people';
+import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
+
+/**
+ * Integration clients over HTTP on the local stack: made by a trust admin in
+ * a 2FA session, a token from POST /oauth2/token (client credentials, HTTP
+ * Basic), then decisions and reads cut to the client's node, exactly as a
+ * person's reach cuts them.
+ */
+
+let trust: TestTrust;
+let admin2fa: string;
+let northTeacher: { id: string };
+let southTeacher: { id: string };
+let schoolAdmin: { token: string };
+
+const node = (name: string) => trust.nodes[name]!.id;
+
+const createClient = (body: Record<string, unknown>, token = admin2fa) => call('POST', '/integrations', { token, body });
+
+function tokenRequest(credentials: string | undefined, form = 'grant_type=client_credentials', scheme = 'Basic') {
+  return call('POST', '/oauth2/token', {
+    rawBody: form,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(credentials === undefined ? {} : { authorization: `${scheme} ${credentials}` }) },
+  });
+}
+const basic = (id: string, secret: string) => Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
+
+async function clientToken(client: { clientId: string; clientSecret: string }): Promise<string> {
+  const response = await tokenRequest(basic(client.clientId, client.clientSecret));
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body.access_token;
+}
+
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+
+const check = (token: string, userId: string, nodeId = node('North School')) =>
+  call('POST', '/authz/check', { token, body: { userId, permission: 'classes.view', nodeId } });
+
+beforeAll(async () => {
+  trust = await makeTrust();
+  const secret = await turnOnTotp(trust.token);
+  admin2fa = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, secret);
+  const teacherAt = (school: string) => ({ memberships: [{ nodeId: node(school) }], roles: [{ roleId: presetIds.teacher, nodeId: node(school) }] });
+  northTeacher = await createUser(trust.token, teacherAt('North School'));
+  await activate(trust, northTeacher as { id: string; email: string });
+  southTeacher = await createUser(trust.token, teacherAt('South School'));
+  schoolAdmin = await actor(trust, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('North School') }] });
+}, 90_000);
+
+describe('who may manage integration clients', () => {
+  it('refuses a person without integrations.manage (403 forbidden)', async () => {
+    const response = await createClient({ name: 'Behaviour app', scopes: ['authz.check'], nodeId: node('North') }, schoolAdmin.token);
+    expect(response.status).toBe(403);
+    expect(response.body.code).toBe('forbidden');
+    expect((await call('GET', '/integrations', { token: schoolAdmin.token })).status).toBe(403);
+  });
+
+  it('refuses the trust admin in a session that did not pass 2FA (403 mfa_required)', async () => {
+    const response = await createClient({ name: 'Behaviour app', scopes: ['authz.check'], nodeId: node('North') }, trust.token);
+    expect(response.status).toBe(403);
+    expect(response.body.code).toBe('mfa_required');
+    expect((await call('GET', '/integrations', { token: trust.token })).body.code).toBe('mfa_required');
+  });
+
+  it('refuses a node outside the trust and an unknown scope (400)', async () => {
+    expect((await createClient({ name: 'x', scopes: ['authz.check'], nodeId: 'no-such-node' })).status).toBe(400);
+    const badScope = await createClient({ name: 'x', scopes: ['users.write'], nodeId: node('North') });
+    expect(badScope.status).toBe(400);
+    expect(badScope.body.errors[0].path).toMatch(/^scopes/);
+  });
+});
+
+describe('a client bound to the North cluster with authz.check', () => {
+  let client: { id: string; clientId: string; clientSecret: string };
+  let token: string;
+
+  beforeAll(async () => {
+    const created = await createClient({ name: 'Behaviour app', scopes: ['authz.check'], nodeId: node('North') });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    client = created.body;
+    token = await clientToken(client);
+  });
+
+  it('shows the secret once: GET /integrations lists the client without it', async () => {
+    expect(client.clientSecret.length).toBeGreaterThan(10);
+    const list = await call('GET', '/integrations', { token: admin2fa });
+    expect(list.status).toBe(200);
+    const listed = list.body.items.find((i: any) => i.id === client.id);
+    expect(listed).toMatchObject({ clientId: client.clientId, name: 'Behaviour app', scopes: ['authz.check'], nodeId: node('North'), status: 'active' });
+    expect(JSON.stringify(list.body)).not.toContain(client.clientSecret);
+    expect(listed).not.toHaveProperty('clientSecret');
+  });
+
+  it('gets a token of Cognito\'s access-token shape, valid an hour at most', async () => {
+    const response = await tokenRequest(basic(client.clientId, client.clientSecret));
+    expect(response.body).toMatchObject({ token_type: 'Bearer' });
+    expect(response.body.expires_in).toBeLessThanOrEqual(3600);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const claims = claimsOf(response.body.access_token);
+    expect(claims).toMatchObject({ client_id: client.clientId, sub: client.clientId, token_use: 'access', scope: 'trust-access/authz.check' });
+    expect(claims).not.toHaveProperty('username');
+    expect(claims.exp - claims.iat).toBeLessThanOrEqual(3600);
+    expect(typeof claims.jti).toBe('string');
+    expect(typeof claims.iss).toBe('string');
+  });
+
+  it('asks about a person at or under its node and gets the decision', async () => {
+    const response = await check(token, northTeacher.id);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ allowed: true, reason: 'granted' });
+  });
+
+  it('gets not_found for a person outside its node, as a person caller does for someone outside reach', async () => {
+    const response = await check(token, southTeacher.id, node('South School'));
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBe('not_found');
+    // The cluster admin's answer for someone outside their reach is the same.
+    const clusterAdmin = await actor(trust, { memberships: [{ nodeId: node('North') }], roles: [{ roleId: presetIds.clusterAdministrator, nodeId: node('North') }] });
+    const personAnswer = await check(clusterAdmin.token, southTeacher.id, node('South School'));
+    expect(personAnswer.status).toBe(404);
+    expect(personAnswer.body).toEqual(response.body);
+  });
+
+  it('reaches people deeper under its node, but not people placed nowhere (visible only at the root)', async () => {
+    const deeper = await createUser(trust.token, { memberships: [{ nodeId: node('Sub School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('Sub School') }] });
+    expect((await check(token, deeper.id, node('Sub School'))).status).toBe(200);
+    const nowhere = await createUser(trust.token, {});
+    expect((await check(token, nowhere.id, node('North'))).status).toBe(404);
+    // A client bound to the trust root sees them, as a person holding users.view at the root does.
+    const rootClient = (await createClient({ name: 'Trust-wide app', scopes: ['authz.check'], nodeId: trust.rootId })).body;
+    expect((await check(await clientToken(rootClient), nowhere.id, node('North'))).status).toBe(200);
+  });
+
+  it('answers a batch in order, with not_found only for the person outside', async () => {
+    const response = await call('POST', '/authz/batch', {
+      token,
+      body: { checks: [
+        { userId: northTeacher.id, permission: 'classes.view', nodeId: node('North School') },
+        { userId: southTeacher.id, permission: 'classes.view', nodeId: node('South School') },
+        { userId: northTeacher.id, permission: 'org.manage', nodeId: node('North School') },
+      ] },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.results.map((r: any) => [r.allowed, r.reason, r.error?.code])).toEqual([
+      [true, 'granted', undefined],
+      [false, 'no_grant', 'not_found'],
+      [false, 'no_grant', undefined],
+    ]);
+  });
+
+  it('is refused a scope it lacks (users.read: 403) and every route without a client scope (403)', async () => {
+    expect((await call('GET', `/users/${northTeacher.id}`, { token })).status).toBe(403);
+    const createUserAttempt = await call('POST', '/users', { token, body: { firstName: 'Eve', lastName: 'Client', email: 'eve@test.example', userType: 'staff' } });
+    expect(createUserAttempt.status).toBe(403);
+    expect((await call('POST', '/integrations', { token, body: { name: 'self-made', scopes: ['users.read'], nodeId: node('North') } })).status).toBe(403);
+  });
+});
+
+describe('a client with users.read', () => {
+  it('reads a person at or under its node, and gets 404 outside it', async () => {
+    const created = await createClient({ name: 'Directory sync', scopes: ['users.read'], nodeId: node('North') });
+    const token = await clientToken(created.body);
+    const inside = await call('GET', `/users/${northTeacher.id}`, { token });
+    expect(inside.status).toBe(200);
+    expect(inside.body.id).toBe(northTeacher.id);
+    const outside = await call('GET', `/users/${southTeacher.id}`, { token });
+    expect(outside.status).toBe(404);
+    // authz.check it was not given.
+    expect((await check(token, northTeacher.id)).status).toBe(403);
+  });
+});
+
+describe('the token endpoint (RFC 6749 §4.4, errors per §5.2)', () => {
+  let client: { id: string; clientId: string; clientSecret: string };
+  let personToken: string;
+  beforeAll(async () => {
+    client = (await createClient({ name: 'Reports app', scopes: ['authz.check'], nodeId: node('South') })).body;
+    personToken = admin2fa;
+  });
+
+  it('answers a wrong secret with 401 invalid_client and a Basic challenge', async () => {
+    const response = await tokenRequest(basic(client.clientId, `${client.clientSecret}x`));
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('invalid_client');
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic/);
+  });
+
+  it('answers an unknown client and missing client authentication with 401 invalid_client', async () => {
+    expect((await tokenRequest(basic('no-such-client', client.clientSecret))).body.error).toBe('invalid_client');
+    const none = await tokenRequest(undefined);
+    expect(none.status).toBe(401);
+    expect(none.body.error).toBe('invalid_client');
+  });
+
+  it("refuses a person's access token: as a bearer token, and as the client secret (401)", async () => {
+    const asBearer = await tokenRequest(personToken, 'grant_type=client_credentials', 'Bearer');
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.body.error).toBe('invalid_client');
+    const claims = claimsOf(personToken);
+    const asSecret = await tokenRequest(basic(claims.client_id, personToken));
+    expect(asSecret.status).toBe(401);
+    expect(asSecret.body.error).toBe('invalid_client');
+    // The API's own app client (people's sign-in) is no integration client, whatever secret is tried.
+    expect((await tokenRequest(basic(claims.client_id, client.clientSecret))).status).toBe(401);
+  });
+
+  it('answers invalid_request, unsupported_grant_type and invalid_scope with 400', async () => {
+    const credentials = basic(client.clientId, client.clientSecret);
+    expect((await tokenRequest(credentials, 'scope=trust-access/authz.check')).body.error).toBe('invalid_request');
+    expect((await tokenRequest(credentials, 'grant_type=password')).body.error).toBe('unsupported_grant_type');
+    const scope = await tokenRequest(credentials, 'grant_type=client_credentials&scope=trust-access/users.read');
+    expect(scope.status).toBe(400);
+    expect(scope.body.error).toBe('invalid_scope');
+  });
+});
+
+describe('deleting a client', () => {
+  it('stops its live tokens at once (401), refuses new ones, and is audited with the client id', async () => {
+    const created = await createClient({ name: 'Old app', scopes: ['authz.check'], nodeId: node('North') });
+    const { id, clientId, clientSecret } = created.body;
+    const token = await clientToken(created.body);
+    expect((await check(token, northTeacher.id)).status).toBe(200);
+
+    expect((await call('DELETE', `/integrations/${id}`, { token: trust.token })).body.code).toBe('mfa_required');
+    const deleted = await call('DELETE', `/integrations/${id}`, { token: admin2fa });
+    expect(deleted.status).toBe(204);
+
+    const after = await check(token, northTeacher.id);
+    expect(after.status).toBe(401);
+    expect((await tokenRequest(basic(clientId, clientSecret))).body.error).toBe('invalid_client');
+    expect((await call('GET', '/integrations', { token: admin2fa })).body.items.map((i: any) => i.id)).not.toContain(id);
+    expect((await call('DELETE', `/integrations/${id}`, { token: admin2fa })).status).toBe(404);
+
+    const records = await auditOf(trust, id);
+    expect(records.map((r) => r.action).sort()).toEqual(['integration.created', 'integration.deleted']);
+    expect(records.find((r) => r.action === 'integration.created')!.after).toMatchObject({ clientId, scopes: ['authz.check'], nodeId: node('North') });
+    expect(records.find((r) => r.action === 'integration.deleted')!.before).toMatchObject({ clientId });
+    expect(records.every((r) => r.actorId === trust.adminId)).toBe(true);
+  });
+});
+
+describe('rate limits per client', () => {
+  it('answers 429 with Retry-After once the client used its window, and leaves other clients alone', async () => {
+    const limited = (await createClient({ name: 'Chatty app', scopes: ['authz.check'], nodeId: node('North'), requestsPerWindow: 3 })).body;
+    expect(limited.requestsPerWindow).toBe(3);
+    const token = await clientToken(limited);
+    // Fixed windows: at most one window boundary can fall inside these few requests, so 2 × limit + 1 must meet a 429.
+    let throttled: Awaited<ReturnType<typeof check>> | undefined;
+    for (let i = 0; i < 7 && !throttled; i++) {
+      const response = await check(token, northTeacher.id);
+      if (response.status === 429) throttled = response;
+      else expect(response.status).toBe(200);
+    }
+    expect(throttled?.body.code).toBe('throttled');
+    const retryAfter = Number(throttled!.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(limited.rateWindowSeconds);
+
+    const other = (await createClient({ name: 'Quiet app', scopes: ['authz.check'], nodeId: node('North') })).body;
+    expect((await check(await clientToken(other), northTeacher.id)).status).toBe(200);
+  });
+});
