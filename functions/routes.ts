@@ -423,7 +423,7 @@ export const routes: RouteDef[] = [
   },
 
   {
-    method: 'POST', path: '/notifications/events', handler: 'functions/notifications/post-event.ts', auth: 'user',
+    method: 'POST', path: '/notifications/events', handler: 'functions/notifications/post-event.ts', auth: 'user', clientScope: 'notifications.send',
     summary: 'An event from a school app (notifications.send at the node); recipients are decided on arrival; idempotent by idempotencyKey', tag: 'Notifications', table: 'write',
     request: { body: postEventBodySchema },
     responses: { 202: ok(eventAcceptedSchema, 'Accepted: stored with its recipients (or the first event with this key)'), 403: { description: 'forbidden: notifications.send at the node' } },
