@@ -5,12 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { jobs, routes } from '../../functions/routes';
+import { jobs, queues, routes } from '../../functions/routes';
 import { demoPeople, demoTrust } from './demo-trust';
 import { seedDemoTrust } from './seed';
 import { startCognito, startDynamo, startSes, waitFor, type Emulator } from './emulators';
 import { createGateway, jwtVerifier } from './gateway';
 import { localRoutes } from './local-routes';
+import { startLocalQueues } from './queues';
 import { ensureTable, ensureUserPool, localCognito, localDynamo, type PoolIds } from './provision';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -66,6 +67,8 @@ function configureFunctions(info: StackInfo, appUrl: string) {
     SES_ENDPOINT: info.sesEndpoint,
     SES_SENDER: process.env.SES_SENDER ?? 'no-reply@demo.trust',
     APP_URL: appUrl,
+    // Queue workers run in this process (infra/local/queues.ts).
+    ...Object.fromEntries(queues.map((q) => [q.env, `local:${q.name}`])),
   });
 }
 
@@ -120,6 +123,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await seedDemoTrust(password);
       created = true;
     }
+
+    const localQueues = startLocalQueues(projectRoot, queues);
+    started.push({ name: 'queues', url: 'local:', stop: () => localQueues.stop() });
 
     const issuer = `${cognito.url}/${pool.userPoolId}`;
     const server: Server = createGateway({

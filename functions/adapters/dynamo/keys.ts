@@ -72,4 +72,16 @@ export const keys = {
   auditByActor: (trustId: string, actorId: string) => `${trust(trustId)}#AUDIT#ACTOR#${actorId}`,
   /** gsi2: audit records by whom (or what) they are about. */
   auditByTarget: (trustId: string, targetId: string) => `${trust(trustId)}#AUDIT#TARGET#${targetId}`,
+
+  // ---- CSV import (issue 9) ----
+  /** A previewed import plan: `META` (importer, expiry, applied as) and its rows in `CHUNK#nnnn` items under 400 KB; TTL 1 hour. */
+  importPlan: (trustId: string, planId: string, chunk?: number): Key => ({
+    pk: `${trust(trustId)}#IMPORTPLAN#${planId}`, sk: chunk === undefined ? 'META' : `CHUNK#${String(chunk).padStart(4, '0')}`,
+  }),
+  importPlanPartition: (trustId: string, planId: string) => `${trust(trustId)}#IMPORTPLAN#${planId}`,
+  /** An applied import's progress: `META` (status, counters) and each chunk's row results in `ROWS#nnnn`. */
+  importJob: (trustId: string, importId: string, chunk?: number): Key => ({
+    pk: `${trust(trustId)}#IMPORT#${importId}`, sk: chunk === undefined ? 'META' : `ROWS#${String(chunk).padStart(4, '0')}`,
+  }),
+  importJobPartition: (trustId: string, importId: string) => `${trust(trustId)}#IMPORT#${importId}`,
 };
