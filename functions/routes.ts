@@ -53,6 +53,8 @@ export interface RouteDef {
   /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
   cognito?: readonly CognitoCall[];
   ses?: boolean;
+  /** The function's timeout when not the default 15 s (API Gateway gives up at 30 s). */
+  timeoutSeconds?: number;
   /** Queues the function sends to (functions/adapters/sqs/job-queue.ts). */
   queues?: readonly QueueName[];
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
@@ -396,7 +398,7 @@ export const routes: RouteDef[] = [
   {
     method: 'POST', path: '/users/import', handler: 'functions/users/import-users.ts', auth: 'user',
     summary: 'Import the users CSV: ?dryRun=true with the file (text/csv) previews a plan; { planId } applies it in the background (202)', tag: 'Users', table: 'write',
-    queues: ['imports'],
+    queues: ['imports'], timeoutSeconds: 29,
     request: { query: importQuerySchema, body: applyImportBodySchema, otherBodies: { 'text/csv': csvFileSchema } },
     responses: {
       200: ok(importPreviewSchema, 'The plan: an action, the field changes and the cell errors of every row'),

@@ -1,6 +1,6 @@
 import { checkAssign, checkUnassign } from '../../domain/access/delegation';
 import { membershipDiff } from '../../domain/access/memberships';
-import { canSee } from '../../domain/access/reach';
+import { canSee, type Reach } from '../../domain/access/reach';
 import { desiredPerson, type FieldChange, type NameIndex, type RowDesire, type RowIntent } from '../../domain/directory/import-plan';
 import type { CellError } from '../../domain/directory/import-file';
 import { DomainError } from '../../domain/errors';
@@ -63,11 +63,21 @@ function schemaErrors(result: { success: boolean; error?: { issues: { path: Prop
 /** Whether the importer may edit this person at all (reach of users.edit; oneself always, as PATCH allows). */
 export function inEditReach(caller: Caller, record: PersonRecord): boolean {
   if (record.account.id === caller.account.id) return true;
-  try {
-    return canSee(reach(caller, 'users.edit'), record.person);
-  } catch {
-    return false;
+  const scope = editReachOf(caller);
+  return scope !== null && canSee(scope, record.person);
+}
+
+/** The caller's reach of users.edit, worked out once per caller (a file has up to 10,000 rows); null when refused (mfa_required). */
+const editReach = new WeakMap<Caller, Reach | null>();
+function editReachOf(caller: Caller): Reach | null {
+  if (!editReach.has(caller)) {
+    try {
+      editReach.set(caller, reach(caller, 'users.edit'));
+    } catch {
+      editReach.set(caller, null);
+    }
   }
+  return editReach.get(caller)!;
 }
 
 /** The body POST /users would get for a new person's row. */

@@ -16,6 +16,8 @@ import { importBodySchema, importQuerySchema } from './import.schema';
 
 /** A previewed plan may be applied for this long. */
 export const PLAN_TTL_SECONDS = 3600;
+/** The preview's answer stays under Lambda's 6 MB response limit (bytes of JSON; the text is mostly ASCII). */
+export const MAX_PREVIEW_ANSWER_BYTES = 5_000_000;
 /** An import's progress is kept this long after it was applied. */
 export const IMPORT_RECORD_TTL_SECONDS = 30 * 86_400;
 
@@ -95,14 +97,22 @@ async function preview(caller: Caller, text: string) {
   await savePlan(trustId, { planId, importerId: caller.account.id, createdAt: nowIso(), expiresAt, total: planned.length }, planned);
   const summary = { create: 0, update: 0, unchanged: 0, error: 0 };
   for (const row of planned) summary[row.action]++;
-  return json(200, {
+  const answer = (omit?: 'create' | 'all') => ({
     planId,
     expiresAt: new Date(expiresAt * 1000).toISOString(),
     summary,
+    ...(omit ? { changesOmitted: omit } : {}),
     rows: planned.map((row) => ({
-      line: row.line, action: row.action, ...(row.userId ? { userId: row.userId } : {}), changes: row.changes, errors: row.errors,
+      line: row.line, action: row.action, ...(row.userId ? { userId: row.userId } : {}),
+      changes: omit === 'all' || (omit === 'create' && row.action === 'create') ? [] : row.changes, errors: row.errors,
     })),
   });
+  // Lambda answers at most 6 MB: a big file's new rows (whose changes are the row itself) lose their changes first.
+  const size = (text: string) => Buffer.byteLength(text, 'utf8');
+  let body = JSON.stringify(answer());
+  if (size(body) > MAX_PREVIEW_ANSWER_BYTES) body = JSON.stringify(answer('create'));
+  if (size(body) > MAX_PREVIEW_ANSWER_BYTES) body = JSON.stringify(answer('all'));
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
 }
 
 /**

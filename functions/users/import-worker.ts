@@ -6,7 +6,7 @@ import { DomainError } from '../../domain/errors';
 import {
   getJob, loadPlanChunk, recordedLines, recordRow, rowRecordItems, setJobStatus, type RowOutcome, type RowResult,
 } from '../adapters/dynamo/import-repository';
-import { getAccount } from '../adapters/dynamo/account-repository';
+import { findAccountByEmail, getAccount } from '../adapters/dynamo/account-repository';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import { personConflict, PersonWriteConflictError, writePersonChange, type PersonOp } from '../adapters/dynamo/person-writes';
 import { enqueue } from '../adapters/sqs/job-queue';
@@ -136,6 +136,14 @@ async function applyCreate(ctx: RowContext, row: PlannedRow): Promise<void> {
   } catch (error) {
     if (error instanceof DomainError) {
       if (error.code === 'already_applied') return;
+      if (error.code === 'email_taken') {
+        // Taken by this very row (another delivery of the message created them) → nothing to do; by
+        // someone else → the row's answer; a claim still pending (that other delivery is mid-create)
+        // → deliver again later, when it has recorded the row.
+        const owner = await findAccountByEmail(planned.body.email);
+        if (owner?.id === userId) return;
+        if (!owner) throw new Error(`row ${row.line}: its email is being claimed; retrying the chunk`);
+      }
       return failRow(ctx, row, error.code);
     }
     throw error;

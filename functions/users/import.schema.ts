@@ -14,6 +14,8 @@ export const importPreviewSchema = z
   .object({
     planId: z.string(),
     expiresAt: z.string(),
+    /** Set when the answer would pass Lambda's 6 MB: the `changes` of these rows are left out (the plan keeps them). */
+    changesOmitted: z.optional(z.enum(['create', 'all'])),
     summary: z.object({ create: z.number(), update: z.number(), unchanged: z.number(), error: z.number() }),
     rows: z.array(
       z.object({

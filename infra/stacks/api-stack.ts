@@ -196,7 +196,7 @@ export class ApiStack extends Stack {
     props.routes.forEach((route, i) => {
       const routeKey = `${route.method} ${route.path}`;
       const constructId = routeIds[i]!;
-      const fn = makeFunction(constructId, route, routeKey);
+      const fn = makeFunction(constructId, route, routeKey, route.timeoutSeconds ? Duration.seconds(route.timeoutSeconds) : undefined);
       this.functions.set(routeKey, fn);
 
       const [httpRoute] = this.api.addRoutes({
