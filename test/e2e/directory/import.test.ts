@@ -5,7 +5,10 @@ import {
   formatRolesCell, formatSchoolsCell, formulaSafe, untilCellDate, USER_CSV_COLUMNS,
 } from '../../../domain/directory/csv-format';
 import { call } from '../../fixtures/api';
-import { patchProfile, signInWithTotp, turnOnTotp } from '../../fixtures/identity';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from '../../../functions/adapters/dynamo/client';
+import { keys } from '../../../functions/adapters/dynamo/keys';
+import { auditOf, mailTo, patchProfile, signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { actor, createUser, uniqueEmail } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
@@ -244,6 +247,36 @@ describe('apply', () => {
     expect((await get(last.id)).lastName).toBe('Last');
   }, 120_000);
 
+  it('moves an email the way PATCH does: audited with both addresses, the old address told', async () => {
+    const person = await get((await createUser(trust.token, teacherAt('North School'))).id);
+    const moved = uniqueEmail('moved');
+    const plan = await preview(trust.token, csv([['id', 'firstName', 'lastName', 'email'], [person.id, person.firstName, person.lastName, moved]]));
+    expect(plan.body.rows[0].changes).toEqual([{ field: 'email', from: person.email, to: moved }]);
+    const started = await apply(trust.token, plan.body.planId);
+    expect((await waitForImport(trust.token, started.body.importId)).updated).toBe(1);
+    expect((await get(person.id)).email).toBe(moved);
+    expect((await auditOf(trust, person.id)).find((r) => r.action === 'user.updated')).toMatchObject({ before: { email: person.email }, after: { email: moved } });
+    expect((await mailTo(person.email)).some((mail) => /email/i.test(mail.subject))).toBe(true);
+    // The address is the person's now: another row cannot take it.
+    const other = await preview(trust.token, csv([['firstName', 'lastName', 'email', 'userType'], ['A', 'B', moved.toUpperCase(), 'staff']]));
+    expect(other.body.rows[0]).toMatchObject({ action: 'update', userId: person.id });
+  });
+
+  it('answers 410 for a plan past its hour, and 404 for a plan that is not there', async () => {
+    const person = await get((await createUser(trust.token, teacherAt('North School'))).id);
+    const plan = await preview(trust.token, csv([['id', 'firstName', 'lastName', 'email'], [person.id, 'Late', person.lastName, person.email]]));
+    // Staged: an hour passing (DynamoDB's TTL removes the items later, so the API checks the time itself).
+    await documentClient().send(new UpdateCommand({
+      TableName: tableName(), Key: keys.importPlan(trust.trustId, plan.body.planId),
+      UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
+    }));
+    const late = await apply(trust.token, plan.body.planId);
+    expect(late.status).toBe(410);
+    expect(late.body.code).toBe('plan_expired');
+    expect((await get(person.id)).firstName).toBe(person.firstName);
+    expect((await apply(trust.token, 'f0f0f0f0-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
   it('leaves a row whose person changed after the preview (plan_stale) and applies the others', async () => {
     const a = await get((await createUser(trust.token, teacherAt('North School'))).id);
     const b = await get((await createUser(trust.token, teacherAt('North School'))).id);
@@ -310,6 +343,23 @@ describe('guards, per row', () => {
     expect((await get(teacher.id)).roles).toHaveLength(1);
     expect((await get(other.id)).roles).toHaveLength(1);
     expect((await get(head.id)).email).toBe(head.email);
+  });
+
+  it('keeps the self-change rule: an admin may fix their own name but not their own roles or placements', async () => {
+    const me = await get(trust.adminId);
+    const file = csv([
+      ['id', 'firstName', 'lastName', 'email', 'roles', 'schools'],
+      [me.id, me.firstName, me.lastName, me.email, '-', ''],
+      [me.id, 'Renamed', me.lastName, me.email, '', 'North School'],
+    ]);
+    const response = await preview(trust.token, file);
+    expect(response.body.rows[0]).toMatchObject({ action: 'error', errors: [expect.objectContaining({ column: 'roles', code: 'self_change' })] });
+    expect(response.body.rows[1].errors).toEqual(expect.arrayContaining([
+      expect.objectContaining({ column: 'id', code: 'duplicate_row' }),
+      expect.objectContaining({ column: 'schools', code: 'self_change' }),
+    ]));
+    const rename = await preview(trust.token, csv([['id', 'firstName', 'lastName', 'email'], [me.id, 'Renamed', me.lastName, me.email]]));
+    expect(rename.body.rows[0]).toMatchObject({ action: 'update', errors: [] });
   });
 
   it('tells a cluster admin nothing about a person outside their cluster, by id or by email', async () => {
