@@ -3,7 +3,7 @@ import { readUsersCsv, type CellError } from '../../domain/directory/import-file
 import { ConflictError, ForbiddenError, GoneError, InvalidInputError, NotFoundError } from '../../domain/errors';
 import type { Account } from '../../domain/identity/account';
 import { findAccountByEmail } from '../adapters/dynamo/account-repository';
-import { createJob, getPlanMeta, markPlanApplied, savePlan } from '../adapters/dynamo/import-repository';
+import { createJob, getPlanMeta, IMPORT_RECORD_TTL_SECONDS, markPlanApplied, savePlan } from '../adapters/dynamo/import-repository';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
 import { enqueue } from '../adapters/sqs/job-queue';
 import type { Caller } from '../http/caller';
@@ -18,8 +18,6 @@ import { importBodySchema, importQuerySchema } from './import.schema';
 export const PLAN_TTL_SECONDS = 3600;
 /** The preview's answer stays under Lambda's 6 MB response limit (bytes of JSON; the text is mostly ASCII). */
 export const MAX_PREVIEW_ANSWER_BYTES = 5_000_000;
-/** An import's progress is kept this long after it was applied. */
-export const IMPORT_RECORD_TTL_SECONDS = 30 * 86_400;
 
 /** Reads in parallel, a few at a time (one Query per person, two GetItems per email). */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

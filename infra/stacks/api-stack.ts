@@ -106,7 +106,7 @@ export class ApiStack extends Stack {
     // deliveries, and its worker (the same handler module the local queue calls)
     // with one message per invocation and partial-batch failures reported.
     const queueByName = new Map<string, { def: QueueDef; queue: sqs.Queue }>();
-    const queueIds = constructIds((props.queues ?? []).map((q) => q.handler), 'Worker');
+    const queueIds = constructIds((props.queues ?? []).map((q) => q.handler));
     (props.queues ?? []).forEach((def, i) => {
       const id = queueIds[i]!;
       const deadLetters = new sqs.Queue(this, `${id}DeadLetters`, {

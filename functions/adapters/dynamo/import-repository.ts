@@ -11,6 +11,9 @@ import type { TransactItem } from './transaction';
  * after a crash finds what it already did.
  */
 
+/** An import's progress is kept this long after it was applied (DynamoDB's TTL). */
+export const IMPORT_RECORD_TTL_SECONDS = 30 * 86_400;
+
 /** A chunk of plan rows stays under this many bytes of JSON (items may hold 400 KB). */
 export const PLAN_CHUNK_BYTES = 300_000;
 /** …and this many rows: one queue message applies one chunk. */
@@ -176,10 +179,10 @@ export function rowRecordItems(trustId: string, importId: string, chunk: number,
       Update: {
         TableName: tableName(),
         Key: keys.importJob(trustId, importId, chunk),
-        UpdateExpression: 'SET #line = :result, entity = :entity',
+        UpdateExpression: 'SET #line = :result, entity = :entity, expiresAt = if_not_exists(expiresAt, :expires)',
         ConditionExpression: 'attribute_not_exists(#line)',
         ExpressionAttributeNames: { '#line': lineAttribute(result.line) },
-        ExpressionAttributeValues: { ':result': result, ':entity': 'import-rows' },
+        ExpressionAttributeValues: { ':result': result, ':entity': 'import-rows', ':expires': Math.floor(Date.now() / 1000) + IMPORT_RECORD_TTL_SECONDS },
       },
     },
     {
