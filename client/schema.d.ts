@@ -840,6 +840,8 @@ export interface components {
         ImportPreview: {
             planId: string;
             expiresAt: string;
+            /** @enum {string} */
+            changesOmitted?: "create" | "all";
             summary: {
                 create: number;
                 update: number;
