@@ -34,8 +34,15 @@ export interface PlannedRow {
   intent: RowIntent;
 }
 
-/** The most a row may change at once: its person's transaction stays under DynamoDB's 100 items. */
-export const MAX_ROW_CHANGES = 30;
+/**
+ * The most placements and roles a row may change at once, so its person's
+ * transaction stays under DynamoDB's 100 items: a change costs at most 4
+ * (the item, its node and role counters, its audit record), 15 × 4 = 60,
+ * plus one last-admin witness (≤ 3 checks, shared by every removal), the
+ * profile, the email move (2), the profile's audit record, the trust-version
+ * check and the row's two progress items: at most 70.
+ */
+export const MAX_ROW_CHANGES = 15;
 
 const NOT_IN_REACH: CellError = { column: 'id', code: 'not_found', message: 'No person with this id in your reach' };
 export const EMAIL_TAKEN: CellError = { column: 'email', code: 'email_taken', message: 'This email already has an account' };

@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { nameIndex, type NameIndex } from '../../domain/directory/import-plan';
+import { lastAdmin } from '../../domain/access/last-admin';
 import { membershipDiff } from '../../domain/access/memberships';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { DomainError } from '../../domain/errors';
@@ -75,6 +76,17 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
     let keepAdmin: PersonOp[];
     try {
       keepAdmin = (await Promise.all(desire.removeAssignments.map((a) => keepAdminOnRemoval(ctx.caller, userId, a.id)))).flatMap((ops) => ops());
+      // One item once per transaction: removals that found the same witness share its checks; a witness this row removes is none.
+      const removed = new Set(desire.removeAssignments.map((a) => a.id));
+      const seen = new Set<string>();
+      keepAdmin = keepAdmin.filter((op) => {
+        if (op.type !== 'requireAdmin') return true;
+        if (op.witness.userId === userId && removed.has(op.witness.assignmentId)) throw lastAdmin();
+        const key = `${op.witness.userId}#${op.witness.assignmentId}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
     } catch (error) {
       if (error instanceof DomainError) return failRow(ctx, row, error.code);
       throw error;

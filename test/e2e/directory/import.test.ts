@@ -362,6 +362,34 @@ describe('guards, per row', () => {
     expect(rename.body.rows[0]).toMatchObject({ action: 'update', errors: [] });
   });
 
+  it("judges each row again with the importer's rights at apply time: a School Admin moved away meanwhile changes nobody at the old school", async () => {
+    const schoolAdmin = await actor(trust, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('North School') }] });
+    const teacher = await get((await createUser(trust.token, teacherAt('North School'))).id);
+    const plan = await preview(schoolAdmin.token, csv([['id', 'firstName', 'lastName', 'email'], [teacher.id, teacher.firstName, 'Renamed', teacher.email]]));
+    expect(plan.body.rows[0]).toMatchObject({ action: 'update', userId: teacher.id });
+    // The trust admin moves the School Admin to South School; the teacher is not touched (same version).
+    const admin = await get(schoolAdmin.user.id);
+    const given = await call('POST', `/users/${admin.id}/roles`, { token: trust.token, body: { roleId: presetIds.schoolAdmin, nodeId: node('South School') } });
+    expect(given.status).toBe(201);
+    const removed = await call('DELETE', `/users/${admin.id}/roles/${admin.roles[0].id}`, { token: trust.token });
+    expect(removed.status).toBe(204);
+    const started = await apply(schoolAdmin.token, plan.body.planId);
+    expect(started.status).toBe(202);
+    const progress = await waitForImport(schoolAdmin.token, started.body.importId);
+    expect(progress.rows).toEqual([{ line: 2, ok: false, userId: teacher.id, error: 'not_found' }]);
+    expect(await get(teacher.id)).toMatchObject({ lastName: teacher.lastName, version: teacher.version });
+  });
+
+  it('takes Trust Admin away from another admin while the importer stays one (the last-admin witness joins the row)', async () => {
+    const other = await get((await createUser(admin2fa, { roles: [{ roleId: presetIds.trustAdmin, nodeId: trust.rootId }, { roleId: presetIds.headOffice, nodeId: trust.rootId }] })).id);
+    const plan = await preview(admin2fa, csv([['id', 'firstName', 'lastName', 'email', 'roles'], [other.id, other.firstName, other.lastName, other.email, '-']]));
+    expect(plan.body.rows[0]).toMatchObject({ action: 'update', errors: [] });
+    const started = await apply(admin2fa, plan.body.planId);
+    const progress = await waitForImport(admin2fa, started.body.importId);
+    expect(progress.rows).toEqual([{ line: 2, ok: true, userId: other.id }]);
+    expect((await get(other.id)).roles).toEqual([]);
+  });
+
   it('tells a cluster admin nothing about a person outside their cluster, by id or by email', async () => {
     const clusterAdmin = await actor(trust, { memberships: [{ nodeId: node('North') }], roles: [{ roleId: presetIds.clusterAdministrator, nodeId: node('North') }] });
     const south = await get((await createUser(trust.token, teacherAt('South School'))).id);
