@@ -100,3 +100,22 @@ export class UnavailableError extends DomainError {
     this.code = code;
   }
 }
+
+/** A request over a documented size limit (413); the message names the limit. */
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'payload_too_large';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** Something that existed once and is gone for good (410), such as an import plan past its hour. */
+export class GoneError extends DomainError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'GoneError';
+    this.code = code;
+  }
+}

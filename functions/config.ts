@@ -24,6 +24,11 @@ const schema = z.object({
   COGNITO_ENDPOINT: z.optional(url()),
   SES_ENDPOINT: z.optional(url()),
   REFRESH_TOKEN_VALIDITY_DAYS: z._default(positiveInt(), 30),
+  /** The CSV import's job queue: an SQS URL in AWS, `local:imports` on the local stack (an in-process queue). */
+  IMPORT_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  /** The queue of notification events with someone to email at once (the notify worker). */
+  NOTIFY_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  SQS_ENDPOINT: z.optional(url()),
   INVITATION_TTL_DAYS: z._default(positiveInt().check(z.lte(30)), 7),
   RESET_TTL_MINUTES: z._default(positiveInt().check(z.lte(1440)), 60),
   // Integration clients (issue 11).

@@ -13,6 +13,8 @@ import {
 } from './integrations/integration.schema';
 import * as z from './shared/zod';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
+import type { QueueName } from './adapters/sqs/job-queue';
+import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from './users/import.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { categoryListSchema, eventAcceptedSchema, feedQuerySchema, feedSchema, postEventBodySchema, preferencesSchema, putPreferencesBodySchema } from './notifications/notification.schema';
 import { misSettingsSchema, putMisSettingsBodySchema } from './mis/mis.schema';
@@ -66,8 +68,12 @@ export interface RouteDef {
   ses?: boolean;
   /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
   linkKey?: true;
+  /** The function's timeout when not the default 15 s (API Gateway gives up at 30 s). */
+  timeoutSeconds?: number;
+  /** Queues the function sends to (functions/adapters/sqs/job-queue.ts). */
+  queues?: readonly QueueName[];
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
-  request?: { body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true };
+  request?: { body?: ZodType; bodyContentType?: string; /** Further media types the body may come as (the CSV import takes `text/csv` or JSON). */ otherBodies?: Record<string, ZodType>; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true };
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
 }
 
@@ -423,7 +429,7 @@ export const routes: RouteDef[] = [
   },
 
   {
-    method: 'POST', path: '/notifications/events', handler: 'functions/notifications/post-event.ts', auth: 'user', clientScope: 'notifications.send',
+    method: 'POST', path: '/notifications/events', handler: 'functions/notifications/post-event.ts', auth: 'user', clientScope: 'notifications.send', queues: ['notifications'],
     summary: 'An event from a school app (notifications.send at the node); recipients are decided on arrival; idempotent by idempotencyKey', tag: 'Notifications', table: 'write',
     request: { body: postEventBodySchema },
     responses: { 202: ok(eventAcceptedSchema, 'Accepted: stored with its recipients (or the first event with this key)'), 403: { description: 'forbidden: notifications.send at the node' } },
@@ -492,6 +498,29 @@ export const routes: RouteDef[] = [
       503: { description: 'token_endpoint_unavailable' },
     },
   },
+  // ---- CSV import (issue 9) ----
+  {
+    method: 'POST', path: '/users/import', handler: 'functions/users/import-users.ts', auth: 'user',
+    summary: 'Import the users CSV: ?dryRun=true with the file (text/csv) previews a plan; { planId } applies it in the background (202)', tag: 'Users', table: 'write',
+    queues: ['imports'], timeoutSeconds: 29,
+    request: { query: importQuerySchema, body: applyImportBodySchema, otherBodies: { 'text/csv': csvFileSchema } },
+    responses: {
+      200: ok(importPreviewSchema, 'The plan: an action, the field changes and the cell errors of every row'),
+      202: ok(importStartedSchema, 'Accepted: the plan is being applied; follow GET /users/imports/{importId}'),
+      400: { description: 'validation_failed, invalid_csv or missing_columns (each named)' },
+      403: { description: 'forbidden (users.bulk) or mfa_required' },
+      404: { description: 'not_found: no such plan of yours (or it expired and was removed)' },
+      409: { description: 'plan_applied: the plan was applied already' },
+      410: { description: 'plan_expired: the plan is more than an hour old' },
+      413: { description: 'payload_too_large: over 10,000 rows or 5 MB (the limit is named)' },
+    },
+  },
+  {
+    method: 'GET', path: '/users/imports/{importId}', handler: 'functions/users/get-import.ts', auth: 'user',
+    summary: "An import's progress and each row's result (the importer, or users.bulk at the trust)", tag: 'Users', table: 'read',
+    request: { params: importParamsSchema },
+    responses: { 200: ok(importProgressSchema), 404: { description: 'not_found (or not yours to read)' } },
+  },
 ];
 
 /** Scheduled functions: the CDK schedules them, the local gateway runs them on POST /_local/run/{job}. */
@@ -510,4 +539,38 @@ export const jobs: JobDef[] = [
   // Immediate notification emails arrive through the queue; this sweep sends whatever a lost message or an SES failure left.
   { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true },
   { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
+];
+
+/**
+ * Queue workers: the CDK makes each an SQS queue with a dead-letter queue and
+ * a function it triggers; the local stack runs an in-process queue that calls
+ * the same handler (infra/local/queues.ts). `env` is the variable that
+ * carries the queue's URL to the functions that send to it.
+ */
+export interface QueueDef {
+  name: QueueName;
+  handler: string;
+  env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL';
+  table: 'none' | 'read' | 'write';
+  cognito?: readonly CognitoCall[];
+  ses?: boolean;
+  /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
+  linkKey?: boolean;
+  /** How long one message may take (the function's timeout). */
+  timeoutSeconds: number;
+  /** Deliveries before a message goes to the dead-letter queue. */
+  maxReceiveCount: number;
+}
+
+export const queues: QueueDef[] = [
+  {
+    name: 'imports', handler: 'functions/users/import-worker.ts', env: 'IMPORT_QUEUE_URL', table: 'write',
+    cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes'], ses: true,
+    timeoutSeconds: 300, maxReceiveCount: 3,
+  },
+  {
+    // One message per event with someone to email at once; the notify job's sweep sends whatever a lost message left.
+    name: 'notifications', handler: 'functions/notifications/notify-job.ts', env: 'NOTIFY_QUEUE_URL', table: 'write', ses: true, linkKey: true,
+    timeoutSeconds: 60, maxReceiveCount: 5,
+  },
 ];

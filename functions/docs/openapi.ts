@@ -104,7 +104,17 @@ function operation(components: Components, route: RouteDef) {
       ...parameters(components, route.request?.query, 'query'),
       ...(route.request?.ifMatch ? [IF_MATCH] : []),
     ],
-    ...(body ? { requestBody: { required: true, content: { [bodyType]: { schema: components.toSchema(body, 'input') } } } } : {}),
+    ...(body
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              [bodyType]: { schema: components.toSchema(body, 'input') },
+              ...Object.fromEntries(Object.entries(route.request?.otherBodies ?? {}).map(([type, schema]) => [type, { schema: components.toSchema(schema, 'input') }])),
+            },
+          },
+        }
+      : {}),
     responses,
   };
 }

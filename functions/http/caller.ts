@@ -61,3 +61,16 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
     mfa: sessionPassedMfa(record.account, { authTime, sessionId: sessionIdOf(claims) }),
   };
 }
+
+/**
+ * The caller a queued job acts for (the CSV import's worker): the account as
+ * it is now, refused unless still active, with the 2FA state of the session
+ * that queued the job. Every guard then judges the importer's rights at the
+ * time of the write, not those they had when they asked.
+ */
+export async function callerOf(trustId: string, userId: string, mfa: boolean): Promise<Caller> {
+  const [record, trust] = await Promise.all([loadPerson(trustId, userId), getTrust(trustId)]);
+  if (!trust || !record || record.account.status !== 'active') throw new UnauthenticatedError('session_revoked', 'The importer can no longer act');
+  const context = await loadTrustContext(trust);
+  return { account: record.account, trust, person: record.person, compiled: compilePerson(record.person, context.roles, context.tree), context, mfa };
+}

@@ -56,6 +56,11 @@ const jsonBody = (): MiddlewareObj<HttpEvent, HttpResult> => ({
     const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
     const contentType = lowerCaseHeaders(request.event.headers)['content-type'] ?? '';
     // HTML forms (the invitation and reset pages) post form-encoded bodies; everything else is JSON.
+    // The CSV import takes the file as it is; its handler reads it.
+    if (contentType.startsWith('text/csv')) {
+      state(request).body = text;
+      return;
+    }
     if (contentType.startsWith('application/x-www-form-urlencoded')) {
       state(request).body = Object.fromEntries(new URLSearchParams(text));
       return;

@@ -5,6 +5,8 @@ import type { Trust } from '../../domain/org/trust';
 import { loadRecipientCandidates, storeEvent, type StoredEvent } from '../adapters/dynamo/notification-repository';
 import { loadTrustContext } from '../adapters/dynamo/trust-repository';
 import { newId, nowIso } from '../shared/ids';
+import { enqueue } from '../adapters/sqs/job-queue';
+import { logger } from '../http/logger';
 
 export interface NewEvent {
   category: string;
@@ -36,5 +38,12 @@ export async function raiseEvent(trust: Trust, input: NewEvent): Promise<{ event
   });
   const { idempotencyKey, ...fields } = input;
   const keyHash = createHash('sha256').update(idempotencyKey).digest('hex');
-  return storeEvent(trust.id, { id: newId(), keyHash, ...fields, receivedAt: nowIso(), recipients });
+  const stored = await storeEvent(trust.id, { id: newId(), keyHash, ...fields, receivedAt: nowIso(), recipients });
+  if (stored.event.recipients.some((r) => r.delivery === 'immediate')) {
+    // Within a minute, through the queue; if the message cannot be sent, the notify job's sweep still finds the entries.
+    await enqueue('notifications', { trustId: trust.id, eventKeyHash: stored.event.keyHash }).catch((error: unknown) =>
+      logger.error('could not queue the immediate emails of an event; the sweep will send them', { error, eventId: stored.event.id }),
+    );
+  }
+  return stored;
 }

@@ -13,37 +13,54 @@ import { authorize } from '../shared/authorize';
 import { retryOnConflict } from '../shared/retry';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { newId, nowIso } from '../shared/ids';
+import type { Caller } from '../http/caller';
+import type { Assignment } from '../../domain/access/resolve';
+import type { TransactItem } from '../adapters/dynamo/transaction';
+import type * as z from '../shared/zod';
 import { createUserBodySchema } from './user.schema';
 import { userView } from './user-view';
 
+export type NewPersonBody = z.output<typeof createUserBodySchema>;
+
 /**
- * A new account, placed and given roles in one transaction. The caller needs
- * users.create wherever the person is placed (at the trust when nowhere), and
- * every role passes the delegation guard. The email is claimed before Cognito
- * is touched (new-login.ts), so a concurrent create of the same email answers
- * 409 and cannot break this one.
+ * The rules of a new person, before anything is stored: every node exists,
+ * users.create wherever the person is placed (at the trust when nowhere),
+ * every role through the delegation guard against `context`'s roles. Throws
+ * the domain error the route answers with; the CSV import asks the same.
  */
-export const handler = userHandler({ body: createUserBodySchema }, async ({ caller, body }) => {
+export function checkNewPerson(caller: Caller, body: NewPersonBody, context: TrustContext = caller.context) {
   const { tree } = caller.context;
   body.memberships.forEach((m, i) => requireNode(tree, m.nodeId, `memberships.${i}.nodeId`));
   body.roles.forEach((r, i) => requireNode(tree, r.nodeId, `roles.${i}.nodeId`));
   const places = body.memberships.length ? body.memberships.map((m) => m.nodeId) : body.roles.length ? body.roles.map((r) => r.nodeId) : [tree.rootId];
   new Set(places).forEach((nodeId) => authorize(caller, 'users.create', nodeId));
   const memberships = initialMemberships(body.memberships.map((m) => ({ ...m, primary: m.primary ?? false })));
-  const roleIds = body.roles.map((input) => ({ id: newId(), ...input }));
-  // Every role through the delegation guard against the roles as they are now, before Cognito is touched.
-  const grant = (context: TrustContext) =>
-    roleIds.map((assignment) => {
+  const grant = (assignments: Assignment[], at: TrustContext) =>
+    assignments.map((assignment) => {
       const role = checkAssign({
-        tree: context.tree, roles: context.roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: { memberships },
+        tree: at.tree, roles: at.roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: { memberships },
         roleId: assignment.roleId, nodeId: assignment.nodeId, policy: caller.trust.policies,
       });
       return { assignment, customRole: !role.builtIn };
     });
+  grant(body.roles.map((r) => ({ id: 'check', ...r })), context);
+  return { places, memberships, grant };
+}
+
+/**
+ * Creates the person (POST /users, and the CSV import's new rows): the
+ * checks above, then the login and one transaction. `id` may be chosen by
+ * the caller (the import picks it at preview, so a retried row finds its
+ * person); `extra` items join the transaction (the import's row record).
+ */
+export async function createPerson(caller: Caller, body: NewPersonBody, options: { id?: string; extra?: TransactItem[] } = {}) {
+  const { places, memberships, grant: grantAt } = checkNewPerson(caller, body);
+  const roleIds = body.roles.map((input) => ({ id: newId(), ...input }));
+  const grant = (context: TrustContext) => grantAt(roleIds, context);
   let planned = { context: caller.context, assignments: grant(caller.context) };
 
   const at = nowIso();
-  const id = newId();
+  const id = options.id ?? newId();
   const audit = (action: string, nodeId: string | null, after: unknown) =>
     auditRecord({ id: newId(), at, actorId: caller.account.id, action, targetType: 'user', targetId: id, nodeId, after });
   const person: Person = {
@@ -67,7 +84,7 @@ export const handler = userHandler({ body: createUserBodySchema }, async ({ call
         ...memberships.map((membership): PersonOp => ({ type: 'putMembership', membership, createdAt: at, isNew: true })),
         ...planned.assignments.map(({ assignment, customRole }): PersonOp => ({ type: 'putAssignment', assignment, customRole })),
       ];
-      await writeNewPerson(account, ops, records, { claimId, plannedOn: planned.context.version });
+      await writeNewPerson(account, ops, records, { claimId, plannedOn: planned.context.version, extra: options.extra });
     }, async (error) => {
       if (!(error instanceof PersonWriteConflictError)) throw error;
       if (error.reason !== 'trust_changed') throw personConflict(error);
@@ -76,6 +93,18 @@ export const handler = userHandler({ body: createUserBodySchema }, async ({ call
     });
     return { account, view };
   });
+  return { account, view };
+}
+
+/**
+ * A new account, placed and given roles in one transaction. The caller needs
+ * users.create wherever the person is placed (at the trust when nowhere), and
+ * every role passes the delegation guard. The email is claimed before Cognito
+ * is touched (new-login.ts), so a concurrent create of the same email answers
+ * 409 and cannot break this one.
+ */
+export const handler = userHandler({ body: createUserBodySchema }, async ({ caller, body }) => {
+  const { account, view } = await createPerson(caller, body);
   // The account exists now; an email failure leaves it `invited` for a re-send (POST /users/{id}/invitation).
   const invitation = body.invite ? await sendInvitation(account, inviterOf(caller.account)) : { sent: false };
   return entity(201, { ...view, invitationSent: invitation.sent });

@@ -1,5 +1,5 @@
 import type { App, Environment } from 'aws-cdk-lib';
-import type { JobDef, RouteDef } from '../../functions/routes';
+import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
 import { ApiStack } from '../stacks/api-stack';
 import { StatefulStack } from '../stacks/stateful-stack';
 import { addNagChecks } from './nag-checks';
@@ -8,6 +8,8 @@ import { readSettings, type DeploymentSettings } from './settings';
 export interface TrustAccessAppProps {
   routes: readonly RouteDef[];
   jobs: readonly JobDef[];
+  /** Queue workers (SQS + DLQ + function); @default none */
+  queues?: readonly QueueDef[];
   /** @default the CLI's account and region (CDK_DEFAULT_*), or environment-agnostic when unknown */
   env?: Environment;
 }
@@ -41,6 +43,7 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     description: 'Trust access platform: HTTP API, functions and schedules',
     routes: props.routes,
     jobs: props.jobs,
+    queues: props.queues ?? [],
     table: stateful.table,
     userPool: stateful.userPool,
     userPoolClient: stateful.userPoolClient,

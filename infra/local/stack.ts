@@ -5,12 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { jobs, routes } from '../../functions/routes';
+import { jobs, queues, routes } from '../../functions/routes';
 import { demoPeople, demoTrust } from './demo-trust';
 import { seedDemoTrust } from './seed';
 import { startCognito, startDynamo, startSes, waitFor, type Emulator } from './emulators';
 import { createGateway, jwtVerifier } from './gateway';
 import { localRoutes, runJob } from './local-routes';
+import { startLocalQueues } from './queues';
 import { startSchedules } from './schedules';
 import { localTokenEndpoint } from './token-endpoint';
 import { ensureTable, ensureUserPool, localCognito, localDynamo, type PoolIds } from './provision';
@@ -82,6 +83,8 @@ function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
     LINK_SIGNING_KEY: linkSigningKey(stateDir),
     // The local stack's client-credentials token endpoint (infra/local/token-endpoint.ts), where the pool's domain would be in AWS.
     OAUTH_TOKEN_URL: `${info.url}/_local/oauth2/token`,
+    // Queue workers run in this process (infra/local/queues.ts).
+    ...Object.fromEntries(queues.map((q) => [q.env, `local:${q.name}`])),
   });
 }
 
@@ -136,6 +139,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await seedDemoTrust(password);
       created = true;
     }
+
+    const localQueues = startLocalQueues(projectRoot, queues);
+    started.push({ name: 'queues', url: 'local:', stop: () => localQueues.stop() });
 
     const issuer = `${cognito.url}/${pool.userPoolId}`;
     // The client-credentials token endpoint cognito-local lacks; POST /oauth2/token forwards to it.

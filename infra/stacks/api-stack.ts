@@ -15,10 +15,12 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { JobDef, RouteDef } from '../../functions/routes';
+import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
 import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
@@ -29,6 +31,8 @@ export interface ApiStackProps extends StackProps {
   settings: DeploymentSettings;
   routes: readonly RouteDef[];
   jobs: readonly JobDef[];
+  /** Queue workers: an SQS queue with a dead-letter queue each, and the function it triggers. */
+  queues?: readonly QueueDef[];
   table: ITable;
   userPool: IUserPool;
   userPoolClient: IUserPoolClient;
@@ -78,7 +82,7 @@ export class ApiStack extends Stack {
 
     const makeFunction = (
       constructId: string,
-      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean },
+      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues'] },
       description: string,
       timeout?: Duration,
     ): ServiceFunction => {
@@ -97,8 +101,45 @@ export class ApiStack extends Stack {
       if (def.ses) fn.grantSendEmail(props.emailIdentity, props.configurationSet);
       // Same trade-off as the client secret: a dynamic reference resolved at deploy, plain text in the function's configuration.
       if (def.linkKey) fn.function.addEnvironment('LINK_SIGNING_KEY', props.linkSigningKey.secretValue.unsafeUnwrap());
+      for (const name of def.queues ?? []) {
+        const queue = queueByName.get(name);
+        if (!queue) throw new Error(`${def.handler} sends to queue ${name}, which functions/routes.ts does not define`);
+        queue.queue.grantSendMessages(fn.function);
+        fn.function.addEnvironment(queue.def.env, queue.queue.queueUrl);
+      }
       return fn;
     };
+
+    // ---- Queues ---------------------------------------------------------------
+    // Each queue: encrypted, TLS only, a dead-letter queue after maxReceiveCount
+    // deliveries, and its worker (the same handler module the local queue calls)
+    // with one message per invocation and partial-batch failures reported.
+    const queueByName = new Map<string, { def: QueueDef; queue: sqs.Queue }>();
+    const queueIds = constructIds((props.queues ?? []).map((q) => q.handler));
+    (props.queues ?? []).forEach((def, i) => {
+      const id = queueIds[i]!;
+      const deadLetters = new sqs.Queue(this, `${id}DeadLetters`, {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      const queue = new sqs.Queue(this, `${id}Queue`, {
+        // AWS's advice for a Lambda trigger: six times the function's timeout.
+        visibilityTimeout: Duration.seconds(def.timeoutSeconds * 6),
+        retentionPeriod: Duration.days(4),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: def.maxReceiveCount },
+      });
+      queueByName.set(def.name, { def, queue });
+    });
+    (props.queues ?? []).forEach((def, i) => {
+      const { queue } = queueByName.get(def.name)!;
+      // The worker sends too: a job longer than one invocation queues its next part.
+      const fn = makeFunction(queueIds[i]!, { ...def, queues: [def.name] }, `Queue worker ${def.name}`, Duration.seconds(def.timeoutSeconds));
+      fn.function.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
+      this.functions.set(`queue:${def.name}`, fn);
+    });
 
     // ---- HTTP API -----------------------------------------------------------
 
@@ -166,7 +207,7 @@ export class ApiStack extends Stack {
     props.routes.forEach((route, i) => {
       const routeKey = `${route.method} ${route.path}`;
       const constructId = routeIds[i]!;
-      const fn = makeFunction(constructId, route, routeKey);
+      const fn = makeFunction(constructId, route, routeKey, route.timeoutSeconds ? Duration.seconds(route.timeoutSeconds) : undefined);
       this.functions.set(routeKey, fn);
 
       const [httpRoute] = this.api.addRoutes({

@@ -5,7 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobs, routes } from '../../functions/routes';
+import { jobs, queues, routes } from '../../functions/routes';
 import { tableDefinition } from '../../infra/definitions/table';
 import { userPoolDefinition } from '../../infra/definitions/user-pool';
 import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
@@ -286,7 +286,7 @@ describe('api stack: functions', () => {
   };
 
   it('runs every route function on ARM64 with a current Node runtime, tracing and its own log group', () => {
-    expect(synth.api.functions.size).toBe(routes.length + jobs.length);
+    expect(synth.api.functions.size).toBe(routes.length + jobs.length + queues.length);
     for (const route of routes) {
       const { props } = resourcesOf(routeKey(route));
       expect(props.Architectures, routeKey(route)).toEqual(['arm64']);
@@ -422,5 +422,41 @@ describe('api stack: functions', () => {
     const create = JSON.stringify(resource!.Properties.Create);
     expect(create).toContain('describeUserPoolClient');
     expect(create).toContain('\\"logApiResponseData\\":false');
+  });
+});
+
+describe('api stack: queues (the CSV import)', () => {
+  const template = () => synth.apiTemplate.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+  const ofType = (type: string) => Object.entries(template()).filter(([, r]) => r.Type === type);
+
+  it('gives every queue an encrypted, TLS-only SQS queue with a dead-letter queue, and a worker it triggers one message at a time', () => {
+    const sqsQueues = ofType('AWS::SQS::Queue');
+    expect(sqsQueues).toHaveLength(queues.length * 2);
+    const main = sqsQueues.filter(([, r]) => r.Properties.RedrivePolicy);
+    expect(main).toHaveLength(queues.length);
+    for (const [, queue] of sqsQueues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    for (const [, queue] of main) {
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(queues[0]!.maxReceiveCount);
+      expect(queue.Properties.VisibilityTimeout).toBe(queues[0]!.timeoutSeconds * 6);
+    }
+    const policies = ofType('AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(p.Properties.PolicyDocument));
+    expect(policies.filter((p) => p.includes('aws:SecureTransport'))).toHaveLength(queues.length * 2);
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(queues.length);
+    expect(mappings[0]![1].Properties).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    const worker = synth.api.functions.get('queue:imports')!;
+    const props = template()[logicalId(worker.function.node.defaultChild as CfnFunction)]!.Properties;
+    expect(props.Timeout).toBe(queues[0]!.timeoutSeconds);
+    expect(Object.keys(props.Environment.Variables)).toContain('IMPORT_QUEUE_URL');
+  });
+
+  it('lets exactly the routes that name a queue, and its worker, send to it', () => {
+    const senders = routes.filter((r) => r.queues?.length).map(routeKey);
+    expect(senders).toEqual(['POST /users/import']);
+    for (const [key, fn] of synth.api.functions) {
+      const actions = roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole)).flatMap((s: any) => [s.Action].flat());
+      const sends = actions.includes('sqs:SendMessage');
+      expect(sends, key).toBe(senders.includes(key) || key === 'queue:imports');
+    }
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jobs as definedJobs, routes as definedRoutes, type JobDef, type RouteDef } from '../../functions/routes';
+import { jobs as definedJobs, queues as definedQueues, routes as definedRoutes, type JobDef, type QueueDef, type RouteDef } from '../../functions/routes';
 import { STUB_FUNCTION_CODE_CONTEXT } from '../../infra/constructs/settings';
 import { buildTrustAccessApp, type TrustAccessStacks } from '../../infra/constructs/trust-access-app';
 
@@ -35,6 +35,7 @@ export interface SynthesizedApp extends TrustAccessStacks {
 export function synthesizeApp(options: {
   routes?: readonly RouteDef[];
   jobs?: readonly JobDef[];
+  queues?: readonly QueueDef[];
   stubCode?: boolean;
   context?: Record<string, unknown>;
 } = {}): SynthesizedApp {
@@ -46,6 +47,7 @@ export function synthesizeApp(options: {
   const stacks = buildTrustAccessApp(app, {
     routes: options.routes ?? definedRoutes,
     jobs: options.jobs ?? definedJobs,
+    queues: options.queues ?? definedQueues,
     env: TEST_ENV,
   });
   // Synthesis runs the cdk-nag plugin; with NODE_ENV=test (vitest) an

@@ -96,4 +96,15 @@ export const keys = {
   /** A trust's integration clients, one item each (`pk = TRUST#t#INTEGRATION`, sk = the integration id): GET /integrations. */
   integrationPartition: (trustId: string) => `${trust(trustId)}#INTEGRATION`,
   integration: (trustId: string, integrationId: string): Key => ({ pk: `${trust(trustId)}#INTEGRATION`, sk: integrationId }),
+  // ---- CSV import (issue 9) ----
+  /** A previewed import plan: `META` (importer, expiry, applied as) and its rows in `CHUNK#nnnn` items under 400 KB; TTL 1 hour. */
+  importPlan: (trustId: string, planId: string, chunk?: number): Key => ({
+    pk: `${trust(trustId)}#IMPORTPLAN#${planId}`, sk: chunk === undefined ? 'META' : `CHUNK#${String(chunk).padStart(4, '0')}`,
+  }),
+  importPlanPartition: (trustId: string, planId: string) => `${trust(trustId)}#IMPORTPLAN#${planId}`,
+  /** An applied import's progress: `META` (status, counters) and each chunk's row results in `ROWS#nnnn`. */
+  importJob: (trustId: string, importId: string, chunk?: number): Key => ({
+    pk: `${trust(trustId)}#IMPORT#${importId}`, sk: chunk === undefined ? 'META' : `ROWS#${String(chunk).padStart(4, '0')}`,
+  }),
+  importJobPartition: (trustId: string, importId: string) => `${trust(trustId)}#IMPORT#${importId}`,
 };

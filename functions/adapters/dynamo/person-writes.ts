@@ -11,6 +11,7 @@ import { claimHeld } from './email-claims';
 import { tableName, documentClient } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
+import { emailMove, profileUpdate, type ProfileFields } from './profile-writes';
 import type { TransactItem } from './transaction';
 
 
@@ -29,7 +30,7 @@ export type PersonOp =
 
 /** Why an item's condition failed, so the use case can answer precisely. */
 export class PersonWriteConflictError extends Error {
-  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin') {
+  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin' | 'recorded') {
     super(`Person write refused: ${reason}`);
     this.name = 'PersonWriteConflictError';
   }
@@ -182,6 +183,13 @@ function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | un
   ];
 }
 
+export interface PersonChangeOptions {
+  /** Profile fields written in the same transaction (an email change moves the uniqueness item too). */
+  profile?: ProfileFields;
+  /** Further items that must land with the change or not at all (the CSV import's row record); their failure is `recorded`. */
+  extra?: TransactItem[];
+}
+
 /**
  * Changes to what one person holds, as one transaction: the items, the
  * node and role counters, the audit records, and the person's version bumped
@@ -190,25 +198,37 @@ function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | un
  * true under concurrent edits. `plannedOn` is the trust version the plan's
  * roles and tree came from (see grantPlannedOn).
  */
-export async function writePersonChange(account: Account, ops: PersonOp[], audit: AuditRecord[], now: string, plannedOn?: number): Promise<void> {
+export async function writePersonChange(
+  account: Account,
+  ops: PersonOp[],
+  audit: AuditRecord[],
+  now: string,
+  plannedOn?: number,
+  options: PersonChangeOptions = {},
+): Promise<void> {
   const { trustId, id: userId } = account;
-  const profile: Tagged = {
-    item: {
-      Update: {
-        TableName: tableName(),
-        Key: keys.userProfile(trustId, userId),
-        UpdateExpression: 'SET version = version + :one, updatedAt = :now',
-        ConditionExpression: 'version = :seen',
-        ExpressionAttributeValues: { ':one': 1, ':seen': account.version, ':now': now },
-      },
-    },
-    onFail: 'person_changed',
-  };
+  const profile: Tagged = options.profile
+    ? { item: profileUpdate(account, account.version, options.profile, now), onFail: 'person_changed' }
+    : {
+        item: {
+          Update: {
+            TableName: tableName(),
+            Key: keys.userProfile(trustId, userId),
+            UpdateExpression: 'SET version = version + :one, updatedAt = :now',
+            ConditionExpression: 'version = :seen',
+            ExpressionAttributeValues: { ':one': 1, ':seen': account.version, ':now': now },
+          },
+        },
+        onFail: 'person_changed',
+      };
+  const [release, claim] = options.profile ? emailMove(account, options.profile.email) : [];
   await transact([
     profile,
+    ...(release && claim ? [{ item: release, onFail: 'person_changed' as const }, { item: claim, onFail: 'email_taken' as const }] : []),
     ...itemsOf(trustId, userId, ops),
     ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const })),
     ...grantPlannedOn(trustId, ops, plannedOn),
+    ...(options.extra ?? []).map((item) => ({ item, onFail: 'recorded' as const })),
   ]);
 }
 
@@ -224,7 +244,7 @@ export async function writeNewPerson(
   account: Account,
   ops: PersonOp[],
   audit: AuditRecord[],
-  options: { claimId?: string; plannedOn?: number } = {},
+  options: { claimId?: string; plannedOn?: number; extra?: TransactItem[] } = {},
 ): Promise<void> {
   const { claimId, plannedOn } = options;
   const [profile, email, identity] = accountItems(account);
@@ -240,6 +260,7 @@ export async function writeNewPerson(
     ...itemsOf(account.trustId, account.id, ops),
     ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),
     ...grantPlannedOn(account.trustId, ops, plannedOn),
+    ...(options.extra ?? []).map((item) => ({ item, onFail: 'recorded' as const })),
   ]);
 }
 
@@ -260,5 +281,7 @@ export function personConflict(error: PersonWriteConflictError): Error {
       return new ConflictError('concurrent_change', 'Roles or the tree changed while this was being planned; try again');
     case 'last_admin':
       return lastAdmin();
+    case 'recorded':
+      return new ConflictError('already_applied', 'This change was already recorded');
   }
 }

@@ -17,48 +17,45 @@ export interface ProfileFields {
   edited: boolean;
 }
 
+/** The profile Update of an edit: the fields, the version bumped on the condition that it is `expectedVersion`. */
+export function profileUpdate(account: Account, expectedVersion: number, next: ProfileFields, now: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.userProfile(account.trustId, account.id),
+      UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: {
+        ':first': next.firstName, ':last': next.lastName, ':email': next.email, ':edited': next.edited,
+        ':one': 1, ':now': now, ':expected': expectedVersion, ...(next.mobile ? { ':mobile': next.mobile } : {}),
+      },
+    },
+  };
+}
+
+/** An email change's uniqueness items: the old one released (only if still this person's), the new one claimed; none when unchanged. */
+export function emailMove(account: Account, email: string): TransactItem[] {
+  if (email === account.email) return [];
+  const table = tableName();
+  return [
+    { Delete: { TableName: table, Key: keys.email(account.email), ConditionExpression: 'userId = :user', ExpressionAttributeValues: { ':user': account.id } } },
+    {
+      Put: {
+        TableName: table,
+        Item: { ...keys.email(email), entity: 'email', trustId: account.trustId, userId: account.id },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  ];
+}
+
 /**
  * A profile edit as one transaction: the profile on the condition that its
  * version is the one the client saw (If-Match), and on an email change the old
  * uniqueness item released and the new one claimed (409 when taken).
  */
 export async function writeProfileEdit(account: Account, expectedVersion: number, next: ProfileFields, audit: AuditRecord, now: string): Promise<void> {
-  const table = tableName();
-  const emailChanged = next.email !== account.email;
-  const items: TransactItem[] = [
-    {
-      Update: {
-        TableName: table,
-        Key: keys.userProfile(account.trustId, account.id),
-        UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeValues: {
-          ':first': next.firstName, ':last': next.lastName, ':email': next.email, ':edited': next.edited,
-          ':one': 1, ':now': now, ':expected': expectedVersion, ...(next.mobile ? { ':mobile': next.mobile } : {}),
-        },
-      },
-    },
-    ...(emailChanged
-      ? [
-          {
-            Delete: {
-              TableName: table,
-              Key: keys.email(account.email),
-              ConditionExpression: 'userId = :user',
-              ExpressionAttributeValues: { ':user': account.id },
-            },
-          },
-          {
-            Put: {
-              TableName: table,
-              Item: { ...keys.email(next.email), entity: 'email', trustId: account.trustId, userId: account.id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ]
-      : []),
-    auditPut(account.trustId, audit),
-  ];
+  const items: TransactItem[] = [profileUpdate(account, expectedVersion, next, now), ...emailMove(account, next.email), auditPut(account.trustId, audit)];
   try {
     await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {

@@ -1,0 +1,149 @@
+import { nameIndex, resolveRow } from '../../domain/directory/import-plan';
+import { readUsersCsv, type CellError } from '../../domain/directory/import-file';
+import { ConflictError, ForbiddenError, GoneError, InvalidInputError, NotFoundError } from '../../domain/errors';
+import type { Account } from '../../domain/identity/account';
+import { findAccountByEmail } from '../adapters/dynamo/account-repository';
+import { createJob, getPlanMeta, IMPORT_RECORD_TTL_SECONDS, markPlanApplied, savePlan } from '../adapters/dynamo/import-repository';
+import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
+import { enqueue } from '../adapters/sqs/job-queue';
+import type { Caller } from '../http/caller';
+import { json } from '../http/responses';
+import { userHandler } from '../http/user-handler';
+import { reach } from '../shared/authorize';
+import { newId, nowIso } from '../shared/ids';
+import { EMAIL_TAKEN, inEditReach, planRow, type PlannedRow } from './import-rows';
+import { importBodySchema, importQuerySchema } from './import.schema';
+
+/** A previewed plan may be applied for this long. */
+export const PLAN_TTL_SECONDS = 3600;
+/** The preview's answer stays under Lambda's 6 MB response limit (bytes of JSON; the text is mostly ASCII). */
+export const MAX_PREVIEW_ANSWER_BYTES = 5_000_000;
+
+/** Reads in parallel, a few at a time (one Query per person, two GetItems per email). */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+const duplicate = (column: string): CellError => ({ column, code: 'duplicate_row', message: 'An earlier row of the file is about the same person' });
+
+/**
+ * The preview: every row read, resolved against the trust's names, matched
+ * to its person (by id, else by email), checked through the single-user
+ * rules, and the plan stored for an hour. Nothing about a person outside the
+ * caller's reach shows: an unknown id and one outside reach read the same,
+ * and an email that has an account the caller may not edit (elsewhere in the
+ * trust or in another trust) is `email_taken`, as POST /users answers.
+ */
+async function preview(caller: Caller, text: string) {
+  const rows = readUsersCsv(text);
+  const names = nameIndex(caller.context.tree, caller.context.roles);
+  const resolved = rows.map((row) => resolveRow(row, names));
+  const trustId = caller.trust.id;
+
+  const ids = [...new Set(resolved.map((r) => r.intent.id).filter((id): id is string => !!id && /^[A-Za-z0-9_-]{1,64}$/.test(id)))];
+  const byId = new Map((await mapLimit(ids, 16, (id) => loadPerson(trustId, id))).flatMap((r) => (r ? [[r.account.id, r] as const] : [])));
+  const emails = [...new Set(resolved.map((r) => r.intent.email?.toLowerCase()).filter((e): e is string => !!e))];
+  const byEmail = new Map<string, Account>();
+  await mapLimit(emails, 16, async (email) => {
+    const account = await findAccountByEmail(email);
+    if (account) byEmail.set(email, account);
+  });
+  // People found by email who have no row with their id: loaded like the rest.
+  const extra = [...byEmail.values()].filter((a) => a.trustId === trustId && !byId.has(a.id)).map((a) => a.id);
+  for (const record of await mapLimit(extra, 16, (id) => loadPerson(trustId, id))) if (record) byId.set(record.account.id, record);
+
+  const seenPeople = new Set<string>();
+  const seenEmails = new Set<string>();
+  const planned: PlannedRow[] = resolved.map(({ intent, errors }) => {
+    const email = intent.email?.toLowerCase();
+    let record: PersonRecord | undefined;
+    const pre = [...errors];
+    if (intent.id) {
+      record = byId.get(intent.id);
+      if (!record || !inEditReach(caller, record)) return { line: intent.line, action: 'error', changes: [], errors: [{ column: 'id', code: 'not_found', message: 'No person with this id in your reach' }], intent };
+    } else if (email) {
+      const owner = byEmail.get(email);
+      if (owner) {
+        const candidate = owner.trustId === trustId ? byId.get(owner.id) : undefined;
+        if (!candidate || !inEditReach(caller, candidate)) return { line: intent.line, action: 'error', changes: [], errors: [EMAIL_TAKEN], intent };
+        record = candidate;
+      }
+    }
+    if (record && seenPeople.has(record.account.id)) pre.push(duplicate(intent.id ? 'id' : 'email'));
+    if (record) seenPeople.add(record.account.id);
+    if (email && seenEmails.has(email)) pre.push(duplicate('email'));
+    if (email) seenEmails.add(email);
+    // An email moved onto an address someone else has.
+    const owner = email ? byEmail.get(email) : undefined;
+    if (record && owner && owner.id !== record.account.id) pre.push(EMAIL_TAKEN);
+    const { desire: _d, check: _c, body: _b, ...row } = planRow(caller, intent, record, names, pre);
+    return row.action === 'create' ? { ...row, userId: newId() } : row;
+  });
+
+  const planId = newId();
+  const expiresAt = Math.floor(Date.now() / 1000) + PLAN_TTL_SECONDS;
+  await savePlan(trustId, { planId, importerId: caller.account.id, createdAt: nowIso(), expiresAt, total: planned.length }, planned);
+  const summary = { create: 0, update: 0, unchanged: 0, error: 0 };
+  for (const row of planned) summary[row.action]++;
+  const answer = (omit?: 'create' | 'all') => ({
+    planId,
+    expiresAt: new Date(expiresAt * 1000).toISOString(),
+    summary,
+    ...(omit ? { changesOmitted: omit } : {}),
+    rows: planned.map((row) => ({
+      line: row.line, action: row.action, ...(row.userId ? { userId: row.userId } : {}),
+      changes: omit === 'all' || (omit === 'create' && row.action === 'create') ? [] : row.changes, errors: row.errors,
+    })),
+  });
+  // Lambda answers at most 6 MB: a big file's new rows (whose changes are the row itself) lose their changes first.
+  const size = (text: string) => Buffer.byteLength(text, 'utf8');
+  let body = JSON.stringify(answer());
+  if (size(body) > MAX_PREVIEW_ANSWER_BYTES) body = JSON.stringify(answer('create'));
+  if (size(body) > MAX_PREVIEW_ANSWER_BYTES) body = JSON.stringify(answer('all'));
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
+}
+
+/**
+ * Applying a preview: only its importer, once (409 `plan_applied`), within
+ * its hour (410 `plan_expired`; once DynamoDB's TTL removed it, 404). The
+ * rows are applied by the worker (import-worker.ts) through the queue.
+ */
+async function apply(caller: Caller, planId: string) {
+  const trustId = caller.trust.id;
+  const meta = await getPlanMeta(trustId, planId);
+  if (!meta || meta.importerId !== caller.account.id) throw new NotFoundError('Import plan');
+  if (meta.appliedAs) throw new ConflictError('plan_applied', 'This plan was applied already; preview the file again');
+  if (meta.expiresAt * 1000 <= Date.now()) throw new GoneError('plan_expired', 'The plan is more than an hour old; preview the file again');
+  const importId = newId();
+  if (!(await markPlanApplied(trustId, planId, importId))) throw new ConflictError('plan_applied', 'This plan was applied already; preview the file again');
+  await createJob(trustId, {
+    id: importId, planId, importerId: caller.account.id, mfa: caller.mfa, status: meta.chunks === 0 ? 'done' : 'queued',
+    total: meta.total, chunks: meta.chunks, done: 0, created: 0, updated: 0, unchanged: 0, failed: 0,
+    createdAt: nowIso(), expiresAt: Math.floor(Date.now() / 1000) + IMPORT_RECORD_TTL_SECONDS,
+  });
+  if (meta.chunks > 0) await enqueue('imports', { trustId, importId, chunk: 0 });
+  return json(202, { importId }, { location: `/users/imports/${importId}` });
+}
+
+export const handler = userHandler({ query: importQuerySchema, body: importBodySchema }, async ({ caller, query, body }) => {
+  // users.bulk is "edit many accounts at once and import the users CSV"; each row then needs what its change needs.
+  if (reach(caller, 'users.bulk').size === 0) throw new ForbiddenError('You need users.bulk');
+  if (query.dryRun === 'true') {
+    if (typeof body !== 'string') throw new InvalidInputError('validation_failed', 'A preview takes the file as text/csv', [{ path: 'body', message: 'send the CSV file with content-type text/csv' }]);
+    return preview(caller, body);
+  }
+  if (typeof body === 'string') {
+    throw new InvalidInputError('validation_failed', 'Preview the file first (?dryRun=true), then apply its planId', [{ path: 'dryRun', message: 'a CSV file is only previewed' }]);
+  }
+  return apply(caller, body.planId);
+});
