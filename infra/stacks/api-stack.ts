@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -63,10 +63,30 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { settings, table, userPool, userPoolClient } = props;
 
-    // Read once, and only if some function signs users in.
-    let clientSecret: UserPoolClientSecret | undefined;
-    const userPoolClientSecret = () =>
-      (clientSecret ??= new UserPoolClientSecret(this, 'ClientSecret', { userPool, userPoolClient })).secret;
+    // CloudFormation allows 500 resources in a stack and every function brings
+    // four (function, role, policy, log group), so the functions live in
+    // nested stacks: one per area of the route table, one for the jobs and one
+    // for the queue workers. Routes, the API and the schedules stay here.
+    const nested = new Map<string, NestedStack>();
+    const functionsOf = (group: string): NestedStack => {
+      let stack = nested.get(group);
+      if (!stack) {
+        stack = new NestedStack(this, `${pascalCase(group)}Functions`, { description: `Trust access platform: the ${group} functions` });
+        nested.set(group, stack);
+      }
+      return stack;
+    };
+
+    // Read once per nested stack, and only where some function signs users in.
+    const clientSecrets = new Map<Construct, UserPoolClientSecret>();
+    const userPoolClientSecret = (scope: Construct) => {
+      let secret = clientSecrets.get(scope);
+      if (!secret) {
+        secret = new UserPoolClientSecret(scope, 'ClientSecret', { userPool, userPoolClient });
+        clientSecrets.set(scope, secret);
+      }
+      return secret.secret;
+    };
 
     // Settings every function may read through functions/config.ts. None is secret.
     const commonEnvironment: Record<string, string> = {
@@ -81,12 +101,13 @@ export class ApiStack extends Stack {
     };
 
     const makeFunction = (
+      scope: Construct,
       constructId: string,
       def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues'] },
       description: string,
       timeout?: Duration,
     ): ServiceFunction => {
-      const fn = new ServiceFunction(this, constructId, {
+      const fn = new ServiceFunction(scope, constructId, {
         entry: def.handler,
         description,
         environment: commonEnvironment,
@@ -96,7 +117,7 @@ export class ApiStack extends Stack {
       if (def.cognito) fn.grantCognito(userPool, def.cognito);
       if (def.cognito && needsClientSecret(def.cognito)) {
         // Trade-off: config.ts reads the secret from the environment, so it is plain text in this function's configuration (lambda:GetFunctionConfiguration); only the sign-in functions get it.
-        fn.function.addEnvironment('USER_POOL_CLIENT_SECRET', userPoolClientSecret().unsafeUnwrap());
+        fn.function.addEnvironment('USER_POOL_CLIENT_SECRET', userPoolClientSecret(scope).unsafeUnwrap());
       }
       if (def.ses) fn.grantSendEmail(props.emailIdentity, props.configurationSet);
       // Same trade-off as the client secret: a dynamic reference resolved at deploy, plain text in the function's configuration.
@@ -136,7 +157,7 @@ export class ApiStack extends Stack {
     (props.queues ?? []).forEach((def, i) => {
       const { queue } = queueByName.get(def.name)!;
       // The worker sends too: a job longer than one invocation queues its next part.
-      const fn = makeFunction(queueIds[i]!, { ...def, queues: [def.name] }, `Queue worker ${def.name}`, Duration.seconds(def.timeoutSeconds));
+      const fn = makeFunction(functionsOf('queue workers'), queueIds[i]!, { ...def, queues: [def.name] }, `Queue worker ${def.name}`, Duration.seconds(def.timeoutSeconds));
       fn.function.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
       this.functions.set(`queue:${def.name}`, fn);
     });
@@ -207,7 +228,7 @@ export class ApiStack extends Stack {
     props.routes.forEach((route, i) => {
       const routeKey = `${route.method} ${route.path}`;
       const constructId = routeIds[i]!;
-      const fn = makeFunction(constructId, route, routeKey, route.timeoutSeconds ? Duration.seconds(route.timeoutSeconds) : undefined);
+      const fn = makeFunction(functionsOf(route.tag), constructId, route, routeKey, route.timeoutSeconds ? Duration.seconds(route.timeoutSeconds) : undefined);
       this.functions.set(routeKey, fn);
 
       const [httpRoute] = this.api.addRoutes({
@@ -231,7 +252,7 @@ export class ApiStack extends Stack {
     const jobIds = constructIds(props.jobs.map((j) => j.handler), 'Job');
     props.jobs.forEach((job, i) => {
       const jobId = jobIds[i]!;
-      const fn = makeFunction(jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
+      const fn = makeFunction(functionsOf('scheduled jobs'), jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
       this.functions.set(job.name, fn);
 
       // An own role that may invoke this one function (LambdaInvoke's shared
@@ -289,13 +310,16 @@ function publicReason(route: RouteDef): string {
  * Construct ids from handler modules: `functions/nodes/create-node.ts` →
  * `CreateNode`. A name used twice gets its folder as a prefix.
  */
+function pascalCase(s: string): string {
+  return s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}
+
 function constructIds(handlers: readonly string[], suffix = ''): string[] {
-  const pascal = (s: string) =>
-    s
-      .split(/[^A-Za-z0-9]+/)
-      .filter(Boolean)
-      .map((w) => w[0]!.toUpperCase() + w.slice(1))
-      .join('');
+  const pascal = pascalCase;
   const base = handlers.map((h) => pascal(h.replace(/^.*\//, '').replace(/\.[cm]?[jt]sx?$/, '')) + suffix);
   const ids = base.map((id, i) =>
     base.indexOf(id) === base.lastIndexOf(id) ? id : pascal(handlers[i]!.split('/').slice(-2, -1)[0] ?? '') + id,

@@ -435,28 +435,29 @@ describe('api stack: queues (the CSV import)', () => {
     const main = sqsQueues.filter(([, r]) => r.Properties.RedrivePolicy);
     expect(main).toHaveLength(queues.length);
     for (const [, queue] of sqsQueues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-    for (const [, queue] of main) {
-      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(queues[0]!.maxReceiveCount);
-      expect(queue.Properties.VisibilityTimeout).toBe(queues[0]!.timeoutSeconds * 6);
-    }
+    expect(main.map(([, q]) => [q.Properties.RedrivePolicy.maxReceiveCount, q.Properties.VisibilityTimeout]).sort()).toEqual(
+      queues.map((q) => [q.maxReceiveCount, q.timeoutSeconds * 6]).sort(),
+    );
     const policies = ofType('AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(p.Properties.PolicyDocument));
     expect(policies.filter((p) => p.includes('aws:SecureTransport'))).toHaveLength(queues.length * 2);
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(queues.length);
     expect(mappings[0]![1].Properties).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
-    const worker = synth.api.functions.get('queue:imports')!;
-    const props = template()[logicalId(worker.function.node.defaultChild as CfnFunction)]!.Properties;
-    expect(props.Timeout).toBe(queues[0]!.timeoutSeconds);
-    expect(Object.keys(props.Environment.Variables)).toContain('IMPORT_QUEUE_URL');
+    for (const def of queues) {
+      const worker = synth.api.functions.get(`queue:${def.name}`)!;
+      const props = template()[logicalId(worker.function.node.defaultChild as CfnFunction)]!.Properties;
+      expect(props.Timeout, def.name).toBe(def.timeoutSeconds);
+      expect(Object.keys(props.Environment.Variables), def.name).toContain(def.env);
+    }
   });
 
   it('lets exactly the routes that name a queue, and its worker, send to it', () => {
     const senders = routes.filter((r) => r.queues?.length).map(routeKey);
-    expect(senders).toEqual(['POST /users/import']);
+    expect(senders.sort()).toEqual(['POST /notifications/events', 'POST /users/import']);
     for (const [key, fn] of synth.api.functions) {
       const actions = roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole)).flatMap((s: any) => [s.Action].flat());
       const sends = actions.includes('sqs:SendMessage');
-      expect(sends, key).toBe(senders.includes(key) || key === 'queue:imports');
+      expect(sends, key).toBe(senders.includes(key) || queues.some((q) => key === `queue:${q.name}`));
     }
   });
 });

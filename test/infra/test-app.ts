@@ -1,4 +1,4 @@
-import { App, Stack, type CfnResource } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,10 @@ export const TEST_ENV = { account: '123456789012', region: 'eu-west-2' } as cons
 export interface SynthesizedApp extends TrustAccessStacks {
   app: App;
   statefulTemplate: Template;
+  /** The API stack with the resources of its nested stacks (the functions) merged in, as one template. */
   apiTemplate: Template;
+  /** The API stack's own template (the API, its routes, the schedules and the nested stacks). */
+  apiStackTemplate: Template;
   /** Removes the temporary cloud assembly. */
   cleanup: () => void;
 }
@@ -57,9 +60,28 @@ export function synthesizeApp(options: {
     ...stacks,
     app,
     statefulTemplate: Template.fromStack(stacks.stateful),
-    apiTemplate: Template.fromStack(stacks.api),
+    apiTemplate: withNested(stacks.api),
+    apiStackTemplate: Template.fromStack(stacks.api),
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A stack's template with the resources of its nested stacks added. Logical
+ * ids stay unique: every function's construct id is unique across the app
+ * (constructIds in the API stack), so the merged map loses nothing.
+ */
+function withNested(stack: Stack): Template {
+  const merged = Template.fromStack(stack).toJSON() as { Resources: Record<string, unknown> };
+  for (const child of stack.node.findAll()) {
+    if (!(child instanceof NestedStack) || child.nestedStackParent !== stack) continue;
+    const resources = (Template.fromStack(child).toJSON() as { Resources: Record<string, unknown> }).Resources;
+    for (const [id, resource] of Object.entries(resources)) {
+      if (id in merged.Resources) throw new Error(`Logical id ${id} is in both ${stack.stackName} and ${child.node.id}`);
+      merged.Resources[id] = resource;
+    }
+  }
+  return Template.fromJSON(merged);
 }
 
 /** The template logical id of an L1 resource. */
