@@ -7,6 +7,7 @@ import {
 import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema } from './nodes/node.schema';
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
+import { bulkEditBodySchema, bulkEditResponseSchema } from './users/bulk.schema';
 import * as z from './shared/zod';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
@@ -52,7 +53,13 @@ export interface RouteDef {
   cognito?: readonly CognitoCall[];
   ses?: boolean;
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
-  request?: { body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true };
+  request?: {
+    body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true;
+    /** The route honours an optional `Idempotency-Key` header (functions/shared/idempotency.ts): 409 while the first is running, 422 for another body. */
+    idempotencyKey?: true;
+  };
+  /** The function's timeout in seconds when the default (15) is too short; at most 29, API Gateway's integration limit. */
+  timeoutSeconds?: number;
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
 }
 
@@ -387,6 +394,17 @@ export const routes: RouteDef[] = [
     summary: "Change the trust's name and policies (If-Match: the settings version)", tag: 'Organisation', table: 'write',
     request: { body: updateTrustSettingsBodySchema, ifMatch: true },
     responses: { 200: ok(trustSettingsSchema), 403: { description: 'forbidden: org.manage at the trust' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+  },
+  // Issue 9: bulk edit.
+  {
+    method: 'POST', path: '/users/bulk', handler: 'functions/users/bulk-edit-users.ts', auth: 'user',
+    summary: 'The single-user actions on up to 500 people, each person all or nothing, a result per person (users.bulk and each action\'s own permission and guards)',
+    tag: 'Users', table: 'write', cognito: ['AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true, timeoutSeconds: 29,
+    request: { body: bulkEditBodySchema, idempotencyKey: true },
+    responses: {
+      200: ok(bulkEditResponseSchema, 'A result per person, in the order of userIds; applied + failed = every person'),
+      403: { description: 'forbidden: users.bulk nowhere (or mfa_required under the trust\'s 2FA policy)' },
+    },
   },
 ];
 

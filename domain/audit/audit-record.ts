@@ -9,6 +9,8 @@ export interface AuditRecord {
   nodeId: string | null;
   before: unknown;
   after: unknown;
+  /** The POST /users/bulk request this change was part of: one id shared by every person's records. */
+  bulkId?: string;
 }
 
 export function auditRecord(input: Omit<AuditRecord, 'before' | 'after'> & { before?: unknown; after?: unknown }): AuditRecord {

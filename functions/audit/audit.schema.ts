@@ -24,6 +24,8 @@ export const auditRecordSchema = z
     nodeId: z.nullable(z.string()),
     before: z.nullable(z.record(z.string(), z.unknown())),
     after: z.nullable(z.record(z.string(), z.unknown())),
+    /** Set on the records of a POST /users/bulk request, the same on every person's. */
+    bulkId: z.optional(z.string()),
   })
   .register(z.globalRegistry, { id: 'AuditRecord' });
 

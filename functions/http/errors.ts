@@ -9,6 +9,7 @@ import {
   ThrottledError,
   UnavailableError,
   UnauthenticatedError,
+  UnprocessableError,
   VersionConflictError,
   type FieldError,
 } from '../../domain/errors';
@@ -25,6 +26,7 @@ const STATUS_BY_ERROR: [new (...args: never[]) => DomainError, number][] = [
   [LinkGoneError, 410],
   [VersionConflictError, 412],
   [PreconditionRequiredError, 428],
+  [UnprocessableError, 422],
   [AccountLockedError, 423],
   [ThrottledError, 429],
   [UnavailableError, 503],

@@ -106,7 +106,7 @@ export class ApiStack extends Stack {
           CorsHttpMethod.PATCH,
           CorsHttpMethod.DELETE,
         ],
-        allowHeaders: ['authorization', 'content-type', 'if-match'],
+        allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
         exposeHeaders: ['etag', 'location'],
         maxAge: Duration.hours(1),
       },
@@ -155,7 +155,7 @@ export class ApiStack extends Stack {
     props.routes.forEach((route, i) => {
       const routeKey = `${route.method} ${route.path}`;
       const constructId = routeIds[i]!;
-      const fn = makeFunction(constructId, route, routeKey);
+      const fn = makeFunction(constructId, route, routeKey, route.timeoutSeconds ? Duration.seconds(route.timeoutSeconds) : undefined);
       this.functions.set(routeKey, fn);
 
       const [httpRoute] = this.api.addRoutes({

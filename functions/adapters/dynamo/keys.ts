@@ -72,4 +72,6 @@ export const keys = {
   auditByActor: (trustId: string, actorId: string) => `${trust(trustId)}#AUDIT#ACTOR#${actorId}`,
   /** gsi2: audit records by whom (or what) they are about. */
   auditByTarget: (trustId: string, targetId: string) => `${trust(trustId)}#AUDIT#TARGET#${targetId}`,
+  /** The stored answer of a request sent with an Idempotency-Key, per caller and key (its SHA-256); expires by TTL after 24 hours. */
+  idempotency: (trustId: string, callerId: string, keyHash: string): Key => ({ pk: `${trust(trustId)}#IDEMPOTENCY#${callerId}#${keyHash}`, sk: 'IDEMPOTENCY' }),
 };
