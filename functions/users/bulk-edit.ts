@@ -22,6 +22,13 @@ import { changePerson } from './person-change';
  * (bench: `npm run bench -- bulk`).
  */
 export const BULK_CONCURRENCY = 16;
+/**
+ * Plans and writes per person before `concurrent_change`: in AWS, people
+ * placed or given a role at one school all touch that school's counter, and
+ * transactions meeting on an item are cancelled (TransactionConflict), so a
+ * person may need a few goes (with a growing random pause, person-change.ts).
+ */
+const BULK_ATTEMPTS = 8;
 
 export interface BulkResult {
   userId: string;
@@ -81,7 +88,7 @@ async function editPerson(
       },
       ['users.bulk'],
       {
-        dryRun: input.dryRun, bulkId,
+        dryRun: input.dryRun, bulkId, attempts: BULK_ATTEMPTS,
         // As POST /users/{id}/activate: Cognito first, so the table never says active for a user Cognito would refuse.
         beforeWrite: async ({ plan, account }) => {
           if (plan.activated !== undefined) await enableCognitoUser(account.cognitoUsername);

@@ -34,10 +34,12 @@ export interface ChangePersonOptions<T> {
   bulkId?: string;
   /** Runs after the plan passed every check and before its write (e.g. enabling the Cognito user an activation needs); not on a dry run or an empty plan. */
   beforeWrite?: (result: T) => Promise<void>;
+  /** Plans and writes before 409 `concurrent_change` (default retry.ts's ATTEMPTS): a bulk edit's people share node counters. */
+  attempts?: number;
 }
 
 /** A short random pause before planning again after a transaction lost an item to another one, so the two do not collide again. */
-const jitter = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 40 * attempt));
+const jitter = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
 
 /**
  * Plans a change to one person against their current record and stores it in
@@ -82,5 +84,6 @@ export async function changePerson<T>(
       if (error.reason === 'trust_changed') trust = (await getTrust(trust.id)) ?? trust;
     },
     'This person is being changed by someone else; try again',
+    options.attempts,
   );
 }
