@@ -178,12 +178,15 @@ describe('POST /users/bulk: each person is judged as the single routes would jud
     const officeSecret = await enableTotp(await activate(own, office));
     const officeToken = (await signInWithTotp(office.email, officeSecret)).accessToken;
     const before = await profileItem(own, own.adminId);
+    const school = own.nodes['North School']!.id;
     for (const action of [{ op: 'removeRole', roleId: presetIds.trustAdmin, nodeId: own.rootId }, { op: 'deactivate' }]) {
-      const response = await bulk(officeToken, { userIds: [own.adminId], actions: [action] });
-      expect([action.op, response.body.results[0]]).toMatchObject([action.op, { ok: false, changed: false, error: { code: 'last_admin', action: 0 } }]);
+      // With a placement before it: the person is changed all or nothing, so the placement does not land either.
+      const response = await bulk(officeToken, { userIds: [own.adminId], actions: [{ op: 'addMembership', nodeId: school }, action] });
+      expect([action.op, response.body.results[0]]).toMatchObject([action.op, { ok: false, changed: false, error: { code: 'last_admin', action: 1 } }]);
     }
     const after = await profileItem(own, own.adminId);
     expect({ status: after.status, version: after.version }).toEqual({ status: 'active', version: before.version });
+    expect((await call('GET', `/users/${own.adminId}`, { token: own.token })).body.memberships).toEqual([]);
   });
 });
 
@@ -230,6 +233,21 @@ describe('POST /users/bulk: dry runs, idempotency and the audit', () => {
     // Keys belong to their caller: another admin's same key is another request.
     const mine = await bulk(schoolAdmin.token, { userIds: [ids[0]], actions: [{ op: 'removeMembership', nodeId: south() }] }, { 'idempotency-key': key });
     expect(mine.status, JSON.stringify(mine.body)).toBe(200);
+  });
+
+  it('runs a key once when the same request is sent twice at the same time (the other waits: 409 idempotency_in_progress, or gets the replay)', async () => {
+    const person = await createUser(trust.token, staffAtNorth());
+    const key = randomUUID();
+    const body = { userIds: [person.id], actions: [{ op: 'addRole', roleId: presetIds.teacher, nodeId: north() }, { op: 'addRole', roleId: presetIds.teacher, nodeId: south(), validUntil: '2030-01-01T00:00:00Z' }] };
+    const answers = await Promise.all([bulk(trust.token, body, { 'idempotency-key': key }), bulk(trust.token, body, { 'idempotency-key': key })]);
+    const ran = answers.filter((a) => a.status === 200 && a.headers.get('idempotent-replayed') === null);
+    expect(ran).toHaveLength(1);
+    for (const other of answers.filter((a) => a !== ran[0])) {
+      if (other.status === 200) expect(other.body).toEqual(ran[0]!.body);
+      else expect(other).toMatchObject({ status: 409, body: { code: 'idempotency_in_progress' } });
+    }
+    expect((await get(person.id)).roles).toHaveLength(2);
+    expect((await auditOf(trust, person.id)).filter((r: any) => r.action === 'role.assigned' && r.bulkId)).toHaveLength(2);
   });
 
   it('files every person\'s audit records under one bulk id, the one the answer gives', async () => {
