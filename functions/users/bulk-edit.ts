@@ -29,6 +29,18 @@ export const BULK_CONCURRENCY = 16;
  * person may need a few goes (with a growing random pause, person-change.ts).
  */
 const BULK_ATTEMPTS = 8;
+/**
+ * People not yet started once the request has run this long are answered
+ * `not_attempted` (unchanged; send them again), so the function always
+ * answers — and stores its answer under the Idempotency-Key — before its
+ * 29 s timeout, leaving the people in flight time to finish.
+ */
+export const BULK_TIME_BUDGET_MS = 22_000;
+
+const notAttempted = (userId: string): BulkResult => ({
+  userId, ok: false, changed: false,
+  error: { code: 'not_attempted', message: 'Not attempted: the request ran out of time before this person; send them again' },
+});
 
 export interface BulkResult {
   userId: string;
@@ -49,11 +61,14 @@ interface Edited {
  * conflict), at most BULK_CONCURRENCY at a time; a refusal or failure of one
  * person is that person's result and never stops the others.
  */
-export async function editPeople(caller: Caller, input: { userIds: string[]; actions: BulkAction[]; dryRun: boolean }) {
+export async function editPeople(caller: Caller, input: { userIds: string[]; actions: BulkAction[]; dryRun: boolean }, options: { deadline?: number } = {}) {
   const reachOf = reachCache(caller);
   if (reachOf('users.bulk').size === 0) throw new ForbiddenError('You need users.bulk');
   const bulkId = newId();
-  const results = await mapConcurrently(input.userIds, BULK_CONCURRENCY, (userId) => editPerson(caller, userId, input, bulkId, reachOf));
+  const deadline = options.deadline ?? Date.now() + BULK_TIME_BUDGET_MS;
+  const results = await mapConcurrently(input.userIds, BULK_CONCURRENCY, async (userId) =>
+    Date.now() < deadline ? editPerson(caller, userId, input, bulkId, reachOf) : notAttempted(userId),
+  );
   const applied = results.filter((r) => r.ok).length;
   return { bulkId, dryRun: input.dryRun, results, applied, failed: results.length - applied };
 }

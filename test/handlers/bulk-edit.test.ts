@@ -3,7 +3,9 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys';
+import { editPeople } from '../../functions/users/bulk-edit';
 import { handler as bulkEdit } from '../../functions/users/bulk-edit-users';
+import { resolveCaller } from '../../functions/http/caller';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -87,4 +89,16 @@ describe('POST /users/bulk when transactions meet on a shared item (TransactionC
     expect(body.results[1]).toMatchObject({ userId: people[1], ok: false, changed: false, error: { code: 'concurrent_change' } });
     expect(ddb.commandCalls(TransactWriteCommand).filter((call) => profileOf(call.args[0].input) === stuck)).toHaveLength(8);
   }, 20_000);
+});
+
+describe('POST /users/bulk near the end of its time', () => {
+  it('answers not_attempted (unchanged) for the people it has no time left to start, instead of timing out without an answer', async () => {
+    const { sub, south, people } = arrange(3);
+    ddb.on(TransactWriteCommand).resolves({});
+    const caller = await resolveCaller({ sub, token_use: 'access', auth_time: Math.floor(Date.now() / 1000) });
+    const answer = await editPeople(caller, { userIds: people, actions: [{ op: 'addMembership', nodeId: south }], dryRun: false }, { deadline: Date.now() - 1 });
+    expect(answer).toMatchObject({ applied: 0, failed: 3 });
+    expect(answer.results.map((r) => r.error?.code)).toEqual(['not_attempted', 'not_attempted', 'not_attempted']);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
 });
