@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { MAX_BULK_ACTIONS, MAX_BULK_USERS } from '../../../domain/directory/bulk-edit';
 import { call, type ApiResponse } from '../../fixtures/api';
-import { auditOf, profileItem } from '../../fixtures/identity';
+import { auditOf, patchProfile, profileItem } from '../../fixtures/identity';
 import { linkIn, mailTo } from '../../fixtures/mail';
 import { activate, actor, createUser, type NewUser } from '../../fixtures/people';
 import { enableTotp, signInWithTotp } from '../../fixtures/totp';
@@ -129,6 +129,19 @@ describe('POST /users/bulk: each person is judged as the single routes would jud
     expect(await get(head.id)).toEqual(headBefore);
     // The same answer as the single route.
     expect((await call('POST', `/users/${head.id}/deactivate`, { token: schoolAdmin.token })).body.code).toBe('outranked');
+  });
+
+  it('refuses every sign-in action on the head to a School Admin (outranked): no status change, no link emailed', async () => {
+    for (const [op, status] of [['deactivate', 'active'], ['activate', 'inactive'], ['resendInvitation', 'invited']] as const) {
+      const head = await createUser(admin2fa, { memberships: [{ nodeId: north() }], roles: [{ roleId: presetIds.headTeacher, nodeId: north() }] });
+      if (status !== 'invited') await patchProfile(trust, head.id, { status });
+      const before = await get(head.id);
+      const mails = (await mailTo(head.email)).length;
+      const response = await bulk(schoolAdmin.token, { userIds: [head.id], actions: [{ op }] });
+      expect([op, response.body.results[0]]).toMatchObject([op, { ok: false, changed: false, error: { code: 'outranked', action: 0 } }]);
+      expect(await get(head.id)).toEqual(before);
+      expect(await mailTo(head.email)).toHaveLength(mails);
+    }
   });
 
   it('answers not_found for people outside the caller\'s reach (and unknown ids), exactly as the single route, and changes only those inside', async () => {
