@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measurements side by side in one run; writes bench/results.json and prints a table.
- * `npm run bench -- scale` (or `engine`, `bundles`, `stack`, `authz`) runs only those parts.
+ * `npm run bench -- scale` (or `engine`, `bundles`, `stack`, `authz`, `bulk`) runs only those parts.
  * Each part runs in a process of its own, so one part's emulators, module singletons (the SDK
  * clients are configured once per process) and heap never affect the next part's figures.
  */
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAccessEngine } from './access-engine.bench';
 import { benchAuthzHttp } from './authz-http.bench';
+import { benchBulk } from './bulk.bench';
 import { benchBundles } from './bundles.bench';
 import { benchLocalStack } from './local-stack.bench';
 import { writeResults, type BenchResult } from './results';
@@ -24,6 +25,7 @@ const parts: [string, () => Promise<BenchResult[]>][] = [
   ['stack', benchLocalStack],
   ['authz', benchAuthzHttp],
   ['scale', benchScale],
+  ['bulk', benchBulk],
 ];
 
 const partOut = process.env.BENCH_PART_OUT;

@@ -917,6 +917,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The single-user actions on up to 500 people, each person all or nothing, a result per person (users.bulk and each action's own permission and guards) */
+        post: operations["usersBulkEditUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -971,11 +988,28 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             clientId?: string;
+            bulkId?: string;
         };
         Block: {
             subjectId: string;
             schoolId: string;
             reason?: string;
+        };
+        BulkEditResult: {
+            bulkId: string;
+            dryRun: boolean;
+            results: {
+                userId: string;
+                ok: boolean;
+                changed: boolean;
+                error?: {
+                    code: string;
+                    message: string;
+                    action?: number;
+                };
+            }[];
+            applied: number;
+            failed: number;
         };
         ChildLink: {
             subjectId: string;
@@ -5938,6 +5972,125 @@ export interface operations {
             };
             /** @description not_found (or not yours to read) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usersBulkEditUsers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key the client chose (1-255 visible ASCII characters, e.g. a UUID): the first answer is kept 24 hours and replayed for a repeat (header idempotent-replayed: true); another body with the same key is 422 idempotency_key_reused, a repeat while the first runs is 409 idempotency_in_progress */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userIds: string[];
+                    actions: ({
+                        /** @constant */
+                        op: "addRole";
+                        roleId: string;
+                        nodeId: string;
+                        /** Format: date-time */
+                        validFrom?: string;
+                        /** Format: date-time */
+                        validUntil?: string;
+                    } | {
+                        /** @constant */
+                        op: "removeRole";
+                        roleId: string;
+                        nodeId: string;
+                    } | {
+                        /** @constant */
+                        op: "addMembership";
+                        nodeId: string;
+                        jobTitle?: string;
+                        isManager?: boolean;
+                    } | {
+                        /** @constant */
+                        op: "removeMembership";
+                        nodeId: string;
+                    } | {
+                        /** @constant */
+                        op: "deactivate";
+                    } | {
+                        /** @constant */
+                        op: "activate";
+                    } | {
+                        /** @constant */
+                        op: "resendInvitation";
+                    })[];
+                    /** @default false */
+                    dryRun?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description A result per person, in the order of userIds; applied + failed = every person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkEditResult"];
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: users.bulk nowhere (or mfa_required under the trust's 2FA policy) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description idempotency_in_progress: a request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description idempotency_key_reused: this Idempotency-Key came with another body */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

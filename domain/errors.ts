@@ -119,3 +119,13 @@ export class GoneError extends DomainError {
     this.code = code;
   }
 }
+
+/** The request is well formed but cannot be processed as sent (an Idempotency-Key reused with another body). */
+export class UnprocessableError extends DomainError {
+  readonly code: string;
+  constructor(code: string, message: string, errors: FieldError[] = []) {
+    super(message, { errors });
+    this.name = 'UnprocessableError';
+    this.code = code;
+  }
+}

@@ -11,6 +11,7 @@ import { idParamsSchema } from './shared/schemas';
 import {
   createdIntegrationSchema, createIntegrationBodySchema, integrationListQuerySchema, integrationListSchema, oauthErrorSchema, tokenRequestSchema, tokenResponseSchema,
 } from './integrations/integration.schema';
+import { bulkEditBodySchema, bulkEditResponseSchema } from './users/bulk.schema';
 import * as z from './shared/zod';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import type { QueueName } from './adapters/sqs/job-queue';
@@ -73,7 +74,13 @@ export interface RouteDef {
   /** Queues the function sends to (functions/adapters/sqs/job-queue.ts). */
   queues?: readonly QueueName[];
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
-  request?: { body?: ZodType; bodyContentType?: string; /** Further media types the body may come as (the CSV import takes `text/csv` or JSON). */ otherBodies?: Record<string, ZodType>; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true };
+  request?: {
+    body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true;
+    /** Further media types the body may come as (the CSV import takes `text/csv` or JSON). */
+    otherBodies?: Record<string, ZodType>;
+    /** The route honours an optional `Idempotency-Key` header (functions/shared/idempotency.ts): 409 while the first is running, 422 for another body. */
+    idempotencyKey?: true;
+  };
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
 }
 
@@ -520,6 +527,17 @@ export const routes: RouteDef[] = [
     summary: "An import's progress and each row's result (the importer, or users.bulk at the trust)", tag: 'Users', table: 'read',
     request: { params: importParamsSchema },
     responses: { 200: ok(importProgressSchema), 404: { description: 'not_found (or not yours to read)' } },
+  },
+  // Issue 9: bulk edit.
+  {
+    method: 'POST', path: '/users/bulk', handler: 'functions/users/bulk-edit-users.ts', auth: 'user',
+    summary: 'The single-user actions on up to 500 people, each person all or nothing, a result per person (users.bulk and each action\'s own permission and guards)',
+    tag: 'Users', table: 'write', cognito: ['AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true, timeoutSeconds: 29,
+    request: { body: bulkEditBodySchema, idempotencyKey: true },
+    responses: {
+      200: ok(bulkEditResponseSchema, 'A result per person, in the order of userIds; applied + failed = every person'),
+      403: { description: 'forbidden: users.bulk nowhere (or mfa_required under the trust\'s 2FA policy)' },
+    },
   },
 ];
 

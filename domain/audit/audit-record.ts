@@ -14,6 +14,8 @@ export interface AuditRecord {
    * change; `actorId` is then the integration's id. Absent for people's requests.
    */
   clientId?: string;
+  /** The POST /users/bulk request this change was part of: one id shared by every person's records. */
+  bulkId?: string;
 }
 
 export function auditRecord(input: Omit<AuditRecord, 'before' | 'after'> & { before?: unknown; after?: unknown }): AuditRecord {

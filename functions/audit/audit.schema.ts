@@ -26,6 +26,8 @@ export const auditRecordSchema = z
     after: z.nullable(z.record(z.string(), z.unknown())),
     /** Set when an integration client's request caused the change. */
     clientId: z.optional(z.string()),
+    /** Set on the records of a POST /users/bulk request, the same on every person's. */
+    bulkId: z.optional(z.string()),
   })
   .register(z.globalRegistry, { id: 'AuditRecord' });
 

@@ -17,6 +17,14 @@ const IF_MATCH = {
   schema: { type: 'string' },
 };
 
+const IDEMPOTENCY_KEY = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'A key the client chose (1-255 visible ASCII characters, e.g. a UUID): the first answer is kept 24 hours and replayed for a repeat (header idempotent-replayed: true); another body with the same key is 422 idempotency_key_reused, a repeat while the first runs is 409 idempotency_in_progress',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+
 /**
  * Shared schemas (those registered with an id) live once under
  * components/schemas. `z.toJSONSchema` of one schema puts them in its own
@@ -82,6 +90,10 @@ function operation(components: Components, route: RouteDef) {
     documented[412] = { description: 'version_conflict: If-Match is not the current version' };
     documented[428] = { description: 'precondition_required: no If-Match' };
   }
+  if (route.request?.idempotencyKey) {
+    documented[409] = { description: 'idempotency_in_progress: a request with this Idempotency-Key is still running' };
+    documented[422] = { description: 'idempotency_key_reused: this Idempotency-Key came with another body' };
+  }
   Object.assign(documented, route.responses);
   documented[500] ??= { description: 'A bug' };
   for (const [status, response] of Object.entries(documented)) {
@@ -103,6 +115,7 @@ function operation(components: Components, route: RouteDef) {
       ...parameters(components, route.request?.params, 'path'),
       ...parameters(components, route.request?.query, 'query'),
       ...(route.request?.ifMatch ? [IF_MATCH] : []),
+      ...(route.request?.idempotencyKey ? [IDEMPOTENCY_KEY] : []),
     ],
     ...(body
       ? {

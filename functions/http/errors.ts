@@ -11,6 +11,7 @@ import {
   ThrottledError,
   UnavailableError,
   UnauthenticatedError,
+  UnprocessableError,
   VersionConflictError,
   type FieldError,
 } from '../../domain/errors';
@@ -29,6 +30,7 @@ const STATUS_BY_ERROR: [new (...args: never[]) => DomainError, number][] = [
   [PayloadTooLargeError, 413],
   [VersionConflictError, 412],
   [PreconditionRequiredError, 428],
+  [UnprocessableError, 422],
   [AccountLockedError, 423],
   [ThrottledError, 429],
   [UnavailableError, 503],

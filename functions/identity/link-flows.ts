@@ -19,13 +19,19 @@ import { newId, nowIso } from '../shared/ids';
 const audit = (account: Account, actorId: string, action: string, after?: unknown) =>
   auditRecord({ id: newId(), at: nowIso(), actorId, action, targetType: 'user', targetId: account.id, nodeId: null, after });
 
-async function issue(account: Account, purpose: TokenPurpose, validForMs: number, actorId: string, action: string) {
+/** A new link of `purpose` for the account: the token to store and the URL to email (only the hash is ever stored). */
+export function newLink(account: Account, purpose: TokenPurpose, validForMs = config().INVITATION_TTL_DAYS * 86_400_000): { token: StoredToken; link: string; validUntil: string } {
   const { token, hash } = newLinkToken();
   const validUntil = new Date(Date.now() + validForMs).toISOString();
   const stored: StoredToken = { hash, purpose, trustId: account.trustId, userId: account.id, validUntil };
-  await issueLinkToken(account, stored, audit(account, actorId, action, { validUntil }));
   const page = purpose === 'invitation' ? 'invite' : 'reset-password';
-  return { link: `${config().APP_URL.replace(/\/$/, '')}/${page}?token=${token}`, validUntil };
+  return { token: stored, link: `${config().APP_URL.replace(/\/$/, '')}/${page}?token=${token}`, validUntil };
+}
+
+async function issue(account: Account, purpose: TokenPurpose, validForMs: number, actorId: string, action: string) {
+  const { token, link, validUntil } = newLink(account, purpose, validForMs);
+  await issueLinkToken(account, token, audit(account, actorId, action, { validUntil }));
+  return { link, validUntil };
 }
 
 /**
@@ -34,8 +40,13 @@ async function issue(account: Account, purpose: TokenPurpose, validForMs: number
  * `invited` and the admin can send again, so nothing is lost.
  */
 export async function sendInvitation(account: Account, inviter: { id: string; name: string }): Promise<{ sent: boolean }> {
-  const trust = await getTrust(account.trustId);
   const { link, validUntil } = await issue(account, 'invitation', config().INVITATION_TTL_DAYS * 86_400_000, inviter.id, 'user.invited');
+  return emailInvitation(account, inviter, link, validUntil);
+}
+
+/** The invitation email for a link already stored; a failure is logged and answered `sent: false`. */
+export async function emailInvitation(account: Account, inviter: { id: string; name: string }, link: string, validUntil: string): Promise<{ sent: boolean }> {
+  const trust = await getTrust(account.trustId);
   const email = invitationEmail({ trustName: trust?.name ?? 'your trust', inviterName: inviter.name, firstName: account.firstName, link, expiresAt: validUntil });
   try {
     await sendEmail(account.email, email);

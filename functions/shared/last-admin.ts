@@ -92,3 +92,26 @@ export async function keepAdminOnRoleEdit(caller: Caller, before: ReadonlyMap<st
   if (affected.length === 0) return null;
   return findWitness(caller, after, { excludedRoles: new Set(losing) });
 }
+
+/**
+ * Before storing one person's bulk edit (POST /users/bulk): the ops that keep
+ * an admin when the edit deactivates an admin (as keepAdminOnDeactivation) or
+ * takes admin holdings away (as keepAdminOnRemoval), else none. Called only
+ * once every guard of the edit passed, so a refused caller learns nothing.
+ */
+export async function keepAdminOnPersonEdit(
+  caller: Caller,
+  target: { id: string; status: string; assignments: readonly Assignment[] },
+  change: { deactivated: boolean; removed: readonly Assignment[] },
+): Promise<PersonOp[]> {
+  const { roles } = caller.context;
+  const now = new Date();
+  const root = caller.trust.rootNodeId;
+  const deactivatesAdmin =
+    change.deactivated && target.id !== caller.account.id && (target.status === 'active' || target.status === 'locked') &&
+    target.assignments.some((a) => isAdminHolding(a, roles, root, now));
+  const losing = change.removed.filter((a) => isAdminHolding(a, roles, root, now));
+  if (!deactivatesAdmin && losing.length === 0) return [];
+  const exclusions: Exclusions = deactivatesAdmin ? { excludedUsers: new Set([target.id]) } : { excludedAssignments: new Set(losing.map((a) => a.id)) };
+  return [{ type: 'requireAdmin', witness: await findWitness(caller, roles, exclusions) }];
+}

@@ -27,39 +27,63 @@ export interface PersonPlan<T> {
   result: T;
 }
 
+export interface ChangePersonOptions<T> {
+  /** Plan and check everything, write nothing (POST /users/bulk `dryRun`). */
+  dryRun?: boolean;
+  /** Filed on every audit record of the change (POST /users/bulk). */
+  bulkId?: string;
+  /** Runs after the plan passed every check and before its write (e.g. enabling the Cognito user an activation needs); not on a dry run or an empty plan. */
+  beforeWrite?: (result: T) => Promise<void>;
+  /** Plans and writes before 409 `concurrent_change` (default retry.ts's ATTEMPTS): a bulk edit's people share node counters. */
+  attempts?: number;
+}
+
+/** A short random pause before planning again after a transaction lost an item to another one, so the two do not collide again. */
+const jitter = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
+
 /**
  * Plans a change to one person against their current record and stores it in
  * one transaction that checks their version; a concurrent change to the same
  * person makes the plan run again on the new record, so rules that span
  * items (one primary membership) hold. A plan that grants also checks the
  * trust version its roles came from, and runs again on the new roles when a
- * role or the tree changed meanwhile.
+ * role or the tree changed meanwhile. A transaction that met another on a
+ * shared item (a node counter: many people placed at one school at once) is
+ * planned again after a short random pause. A plan with no ops and no audit
+ * writes nothing.
  */
 export async function changePerson<T>(
   caller: Caller,
   userId: string,
-  plan: (record: PersonRecord, context: TrustContext) => PersonPlan<T>,
+  plan: (record: PersonRecord, context: TrustContext) => PersonPlan<T> | Promise<PersonPlan<T>>,
   permissions?: PermissionCode[],
+  options: ChangePersonOptions<T> = {},
 ): Promise<T> {
   let trust = caller.trust;
+  let attempts = 0;
   return retryOnConflict(
     async (attempt) => {
+      attempts = attempt;
       const record = attempt === 1 ? await loadVisiblePerson(caller, userId, permissions) : await loadPerson(caller.trust.id, userId);
       if (!record) throw new NotFoundError('User');
       const context = await loadTrustContext(trust);
-      const planned = plan(record, context);
+      const planned = await plan(record, context);
+      if (options.dryRun || (planned.ops.length === 0 && planned.audit.length === 0)) return planned.result;
+      await options.beforeWrite?.(planned.result);
       const at = nowIso();
       const audit = planned.audit.map((entry) =>
-        auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry }),
+        auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry, ...(options.bulkId ? { bulkId: options.bulkId } : {}) }),
       );
       await writePersonChange(record.account, planned.ops, audit, at, context.version);
       return planned.result;
     },
     async (error) => {
       if (!(error instanceof PersonWriteConflictError)) throw error;
+      if (error.reason === 'busy') return jitter(attempts);
       if (error.reason !== 'person_changed' && error.reason !== 'trust_changed') throw personConflict(error);
       if (error.reason === 'trust_changed') trust = (await getTrust(trust.id)) ?? trust;
     },
     'This person is being changed by someone else; try again',
+    options.attempts,
   );
 }

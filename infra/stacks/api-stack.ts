@@ -177,7 +177,7 @@ export class ApiStack extends Stack {
           CorsHttpMethod.PATCH,
           CorsHttpMethod.DELETE,
         ],
-        allowHeaders: ['authorization', 'content-type', 'if-match'],
+        allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
         exposeHeaders: ['etag', 'location'],
         maxAge: Duration.hours(1),
       },

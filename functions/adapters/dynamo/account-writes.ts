@@ -8,6 +8,7 @@ import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
 import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
+import type { TransactItem } from './transaction';
 
 /** The profile changed since it was read (its version moved): re-read and plan again. */
 export class AccountChangedError extends Error {
@@ -25,6 +26,37 @@ export class AccountChangedError extends Error {
  * `last_admin` otherwise).
  */
 export async function writeAccountChange(account: Account, change: AccountChange, audit: AuditRecord, now: string, witness?: AdminWitness): Promise<void> {
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          profileUpdate(account, change, now),
+          auditPut(account.trustId, audit),
+          ...(witness ? adminWitnessChecks(account.trustId, witness, { userIds: new Set([account.id]) }) : []),
+        ],
+      }),
+    );
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    if (codes?.[0] === 'ConditionalCheckFailed') throw new AccountChangedError();
+    if (codes?.slice(2).includes('ConditionalCheckFailed')) throw lastAdmin();
+    rethrowStoreError(error);
+  }
+}
+
+/** Profile fields a change sets and removes (status, sessions cut-off, TOTP, a live link's hash). */
+export interface ProfileFields {
+  set: Record<string, unknown>;
+  remove: readonly string[];
+}
+
+/**
+ * The profile's update in a transaction: the fields, the version bumped and
+ * `updatedAt`, on the condition that the version is still the one the change
+ * was planned on. The one builder of this item, for account changes and
+ * person changes (writePersonChange) alike.
+ */
+export function profileUpdate(account: Account, change: ProfileFields, now: string): TransactItem {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':one': 1, ':seen': account.version, ':now': now };
   const sets = ['version = version + :one', 'updatedAt = :now'];
@@ -38,31 +70,16 @@ export async function writeAccountChange(account: Account, change: AccountChange
     names[`#${field}`] = field;
     return `#${field}`;
   });
-  try {
-    await documentClient().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName(),
-              Key: keys.userProfile(account.trustId, account.id),
-              UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-              ConditionExpression: 'version = :seen',
-              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-              ExpressionAttributeValues: values,
-            },
-          },
-          auditPut(account.trustId, audit),
-          ...(witness ? adminWitnessChecks(account.trustId, witness, { userIds: new Set([account.id]) }) : []),
-        ],
-      }),
-    );
-  } catch (error) {
-    const codes = cancellationCodes(error);
-    if (codes?.[0] === 'ConditionalCheckFailed') throw new AccountChangedError();
-    if (codes?.slice(2).includes('ConditionalCheckFailed')) throw lastAdmin();
-    rethrowStoreError(error);
-  }
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.userProfile(account.trustId, account.id),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: 'version = :seen',
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    },
+  };
 }
 
 /**

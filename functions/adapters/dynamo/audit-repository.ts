@@ -135,6 +135,6 @@ export async function listAudit(trustId: string, query: AuditQuery): Promise<{ i
 }
 
 function toRecord(item: Record<string, unknown>): AuditRecord {
-  const { id, at, actorId, action, targetType, targetId, nodeId, before, after, clientId } = item as unknown as AuditRecord;
-  return { id, at, actorId, action, targetType, targetId, nodeId: nodeId ?? null, before: before ?? null, after: after ?? null, ...(clientId ? { clientId } : {}) };
+  const { id, at, actorId, action, targetType, targetId, nodeId, before, after, clientId, bulkId } = item as unknown as AuditRecord;
+  return { id, at, actorId, action, targetType, targetId, nodeId: nodeId ?? null, before: before ?? null, after: after ?? null, ...(clientId ? { clientId } : {}), ...(bulkId ? { bulkId } : {}) };
 }

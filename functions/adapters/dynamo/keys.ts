@@ -107,4 +107,6 @@ export const keys = {
     pk: `${trust(trustId)}#IMPORT#${importId}`, sk: chunk === undefined ? 'META' : `ROWS#${String(chunk).padStart(4, '0')}`,
   }),
   importJobPartition: (trustId: string, importId: string) => `${trust(trustId)}#IMPORT#${importId}`,
+  /** The stored answer of a request sent with an Idempotency-Key, per caller and key (its SHA-256); expires by TTL after 24 hours. */
+  idempotency: (trustId: string, callerId: string, keyHash: string): Key => ({ pk: `${trust(trustId)}#IDEMPOTENCY#${callerId}#${keyHash}`, sk: 'IDEMPOTENCY' }),
 };

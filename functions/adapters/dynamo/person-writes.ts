@@ -3,15 +3,18 @@ import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin'
 import type { Assignment, Block, ChildLink, Membership } from '../../../domain/access/resolve';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
+import type { StoredToken } from '../../../domain/identity/tokens';
 import { ConflictError, VersionConflictError } from '../../../domain/errors';
 import { accountItems } from './account-repository';
+import { profileUpdate, type ProfileFields } from './account-writes';
+import { emailMove, type ProfileFields as PersonalFields } from './profile-writes';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { claimHeld } from './email-claims';
 import { tableName, documentClient } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
-import { emailMove, profileUpdate, type ProfileFields } from './profile-writes';
+import { linkTokenPut, liveLinkField } from './token-repository';
 import type { TransactItem } from './transaction';
 
 
@@ -26,11 +29,15 @@ export type PersonOp =
   | { type: 'putChild'; link: ChildLink; createdAt: string }
   | { type: 'deleteChild'; subjectId: string }
   /** Nothing written: the change goes through only while this other admin holding stays (see domain/access/last-admin.ts). */
-  | { type: 'requireAdmin'; witness: AdminWitness };
+  | { type: 'requireAdmin'; witness: AdminWitness }
+  /** Profile fields (status, sessions cut-off, …) changed in the same transaction as the rest (a bulk edit's deactivate with its role changes). */
+  | { type: 'setProfile'; fields: ProfileFields }
+  /** A new emailed link, made the account's only live one of its purpose (older links void). */
+  | { type: 'issueLink'; token: StoredToken };
 
 /** Why an item's condition failed, so the use case can answer precisely. */
 export class PersonWriteConflictError extends Error {
-  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin' | 'recorded') {
+  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin' | 'busy' | 'recorded') {
     super(`Person write refused: ${reason}`);
     this.name = 'PersonWriteConflictError';
   }
@@ -120,6 +127,10 @@ function opItems(trustId: string, userId: string, op: PersonOp): Counted {
       return only(del(keys.childLink(trustId, userId, op.subjectId)));
     case 'requireAdmin':
       return { items: [], nodes: [], roles: [] }; // expanded in itemsOf, which knows every item the transaction writes
+    case 'setProfile':
+      return { items: [], nodes: [], roles: [] }; // merged into the profile's update (profileFieldsOf)
+    case 'issueLink':
+      return only({ item: linkTokenPut(op.token), onFail: 'exists' }); // its profile field: profileFieldsOf
   }
 }
 
@@ -155,6 +166,8 @@ async function transact(tagged: Tagged[]): Promise<void> {
     const codes = cancellationCodes(error);
     const failed = codes?.findIndex((code) => code === 'ConditionalCheckFailed') ?? -1;
     if (failed >= 0) throw new PersonWriteConflictError(tagged[failed]!.onFail);
+    // Another transaction held one of the same items (a node counter, the trust's version) at that instant: worth another go.
+    if (codes?.includes('TransactionConflict')) throw new PersonWriteConflictError('busy');
     rethrowStoreError(error);
   }
 }
@@ -183,13 +196,6 @@ function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | un
   ];
 }
 
-export interface PersonChangeOptions {
-  /** Profile fields written in the same transaction (an email change moves the uniqueness item too). */
-  profile?: ProfileFields;
-  /** Further items that must land with the change or not at all (the CSV import's row record); their failure is `recorded`. */
-  extra?: TransactItem[];
-}
-
 /**
  * Changes to what one person holds, as one transaction: the items, the
  * node and role counters, the audit records, and the person's version bumped
@@ -198,6 +204,13 @@ export interface PersonChangeOptions {
  * true under concurrent edits. `plannedOn` is the trust version the plan's
  * roles and tree came from (see grantPlannedOn).
  */
+export interface PersonChangeOptions {
+  /** Name, email, mobile and `edited` written in the same transaction (an email change moves the uniqueness item too). */
+  profile?: PersonalFields;
+  /** Further items that must land with the change or not at all (the CSV import's row record); their failure is `recorded`. */
+  extra?: TransactItem[];
+}
+
 export async function writePersonChange(
   account: Account,
   ops: PersonOp[],
@@ -207,20 +220,13 @@ export async function writePersonChange(
   options: PersonChangeOptions = {},
 ): Promise<void> {
   const { trustId, id: userId } = account;
-  const profile: Tagged = options.profile
-    ? { item: profileUpdate(account, account.version, options.profile, now), onFail: 'person_changed' }
-    : {
-        item: {
-          Update: {
-            TableName: tableName(),
-            Key: keys.userProfile(trustId, userId),
-            UpdateExpression: 'SET version = version + :one, updatedAt = :now',
-            ConditionExpression: 'version = :seen',
-            ExpressionAttributeValues: { ':one': 1, ':seen': account.version, ':now': now },
-          },
-        },
-        onFail: 'person_changed',
-      };
+  const fields = profileFieldsOf(ops);
+  if (options.profile) {
+    const { firstName, lastName, email, mobile, edited } = options.profile;
+    Object.assign(fields.set, { firstName, lastName, email, edited, ...(mobile ? { mobile } : {}) });
+    fields.remove = [...fields.remove.filter((f) => !['firstName', 'lastName', 'email', 'edited', 'mobile'].includes(f)), ...(mobile ? [] : ['mobile'])];
+  }
+  const profile: Tagged = { item: profileUpdate(account, fields, now), onFail: 'person_changed' };
   const [release, claim] = options.profile ? emailMove(account, options.profile.email) : [];
   await transact([
     profile,
@@ -230,6 +236,24 @@ export async function writePersonChange(
     ...grantPlannedOn(trustId, ops, plannedOn),
     ...(options.extra ?? []).map((item) => ({ item, onFail: 'recorded' as const })),
   ]);
+}
+
+/** How many items writePersonChange would send for this change (a caller with data-dependent ops keeps it under MAX_TRANSACTION_ITEMS). */
+export function personChangeItemCount(trustId: string, userId: string, ops: PersonOp[], auditRecords: number): number {
+  return 1 + itemsOf(trustId, userId, ops).length + auditRecords + (ops.some((op) => op.type === 'putAssignment') ? 1 : 0);
+}
+
+/** The profile fields the ops change, merged (one item appears once in a transaction). */
+function profileFieldsOf(ops: PersonOp[]): ProfileFields {
+  const fields = { set: {} as Record<string, unknown>, remove: [] as string[] };
+  for (const op of ops) {
+    if (op.type === 'setProfile') {
+      Object.assign(fields.set, op.fields.set);
+      fields.remove.push(...op.fields.remove);
+    } else if (op.type === 'issueLink') fields.set[liveLinkField(op.token.purpose)] = op.token.hash;
+  }
+  fields.remove = [...new Set(fields.remove)].filter((field) => !(field in fields.set));
+  return fields;
 }
 
 /**
@@ -281,6 +305,8 @@ export function personConflict(error: PersonWriteConflictError): Error {
       return new ConflictError('concurrent_change', 'Roles or the tree changed while this was being planned; try again');
     case 'last_admin':
       return lastAdmin();
+    case 'busy':
+      return new ConflictError('concurrent_change', 'Someone else changed the same records at the same moment; try again');
     case 'recorded':
       return new ConflictError('already_applied', 'This change was already recorded');
   }

@@ -18,7 +18,7 @@ export interface ProfileFields {
 }
 
 /** The profile Update of an edit: the fields, the version bumped on the condition that it is `expectedVersion`. */
-export function profileUpdate(account: Account, expectedVersion: number, next: ProfileFields, now: string): TransactItem {
+function profileEditItem(account: Account, expectedVersion: number, next: ProfileFields, now: string): TransactItem {
   return {
     Update: {
       TableName: tableName(),
@@ -55,7 +55,7 @@ export function emailMove(account: Account, email: string): TransactItem[] {
  * uniqueness item released and the new one claimed (409 when taken).
  */
 export async function writeProfileEdit(account: Account, expectedVersion: number, next: ProfileFields, audit: AuditRecord, now: string): Promise<void> {
-  const items: TransactItem[] = [profileUpdate(account, expectedVersion, next, now), ...emailMove(account, next.email), auditPut(account.trustId, audit)];
+  const items: TransactItem[] = [profileEditItem(account, expectedVersion, next, now), ...emailMove(account, next.email), auditPut(account.trustId, audit)];
   try {
     await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {

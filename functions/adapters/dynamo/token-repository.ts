@@ -7,6 +7,7 @@ import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
+import type { TransactItem } from './transaction';
 
 /** Which profile attribute holds the one live link of each purpose, and the status it works for. */
 const LIVE = {
@@ -16,6 +17,23 @@ const LIVE = {
 
 /** Used tokens stay as tombstones this long after they expire, so an old link still gets a clear answer. */
 const TOMBSTONE_SECONDS = 30 * 86_400;
+
+/** The profile attribute that names the account's one live link of this purpose (a newer link voids the older). */
+export const liveLinkField = (purpose: TokenPurpose) => LIVE[purpose].field;
+
+/** A new link token item, as a transaction item (also part of a bulk edit's person transaction). */
+export function linkTokenPut(token: StoredToken): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...keys.linkToken(token.hash), entity: 'link-token', purpose: token.purpose, trustId: token.trustId, userId: token.userId,
+        validUntil: token.validUntil, expiresAt: Math.floor(new Date(token.validUntil).getTime() / 1000) + TOMBSTONE_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
 
 // Link token by hash
 export async function getLinkToken(hash: string): Promise<StoredToken | undefined> {
@@ -40,16 +58,7 @@ export async function issueLinkToken(account: Account, token: StoredToken, audit
     await documentClient().send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Put: {
-              TableName: table,
-              Item: {
-                ...keys.linkToken(token.hash), entity: 'link-token', purpose: token.purpose, trustId: token.trustId, userId: token.userId,
-                validUntil: token.validUntil, expiresAt: Math.floor(new Date(token.validUntil).getTime() / 1000) + TOMBSTONE_SECONDS,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
+          linkTokenPut(token),
           {
             Update: {
               TableName: table,
