@@ -10,7 +10,11 @@ import { makeTrust, TEST_PASSWORD } from '../fixtures/trust';
 
 // This process sends the emails itself (the gateway's own sender is not mocked), so it signs links with a key of its own.
 process.env.LINK_SIGNING_KEY ??= 'integration-test-link-key-0123456789abcdef';
+// Raising here logs that no queue is configured (the expected path of this test); keep the run's output clean.
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { deliverImmediate } = await import('../../functions/notifications/deliver');
+const { raiseEvent } = await import('../../functions/notifications/raise');
+const { getTrust } = await import('../../functions/adapters/dynamo/trust-repository');
 const ses = mockClient(SESv2Client);
 afterAll(() => ses.restore());
 
@@ -25,11 +29,13 @@ beforeAll(async () => {
   const dsl = await createUser(admin, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.designatedSafeguardingLead, nodeId: school }] });
   dslToken = await activate(trust, dsl);
   await turnOnTotp(dslToken);
-  const posted = await call('POST', '/notifications/events', {
-    token: admin,
-    body: { category: 'child_protection', nodeId: school, subjectId: 'pupil-1', title: 'Concern', occurredAt: '2026-12-01T09:00:00Z', idempotencyKey: randomUUID() },
+  // Raised in this process, which has no queue configured: the entries wait for a sender (the local stack's
+  // own queue worker would otherwise email them at once, through its own, unmocked SES).
+  const raised = await raiseEvent((await getTrust(trustId))!, {
+    category: 'child_protection', nodeId: school, subjectId: 'pupil-1', title: 'Concern', occurredAt: '2026-12-01T09:00:00Z',
+    idempotencyKey: randomUUID(), sender: { type: 'user', id: trust.adminId },
   });
-  expect(posted.status).toBe(202);
+  expect(raised.event.recipients.length).toBeGreaterThanOrEqual(1);
 });
 
 describe('immediate delivery when SES fails', () => {
