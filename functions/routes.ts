@@ -270,7 +270,7 @@ export const routes: RouteDef[] = [
     responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Removed' } },
   },
   {
-    method: 'POST', path: '/users/{id}/roles', handler: 'functions/users/add-role.ts', auth: 'user',
+    method: 'POST', path: '/users/{id}/roles', handler: 'functions/users/add-role.ts', auth: 'user', queues: ['notifications'],
     summary: 'Give a person a role at a node', tag: 'Users', table: 'write',
     request: { params: userParamsSchema, body: assignmentInputSchema },
     responses: { 201: ok(assignmentSchema, 'Created'), 403: { description: 'forbidden, escalation, mfa_required or self_change' }, 409: { description: 'not_a_member' } },
@@ -400,7 +400,7 @@ export const routes: RouteDef[] = [
     },
   },
   {
-    method: 'POST', path: '/users/{id}/mfa/reset', handler: 'functions/users/reset-mfa.ts', auth: 'user',
+    method: 'POST', path: '/users/{id}/mfa/reset', handler: 'functions/users/reset-mfa.ts', auth: 'user', queues: ['notifications'],
     summary: "Turn a person's TOTP off after a lost device; every session ends, the person is emailed (users.reset_mfa, 2FA session)", tag: 'Users', table: 'write', cognito: ['AdminSetUserMFAPreference', 'AdminUserGlobalSignOut'], ses: true,
     request: { params: userParamsSchema },
     responses: { 204: { description: 'TOTP is off' }, 403: { description: 'forbidden, mfa_required or outranked' }, 404: { description: 'not_found (or outside your reach)' } },

@@ -1,4 +1,8 @@
 import { checkAssign } from '../../domain/access/delegation';
+import { isSensitive } from '../../domain/access/permissions';
+import { displayName } from '../../domain/identity/account';
+import { getAccount } from '../adapters/dynamo/account-repository';
+import { raiseAccountSecurity } from '../notifications/service-events';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { refuseSelfChange } from '../shared/identity-guard';
@@ -26,5 +30,10 @@ export const handler = userHandler({ params: userParamsSchema, body: assignmentI
       result: created,
     };
   }, ['roles.assign']);
+  const role = caller.context.roles.get(body.roleId);
+  if (role?.permissions.some(isSensitive)) {
+    const target = await getAccount({ trustId: caller.trust.id, userId: params.id });
+    if (target) await raiseAccountSecurity(caller.trust, target, body.nodeId, `given ${role.name} (sensitive permissions) by ${displayName(caller.account)}`);
+  }
   return json(201, assignment);
 });

@@ -11,6 +11,7 @@ import { logger } from '../http/logger';
 import { noContent } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
 import { nowIso } from '../shared/ids';
+import { raiseAccountSecurity } from '../notifications/service-events';
 import { loadAccountTarget } from './account-target';
 import { userParamsSchema } from './params.schema';
 
@@ -43,5 +44,6 @@ export const handler = userHandler({ params: userParamsSchema }, async ({ caller
     // The reset stands without the email: it is what protects the account.
     await sendEmail(reset.email, email).catch((error: unknown) => logger.error('mfa-reset email not sent', error as Error));
   }
+  await raiseAccountSecurity(caller.trust, reset, auditNodeOf(person), `two-factor sign-in was reset by ${displayName(caller.account)}`);
   return noContent();
 });

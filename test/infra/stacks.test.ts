@@ -453,7 +453,7 @@ describe('api stack: queues (the CSV import)', () => {
 
   it('lets exactly the routes that name a queue, and its worker, send to it', () => {
     const senders = routes.filter((r) => r.queues?.length).map(routeKey);
-    expect(senders.sort()).toEqual(['POST /notifications/events', 'POST /users/import']);
+    expect(senders.sort()).toEqual(['POST /notifications/events', 'POST /users/import', 'POST /users/{id}/mfa/reset', 'POST /users/{id}/roles']);
     for (const [key, fn] of synth.api.functions) {
       const actions = roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole)).flatMap((s: any) => [s.Action].flat());
       const sends = actions.includes('sqs:SendMessage');

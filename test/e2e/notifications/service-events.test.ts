@@ -1,0 +1,40 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { presetIds } from '../../../domain/access/roles';
+import { call } from '../../fixtures/api';
+import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
+import { activate, actor, createUser } from '../../fixtures/people';
+import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
+
+/** The service's own account_security events reach the admins who may unlock people there, through the same path as apps' events. */
+let trust: TestTrust;
+let admin2fa: string;
+let schoolAdmin: { token: string };
+let otherSchoolAdmin: { token: string };
+const node = (name: string) => trust.nodes[name]!.id;
+
+const securityTitles = async (token: string) =>
+  ((await call('GET', '/me/notifications', { token })).body.items as { category: string; title: string }[]).filter((i) => i.category === 'account_security').map((i) => i.title);
+
+beforeAll(async () => {
+  trust = await makeTrust();
+  admin2fa = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
+  schoolAdmin = await actor(trust, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('North School') }] });
+  otherSchoolAdmin = await actor(trust, { memberships: [{ nodeId: node('South School') }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('South School') }] });
+});
+
+describe('account_security events', () => {
+  it("tell the school's admins when someone there is given a sensitive role, and nobody at another school", async () => {
+    const teacher = await createUser(trust.token, { firstName: 'Sam', lastName: 'Sensitive', memberships: [{ nodeId: node('North School') }] });
+    const grant = await call('POST', `/users/${teacher.id}/roles`, { token: admin2fa, body: { roleId: presetIds.designatedSafeguardingLead, nodeId: node('North School') } });
+    expect(grant.status).toBe(201);
+    expect((await securityTitles(schoolAdmin.token)).some((t) => t.startsWith('Sam Sensitive: given Designated Safeguarding Lead'))).toBe(true);
+    expect((await securityTitles(otherSchoolAdmin.token)).some((t) => t.startsWith('Sam Sensitive'))).toBe(false);
+  });
+
+  it('tell them when a lost-device reset turned someone\'s two-factor sign-in off', async () => {
+    const user = await createUser(trust.token, { firstName: 'Rae', lastName: 'Reset', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }] });
+    await turnOnTotp(await activate(trust, user));
+    expect((await call('POST', `/users/${user.id}/mfa/reset`, { token: admin2fa })).status).toBe(204);
+    expect((await securityTitles(schoolAdmin.token)).some((t) => t.startsWith('Rae Reset: two-factor sign-in was reset'))).toBe(true);
+  });
+});
