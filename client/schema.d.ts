@@ -286,7 +286,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The directory: people in your reach of users.view, searched, filtered, sorted, a page at a time, with the total */
+        get: operations["usersListUsers"];
         put?: never;
         /** Create an account with its memberships and roles; emails the invitation */
         post: operations["usersCreateUser"];
@@ -912,6 +913,32 @@ export interface components {
             version: number;
             createdAt: string;
             updatedAt: string;
+        };
+        UserSummary: {
+            id: string;
+            firstName: string;
+            lastName: string;
+            displayName: string;
+            email: string;
+            /** @enum {string} */
+            userType: "staff" | "parent";
+            /** @enum {string} */
+            status: "invited" | "active" | "locked" | "inactive";
+            /** @enum {string} */
+            source: "manual" | "mis";
+            edited: boolean;
+            mfaEnabled: boolean;
+            primaryNodeId: string | null;
+            jobTitle?: string;
+            nodeIds: string[];
+            roles: {
+                roleId: string;
+                nodeId: string;
+                validUntil?: string;
+            }[];
+            lastSignInAt?: string;
+            updatedAt: string;
+            version: number;
         };
     };
     responses: never;
@@ -2387,6 +2414,79 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usersListUsers: {
+        parameters: {
+            query?: {
+                q?: string;
+                nodeId?: string;
+                roleId?: string;
+                userType?: "staff" | "parent";
+                status?: "invited" | "active" | "locked" | "inactive";
+                source?: "manual" | "mis";
+                edited?: "true" | "false";
+                includeInactive?: "true" | "false";
+                sort?: "lastName" | "firstName" | "email" | "status" | "updatedAt" | "lastSignInAt";
+                order?: "asc" | "desc";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["UserSummary"][];
+                        nextCursor: string | null;
+                        total: number;
+                    };
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (users.view is held nowhere) or mfa_required */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,6 +24,11 @@ const schema = z.object({
   REFRESH_TOKEN_VALIDITY_DAYS: z._default(positiveInt(), 30),
   INVITATION_TTL_DAYS: z._default(positiveInt().check(z.lte(30)), 7),
   RESET_TTL_MINUTES: z._default(positiveInt().check(z.lte(1440)), 60),
+  // Issue 9: the directory cache (functions/users/directory.ts).
+  /** How far back each refresh of the directory cache re-reads: longer than any write takes from stamping changedAt to commit, plus clock skew and index lag. */
+  DIRECTORY_OVERLAP_SECONDS: z._default(positiveInt().check(z.lte(3600)), 60),
+  /** How many trusts' directories one container keeps (least recently used dropped). */
+  DIRECTORY_CACHE_TRUSTS: z._default(positiveInt().check(z.lte(100)), 4),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -8,6 +8,7 @@ import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema 
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
+import { listUsersQuerySchema, userSummaryPageSchema } from './users/directory.schema';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
@@ -387,6 +388,13 @@ export const routes: RouteDef[] = [
     summary: "Change the trust's name and policies (If-Match: the settings version)", tag: 'Organisation', table: 'write',
     request: { body: updateTrustSettingsBodySchema, ifMatch: true },
     responses: { 200: ok(trustSettingsSchema), 403: { description: 'forbidden: org.manage at the trust' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+  },
+  // Issue 9: the directory.
+  {
+    method: 'GET', path: '/users', handler: 'functions/users/list-users.ts', auth: 'user',
+    summary: 'The directory: people in your reach of users.view, searched, filtered, sorted, a page at a time, with the total', tag: 'Users', table: 'read',
+    request: { query: listUsersQuerySchema },
+    responses: { 200: ok(userSummaryPageSchema), 403: { description: 'forbidden (users.view is held nowhere) or mfa_required' } },
   },
 ];
 

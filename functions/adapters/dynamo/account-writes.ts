@@ -26,8 +26,9 @@ export class AccountChangedError extends Error {
  */
 export async function writeAccountChange(account: Account, change: AccountChange, audit: AuditRecord, now: string, witness?: AdminWitness): Promise<void> {
   const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':one': 1, ':seen': account.version, ':now': now };
-  const sets = ['version = version + :one', 'updatedAt = :now'];
+  // gsi3sk: when the profile changed, for the directory cache (functions/users/directory.ts).
+  const values: Record<string, unknown> = { ':one': 1, ':seen': account.version, ':now': now, ':changed': new Date().toISOString() };
+  const sets = ['version = version + :one', 'updatedAt = :now', 'gsi3sk = :changed'];
   for (const [field, value] of Object.entries(change.set)) {
     if (value === undefined) continue;
     names[`#${field}`] = field;

@@ -72,4 +72,7 @@ export const keys = {
   auditByActor: (trustId: string, actorId: string) => `${trust(trustId)}#AUDIT#ACTOR#${actorId}`,
   /** gsi2: audit records by whom (or what) they are about. */
   auditByTarget: (trustId: string, targetId: string) => `${trust(trustId)}#AUDIT#TARGET#${targetId}`,
+  // Issue 9: the directory (GET /users, the export).
+  /** gsi3: every profile of a trust, by when it last changed (`gsi3sk = <ISO time>`): the directory cache's cold load and refresh. */
+  directoryIndex: (trustId: string) => `${trust(trustId)}#DIR`,
 };

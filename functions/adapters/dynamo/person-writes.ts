@@ -4,7 +4,8 @@ import type { Assignment, Block, ChildLink, Membership } from '../../../domain/a
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
 import { ConflictError, VersionConflictError } from '../../../domain/errors';
-import { accountItems } from './account-repository';
+import { holdingsAfter, type Holdings } from '../../../domain/directory/summary';
+import { accountItems, directoryAttributes } from './account-repository';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { claimHeld } from './email-claims';
@@ -190,16 +191,27 @@ function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | un
  * true under concurrent edits. `plannedOn` is the trust version the plan's
  * roles and tree came from (see grantPlannedOn).
  */
-export async function writePersonChange(account: Account, ops: PersonOp[], audit: AuditRecord[], now: string, plannedOn?: number): Promise<void> {
+export async function writePersonChange(
+  current: { account: Account; person: Holdings },
+  ops: PersonOp[],
+  audit: AuditRecord[],
+  now: string,
+  plannedOn?: number,
+): Promise<void> {
+  const { account } = current;
   const { trustId, id: userId } = account;
+  // The version condition makes the stored person exactly `current` plus `ops`, so the summary is computed from that.
+  const directory = directoryAttributes(trustId, holdingsAfter(current.person, ops), new Date().toISOString());
   const profile: Tagged = {
     item: {
       Update: {
         TableName: tableName(),
         Key: keys.userProfile(trustId, userId),
-        UpdateExpression: 'SET version = version + :one, updatedAt = :now',
+        UpdateExpression: 'SET version = version + :one, updatedAt = :now, directory = :dir, gsi3pk = :dirpk, gsi3sk = :changed',
         ConditionExpression: 'version = :seen',
-        ExpressionAttributeValues: { ':one': 1, ':seen': account.version, ':now': now },
+        ExpressionAttributeValues: {
+          ':one': 1, ':seen': account.version, ':now': now, ':dir': directory.directory, ':dirpk': directory.gsi3pk, ':changed': directory.gsi3sk,
+        },
       },
     },
     onFail: 'person_changed',
@@ -227,7 +239,7 @@ export async function writeNewPerson(
   options: { claimId?: string; plannedOn?: number } = {},
 ): Promise<void> {
   const { claimId, plannedOn } = options;
-  const [profile, email, identity] = accountItems(account);
+  const [profile, email, identity] = accountItems(account, holdingsAfter({ memberships: [], assignments: [] }, ops));
   const table = tableName();
   const create = (Item: Record<string, unknown>, onFail: Tagged['onFail']): Tagged => ({
     item: { Put: { TableName: table, Item, ConditionExpression: 'attribute_not_exists(pk)' } },

@@ -30,11 +30,11 @@ export async function writeProfileEdit(account: Account, expectedVersion: number
       Update: {
         TableName: table,
         Key: keys.userProfile(account.trustId, account.id),
-        UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
+        UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now, gsi3sk = :changed${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
         ConditionExpression: 'version = :expected',
         ExpressionAttributeValues: {
           ':first': next.firstName, ':last': next.lastName, ':email': next.email, ':edited': next.edited,
-          ':one': 1, ':now': now, ':expected': expectedVersion, ...(next.mobile ? { ':mobile': next.mobile } : {}),
+          ':one': 1, ':now': now, ':changed': new Date().toISOString(), ':expected': expectedVersion, ...(next.mobile ? { ':mobile': next.mobile } : {}),
         },
       },
     },
