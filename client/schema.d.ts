@@ -727,6 +727,23 @@ export interface paths {
         patch: operations["trustUpdateSettings"];
         trace?: never;
     };
+    "/users/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every person in your reach of users.export matching the list filters, as CSV (UTF-8 with BOM, formula-safe cells); a large file is stored and answered with a short-lived link */
+        get: operations["usersExportUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4683,6 +4700,87 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usersExportUsers: {
+        parameters: {
+            query?: {
+                q?: string;
+                nodeId?: string;
+                roleId?: string;
+                userType?: "staff" | "parent";
+                status?: "invited" | "active" | "locked" | "inactive";
+                source?: "manual" | "mis";
+                edited?: "true" | "false";
+                includeInactive?: "true" | "false";
+                sort?: "lastName" | "firstName" | "email" | "status" | "updatedAt" | "lastSignInAt";
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV, `Content-Disposition: attachment; filename="users-<date>.csv"` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Larger than EXPORT_INLINE_MAX_BYTES: stored for a day, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        expiresAt: string;
+                        rows: number;
+                        bytes: number;
+                    };
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (users.export is held nowhere) or mfa_required */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

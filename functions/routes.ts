@@ -8,7 +8,7 @@ import { createNodeBodySchema, nodeListSchema, nodeSchema, updateNodeBodySchema 
 import { accessMatrixSchema, createRoleBodySchema, permissionListSchema, putAccessMatrixBodySchema, roleListSchema, roleSchema, updateRoleBodySchema } from './roles/role.schema';
 import { idParamsSchema } from './shared/schemas';
 import * as z from './shared/zod';
-import { listUsersQuerySchema, userSummaryPageSchema } from './users/directory.schema';
+import { exportUsersQuerySchema, listUsersQuerySchema, storedExportSchema, userSummaryPageSchema } from './users/directory.schema';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
@@ -52,6 +52,8 @@ export interface RouteDef {
   /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
   cognito?: readonly CognitoCall[];
   ses?: boolean;
+  /** Writes large exports to the exports bucket and presigns their download (issue 9). */
+  exportBucket?: true;
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
   request?: { body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true };
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
@@ -395,6 +397,16 @@ export const routes: RouteDef[] = [
     summary: 'The directory: people in your reach of users.view, searched, filtered, sorted, a page at a time, with the total', tag: 'Users', table: 'read',
     request: { query: listUsersQuerySchema },
     responses: { 200: ok(userSummaryPageSchema), 403: { description: 'forbidden (users.view is held nowhere) or mfa_required' } },
+  },
+  {
+    method: 'GET', path: '/users/export.csv', handler: 'functions/users/export-users.ts', auth: 'user',
+    summary: 'Every person in your reach of users.export matching the list filters, as CSV (UTF-8 with BOM, formula-safe cells); a large file is stored and answered with a short-lived link', tag: 'Users', table: 'read', exportBucket: true,
+    request: { query: exportUsersQuerySchema },
+    responses: {
+      200: { description: 'The CSV, `Content-Disposition: attachment; filename="users-<date>.csv"`', contentType: 'text/csv', schema: z.string() },
+      303: ok(storedExportSchema, 'Larger than EXPORT_INLINE_MAX_BYTES: stored for a day, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS'),
+      403: { description: 'forbidden (users.export is held nowhere) or mfa_required' },
+    },
   },
 ];
 

@@ -24,6 +24,8 @@ export interface DirectoryEntry {
   primaryNodeId: string | null;
   jobTitle?: string;
   nodeIds: string[];
+  /** Membership nodes only, the primary first (the export's `schools`). */
+  memberOf: string[];
   roles: DirectoryRole[];
   lastSignInAt?: string;
   updatedAt: string;

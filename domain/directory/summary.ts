@@ -7,6 +7,9 @@
  */
 import type { Assignment, Membership } from '../access/resolve';
 
+/** Bumped whenever the summary's shape changes: stored summaries of an older shape need the backfill again. */
+export const DIRECTORY_SUMMARY_VERSION = 2;
+
 export interface DirectoryRole {
   roleId: string;
   nodeId: string;
@@ -16,6 +19,8 @@ export interface DirectoryRole {
 export interface DirectorySummary {
   /** Every node the person is placed at: memberships and role assignments, sorted, no repeats. */
   nodeIds: string[];
+  /** The nodes of their memberships (the export's `schools`), the primary first. */
+  memberOf: string[];
   /** The primary membership's node (null when the person belongs nowhere). */
   primaryNodeId: string | null;
   /** The primary membership's job title. */
@@ -34,8 +39,10 @@ export function directorySummary(person: Holdings): DirectorySummary {
   const roles = person.assignments
     .map((a): DirectoryRole => ({ roleId: a.roleId, nodeId: a.nodeId, ...(a.validUntil ? { validUntil: a.validUntil } : {}) }))
     .sort((a, b) => a.roleId.localeCompare(b.roleId) || a.nodeId.localeCompare(b.nodeId) || (a.validUntil ?? '').localeCompare(b.validUntil ?? ''));
+  const memberOf = person.memberships.map((m) => m.nodeId).sort((a, b) => Number(b === primary?.nodeId) - Number(a === primary?.nodeId) || a.localeCompare(b));
   return {
     nodeIds,
+    memberOf,
     primaryNodeId: primary?.nodeId ?? null,
     ...(primary?.jobTitle ? { jobTitle: primary.jobTitle } : {}),
     roles,

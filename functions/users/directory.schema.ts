@@ -36,3 +36,13 @@ export const userSummaryPageSchema = z.object({
   nextCursor: z.nullable(z.string()),
   total: z.number().check(z.int()),
 });
+
+/** GET /users/export.csv takes the list's filters and sort, without paging. */
+export const exportUsersQuerySchema = z.strictObject({ ...directoryFilterShape });
+
+export const storedExportSchema = z.object({
+  url: z.string(),
+  expiresAt: z.string(),
+  rows: z.number().check(z.int()),
+  bytes: z.number().check(z.int()),
+});

@@ -51,6 +51,8 @@ function matcher(routes: RouteDef[]) {
     });
     return { route, names, regex: new RegExp(`^${pattern}$`) };
   });
+  // As API Gateway does: a route with fewer path variables wins (`/users/export.csv` before `/users/{id}`).
+  compiled.sort((a, b) => a.names.length - b.names.length);
   return (method: string, path: string): Match | 'method_not_allowed' | undefined => {
     let pathMatched = false;
     for (const { route, names, regex } of compiled) {
@@ -94,7 +96,7 @@ export interface GatewayOptions {
   routes: RouteDef[];
   verify: ReturnType<typeof jwtVerifier>;
   /** Local-only paths (`/_local/*`), answered before the route table. */
-  local?: (method: string, path: string, body: string) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
+  local?: (method: string, path: string, body: string, query: URLSearchParams) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
 }
 
 /**
@@ -119,7 +121,7 @@ export function createGateway(options: GatewayOptions): Server {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const method = (request.method ?? 'GET').toUpperCase();
       const body = await readBody(request);
-      const local = await options.local?.(method, url.pathname, body);
+      const local = await options.local?.(method, url.pathname, body, url.searchParams);
       if (local) return send(response, local);
       const found = match(method, url.pathname);
       if (found === undefined) return send(response, problem(404, 'not_found', 'No such route'));

@@ -54,8 +54,12 @@ function demoPassword(stateDir: string, fromEnv: string | undefined): string {
 }
 
 /** Sets the environment the handler modules read through functions/config.ts. */
-function configureFunctions(info: StackInfo, appUrl: string) {
+function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
   Object.assign(process.env, {
+    // The exports bucket's stand-in: a folder the gateway serves under /_local/exports/ with signed links (one key per start).
+    EXPORT_LOCAL_DIR: join(stateDir, 'exports'),
+    EXPORT_LOCAL_SECRET: process.env.EXPORT_LOCAL_SECRET ?? randomBytes(32).toString('base64url'),
+    EXPORT_LOCAL_URL: info.url,
     TABLE_NAME: info.tableName,
     USER_POOL_ID: info.userPoolId,
     USER_POOL_CLIENT_ID: info.clientId,
@@ -111,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cognitoEndpoint: cognito.url,
       sesEndpoint: ses.url,
     };
-    configureFunctions(info, options.appUrl ?? info.url);
+    configureFunctions(info, options.appUrl ?? info.url, stateDir);
 
     const password = demoPassword(stateDir, options.demoAdminPassword);
     const { anyTrustExists } = await import('../../functions/adapters/dynamo/trust-repository');
@@ -126,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       root: projectRoot,
       routes,
       verify: jwtVerifier({ issuer, jwksUri: `${issuer}/.well-known/jwks.json`, clientId: pool.clientId }),
-      local: localRoutes({ sesUrl: ses.url, root: projectRoot, jobs }),
+      local: localRoutes({ sesUrl: ses.url, root: projectRoot, jobs, exportDir: join(stateDir, 'exports') }),
     });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);

@@ -20,6 +20,7 @@ export function toDirectoryEntry(item: Record<string, unknown>): DirectoryEntry 
     primaryNodeId: summary.primaryNodeId ?? null,
     ...(summary.jobTitle ? { jobTitle: summary.jobTitle } : {}),
     nodeIds: summary.nodeIds ?? [],
+    memberOf: summary.memberOf ?? [],
     roles: summary.roles ?? [],
     ...(typeof item.lastSignInAt === 'string' ? { lastSignInAt: item.lastSignInAt } : {}),
     updatedAt: String(item.updatedAt ?? item.createdAt ?? ''),

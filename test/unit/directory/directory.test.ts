@@ -25,13 +25,13 @@ describe('directorySummary', () => {
       ],
     });
     expect(summary).toEqual({
-      nodeIds: ['a', 'b', 'c'], primaryNodeId: 'a', jobTitle: 'Head of Maths',
+      nodeIds: ['a', 'b', 'c'], memberOf: ['a', 'b'], primaryNodeId: 'a', jobTitle: 'Head of Maths',
       roles: [{ roleId: 'admin', nodeId: 'c', validUntil: '2027-08-01T00:00:00.000Z' }, { roleId: 'teacher', nodeId: 'a' }],
     });
   });
 
   it('has no primary node for a person placed nowhere', () => {
-    expect(directorySummary({ memberships: [], assignments: [] })).toEqual({ nodeIds: [], primaryNodeId: null, roles: [] });
+    expect(directorySummary({ memberships: [], assignments: [] })).toEqual({ nodeIds: [], memberOf: [], primaryNodeId: null, roles: [] });
   });
 });
 
@@ -47,13 +47,13 @@ describe('holdingsAfter', () => {
         { type: 'putBlock' },
       ],
     );
-    expect(directorySummary(after)).toEqual({ nodeIds: ['a', 'b'], primaryNodeId: 'b', roles: [{ roleId: 's', nodeId: 'b' }] });
+    expect(directorySummary(after)).toEqual({ nodeIds: ['a', 'b'], memberOf: ['b', 'a'], primaryNodeId: 'b', roles: [{ roleId: 's', nodeId: 'b' }] });
   });
 });
 
 const entry = (id: string, overrides: Partial<DirectoryEntry> = {}): DirectoryEntry => ({
   id, firstName: 'F', lastName: 'L', email: `${id}@x.example`, userType: 'staff', status: 'active', source: 'manual', edited: false,
-  mfaEnabled: false, primaryNodeId: 'school', nodeIds: ['school'], roles: [], updatedAt: '2026-01-01T00:00:00.000Z', version: 1,
+  mfaEnabled: false, primaryNodeId: 'school', nodeIds: ['school'], memberOf: ['school'], roles: [], updatedAt: '2026-01-01T00:00:00.000Z', version: 1,
   changedAt: '2026-01-01T00:00:00.000Z', ...overrides,
 });
 
