@@ -1,12 +1,12 @@
 import { DirectoryIndex, type DirectoryFilters, type DirectoryPage, type SortField, type SortOrder, type DirectoryEntry } from '../../domain/directory/directory-index';
 import type { Reach } from '../../domain/access/reach';
-import { readDirectory } from '../adapters/dynamo/directory-repository';
+import { readDirectory, readWholeDirectory } from '../adapters/dynamo/directory-repository';
 import { config } from '../config';
 
 /**
  * The per-container cache of each trust's directory (README "The
  * directory"). The first request for a trust reads every profile of the
- * trust from gsi3 (the cold load); every later request first reads the
+ * trust from gsi3 (the cold load, eight change-time ranges in parallel); every later request first reads the
  * profiles changed since its previous refresh, less an overlap
  * (DIRECTORY_OVERLAP_SECONDS) that covers a write stamped before it
  * committed, clock skew and the index's lag, and replaces those entries.
@@ -48,7 +48,7 @@ export async function trustDirectory(trustId: string): Promise<DirectoryIndex> {
   }
   const startedAt = Date.now();
   const index = new DirectoryIndex();
-  for (const entry of await readDirectory(trustId)) index.upsert(entry);
+  for (const entry of await readWholeDirectory(trustId)) index.upsert(entry);
   directoryStats.coldLoads++;
   directoryStats.coldLoadMs = Date.now() - startedAt;
   directory = cache.get(trustId) ?? { index, refreshedAt: startedAt };

@@ -34,16 +34,58 @@ const DIRECTORY_FIELDS = [
   'directory', 'lastSignInAt', 'updatedAt', 'createdAt', 'version', 'gsi3sk',
 ];
 
-// A trust's profiles changed at or after `since` (all of them without): gsi3, every page
-export async function readDirectory(trustId: string, since?: string): Promise<DirectoryEntry[]> {
-  const names = Object.fromEntries(DIRECTORY_FIELDS.map((field, i) => [`#f${i}`, field]));
+const names = Object.fromEntries(DIRECTORY_FIELDS.map((field, i) => [`#f${i}`, field]));
+
+/** One gsi3 Query of a trust's profiles (every page), by a condition on the change time. */
+async function queryDirectory(trustId: string, range: string, values: Record<string, string>): Promise<DirectoryEntry[]> {
   const items = await queryAll({
     IndexName: 'gsi3',
-    KeyConditionExpression: since === undefined ? 'gsi3pk = :pk' : 'gsi3pk = :pk AND gsi3sk >= :since',
-    ExpressionAttributeValues: { ':pk': keys.directoryIndex(trustId), ...(since === undefined ? {} : { ':since': since }) },
+    KeyConditionExpression: `gsi3pk = :pk${range}`,
+    ExpressionAttributeValues: { ':pk': keys.directoryIndex(trustId), ...values },
     // Only what the directory shows: token hashes, MFA sessions and the like never leave the table.
     ProjectionExpression: Object.keys(names).join(', '),
     ExpressionAttributeNames: names,
   });
   return items.map(toDirectoryEntry);
+}
+
+// A trust's profiles changed at or after `since`: gsi3, every page (the cache's refresh)
+export async function readDirectory(trustId: string, since: string): Promise<DirectoryEntry[]> {
+  return queryDirectory(trustId, ' AND gsi3sk >= :since', { ':since': since });
+}
+
+async function edgeChange(trustId: string, forward: boolean): Promise<string | undefined> {
+  const [first] = await queryAll({
+    IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': keys.directoryIndex(trustId) },
+    ScanIndexForward: forward, Limit: 1, ProjectionExpression: 'gsi3sk',
+  }).then((items) => items.slice(0, 1));
+  return first ? String(first.gsi3sk) : undefined;
+}
+
+// Every profile of a trust (the cache's cold load): gsi3, in `segments` change-time ranges read in parallel
+/**
+ * A profile rewritten while the load runs may be read in its old range, its
+ * new one, both (the later change time wins) or neither; the refresh that
+ * follows re-reads everything changed since the load began, so it is never
+ * lost.
+ */
+export async function readWholeDirectory(trustId: string, segments = 8): Promise<DirectoryEntry[]> {
+  const [first, last] = await Promise.all([edgeChange(trustId, true), edgeChange(trustId, false)]);
+  if (first === undefined || last === undefined) return [];
+  const low = Date.parse(first);
+  const high = Date.parse(last);
+  if (!(high - low > segments) || Number.isNaN(low) || Number.isNaN(high)) return queryDirectory(trustId, '', {});
+  // Millisecond bounds (every stamp is toISOString): range i is [bound i, bound i+1 − 1 ms]; the last one is open-ended.
+  const bounds = Array.from({ length: segments }, (_, i) => low + Math.floor(((high - low) * i) / segments));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const parts = await Promise.all(
+    bounds.map((from, i) =>
+      i === 0
+        ? queryDirectory(trustId, ' AND gsi3sk < :to', { ':to': iso(bounds[1]!) })
+        : i === segments - 1
+          ? queryDirectory(trustId, ' AND gsi3sk >= :from', { ':from': iso(from) })
+          : queryDirectory(trustId, ' AND gsi3sk BETWEEN :from AND :to', { ':from': iso(from), ':to': iso(bounds[i + 1]! - 1) }),
+    ),
+  );
+  return parts.flat();
 }
