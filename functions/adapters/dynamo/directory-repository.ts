@@ -1,6 +1,8 @@
 import type { DirectoryEntry } from '../../../domain/directory/directory-index';
 import type { DirectorySummary } from '../../../domain/directory/summary';
-import { queryAll } from './client';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, queryAll, tableName } from './client';
+import { rethrowStoreError } from './errors';
 import { keys } from './keys';
 
 /** A profile item as the directory holds it: the profile's own fields and its denormalised summary. */
@@ -54,12 +56,19 @@ export async function readDirectory(trustId: string, since: string): Promise<Dir
   return queryDirectory(trustId, ' AND gsi3sk >= :since', { ':since': since });
 }
 
+// The earliest or latest change time of a trust's profiles: gsi3, one item
 async function edgeChange(trustId: string, forward: boolean): Promise<string | undefined> {
-  const [first] = await queryAll({
-    IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': keys.directoryIndex(trustId) },
-    ScanIndexForward: forward, Limit: 1, ProjectionExpression: 'gsi3sk',
-  }).then((items) => items.slice(0, 1));
-  return first ? String(first.gsi3sk) : undefined;
+  try {
+    const { Items } = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(), IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': keys.directoryIndex(trustId) },
+        ScanIndexForward: forward, Limit: 1, ProjectionExpression: 'gsi3sk',
+      }),
+    );
+    return Items?.[0] ? String(Items[0].gsi3sk) : undefined;
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
 }
 
 // Every profile of a trust (the cache's cold load): gsi3, in `segments` change-time ranges read in parallel
