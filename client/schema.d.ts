@@ -286,7 +286,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The directory: people in your reach of users.view, searched, filtered, sorted, a page at a time, with the total */
+        get: operations["usersListUsers"];
         put?: never;
         /** Create an account with its memberships and roles; emails the invitation */
         post: operations["usersCreateUser"];
@@ -934,6 +935,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every person in your reach of users.export matching the list filters, as CSV (UTF-8 with BOM, formula-safe cells); a large file is stored and answered with a short-lived link */
+        get: operations["usersExportUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1299,6 +1317,32 @@ export interface components {
             version: number;
             createdAt: string;
             updatedAt: string;
+        };
+        UserSummary: {
+            id: string;
+            firstName: string;
+            lastName: string;
+            displayName: string;
+            email: string;
+            /** @enum {string} */
+            userType: "staff" | "parent";
+            /** @enum {string} */
+            status: "invited" | "active" | "locked" | "inactive";
+            /** @enum {string} */
+            source: "manual" | "mis";
+            edited: boolean;
+            mfaEnabled: boolean;
+            primaryNodeId: string | null;
+            jobTitle?: string;
+            nodeIds: string[];
+            roles: {
+                roleId: string;
+                nodeId: string;
+                validUntil?: string;
+            }[];
+            lastSignInAt?: string;
+            updatedAt: string;
+            version: number;
         };
     };
     responses: never;
@@ -2774,6 +2818,79 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usersListUsers: {
+        parameters: {
+            query?: {
+                q?: string;
+                nodeId?: string;
+                roleId?: string;
+                userType?: "staff" | "parent";
+                status?: "invited" | "active" | "locked" | "inactive";
+                source?: "manual" | "mis";
+                edited?: "true" | "false";
+                includeInactive?: "true" | "false";
+                sort?: "lastName" | "firstName" | "email" | "status" | "updatedAt" | "lastSignInAt";
+                order?: "asc" | "desc";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["UserSummary"][];
+                        nextCursor: string | null;
+                        total: number;
+                    };
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (users.view is held nowhere) or mfa_required */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6091,6 +6208,87 @@ export interface operations {
             };
             /** @description idempotency_key_reused: this Idempotency-Key came with another body */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usersExportUsers: {
+        parameters: {
+            query?: {
+                q?: string;
+                nodeId?: string;
+                roleId?: string;
+                userType?: "staff" | "parent";
+                status?: "invited" | "active" | "locked" | "inactive";
+                source?: "manual" | "mis";
+                edited?: "true" | "false";
+                includeInactive?: "true" | "false";
+                sort?: "lastName" | "firstName" | "email" | "status" | "updatedAt" | "lastSignInAt";
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV, `Content-Disposition: attachment; filename="users-<date>.csv"` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Larger than EXPORT_INLINE_MAX_BYTES: stored for a day, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        expiresAt: string;
+                        rows: number;
+                        bytes: number;
+                    };
+                };
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (users.export is held nowhere) or mfa_required */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

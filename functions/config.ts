@@ -38,6 +38,22 @@ const schema = z.object({
   INTEGRATION_REQUESTS_PER_WINDOW: z._default(positiveInt().check(z.lte(100_000)), 600),
   /** The fixed rate window of integration clients, in seconds. */
   INTEGRATION_RATE_WINDOW_SECONDS: z._default(positiveInt().check(z.lte(3600)), 60),
+  // Issue 9: the directory cache (functions/users/directory.ts).
+  /** How far back each refresh of the directory cache re-reads: longer than any write takes from stamping changedAt to commit, plus clock skew and index lag. */
+  DIRECTORY_OVERLAP_SECONDS: z._default(positiveInt().check(z.lte(3600)), 60),
+  /** How many trusts' directories one container keeps (least recently used dropped). */
+  DIRECTORY_CACHE_TRUSTS: z._default(positiveInt().check(z.lte(100)), 4),
+  // Issue 9: GET /users/export.csv.
+  /** Above this many bytes the export is stored and answered with a short-lived download link (Lambda answers at most 6 MB). */
+  EXPORT_INLINE_MAX_BYTES: z._default(positiveInt().check(z.lte(5_500_000)), 4_000_000),
+  /** How long a stored export's download link works. */
+  EXPORT_URL_TTL_SECONDS: z._default(positiveInt().check(z.lte(3600)), 300),
+  /** The exports bucket (AWS). */
+  EXPORT_BUCKET: z.optional(z.string().check(z.minLength(3))),
+  /** Local stack only: the folder standing in for the bucket, the key its links are signed with, and the gateway's URL. */
+  EXPORT_LOCAL_DIR: z.optional(z.string().check(z.minLength(1))),
+  EXPORT_LOCAL_SECRET: z.optional(z.string().check(z.minLength(16))),
+  EXPORT_LOCAL_URL: z.optional(url()),
 });
 
 export type Config = z.infer<typeof schema>;

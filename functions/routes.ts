@@ -13,6 +13,7 @@ import {
 } from './integrations/integration.schema';
 import { bulkEditBodySchema, bulkEditResponseSchema } from './users/bulk.schema';
 import * as z from './shared/zod';
+import { exportUsersQuerySchema, listUsersQuerySchema, storedExportSchema, userSummaryPageSchema } from './users/directory.schema';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
 import type { QueueName } from './adapters/sqs/job-queue';
 import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from './users/import.schema';
@@ -73,6 +74,8 @@ export interface RouteDef {
   timeoutSeconds?: number;
   /** Queues the function sends to (functions/adapters/sqs/job-queue.ts). */
   queues?: readonly QueueName[];
+  /** Writes large exports to the exports bucket and presigns their download (issue 9). */
+  exportBucket?: true;
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
   request?: {
     body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true;
@@ -537,6 +540,23 @@ export const routes: RouteDef[] = [
     responses: {
       200: ok(bulkEditResponseSchema, 'A result per person, in the order of userIds; applied + failed = every person'),
       403: { description: 'forbidden: users.bulk nowhere (or mfa_required under the trust\'s 2FA policy)' },
+    },
+  },
+  // Issue 9: the directory.
+  {
+    method: 'GET', path: '/users', handler: 'functions/users/list-users.ts', auth: 'user',
+    summary: 'The directory: people in your reach of users.view, searched, filtered, sorted, a page at a time, with the total', tag: 'Users', table: 'read',
+    request: { query: listUsersQuerySchema },
+    responses: { 200: ok(userSummaryPageSchema), 403: { description: 'forbidden (users.view is held nowhere) or mfa_required' } },
+  },
+  {
+    method: 'GET', path: '/users/export.csv', handler: 'functions/users/export-users.ts', auth: 'user',
+    summary: 'Every person in your reach of users.export matching the list filters, as CSV (UTF-8 with BOM, formula-safe cells); a large file is stored and answered with a short-lived link', tag: 'Users', table: 'read', exportBucket: true,
+    request: { query: exportUsersQuerySchema },
+    responses: {
+      200: { description: 'The CSV, `Content-Disposition: attachment; filename="users-<date>.csv"`', contentType: 'text/csv', schema: z.string() },
+      303: ok(storedExportSchema, 'Larger than EXPORT_INLINE_MAX_BYTES: stored for a day, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS'),
+      403: { description: 'forbidden (users.export is held nowhere) or mfa_required' },
     },
   },
 ];

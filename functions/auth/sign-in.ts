@@ -145,16 +145,14 @@ export async function startTotpStep(record: SignInRecord, outcome: Extract<Passw
 }
 
 /**
- * Cognito accepted: the counter goes back to zero on the condition that the
- * account is still active and below the limit (a conditional update). If
- * failures locked it while Cognito was answering, the tokens are dropped and
- * the answer is 423; if it was deactivated meanwhile, `invalid_credentials`.
- *
- * Most sign-ins find the counter at zero: then a strongly consistent read
- * that shows the account active at zero stands in for the update, which
- * would change nothing (either is ordered before any later failure), and
- * saves a write. The refresh mapping is written alongside (a dropped token's
- * mapping is harmless: nobody holds the token).
+ * Cognito accepted: the counter goes back to zero and `lastSignInAt` is
+ * recorded, on the condition that the account is still active and below the
+ * limit (a conditional update). If failures locked it while Cognito was
+ * answering, the tokens are dropped and the answer is 423; if it was
+ * deactivated meanwhile, `invalid_credentials`. (Every sign-in writes the
+ * profile now, for lastSignInAt; it used to skip the write when the counter
+ * was already zero.) The refresh mapping is written alongside (a dropped
+ * token's mapping is harmless: nobody holds the token).
  */
 export async function completeSignIn(record: SignInRecord, tokens: Tokens): Promise<Tokens> {
   const { account } = record;
@@ -169,11 +167,7 @@ export async function completeSignIn(record: SignInRecord, tokens: Tokens): Prom
 }
 
 async function stillAdmitted(account: Account, policy: LockoutPolicy): Promise<boolean> {
-  if ((account.failedLogins ?? 0) === 0) {
-    const current = await getAccount({ trustId: account.trustId, userId: account.id });
-    if (current?.status === 'active' && (current.failedLogins ?? 0) === 0) return true;
-  }
-  return resetFailedLogins(account, policy);
+  return resetFailedLogins(account, policy, nowIso());
 }
 
 /** Refresh token (by hash) → account and sign-in time, so a refresh can honour sign-out and deactivation. */

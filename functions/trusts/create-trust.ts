@@ -46,7 +46,7 @@ export async function createTrust(input: CreateTrustInput): Promise<NewTrustPlan
       root: plan.root,
       children: plan.children,
       rootRefCount: 1,
-      extraItems: [...accountItems(plan.admin), assignmentItem(plan.trust.id, plan.admin.id, adminRole)],
+      extraItems: [...accountItems(plan.admin, { memberships: [], assignments: [adminRole] }), assignmentItem(plan.trust.id, plan.admin.id, adminRole)],
       audit: [
         auditRecord({ id: newId(), at, actorId, action: 'trust.created', targetType: 'trust', targetId: plan.trust.id, nodeId: plan.root.id, after: { name: plan.trust.name, nodes: plan.children.length + 1 } }),
         auditRecord({ id: newId(), at, actorId, action: 'user.created', targetType: 'user', targetId: plan.admin.id, nodeId: plan.root.id, after: { email } }),

@@ -74,7 +74,7 @@ export async function changePerson<T>(
       const audit = planned.audit.map((entry) =>
         auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry, ...(options.bulkId ? { bulkId: options.bulkId } : {}) }),
       );
-      await writePersonChange(record.account, planned.ops, audit, at, context.version);
+      await writePersonChange(record, planned.ops, audit, at, context.version);
       return planned.result;
     },
     async (error) => {

@@ -55,6 +55,8 @@ function matcher(routes: RouteDef[]) {
     });
     return { route, names, regex: new RegExp(`^${pattern}$`) };
   });
+  // As API Gateway does: a route with fewer path variables wins (`/users/export.csv` before `/users/{id}`).
+  compiled.sort((a, b) => a.names.length - b.names.length);
   return (method: string, path: string): Match | 'method_not_allowed' | undefined => {
     let pathMatched = false;
     for (const { route, names, regex } of compiled) {

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { localPathIsValid } from '../../functions/shared/local-signed-url';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JobDef } from '../../functions/routes';
@@ -25,9 +27,24 @@ export async function runJob(root: string, job: JobDef, time: Date): Promise<unk
 }
 
 /** Local-only paths, never deployed: the mailbox and running scheduled functions on demand. */
-export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[] }) {
+export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[]; exportDir?: string }) {
   return async (method: string, path: string, _body?: string, query?: URLSearchParams): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     if (!path.startsWith('/_local/')) return undefined;
+    // The exports bucket's stand-in: a stored export, only through an unexpired link signed by the export function.
+    if (method === 'GET' && path.startsWith('/_local/exports/') && options.exportDir) {
+      const key = path.slice('/_local/exports/'.length);
+      const secret = process.env.EXPORT_LOCAL_SECRET;
+      if (!secret || !localPathIsValid(path, query?.get('expires') ?? null, query?.get('signature') ?? null, secret) || key.split('/').some((part) => part === '..' || part === '')) {
+        return { statusCode: 403, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>AccessDenied</Code><Message>Request has expired or the signature does not match</Message></Error>' };
+      }
+      const file = join(options.exportDir, key);
+      if (!existsSync(file)) return { statusCode: 404, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>NoSuchKey</Code></Error>' };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${key.split('/').pop()}"` },
+        body: readFileSync(file, 'utf8'),
+      };
+    }
     if (method === 'GET' && path === '/_local/mail') {
       const response = await fetch(`${options.sesUrl}/store`, { headers: { authorization: 'AWS4-HMAC-SHA256 local' } });
       const { emails } = (await response.json()) as { emails: StoredEmail[] };

@@ -70,6 +70,10 @@ function linkSigningKey(stateDir: string): string {
 /** Sets the environment the handler modules read through functions/config.ts. */
 function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
   Object.assign(process.env, {
+    // The exports bucket's stand-in: a folder the gateway serves under /_local/exports/ with signed links (one key per start).
+    EXPORT_LOCAL_DIR: join(stateDir, 'exports'),
+    EXPORT_LOCAL_SECRET: process.env.EXPORT_LOCAL_SECRET ?? randomBytes(32).toString('base64url'),
+    EXPORT_LOCAL_URL: info.url,
     TABLE_NAME: info.tableName,
     USER_POOL_ID: info.userPoolId,
     USER_POOL_CLIENT_ID: info.clientId,
@@ -146,7 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const issuer = `${cognito.url}/${pool.userPoolId}`;
     // The client-credentials token endpoint cognito-local lacks; POST /oauth2/token forwards to it.
     const tokens = await localTokenEndpoint({ baseUrl: info.url, userPoolId: pool.userPoolId, cognito: cognitoClient });
-    const otherLocal = localRoutes({ sesUrl: ses.url, root: projectRoot, jobs });
+    const otherLocal = localRoutes({ sesUrl: ses.url, root: projectRoot, jobs, exportDir: join(stateDir, 'exports') });
     const server: Server = createGateway({
       root: projectRoot,
       routes,

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, NestedStack, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -58,6 +59,8 @@ export class ApiStack extends Stack {
   readonly stage: HttpStage;
   /** Functions by route key (`POST /nodes`) and by job name. */
   readonly functions = new Map<string, ServiceFunction>();
+  /** Large user exports (GET /users/export.csv), downloaded by presigned URL; objects expire after a day. */
+  readonly exportBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -100,10 +103,31 @@ export class ApiStack extends Stack {
       OAUTH_TOKEN_URL: props.tokenEndpoint,
     };
 
+    // Issue 9: large exports. Private, encrypted, TLS only, logged, gone after a day (the link lives minutes).
+    // Here rather than in the stateful stack: nothing in it outlives a day, and the grant below can then name it (see the acknowledgement).
+    const exportLogs = new s3.Bucket(this, 'ExportAccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.exportBucket = new s3.Bucket(this, 'ExportBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(1) }],
+      serverAccessLogsBucket: exportLogs,
+      serverAccessLogsPrefix: 'exports/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const exportBucketLogicalId = this.getLogicalId(this.exportBucket.node.defaultChild as s3.CfnBucket);
+
     const makeFunction = (
       scope: Construct,
       constructId: string,
-      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues'] },
+      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true },
       description: string,
       timeout?: Duration,
     ): ServiceFunction => {
@@ -127,6 +151,19 @@ export class ApiStack extends Stack {
         if (!queue) throw new Error(`${def.handler} sends to queue ${name}, which functions/routes.ts does not define`);
         queue.queue.grantSendMessages(fn.function);
         fn.function.addEnvironment(queue.def.env, queue.queue.queueUrl);
+      }
+      if (def.exportBucket) {
+        // Put the file and presign its GET: the presigned URL acts with this role, so it needs GetObject too; under exports/ only.
+        fn.function.addEnvironment('EXPORT_BUCKET', this.exportBucket.bucketName);
+        fn.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ sid: 'ExportObjects', actions: ['s3:PutObject', 's3:GetObject'], resources: [this.exportBucket.arnForObjects('exports/*')] }),
+        );
+        Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${exportBucketLogicalId}.Arn>/exports/*]`,
+          reason:
+            'Each export is a new object under exports/<trust>/<random id>/, so its key cannot be named in advance: the grant is put and get on ' +
+            'objects under exports/ in the exports bucket only (no list, no delete, no other bucket).',
+        });
       }
       return fn;
     };

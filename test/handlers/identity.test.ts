@@ -61,7 +61,9 @@ const tokensFor = (authTime: number) => ({
 });
 
 const counterAdds = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'ADD failedLogins :one');
-const counterResets = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'SET failedLogins = :zero');
+/** The success write of a sign-in: the failure counter back to zero, the sign-in time recorded (directory lastSignInAt). */
+const SIGN_IN_RECORD = 'SET failedLogins = :zero, lastSignInAt = :at, gsi3sk = :at';
+const counterResets = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === SIGN_IN_RECORD);
 const refreshMappings = () => ddb.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('REFRESH#'));
 
 describe('POST /auth/login and the lockout', () => {
@@ -87,7 +89,7 @@ describe('POST /auth/login and the lockout', () => {
   it('drops the tokens and answers 423 when failures locked the account while Cognito accepted the right password', async () => {
     const { email, trustId, userId, account } = arrangeAccount({ failedLogins: 4 });
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokensFor(1_700_000_000) });
-    ddb.on(UpdateCommand, { UpdateExpression: 'SET failedLogins = :zero' }).rejects(awsError('ConditionalCheckFailedException'));
+    ddb.on(UpdateCommand, { UpdateExpression: SIGN_IN_RECORD }).rejects(awsError('ConditionalCheckFailedException'));
     // Read again after the refused reset: the concurrent failures locked it.
     ddb.on(GetCommand, { Key: keys.userProfile(trustId, userId) }).resolves({ Item: { ...account, status: 'locked', failedLogins: 5 } });
     const response = await login(loginEvent(email), lambdaContext());
@@ -103,7 +105,7 @@ describe('POST /auth/login and the lockout', () => {
     const { email, trustId, userId, account } = arrangeAccount();
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokensFor(1_700_000_000) });
     ddb.on(GetCommand, { Key: keys.userProfile(trustId, userId) }).resolves({ Item: { ...account, status: 'locked', failedLogins: 6 } });
-    ddb.on(UpdateCommand, { UpdateExpression: 'SET failedLogins = :zero' }).rejects(awsError('ConditionalCheckFailedException'));
+    ddb.on(UpdateCommand, { UpdateExpression: SIGN_IN_RECORD }).rejects(awsError('ConditionalCheckFailedException'));
     const response = await login(loginEvent(email), lambdaContext());
     expect(response.statusCode).toBe(423);
     expect(response.body).not.toContain('accessToken');
@@ -112,7 +114,7 @@ describe('POST /auth/login and the lockout', () => {
   it('resets a counter above zero after a success, on the condition that the account is still active and below the limit', async () => {
     const { email } = arrangeAccount({ failedLogins: 3 });
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokensFor(1_700_000_000) });
-    ddb.on(UpdateCommand, { UpdateExpression: 'SET failedLogins = :zero' }).resolves({});
+    ddb.on(UpdateCommand, { UpdateExpression: SIGN_IN_RECORD }).resolves({});
     const response = await login(loginEvent(email), lambdaContext());
     expect(response.statusCode).toBe(200);
     expect(counterResets()).toHaveLength(1);
@@ -271,8 +273,9 @@ describe('POST /auth/mfa', () => {
       ChallengeResponses: { USERNAME: cognitoUsername, SOFTWARE_TOKEN_MFA_CODE: '654321', SECRET_HASH: expectedHash },
     });
     expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual(keys.mfaSession(hashToken(SESSION)));
-    // The counter was at zero: a consistent read confirmed it, no reset write was needed.
-    expect(counterResets()).toHaveLength(0);
+    // The TOTP step is a successful sign-in: the counter reset and the sign-in time recorded, once.
+    expect(counterResets()).toHaveLength(1);
+    expect(counterResets()[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':at': expect.any(String) });
     const mapping = refreshMappings()[0]!.args[0].input.Item!;
     expect(mapping).toMatchObject({ ...keys.refreshToken(hashToken(issued.RefreshToken)), trustId, userId, cognitoUsername, authTime });
 

@@ -423,6 +423,39 @@ describe('api stack: functions', () => {
     expect(create).toContain('describeUserPoolClient');
     expect(create).toContain('\\"logApiResponseData\\":false');
   });
+
+  // Issue 9: the export function alone may use the exports bucket.
+  it('lets only routes marked exportBucket put and get objects, under exports/ only', () => {
+    for (const route of routes) {
+      const { props, statements } = resourcesOf(routeKey(route));
+      const s3 = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+      if (route.exportBucket) {
+        expect(s3).toHaveLength(1);
+        expect(asList(s3[0]!.Action).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+        expect(JSON.stringify(s3[0]!.Resource)).toContain('/exports/*');
+        expect(props.Environment.Variables.EXPORT_BUCKET).toBeDefined();
+      } else {
+        expect(s3, routeKey(route)).toHaveLength(0);
+        expect(props.Environment.Variables.EXPORT_BUCKET, routeKey(route)).toBeUndefined();
+      }
+    }
+  });
+});
+
+// Issue 9: the exports bucket.
+describe('API stack: exports bucket', () => {
+  it('is encrypted, private, TLS only, logged, and forgets every export after a day', () => {
+    const buckets = synth.apiTemplate.findResources('AWS::S3::Bucket');
+    const [id, exportBucket] = Object.entries(buckets).find(([, b]) => (b as any).Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.ExpirationInDays === 1))!;
+    const props = (exportBucket as any).Properties;
+    expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(props.LoggingConfiguration.DestinationBucketName).toBeDefined();
+    const policies = Object.values(synth.apiTemplate.findResources('AWS::S3::BucketPolicy')) as any[];
+    const policy = policies.find((p) => JSON.stringify(p.Properties.Bucket).includes(id));
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
 });
 
 describe('api stack: queues (the CSV import)', () => {

@@ -55,6 +55,8 @@ export async function setup(project: TestProject) {
       // Tests run the jobs themselves (POST /_local/run/{job}), so a timer never sends mail in the middle of one.
       LOCAL_SCHEDULES: 'off',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+      // A small trust's export crosses it, so the e2e tests reach the stored-export path without 60,000 people.
+      EXPORT_INLINE_MAX_BYTES: '4096',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../../../domain/identity/account';
+import { directorySummary, type Holdings } from '../../../domain/directory/summary';
 import { documentClient, tableName } from './client';
 import { isPendingClaim } from './email-claims';
 import { rethrowStoreError } from './errors';
@@ -21,11 +22,20 @@ export function toAccount(item: Record<string, unknown>): Account {
   return { mfaEnabled: false, edited: false, ...account } as unknown as Account;
 }
 
-/** The items that make an account: profile, email uniqueness, Cognito subject lookup. */
-export function accountItems(account: Account): Record<string, unknown>[] {
+/**
+ * The directory attributes of a profile: the summary of what the person
+ * holds (domain/directory/summary.ts) and the gsi3 keys the directory cache
+ * reads it by (`gsi3sk` = when the profile last changed).
+ */
+export function directoryAttributes(trustId: string, holdings: Holdings, changedAt: string) {
+  return { directory: directorySummary(holdings), gsi3pk: keys.directoryIndex(trustId), gsi3sk: changedAt };
+}
+
+/** The items that make an account: profile (with its directory summary), email uniqueness, Cognito subject lookup. */
+export function accountItems(account: Account, holdings: Holdings = { memberships: [], assignments: [] }): Record<string, unknown>[] {
   const ref = { trustId: account.trustId, userId: account.id };
   return [
-    { ...keys.userProfile(account.trustId, account.id), entity: 'user', ...account },
+    { ...keys.userProfile(account.trustId, account.id), entity: 'user', ...account, ...directoryAttributes(account.trustId, holdings, new Date().toISOString()) },
     { ...keys.email(account.email), entity: 'email', ...ref },
     { ...keys.identity(account.cognitoUsername), entity: 'identity', ...ref },
   ];

@@ -58,8 +58,9 @@ export interface ProfileFields {
  */
 export function profileUpdate(account: Account, change: ProfileFields, now: string): TransactItem {
   const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':one': 1, ':seen': account.version, ':now': now };
-  const sets = ['version = version + :one', 'updatedAt = :now'];
+  // gsi3sk: when the profile changed, for the directory cache (functions/users/directory.ts).
+  const values: Record<string, unknown> = { ':one': 1, ':seen': account.version, ':now': now, ':changed': new Date().toISOString() };
+  const sets = ['version = version + :one', 'updatedAt = :now', 'gsi3sk = :changed'];
   for (const [field, value] of Object.entries(change.set)) {
     if (value === undefined) continue;
     names[`#${field}`] = field;

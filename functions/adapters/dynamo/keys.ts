@@ -109,4 +109,7 @@ export const keys = {
   importJobPartition: (trustId: string, importId: string) => `${trust(trustId)}#IMPORT#${importId}`,
   /** The stored answer of a request sent with an Idempotency-Key, per caller and key (its SHA-256); expires by TTL after 24 hours. */
   idempotency: (trustId: string, callerId: string, keyHash: string): Key => ({ pk: `${trust(trustId)}#IDEMPOTENCY#${callerId}#${keyHash}`, sk: 'IDEMPOTENCY' }),
+  // Issue 9: the directory (GET /users, the export).
+  /** gsi3: every profile of a trust, by when it last changed (`gsi3sk = <ISO time>`): the directory cache's cold load and refresh. */
+  directoryIndex: (trustId: string) => `${trust(trustId)}#DIR`,
 };

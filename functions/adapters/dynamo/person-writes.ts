@@ -5,7 +5,8 @@ import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
 import type { StoredToken } from '../../../domain/identity/tokens';
 import { ConflictError, VersionConflictError } from '../../../domain/errors';
-import { accountItems } from './account-repository';
+import { holdingsAfter, type Holdings } from '../../../domain/directory/summary';
+import { accountItems, directoryAttributes } from './account-repository';
 import { profileUpdate, type ProfileFields } from './account-writes';
 import { emailMove, type ProfileFields as PersonalFields } from './profile-writes';
 import { adminWitnessChecks } from './admin-repository';
@@ -212,15 +213,19 @@ export interface PersonChangeOptions {
 }
 
 export async function writePersonChange(
-  account: Account,
+  current: { account: Account; person: Holdings },
   ops: PersonOp[],
   audit: AuditRecord[],
   now: string,
   plannedOn?: number,
   options: PersonChangeOptions = {},
 ): Promise<void> {
+  const { account } = current;
   const { trustId, id: userId } = account;
   const fields = profileFieldsOf(ops);
+  // The version condition makes the stored person exactly `current` plus `ops`, so the directory summary is computed from that.
+  const directory = directoryAttributes(trustId, holdingsAfter(current.person, ops), new Date().toISOString());
+  Object.assign(fields.set, { directory: directory.directory, gsi3pk: directory.gsi3pk }); // gsi3sk: profileUpdate stamps it
   if (options.profile) {
     const { firstName, lastName, email, mobile, edited } = options.profile;
     Object.assign(fields.set, { firstName, lastName, email, edited, ...(mobile ? { mobile } : {}) });
@@ -271,7 +276,7 @@ export async function writeNewPerson(
   options: { claimId?: string; plannedOn?: number; extra?: TransactItem[] } = {},
 ): Promise<void> {
   const { claimId, plannedOn } = options;
-  const [profile, email, identity] = accountItems(account);
+  const [profile, email, identity] = accountItems(account, holdingsAfter({ memberships: [], assignments: [] }, ops));
   const table = tableName();
   const create = (Item: Record<string, unknown>, onFail: Tagged['onFail']): Tagged => ({
     item: { Put: { TableName: table, Item, ConditionExpression: 'attribute_not_exists(pk)' } },

@@ -23,11 +23,12 @@ function profileEditItem(account: Account, expectedVersion: number, next: Profil
     Update: {
       TableName: tableName(),
       Key: keys.userProfile(account.trustId, account.id),
-      UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
+      // gsi3sk: the directory's change time, so warm directory caches pick the edit up (functions/users/directory.ts).
+      UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now, gsi3sk = :changed${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
       ConditionExpression: 'version = :expected',
       ExpressionAttributeValues: {
         ':first': next.firstName, ':last': next.lastName, ':email': next.email, ':edited': next.edited,
-        ':one': 1, ':now': now, ':expected': expectedVersion, ...(next.mobile ? { ':mobile': next.mobile } : {}),
+        ':one': 1, ':now': now, ':changed': new Date().toISOString(), ':expected': expectedVersion, ...(next.mobile ? { ':mobile': next.mobile } : {}),
       },
     },
   };

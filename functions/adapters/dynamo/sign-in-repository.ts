@@ -85,10 +85,10 @@ export async function lockAccount(account: Account, policy: LockoutPolicy, locke
             Update: {
               TableName: tableName(),
               Key: profileKey(account),
-              UpdateExpression: 'SET #status = :locked, lockedAt = :at, updatedAt = :at, version = version + :one',
+              UpdateExpression: 'SET #status = :locked, lockedAt = :at, updatedAt = :at, version = version + :one, gsi3sk = :changed',
               ConditionExpression: '#status = :active AND failedLogins >= :max',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':locked': 'locked', ':active': 'active', ':at': lockedAt, ':one': 1, ':max': limitOf(policy) },
+              ExpressionAttributeValues: { ':locked': 'locked', ':active': 'active', ':at': lockedAt, ':one': 1, ':max': limitOf(policy), ':changed': new Date().toISOString() },
             },
           },
           auditPut(account.trustId, audit),
@@ -103,20 +103,23 @@ export async function lockAccount(account: Account, policy: LockoutPolicy, locke
 }
 
 /**
- * After Cognito accepted the credentials: the counter goes back to zero, on
- * the condition that the account is still active and below the limit. False
- * means failures locked it meanwhile, and the tokens must not be handed out.
+ * After Cognito accepted the credentials: the counter goes back to zero and
+ * the sign-in time is recorded (`lastSignInAt`, shown in the directory; the
+ * version stays, so nobody holding If-Match gets a 412 because someone signed
+ * in), on the condition that the account is still active and below the
+ * limit. False means failures locked it meanwhile, and the tokens must not be
+ * handed out.
  */
-export async function resetFailedLogins(account: Account, policy: LockoutPolicy): Promise<boolean> {
+export async function resetFailedLogins(account: Account, policy: LockoutPolicy, signedInAt: string): Promise<boolean> {
   try {
     await documentClient().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: profileKey(account),
-        UpdateExpression: 'SET failedLogins = :zero',
+        UpdateExpression: 'SET failedLogins = :zero, lastSignInAt = :at, gsi3sk = :at',
         ConditionExpression: '#status = :active AND (attribute_not_exists(failedLogins) OR failedLogins < :max)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':zero': 0, ':active': 'active', ':max': limitOf(policy) },
+        ExpressionAttributeValues: { ':zero': 0, ':active': 'active', ':max': limitOf(policy), ':at': signedInAt },
       }),
     );
     return true;
@@ -140,10 +143,12 @@ export async function autoUnlockAccount(account: Account, at: string, audit: Aud
             Update: {
               TableName: tableName(),
               Key: profileKey(account),
-              UpdateExpression: 'SET #status = :active, failedLogins = :zero, updatedAt = :at, version = version + :one REMOVE lockedAt',
+              UpdateExpression: 'SET #status = :active, failedLogins = :zero, updatedAt = :at, version = version + :one, gsi3sk = :changed REMOVE lockedAt',
               ConditionExpression: '#status = :locked AND lockedAt = :lockedAt',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':active': 'active', ':locked': 'locked', ':zero': 0, ':at': at, ':one': 1, ':lockedAt': account.lockedAt ?? '' },
+              ExpressionAttributeValues: {
+                ':active': 'active', ':locked': 'locked', ':zero': 0, ':at': at, ':one': 1, ':lockedAt': account.lockedAt ?? '', ':changed': new Date().toISOString(),
+              },
             },
           },
           auditPut(account.trustId, audit),

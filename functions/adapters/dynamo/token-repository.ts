@@ -98,7 +98,7 @@ export async function claimLinkToken(
   const live = LIVE[token.purpose];
   const table = tableName();
   const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':hash': token.hash, ':status': live.status, ':one': 1, ':now': now };
+  const values: Record<string, unknown> = { ':hash': token.hash, ':status': live.status, ':one': 1, ':now': now, ':changed': new Date().toISOString() };
   const sets = Object.entries(profile.set).map(([field, value], i) => {
     names[`#f${i}`] = field;
     values[`:v${i}`] = value;
@@ -121,7 +121,7 @@ export async function claimLinkToken(
             Update: {
               TableName: table,
               Key: keys.userProfile(account.trustId, account.id),
-              UpdateExpression: `SET ${[...sets, 'version = version + :one', 'updatedAt = :now'].join(', ')} REMOVE ${live.field}`,
+              UpdateExpression: `SET ${[...sets, 'version = version + :one', 'updatedAt = :now', 'gsi3sk = :changed'].join(', ')} REMOVE ${live.field}`,
               ConditionExpression: `${live.field} = :hash AND #status = :status`,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
@@ -146,7 +146,7 @@ export async function claimLinkToken(
 export async function releaseLinkToken(account: Account, token: StoredToken, profile: { set: Record<string, unknown> }): Promise<void> {
   const live = LIVE[token.purpose];
   const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':hash': token.hash };
+  const values: Record<string, unknown> = { ':hash': token.hash, ':changed': new Date().toISOString() };
   const sets = Object.entries(profile.set).map(([field, value], i) => {
     names[`#f${i}`] = field;
     values[`:v${i}`] = value;
@@ -160,7 +160,7 @@ export async function releaseLinkToken(account: Account, token: StoredToken, pro
           Update: {
             TableName: tableName(),
             Key: keys.userProfile(account.trustId, account.id),
-            UpdateExpression: `SET ${[...sets, `${live.field} = :hash`].join(', ')}`,
+            UpdateExpression: `SET ${[...sets, `${live.field} = :hash`, 'gsi3sk = :changed'].join(', ')}`,
             ...(sets.length ? { ExpressionAttributeNames: names } : {}),
             ExpressionAttributeValues: values,
           },

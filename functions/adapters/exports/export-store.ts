@@ -1,0 +1,38 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { config, localCredentials, required } from '../../config';
+import { signLocalPath } from '../../shared/local-signed-url';
+
+export interface StoredExport {
+  url: string;
+  expiresAt: string;
+}
+
+let s3: S3Client | undefined;
+
+/**
+ * Puts a large export where its owner can download it for a few minutes
+ * (EXPORT_URL_TTL_SECONDS): in AWS the exports bucket (encrypted, private,
+ * objects expire after a day) and an S3 presigned GET; on the local stack a
+ * folder under the state directory and a URL the local gateway checks the
+ * same way (functions/shared/local-signed-url.ts).
+ */
+export async function storeExport(key: string, body: string, filename: string, contentType: string): Promise<StoredExport> {
+  const { EXPORT_LOCAL_DIR, EXPORT_URL_TTL_SECONDS, AWS_REGION, APP_URL } = config();
+  const expiresAt = Math.floor(Date.now() / 1000) + EXPORT_URL_TTL_SECONDS;
+  const disposition = `attachment; filename="${filename}"`;
+  if (EXPORT_LOCAL_DIR) {
+    const file = join(EXPORT_LOCAL_DIR, key);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, body);
+    const path = signLocalPath(`/_local/exports/${key}`, expiresAt, required('EXPORT_LOCAL_SECRET'));
+    return { url: new URL(path, config().EXPORT_LOCAL_URL ?? APP_URL).href, expiresAt: new Date(expiresAt * 1000).toISOString() };
+  }
+  const bucket = required('EXPORT_BUCKET');
+  s3 ??= new S3Client({ region: AWS_REGION, credentials: localCredentials(undefined) });
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentDisposition: disposition }));
+  const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: disposition }), { expiresIn: EXPORT_URL_TTL_SECONDS });
+  return { url, expiresAt: new Date(expiresAt * 1000).toISOString() };
+}

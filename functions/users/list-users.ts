@@ -1,0 +1,66 @@
+import { sortKeyLength, type DirectoryEntry, type DirectoryFilters, type SortField, type SortOrder } from '../../domain/directory/directory-index';
+import { ForbiddenError, InvalidInputError } from '../../domain/errors';
+import { subtreeIds } from '../../domain/org/tree';
+import type { Caller } from '../http/caller';
+import { json } from '../http/responses';
+import { userHandler } from '../http/user-handler';
+import { reach } from '../shared/authorize';
+import { listDirectory } from './directory';
+import { listUsersQuerySchema } from './directory.schema';
+
+type Query = ReturnType<typeof listUsersQuerySchema.parse>;
+
+/** The filters of a list or export query, the node resolved to its subtree in the caller's tree (an unknown node matches nobody). */
+export function directoryFilters(caller: Caller, query: Omit<Query, 'limit' | 'cursor' | 'sort' | 'order'>): DirectoryFilters {
+  const { tree } = caller.context;
+  const { nodeId, ...rest } = query;
+  return { ...rest, ...(nodeId === undefined ? {} : { subtree: tree.nodes.has(nodeId) ? subtreeIds(tree, nodeId) : new Set<string>() }) };
+}
+
+const badCursor = () => new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out for this sort', [{ path: 'cursor', message: 'invalid cursor' }]);
+
+/** Opaque cursor: the last row's sort key (its tie-breaks end with the id), with the sort it belongs to. */
+export function encodeDirectoryCursor(sort: SortField, order: SortOrder, key: readonly string[]): string {
+  return Buffer.from(JSON.stringify({ s: sort, o: order, k: key })).toString('base64url');
+}
+
+export function decodeDirectoryCursor(cursor: string, sort: SortField, order: SortOrder): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  const { s, o, k } = (parsed ?? {}) as { s?: unknown; o?: unknown; k?: unknown };
+  if (s !== sort || o !== order || !Array.isArray(k) || k.length !== sortKeyLength[sort] || !k.every((part) => typeof part === 'string' && part.length <= 512)) {
+    throw badCursor();
+  }
+  return k as string[];
+}
+
+/** A row of the list (API.md "User summary"). */
+export function summaryView(entry: DirectoryEntry) {
+  return {
+    id: entry.id, firstName: entry.firstName, lastName: entry.lastName, displayName: `${entry.firstName} ${entry.lastName}`, email: entry.email,
+    userType: entry.userType, status: entry.status, source: entry.source, edited: entry.edited, mfaEnabled: entry.mfaEnabled,
+    primaryNodeId: entry.primaryNodeId, ...(entry.jobTitle ? { jobTitle: entry.jobTitle } : {}), nodeIds: entry.nodeIds, roles: entry.roles,
+    ...(entry.lastSignInAt ? { lastSignInAt: entry.lastSignInAt } : {}), updatedAt: entry.updatedAt, version: entry.version,
+  };
+}
+
+/**
+ * The directory: people in the caller's reach of users.view (the canSee rule
+ * of GET /users/{id}), filtered, sorted, a page at a time, with the total.
+ */
+export const handler = userHandler({ query: listUsersQuerySchema }, async ({ caller, query }) => {
+  const scope = reach(caller, 'users.view');
+  if (scope.size === 0) throw new ForbiddenError('You need users.view');
+  const { limit, cursor, sort, order, ...filters } = query;
+  const after = cursor === undefined ? undefined : decodeDirectoryCursor(cursor, sort, order);
+  const page = await listDirectory(caller.trust.id, scope, { filters: directoryFilters(caller, filters), sort, order, after, limit });
+  return json(200, {
+    items: page.items.map(summaryView),
+    nextCursor: page.nextKey ? encodeDirectoryCursor(sort, order, page.nextKey) : null,
+    total: page.total,
+  });
+});
