@@ -105,7 +105,9 @@ export class ApiStack extends Stack {
 
     // Issue 9: large exports. Private, encrypted, TLS only, logged, gone after a day (the link lives minutes).
     // Here rather than in the stateful stack: nothing in it outlives a day, and the grant below can then name it (see the acknowledgement).
-    const exportLogs = new s3.Bucket(this, 'ExportAccessLogs', {
+    // In the nested stack of the export route (Users), so its grant names the bucket itself and the acknowledgement below can name it too.
+    const exportScope = functionsOf('Users');
+    const exportLogs = new s3.Bucket(exportScope, 'ExportAccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -113,7 +115,7 @@ export class ApiStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.exportBucket = new s3.Bucket(this, 'ExportBucket', {
+    this.exportBucket = new s3.Bucket(exportScope, 'ExportBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -122,7 +124,7 @@ export class ApiStack extends Stack {
       serverAccessLogsPrefix: 'exports/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const exportBucketLogicalId = this.getLogicalId(this.exportBucket.node.defaultChild as s3.CfnBucket);
+    const exportBucketLogicalId = exportScope.getLogicalId(this.exportBucket.node.defaultChild as s3.CfnBucket);
 
     const makeFunction = (
       scope: Construct,

@@ -19,7 +19,7 @@ afterAll(() => synth?.cleanup());
 
 /** The exports bucket's logical id in the API stack (the one IAM5 finding that names a resource). */
 function exportBucketLogicalId(): string {
-  const api = synth.app.node.findAll().find((c) => c.node.path.endsWith('-Api/ExportBucket/Resource'))!;
+  const api = synth.app.node.findAll().find((c) => c.node.path.endsWith('/ExportBucket/Resource'))!;
   return Stack.of(api).getLogicalId(api as CfnElement);
 }
 
