@@ -17,8 +17,9 @@ interface TrustDirectory {
   index: DirectoryIndex;
   /** This container's clock when the last refresh query started. */
   refreshedAt: number;
-  /** The refresh in flight (concurrent requests share it). */
+  /** The refresh in flight (concurrent requests share it when it started after they arrived). */
   pending?: Promise<void>;
+  pendingStartedAt?: number;
 }
 
 const cache = new Map<string, TrustDirectory>();
@@ -32,28 +33,55 @@ async function refresh(trustId: string, directory: TrustDirectory): Promise<void
   const changed = await readDirectory(trustId, since);
   for (const entry of changed) directory.index.upsert(entry);
   directoryStats.refreshedEntries += changed.length;
-  directory.refreshedAt = startedAt;
+  directory.refreshedAt = Math.max(directory.refreshedAt, startedAt);
 }
 
-/** The trust's directory, brought up to date. */
-export async function trustDirectory(trustId: string): Promise<DirectoryIndex> {
-  let directory = cache.get(trustId);
-  if (directory) {
-    // Least recently used goes first: re-insert at the end.
-    cache.delete(trustId);
-    cache.set(trustId, directory);
-    directory.pending ??= refresh(trustId, directory).finally(() => (directory!.pending = undefined));
-    await directory.pending;
-    return directory.index;
+/**
+ * Brings the directory up to what was committed before `arrived`: a refresh
+ * that started at or after it is enough (joined if in flight); one that
+ * started earlier may have missed a change the request just made (create a
+ * person, then list), so the request waits for it and reads again.
+ */
+async function upToDate(trustId: string, directory: TrustDirectory, arrived: number): Promise<void> {
+  for (;;) {
+    if (directory.pending) {
+      const enough = (directory.pendingStartedAt ?? 0) >= arrived;
+      await directory.pending;
+      if (enough) return;
+      continue;
+    }
+    if (directory.refreshedAt >= arrived) return;
+    directory.pendingStartedAt = Date.now();
+    directory.pending = refresh(trustId, directory).finally(() => {
+      directory.pending = undefined;
+      directory.pendingStartedAt = undefined;
+    });
   }
-  const startedAt = Date.now();
-  const index = new DirectoryIndex();
-  for (const entry of await readWholeDirectory(trustId)) index.upsert(entry);
-  directoryStats.coldLoads++;
-  directoryStats.coldLoadMs = Date.now() - startedAt;
-  directory = cache.get(trustId) ?? { index, refreshedAt: startedAt };
+}
+
+/** The trust's directory, with every change committed before this call. */
+export async function trustDirectory(trustId: string): Promise<DirectoryIndex> {
+  const arrived = Date.now();
+  let directory = cache.get(trustId);
+  if (!directory) {
+    const startedAt = Date.now();
+    const index = new DirectoryIndex();
+    for (const entry of await readWholeDirectory(trustId)) index.upsert(entry);
+    directoryStats.coldLoads++;
+    directoryStats.coldLoadMs = Date.now() - startedAt;
+    directory = cache.get(trustId);
+    if (!directory) {
+      // The load started after this call arrived, so it already has every change before it.
+      cache.set(trustId, { index, refreshedAt: startedAt });
+      while (cache.size > config().DIRECTORY_CACHE_TRUSTS) cache.delete(cache.keys().next().value!);
+      return index;
+    }
+    // Another request's load landed first: bring that one up to date instead.
+  }
+  // Least recently used goes first: re-insert at the end.
+  cache.delete(trustId);
   cache.set(trustId, directory);
-  while (cache.size > config().DIRECTORY_CACHE_TRUSTS) cache.delete(cache.keys().next().value!);
+  await upToDate(trustId, directory, arrived);
   return directory.index;
 }
 
