@@ -544,7 +544,7 @@ export const routes: RouteDef[] = [
   },
   // Issue 9: the directory.
   {
-    method: 'GET', path: '/users', handler: 'functions/users/list-users.ts', auth: 'user',
+    method: 'GET', path: '/users', handler: 'functions/users/list-users.ts', auth: 'user', clientScope: 'users.read',
     summary: 'The directory: people in your reach of users.view, searched, filtered, sorted, a page at a time, with the total', tag: 'Users', table: 'read',
     request: { query: listUsersQuerySchema },
     responses: { 200: ok(userSummaryPageSchema), 403: { description: 'forbidden (users.view is held nowhere) or mfa_required' } },

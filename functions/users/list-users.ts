@@ -3,7 +3,7 @@ import { ForbiddenError, InvalidInputError } from '../../domain/errors';
 import { subtreeIds } from '../../domain/org/tree';
 import type { Caller } from '../http/caller';
 import { json } from '../http/responses';
-import { userHandler } from '../http/user-handler';
+import { isClientCaller, userOrClientHandler } from '../http/client-caller';
 import { reach } from '../shared/authorize';
 import { listDirectory } from './directory';
 import { listUsersQuerySchema } from './directory.schema';
@@ -11,7 +11,7 @@ import { listUsersQuerySchema } from './directory.schema';
 type Query = ReturnType<typeof listUsersQuerySchema.parse>;
 
 /** The filters of a list or export query, the node resolved to its subtree in the caller's tree (an unknown node matches nobody). */
-export function directoryFilters(caller: Caller, query: Omit<Query, 'limit' | 'cursor' | 'sort' | 'order'>): DirectoryFilters {
+export function directoryFilters(caller: Pick<Caller, 'context'>, query: Omit<Query, 'limit' | 'cursor' | 'sort' | 'order'>): DirectoryFilters {
   const { tree } = caller.context;
   const { nodeId, ...rest } = query;
   return { ...rest, ...(nodeId === undefined ? {} : { subtree: tree.nodes.has(nodeId) ? subtreeIds(tree, nodeId) : new Set<string>() }) };
@@ -52,8 +52,9 @@ export function summaryView(entry: DirectoryEntry) {
  * The directory: people in the caller's reach of users.view (the canSee rule
  * of GET /users/{id}), filtered, sorted, a page at a time, with the total.
  */
-export const handler = userHandler({ query: listUsersQuerySchema }, async ({ caller, query }) => {
-  const scope = reach(caller, 'users.view');
+export const handler = userOrClientHandler('users.read', { query: listUsersQuerySchema }, async ({ caller, query }) => {
+  // An integration client with users.read lists the people at or under its node, cut by the same rule.
+  const scope = isClientCaller(caller) ? caller.reach : reach(caller, 'users.view');
   if (scope.size === 0) throw new ForbiddenError('You need users.view');
   const { limit, cursor, sort, order, ...filters } = query;
   const after = cursor === undefined ? undefined : decodeDirectoryCursor(cursor, sort, order);

@@ -55,7 +55,7 @@ describe('api: per-route scopes', () => {
 
   it('opens exactly the decisions to authz.check, the person reads to users.read and posting events to notifications.send', () => {
     const open = routes.filter((r) => r.clientScope).map((r) => `${routeKey(r)} ${r.clientScope}`).sort();
-    expect(open).toEqual(['GET /users/{id} users.read', 'POST /authz/batch authz.check', 'POST /authz/check authz.check', 'POST /notifications/events notifications.send']);
+    expect(open).toEqual(['GET /users users.read', 'GET /users/{id} users.read', 'POST /authz/batch authz.check', 'POST /authz/check authz.check', 'POST /notifications/events notifications.send']);
   });
 
   it('grants the integration routes only Create/DeleteUserPoolClient on the pool', () => {

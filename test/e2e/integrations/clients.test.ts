@@ -173,6 +173,19 @@ describe('a client with users.read', () => {
     // authz.check it was not given.
     expect((await check(token, northTeacher.id)).status).toBe(403);
   });
+
+  it('lists the directory cut to its node: never a person outside it, in the items or the total', async () => {
+    const created = await createClient({ name: 'Directory list', scopes: ['users.read'], nodeId: node('North') });
+    const token = await clientToken(created.body);
+    const page = await call('GET', '/users?limit=200', { token });
+    expect(page.status).toBe(200);
+    const ids = (page.body.items as { id: string }[]).map((i) => i.id);
+    expect(ids).toContain(northTeacher.id);
+    expect(ids).not.toContain(southTeacher.id);
+    expect(page.body.total).toBe(ids.length);
+    const southOnly = await call('GET', `/users?nodeId=${node('South')}`, { token });
+    expect(southOnly.body).toMatchObject({ items: [], total: 0 });
+  });
 });
 
 describe('the token endpoint (RFC 6749 §4.4, errors per §5.2)', () => {
