@@ -1,0 +1,81 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { presetIds } from '../../../domain/access/roles';
+import { call, stack } from '../../fixtures/api';
+import { createUser } from '../../fixtures/people';
+import { makeTrust, type TestTrust } from '../../fixtures/trust';
+
+/**
+ * The CSV round trip an IT lead makes: export, edit in a spreadsheet (which
+ * saves `;`-separated with CRLF, keeps the `'` before formula-like cells and
+ * drops the `+` of a mobile), import the file back: a preview, then exactly
+ * the previewed change applied.
+ */
+let trust: TestTrust;
+const node = (name: string) => trust.nodes[name]!.id;
+let formula: any;
+let renamed: any;
+
+const exportText = async (query: string) => {
+  const response = await fetch(`${stack().url}/users/export.csv?${query}`, { headers: { authorization: `Bearer ${trust.token}` } });
+  expect(response.status).toBe(200);
+  return response.text();
+};
+const preview = (body: string) => call('POST', '/users/import?dryRun=true', { token: trust.token, rawBody: body, headers: { 'content-type': 'text/csv' } });
+
+async function applied(planId: string) {
+  const started = await call('POST', '/users/import', { token: trust.token, body: { planId } });
+  expect(started.status).toBe(202);
+  for (let i = 0; i < 300; i++) {
+    const progress = await call('GET', `/users/imports/${started.body.importId}`, { token: trust.token });
+    if (progress.body.status === 'done' || progress.body.status === 'failed') return progress.body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the import did not finish');
+}
+
+beforeAll(async () => {
+  trust = await makeTrust();
+  const school = node('North School');
+  [formula, renamed] = await Promise.all([
+    createUser(trust.token, { firstName: '=SUM(A1:A9)', lastName: 'Formula', email: `formula-${Date.now()}@test.example`, memberships: [{ nodeId: school, jobTitle: 'Teacher' }], roles: [{ roleId: presetIds.teacher, nodeId: school }] }),
+    createUser(trust.token, { firstName: 'Ren', lastName: 'Before', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teachingAssistant, nodeId: school, validUntil: '2027-08-01T00:00:00.000Z' }] }),
+    createUser(trust.token, { firstName: 'Una', lastName: 'Changed', memberships: [{ nodeId: school }] }),
+  ]);
+  await call('PATCH', `/users/${renamed.id}`, { token: trust.token, body: { mobile: '+447700900123' }, headers: { 'if-match': String(renamed.version) } });
+});
+
+describe('export → spreadsheet → import', () => {
+  it('reads its own export back as all unchanged', async () => {
+    const text = await exportText(`nodeId=${node('North School')}`);
+    const result = await preview(text);
+    expect(result.status).toBe(200);
+    expect(result.body.summary).toMatchObject({ create: 0, update: 0, error: 0 });
+    expect(result.body.summary.unchanged).toBe(parse(text.replace(/^\uFEFF/, ''), { columns: true }).length);
+  });
+
+  it('applies exactly the edited cell after a spreadsheet saved the file its way, and keeps a formula-like name as text', async () => {
+    const text = await exportText(`nodeId=${node('North School')}`);
+    const rows = parse(text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    // The export wrote the mobile and the formula-like name with the ' that keeps a spreadsheet from running them.
+    expect(rows.find((r) => r.id === renamed.id)!.mobile).toBe("'+447700900123");
+    expect(rows.find((r) => r.id === formula.id)!.firstName).toBe("'=SUM(A1:A9)");
+    for (const row of rows) {
+      if (row.id === renamed.id) row.lastName = 'After';
+      // Excel shows +447700900123 as a number and saves it without the plus.
+      if (row.mobile === "'+447700900123") row.mobile = '447700900123';
+    }
+    const saved = `\uFEFF${stringify(rows, { header: true, delimiter: ';', record_delimiter: 'windows' })}`;
+    const result = await preview(saved);
+    expect(result.status).toBe(200);
+    const actions = new Map((result.body.rows as any[]).map((r) => [r.userId, r]));
+    expect(actions.get(renamed.id)).toMatchObject({ action: 'update', changes: [{ field: 'lastName', from: 'Before', to: 'After' }] });
+    expect(result.body.summary).toMatchObject({ update: 1, error: 0, unchanged: rows.length - 1 });
+    const done = await applied(result.body.planId);
+    expect(done).toMatchObject({ status: 'done', updated: 1, failed: 0 });
+    const after = (await call('GET', `/users/${renamed.id}`, { token: trust.token })).body;
+    expect(after).toMatchObject({ lastName: 'After', mobile: '+447700900123' });
+    expect((await call('GET', `/users/${formula.id}`, { token: trust.token })).body.firstName).toBe('=SUM(A1:A9)');
+  });
+});
