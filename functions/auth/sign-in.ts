@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { UnauthenticatedError } from '../../domain/errors';
 import { accountLockedEmail } from '../../domain/identity/emails';
+import { outboxPut } from '../adapters/dynamo/outbox-repository';
 import { auditNodeOf } from '../../domain/identity/lifecycle';
 import { mfaSignInNeedsRecord, sessionIdOf, type Account } from '../../domain/identity/account';
 import { afterFailure, limitOf, reachedLimit, type LockoutPolicy } from '../../domain/identity/lockout';
@@ -102,7 +103,12 @@ async function lock(record: SignInRecord): Promise<void> {
   const { account, trust } = record;
   const policy = trust.policies;
   const at = nowIso();
-  const locked = await lockAccount(account, policy, at, audit(record, SYSTEM, 'user.locked', { status: 'locked', lockedAt: at, maxFailedLogins: limitOf(policy) }));
+  // The account_security event goes in the lock's own transaction (the outbox): the notify job raises it.
+  const event = outboxPut(trust.id, {
+    id: newId(), at, category: 'account_security', nodeId: auditNodeOf(record.person),
+    title: `account locked after ${limitOf(policy)} failed sign-ins`, subject: { id: account.id, firstName: account.firstName, lastName: account.lastName },
+  });
+  const locked = await lockAccount(account, policy, at, audit(record, SYSTEM, 'user.locked', { status: 'locked', lockedAt: at, maxFailedLogins: limitOf(policy) }), [event]);
   if (!locked) return;
   try {
     await sendEmail(

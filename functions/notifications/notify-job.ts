@@ -1,5 +1,6 @@
 import type { SQSBatchResponse } from 'aws-lambda';
-import { listTrustIds } from '../adapters/dynamo/trust-repository';
+import { getTrust, listTrustIds } from '../adapters/dynamo/trust-repository';
+import { drainOutbox } from './service-events';
 import { logger } from '../http/logger';
 import { deliverImmediate, type DeliverySummary } from './deliver';
 
@@ -38,6 +39,9 @@ export async function handler(event: NotifyEvent): Promise<SQSBatchResponse | De
   let total: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
   for (const trustId of await listTrustIds()) {
     try {
+      // Service events waiting in the outbox (a lockout) become events first, so this sweep already emails them.
+      const trust = await getTrust(trustId);
+      if (trust) await drainOutbox(trust);
       total = add(total, await deliverImmediate(trustId, now));
     } catch (error) {
       // One trust's trouble never stops the others.

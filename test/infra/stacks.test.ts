@@ -490,7 +490,7 @@ describe('api stack: queues (the CSV import)', () => {
     for (const [key, fn] of synth.api.functions) {
       const actions = roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole)).flatMap((s: any) => [s.Action].flat());
       const sends = actions.includes('sqs:SendMessage');
-      expect(sends, key).toBe(senders.includes(key) || queues.some((q) => key === `queue:${q.name}`));
+      expect(sends, key).toBe(senders.includes(key) || queues.some((q) => key === `queue:${q.name}`) || jobs.some((j) => j.name === key && (j.queues?.length ?? 0) > 0));
     }
   });
 });

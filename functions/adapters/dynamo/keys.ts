@@ -83,6 +83,9 @@ export const keys = {
   inboxEntry: (trustId: string, userId: string, receivedAt: string, eventId: string): Key => ({ pk: `${trust(trustId)}#INBOX#${userId}`, sk: `${receivedAt}#${eventId}` }),
   /** gsi1: digest entries not yet sent, by person (sparse: the index keys go when the digest is sent). */
   pendingDigests: (trustId: string) => `${trust(trustId)}#DIGEST#PENDING`,
+  /** A service event written in the same transaction as the change it reports (the outbox); the notify job raises it. */
+  outboxPartition: (trustId: string) => `${trust(trustId)}#OUTBOX`,
+  outboxEntry: (trustId: string, at: string, id: string): Key => ({ pk: `${trust(trustId)}#OUTBOX`, sk: `${at}#${id}` }),
   /** gsi2: entries to email at once, not yet emailed (sparse, like pendingDigests). */
   pendingImmediate: (trustId: string) => `${trust(trustId)}#NOTIFY#PENDING`,
 

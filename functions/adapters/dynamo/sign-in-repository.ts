@@ -10,6 +10,7 @@ import { decoyRead, findDecoyCounter } from './decoy-repository';
 import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
 import { isPendingClaim } from './email-claims';
 import { keys } from './keys';
+import type { TransactItem } from './transaction';
 import { loadPerson, type PersonRecord } from './person-repository';
 import { getTrust } from './trust-repository';
 
@@ -76,7 +77,7 @@ export async function putAudit(trustId: string, record: AuditRecord): Promise<vo
  * reach it, exactly one locks (and so exactly one email goes). False when the
  * condition failed (someone else locked it, or a success or unlock reset it).
  */
-export async function lockAccount(account: Account, policy: LockoutPolicy, lockedAt: string, audit: AuditRecord): Promise<boolean> {
+export async function lockAccount(account: Account, policy: LockoutPolicy, lockedAt: string, audit: AuditRecord, outbox: TransactItem[] = []): Promise<boolean> {
   try {
     await documentClient().send(
       new TransactWriteCommand({
@@ -92,6 +93,7 @@ export async function lockAccount(account: Account, policy: LockoutPolicy, locke
             },
           },
           auditPut(account.trustId, audit),
+          ...outbox,
         ],
       }),
     );

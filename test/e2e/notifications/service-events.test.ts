@@ -31,6 +31,16 @@ describe('account_security events', () => {
     expect((await securityTitles(otherSchoolAdmin.token)).some((t) => t.startsWith('Sam Sensitive'))).toBe(false);
   });
 
+  it('tell them when failed sign-ins lock someone out', async () => {
+    const user = await createUser(trust.token, { firstName: 'Lou', lastName: 'Locked', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }] });
+    await activate(trust, user);
+    for (let i = 0; i < 5; i++) await call('POST', '/auth/login', { body: { email: user.email, password: `Wrong-Password-${i}x` } });
+    expect((await call('GET', `/users/${user.id}`, { token: trust.token })).body.status).toBe('locked');
+    // The lock wrote the event into its own transaction (the outbox); the notify job raises it.
+    expect((await call('POST', '/_local/run/notify')).status).toBe(200);
+    expect((await securityTitles(schoolAdmin.token)).some((t) => t.startsWith('Lou Locked: account locked after 5 failed sign-ins'))).toBe(true);
+  });
+
   it('tell them when a lost-device reset turned someone\'s two-factor sign-in off', async () => {
     const user = await createUser(trust.token, { firstName: 'Rae', lastName: 'Reset', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }] });
     await turnOnTotp(await activate(trust, user));
