@@ -15,6 +15,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { deliverImmediate } = await import('../../functions/notifications/deliver');
 const { raiseEvent } = await import('../../functions/notifications/raise');
 const { getTrust } = await import('../../functions/adapters/dynamo/trust-repository');
+const { handler: notifyWorker } = await import('../../functions/notifications/notify-job');
 const ses = mockClient(SESv2Client);
 afterAll(() => ses.restore());
 
@@ -39,6 +40,22 @@ beforeAll(async () => {
 });
 
 describe('immediate delivery when SES fails', () => {
+  it('reports the queue message failed, so SQS delivers it again (and the entry stays waiting)', async () => {
+    const raised = await raiseEvent((await getTrust(trustId))!, {
+      category: 'child_protection', nodeId: (await getTrust(trustId))!.rootNodeId, subjectId: 'pupil-2', title: 'Concern', occurredAt: '2026-12-01T09:00:00Z',
+      idempotencyKey: randomUUID(), sender: { type: 'user', id: 'test' },
+    });
+    ses.reset();
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('SES is down'), { name: 'ServiceUnavailableException', $metadata: {} }));
+    const message = { messageId: 'm-1', body: JSON.stringify({ trustId, eventKeyHash: raised.event.keyHash }) };
+    const failed = (await notifyWorker({ Records: [message] })) as { batchItemFailures: { itemIdentifier: string }[] };
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    ses.reset();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'sent' });
+    const retried = (await notifyWorker({ Records: [message] })) as { batchItemFailures: unknown[] };
+    expect(retried.batchItemFailures).toEqual([]);
+  });
+
   it('keeps the entry waiting, and the next run sends it exactly once', async () => {
     ses.on(SendEmailCommand).rejects(Object.assign(new Error('SES is down'), { name: 'ServiceUnavailableException', $metadata: {} }));
     const failed = await deliverImmediate(trustId, new Date());
