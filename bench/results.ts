@@ -7,6 +7,8 @@ export interface BenchResult {
   value: number;
   baseline?: { name: string; value: number };
   ratio?: number;
+  /** The `npm run bench` part that measured it (engine, bundles, stack, authz, scale, bulk). */
+  part?: string;
 }
 
 export function percentile(samples: number[], p: number): number {

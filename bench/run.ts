@@ -5,7 +5,7 @@
  * clients are configured once per process) and heap never affect the next part's figures.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAccessEngine } from './access-engine.bench';
@@ -42,10 +42,17 @@ if (partOut) {
       const out = join(dir, `${name}.json`);
       const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', name], { stdio: 'inherit', env: { ...process.env, BENCH_PART_OUT: out } });
       if (child.status !== 0) throw new Error(`bench part ${name} failed (exit ${child.status})`);
-      results.push(...(JSON.parse(readFileSync(out, 'utf8')) as BenchResult[]));
+      results.push(...(JSON.parse(readFileSync(out, 'utf8')) as BenchResult[]).map((r) => ({ ...r, part: name })));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  writeResults(chosen.length === 0 ? 'bench/results.json' : `bench/results-${chosen.join('-')}.json`, results);
+  if (chosen.length === 0) writeResults('bench/results.json', results);
+  else {
+    writeResults(`bench/results-${chosen.join('-')}.json`, results);
+    // bench/results.json keeps the latest figures of every part: this run's parts replace their own entries.
+    const all = existsSync('bench/results.json') ? (JSON.parse(readFileSync('bench/results.json', 'utf8')) as BenchResult[]) : [];
+    const ofChosen = (r: BenchResult) => (r.part !== undefined ? chosen.includes(r.part) : chosen.some((name) => r.name.startsWith(`${name}:`)));
+    writeFileSync('bench/results.json', JSON.stringify([...all.filter((r) => !ofChosen(r)), ...results], null, 2));
+  }
 }
