@@ -206,3 +206,77 @@ describe('MIS runs: rows, deltas and guards', () => {
     expect(after.memberships).toEqual([expect.objectContaining({ nodeId: school })]);
   });
 });
+
+describe('MIS runs: who may, and the nightly job', () => {
+  let school: string;
+  let saverUser: { id: string; email: string };
+
+  beforeAll(async () => {
+    trust = await makeTrust();
+    const north = trust.nodes.North!.id;
+    const made = await actor(trust, { memberships: [{ nodeId: north }], roles: [{ roleId: presetIds.clusterAdministrator, nodeId: north }] });
+    saver = made.token;
+    saverUser = made.user;
+    school = await setUp('North School', 'org-n3');
+  });
+
+  it('lets only org.manage at the school upload and run, and only users.view there read the runs', async () => {
+    const zip = onerosterBundle({ org: org('org-n3'), people: generatedRoster(2, { prefix: 'w1', domain: 'mis.test.example' }) });
+    const teacher = (await actor(trust, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teacher, nodeId: school }] })).token;
+    const south = trust.nodes.South!.id;
+    const southAdmin = (await actor(trust, { memberships: [{ nodeId: south }], roles: [{ roleId: presetIds.clusterAdministrator, nodeId: south }] })).token;
+    expect((await upload(school, zip, teacher)).status).toBe(403);
+    expect((await upload(school, zip, southAdmin)).status).toBe(403);
+    expect((await call('POST', `/nodes/${school}/mis/runs`, { token: southAdmin, body: {} })).status).toBe(403);
+    expect((await upload(trust.nodes.North!.id, zip)).status).toBe(400);
+    const notZip = await upload(school, new TextEncoder().encode('sourcedId,givenName\n1,A\n'));
+    expect(notZip).toMatchObject({ status: 400, body: { code: 'invalid_bundle' } });
+
+    expect((await upload(school, zip)).status).toBe(202);
+    const done = await run(school);
+    expect(done).toMatchObject({ status: 'done', created: 2 });
+    expect((await call('GET', `/mis/runs/${done.id}`, { token: southAdmin })).status).toBe(404);
+    expect((await call('GET', `/nodes/${school}/mis/runs`, { token: southAdmin })).status).toBe(403);
+    expect((await call('GET', `/mis/runs/${done.id}`, { token: teacher })).status).toBe(404);
+    const schoolAdmin = (await actor(trust, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: school }] })).token;
+    expect((await call('GET', `/mis/runs/${done.id}`, { token: schoolAdmin })).status).toBe(200);
+    expect((await call('GET', `/nodes/${school}/mis/runs`, { token: schoolAdmin })).status).toBe(200);
+    expect((await call('POST', `/mis/runs/${done.id}/approve`, { token: schoolAdmin })).status).toBe(403);
+  });
+
+  it('does not bring back a leaver whom a trust admin has since placed outside the saver\'s reach', async () => {
+    const other = await setUp('Sub School', 'org-s3');
+    const people = generatedRoster(6, { prefix: 'w2', domain: 'mis.test.example' });
+    await sync(other, 'org-s3', people);
+    const ids = await createdAt(other);
+    const leaverId = ids.get(people[5]!.email!)!;
+    expect((await sync(other, 'org-s3', people.slice(0, 5))).deactivated).toBe(1);
+    const placed = await call('PUT', `/users/${leaverId}/memberships/${trust.nodes['South School']!.id}`, { token: trust.token, body: {} });
+    expect(placed.status).toBeLessThan(300);
+    const back = await sync(other, 'org-s3', people);
+    expect(back.errors).toEqual([expect.objectContaining({ sourcedId: people[5]!.sourcedId, code: 'not_found' })]);
+    const after = await getUser(leaverId);
+    expect(after.status).toBe('inactive');
+    expect(after.memberships.map((m: any) => m.nodeId)).toEqual([trust.nodes['South School']!.id]);
+  });
+
+  it('runs every enabled school from the nightly job, audits the run and tells the school\'s org.manage holders', async () => {
+    const before = (await call('GET', `/nodes/${school}/mis/runs`, { token: saver })).body.items.length;
+    const job = await call('POST', '/_local/run/mis-sync');
+    expect(job.status).toBe(200);
+    expect(job.body.summary.queued).toBeGreaterThanOrEqual(1);
+    let runs: any[] = [];
+    for (let i = 0; i < 300; i++) {
+      runs = (await call('GET', `/nodes/${school}/mis/runs`, { token: saver })).body.items;
+      if (runs.length > before && runs[0].status !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(runs.length).toBe(before + 1);
+    expect(runs[0]).toMatchObject({ status: 'done', created: 0, updated: 0, deactivated: 0 });
+    const audit = await call('GET', `/audit?nodeId=${school}&limit=200`, { token: trust.token });
+    expect(audit.body.items.filter((r: any) => r.action === 'mis.run_done' && r.after.runId === runs[0].id)).toHaveLength(1);
+    const feed = await call('GET', '/me/notifications', { token: saver });
+    expect(feed.body.items.some((n: any) => n.category === 'mis_sync' && n.nodeId === school && n.link === `/mis/runs/${runs[0].id}`)).toBe(true);
+    void saverUser;
+  });
+});
