@@ -89,6 +89,17 @@ export async function planSchool(trustId: string, settings: StoredMisSettings, r
 
 export type Outcome = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'unchanged';
 
+/** A person's link at the school, by account: an index kept beside the map, updated as applyChange changes the map. */
+const byUser = new WeakMap<Map<string, MisLink>, { size: number; index: Map<string, MisLink> }>();
+function linkOf(links: Map<string, MisLink>, userId: string): MisLink | undefined {
+  let cached = byUser.get(links);
+  if (!cached || cached.size !== links.size) {
+    cached = { size: links.size, index: new Map([...links.values()].map((l) => [l.userId, l])) };
+    byUser.set(links, cached);
+  }
+  return cached.index.get(userId);
+}
+
 /** The link a change leaves: the new MIS id, the roles the sync gave (old ones kept, taken ones dropped), the grace start. */
 function nextLink(change: MisChange, userId: string, previous: MisLink | undefined): MisLink {
   const misId = change.changes.find((c) => c.field === 'misId')?.to ?? change.sourcedId;
@@ -146,7 +157,7 @@ export async function applyChange(caller: Caller, settings: StoredMisSettings, c
     return 'created';
   }
   const userId = change.userId!;
-  const previous = [...links.values()].find((l) => l.userId === userId);
+  const previous = linkOf(links, userId);
   const link = nextLink(change, userId, previous);
   const oldMisId = previous && previous.misId !== link.misId ? previous.misId : undefined;
   const reachOf = reachCache(caller);
@@ -218,6 +229,11 @@ export async function applyChange(caller: Caller, settings: StoredMisSettings, c
   }
   if (oldMisId) links.delete(oldMisId);
   links.set(link.misId, link);
+  const cached = byUser.get(links);
+  if (cached) {
+    cached.index.set(userId, link);
+    cached.size = links.size;
+  }
   return outcomeOf(change);
 }
 
