@@ -33,7 +33,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
-      await runSync(JSON.parse(record.body) as RunMessage);
+      await runSync(JSON.parse(record.body) as RunMessage, Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1);
     } catch (error) {
       logger.error('MIS run failed', { error, messageId: record.messageId });
       failures.push({ itemIdentifier: record.messageId });
@@ -44,9 +44,17 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
 
 const bundleError = (code: string, message: string): RunError => ({ sourcedId: null, line: null, code, message });
 
-export async function runSync(message: RunMessage): Promise<void> {
+/**
+ * `redelivered`: SQS delivers the message again only once the first delivery's
+ * function is gone (the visibility timeout is six times the function's), so a
+ * run left `running` by a crash or a timeout is taken up again: planning
+ * afresh from the people as they are now, whatever the first attempt applied
+ * counts as unchanged.
+ */
+export async function runSync(message: RunMessage, redelivered = false): Promise<void> {
   const { trustId, nodeId, runId } = message;
-  if (!(await claimRun(trustId, nodeId, runId, [message.approve ? 'approved' : 'queued'], 'running'))) return; // another delivery has it, or it is over
+  const from: ('queued' | 'approved' | 'running')[] = [message.approve ? 'approved' : 'queued', ...(redelivered ? (['running'] as const) : [])];
+  if (!(await claimRun(trustId, nodeId, runId, from, 'running'))) return; // another delivery has it, or it is over
   const current = (await getRun(trustId, runId))!;
   const finish = async (fields: Partial<MisRun>) => {
     const finished: MisRun = { ...current, ...fields, finishedAt: fields.status === 'held' ? null : nowIso() };
