@@ -3,6 +3,7 @@ import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
 import { auditOf } from '../../fixtures/identity';
 import { onerosterBundle, generatedRoster, type RosterPersonFixture } from '../../fixtures/oneroster';
+import { mailTo, waitForMail } from '../../fixtures/mail';
 import { actor, createUser } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
 
@@ -83,6 +84,7 @@ describe('MIS runs', () => {
     expect(teacher.memberships).toEqual([expect.objectContaining({ nodeId: school, jobTitle: 'Teacher', primary: true })]);
     expect(teacher.roles).toEqual([expect.objectContaining({ roleId: presetIds.teacher, nodeId: school })]);
     // inviteNew is off: nobody was emailed an invitation.
+    expect(await mailTo(people[0]!.email!)).toEqual([]);
     const again = await run(school);
     expect(again).toMatchObject({ status: 'done', created: 0, updated: 0, deactivated: 0, reactivated: 0, unchanged: 6 });
 
@@ -258,6 +260,14 @@ describe('MIS runs: who may, and the nightly job', () => {
     const after = await getUser(leaverId);
     expect(after.status).toBe('inactive');
     expect(after.memberships.map((m: any) => m.nodeId)).toEqual([trust.nodes['South School']!.id]);
+  });
+
+  it('emails new people their invitation only when the settings say inviteNew', async () => {
+    const other = await setUp('Sub School', 'org-s4', { inviteNew: true, maxLeaverShare: 1 });
+    const people = generatedRoster(1, { prefix: 'w3', domain: 'mis.test.example' });
+    expect(await sync(other, 'org-s4', people)).toMatchObject({ status: 'done', created: 1 });
+    const mail = await waitForMail(people[0]!.email!);
+    expect(mail.subject.toLowerCase()).toContain('invit');
   });
 
   it('runs every enabled school from the nightly job, audits the run and tells the school\'s org.manage holders', async () => {
