@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measurements side by side in one run; writes bench/results.json and prints a table.
- * `npm run bench -- scale` (or `engine`, `bundles`, `stack`, `authz`, `bulk`) runs only those parts.
+ * `npm run bench -- scale` (or `engine`, `bundles`, `stack`, `authz`, `bulk`, `mis`) runs only those parts.
  * Each part runs in a process of its own, so one part's emulators, module singletons (the SDK
  * clients are configured once per process) and heap never affect the next part's figures.
  */
@@ -13,6 +13,7 @@ import { benchAuthzHttp } from './authz-http.bench';
 import { benchBulk } from './bulk.bench';
 import { benchBundles } from './bundles.bench';
 import { benchLocalStack } from './local-stack.bench';
+import { benchMis } from './mis.bench';
 import { writeResults, type BenchResult } from './results';
 import { benchScale } from './scale.bench';
 
@@ -26,6 +27,7 @@ const parts: [string, () => Promise<BenchResult[]>][] = [
   ['authz', benchAuthzHttp],
   ['scale', benchScale],
   ['bulk', benchBulk],
+  ['mis', benchMis],
 ];
 
 const partOut = process.env.BENCH_PART_OUT;

@@ -28,6 +28,9 @@ const schema = z.object({
   IMPORT_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
   /** The queue of notification events with someone to email at once (the notify worker). */
   NOTIFY_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  MIS_RUN_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  /** Where uploaded MIS rosters are kept on the local stack (a folder); in AWS the roster bucket. */
+  MIS_ROSTER_DIR: z.optional(z.string().check(z.minLength(1))),
   SQS_ENDPOINT: z.optional(url()),
   INVITATION_TTL_DAYS: z._default(positiveInt().check(z.lte(30)), 7),
   RESET_TTL_MINUTES: z._default(positiveInt().check(z.lte(1440)), 60),

@@ -19,7 +19,9 @@ import type { QueueName } from './adapters/sqs/job-queue';
 import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from './users/import.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
 import { categoryListSchema, eventAcceptedSchema, feedQuerySchema, feedSchema, postEventBodySchema, preferencesSchema, putPreferencesBodySchema } from './notifications/notification.schema';
-import { misSettingsSchema, putMisSettingsBodySchema } from './mis/mis.schema';
+import {
+  misRunListSchema, misRunSchema, misSettingsSchema, putMisSettingsBodySchema, rosterBodySchema, rosterStoredSchema, runIdParamsSchema, runStartedSchema, startRunBodySchema,
+} from './mis/mis.schema';
 import { assignmentParamsSchema, membershipParamsSchema, subjectParamsSchema, userParamsSchema } from './users/params.schema';
 import {
   accessQuerySchema, assignmentInputSchema, assignmentSchema, createUserBodySchema,
@@ -559,6 +561,40 @@ export const routes: RouteDef[] = [
       403: { description: 'forbidden (users.export is held nowhere) or mfa_required' },
     },
   },
+  // ---- MIS roster sync: rosters and runs (issue 10) ----
+  {
+    method: 'PUT', path: '/nodes/{id}/mis/roster', handler: 'functions/mis/put-roster.ts', auth: 'user',
+    summary: "Store a school's OneRoster 1.2 CSV bundle (a zip, at most 6 MB through the API) for its next run (org.manage at the school)", tag: 'MIS sync', table: 'write',
+    request: { params: idParamsSchema, body: rosterBodySchema, bodyContentType: 'application/zip' },
+    responses: {
+      202: ok(rosterStoredSchema, 'Accepted: kept for the next run'), 400: { description: 'not_a_school or invalid_bundle (not a zip)' },
+      403: { description: 'forbidden' }, 404: { description: 'not_found' }, 413: { description: 'payload_too_large: over 6 MB' },
+    },
+  },
+  {
+    method: 'POST', path: '/nodes/{id}/mis/runs', handler: 'functions/mis/start-run.ts', auth: 'user',
+    summary: "Run the school's sync now, or a dry run (org.manage at the school); follow GET /mis/runs/{runId}", tag: 'MIS sync', table: 'write', queues: ['mis-runs'],
+    request: { params: idParamsSchema, body: startRunBodySchema },
+    responses: { 202: ok(runStartedSchema, 'Accepted: queued'), 403: { description: 'forbidden' }, 404: { description: 'not_found: no such node, or no settings saved yet' } },
+  },
+  {
+    method: 'GET', path: '/nodes/{id}/mis/runs', handler: 'functions/mis/list-runs.ts', auth: 'user',
+    summary: "The school's latest 50 sync runs, newest first (users.view at the school)", tag: 'MIS sync', table: 'read',
+    request: { params: idParamsSchema },
+    responses: { 200: ok(misRunListSchema), 403: { description: 'forbidden' }, 404: { description: 'not_found' } },
+  },
+  {
+    method: 'GET', path: '/mis/runs/{runId}', handler: 'functions/mis/get-run.ts', auth: 'user',
+    summary: 'One sync run: its status, counts and error rows (users.view at its school)', tag: 'MIS sync', table: 'read',
+    request: { params: runIdParamsSchema },
+    responses: { 200: ok(misRunSchema), 404: { description: 'not_found (or not at a school you may view)' } },
+  },
+  {
+    method: 'POST', path: '/mis/runs/{runId}/approve', handler: 'functions/mis/approve-run.ts', auth: 'user',
+    summary: 'Apply a held run (org.manage at its school)', tag: 'MIS sync', table: 'write', queues: ['mis-runs'],
+    request: { params: runIdParamsSchema },
+    responses: { 202: ok(runStartedSchema, 'Accepted: the run is applied in the background'), 403: { description: 'forbidden' }, 404: { description: 'not_found' }, 409: { description: 'not_held' } },
+  },
 ];
 
 /** Scheduled functions: the CDK schedules them, the local gateway runs them on POST /_local/run/{job}. */
@@ -579,6 +615,8 @@ export const jobs: JobDef[] = [
   // Immediate notification emails arrive through the queue; this sweep sends whatever a lost message or an SES failure left.
   { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true, queues: ['notifications'] },
   { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
+  // MIS roster sync: queues a run of every enabled school (the runs themselves are the mis-runs queue's).
+  { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 2 * * ? *)', table: 'write', queues: ['mis-runs'] },
 ];
 
 /**
@@ -590,7 +628,7 @@ export const jobs: JobDef[] = [
 export interface QueueDef {
   name: QueueName;
   handler: string;
-  env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL';
+  env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL' | 'MIS_RUN_QUEUE_URL';
   table: 'none' | 'read' | 'write';
   cognito?: readonly CognitoCall[];
   ses?: boolean;
@@ -600,6 +638,8 @@ export interface QueueDef {
   timeoutSeconds: number;
   /** Deliveries before a message goes to the dead-letter queue. */
   maxReceiveCount: number;
+  /** Other queues the worker sends to (besides its own). */
+  sends?: readonly QueueName[];
 }
 
 export const queues: QueueDef[] = [
@@ -612,5 +652,11 @@ export const queues: QueueDef[] = [
     // One message per event with someone to email at once; the notify job's sweep sends whatever a lost message left.
     name: 'notifications', handler: 'functions/notifications/notify-job.ts', env: 'NOTIFY_QUEUE_URL', table: 'write', ses: true, linkKey: true,
     timeoutSeconds: 60, maxReceiveCount: 5,
+  },
+  {
+    // One message per school run; the run is claimed before it applies anything, so a second delivery does nothing.
+    name: 'mis-runs', handler: 'functions/mis/run-worker.ts', env: 'MIS_RUN_QUEUE_URL', table: 'write',
+    cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes', 'AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true,
+    timeoutSeconds: 900, maxReceiveCount: 2, sends: ['notifications'],
   },
 ];

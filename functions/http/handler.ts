@@ -53,8 +53,13 @@ const jsonBody = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: (request) => {
     const { body, isBase64Encoded } = request.event;
     if (body === undefined || body === '') return;
-    const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
     const contentType = lowerCaseHeaders(request.event.headers)['content-type'] ?? '';
+    // A zip (an MIS roster) comes base64-encoded, as API Gateway passes any binary body; the route gets it as base64 text.
+    if (contentType.startsWith('application/zip')) {
+      state(request).body = isBase64Encoded ? body : Buffer.from(body, 'utf8').toString('base64');
+      return;
+    }
+    const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
     // HTML forms (the invitation and reset pages) post form-encoded bodies; everything else is JSON.
     // The CSV import takes the file as it is; its handler reads it.
     if (contentType.startsWith('text/csv')) {

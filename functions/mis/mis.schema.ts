@@ -37,3 +37,37 @@ export const misSettingsSchema = z
     version: z.number().check(z.int()),
   })
   .register(z.globalRegistry, { id: 'MisSettings' });
+
+/** The roster zip as the route receives it: base64 (the gateway passes a binary body so); ≤ Lambda's 6 MB request payload. */
+export const rosterBodySchema = z.string().check(z.minLength(1)).register(z.globalRegistry, { id: 'RosterZip', format: 'binary', description: 'A OneRoster 1.2 CSV bundle (zip)' } as never);
+
+export const rosterStoredSchema = z.object({ rosterId: z.string() }).register(z.globalRegistry, { id: 'RosterStored' });
+
+export const startRunBodySchema = z.strictObject({ dryRun: z._default(z.boolean(), false) }).register(z.globalRegistry, { id: 'MisRunInput' });
+
+export const runStartedSchema = z.object({ runId: z.string() }).register(z.globalRegistry, { id: 'MisRunStarted' });
+
+export const runIdParamsSchema = z.object({ runId: z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_-]+$/, 'not a valid id')) });
+
+export const misRunSchema = z
+  .object({
+    id: z.string(),
+    nodeId: z.string(),
+    status: z.enum(['running', 'done', 'held', 'failed']),
+    dryRun: z.boolean(),
+    startedAt: z.string(),
+    finishedAt: z.nullable(z.string()),
+    rosterId: z.nullable(z.string()),
+    created: z.number().check(z.int()),
+    updated: z.number().check(z.int()),
+    deactivated: z.number().check(z.int()),
+    reactivated: z.number().check(z.int()),
+    unchanged: z.number().check(z.int()),
+    skippedEdited: z.number().check(z.int()),
+    errors: z.array(z.object({ sourcedId: z.nullable(z.string()), line: z.nullable(z.number().check(z.int())), code: z.string(), message: z.string() })),
+    /** Errors past the first 500 are counted, not listed. */
+    errorsOmitted: z.number().check(z.int()),
+  })
+  .register(z.globalRegistry, { id: 'MisRun' });
+
+export const misRunListSchema = z.object({ items: z.array(misRunSchema) }).register(z.globalRegistry, { id: 'MisRunList' });

@@ -53,7 +53,7 @@ export function checkNewPerson(caller: Caller, body: NewPersonBody, context: Tru
  * the caller (the import picks it at preview, so a retried row finds its
  * person); `extra` items join the transaction (the import's row record).
  */
-export async function createPerson(caller: Caller, body: NewPersonBody, options: { id?: string; extra?: TransactItem[] } = {}) {
+export async function createPerson(caller: Caller, body: NewPersonBody, options: { id?: string; extra?: TransactItem[]; source?: Account['source'] } = {}) {
   const { places, memberships, grant: grantAt } = checkNewPerson(caller, body);
   const roleIds = body.roles.map((input) => ({ id: newId(), ...input }));
   const grant = (context: TrustContext) => grantAt(roleIds, context);
@@ -70,7 +70,7 @@ export async function createPerson(caller: Caller, body: NewPersonBody, options:
   const { account, view } = await withNewLogin(body.email, async ({ cognitoUsername, claimId }) => {
     const account: Account = {
       id, trustId: caller.trust.id, email: body.email, firstName: body.firstName, lastName: body.lastName,
-      ...(body.mobile ? { mobile: body.mobile } : {}), userType: body.userType, status: 'invited', source: 'manual',
+      ...(body.mobile ? { mobile: body.mobile } : {}), userType: body.userType, status: 'invited', source: options.source ?? 'manual',
       cognitoUsername, sessionsValidAfter: 0, mfaEnabled: false, edited: false, version: 1, createdAt: at, updatedAt: at,
     };
     const view = userView(account, person);

@@ -2,7 +2,7 @@ import { canSee } from '../../domain/access/reach';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { NotFoundError } from '../../domain/errors';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
-import { personConflict, PersonWriteConflictError, writePersonChange, type PersonOp } from '../adapters/dynamo/person-writes';
+import { personConflict, PersonWriteConflictError, writePersonChange, type PersonChangeOptions, type PersonOp } from '../adapters/dynamo/person-writes';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import type { Caller } from '../http/caller';
 import { reach } from '../shared/authorize';
@@ -25,6 +25,10 @@ export interface PersonPlan<T> {
   ops: PersonOp[];
   audit: { action: string; nodeId: string | null; before?: unknown; after?: unknown }[];
   result: T;
+  /** Name and email written with the change (writePersonChange's options.profile). */
+  profile?: PersonChangeOptions['profile'];
+  /** Items that land with the change or not at all (the MIS sync's link); the change is written even when they are all it has. */
+  extra?: PersonChangeOptions['extra'];
 }
 
 export interface ChangePersonOptions<T> {
@@ -36,6 +40,23 @@ export interface ChangePersonOptions<T> {
   beforeWrite?: (result: T) => Promise<void>;
   /** Plans and writes before 409 `concurrent_change` (default retry.ts's ATTEMPTS): a bulk edit's people share node counters. */
   attempts?: number;
+  /**
+   * A person outside the caller's reach who still counts as visible (the MIS
+   * sync: a leaver of the saver's school, placed nowhere now, coming back);
+   * the plan's own guards still judge every action.
+   */
+  alsoVisible?: (record: PersonRecord) => boolean;
+}
+
+async function loadVisibleOr(caller: Caller, userId: string, permissions: PermissionCode[] | undefined, alsoVisible: ChangePersonOptions<unknown>['alsoVisible']): Promise<PersonRecord> {
+  try {
+    return await loadVisiblePerson(caller, userId, permissions);
+  } catch (error) {
+    if (!(error instanceof NotFoundError) || !alsoVisible) throw error;
+    const record = await loadPerson(caller.trust.id, userId);
+    if (!record || !alsoVisible(record)) throw error;
+    return record;
+  }
 }
 
 /** A short random pause before planning again after a transaction lost an item to another one, so the two do not collide again. */
@@ -64,17 +85,20 @@ export async function changePerson<T>(
   return retryOnConflict(
     async (attempt) => {
       attempts = attempt;
-      const record = attempt === 1 ? await loadVisiblePerson(caller, userId, permissions) : await loadPerson(caller.trust.id, userId);
+      const record = attempt === 1 ? await loadVisibleOr(caller, userId, permissions, options.alsoVisible) : await loadPerson(caller.trust.id, userId);
       if (!record) throw new NotFoundError('User');
       const context = await loadTrustContext(trust);
       const planned = await plan(record, context);
-      if (options.dryRun || (planned.ops.length === 0 && planned.audit.length === 0)) return planned.result;
+      if (options.dryRun || (planned.ops.length === 0 && planned.audit.length === 0 && !planned.profile && !planned.extra?.length)) return planned.result;
       await options.beforeWrite?.(planned.result);
       const at = nowIso();
       const audit = planned.audit.map((entry) =>
         auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry, ...(options.bulkId ? { bulkId: options.bulkId } : {}) }),
       );
-      await writePersonChange(record, planned.ops, audit, at, context.version);
+      await writePersonChange(record, planned.ops, audit, at, context.version, {
+        ...(planned.profile ? { profile: planned.profile } : {}),
+        ...(planned.extra?.length ? { extra: planned.extra } : {}),
+      });
       return planned.result;
     },
     async (error) => {

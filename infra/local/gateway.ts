@@ -75,13 +75,19 @@ function clientIp(request: IncomingMessage): string {
   return (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolveBody(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** Media types API Gateway passes as text (everything else is base64). */
+function isTextType(contentType: string | undefined): boolean {
+  if (!contentType) return true;
+  return /^(text\/|application\/(json|[a-z.+-]*\+json|x-www-form-urlencoded|xml|problem\+json))/i.test(contentType.trim());
 }
 
 function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
@@ -124,10 +130,13 @@ export function createGateway(options: GatewayOptions): Server {
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const method = (request.method ?? 'GET').toUpperCase();
-      const body = await readBody(request);
+      const raw = await readBody(request);
       const headers = Object.fromEntries(
         Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
       );
+      // As API Gateway: a body that is not text (a zip) is passed base64-encoded with isBase64Encoded, so its bytes survive.
+      const binary = raw.length > 0 && !isTextType(headers['content-type']);
+      const body = binary ? raw.toString('base64') : raw.toString('utf8');
       const local = await options.local?.(method, url.pathname, body, headers, url.searchParams);
       if (local) return send(response, local);
       const found = match(method, url.pathname);
@@ -154,7 +163,7 @@ export function createGateway(options: GatewayOptions): Server {
         queryStringParameters: Object.keys(query).length ? query : undefined,
         pathParameters: Object.keys(found.params).length ? found.params : undefined,
         body: body === '' ? undefined : body,
-        isBase64Encoded: false,
+        isBase64Encoded: binary,
         requestContext: {
           accountId: 'local', apiId: 'local', domainName: headers.host ?? 'localhost', domainPrefix: 'local',
           http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: clientIp(request), userAgent: headers['user-agent'] ?? '' },

@@ -87,6 +87,8 @@ function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
     LINK_SIGNING_KEY: linkSigningKey(stateDir),
     // The local stack's client-credentials token endpoint (infra/local/token-endpoint.ts), where the pool's domain would be in AWS.
     OAUTH_TOKEN_URL: `${info.url}/_local/oauth2/token`,
+    // Uploaded MIS rosters (functions/adapters/files/roster-store.ts), where the roster bucket is in AWS.
+    MIS_ROSTER_DIR: join(stateDir, 'mis-rosters'),
     // Queue workers run in this process (infra/local/queues.ts).
     ...Object.fromEntries(queues.map((q) => [q.env, `local:${q.name}`])),
   });

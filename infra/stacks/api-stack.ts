@@ -196,7 +196,7 @@ export class ApiStack extends Stack {
     (props.queues ?? []).forEach((def, i) => {
       const { queue } = queueByName.get(def.name)!;
       // The worker sends too: a job longer than one invocation queues its next part.
-      const fn = makeFunction(functionsOf('queue workers'), queueIds[i]!, { ...def, queues: [def.name] }, `Queue worker ${def.name}`, Duration.seconds(def.timeoutSeconds));
+      const fn = makeFunction(functionsOf('queue workers'), queueIds[i]!, { ...def, queues: [def.name, ...(def.sends ?? [])] }, `Queue worker ${def.name}`, Duration.seconds(def.timeoutSeconds));
       fn.function.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
       this.functions.set(`queue:${def.name}`, fn);
     });

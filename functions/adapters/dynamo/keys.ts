@@ -93,6 +93,13 @@ export const keys = {
   /** A school's sync settings; every school's sit in one partition per trust, so the nightly job reads them in one Query. */
   misSettings: (trustId: string, nodeId: string): Key => ({ pk: `${trust(trustId)}#MIS`, sk: `SETTINGS#${nodeId}` }),
   misSettingsPartition: (trustId: string) => `${trust(trustId)}#MIS`,
+  /** One school's sync state: `LINK#<misId>` (the school's MIS person → account), `ROSTER` (the latest upload), `RUN#<runId>` (its runs). */
+  misSchoolPartition: (trustId: string, nodeId: string) => `${trust(trustId)}#MIS#NODE#${nodeId}`,
+  misLink: (trustId: string, nodeId: string, misId: string): Key => ({ pk: `${trust(trustId)}#MIS#NODE#${nodeId}`, sk: `LINK#${misId}` }),
+  misRoster: (trustId: string, nodeId: string): Key => ({ pk: `${trust(trustId)}#MIS#NODE#${nodeId}`, sk: 'ROSTER' }),
+  misRun: (trustId: string, nodeId: string, runId: string): Key => ({ pk: `${trust(trustId)}#MIS#NODE#${nodeId}`, sk: `RUN#${runId}` }),
+  /** A run id → its school (GET /mis/runs/{runId}). */
+  misRunRef: (trustId: string, runId: string): Key => ({ pk: `${trust(trustId)}#MISRUN#${runId}`, sk: 'RUN' }),
   // Integration clients (issue 11).
   /** An integration client by its Cognito client id (`client_id` of its tokens): checked, and its rate window counted, on every request it makes. */
   integrationClient: (clientId: string): Key => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' }),
