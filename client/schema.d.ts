@@ -952,6 +952,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report catalogue: each report's name, description, columns and parameters */
+        get: operations["reportsListReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One report at nodeId (default the trust), cut to your reach of reports.view, as JSON or CSV (the export's rules); a large answer is stored and answered with a short-lived link */
+        get: operations["reportsGetReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6289,6 +6323,151 @@ export interface operations {
             };
             /** @description forbidden (users.export is held nowhere) or mfa_required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsListReports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            name: string;
+                            description: string;
+                            columns: string[];
+                            params: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "string" | "integer";
+                                description: string;
+                                default?: string | number;
+                                minimum?: number;
+                                maximum?: number;
+                                enum?: string[];
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsGetReport: {
+        parameters: {
+            query?: {
+                nodeId?: string;
+                format?: "json" | "csv";
+                withinDays?: string;
+                days?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{ columns, rows, generatedAt }`, or with format=csv the CSV, `Content-Disposition: attachment; filename="<report>-<date>.csv"` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        columns: string[];
+                        rows: (string | number | boolean | null)[][];
+                        generatedAt: string;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Larger than EXPORT_INLINE_MAX_BYTES: stored, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        expiresAt: string;
+                        rows: number;
+                        bytes: number;
+                    };
+                };
+            };
+            /** @description validation_failed naming each bad parameter (query.<name>) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (no reports.view in the subtree of nodeId) or mfa_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found: no such report */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,7 @@ import { bulkEditBodySchema, bulkEditResponseSchema } from './users/bulk.schema'
 import * as z from './shared/zod';
 import { exportUsersQuerySchema, listUsersQuerySchema, storedExportSchema, userSummaryPageSchema } from './users/directory.schema';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
+import { reportCatalogueSchema, reportNameParamsSchema, reportQuerySchema, reportResultSchema } from './reports/report.schema';
 import type { QueueName } from './adapters/sqs/job-queue';
 import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from './users/import.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
@@ -84,7 +85,8 @@ export interface RouteDef {
     /** The route honours an optional `Idempotency-Key` header (functions/shared/idempotency.ts): 409 while the first is running, 422 for another body. */
     idempotencyKey?: true;
   };
-  responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  /** `alsoAs`: further media types the same status may answer with (a report as JSON or CSV). */
+  responses: Record<number, { description: string; schema?: ZodType; contentType?: string; alsoAs?: Record<string, ZodType> }>;
 }
 
 const sentSchema = z.object({ status: z.literal('sent') });
@@ -557,6 +559,24 @@ export const routes: RouteDef[] = [
       200: { description: 'The CSV, `Content-Disposition: attachment; filename="users-<date>.csv"`', contentType: 'text/csv', schema: z.string() },
       303: ok(storedExportSchema, 'Larger than EXPORT_INLINE_MAX_BYTES: stored for a day, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS'),
       403: { description: 'forbidden (users.export is held nowhere) or mfa_required' },
+    },
+  },  // ---- Reports (issue 13) ----
+  {
+    method: 'GET', path: '/reports', handler: 'functions/reports/list-reports.ts', auth: 'user',
+    summary: 'The report catalogue: each report\'s name, description, columns and parameters', tag: 'Users', table: 'read',
+    responses: { 200: ok(reportCatalogueSchema) },
+  },
+  {
+    method: 'GET', path: '/reports/{name}', handler: 'functions/reports/get-report.ts', auth: 'user',
+    summary: 'One report at nodeId (default the trust), cut to your reach of reports.view, as JSON or CSV (the export\'s rules); a large answer is stored and answered with a short-lived link',
+    tag: 'Users', table: 'read', exportBucket: true, timeoutSeconds: 29,
+    request: { params: reportNameParamsSchema, query: reportQuerySchema },
+    responses: {
+      200: { description: '`{ columns, rows, generatedAt }`, or with format=csv the CSV, `Content-Disposition: attachment; filename="<report>-<date>.csv"`', schema: reportResultSchema, alsoAs: { 'text/csv': z.string() } },
+      303: ok(storedExportSchema, 'Larger than EXPORT_INLINE_MAX_BYTES: stored, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS'),
+      400: { description: 'validation_failed naming each bad parameter (query.<name>)' },
+      403: { description: 'forbidden (no reports.view in the subtree of nodeId) or mfa_required' },
+      404: { description: 'not_found: no such report' },
     },
   },
 ];
