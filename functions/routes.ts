@@ -15,6 +15,7 @@ import { bulkEditBodySchema, bulkEditResponseSchema } from './users/bulk.schema'
 import * as z from './shared/zod';
 import { exportUsersQuerySchema, listUsersQuerySchema, storedExportSchema, userSummaryPageSchema } from './users/directory.schema';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
+import { createScheduleBodySchema, scheduleListSchema, scheduleSchema, updateScheduleBodySchema } from './reports/schedule.schema';
 import { reportCatalogueSchema, reportNameParamsSchema, reportQuerySchema, reportResultSchema } from './reports/report.schema';
 import type { QueueName } from './adapters/sqs/job-queue';
 import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from './users/import.schema';
@@ -578,6 +579,37 @@ export const routes: RouteDef[] = [
       403: { description: 'forbidden (no reports.view in the subtree of nodeId) or mfa_required' },
       404: { description: 'not_found: no such report' },
     },
+  },  {
+    method: 'POST', path: '/report-schedules', handler: 'functions/reports/create-schedule.ts', auth: 'user',
+    summary: 'Schedule a report to be emailed (daily, weekly on dayOfWeek 0-6, monthly on dayOfMonth 1-28, at hour in the trust time zone) to recipients who may view it', tag: 'Users', table: 'write',
+    request: { body: createScheduleBodySchema },
+    responses: {
+      201: ok(scheduleSchema, 'The schedule (ETag: its version)'),
+      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view at the node' },
+      403: { description: 'forbidden: reports.schedule at params.nodeId' },
+    },
+  },
+  {
+    method: 'GET', path: '/report-schedules', handler: 'functions/reports/list-schedules.ts', auth: 'user',
+    summary: 'Your schedules (with reports.schedule at their node) and anyone\'s at a node in your reach of reports.manage_schedules', tag: 'Users', table: 'read',
+    responses: { 200: ok(scheduleListSchema) },
+  },
+  {
+    method: 'PATCH', path: '/report-schedules/{id}', handler: 'functions/reports/update-schedule.ts', auth: 'user',
+    summary: 'Change a schedule you may manage (If-Match: its version), checked as a new one', tag: 'Users', table: 'write',
+    request: { params: idParamsSchema, body: updateScheduleBodySchema, ifMatch: true },
+    responses: {
+      200: ok(scheduleSchema),
+      400: { description: 'validation_failed or recipient_cannot_view' },
+      403: { description: 'forbidden: reports.schedule at the new node' },
+      404: { description: 'not_found: no such schedule you may manage' },
+    },
+  },
+  {
+    method: 'DELETE', path: '/report-schedules/{id}', handler: 'functions/reports/delete-schedule.ts', auth: 'user',
+    summary: 'Delete a schedule you may manage', tag: 'Users', table: 'write',
+    request: { params: idParamsSchema },
+    responses: { 204: { description: 'Deleted' }, 404: { description: 'not_found: no such schedule you may manage' } },
   },
 ];
 
@@ -596,8 +628,7 @@ export interface JobDef {
 export const jobs: JobDef[] = [
   // Immediate notification emails arrive through the queue; this sweep sends whatever a lost message or an SES failure left.
   { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true },
-  { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
-];
+  { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },];
 
 /**
  * Queue workers: the CDK makes each an SQS queue with a dead-letter queue and
