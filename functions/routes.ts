@@ -623,12 +623,18 @@ export interface JobDef {
   ses?: boolean;
   /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
   linkKey?: boolean;
+  /** Writes large files to the exports bucket and presigns their download. */
+  exportBucket?: true;
+  /** The nested stack it lives in (default `scheduled jobs`): with exportBucket, `Users`, where the bucket is. */
+  group?: string;
 }
 
 export const jobs: JobDef[] = [
   // Immediate notification emails arrive through the queue; this sweep sends whatever a lost message or an SES failure left.
   { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true },
-  { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },];
+  { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },  // Scheduled reports (issue 13): in the Users functions' stack, beside the exports bucket its large reports go to.
+  { name: 'reports', handler: 'functions/reports/reports-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, exportBucket: true, group: 'Users' },
+];
 
 /**
  * Queue workers: the CDK makes each an SQS queue with a dead-letter queue and
