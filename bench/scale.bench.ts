@@ -114,6 +114,10 @@ export async function benchScale(): Promise<BenchResult[]> {
       return response;
     }, 0);
     results.push(...(await benchDirectory({ workload, admin, clusterAdmin, measure, get, pick, readyAt: directoryReadyAt, tally })));
+    // Issue 13: each report for the trust admin, the whole trust (a large answer is a 303 the fetch follows to the stored file).
+    const { REPORT_NAMES } = await import('../domain/reports/catalogue');
+    for (const name of REPORT_NAMES) await measure(`scale: GET /reports/${name}, trust admin, whole trust`, 3, get(`/reports/${name}`, admin), 1);
+    await measure('scale: GET /reports/access-review, trust admin, one school', 10, () => get(`/reports/access-review?nodeId=${pick(schools)}`, admin)(), 2);
     results.push({ name: `scale: people in the workload (seeded in ${workload.seededInSeconds.toFixed(0)} s, kept in bench/.scale-state)`, unit: 'people', value: workload.people });
     return results;
   } finally {

@@ -952,6 +952,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report catalogue: each report's name, description, columns and parameters */
+        get: operations["reportsListReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One report at nodeId (default the trust), cut to your reach of reports.view, as JSON or CSV (the export's rules); a large answer is stored and answered with a short-lived link */
+        get: operations["reportsGetReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/report-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your schedules (with reports.schedule at their node) and anyone's at a node in your reach of reports.manage_schedules */
+        get: operations["reportsListSchedules"];
+        put?: never;
+        /** Schedule a report to be emailed (daily, weekly on dayOfWeek 0-6, monthly on dayOfMonth 1-28, at hour in the trust time zone) to recipients who may view it */
+        post: operations["reportsCreateSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/report-schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a schedule you may manage */
+        delete: operations["reportsDeleteSchedule"];
+        options?: never;
+        head?: never;
+        /** Change a schedule you may manage (If-Match: its version), checked as a new one */
+        patch: operations["reportsUpdateSchedule"];
+        trace?: never;
+    };
     "/nodes/{id}/mis/roster": {
         parameters: {
             query?: never;
@@ -6408,6 +6478,474 @@ export interface operations {
             };
             /** @description forbidden (users.export is held nowhere) or mfa_required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsListReports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            name: string;
+                            description: string;
+                            columns: string[];
+                            params: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "string" | "integer";
+                                description: string;
+                                default?: string | number;
+                                minimum?: number;
+                                maximum?: number;
+                                enum?: string[];
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsGetReport: {
+        parameters: {
+            query?: {
+                nodeId?: string;
+                format?: "json" | "csv";
+                withinDays?: string;
+                days?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{ columns, rows, generatedAt }`, or with format=csv the CSV, `Content-Disposition: attachment; filename="<report>-<date>.csv"` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        columns: string[];
+                        rows: (string | number | boolean | null)[][];
+                        generatedAt: string;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Larger than EXPORT_INLINE_MAX_BYTES: stored, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        expiresAt: string;
+                        rows: number;
+                        bytes: number;
+                    };
+                };
+            };
+            /** @description validation_failed naming each bad parameter (query.<name>) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (no reports.view in the subtree of nodeId) or mfa_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found: no such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsListSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            ownerId: string;
+                            report: string;
+                            params: {
+                                [key: string]: string | number;
+                            };
+                            nodeId: string;
+                            /** @enum {string} */
+                            cadence: "daily" | "weekly" | "monthly";
+                            dayOfWeek?: number;
+                            dayOfMonth?: number;
+                            hour: number;
+                            recipientIds: string[];
+                            version: number;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsCreateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    report: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
+                    params?: {
+                        [key: string]: string | number;
+                    };
+                    /** @enum {string} */
+                    cadence: "daily" | "weekly" | "monthly";
+                    dayOfWeek?: number;
+                    dayOfMonth?: number;
+                    hour: number;
+                    recipientIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The schedule (ETag: its version) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        ownerId: string;
+                        report: string;
+                        params: {
+                            [key: string]: string | number;
+                        };
+                        nodeId: string;
+                        /** @enum {string} */
+                        cadence: "daily" | "weekly" | "monthly";
+                        dayOfWeek?: number;
+                        dayOfMonth?: number;
+                        hour: number;
+                        recipientIds: string[];
+                        version: number;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view at the node */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: reports.schedule at params.nodeId */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsDeleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: the errors name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found: no such schedule you may manage */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportsUpdateSchedule: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                "If-Match": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    report?: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
+                    params?: {
+                        [key: string]: string | number;
+                    };
+                    /** @enum {string} */
+                    cadence?: "daily" | "weekly" | "monthly";
+                    dayOfWeek?: number;
+                    dayOfMonth?: number;
+                    hour?: number;
+                    recipientIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        ownerId: string;
+                        report: string;
+                        params: {
+                            [key: string]: string | number;
+                        };
+                        nodeId: string;
+                        /** @enum {string} */
+                        cadence: "daily" | "weekly" | "monthly";
+                        dayOfWeek?: number;
+                        dayOfMonth?: number;
+                        hour: number;
+                        recipientIds: string[];
+                        version: number;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description validation_failed or recipient_cannot_view */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: reports.schedule at the new node */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found: no such schedule you may manage */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description version_conflict: If-Match is not the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description precondition_required: no If-Match */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

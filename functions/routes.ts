@@ -15,6 +15,8 @@ import { bulkEditBodySchema, bulkEditResponseSchema } from './users/bulk.schema'
 import * as z from './shared/zod';
 import { exportUsersQuerySchema, listUsersQuerySchema, storedExportSchema, userSummaryPageSchema } from './users/directory.schema';
 import { accessReportSchema, blockListSchema, blockSchema, childLinkSchema } from './users/responses.schema';
+import { createScheduleBodySchema, scheduleListSchema, scheduleSchema, updateScheduleBodySchema } from './reports/schedule.schema';
+import { reportCatalogueSchema, reportNameParamsSchema, reportQuerySchema, reportResultSchema } from './reports/report.schema';
 import type { QueueName } from './adapters/sqs/job-queue';
 import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from './users/import.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from './trust/settings.schema';
@@ -86,7 +88,8 @@ export interface RouteDef {
     /** The route honours an optional `Idempotency-Key` header (functions/shared/idempotency.ts): 409 while the first is running, 422 for another body. */
     idempotencyKey?: true;
   };
-  responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  /** `alsoAs`: further media types the same status may answer with (a report as JSON or CSV). */
+  responses: Record<number, { description: string; schema?: ZodType; contentType?: string; alsoAs?: Record<string, ZodType> }>;
 }
 
 const sentSchema = z.object({ status: z.literal('sent') });
@@ -560,6 +563,55 @@ export const routes: RouteDef[] = [
       303: ok(storedExportSchema, 'Larger than EXPORT_INLINE_MAX_BYTES: stored for a day, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS'),
       403: { description: 'forbidden (users.export is held nowhere) or mfa_required' },
     },
+  },  // ---- Reports (issue 13) ----
+  {
+    method: 'GET', path: '/reports', handler: 'functions/reports/list-reports.ts', auth: 'user',
+    summary: 'The report catalogue: each report\'s name, description, columns and parameters', tag: 'Users', table: 'read',
+    responses: { 200: ok(reportCatalogueSchema) },
+  },
+  {
+    method: 'GET', path: '/reports/{name}', handler: 'functions/reports/get-report.ts', auth: 'user',
+    summary: 'One report at nodeId (default the trust), cut to your reach of reports.view, as JSON or CSV (the export\'s rules); a large answer is stored and answered with a short-lived link',
+    tag: 'Users', table: 'read', exportBucket: true, timeoutSeconds: 29,
+    request: { params: reportNameParamsSchema, query: reportQuerySchema },
+    responses: {
+      200: { description: '`{ columns, rows, generatedAt }`, or with format=csv the CSV, `Content-Disposition: attachment; filename="<report>-<date>.csv"`', schema: reportResultSchema, alsoAs: { 'text/csv': z.string() } },
+      303: ok(storedExportSchema, 'Larger than EXPORT_INLINE_MAX_BYTES: stored, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS'),
+      400: { description: 'validation_failed naming each bad parameter (query.<name>)' },
+      403: { description: 'forbidden (no reports.view in the subtree of nodeId) or mfa_required' },
+      404: { description: 'not_found: no such report' },
+    },
+  },  {
+    method: 'POST', path: '/report-schedules', handler: 'functions/reports/create-schedule.ts', auth: 'user',
+    summary: 'Schedule a report to be emailed (daily, weekly on dayOfWeek 0-6, monthly on dayOfMonth 1-28, at hour in the trust time zone) to recipients who may view it', tag: 'Users', table: 'write',
+    request: { body: createScheduleBodySchema },
+    responses: {
+      201: ok(scheduleSchema, 'The schedule (ETag: its version)'),
+      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view at the node' },
+      403: { description: 'forbidden: reports.schedule at params.nodeId' },
+    },
+  },
+  {
+    method: 'GET', path: '/report-schedules', handler: 'functions/reports/list-schedules.ts', auth: 'user',
+    summary: 'Your schedules (with reports.schedule at their node) and anyone\'s at a node in your reach of reports.manage_schedules', tag: 'Users', table: 'read',
+    responses: { 200: ok(scheduleListSchema) },
+  },
+  {
+    method: 'PATCH', path: '/report-schedules/{id}', handler: 'functions/reports/update-schedule.ts', auth: 'user',
+    summary: 'Change a schedule you may manage (If-Match: its version), checked as a new one', tag: 'Users', table: 'write',
+    request: { params: idParamsSchema, body: updateScheduleBodySchema, ifMatch: true },
+    responses: {
+      200: ok(scheduleSchema),
+      400: { description: 'validation_failed or recipient_cannot_view' },
+      403: { description: 'forbidden: reports.schedule at the new node' },
+      404: { description: 'not_found: no such schedule you may manage' },
+    },
+  },
+  {
+    method: 'DELETE', path: '/report-schedules/{id}', handler: 'functions/reports/delete-schedule.ts', auth: 'user',
+    summary: 'Delete a schedule you may manage', tag: 'Users', table: 'write',
+    request: { params: idParamsSchema },
+    responses: { 204: { description: 'Deleted' }, 404: { description: 'not_found: no such schedule you may manage' } },
   },
   // ---- MIS roster sync: rosters and runs (issue 10) ----
   {
@@ -609,6 +661,10 @@ export interface JobDef {
   linkKey?: boolean;
   /** Queues the job sends to. */
   queues?: readonly QueueName[];
+  /** Writes large files to the exports bucket and presigns their download. */
+  exportBucket?: true;
+  /** The nested stack it lives in (default `scheduled jobs`): with exportBucket, `Users`, where the bucket is. */
+  group?: string;
 }
 
 export const jobs: JobDef[] = [
@@ -617,6 +673,8 @@ export const jobs: JobDef[] = [
   { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
   // MIS roster sync: queues a run of every enabled school (the runs themselves are the mis-runs queue's).
   { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 2 * * ? *)', table: 'write', queues: ['mis-runs'] },
+  // Scheduled reports (issue 13): in the Users functions' stack, beside the exports bucket.
+  { name: 'reports', handler: 'functions/reports/reports-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, exportBucket: true, group: 'Users' },
 ];
 
 /**

@@ -28,6 +28,10 @@ export interface DirectoryEntry {
   memberOf: string[];
   roles: DirectoryRole[];
   lastSignInAt?: string;
+  /** Account dates the reports print (dormant and locked accounts); absent on entries built without them. */
+  createdAt?: string;
+  acceptedAt?: string;
+  lockedAt?: string;
   updatedAt: string;
   version: number;
   /** When the profile item was last written (the index's sort key): newer replaces older. */

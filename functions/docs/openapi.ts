@@ -99,7 +99,13 @@ function operation(components: Components, route: RouteDef) {
   for (const [status, response] of Object.entries(documented)) {
     const contentType = response.contentType ?? (Number(status) >= 400 ? PROBLEM : 'application/json');
     responses[status] = response.schema
-      ? { description: response.description, content: { [contentType]: { schema: components.toSchema(response.schema, 'output') } } }
+      ? {
+          description: response.description,
+          content: {
+            [contentType]: { schema: components.toSchema(response.schema, 'output') },
+            ...Object.fromEntries(Object.entries(('alsoAs' in response && response.alsoAs) || {}).map(([type, schema]) => [type, { schema: components.toSchema(schema, 'output') }])),
+          },
+        }
       : contentType === PROBLEM
         ? problem(response.description)
         : { description: response.description };

@@ -291,7 +291,7 @@ export class ApiStack extends Stack {
     const jobIds = constructIds(props.jobs.map((j) => j.handler), 'Job');
     props.jobs.forEach((job, i) => {
       const jobId = jobIds[i]!;
-      const fn = makeFunction(functionsOf('scheduled jobs'), jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
+      const fn = makeFunction(functionsOf(job.group ?? 'scheduled jobs'), jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
       this.functions.set(job.name, fn);
 
       // An own role that may invoke this one function (LambdaInvoke's shared

@@ -25,6 +25,9 @@ export function toDirectoryEntry(item: Record<string, unknown>): DirectoryEntry 
     memberOf: summary.memberOf ?? [],
     roles: summary.roles ?? [],
     ...(typeof item.lastSignInAt === 'string' ? { lastSignInAt: item.lastSignInAt } : {}),
+    ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
+    ...(typeof item.acceptedAt === 'string' ? { acceptedAt: item.acceptedAt } : {}),
+    ...(typeof item.lockedAt === 'string' ? { lockedAt: item.lockedAt } : {}),
     updatedAt: String(item.updatedAt ?? item.createdAt ?? ''),
     version: Number(item.version ?? 0),
     changedAt: String(item.gsi3sk ?? ''),
@@ -33,7 +36,7 @@ export function toDirectoryEntry(item: Record<string, unknown>): DirectoryEntry 
 
 const DIRECTORY_FIELDS = [
   'id', 'firstName', 'lastName', 'email', 'mobile', 'userType', 'status', 'source', 'edited', 'mfaEnabled',
-  'directory', 'lastSignInAt', 'updatedAt', 'createdAt', 'version', 'gsi3sk',
+  'directory', 'lastSignInAt', 'updatedAt', 'createdAt', 'version', 'gsi3sk', 'acceptedAt', 'lockedAt',
 ];
 
 const names = Object.fromEntries(DIRECTORY_FIELDS.map((field, i) => [`#f${i}`, field]));

@@ -122,4 +122,12 @@ export const keys = {
   // Issue 9: the directory (GET /users, the export).
   /** gsi3: every profile of a trust, by when it last changed (`gsi3sk = <ISO time>`): the directory cache's cold load and refresh. */
   directoryIndex: (trustId: string) => `${trust(trustId)}#DIR`,
+  // ---- Report schedules (issue 13) ----
+  /** A trust's report schedules, one item each (`pk = TRUST#t#REPORT_SCHEDULE`, sk = the schedule id): GET /report-schedules. */
+  reportSchedulePartition: (trustId: string) => `${trust(trustId)}#REPORT_SCHEDULE`,
+  reportSchedule: (trustId: string, scheduleId: string): Key => ({ pk: `${trust(trustId)}#REPORT_SCHEDULE`, sk: scheduleId }),
+  /** Every schedule of every trust on gsi1 (`gsi1pk = REPORT_SCHEDULES`, gsi1sk `<trust>#<id>`): the hourly reports job. */
+  reportSchedulesIndex: 'REPORT_SCHEDULES',
+  /** One schedule's send for one period (`<schedule>#<period>`): the conditional put that makes a second run of the job send nothing. */
+  reportScheduleClaim: (trustId: string, scheduleId: string, period: string): Key => ({ pk: `${trust(trustId)}#REPORT_SCHEDULE#${scheduleId}`, sk: `SENT#${period}` }),
 };

@@ -1,0 +1,120 @@
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import type { ReportSchedule } from '../../../domain/reports/schedule';
+import { auditPut } from './audit-repository';
+import { documentClient, queryAll, tableName } from './client';
+import { isConditionFailure, rethrowStoreError } from './errors';
+import { keys } from './keys';
+
+const FIELDS = [
+  'id', 'trustId', 'ownerId', 'report', 'params', 'nodeId', 'cadence', 'dayOfWeek', 'dayOfMonth', 'hour', 'recipientIds', 'skippedNotified', 'version', 'createdAt', 'updatedAt',
+] as const;
+
+function toSchedule(item: Record<string, unknown>): ReportSchedule {
+  return Object.fromEntries(FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as ReportSchedule;
+}
+
+function item(schedule: ReportSchedule): Record<string, unknown> {
+  return {
+    ...keys.reportSchedule(schedule.trustId, schedule.id), entity: 'report-schedule',
+    gsi1pk: keys.reportSchedulesIndex, gsi1sk: `${schedule.trustId}#${schedule.id}`,
+    ...Object.fromEntries(FIELDS.filter((f) => schedule[f] !== undefined).map((f) => [f, schedule[f]])),
+  };
+}
+
+/** Creates (expected undefined) or replaces the schedule at `expected` version, with its audit record, in one transaction; false on a version conflict. */
+export async function writeSchedule(schedule: ReportSchedule, expected: number | undefined, audit: AuditRecord): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName(), Item: item(schedule),
+              ...(expected === undefined
+                ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expected } }),
+            },
+          },
+          auditPut(schedule.trustId, audit),
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/** Deletes the schedule (at `expected` version when given) with its audit record; false when it changed or went meanwhile. */
+export async function writeScheduleDeleted(schedule: ReportSchedule, audit: AuditRecord): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: tableName(), Key: keys.reportSchedule(schedule.trustId, schedule.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': schedule.version } } },
+          auditPut(schedule.trustId, audit),
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+export async function getSchedule(trustId: string, id: string): Promise<ReportSchedule | undefined> {
+  try {
+    const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.reportSchedule(trustId, id), ConsistentRead: true }));
+    return Item ? toSchedule(Item) : undefined;
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+// A trust's schedules (its own partition, every page; a trust holds a few hundred at most)
+export async function listSchedules(trustId: string): Promise<ReportSchedule[]> {
+  const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.reportSchedulePartition(trustId) }, ConsistentRead: true });
+  return items.map(toSchedule);
+}
+
+// Every schedule of every trust (gsi1 REPORT_SCHEDULES, every page): the hourly job
+export async function listAllSchedules(): Promise<ReportSchedule[]> {
+  const items = await queryAll({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.reportSchedulesIndex } });
+  return items.map(toSchedule);
+}
+
+/** Claims one schedule's send for one period: true for the first caller only (a conditional put), so a second run of the job sends nothing. */
+export async function claimSend(trustId: string, scheduleId: string, period: string, ttlSeconds: number): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...keys.reportScheduleClaim(trustId, scheduleId, period), entity: 'report-send', at: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/** Adds recipients to those the owner was told about (best effort, no version bump: it is the job's bookkeeping). */
+export async function markSkippedNotified(trustId: string, scheduleId: string, recipientIds: string[]): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(), Key: keys.reportSchedule(trustId, scheduleId),
+        UpdateExpression: 'SET skippedNotified = list_append(if_not_exists(skippedNotified, :empty), :ids)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':ids': recipientIds, ':empty': [] },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) rethrowStoreError(error);
+  }
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { reachOf } from '../../domain/access/reach';
+import { compilePerson } from '../../domain/access/compiled-person';
+import { displayName } from '../../domain/identity/account';
+import { parseReportParams, type ReportName } from '../../domain/reports/catalogue';
+import { renderCsv } from '../../domain/reports/csv';
+import { runReport } from '../../domain/reports/reports';
+import { duePeriod, type ReportSchedule } from '../../domain/reports/schedule';
+import { claimSend, listAllSchedules, markSkippedNotified } from '../adapters/dynamo/report-schedule-repository';
+import { getTrust, loadTrustContext } from '../adapters/dynamo/trust-repository';
+import { storeExport } from '../adapters/exports/export-store';
+import { sendMail } from '../adapters/ses/mailer-v2';
+import { logger } from '../http/logger';
+import { loadReportData } from './report-data';
+import { recipientCanView } from './schedules';
+import { reportEmail, skippedEmail } from '../../domain/reports/emails';
+
+/**
+ * The largest CSV sent as an attachment. SES refuses a message over 10 MB
+ * (after MIME encoding, which turns 3 bytes into 4 in base64): 7 MB of CSV
+ * stays under it with the body and headers. A larger report is stored as the
+ * export is and the email carries a short-lived link (EXPORT_URL_TTL_SECONDS).
+ */
+export const ATTACHMENT_MAX_BYTES = 7_000_000;
+/** How long a period's claim is kept (longer than any period: a month). */
+const CLAIM_TTL_SECONDS = 40 * 86_400;
+
+export interface ReportsRunSummary {
+  due: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+}
+
+/**
+ * `reports`, hourly: each schedule due at `time` (duePeriod, in its trust's
+ * time zone) is claimed for its period by a conditional put, so a second run
+ * (a retry, two overlapping runs) sends nothing; then each recipient gets
+ * the report cut to THEIR reach of reports.view now, as a CSV attachment (or
+ * a link when larger than ATTACHMENT_MAX_BYTES). A recipient who may no
+ * longer view it there (lost reports.view, deactivated) is skipped, and the
+ * owner is told once per such recipient. Claim first, then send: a send
+ * that fails after the claim is logged and not retried within the period
+ * (at most once, never twice).
+ */
+export async function handler(event: { time?: string }): Promise<ReportsRunSummary> {
+  const now = event.time ? new Date(event.time) : new Date();
+  const summary: ReportsRunSummary = { due: 0, sent: 0, skipped: 0, failed: 0 };
+  for (const schedule of await listAllSchedules()) {
+    try {
+      await runSchedule(schedule, now, summary);
+    } catch (error) {
+      logger.error('scheduled report failed', { error, scheduleId: schedule.id, trustId: schedule.trustId });
+      summary.failed += 1;
+    }
+  }
+  return summary;
+}
+
+async function runSchedule(schedule: ReportSchedule, now: Date, summary: ReportsRunSummary): Promise<void> {
+  const trust = await getTrust(schedule.trustId);
+  if (!trust) return;
+  const period = duePeriod(schedule, now, trust.policies.timeZone);
+  if (!period) return;
+  summary.due += 1;
+  if (!(await claimSend(trust.id, schedule.id, period, CLAIM_TTL_SECONDS))) return;
+  const context = await loadTrustContext(trust);
+  const name = schedule.report as ReportName;
+  const params = parseReportParams(name, { ...schedule.params, format: 'csv' }, context.tree, 'params');
+  const skipped: string[] = [];
+  for (const recipientId of schedule.recipientIds) {
+    try {
+      const { record, allowed } = await recipientCanView(trust.id, context, recipientId, params.nodeId, now);
+      if (!allowed || !record) {
+        skipped.push(recipientId);
+        summary.skipped += 1;
+        continue;
+      }
+      const compiled = compilePerson(record.person, context.roles, context.tree);
+      const reach = reachOf({ tree: context.tree, roles: context.roles, person: compiled, permission: 'reports.view', mfa: record.account.mfaEnabled, now });
+      const data = await loadReportData(name, { trust, tree: context.tree, roles: context.roles }, reach, params, now);
+      const result = runReport(name, data, params, reach, now);
+      const csv = renderCsv(result);
+      const filename = `${name}-${period}.csv`;
+      const bytes = Buffer.byteLength(csv);
+      const nodeName = context.tree.nodes.get(params.nodeId)?.name ?? params.nodeId;
+      const mail = { trustName: trust.name, firstName: record.account.firstName, report: name, nodeName, period, rows: result.rows.length };
+      if (bytes <= ATTACHMENT_MAX_BYTES) {
+        await sendMail(record.account.email, reportEmail(mail), { attachments: [{ filename, contentType: 'text/csv; charset=utf-8', content: Buffer.from(csv) }] });
+      } else {
+        const stored = await storeExport(`exports/${trust.id}/${randomUUID()}/${filename}`, csv, filename, 'text/csv; charset=utf-8');
+        await sendMail(record.account.email, reportEmail({ ...mail, link: stored }));
+      }
+      summary.sent += 1;
+    } catch (error) {
+      logger.error('scheduled report not sent to a recipient', { error, scheduleId: schedule.id, recipientId });
+      summary.failed += 1;
+    }
+  }
+  const untold = skipped.filter((id) => !(schedule.skippedNotified ?? []).includes(id));
+  if (untold.length === 0) return;
+  const owner = (await recipientCanView(trust.id, context, schedule.ownerId, params.nodeId, now)).record;
+  if (owner && owner.account.status === 'active') {
+    const names = await Promise.all(untold.map(async (id) => {
+      const { record } = await recipientCanView(trust.id, context, id, params.nodeId, now);
+      return record ? displayName(record.account) : id;
+    }));
+    await sendMail(owner.account.email, skippedEmail({ trustName: trust.name, firstName: owner.account.firstName, report: name, names }));
+  }
+  await markSkippedNotified(trust.id, schedule.id, untold);
+}

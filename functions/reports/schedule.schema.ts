@@ -1,0 +1,36 @@
+import * as z from '../shared/zod';
+import { REPORT_NAMES } from '../../domain/reports/catalogue';
+import { CADENCES } from '../../domain/reports/schedule';
+import { idSchema } from '../shared/schemas';
+
+const paramValue = z.union([z.string().check(z.maxLength(200)), z.number()]);
+
+export const createScheduleBodySchema = z.object({
+  report: z.enum(REPORT_NAMES),
+  params: z.optional(z.record(z.string().check(z.maxLength(64)), paramValue)),
+  cadence: z.enum(CADENCES),
+  dayOfWeek: z.optional(z.number().check(z.int(), z.gte(0), z.lte(6))),
+  dayOfMonth: z.optional(z.number().check(z.int(), z.gte(1), z.lte(28))),
+  hour: z.number().check(z.int(), z.gte(0), z.lte(23)),
+  recipientIds: z.array(idSchema).check(z.minLength(1), z.maxLength(50)),
+});
+
+export const updateScheduleBodySchema = z.partial(createScheduleBodySchema);
+
+export const scheduleSchema = z.object({
+  id: z.string(),
+  ownerId: z.string(),
+  report: z.string(),
+  params: z.record(z.string(), paramValue),
+  nodeId: z.string(),
+  cadence: z.enum(CADENCES),
+  dayOfWeek: z.optional(z.number()),
+  dayOfMonth: z.optional(z.number()),
+  hour: z.number(),
+  recipientIds: z.array(z.string()),
+  version: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const scheduleListSchema = z.object({ items: z.array(scheduleSchema) });

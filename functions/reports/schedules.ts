@@ -1,0 +1,103 @@
+import { decide } from '../../domain/access/resolve';
+import { auditRecord } from '../../domain/audit/audit-record';
+import { InvalidInputError, NotFoundError, type FieldError } from '../../domain/errors';
+import { parseReportParams, type ReportName } from '../../domain/reports/catalogue';
+import type { ReportSchedule } from '../../domain/reports/schedule';
+import { loadPerson } from '../adapters/dynamo/person-repository';
+import { getSchedule } from '../adapters/dynamo/report-schedule-repository';
+import type { Caller } from '../http/caller';
+import { authorize, reach } from '../shared/authorize';
+import { newId, nowIso } from '../shared/ids';
+import type { TrustContext } from '../adapters/dynamo/trust-repository';
+import { compilePerson } from '../../domain/access/compiled-person';
+
+export interface ScheduleInput {
+  report: ReportName;
+  params?: Record<string, string | number>;
+  cadence: ReportSchedule['cadence'];
+  dayOfWeek?: number;
+  dayOfMonth?: number;
+  hour: number;
+  recipientIds: string[];
+}
+
+/** The stored params (nodeId always set) after parseReportParams validated them (400 naming `params.<name>`). */
+export function scheduleParams(input: ScheduleInput, caller: Caller): { params: Record<string, string | number>; nodeId: string } {
+  const raw = { ...(input.params ?? {}) };
+  delete raw.format;
+  const parsed = parseReportParams(input.report, raw, caller.context.tree, 'params') as unknown as Record<string, string | number>;
+  const { format: _format, ...params } = parsed;
+  return { params, nodeId: String(parsed.nodeId) };
+}
+
+/** weekly needs dayOfWeek, monthly dayOfMonth, and neither takes the other's. */
+export function checkCadence(input: Pick<ScheduleInput, 'cadence' | 'dayOfWeek' | 'dayOfMonth'>): void {
+  const errors: FieldError[] = [];
+  if (input.cadence === 'weekly' && input.dayOfWeek === undefined) errors.push({ path: 'body.dayOfWeek', message: 'required for a weekly schedule (0 Sunday … 6 Saturday)' });
+  if (input.cadence === 'monthly' && input.dayOfMonth === undefined) errors.push({ path: 'body.dayOfMonth', message: 'required for a monthly schedule (1-28)' });
+  if (input.cadence !== 'weekly' && input.dayOfWeek !== undefined) errors.push({ path: 'body.dayOfWeek', message: `a ${input.cadence} schedule takes no dayOfWeek` });
+  if (input.cadence !== 'monthly' && input.dayOfMonth !== undefined) errors.push({ path: 'body.dayOfMonth', message: `a ${input.cadence} schedule takes no dayOfMonth` });
+  if (errors.length > 0) throw new InvalidInputError('validation_failed', 'The schedule is not valid', errors);
+}
+
+/**
+ * Whether a person may read reports at `nodeId` now: active, and reports.view
+ * granted there by the decision engine (with the 2FA they have turned on: an
+ * emailed report has no session, so a code that needs 2FA counts only for
+ * someone who uses it). The same rule at creation and at send time.
+ */
+export async function recipientCanView(trustId: string, context: Pick<TrustContext, 'tree' | 'roles'>, recipientId: string, nodeId: string, now: Date) {
+  const record = await loadPerson(trustId, recipientId);
+  if (!record || record.account.status !== 'active') return { record, allowed: false };
+  const compiled = compilePerson(record.person, context.roles, context.tree);
+  const decision = decide({ tree: context.tree, roles: context.roles, person: compiled, permission: 'reports.view', nodeId, mfa: record.account.mfaEnabled, now });
+  return { record, allowed: decision.allowed };
+}
+
+/** 400 recipient_cannot_view naming each recipient who may not read the report at nodeId. */
+export async function checkRecipients(caller: Caller, recipientIds: string[], nodeId: string): Promise<void> {
+  const now = new Date();
+  const results = await Promise.all([...new Set(recipientIds)].map(async (id) => ({ id, ...(await recipientCanView(caller.trust.id, caller.context, id, nodeId, now)) })));
+  const refused = results.filter((r) => !r.allowed);
+  if (refused.length > 0) {
+    throw new InvalidInputError(
+      'recipient_cannot_view',
+      'Every recipient must be able to view the report at its node (reports.view there, an active account)',
+      refused.map((r) => ({ path: `body.recipientIds.${recipientIds.indexOf(r.id)}`, message: `${r.id} cannot view this report at ${nodeId}` })),
+    );
+  }
+}
+
+/**
+ * A schedule the caller may change or delete, else 404 (one they may not see
+ * is not theirs to learn of): their own while they hold reports.schedule at
+ * its node, anyone's at a node in their reach of reports.manage_schedules.
+ */
+export async function loadManagedSchedule(caller: Caller, id: string): Promise<ReportSchedule> {
+  const schedule = await getSchedule(caller.trust.id, id);
+  if (!schedule || !mayManage(caller, schedule)) throw new NotFoundError('Report schedule');
+  return schedule;
+}
+
+export function mayManage(caller: Caller, schedule: ReportSchedule, manageReach = safeReach(caller, 'reports.manage_schedules'), ownReach = safeReach(caller, 'reports.schedule')): boolean {
+  if (manageReach.has(schedule.nodeId)) return true;
+  return schedule.ownerId === caller.account.id && ownReach.has(schedule.nodeId);
+}
+
+function safeReach(caller: Caller, permission: 'reports.manage_schedules' | 'reports.schedule') {
+  return reach(caller, permission);
+}
+
+export function requireScheduleAt(caller: Caller, nodeId: string): void {
+  authorize(caller, 'reports.schedule', nodeId);
+}
+
+export function scheduleAudit(caller: Caller, action: string, schedule: ReportSchedule, before: unknown, after: unknown) {
+  return auditRecord({ id: newId(), at: nowIso(), actorId: caller.account.id, action, targetType: 'report-schedule', targetId: schedule.id, nodeId: schedule.nodeId, before, after });
+}
+
+export function scheduleView(schedule: ReportSchedule) {
+  const { trustId: _t, skippedNotified: _s, ...view } = schedule;
+  return view;
+}
+
