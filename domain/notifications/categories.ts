@@ -51,6 +51,18 @@ export const notificationCategories: readonly NotificationCategory[] = Object.fr
   category('mis_sync', 'org.manage', 'Summaries and holds of the nightly MIS roster sync', 'MIS sync report', { internal: true }),
 ]);
 
+/** What an event says, as it arrives and as each recipient's entry keeps it. */
+export interface EventContent {
+  category: string;
+  nodeId: string;
+  /** The pupil (or other subject) it is about: blocks from it are honoured. */
+  subjectId?: string;
+  title: string;
+  summary?: string;
+  link?: string;
+  occurredAt: string;
+}
+
 export const categoryByCode: ReadonlyMap<string, NotificationCategory> = new Map(notificationCategories.map((c) => [c.code, c]));
 
 /**

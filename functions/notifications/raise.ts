@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { categoryByCode } from '../../domain/notifications/categories';
+import { categoryByCode, type EventContent } from '../../domain/notifications/categories';
 import { recipientSearch, recipientsFor } from '../../domain/notifications/recipients';
 import type { Trust } from '../../domain/org/trust';
 import { loadRecipientCandidates, storeEvent, type StoredEvent } from '../adapters/dynamo/notification-repository';
@@ -8,14 +8,7 @@ import { newId, nowIso } from '../shared/ids';
 import { enqueue } from '../adapters/sqs/job-queue';
 import { logger } from '../http/logger';
 
-export interface NewEvent {
-  category: string;
-  nodeId: string;
-  subjectId?: string;
-  title: string;
-  summary?: string;
-  link?: string;
-  occurredAt: string;
+export interface NewEvent extends EventContent {
   /** Unique per event within the trust: the same key again is the same event (the service's own start with `service:`). */
   idempotencyKey: string;
   sender: StoredEvent['sender'];

@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventContent } from '../../../domain/notifications/categories';
 import type { StoredPreferences } from '../../../domain/notifications/preferences';
 import type { Candidate, Recipient } from '../../../domain/notifications/recipients';
 import { VersionConflictError } from '../../../domain/errors';
@@ -39,16 +40,9 @@ export async function putPreferences(trustId: string, userId: string, next: Omit
 }
 
 /** A notification event as stored: what arrived, who sent it, and who it goes to. */
-export interface StoredEvent {
+export interface StoredEvent extends EventContent {
   id: string;
   keyHash: string;
-  category: string;
-  nodeId: string;
-  subjectId?: string;
-  title: string;
-  summary?: string;
-  link?: string;
-  occurredAt: string;
   receivedAt: string;
   sender: { type: 'user' | 'client' | 'service'; id: string };
   recipients: Recipient[];
@@ -166,18 +160,11 @@ export async function listFeed(trustId: string, userId: string, limit: number, c
 }
 
 /** An entry waiting to be emailed, at once or in a digest. */
-export interface PendingEntry {
+export interface PendingEntry extends EventContent {
   key: { pk: string; sk: string };
   userId: string;
   eventId: string;
   eventKeyHash: string;
-  category: string;
-  nodeId: string;
-  subjectId?: string;
-  title: string;
-  summary?: string;
-  link?: string;
-  occurredAt: string;
   receivedAt: string;
 }
 
