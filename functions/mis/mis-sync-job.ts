@@ -1,21 +1,36 @@
-import { listMisSettings } from '../adapters/dynamo/mis-repository';
-import { listTrustIds } from '../adapters/dynamo/trust-repository';
+import { localTime } from '../../domain/notifications/digest';
+import { claimNightlySync, listMisSettings } from '../adapters/dynamo/mis-repository';
+import { getTrust, listTrustIds } from '../adapters/dynamo/trust-repository';
 import { logger } from '../http/logger';
 import { queueRun } from './start-run';
 
+/** The local hour (the trust's time zone) from which a night's sync is due. */
+export const NIGHTLY_SYNC_HOUR = 2;
+
 /**
- * `mis-sync` (nightly, 02:00 in the trust's time zone; `POST /_local/run/mis-sync`):
- * queues a run of every enabled school of every trust, acting for whoever
- * saved that school's settings. Each school is its own queue message, so one
+ * `mis-sync`, hourly (`POST /_local/run/mis-sync?at=` locally): each trust
+ * whose own clock has reached 02:00 gets its night's sync once — the first
+ * run at or after that hour claims the trust's local date, so BST and GMT
+ * both land at 02:00 and a missed or repeated run neither skips nor doubles a
+ * night. The sync queues a run of every enabled school, acting for whoever
+ * saved that school's settings; each school is its own queue message, so one
  * school's bad file (or failure to queue) never stops the others.
  */
-export async function handler(): Promise<{ queued: number; failed: number }> {
+export async function handler(event: { time?: string } = {}): Promise<{ trusts: number; queued: number; failed: number }> {
+  const now = event.time ? new Date(event.time) : new Date();
+  let trusts = 0;
   let queued = 0;
   let failed = 0;
   for (const trustId of await listTrustIds()) {
     let schools;
     try {
+      const trust = await getTrust(trustId);
+      if (!trust) continue;
+      const local = localTime(now, trust.policies.timeZone);
+      if (local.hour < NIGHTLY_SYNC_HOUR) continue;
       schools = (await listMisSettings(trustId)).filter((s) => s.enabled);
+      if (schools.length === 0 || !(await claimNightlySync(trustId, local.date, now.toISOString()))) continue;
+      trusts += 1;
     } catch (error) {
       logger.error('mis-sync could not read a trust\'s settings', { error, trustId });
       failed += 1;
@@ -31,5 +46,5 @@ export async function handler(): Promise<{ queued: number; failed: number }> {
       }
     }
   }
-  return { queued, failed };
+  return { trusts, queued, failed };
 }

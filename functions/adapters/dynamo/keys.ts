@@ -93,6 +93,8 @@ export const keys = {
   /** A school's sync settings; every school's sit in one partition per trust, so the nightly job reads them in one Query. */
   misSettings: (trustId: string, nodeId: string): Key => ({ pk: `${trust(trustId)}#MIS`, sk: `SETTINGS#${nodeId}` }),
   misSettingsPartition: (trustId: string) => `${trust(trustId)}#MIS`,
+  /** The nightly sync of a trust for one of its local dates: written once, so an hourly job runs each trust once a night. */
+  misNightly: (trustId: string, localDate: string): Key => ({ pk: `${trust(trustId)}#MIS#NIGHTLY`, sk: localDate }),
   /** One school's sync state: `LINK#<misId>` (the school's MIS person → account), `ROSTER` (the latest upload), `RUN#<runId>` (its runs). */
   misSchoolPartition: (trustId: string, nodeId: string) => `${trust(trustId)}#MIS#NODE#${nodeId}`,
   misLink: (trustId: string, nodeId: string, misId: string): Key => ({ pk: `${trust(trustId)}#MIS#NODE#${nodeId}`, sk: `LINK#${misId}` }),

@@ -1,10 +1,10 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { VersionConflictError } from '../../../domain/errors';
 import type { MisSettings } from '../../../domain/mis/plan';
 import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
-import { cancellationCodes, rethrowStoreError } from './errors';
+import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
 
 export interface StoredMisSettings extends MisSettings {
@@ -58,5 +58,26 @@ export async function putMisSettings(trustId: string, settings: StoredMisSetting
   } catch (error) {
     if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new VersionConflictError();
     rethrowStoreError(error);
+  }
+}
+
+/**
+ * Claims a trust's nightly sync for one local date (a conditional put that
+ * expires after 40 days): true for the first job run that asks, false for
+ * every later or overlapping one.
+ */
+export async function claimNightlySync(trustId: string, localDate: string, at: string): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...keys.misNightly(trustId, localDate), entity: 'mis-nightly', trustId, at, expiresAt: Math.floor(Date.parse(at) / 1000) + 40 * 86_400 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
   }
 }

@@ -272,16 +272,23 @@ describe('MIS runs: who may, and the nightly job', () => {
 
   it('runs every enabled school from the nightly job, audits the run and tells the school\'s org.manage holders', async () => {
     const before = (await call('GET', `/nodes/${school}/mis/runs`, { token: saver })).body.items.length;
-    const job = await call('POST', '/_local/run/mis-sync');
+    // 03:00 UTC is after 02:00 in London in winter and summer alike, 00:00 UTC before it in both; the night is this trust's first.
+    const night = `${new Date().toISOString().slice(0, 10)}T03:00:00.000Z`;
+    const early = await call('POST', `/_local/run/mis-sync?at=${new Date(Date.parse(night) - 3 * 3_600_000).toISOString()}`);
+    expect(early.status).toBe(200);
+    const job = await call('POST', `/_local/run/mis-sync?at=${night}`);
     expect(job.status).toBe(200);
     expect(job.body.summary.queued).toBeGreaterThanOrEqual(1);
+    // The same night again (an overlapping or repeated run) queues nothing more for this trust.
+    const again = await call('POST', `/_local/run/mis-sync?at=${night}`);
+    expect(again.status).toBe(200);
     let runs: any[] = [];
     for (let i = 0; i < 300; i++) {
       runs = (await call('GET', `/nodes/${school}/mis/runs`, { token: saver })).body.items;
       if (runs.length > before && runs[0].status !== 'running') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(runs.length).toBe(before + 1);
+    expect(runs.length).toBe(before + 1); // the early run (before 02:00) and the repeat queued nothing here
     expect(runs[0]).toMatchObject({ status: 'done', created: 0, updated: 0, deactivated: 0 });
     const audit = await call('GET', `/audit?nodeId=${school}&limit=200`, { token: trust.token });
     expect(audit.body.items.filter((r: any) => r.action === 'mis.run_done' && r.after.runId === runs[0].id)).toHaveLength(1);
