@@ -116,7 +116,8 @@ export async function benchScale(): Promise<BenchResult[]> {
     results.push(...(await benchDirectory({ workload, admin, clusterAdmin, measure, get, pick, readyAt: directoryReadyAt, tally })));
     // Issue 13: each report for the trust admin, the whole trust (a large answer is a 303 the fetch follows to the stored file).
     const { REPORT_NAMES } = await import('../domain/reports/catalogue');
-    for (const name of REPORT_NAMES) await measure(`scale: GET /reports/${name}, trust admin, whole trust`, 3, get(`/reports/${name}`, admin), 1);
+    // access-review reads every role holder's partition and trail: for the whole trust it is refused (400, MAX_ACCESS_REVIEW_PEOPLE), so it is measured per school.
+    for (const name of REPORT_NAMES.filter((n) => n !== 'access-review')) await measure(`scale: GET /reports/${name}, trust admin, whole trust`, 3, get(`/reports/${name}`, admin), 1);
     await measure('scale: GET /reports/access-review, trust admin, one school', 10, () => get(`/reports/access-review?nodeId=${pick(schools)}`, admin)(), 2);
     results.push({ name: `scale: people in the workload (seeded in ${workload.seededInSeconds.toFixed(0)} s, kept in bench/.scale-state)`, unit: 'people', value: workload.people });
     return results;

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../domain/errors';
 import type { Reach } from '../../domain/access/reach';
 import type { AuditRecord } from '../../domain/audit/audit-record';
 import type { DirectoryEntry } from '../../domain/directory/directory-index';
@@ -15,6 +16,9 @@ import { allInDirectory } from '../users/directory';
 
 /** Parallel reads of one report (person Queries, audit Queries, managers index Queries). */
 const READ_CONCURRENCY = 16;
+/** The most role holders one access-review request reads (two Queries each); a larger scope is a 400 naming nodeId. */
+export const MAX_ACCESS_REVIEW_PEOPLE = 5_000;
+
 /** Audit records read per person for access-review's "granted by/when" (newest first): a bound on one person's trail. */
 export const GRANT_TRAIL_LIMIT = 500;
 const DAY_MS = 86_400_000;
@@ -93,7 +97,14 @@ export async function loadReportData<N extends ReportName>(
 
   switch (name) {
     case 'access-review': {
-      const people = await loadFull(entries.filter((entry) => rolesInScope(entry).length > 0));
+      const holders = entries.filter((entry) => rolesInScope(entry).length > 0);
+      if (holders.length > MAX_ACCESS_REVIEW_PEOPLE) {
+        // Each holder costs their partition and their audit trail: beyond this the answer cannot come within API Gateway's 29 s.
+        throw new InvalidInputError('report_too_large', `access-review covers at most ${MAX_ACCESS_REVIEW_PEOPLE} people with roles per request; this scope has ${holders.length}`, [
+          { path: 'nodeId', message: `narrow it to a cluster or school with at most ${MAX_ACCESS_REVIEW_PEOPLE} role holders` },
+        ]);
+      }
+      const people = await loadFull(holders);
       const trails = await mapConcurrently(people, READ_CONCURRENCY, async (person) =>
         (await listAudit(trust.id, { targetId: person.id, limit: GRANT_TRAIL_LIMIT })).items.filter((record) => record.action === 'role.assigned'),
       );
