@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -11,10 +11,16 @@ export const REFERENCE = 'bench/reference/dynamo-only.ts';
 
 /** The esbuild settings of infra/constructs/service-function.ts (what `cdk synth` produces), in one place for the bench and its test. */
 export async function bundle(entry: string, outdir: string): Promise<string> {
+  return (await bundleWithPackages(entry, outdir)).file;
+}
+
+/** `bundle`, also naming the npm packages that ended up in the output; `source` bundles that text as if it were `entry`. */
+async function bundleWithPackages(entry: string, outdir: string, source?: string): Promise<{ file: string; packages: Set<string> }> {
   const outfile = join(outdir, `${entry.replace(/[/.]/g, '_')}.mjs`);
-  await build({
-    entryPoints: [join(root, entry)],
+  const { metafile } = await build({
+    ...(source === undefined ? { entryPoints: [join(root, entry)] } : { stdin: { contents: source, resolveDir: root, sourcefile: entry, loader: 'ts' as const } }),
     outfile,
+    metafile: true,
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -25,7 +31,59 @@ export async function bundle(entry: string, outdir: string): Promise<string> {
     banner: { js: "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);" },
     logLevel: 'warning',
   });
-  return outfile;
+  const packages = new Set<string>();
+  for (const input of Object.keys(metafile.outputs[Object.keys(metafile.outputs)[0]!]!.inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+    if (match) packages.add(match[1]!);
+  }
+  return { file: outfile, packages };
+}
+
+/**
+ * The AWS clients a function may be made of (the stack is fixed: these are the SDK
+ * packages API Gateway, Cognito, SES, SQS and S3 are called with), each with the
+ * one call its yardstick makes. A function's "same clients" reference is the
+ * DynamoDB-only reference plus one such call per other client its bundle holds:
+ * the smallest Lambda that could do its AWS work, so the ratio to it is the
+ * weight of the function's own code and libraries alone.
+ */
+const CLIENT_CALLS: Record<string, { imports: string; call: string }> = {
+  '@aws-sdk/client-cognito-identity-provider': {
+    imports: "import { AdminGetUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';",
+    call: "await new CognitoIdentityProviderClient({}).send(new AdminGetUserCommand({ UserPoolId: 'p', Username: 'u' }));",
+  },
+  '@aws-sdk/client-ses': {
+    imports: "import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';",
+    call: 'await new SESClient({}).send(new SendRawEmailCommand({ RawMessage: { Data: new Uint8Array() } }));',
+  },
+  '@aws-sdk/client-sesv2': {
+    imports: "import { SESv2Client, SendEmailCommand as SendEmailV2Command } from '@aws-sdk/client-sesv2';",
+    call: "await new SESv2Client({}).send(new SendEmailV2Command({ Content: { Raw: { Data: new Uint8Array() } } }));",
+  },
+  '@aws-sdk/client-sqs': {
+    imports: "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';",
+    call: "await new SQSClient({}).send(new SendMessageCommand({ QueueUrl: 'q', MessageBody: 'm' }));",
+  },
+  '@aws-sdk/client-s3': {
+    imports: "import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';",
+    call: "await new S3Client({}).send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }));",
+  },
+  '@aws-sdk/s3-request-presigner': {
+    imports: "import { getSignedUrl } from '@aws-sdk/s3-request-presigner';",
+    call: "await getSignedUrl(new S3Client({}), new GetObjectCommand({ Bucket: 'b', Key: 'k' }));",
+  },
+};
+
+function sameClientsSource(clients: string[]): string {
+  const unknown = clients.filter((c) => !(c in CLIENT_CALLS));
+  if (unknown.length > 0) throw new Error(`bench/bundles: no reference call for ${unknown.join(', ')} (add it to CLIENT_CALLS)`);
+  const reference = readFileSync(join(root, REFERENCE), 'utf8');
+  const needsS3 = clients.includes('@aws-sdk/s3-request-presigner') && !clients.includes('@aws-sdk/client-s3');
+  const used = needsS3 ? [...clients, '@aws-sdk/client-s3'] : clients;
+  return [
+    ...used.map((c) => CLIENT_CALLS[c]!.imports),
+    reference.replace(/^export const handler = async \((.*)\) => \{$/m, (line) => `${line}\n  ${used.map((c) => CLIENT_CALLS[c]!.call).join('\n  ')}`),
+  ].join('\n');
 }
 
 /** Median time for a fresh Node process to import the bundle, minus an empty module's (so only the bundle's own cost counts). */
@@ -41,28 +99,45 @@ export interface BundleFigure {
   entry: string;
   bytes: number;
   importMs: number;
+  /** The AWS client packages in the bundle besides DynamoDB's (the stack's fixed SDK clients). */
+  clients: string[];
+  /** The DynamoDB-only reference with one call per client in `clients`: the same AWS work and nothing else. */
+  sameClients: { bytes: number; importMs: number };
 }
+
+const AWS_CLIENT = /^@aws-sdk\/(client-(?!dynamodb$)[a-z0-9-]+|s3-request-presigner)$/;
 
 /** Bundles every function and the DynamoDB-only reference, and measures each side by side. */
 export async function measureBundles(runs = 7): Promise<{ reference: BundleFigure; functions: BundleFigure[] }> {
   const outdir = mkdtempSync(join(tmpdir(), 'trust-access-bundles-'));
   try {
     const entries = [...new Set([...routes.map((r) => r.handler), ...jobs.map((j) => j.handler)])];
-    const figure = async (entry: string): Promise<BundleFigure> => {
-      const file = await bundle(entry, outdir);
-      return { entry, bytes: statSync(file).size, importMs: 0 };
-    };
-    const reference = await figure(REFERENCE);
-    const functions: BundleFigure[] = [];
-    for (const entry of entries) functions.push(await figure(entry));
-    // Import times interleaved with the reference's, so machine noise hits both alike.
-    const referenceTimes: number[] = [];
-    for (const fn of functions) {
-      referenceTimes.push(importMs(join(outdir, `${REFERENCE.replace(/[/.]/g, '_')}.mjs`), 1));
-      fn.importMs = importMs(join(outdir, `${fn.entry.replace(/[/.]/g, '_')}.mjs`), runs);
+    const referenceFile = await bundle(REFERENCE, outdir);
+    const reference: BundleFigure = { entry: REFERENCE, bytes: statSync(referenceFile).size, importMs: 0, clients: [], sameClients: { bytes: 0, importMs: 0 } };
+    reference.sameClients.bytes = reference.bytes;
+    // One "same clients" reference per distinct set of clients, bundled once.
+    const yardsticks = new Map<string, { file: string; bytes: number; times: number[] }>([['', { file: referenceFile, bytes: reference.bytes, times: [] }]]);
+    const functions: (BundleFigure & { file: string; key: string })[] = [];
+    for (const entry of entries) {
+      const { file, packages } = await bundleWithPackages(entry, outdir);
+      const clients = [...packages].filter((p) => AWS_CLIENT.test(p)).sort();
+      const key = clients.join('+');
+      if (!yardsticks.has(key)) {
+        const name = `bench/reference/same-clients-${yardsticks.size}.ts`;
+        const { file: yardstick } = await bundleWithPackages(name, outdir, sameClientsSource(clients));
+        yardsticks.set(key, { file: yardstick, bytes: statSync(yardstick).size, times: [] });
+      }
+      functions.push({ entry, file, key, bytes: statSync(file).size, importMs: 0, clients, sameClients: { bytes: yardsticks.get(key)!.bytes, importMs: 0 } });
     }
-    reference.importMs = percentile(referenceTimes, 50);
-    return { reference, functions };
+    // Import times interleaved with the references', so machine noise hits both alike.
+    for (const fn of functions) {
+      yardsticks.get('')!.times.push(importMs(referenceFile, 1));
+      if (fn.key !== '') yardsticks.get(fn.key)!.times.push(importMs(yardsticks.get(fn.key)!.file, 1));
+      fn.importMs = importMs(fn.file, runs);
+    }
+    reference.importMs = percentile(yardsticks.get('')!.times, 50);
+    for (const fn of functions) fn.sameClients.importMs = percentile(yardsticks.get(fn.key)!.times, 50);
+    return { reference, functions: functions.map(({ file: _file, key: _key, ...figure }) => figure) };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -72,7 +147,11 @@ export async function benchBundles(): Promise<BenchResult[]> {
   const { reference, functions } = await measureBundles();
   const largest = functions.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const slowest = functions.reduce((a, b) => (b.importMs > a.importMs ? b : a));
-  console.table(functions.map((f) => ({ entry: f.entry, KB: Math.round(f.bytes / 1024), sizeRatio: Number((f.bytes / reference.bytes).toFixed(2)), importMs: Number(f.importMs.toFixed(1)), importRatio: Number((f.importMs / reference.importMs).toFixed(2)) })));
+  const short = (c: string) => c.replace('@aws-sdk/', '').replace('client-cognito-identity-provider', 'cognito').replace('client-', '').replace('s3-request-presigner', 'presign');
+  console.table(functions.map((f) => ({
+    entry: f.entry.replace('functions/', ''), KB: Math.round(f.bytes / 1024), sizeRatio: Number((f.bytes / reference.bytes).toFixed(2)), importMs: Number(f.importMs.toFixed(1)), importRatio: Number((f.importMs / reference.importMs).toFixed(2)),
+    clients: f.clients.map(short).join('+'), sameClientsKB: Math.round(f.sameClients.bytes / 1024), sizeVsSame: Number((f.bytes / f.sameClients.bytes).toFixed(2)), importVsSame: Number((f.importMs / f.sameClients.importMs).toFixed(2)),
+  })));
   return [
     { name: 'bundle: DynamoDB-only reference', unit: 'KB', value: reference.bytes / 1024 },
     { name: 'bundle: DynamoDB-only reference import time', unit: 'ms', value: reference.importMs },
@@ -80,5 +159,8 @@ export async function benchBundles(): Promise<BenchResult[]> {
     { name: `bundle: slowest import (${slowest.entry})`, unit: 'ms', value: slowest.importMs, baseline: { name: 'reference', value: reference.importMs }, ratio: slowest.importMs / reference.importMs },
     ...functions.map((f) => ({ name: `bundle: ${f.entry}`, unit: 'KB', value: f.bytes / 1024, baseline: { name: 'reference', value: reference.bytes / 1024 }, ratio: f.bytes / reference.bytes })),
     ...functions.map((f) => ({ name: `import: ${f.entry}`, unit: 'ms', value: f.importMs, baseline: { name: 'reference', value: reference.importMs }, ratio: f.importMs / reference.importMs })),
+    // Against the reference that makes the same AWS calls: the weight of the function's own code and libraries.
+    ...functions.filter((f) => f.clients.length > 0).map((f) => ({ name: `bundle vs same clients: ${f.entry}`, unit: 'KB', value: f.bytes / 1024, baseline: { name: `reference + ${f.clients.join(' + ')}`, value: f.sameClients.bytes / 1024 }, ratio: f.bytes / f.sameClients.bytes })),
+    ...functions.filter((f) => f.clients.length > 0).map((f) => ({ name: `import vs same clients: ${f.entry}`, unit: 'ms', value: f.importMs, baseline: { name: `reference + ${f.clients.join(' + ')}`, value: f.sameClients.importMs }, ratio: f.importMs / f.sameClients.importMs })),
   ];
 }
