@@ -22,7 +22,9 @@ const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { sta
  * themself, or anyone in the caller's reach of users.view; anyone else is
  * not found). An integration client asks about anyone at or under its node,
  * cut by the same canSee, so a person outside it is not found exactly as
- * for a person caller. For these decisions a requiresMfa permission counts
+ * for a person caller, and only at a node at or under its node: a node
+ * outside is not found too (a decision there would reveal, through `via`,
+ * an assignment outside the client's part of the trust). For these decisions a requiresMfa permission counts
  * only for people who have 2FA on.
  */
 export async function decideFor(caller: Caller | ClientCaller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
@@ -46,6 +48,7 @@ export async function decideFor(caller: Caller | ClientCaller, checks: Check[], 
   return checks.map((check) => {
     const person = people.get(check.userId);
     if (!person) return notFound;
+    if (isClientCaller(caller) && !caller.reach.has(check.nodeId)) return notFound;
     return decide({ tree, roles, person, permission: check.permission, nodeId: check.nodeId, subjectId: check.subjectId, mfa: person.person.mfaEnabled, now });
   });
 }

@@ -279,3 +279,34 @@ describe('rate limits per client', () => {
     expect((await check(await clientToken(other), northTeacher.id)).status).toBe(200);
   });
 });
+
+// Last: the person placed in both clusters would otherwise show in the North client's view of South in the directory tests above.
+describe('a North client asking about a node outside North', () => {
+  let token: string;
+  beforeAll(async () => {
+    token = await clientToken((await createClient({ name: 'Behaviour app (outside nodes)', scopes: ['authz.check'], nodeId: node('North') })).body);
+  });
+
+  it('gets not_found for a node outside its node, even about a person it may see (no decision, no via, outside its part of the trust)', async () => {
+    // A teacher of North School who also teaches at South School: the North client sees them, but not what they may do in South.
+    const both = await createUser(trust.token, {
+      memberships: [{ nodeId: node('North School') }, { nodeId: node('South School') }],
+      roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }, { roleId: presetIds.teacher, nodeId: node('South School') }],
+    });
+    await activate(trust, both as { id: string; email: string });
+    expect((await check(token, both.id, node('North School'))).body).toMatchObject({ allowed: true, reason: 'granted' });
+    const outside = await check(token, both.id, node('South School'));
+    expect(outside.status).toBe(404);
+    expect(outside.body.code).toBe('not_found');
+    expect(JSON.stringify(outside.body)).not.toContain(presetIds.teacher);
+    // The same in a batch: only the check outside its node is not_found.
+    const batch = await call('POST', '/authz/batch', {
+      token,
+      body: { checks: [{ userId: both.id, permission: 'classes.view', nodeId: node('South School') }, { userId: both.id, permission: 'classes.view', nodeId: node('North School') }] },
+    });
+    expect(batch.body.results.map((r: any) => [r.allowed, r.error?.code, r.via])).toEqual([[false, 'not_found', undefined], [true, undefined, expect.anything()]]);
+    // A client bound to the trust root may ask about South School.
+    const rootClient = (await createClient({ name: 'Trust-wide checks', scopes: ['authz.check'], nodeId: trust.rootId })).body;
+    expect((await check(await clientToken(rootClient), both.id, node('South School'))).body).toMatchObject({ allowed: true, reason: 'granted' });
+  });
+});
