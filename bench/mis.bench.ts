@@ -38,7 +38,7 @@ export async function benchMis(): Promise<BenchResult[]> {
   const zip = onerosterBundle({ org: { sourcedId: 'org-bench', name: 'Bench School' }, people });
   const [roster, readSeconds] = time(() => readRoster(zip));
   const now = new Date();
-  const none = { trustAccounts: new Map(), takenElsewhere: new Set<string>(), now };
+  const none = { takenElsewhere: new Set<string>(), now };
   const [first, firstSeconds] = time(() => planMisSync({ settings, roster, people: [], ...none }));
   if (first.changes.length !== STAFF + GUARDIANS) throw new Error(`first plan: ${first.changes.length} changes`);
   const known: MisPerson[] = roster.users.map((u, i) => ({

@@ -33,6 +33,12 @@ export interface Account {
   cognitoTotpOffPending?: boolean;
   /** Changed by hand although it came from the MIS (the nightly sync leaves it alone). */
   edited: boolean;
+  /**
+   * Set while the account is inactive because the MIS sync made it so (a
+   * leaver): only then may the sync reactivate it. Any activation, and a
+   * deactivation by hand (even of an account already inactive), clears it.
+   */
+  deactivatedBy?: 'mis';
   /** Consecutive failed sign-ins since the last success (atomic counter). */
   failedLogins?: number;
   /** When the account locked (ISO); with the trust's auto-unlock it unlocks by itself later. */

@@ -15,8 +15,10 @@ export interface AccountChange {
     acceptedAt?: string;
     mfaEnabled?: boolean;
     mfaEnabledAt?: number;
+    /** Only the MIS sync sets it, with its deactivation. */
+    deactivatedBy?: 'mis';
   };
-  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending')[];
+  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending' | 'deactivatedBy')[];
   /** The audit action and the before/after it records. */
   action: string;
   before: Record<string, unknown>;
@@ -73,7 +75,11 @@ export function planUnlock(account: Account): Transition {
  */
 export function planDeactivate(account: Account, actorId: string, now: Date): Transition {
   if (account.id === actorId) throw new ConflictError('cannot_deactivate_self', 'You cannot deactivate your own account');
-  if (account.status === 'inactive') return UNCHANGED;
+  if (account.status === 'inactive') {
+    // Deactivated by the MIS sync (a leaver): deactivating by hand takes it over, so the sync never brings them back.
+    if (account.deactivatedBy === undefined) return UNCHANGED;
+    return { set: {}, remove: ['deactivatedBy'], action: 'user.deactivated', before: { status: 'inactive', deactivatedBy: account.deactivatedBy }, after: { status: 'inactive' } };
+  }
   const usable = account.status === 'active' || account.status === 'locked';
   return {
     set: {
@@ -84,7 +90,7 @@ export function planDeactivate(account: Account, actorId: string, now: Date): Tr
       // they accepted, so reactivation brings them back as active.
       ...(usable && !account.acceptedAt ? { acceptedAt: account.createdAt } : {}),
     },
-    remove: [],
+    remove: account.deactivatedBy ? ['deactivatedBy'] : [],
     action: 'user.deactivated',
     before: { status: account.status },
     after: { status: 'inactive' },
@@ -97,7 +103,7 @@ export function planActivate(account: Account): Transition {
   const status: AccountStatus = account.acceptedAt ? 'active' : 'invited';
   return {
     set: { status, failedLogins: 0 },
-    remove: account.lockedAt ? ['lockedAt'] : [],
+    remove: [...(account.lockedAt ? ['lockedAt' as const] : []), ...(account.deactivatedBy ? ['deactivatedBy' as const] : [])],
     action: 'user.activated',
     before: { status: 'inactive' },
     after: { status },

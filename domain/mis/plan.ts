@@ -6,10 +6,11 @@ import { GUARDIAN_ROLES, STAFF_ROLES, type Roster, type RosterError, type Roster
  * The nightly roster sync as a pure plan: (the school's MIS settings, its
  * roster, the people its MIS has listed, now) → what changes for whom, with
  * a reason per change. The rules are API.md's "MIS roster sync":
- * - match by `sourcedId` (the school's link to a person), then by email: an
- *   MIS id change with the same email is the same person; an account of the
- *   trust with that email (placed by hand before the school turned the sync
- *   on, or listed by another school's MIS) is adopted, never duplicated;
+ * - match by `sourcedId` (the school's link to a person), then by email
+ *   among this school's MIS people only: an MIS id change with the same email
+ *   is the same person. An email held by any other account (of another
+ *   school, made by hand, outside the trust) is never matched: that row is
+ *   an error (`email_taken`), neither an adoption nor a second account;
  * - a changed name or email follows the MIS unless the person is `edited`
  *   (changed by hand) or was made by hand (`source: manual`);
  * - a leaver (missing from a bulk roster, `tobedeleted`, disabled, or past
@@ -17,7 +18,9 @@ import { GUARDIAN_ROLES, STAFF_ROLES, type Roster, type RosterError, type Roster
  *   this school's membership and MIS roles, and is made inactive when no
  *   membership is left; never deleted;
  * - a person who comes back gets the membership and roles back and is
- *   reactivated (their other roles were never taken);
+ *   reactivated (their other roles were never taken) — only when the sync
+ *   made them inactive (`deactivatedByMis`); someone deactivated by hand stays
+ *   inactive, untouched, and their row is reported (`deactivated_by_hand`);
  * - a run that would take more than `maxLeaverShare` of the school's listed
  *   MIS people away is held, changing nothing until approved.
  * Applying the plan and planning again from the result gives an empty plan.
@@ -61,21 +64,20 @@ export interface MisPerson {
   misRoleIds: string[];
   /** When this school's roster stopped listing them; absent while listed. */
   leftAt?: string;
+  /** Inactive because the sync made them so (the account's `deactivatedBy: 'mis'`): the sync may bring them back. */
+  deactivatedByMis?: boolean;
 }
-
-/** An account of the trust that is not this school's MIS person but has an email the roster uses. */
-export type TrustAccount = Omit<MisPerson, 'misId' | 'misRoleIds' | 'leftAt'>;
 
 export type MisField = 'firstName' | 'lastName' | 'email' | 'misId';
 
 export interface MisChange {
-  kind: 'create' | 'update' | 'leave' | 'return' | 'adopt';
+  kind: 'create' | 'update' | 'leave' | 'return';
   /** Absent for a new person. */
   userId?: string;
   sourcedId: string;
   /** users.csv line, when the roster lists the person. */
   line?: number;
-  /** The person as the roster has them (create, adopt); firstName/lastName/email. */
+  /** The person as the roster has them (create); firstName/lastName/email. */
   profile?: { firstName: string; lastName: string; email: string; userType: UserType };
   changes: { field: MisField; from: string | null; to: string }[];
   /** Add (or keep) the membership at the school with this title; `remove` takes it away. */
@@ -174,9 +176,11 @@ export interface PlanInput {
   roster: Roster;
   /** Everyone this school's MIS lists or once listed. */
   people: readonly MisPerson[];
-  /** Accounts of the trust, by lower-cased email, for emails the roster uses that no MIS person here has. */
-  trustAccounts: ReadonlyMap<string, TrustAccount>;
-  /** Emails taken outside the trust (an account elsewhere in the deployment): such a row is an error. */
+  /**
+   * Emails the roster uses that an account other than this school's MIS
+   * people holds (of the trust or outside it, or being claimed): such a row
+   * is an error, never a match.
+   */
   takenElsewhere: ReadonlySet<string>;
   now: Date;
 }
@@ -188,7 +192,7 @@ export function emailsToLookUp(roster: Roster, people: readonly MisPerson[]): st
 }
 
 export function planMisSync(input: PlanInput): MisPlan {
-  const { settings, roster, people, trustAccounts, takenElsewhere, now } = input;
+  const { settings, roster, people, takenElsewhere, now } = input;
   const nowIso = now.toISOString();
   const today = day(nowIso);
   const delta = roster.modes.users === 'delta' || roster.modes.roles === 'delta';
@@ -209,7 +213,7 @@ export function planMisSync(input: PlanInput): MisPlan {
     const to = normalEmail(e.user?.email);
     return to !== undefined && to !== person.email.toLowerCase() && !person.edited && person.source === 'mis' ? [{ person, to }] : [];
   });
-  const moveRank = resolveEmailMoves(moves, byEmail, (email) => trustAccounts.has(email) || takenElsewhere.has(email));
+  const moveRank = resolveEmailMoves(moves, byEmail, (email) => takenElsewhere.has(email));
   const rank = (e: Listed) => moveRank.get(byMisId.get(e.sourcedId)!.userId) ?? -1;
   const ordered = [...known.sort((a, b) => rank(a) - rank(b)), ...entries.filter((e) => !byMisId.has(e.sourcedId))];
   for (const entry of ordered) {
@@ -250,19 +254,6 @@ export function planMisSync(input: PlanInput): MisPlan {
       }
       claimedEmails.add(email);
       const profile = { firstName: givenName(entry.user), lastName: familyName(entry.user), email, userType };
-      const existing = trustAccounts.get(email);
-      if (existing) {
-        matched.add(existing.userId);
-        plan.changes.push({
-          kind: 'adopt', userId: existing.userId, sourcedId: entry.sourcedId, line, profile,
-          changes: [{ field: 'misId', from: null, to: entry.sourcedId }, ...(existing.source === 'mis' && !existing.edited ? nameChanges(existing, profile) : [])],
-          membership: { add: { jobTitle: jobTitle(role.role), primary: primaryHere(existing.primaryElsewhere) } },
-          addRoleIds: roleIds, removeRoleIds: [],
-          ...(existing.status === 'inactive' ? { status: 'activate' as const } : {}),
-          reasons: ['the roster lists an existing account of the trust with this email'],
-        });
-        continue;
-      }
       plan.changes.push({
         kind: 'create', sourcedId: entry.sourcedId, line, profile,
         changes: [], membership: { add: { jobTitle: jobTitle(role.role), primary: true } },
@@ -273,6 +264,11 @@ export function planMisSync(input: PlanInput): MisPlan {
     }
 
     matched.add(person.userId);
+    if (person.status === 'inactive' && !person.deactivatedByMis) {
+      // Deactivated by hand (a suspension): the roster listing them is no reason to let them back in, nor to touch them.
+      plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'deactivated_by_hand', message: 'This person was deactivated by hand; the sync leaves them inactive and unchanged until an administrator reactivates them' });
+      continue;
+    }
     const change: MisChange = { kind: 'update', userId: person.userId, sourcedId: entry.sourcedId, line, changes: [], addRoleIds: [], removeRoleIds: [], reasons: [] };
     if (relinkFrom !== undefined) {
       change.changes.push({ field: 'misId', from: relinkFrom, to: entry.sourcedId });

@@ -11,8 +11,9 @@ import { runIdParamsSchema } from './mis.schema';
 /**
  * POST /mis/runs/{runId}/approve: applies a held run (org.manage at its
  * school). The worker plans again from the same roster and the people as they
- * are now, and applies that plan even though it takes many away; the changes
- * are still made with the settings saver's authority, each through its guard.
+ * are now, and applies that plan even though it takes many away; the run
+ * then acts for the approver, every guard passing for them and for the
+ * settings' saver.
  */
 export const handler = userHandler({ params: runIdParamsSchema }, async ({ caller, params }) => {
   const run = await getRun(caller.trust.id, params.runId);

@@ -13,7 +13,8 @@ export const NIGHTLY_SYNC_HOUR = 2;
  * run at or after that hour claims the trust's local date, so BST and GMT
  * both land at 02:00 and a missed or repeated run neither skips nor doubles a
  * night. The sync queues a run of every enabled school, acting for whoever
- * saved that school's settings; each school is its own queue message, so one
+ * uploaded the roster it reads (bounded by the settings' saver; the saver
+ * alone for a roster a connector dropped in the bucket); each school is its own queue message, so one
  * school's bad file (or failure to queue) never stops the others.
  */
 export async function handler(event: { time?: string } = {}): Promise<{ trusts: number; queued: number; failed: number }> {
@@ -38,7 +39,7 @@ export async function handler(event: { time?: string } = {}): Promise<{ trusts: 
     }
     for (const settings of schools) {
       try {
-        await queueRun(trustId, settings.nodeId, settings.updatedBy, false);
+        await queueRun(trustId, settings.nodeId, settings.updatedBy, false, true);
         queued += 1;
       } catch (error) {
         logger.error('mis-sync could not queue a school', { error, trustId, nodeId: settings.nodeId });

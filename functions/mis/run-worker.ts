@@ -16,8 +16,10 @@ import { applyChange, changeError, planSchool, type Outcome } from './sync';
  * One school's sync run, from the `mis-runs` queue (`{ trustId, nodeId,
  * runId, approve? }`): the settings, the latest roster, the school's MIS
  * people, the plan; then, unless a dry run or held, each person's change in
- * the plan's order, each all or nothing, with the authority of whoever saved
- * the settings (their rights as they are now; every guard runs). The run is
+ * the plan's order, each all or nothing, for the person the run acts for
+ * (`actorOf`: the starter, the approver, or the roster's uploader) with
+ * every guard passing for them AND for whoever saved the settings (both
+ * with their rights as they are now; the saver's are the upper bound). The run is
  * claimed (queued → running) before anything is applied, so a message
  * delivered twice runs once; a second run of the same roster plans nothing.
  */
@@ -63,7 +65,7 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
       finished.errors = finished.errors.slice(0, MAX_RUN_ERRORS);
     }
     const audit = auditRecord({
-      id: newId(), at: nowIso(), actorId: current.approvedBy ?? current.requestedBy, action: `mis.run_${finished.status}`, targetType: 'node', targetId: nodeId, nodeId,
+      id: newId(), at: nowIso(), actorId: finished.actsFor ?? current.approvedBy ?? current.requestedBy, action: `mis.run_${finished.status}`, targetType: 'node', targetId: nodeId, nodeId,
       after: summaryOf(finished),
     });
     await saveRun(trustId, finished, audit);
@@ -83,11 +85,19 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
     throw error;
   }
   let caller: Caller;
+  let saver: Caller;
   try {
-    caller = await callerOf(trustId, settings.updatedBy, false);
+    saver = await callerOf(trustId, settings.updatedBy, false);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     return finish({ status: 'failed', errors: [bundleError('saver_cannot_act', 'Whoever saved the MIS settings can no longer act; save them again')] });
+  }
+  current.actsFor = actorOf(current, message, ref) ?? settings.updatedBy;
+  try {
+    caller = current.actsFor === saver.account.id ? saver : await callerOf(trustId, current.actsFor, false);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return finish({ status: 'failed', errors: [bundleError('actor_cannot_act', 'Whoever started, approved or uploaded the roster for this run can no longer act')] });
   }
   const { plan, school } = await planSchool(trustId, settings, roster, new Date());
   const errors: RunError[] = plan.errors.map((e) => ({ sourcedId: e.sourcedId ?? null, line: e.line ?? null, code: e.code, message: e.message }));
@@ -105,13 +115,24 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
   }
   for (const change of plan.changes) {
     try {
-      const outcome: Outcome = await applyChange(caller, settings, change, school.links, runId);
+      const outcome: Outcome = await applyChange(caller, settings, change, school.links, runId, [saver]);
       counts[outcome] += 1;
     } catch (error) {
       errors.push(changeError(change, error));
     }
   }
   return finish({ status: 'done', ...counts, errors });
+}
+
+/**
+ * Whom a run acts for: the approver of a held run, the roster's uploader for
+ * a run queued for them (the nightly job; none for a roster a connector
+ * dropped in the bucket: then the saver alone), else whoever started it.
+ */
+function actorOf(run: MisRun, message: RunMessage, ref: { uploadedBy?: string }): string | undefined {
+  if (message.approve) return run.approvedBy;
+  if (run.forUploader) return ref.uploadedBy;
+  return run.requestedBy;
 }
 
 function outcomeOf(kind: string, status: string | undefined): Exclude<Outcome, 'unchanged'> {
@@ -122,8 +143,8 @@ function outcomeOf(kind: string, status: string | undefined): Exclude<Outcome, '
 }
 
 function summaryOf(run: MisRun) {
-  const { id, status, dryRun, created, updated, deactivated, reactivated, unchanged, skippedEdited, rosterId } = run;
-  return { runId: id, status, dryRun, rosterId, created, updated, deactivated, reactivated, unchanged, skippedEdited, errors: run.errors.length + run.errorsOmitted };
+  const { id, status, dryRun, created, updated, deactivated, reactivated, unchanged, skippedEdited, rosterId, actsFor } = run;
+  return { runId: id, status, dryRun, rosterId, ...(actsFor ? { actsFor } : {}), created, updated, deactivated, reactivated, unchanged, skippedEdited, errors: run.errors.length + run.errorsOmitted };
 }
 
 /** The run's summary as a `mis_sync` event at the school: its org.manage holders are emailed per their preferences. */

@@ -1,6 +1,6 @@
-import { ActionRefusedError, planPersonEdit, type BulkAction } from '../../domain/directory/bulk-edit';
+import { ActionRefusedError, planPersonEdit, type BulkAction, type BulkGuards } from '../../domain/directory/bulk-edit';
 import { DomainError, NotFoundError } from '../../domain/errors';
-import { emailsToLookUp, planMisSync, type MisChange, type MisPerson, type MisPlan, type TrustAccount } from '../../domain/mis/plan';
+import { emailsToLookUp, planMisSync, type MisChange, type MisPerson, type MisPlan } from '../../domain/mis/plan';
 import type { Roster } from '../../domain/mis/oneroster';
 import { canSee } from '../../domain/access/reach';
 import { disableCognitoUser, enableCognitoUser, signOutEverywhere } from '../adapters/cognito/user-status';
@@ -19,7 +19,7 @@ import { assertDominates, refuseSelfChange } from '../shared/identity-guard';
 import { authorize } from '../shared/authorize';
 import { keepAdminOnPersonEdit } from '../shared/last-admin';
 import { bulkGuards, reachCache } from '../users/bulk-guards';
-import { createPerson } from '../users/create-user';
+import { checkNewPerson, createPerson } from '../users/create-user';
 import { noticeOldAddress, syncSignInEmail } from '../users/email-change';
 import { membershipOps } from '../users/membership-ops';
 import { changePerson } from '../users/person-change';
@@ -34,11 +34,12 @@ export interface SchoolPeople {
 }
 
 /** What the planner needs of one account, seen from the school. */
-function asMisPerson(record: PersonRecord, nodeId: string): TrustAccount {
+function asMisPerson(record: PersonRecord, nodeId: string): Omit<MisPerson, 'misId' | 'misRoleIds' | 'leftAt'> {
   const { account, person } = record;
   return {
     userId: account.id, email: account.email, firstName: account.firstName, lastName: account.lastName, userType: account.userType,
     status: account.status, source: account.source, edited: account.edited,
+    ...(account.deactivatedBy === 'mis' ? { deactivatedByMis: true } : {}),
     member: person.memberships.some((m) => m.nodeId === nodeId),
     primaryElsewhere: person.memberships.some((m) => m.primary && m.nodeId !== nodeId),
     placedElsewhere: person.memberships.some((m) => m.nodeId !== nodeId),
@@ -62,28 +63,26 @@ export async function loadSchoolPeople(trustId: string, nodeId: string): Promise
   return { people, links: new Map(links.map((l) => [l.misId, l])) };
 }
 
-/** Accounts for the emails the roster uses that no MIS person here has: the trust's, and those taken outside it. */
-export async function lookUpEmails(trustId: string, nodeId: string, emails: string[]) {
-  const trustAccounts = new Map<string, TrustAccount>();
-  const takenElsewhere = new Set<string>();
+/**
+ * Which of the roster's other emails (those no MIS person of this school
+ * has) some account already holds — of this trust (another school's person,
+ * one made by hand) or of another, or a claim in progress: one GetItem of the
+ * `EMAIL#` item each. The planner never matches such an account, so nobody
+ * outside the school's MIS people is reached by email.
+ */
+export async function lookUpEmails(emails: string[]): Promise<Set<string>> {
+  const taken = new Set<string>();
   await mapConcurrently(emails, LOAD_CONCURRENCY, async (email) => {
     const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.email(email), ConsistentRead: true }));
-    if (!Item) return;
-    if (Item.trustId !== trustId || typeof Item.userId !== 'string') {
-      takenElsewhere.add(email);
-      return;
-    }
-    const record = await loadPerson(trustId, Item.userId);
-    if (record) trustAccounts.set(email, asMisPerson(record, nodeId));
-    else takenElsewhere.add(email); // a pending claim: someone is being created with it right now
+    if (Item) taken.add(email);
   });
-  return { trustAccounts, takenElsewhere };
+  return taken;
 }
 
 export async function planSchool(trustId: string, settings: StoredMisSettings, roster: Roster, now: Date): Promise<{ plan: MisPlan; school: SchoolPeople }> {
   const school = await loadSchoolPeople(trustId, settings.nodeId);
-  const { trustAccounts, takenElsewhere } = await lookUpEmails(trustId, settings.nodeId, emailsToLookUp(roster, school.people));
-  const plan = planMisSync({ settings, roster, people: school.people, trustAccounts, takenElsewhere, now });
+  const takenElsewhere = await lookUpEmails(emailsToLookUp(roster, school.people));
+  const plan = planMisSync({ settings, roster, people: school.people, takenElsewhere, now });
   return { plan, school };
 }
 
@@ -130,26 +129,35 @@ function actionsOf(change: MisChange, nodeId: string): BulkAction[] {
 }
 
 /**
- * Applies one person's change with the authority of the settings' saver:
- * every action through the guard of its single route (bulkGuards: the
- * delegation guard for roles, users.edit for placements, the identity guard
- * for deactivation and reactivation), a name or email change as PATCH
- * /users/{id} judges it (users.edit in reach; an email change also the
- * identity guard), all in one transaction with the school's link. A refusal
- * throws the route's domain error (the run's error row).
+ * Applies one person's change for the person the run acts for (`caller`: who
+ * started, approved or uploaded it; the audit's actor) AND with every guard
+ * passing for each of `also` too (the settings' saver, whose rights bound
+ * every run): every action through the guard of its single route
+ * (bulkGuards: the delegation guard for roles, users.edit for placements, the
+ * identity guard for deactivation and reactivation), a name or email change
+ * as PATCH /users/{id} judges it (users.edit in reach; an email change also
+ * the identity guard, never one's own), all in one transaction with the
+ * school's link. A refusal for any of them throws the route's domain error
+ * (the run's error row). A deactivation marks the account `deactivatedBy:
+ * 'mis'`, which is what lets a later run bring the person back.
  */
-export async function applyChange(caller: Caller, settings: StoredMisSettings, change: MisChange, links: Map<string, MisLink>, runId: string): Promise<Outcome> {
+export async function applyChange(
+  caller: Caller, settings: StoredMisSettings, change: MisChange, links: Map<string, MisLink>, runId: string, also: readonly Caller[] = [],
+): Promise<Outcome> {
   const nodeId = settings.nodeId;
   const trustId = caller.trust.id;
+  const everyone = [caller, ...also.filter((other) => other.account.id !== caller.account.id)];
   if (change.kind === 'create') {
     const profile = change.profile!;
     const link = nextLink(change, 'pending', undefined);
     const id = newId();
-    const { account } = await createPerson(caller, {
+    const body = {
       email: profile.email, firstName: profile.firstName, lastName: profile.lastName, userType: profile.userType,
       memberships: [{ nodeId, jobTitle: change.membership && 'add' in change.membership ? change.membership.add.jobTitle : undefined, primary: true, isManager: false }],
       roles: change.addRoleIds.map((roleId) => ({ roleId, nodeId })), invite: settings.inviteNew,
-    } as Parameters<typeof createPerson>[1], { id, source: 'mis', extra: [misLinkPut(trustId, nodeId, { ...link, userId: id })] });
+    } as Parameters<typeof createPerson>[1];
+    for (const other of everyone.slice(1)) checkNewPerson(other, body);
+    const { account } = await createPerson(caller, body, { id, source: 'mis', extra: [misLinkPut(trustId, nodeId, { ...link, userId: id })] });
     if (change.invite) {
       const { sent } = await sendInvitation(account, inviterOf(caller.account));
       if (!sent) logger.warn('an MIS person\'s invitation could not be emailed; they stay invited for a re-send', { userId: account.id, runId });
@@ -160,29 +168,43 @@ export async function applyChange(caller: Caller, settings: StoredMisSettings, c
   const previous = linkOf(links, userId);
   const link = nextLink(change, userId, previous);
   const oldMisId = previous && previous.misId !== link.misId ? previous.misId : undefined;
-  const reachOf = reachCache(caller);
+  const reaches = new Map(everyone.map((c) => [c.account.id, reachCache(c)]));
   // A leaver of this school placed nowhere now is outside everyone's reach but the trust's; coming back, they are
   // placed here first (users.edit at the school, as PUT /users/{id}/memberships/{nodeId}), and every later action is
   // judged with them at the school. Anyone placed elsewhere meanwhile stays outside a lower saver's reach.
   const unplaced = (p: { memberships: readonly unknown[]; assignments: readonly unknown[] }) => p.memberships.length === 0 && p.assignments.length === 0;
   const returning = change.kind === 'return' && change.membership !== undefined && 'add' in change.membership && previous !== undefined;
-  const guardsFor = (context: Parameters<typeof bulkGuards>[1]) => {
-    const guards = bulkGuards(caller, context, reachOf);
+  const guardsOf = (who: Caller, context: Parameters<typeof bulkGuards>[1]): BulkGuards => {
+    const guards = bulkGuards(who, context, reaches.get(who.account.id)!);
     if (!returning) return guards;
     return {
       ...guards,
-      placement: (person: Parameters<typeof guards.placement>[0], at: string, how: 'add' | 'remove') => {
+      placement: (person, at, how) => {
         if (how === 'add' && unplaced(person)) {
-          refuseSelfChange(caller, person.id, 'memberships');
-          authorize(caller, 'users.edit', at);
+          refuseSelfChange(who, person.id, 'memberships');
+          authorize(who, 'users.edit', at);
           return;
         }
         guards.placement(person, at, how);
       },
     };
   };
+  // Each action passes only when it passes for everyone the run answers to (the first one's answer is the role granted).
+  const guardsFor = (context: Parameters<typeof bulkGuards>[1]): BulkGuards => {
+    const each = everyone.map((who) => guardsOf(who, context));
+    return {
+      addRole: (person, action) => each.map((g) => g.addRole(person, action))[0]!,
+      removeRole: (person, action) => each.forEach((g) => g.removeRole(person, action)),
+      placement: (person, at, how) => each.forEach((g) => g.placement(person, at, how)),
+      signIn: (person, permission) => each.forEach((g) => g.signIn(person, permission)),
+    };
+  };
+  const visibleTo = (who: Caller, person: PersonRecord['person']) =>
+    person.id === who.account.id || (returning && unplaced(person)) || VISIBLE_BY.some((p) => canSee(reaches.get(who.account.id)!(p), person));
   const fields = change.changes.filter((c) => c.field !== 'misId');
   const edited = await changePerson(caller, userId, async ({ account, person, membershipsSince }, context) => {
+    // changePerson found them in the caller's reach; everyone else the run answers to must see them too.
+    if (!everyone.every((who) => visibleTo(who, person))) throw new NotFoundError('User');
     const now = new Date();
     const at = now.toISOString();
     const plan = planPersonEdit({
@@ -192,28 +214,33 @@ export async function applyChange(caller: Caller, settings: StoredMisSettings, c
     let profile: { firstName: string; lastName: string; email: string; mobile?: string; edited: boolean } | undefined;
     const audit: { action: string; nodeId: string | null; before?: unknown; after?: unknown }[] = plan.audit.map((entry) => ({ ...entry, after: { ...(entry.after as object | undefined), runId } }));
     if (fields.length > 0) {
-      if (!canSee(reachOf('users.edit'), person)) throw new NotFoundError('User');
+      if (!everyone.every((who) => canSee(reaches.get(who.account.id)!('users.edit'), person))) throw new NotFoundError('User');
       const next = { firstName: account.firstName, lastName: account.lastName, email: account.email };
       for (const c of fields) next[c.field as 'firstName' | 'lastName' | 'email'] = c.to;
-      if (next.email.toLowerCase() !== account.email.toLowerCase()) assertDominates(caller, person);
+      if (next.email.toLowerCase() !== account.email.toLowerCase()) {
+        for (const who of everyone) {
+          refuseSelfChange(who, person.id, 'sign-in email');
+          assertDominates(who, person);
+        }
+      }
       profile = { ...next, ...(account.mobile ? { mobile: account.mobile } : {}), edited: account.edited };
       audit.push({ action: 'user.updated', nodeId, before: { firstName: account.firstName, lastName: account.lastName, email: account.email }, after: { ...next, runId } });
     }
-    if (change.changes.some((c) => c.field === 'misId') || change.kind === 'adopt') {
+    if (change.changes.some((c) => c.field === 'misId')) {
       audit.push({ action: 'mis.linked', nodeId, before: oldMisId ? { misId: oldMisId } : undefined, after: { misId: link.misId, runId } });
     }
     const ops: PersonOp[] = [
       ...membershipOps(person.memberships, plan.memberships, at, membershipsSince),
       ...plan.granted.map(({ assignment, role }): PersonOp => ({ type: 'putAssignment', assignment, customRole: !role.builtIn })),
       ...plan.removed.map(({ assignment }): PersonOp => ({ type: 'deleteAssignment', assignment, customRole: !(context.roles.get(assignment.roleId)?.builtIn ?? true) })),
-      ...(plan.account ? [{ type: 'setProfile', fields: plan.account } as const] : []),
+      ...(plan.account ? [{ type: 'setProfile', fields: plan.deactivated === undefined ? plan.account : markedByMis(plan.account) } as const] : []),
     ];
     if (plan.changed) {
       ops.push(...(await keepAdminOnPersonEdit(caller, person, { deactivated: plan.deactivated !== undefined, removed: plan.removed.map((r) => r.assignment) })));
     }
     const extra = [misLinkPut(trustId, nodeId, link), ...(oldMisId ? [misLinkDelete(trustId, nodeId, oldMisId)] : [])];
     return { ops, audit, ...(profile ? { profile } : {}), extra, result: { plan, account, emailTo: profile && profile.email !== account.email ? profile.email : undefined } };
-  }, ['users.view', 'users.edit', 'users.deactivate', 'roles.assign'], {
+  }, [...VISIBLE_BY], {
     ...(returning ? { alsoVisible: ({ person }: { person: { memberships: readonly unknown[]; assignments: readonly unknown[] } }) => unplaced(person) } : {}),
     beforeWrite: async ({ plan, account }) => {
       if (plan.activated !== undefined) await enableCognitoUser(account.cognitoUsername);
@@ -235,6 +262,14 @@ export async function applyChange(caller: Caller, settings: StoredMisSettings, c
     cached.size = links.size;
   }
   return outcomeOf(change);
+}
+
+/** The permissions any of which makes a person visible to changePerson (loadVisiblePerson), for everyone the run answers to. */
+const VISIBLE_BY = ['users.view', 'users.edit', 'users.deactivate', 'roles.assign'] as const;
+
+/** The sync's own deactivation: the account says so (`deactivatedBy: 'mis'`), so only such a person is reactivated by a later run. */
+function markedByMis(fields: { set: Record<string, unknown>; remove: readonly string[] }) {
+  return { set: { ...fields.set, deactivatedBy: 'mis' }, remove: fields.remove.filter((f) => f !== 'deactivatedBy') };
 }
 
 /** A refused or failed change as the run's error row. */

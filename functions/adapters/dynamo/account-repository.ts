@@ -13,7 +13,7 @@ export interface AccountRef {
 
 const ACCOUNT_FIELDS = [
   'id', 'trustId', 'email', 'firstName', 'lastName', 'userType', 'status', 'source',
-  'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'mfaSessionIds', 'cognitoTotpOffPending', 'edited', 'failedLogins', 'lockedAt',
+  'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'mfaSessionIds', 'cognitoTotpOffPending', 'edited', 'deactivatedBy', 'failedLogins', 'lockedAt',
   'acceptedAt', 'invitationTokenHash', 'resetTokenHash', 'version', 'createdAt', 'updatedAt',
 ] as const;
 

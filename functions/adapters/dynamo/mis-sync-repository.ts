@@ -44,7 +44,8 @@ export async function listMisLinks(trustId: string, nodeId: string): Promise<Mis
 
 export interface RosterRef {
   rosterId: string;
-  uploadedBy: string;
+  /** The person who uploaded it; absent for a roster dropped into the bucket by a connector. */
+  uploadedBy?: string;
   uploadedAt: string;
   bytes: number;
 }
@@ -60,7 +61,11 @@ export async function putRosterRef(trustId: string, nodeId: string, ref: RosterR
 
 export async function getRosterRef(trustId: string, nodeId: string): Promise<RosterRef | undefined> {
   const item = await get(keys.misRoster(trustId, nodeId));
-  return item && { rosterId: String(item.rosterId), uploadedBy: String(item.uploadedBy), uploadedAt: String(item.uploadedAt), bytes: Number(item.bytes) };
+  return item && {
+    rosterId: String(item.rosterId), uploadedAt: String(item.uploadedAt), bytes: Number(item.bytes),
+    // A roster a connector dropped into the bucket has no person behind it.
+    ...(typeof item.uploadedBy === 'string' && item.uploadedBy !== '' ? { uploadedBy: item.uploadedBy } : {}),
+  };
 }
 
 /** `queued` and `approved` (a held run approved, waiting for the worker) answer as `running`. */
@@ -92,13 +97,17 @@ export interface MisRun {
   /** Errors beyond the first MAX_RUN_ERRORS are counted here, not listed (an item stays under 400 KB). */
   errorsOmitted: number;
   approvedBy?: string;
+  /** Queued for the roster's uploader (the nightly job): the run acts for whoever uploaded the roster it reads. */
+  forUploader?: boolean;
+  /** Whom the run acted for (besides the settings' saver, who bounds every run): the starter, approver or uploader; the saver alone when none. */
+  actsFor?: string;
 }
 
 export const MAX_RUN_ERRORS = 500;
 
 const RUN_FIELDS = [
   'id', 'nodeId', 'status', 'dryRun', 'requestedBy', 'startedAt', 'finishedAt', 'rosterId', 'created', 'updated', 'deactivated',
-  'reactivated', 'unchanged', 'skippedEdited', 'errors', 'errorsOmitted', 'approvedBy',
+  'reactivated', 'unchanged', 'skippedEdited', 'errors', 'errorsOmitted', 'approvedBy', 'forUploader', 'actsFor',
 ] as const;
 
 const toRun = (item: Record<string, unknown>) => Object.fromEntries(RUN_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as MisRun;

@@ -6,6 +6,7 @@ import { onerosterBundle, generatedRoster, type RosterPersonFixture } from '../.
 import { mailTo, waitForMail } from '../../fixtures/mail';
 import { actor, createUser } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
+import { authorityCases } from './authority-cases';
 
 /**
  * The sync end to end on the local stack: a bundle uploaded over HTTP (a
@@ -191,23 +192,33 @@ describe('MIS runs: rows, deltas and guards', () => {
   });
 
   it('refuses what the settings saver may not do: deactivating someone who outranks them is an error row, not applied', async () => {
-    // Placed at the school by hand with a role in another cluster too (so North's cluster admin does not outrank them),
-    // then listed by the MIS (adopted), then dropped from it: the run may not deactivate them.
-    const head = await createUser(trust.token, {
-      memberships: [{ nodeId: school }],
-      roles: [{ roleId: presetIds.teacher, nodeId: school }, { roleId: presetIds.teachingAssistant, nodeId: trust.nodes['South School']!.id }],
-    });
-    const listed = [...people.slice(0, 3), { sourcedId: 'head-1', givenName: 'Hea', familyName: 'D', email: head.email, role: 'principal' }];
-    const adopted = await sync(school, 'org-n2', listed);
-    expect(adopted.errors).toEqual([]);
-    expect(adopted.updated).toBe(1);
+    // An account placed at the school by hand is never taken over by the roster (email_taken), nor touched.
+    const manual = await createUser(trust.token, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teacher, nodeId: school }] });
+    const head = { sourcedId: 'head-1', givenName: 'Hea', familyName: 'D', email: 'head-1-n2@mis.test.example', role: 'principal' };
+    const listed = [...people.slice(0, 3), head, { sourcedId: 'manual-1', givenName: 'Man', familyName: 'Ual', email: manual.email, role: 'teacher' }];
+    const made = await sync(school, 'org-n2', listed);
+    expect(made.errors).toEqual([expect.objectContaining({ sourcedId: 'manual-1', code: 'email_taken' })]);
+    expect(made.created).toBe(1);
+    expect(await getUser(manual.id)).toMatchObject({ source: 'manual', version: manual.version });
+    // The MIS's head is then given a role in another cluster too (so North's cluster admin does not outrank them),
+    // then dropped from the roster: the run may not deactivate them.
+    const headId = (await createdAt(school)).get(head.email)!;
+    const granted = await call('POST', `/users/${headId}/roles`, { token: trust.token, body: { roleId: presetIds.teachingAssistant, nodeId: trust.nodes['South School']!.id } });
+    expect(granted.status).toBe(201);
+    const before = await getUser(headId);
     const dropped = await sync(school, 'org-n2', people.slice(0, 3));
     expect(dropped.errors).toEqual([expect.objectContaining({ sourcedId: 'head-1', code: 'outranked' })]);
-    const after = await getUser(head.id);
-    expect(after.status).toBe(head.status);
+    // A run the Trust Admin starts is still bounded by the saver's rights (the settings' roleMap was judged against them).
+    const started = await call('POST', `/nodes/${school}/mis/runs`, { token: trust.token, body: {} });
+    expect(started.status).toBe(202);
+    expect((await waitForRun(started.body.runId)).errors).toEqual([expect.objectContaining({ sourcedId: 'head-1', code: 'outranked' })]);
+    const after = await getUser(headId);
+    expect(after.status).toBe(before.status);
     expect(after.memberships).toEqual([expect.objectContaining({ nodeId: school })]);
   });
 });
+
+authorityCases();
 
 describe('MIS runs: who may, and the nightly job', () => {
   let school: string;
@@ -271,6 +282,9 @@ describe('MIS runs: who may, and the nightly job', () => {
   });
 
   it('runs every enabled school from the nightly job, audits the run and tells the school\'s org.manage holders', async () => {
+    // The roster the night reads is uploaded by the Trust Admin, not the settings' saver: the nightly run acts for its uploader.
+    const zip = onerosterBundle({ org: org('org-n3'), people: generatedRoster(2, { prefix: 'w1', domain: 'mis.test.example' }) });
+    expect((await upload(school, zip, trust.token)).status).toBe(202);
     const before = (await call('GET', `/nodes/${school}/mis/runs`, { token: saver })).body.items.length;
     // 03:00 UTC is after 02:00 in London in winter and summer alike, 00:00 UTC before it in both; the night is this trust's first.
     const night = `${new Date().toISOString().slice(0, 10)}T03:00:00.000Z`;
@@ -291,7 +305,9 @@ describe('MIS runs: who may, and the nightly job', () => {
     expect(runs.length).toBe(before + 1); // the early run (before 02:00) and the repeat queued nothing here
     expect(runs[0]).toMatchObject({ status: 'done', created: 0, updated: 0, deactivated: 0 });
     const audit = await call('GET', `/audit?nodeId=${school}&limit=200`, { token: trust.token });
-    expect(audit.body.items.filter((r: any) => r.action === 'mis.run_done' && r.after.runId === runs[0].id)).toHaveLength(1);
+    expect(audit.body.items.filter((r: any) => r.action === 'mis.run_done' && r.after.runId === runs[0].id)).toEqual([
+      expect.objectContaining({ actorId: trust.adminId, after: expect.objectContaining({ actsFor: trust.adminId }) }),
+    ]);
     const feed = await call('GET', '/me/notifications', { token: saver });
     expect(feed.body.items.some((n: any) => n.category === 'mis_sync' && n.nodeId === school && n.link === `/mis/runs/${runs[0].id}`)).toBe(true);
     void saverUser;

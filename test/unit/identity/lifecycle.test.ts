@@ -56,6 +56,10 @@ describe('planDeactivate', () => {
     expect(planDeactivate(account({ status: 'inactive' }), 'admin', NOW)).toBe(UNCHANGED);
   });
 
+  it('takes over an account the MIS sync deactivated: it stays inactive and the sync may no longer bring it back', () => {
+    expect(planDeactivate(account({ status: 'inactive', deactivatedBy: 'mis' }), 'admin', NOW)).toMatchObject({ set: {}, remove: ['deactivatedBy'], action: 'user.deactivated' });
+  });
+
   it('records an account that was usable without an invitation as accepted, and an invited one not', () => {
     expect(planDeactivate(account({ status: 'locked' }), 'admin', NOW)).toMatchObject({ set: { acceptedAt: '2025-09-01T00:00:00.000Z' } });
     const invited = planDeactivate(account({ status: 'invited' }), 'admin', NOW);
@@ -67,6 +71,10 @@ describe('planActivate', () => {
   it('brings an account that accepted back as active, with the lockout afresh', () => {
     const change = planActivate(account({ status: 'inactive', acceptedAt: '2025-09-02T00:00:00.000Z', failedLogins: 5, lockedAt: 'x' }));
     expect(change).toMatchObject({ set: { status: 'active', failedLogins: 0 }, remove: ['lockedAt'], action: 'user.activated' });
+  });
+
+  it('clears the MIS sync\'s mark when it brings an account back', () => {
+    expect(planActivate(account({ status: 'inactive', deactivatedBy: 'mis' }))).toMatchObject({ remove: ['deactivatedBy'] });
   });
 
   it('brings an account that never accepted back as invited', () => {

@@ -1,32 +1,28 @@
-import type { MisPerson, MisPlan, TrustAccount } from '../../../domain/mis/plan';
+import type { MisPerson, MisPlan } from '../../../domain/mis/plan';
 
 /**
  * What applying a plan does to the school's MIS people, as the applier
  * writes it: the reference the property test plans again from.
  */
-export function applyPlan(people: MisPerson[], accounts: Map<string, TrustAccount>, plan: MisPlan): { people: MisPerson[]; accounts: Map<string, TrustAccount> } {
+export function applyPlan(people: MisPerson[], plan: MisPlan): { people: MisPerson[] } {
   const next = new Map(people.map((p) => [p.userId, { ...p, misRoleIds: [...p.misRoleIds] }]));
-  const rest = new Map(accounts);
   let created = 0;
   for (const change of plan.changes) {
-    if (change.kind === 'create' || change.kind === 'adopt') {
-      const existing = change.kind === 'adopt' ? [...rest.values()].find((a) => a.userId === change.userId)! : undefined;
-      if (existing) rest.delete(existing.email.toLowerCase());
+    if (change.kind === 'create') {
       const profile = change.profile!;
-      const misName = existing === undefined || (existing.source === 'mis' && !existing.edited);
       const person: MisPerson = {
-        userId: change.userId ?? `new-${(created += 1)}`,
+        userId: `new-${(created += 1)}`,
         misId: change.sourcedId,
-        email: misName ? profile.email : existing!.email,
-        firstName: misName ? profile.firstName : existing!.firstName,
-        lastName: misName ? profile.lastName : existing!.lastName,
-        userType: existing?.userType ?? profile.userType,
-        status: existing ? (change.status === 'activate' ? 'active' : existing.status) : 'invited',
-        source: existing?.source ?? 'mis',
-        edited: existing?.edited ?? false,
+        email: profile.email,
+        firstName: profile.firstName,
+        lastName: profile.lastName,
+        userType: profile.userType,
+        status: 'invited',
+        source: 'mis',
+        edited: false,
         member: true,
-        primaryElsewhere: existing?.primaryElsewhere ?? false,
-        placedElsewhere: existing?.placedElsewhere ?? false,
+        primaryElsewhere: false,
+        placedElsewhere: false,
         misRoleIds: [...change.addRoleIds],
       };
       next.set(person.userId, person);
@@ -39,10 +35,11 @@ export function applyPlan(people: MisPerson[], accounts: Map<string, TrustAccoun
     }
     if (change.membership) person.member = 'add' in change.membership;
     person.misRoleIds = [...person.misRoleIds.filter((id) => !change.removeRoleIds.includes(id)), ...change.addRoleIds];
-    if (change.status === 'activate') person.status = 'active';
-    if (change.status === 'deactivate') person.status = 'inactive';
+    // The applier marks its own deactivation on the account (deactivatedBy: 'mis'); any activation clears it.
+    if (change.status === 'activate') Object.assign(person, { status: 'active', deactivatedByMis: false });
+    if (change.status === 'deactivate') Object.assign(person, { status: 'inactive', deactivatedByMis: true });
     if (change.leftAt === null) delete person.leftAt;
     else if (change.leftAt !== undefined) person.leftAt = change.leftAt;
   }
-  return { people: [...next.values()], accounts: rest };
+  return { people: [...next.values()] };
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { readRoster } from '../../../domain/mis/oneroster';
-import { planMisSync, type MisPerson, type MisSettings, type TrustAccount } from '../../../domain/mis/plan';
+import { planMisSync, type MisPerson, type MisSettings } from '../../../domain/mis/plan';
 import { onerosterBundle, type RosterPersonFixture } from '../../fixtures/oneroster';
 import { applyPlan } from './plan-model';
 
@@ -29,6 +29,7 @@ const person = fc.record({
   lastName: fc.constantFrom('Abbott', 'Costa'),
   userType: fc.constantFrom('staff' as const, 'parent' as const),
   status: fc.constantFrom('active' as const, 'invited' as const, 'inactive' as const, 'locked' as const),
+  deactivatedByMis: fc.boolean(),
   source: fc.constantFrom('mis' as const, 'mis' as const, 'manual' as const),
   edited: fc.boolean(),
   member: fc.boolean(),
@@ -41,8 +42,8 @@ const person = fc.record({
 const world = fc.record({
   roster: fc.array(rosterEntry, { maxLength: 12 }),
   people: fc.uniqueArray(person, { maxLength: 8, selector: (p) => p.misId }),
-  accounts: fc.array(fc.record({ email, source: fc.constantFrom('mis' as const, 'manual' as const), status: fc.constantFrom('active' as const, 'inactive' as const), edited: fc.boolean() }), { maxLength: 3 }),
-  taken: fc.array(email, { maxLength: 2 }),
+  /** Emails of accounts that are not this school's MIS people (another school's, made by hand, another trust's). */
+  taken: fc.array(email, { maxLength: 3 }),
   mode: fc.constantFrom('bulk' as const, 'delta' as const),
   parents: fc.boolean(),
   leaverGraceDays: fc.constantFrom(0, 2),
@@ -57,19 +58,18 @@ describe('planMisSync (property)', () => {
         const people: MisPerson[] = w.people
           .filter((p) => !used.has(p.email) && used.add(p.email))
           .map((p, i) => ({ ...p, userId: `user-${i}`, ...(p.leftAt === undefined ? {} : { leftAt: p.leftAt }) }) as MisPerson);
-        const accounts = new Map<string, TrustAccount>();
-        w.accounts.forEach((a, i) => {
-          if (used.has(a.email)) return;
-          used.add(a.email);
-          accounts.set(a.email, { userId: `account-${i}`, email: a.email, firstName: 'Old', lastName: 'Name', userType: 'staff', status: a.status, source: a.source, edited: a.edited, member: false, primaryElsewhere: true, placedElsewhere: true });
-        });
         const takenElsewhere = new Set(w.taken.filter((e) => !used.has(e)));
         const settings: MisSettings = { enabled: true, orgSourcedId: 'org-oak', roleMap: { teacher: presetIds.teacher }, parents: w.parents, inviteNew: false, leaverGraceDays: w.leaverGraceDays, maxLeaverShare: 1 };
         const roster = readRoster(onerosterBundle({ org: { sourcedId: 'org-oak', name: 'Oak' }, people: w.roster, mode: w.mode }));
-        const first = planMisSync({ settings, roster, people, trustAccounts: accounts, takenElsewhere, now: NOW });
-        const after = applyPlan(people, accounts, first);
-        const second = planMisSync({ settings, roster, people: after.people, trustAccounts: after.accounts, takenElsewhere, now: NOW });
+        const first = planMisSync({ settings, roster, people, takenElsewhere, now: NOW });
+        const after = applyPlan(people, first);
+        const second = planMisSync({ settings, roster, people: after.people, takenElsewhere, now: NOW });
         expect(second.changes).toEqual([]);
+        // Nobody deactivated by hand is reactivated, nor anyone outside the school's MIS people reached.
+        const byHand = new Set(people.filter((p) => p.status === 'inactive' && !p.deactivatedByMis).map((p) => p.userId));
+        expect(first.changes.filter((c) => c.status === 'activate' && byHand.has(c.userId!))).toEqual([]);
+        expect(first.changes.filter((c) => c.userId !== undefined && !people.some((p) => p.userId === c.userId))).toEqual([]);
+        expect(first.changes.filter((c) => c.kind === 'create' && takenElsewhere.has(c.profile!.email))).toEqual([]);
         // Never two accounts with one email.
         const emails = after.people.map((p) => p.email);
         expect(new Set(emails).size).toBe(emails.length);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { readRoster } from '../../../domain/mis/oneroster';
-import { planMisSync, type MisPerson, type MisSettings, type PlanInput, type TrustAccount } from '../../../domain/mis/plan';
+import { planMisSync, type MisPerson, type MisSettings, type PlanInput } from '../../../domain/mis/plan';
 import { onerosterBundle, type RosterPersonFixture } from '../../fixtures/oneroster';
 import { applyPlan } from './plan-model';
 
@@ -19,7 +19,7 @@ const misPerson = (i: number, overrides: Partial<MisPerson> = {}): MisPerson => 
 });
 
 function plan(people: RosterPersonFixture[], current: MisPerson[], extra: Partial<PlanInput> = {}, mode: 'bulk' | 'delta' = 'bulk') {
-  return planMisSync({ settings, roster: readRoster(onerosterBundle({ org, people, mode })), people: current, trustAccounts: new Map(), takenElsewhere: new Set(), now: NOW, ...extra });
+  return planMisSync({ settings, roster: readRoster(onerosterBundle({ org, people, mode })), people: current, takenElsewhere: new Set(), now: NOW, ...extra });
 }
 
 describe('planMisSync', () => {
@@ -67,10 +67,17 @@ describe('planMisSync', () => {
     expect(result.changes).toEqual([expect.objectContaining({ kind: 'update', userId: 'user-1', changes: [{ field: 'misId', from: 's1', to: 's9' }] })]);
   });
 
-  it('adopts an account of the trust with the same email instead of making a second one', () => {
-    const account: TrustAccount = { ...misPerson(1), source: 'manual', userId: 'manual-1', member: false, primaryElsewhere: true, placedElsewhere: true };
-    const result = plan([fx(1, { givenName: 'MisName' })], [], { trustAccounts: new Map([['p1@oak.example', account]]) });
-    expect(result.changes[0]).toMatchObject({ kind: 'adopt', userId: 'manual-1', changes: [{ field: 'misId', from: null, to: 's1' }], membership: { add: { primary: false } } });
+  it('never matches by email an account that is not one of the school\'s MIS people: a new id with such an email is an error row', () => {
+    // p1 is another school's (or a hand-made) account: not adopted, not duplicated, not renamed.
+    const result = plan([fx(1, { givenName: 'MisName' }), fx(2)], [], { takenElsewhere: new Set(['p1@oak.example']) });
+    expect(result.changes.map((c) => [c.kind, c.sourcedId])).toEqual([['create', 's2']]);
+    expect(result.errors.map((e) => [e.sourcedId, e.code])).toEqual([['s1', 'email_taken']]);
+  });
+
+  it('does not move an MIS person\'s email onto an address another account holds', () => {
+    const result = plan([fx(1, { email: 'v@south.example' })], [misPerson(1)], { takenElsewhere: new Set(['v@south.example']) });
+    expect(result.changes).toEqual([]);
+    expect(result.errors.map((e) => [e.sourcedId, e.code])).toEqual([['s1', 'email_taken']]);
   });
 
   it('refuses a row whose email has an account outside the trust, and a row without an email', () => {
@@ -107,9 +114,21 @@ describe('planMisSync', () => {
     expect(due.changes[0]).toMatchObject({ kind: 'leave', membership: { remove: true }, status: 'deactivate' });
   });
 
-  it('reactivates a person who comes back, with the membership and MIS role', () => {
-    const result = plan([fx(1)], [misPerson(1, { status: 'inactive', member: false, misRoleIds: [], leftAt: '2026-06-01T00:00:00.000Z' })]);
+  it('reactivates a person the sync deactivated, with the membership and MIS role', () => {
+    const result = plan([fx(1)], [misPerson(1, { status: 'inactive', deactivatedByMis: true, member: false, misRoleIds: [], leftAt: '2026-06-01T00:00:00.000Z' })]);
     expect(result.changes[0]).toMatchObject({ kind: 'return', status: 'activate', leftAt: null, addRoleIds: [presetIds.teacher], membership: { add: { jobTitle: 'Teacher' } } });
+    expect(result.errors).toEqual([]);
+  });
+
+  it('leaves a person deactivated by hand inactive and untouched, and reports the row', () => {
+    const suspended = misPerson(1, { status: 'inactive', firstName: 'Old' });
+    const left = misPerson(2, { status: 'inactive', member: false, misRoleIds: [], leftAt: '2026-06-01T00:00:00.000Z' });
+    const result = plan([fx(1), fx(2), fx(3)], [suspended, left, misPerson(3)]);
+    expect(result.changes).toEqual([]);
+    expect(result.unchanged).toBe(1);
+    expect(result.errors.map((e) => [e.sourcedId, e.code])).toEqual([['s1', 'deactivated_by_hand'], ['s2', 'deactivated_by_hand']]);
+    // Also under a new MIS id with the same email: no relink, no reactivation.
+    expect(plan([fx(9, { email: 'p1@oak.example' })], [suspended]).changes.filter((c) => c.userId === 'user-1' && c.status === 'activate')).toEqual([]);
   });
 
   it('swaps the MIS role when the OneRoster role changes', () => {
@@ -131,11 +150,11 @@ describe('planMisSync', () => {
     const people = [misPerson(1), misPerson(2)];
     const roster = [fx(1, { familyName: 'New' }), fx(3)];
     const first = plan(roster, people);
-    const { people: after } = applyPlan(people, new Map(), first);
+    const { people: after } = applyPlan(people, first);
     expect(plan(roster, after).changes).toEqual([]);
   });
 });
 
 function inputOf(people: RosterPersonFixture[], current: MisPerson[]): PlanInput {
-  return { settings, roster: readRoster(onerosterBundle({ org, people })), people: current, trustAccounts: new Map(), takenElsewhere: new Set(), now: NOW };
+  return { settings, roster: readRoster(onerosterBundle({ org, people })), people: current, takenElsewhere: new Set(), now: NOW };
 }
