@@ -20,6 +20,10 @@ describe('notification categories', () => {
     expect(notificationCategories.filter((c) => c.internal).map((c) => c.code)).toEqual(['account_security', 'mis_sync']);
   });
 
+  it('lets no emailed link turn off safeguarding or account security emails', () => {
+    expect(notificationCategories.filter((c) => !c.offByLink).map((c) => c.code)).toEqual(['child_protection', 'allegation', 'account_security']);
+  });
+
   it("takes the person's choice, then the trust's default, but a trust default never silences a safeguarding category", () => {
     expect(deliveryFor(cat('behaviour'), { behaviour: 'off' }, { behaviour: 'immediate' })).toBe('off');
     expect(deliveryFor(cat('behaviour'), undefined, { behaviour: 'immediate' })).toBe('immediate');
