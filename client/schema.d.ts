@@ -5671,7 +5671,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description invalid_token: the link is not genuine */
+            /** @description invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in */
             400: {
                 headers: {
                     [name: string]: unknown;

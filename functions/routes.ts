@@ -466,7 +466,7 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-submit.ts', auth: 'public',
     summary: 'RFC 8058 one-click unsubscribe (List-Unsubscribe=One-Click): the category goes off for that person', tag: 'Notifications', table: 'write', linkKey: true,
     request: { query: z.object({ token: z.optional(z.string()) }), body: z.object({ 'List-Unsubscribe': z.optional(z.string()), from: z.optional(z.string()) }), bodyContentType: 'application/x-www-form-urlencoded' },
-    responses: { 204: { description: 'Unsubscribed (one-click)' }, 200: html('Unsubscribed (from the page)'), 400: { description: 'invalid_token: the link is not genuine' } },
+    responses: { 204: { description: 'Unsubscribed (one-click)' }, 200: html('Unsubscribed (from the page)'), 400: { description: 'invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in' } },
   },
 
   // MIS roster sync

@@ -25,9 +25,17 @@ export interface NotificationCategory {
   sensitive: boolean;
   /** Raised by the service itself (lockouts, MIS runs); apps may not post it. */
   internal: boolean;
+  /**
+   * Whether a link in an email may turn it off (the unsubscribe page and the
+   * RFC 8058 one-click POST). Not for safeguarding categories or account
+   * security: anyone holding a forwarded email could otherwise silently stop
+   * a DSL's concerns or an admin's lockout alerts. Those are turned off only
+   * by the person, signed in (PUT /me/notification-preferences).
+   */
+  offByLink: boolean;
 }
 
-function category(code: string, permission: PermissionCode, description: string, noun: string, options: { immediate?: boolean; sensitive?: boolean; internal?: boolean } = {}): NotificationCategory {
+function category(code: string, permission: PermissionCode, description: string, noun: string, options: { immediate?: boolean; sensitive?: boolean; internal?: boolean; signInToTurnOff?: boolean } = {}): NotificationCategory {
   return Object.freeze({
     code,
     description,
@@ -37,6 +45,7 @@ function category(code: string, permission: PermissionCode, description: string,
     defaultDelivery: options.immediate ? 'immediate' : 'digest',
     sensitive: options.sensitive ?? false,
     internal: options.internal ?? false,
+    offByLink: !(options.sensitive || options.signInToTurnOff),
   });
 }
 
@@ -47,7 +56,7 @@ export const notificationCategories: readonly NotificationCategory[] = Object.fr
   category('attendance', 'attendance.view', 'Absences, lateness and persistent-absence alerts', 'attendance alert'),
   category('child_protection', 'safeguarding.child_protection.view', 'Child protection concerns', 'child protection concern', { immediate: true, sensitive: true }),
   category('allegation', 'safeguarding.allegations.manage', 'Allegations made against staff', 'allegation against a member of staff', { immediate: true, sensitive: true }),
-  category('account_security', 'users.unlock', 'Account lockouts, 2FA resets and grants of sensitive permissions', 'account security event', { internal: true }),
+  category('account_security', 'users.unlock', 'Account lockouts, 2FA resets and grants of sensitive permissions', 'account security event', { internal: true, signInToTurnOff: true }),
   category('mis_sync', 'org.manage', 'Summaries and holds of the nightly MIS roster sync', 'MIS sync report', { internal: true }),
 ]);
 

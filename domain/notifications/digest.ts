@@ -57,8 +57,12 @@ const escape = (value: string) =>
 export interface EmailLinks {
   signIn: string;
   preferences: string;
-  /** One-click unsubscribe from the category (immediate emails) or from the digest's categories. */
-  unsubscribe: string;
+  /**
+   * One-click unsubscribe from the category (immediate emails) or from the
+   * digest's categories that a link may turn off; absent for a category that
+   * only the person, signed in, may turn off (offByLink false).
+   */
+  unsubscribe?: string;
 }
 
 /**
@@ -72,9 +76,10 @@ function eventLines(event: DigestEvent): { text: string; link?: string } {
 }
 
 function footer(links: EmailLinks): { text: string; html: string } {
+  const { unsubscribe } = links;
   return {
-    text: `Sign in to read more: ${links.signIn}\nChange what you hear about: ${links.preferences}\nUnsubscribe: ${links.unsubscribe}\n`,
-    html: `<hr><p style="font-size:13px;color:#555"><a href="${escape(links.signIn)}">Sign in</a> to read more · <a href="${escape(links.preferences)}">Change what you hear about</a> · <a href="${escape(links.unsubscribe)}">Unsubscribe</a></p>`,
+    text: `Sign in to read more: ${links.signIn}\nChange what you hear about: ${links.preferences}\n${unsubscribe ? `Unsubscribe: ${unsubscribe}\n` : ''}`,
+    html: `<hr><p style="font-size:13px;color:#555"><a href="${escape(links.signIn)}">Sign in</a> to read more · <a href="${escape(links.preferences)}">Change what you hear about</a>${unsubscribe ? ` · <a href="${escape(unsubscribe)}">Unsubscribe</a>` : ''}</p>`,
   };
 }
 

@@ -1,9 +1,13 @@
+import { compilePerson, type CompiledPerson } from '../../domain/access/resolve';
+import type { Account } from '../../domain/identity/account';
 import { categoryByCode, type NotificationCategory } from '../../domain/notifications/categories';
 import { digestEmail, eventEmail, groupDigest, type DigestEvent } from '../../domain/notifications/digest';
+import { mayHear } from '../../domain/notifications/recipients';
+import type { Trust } from '../../domain/org/trust';
 import type { OrgTree } from '../../domain/org/tree';
 import { claimEntry, finishEntry, mapLimit, pendingDigests, pendingImmediate, releaseEntry, type PendingEntry } from '../adapters/dynamo/notification-repository';
-import { loadAccounts } from '../adapters/dynamo/person-repository';
-import { getTrust, loadTree } from '../adapters/dynamo/trust-repository';
+import { loadPerson } from '../adapters/dynamo/person-repository';
+import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { sendMail } from '../adapters/ses/mailer-v2';
 import { logger } from '../http/logger';
 import { newId } from '../shared/ids';
@@ -25,11 +29,36 @@ const asEvent = (entry: PendingEntry, category: NotificationCategory): DigestEve
 
 const nodeName = (tree: OrgTree) => (id: string) => tree.nodes.get(id)?.name ?? 'your school';
 
+interface Addressee {
+  account: Account;
+  /** Compiled once, for every entry of theirs in this run. */
+  person: CompiledPerson;
+}
+
+// The recipients of a run as they are now (one Query each: profile, roles, blocks, links).
+async function loadAddressees(trustId: string, userIds: readonly string[], context: TrustContext): Promise<Map<string, Addressee>> {
+  const records = await mapLimit([...new Set(userIds)], 16, (userId) => loadPerson(trustId, userId));
+  return new Map(records.flatMap((r) => (r ? [[r.account.id, { account: r.account, person: compilePerson(r.person, context.roles, context.tree) }] as const] : [])));
+}
+
+/**
+ * Whether an entry may still be emailed to its person: the recipient
+ * decision of its arrival (mayHear) asked again now, so a block on the
+ * pupil, a role lost, a deactivation or a 2FA reset since the event arrived
+ * stops the email (the entry is marked skipped).
+ */
+function stillHears(entry: PendingEntry, category: NotificationCategory | undefined, addressee: Addressee | undefined, trust: Trust, context: TrustContext, now: Date): category is NotificationCategory {
+  if (!category || !addressee) return false;
+  const event = { category, nodeId: entry.nodeId, ...(entry.subjectId === undefined ? {} : { subjectId: entry.subjectId }) };
+  return mayHear({ event, tree: context.tree, roles: context.roles, policies: trust.policies, person: addressee.person, now });
+}
+
 /**
  * Emails every entry of a trust that waits to go out at once (or one
  * event's, for the queue's message): each entry is claimed first, so a retry
  * or a second worker never sends it twice, and given back when SES fails, so
- * the next run sends it. An entry for someone no longer active is dropped.
+ * the next run sends it. An entry its person may no longer hear of
+ * (stillHears) is marked skipped, never emailed.
  */
 export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?: string): Promise<DeliverySummary> {
   const summary: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
@@ -37,20 +66,22 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
   if (entries.length === 0) return summary;
   const trust = await getTrust(trustId);
   if (!trust) return summary;
-  const tree = await loadTree(trust);
-  const accounts = new Map((await loadAccounts(trustId, [...new Set(entries.map((e) => e.userId))])).map((a) => [a.id, a]));
+  const context = await loadTrustContext(trust);
+  const { tree } = context;
+  const addressees = await loadAddressees(trustId, entries.map((e) => e.userId), context);
   const run = newId();
   const at = now.toISOString();
   const stale = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
   await mapLimit(entries, 8, async (entry) => {
     const category = categoryByCode.get(entry.category);
-    const account = accounts.get(entry.userId);
+    const addressee = addressees.get(entry.userId);
     if (!(await claimEntry(entry, run, at, stale))) return;
-    if (!category || !account || account.status === 'inactive') {
+    if (!stillHears(entry, category, addressee, trust, context, now)) {
       await finishEntry(entry, 'skipped', at);
       summary.skipped += 1;
       return;
     }
+    const { account } = addressee!;
     const { links, headers } = emailLinks(trustId, account.id, category.code);
     try {
       await sendMail(account.email, eventEmail({ trustName: trust.name, schoolName: nodeName(tree)(entry.nodeId), event: asEvent(entry, category), links }), { headers });
@@ -70,7 +101,9 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
  * Sends each person whose digest is due one email with every due entry, by
  * school and category. Entries are claimed one by one before the email goes,
  * so a job that runs twice or overlaps never puts an entry in two emails, and
- * a person with nothing due gets nothing.
+ * a person with nothing due gets nothing. Each entry is checked again
+ * (stillHears): one its person may no longer hear of is marked skipped and
+ * left out of the email.
  */
 export async function deliverDigests(trustId: string, now: Date): Promise<DeliverySummary> {
   const summary: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
@@ -79,36 +112,35 @@ export async function deliverDigests(trustId: string, now: Date): Promise<Delive
   if (entries.length === 0) return summary;
   const trust = await getTrust(trustId);
   if (!trust) return summary;
-  const tree = await loadTree(trust);
+  const context = await loadTrustContext(trust);
+  const { tree } = context;
   const byUser = new Map<string, PendingEntry[]>();
   for (const entry of entries) byUser.set(entry.userId, [...(byUser.get(entry.userId) ?? []), entry]);
-  const accounts = new Map((await loadAccounts(trustId, [...byUser.keys()])).map((a) => [a.id, a]));
+  const addressees = await loadAddressees(trustId, [...byUser.keys()], context);
   const run = newId();
   const stale = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
   await mapLimit([...byUser], 8, async ([userId, mine]) => {
     const claimed = (await mapLimit(mine, 8, async (entry) => ((await claimEntry(entry, run, at, stale)) ? entry : undefined))).filter((e): e is PendingEntry => e !== undefined);
     if (claimed.length === 0) return;
-    const account = accounts.get(userId);
-    if (!account || account.status === 'inactive') {
-      await mapLimit(claimed, 8, (entry) => finishEntry(entry, 'skipped', at));
-      summary.skipped += claimed.length;
-      return;
-    }
-    const events = claimed.flatMap((entry) => {
-      const category = categoryByCode.get(entry.category);
-      return category ? [asEvent(entry, category)] : [];
-    });
+    const addressee = addressees.get(userId);
+    const allowed = claimed.filter((entry) => stillHears(entry, categoryByCode.get(entry.category), addressee, trust, context, now));
+    const refused = claimed.filter((entry) => !allowed.includes(entry));
+    await mapLimit(refused, 8, (entry) => finishEntry(entry, 'skipped', at));
+    summary.skipped += refused.length;
+    if (allowed.length === 0 || !addressee) return;
+    const { account } = addressee;
+    const events = allowed.map((entry) => asEvent(entry, categoryByCode.get(entry.category)!));
     const { links, headers } = emailLinks(trustId, userId, 'digest');
     const sections = groupDigest(events, nodeName(tree), [...categoryByCode.values()]);
     try {
       await sendMail(account.email, digestEmail({ trustName: trust.name, firstName: account.firstName, sections, links }), { headers });
     } catch (error) {
       logger.error('digest email failed; it goes out on the next run', { error, userId });
-      await mapLimit(claimed, 8, (entry) => releaseEntry(entry, run));
+      await mapLimit(allowed, 8, (entry) => releaseEntry(entry, run));
       summary.failed += 1;
       return;
     }
-    await mapLimit(claimed, 8, (entry) => finishEntry(entry, 'digest', at));
+    await mapLimit(allowed, 8, (entry) => finishEntry(entry, 'digest', at));
     summary.sent += 1;
   });
   return summary;

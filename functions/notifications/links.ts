@@ -1,3 +1,4 @@
+import { categoryByCode } from '../../domain/notifications/categories';
 import type { EmailLinks } from '../../domain/notifications/digest';
 import { signUnsubscribe } from '../../domain/notifications/unsubscribe-token';
 import { config } from '../config';
@@ -10,15 +11,20 @@ export function linkKey(): string {
 
 /**
  * The links of a notification email. Unsubscribing is one signed link per
- * person and category (`digest`: every category the person gets by digest),
- * which also serves the RFC 8058 one-click POST; the page it opens is where
- * choices change without signing in.
+ * person and category (`digest`: every category the person gets by digest
+ * that a link may turn off), which also serves the RFC 8058 one-click POST;
+ * the page it opens is where choices change without signing in. An email of
+ * a category a link may not turn off (safeguarding, account security) has no
+ * such link and no List-Unsubscribe header: "change what you hear about"
+ * goes to the sign-in.
  */
 export function emailLinks(trustId: string, userId: string, category: string): { links: EmailLinks; headers: Record<string, string> } {
   const base = config().APP_URL.replace(/\/$/, '');
+  const signIn = `${base}/`;
+  if (category !== 'digest' && !categoryByCode.get(category)?.offByLink) return { links: { signIn, preferences: signIn }, headers: {} };
   const unsubscribe = `${base}/notifications/unsubscribe?token=${signUnsubscribe({ trustId, userId, category }, linkKey())}`;
   return {
-    links: { signIn: `${base}/`, preferences: unsubscribe, unsubscribe },
+    links: { signIn, preferences: unsubscribe, unsubscribe },
     headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   };
 }

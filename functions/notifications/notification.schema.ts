@@ -52,7 +52,7 @@ export const postEventBodySchema = z
     summary: z.optional(z.string().check(z.trim(), z.maxLength(2000))),
     link: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
     occurredAt: isoTime,
-    /** The same key again answers the first event and sends nothing new (per trust). */
+    /** The same key again from the same sender (person or app) answers the first event and sends nothing new; keys starting `service:` are the service's own (400). */
     idempotencyKey: z.string().check(z.minLength(1), z.maxLength(128)),
   })
   .register(z.globalRegistry, { id: 'NotificationEventInput' });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { InvalidInputError } from '../../domain/errors';
 import { categoryByCode, type EventContent } from '../../domain/notifications/categories';
 import { recipientSearch, recipientsFor } from '../../domain/notifications/recipients';
 import type { Trust } from '../../domain/org/trust';
@@ -9,9 +10,25 @@ import { enqueue } from '../adapters/sqs/job-queue';
 import { logger } from '../http/logger';
 
 export interface NewEvent extends EventContent {
-  /** Unique per event within the trust: the same key again is the same event (the service's own start with `service:`). */
+  /** Unique per event and sender: the same key from the same sender is the same event (the service's own start with `service:`). */
   idempotencyKey: string;
   sender: StoredEvent['sender'];
+}
+
+/** The service's own keys' namespace: nobody else may post a key in it. */
+const SERVICE_PREFIX = 'service:';
+
+/**
+ * Where an event's idempotency key lives: each sender's keys are its own
+ * (`<type>:<id>:<key>`; user ids and client ids hold no colon), so another
+ * app reusing a key neither learns of the first event nor has its own event
+ * swallowed as a duplicate. The service's keys keep their `service:` names,
+ * which only the service may use (so events raised before this rule keep
+ * their hash and an outbox drained twice still raises once).
+ */
+export function eventKeyHash(sender: StoredEvent['sender'], idempotencyKey: string): string {
+  const scoped = sender.type === 'service' ? idempotencyKey : `${sender.type}:${sender.id}:${idempotencyKey}`;
+  return createHash('sha256').update(scoped).digest('hex');
 }
 
 /**
@@ -22,15 +39,19 @@ export interface NewEvent extends EventContent {
 export async function raiseEvent(trust: Trust, input: NewEvent): Promise<{ event: StoredEvent; duplicate: boolean }> {
   const category = categoryByCode.get(input.category);
   if (!category) throw new Error(`Unknown notification category ${input.category}`);
+  if ((input.sender.type === 'service') !== input.idempotencyKey.startsWith(SERVICE_PREFIX)) {
+    if (input.sender.type === 'service') throw new Error(`A service event's key must start with ${SERVICE_PREFIX}`);
+    throw new InvalidInputError('validation_failed', `Idempotency keys starting with ${SERVICE_PREFIX} are the service's own`, [{ path: 'idempotencyKey', message: `must not start with ${SERVICE_PREFIX}` }]);
+  }
   const { tree, roles } = await loadTrustContext(trust);
   const search = recipientSearch(tree, roles, { category, nodeId: input.nodeId });
   const candidates = await loadRecipientCandidates(trust.id, search.nodeIds, search.roleIds);
   const recipients = recipientsFor({
     event: { category, nodeId: input.nodeId, ...(input.subjectId ? { subjectId: input.subjectId } : {}) },
-    tree, roles, candidates, trustDefaults: trust.policies.notificationDefaults, digest: trust.policies, now: new Date(),
+    tree, roles, candidates, trustDefaults: trust.policies.notificationDefaults, policies: trust.policies, now: new Date(),
   });
   const { idempotencyKey, ...fields } = input;
-  const keyHash = createHash('sha256').update(idempotencyKey).digest('hex');
+  const keyHash = eventKeyHash(input.sender, idempotencyKey);
   const stored = await storeEvent(trust.id, { id: newId(), keyHash, ...fields, receivedAt: nowIso(), recipients });
   if (stored.event.recipients.some((r) => r.delivery === 'immediate')) {
     // Within a minute, through the queue; if the message cannot be sent, the notify job's sweep still finds the entries.

@@ -1,7 +1,7 @@
 import { httpHandler } from '../http/handler';
 import { escapeHtml, htmlPage, message } from '../pages/html';
 import * as z from '../shared/zod';
-import { checkUnsubscribe, subjectOf } from './unsubscribe';
+import { checkUnsubscribe, signInToTurnOff, subjectOf } from './unsubscribe';
 
 const querySchema = z.object({ token: z.optional(z.string().check(z.maxLength(1000))) });
 const TITLE = 'Stop these emails';
@@ -9,12 +9,16 @@ const TITLE = 'Stop these emails';
 /**
  * The page an unsubscribe link opens: what it stops, and one button (a form
  * post, no script). Opening it changes nothing, so a mail scanner that
- * follows links never unsubscribes anyone.
+ * follows links never unsubscribes anyone. A link of a category no link
+ * may turn off (safeguarding, account security) shows no button: the page
+ * says to sign in.
  */
 export const handler = httpHandler({ auth: 'public' }, async ({ event }) => {
   const token = querySchema.safeParse(event.queryStringParameters ?? {}).data?.token ?? '';
-  const claim = token ? await checkUnsubscribe(token) : undefined;
-  if (!claim) return htmlPage(400, TITLE, message('error', 'This link is not valid. Open the link from your email again.'));
+  const checked = token ? await checkUnsubscribe(token) : undefined;
+  if (!checked) return htmlPage(400, TITLE, message('error', 'This link is not valid. Open the link from your email again.'));
+  const { claim } = checked;
+  if (!checked.offByLink) return htmlPage(200, TITLE, message('error', signInToTurnOff(claim.category)));
   const action = `/notifications/unsubscribe?token=${encodeURIComponent(token)}`;
   return htmlPage(
     200,
@@ -28,3 +32,4 @@ export const handler = httpHandler({ auth: 'public' }, async ({ event }) => {
 <p>You can change what you hear about at any time in your account's notification settings.</p>`,
   );
 });
+

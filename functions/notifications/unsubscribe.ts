@@ -16,18 +16,29 @@ export function subjectOf(category: string): string {
   return known ? `emails about ${known.description.toLowerCase()}` : 'these emails';
 }
 
-/** The claim of a genuine link for an account that still exists; undefined otherwise. */
-export async function checkUnsubscribe(token: string): Promise<UnsubscribeClaim | undefined> {
+/**
+ * The claim of a genuine link for an account that still exists (undefined
+ * for anything else), and whether the link may turn its category off: not
+ * for a category only the person, signed in, may turn off (offByLink false:
+ * a link given out before that rule, or forwarded).
+ */
+export async function checkUnsubscribe(token: string): Promise<{ claim: UnsubscribeClaim; offByLink: boolean } | undefined> {
   const claim = verifyUnsubscribe(token, linkKey());
   if (!claim) return undefined;
-  if (claim.category !== 'digest' && !categoryByCode.has(claim.category)) return undefined;
+  const category = categoryByCode.get(claim.category);
+  if (claim.category !== 'digest' && !category) return undefined;
   const account = await getAccount({ trustId: claim.trustId, userId: claim.userId });
-  return account ? claim : undefined;
+  if (!account) return undefined;
+  return { claim, offByLink: category?.offByLink ?? true };
 }
+
+/** What the page and the POST say about a link that may not turn its category off. */
+export const signInToTurnOff = (category: string) =>
+  `Emails about ${categoryByCode.get(category)?.description.toLowerCase() ?? 'this'} cannot be turned off from a link in an email. Sign in and change them in your notification settings.`;
 
 /**
  * Turns the link's category off for its person (`digest`: every category
- * they get by digest), keeping their other choices; retried when their
+ * they get by digest that a link may turn off), keeping their other choices; retried when their
  * preferences changed meanwhile. Repeating it changes nothing more.
  */
 export async function unsubscribe(claim: UnsubscribeClaim): Promise<void> {
@@ -37,8 +48,8 @@ export async function unsubscribe(claim: UnsubscribeClaim): Promise<void> {
       const current = await getPreferences(claim.trustId, claim.userId);
       const categories: StoredPreferences['categories'] = { ...current?.categories };
       const codes = claim.category === 'digest'
-        ? notificationCategories.filter((c) => deliveryFor(c, current?.categories, trust?.policies.notificationDefaults) === 'digest').map((c) => c.code)
-        : [claim.category];
+        ? notificationCategories.filter((c) => c.offByLink && deliveryFor(c, current?.categories, trust?.policies.notificationDefaults) === 'digest').map((c) => c.code)
+        : [claim.category].filter((code) => categoryByCode.get(code)?.offByLink);
       if (codes.every((code) => categories[code] === 'off')) return;
       for (const code of codes) categories[code] = 'off';
       await putPreferences(claim.trustId, claim.userId, { categories, ...(current?.digestHour === undefined ? {} : { digestHour: current.digestHour }) }, current?.version ?? 0, nowIso());

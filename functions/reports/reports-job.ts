@@ -70,7 +70,7 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
   const skipped: string[] = [];
   for (const recipientId of schedule.recipientIds) {
     try {
-      const { record, allowed } = await recipientCanView(trust.id, context, recipientId, params.nodeId, now);
+      const { record, allowed } = await recipientCanView(trust, context, recipientId, params.nodeId, now);
       if (!allowed || !record) {
         skipped.push(recipientId);
         summary.skipped += 1;
@@ -99,10 +99,10 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
   }
   const untold = skipped.filter((id) => !(schedule.skippedNotified ?? []).includes(id));
   if (untold.length === 0) return;
-  const owner = (await recipientCanView(trust.id, context, schedule.ownerId, params.nodeId, now)).record;
+  const owner = (await recipientCanView(trust, context, schedule.ownerId, params.nodeId, now)).record;
   if (owner && owner.account.status === 'active') {
     const names = await Promise.all(untold.map(async (id) => {
-      const { record } = await recipientCanView(trust.id, context, id, params.nodeId, now);
+      const { record } = await recipientCanView(trust, context, id, params.nodeId, now);
       return record ? displayName(record.account) : id;
     }));
     await sendMail(owner.account.email, skippedEmail({ trustName: trust.name, firstName: owner.account.firstName, report: name, names }));

@@ -1,4 +1,5 @@
-import { permissionByCode, type PermissionCode } from '../../domain/access/permissions';
+import { withheldByAdminPolicy as withheldUnderPolicy } from '../../domain/access/admin-policy';
+import type { PermissionCode } from '../../domain/access/permissions';
 import { reachOf, type Reach } from '../../domain/access/reach';
 import { decide } from '../../domain/access/resolve';
 import { ForbiddenError } from '../../domain/errors';
@@ -12,8 +13,17 @@ const mfaRequired = () => new ForbiddenError('This needs a session that passed t
  * everywhere.
  */
 export function withheldByAdminPolicy(caller: Pick<Caller, 'trust' | 'mfa'>, permission: string): boolean {
-  return caller.trust.policies.requireMfaForAdmins && !caller.mfa && permissionByCode.get(permission)?.area === 'administration';
+  return withheldUnderPolicy(caller.trust.policies, caller.mfa, permission);
 }
+
+/**
+ * Outside a request (scheduled reports, notification emails and
+ * recipients), whether a person may use a permission: the same decision and
+ * the same admin policy as `authorize`, with the 2FA they have turned on in
+ * place of a session's. Defined in the domain (pure), so the notification
+ * recipients' rule uses the very same function.
+ */
+export { decideUnattended } from '../../domain/access/admin-policy';
 
 /**
  * Default deny: the caller must hold `permission` at `nodeId` (grants inherit

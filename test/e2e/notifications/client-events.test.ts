@@ -39,6 +39,35 @@ describe('POST /notifications/events from an integration client', () => {
     expect(outside.status).toBe(403);
   });
 
+  it("keys idempotency by sender: another app (or a person) reusing an app's key gets its own event delivered, never the first one's id or count", async () => {
+    const dsl = await actor({ ...trust, token: admin2fa }, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.designatedSafeguardingLead, nodeId: node('North School') }] });
+    const [appA, appB] = [await clientToken(['notifications.send'], node('North')), await clientToken(['notifications.send'], node('North'))];
+    const key = randomUUID();
+    const first = await call('POST', '/notifications/events', { token: appA, body: { ...event(node('North School')), idempotencyKey: key } });
+    expect(first.body).toMatchObject({ duplicate: false });
+    const other = await call('POST', '/notifications/events', { token: appB, body: { ...event(node('North School')), category: 'pastoral', title: 'Pastoral note', idempotencyKey: key } });
+    expect(other.status).toBe(202);
+    expect(other.body.duplicate).toBe(false);
+    expect(other.body.id).not.toBe(first.body.id);
+    const byPerson = await call('POST', '/notifications/events', { token: admin2fa, body: { ...event(node('North School')), idempotencyKey: key } });
+    expect(byPerson.body.duplicate).toBe(false);
+    expect(new Set([first.body.id, other.body.id, byPerson.body.id]).size).toBe(3);
+    const feed = (await call('GET', '/me/notifications', { token: dsl.token })).body.items.map((i: any) => i.id);
+    expect(feed).toEqual(expect.arrayContaining([first.body.id, other.body.id, byPerson.body.id]));
+    // The same app with the same key is still the same event.
+    const again = await call('POST', '/notifications/events', { token: appA, body: { ...event(node('North School')), idempotencyKey: key } });
+    expect(again.body).toEqual({ id: first.body.id, recipients: first.body.recipients, duplicate: true });
+  });
+
+  it("refuses a key in the service's own namespace (400 naming idempotencyKey), from an app or a person", async () => {
+    const app = await clientToken(['notifications.send'], node('North'));
+    for (const token of [app, admin2fa]) {
+      const refused = await call('POST', '/notifications/events', { token, body: { ...event(node('North School')), idempotencyKey: `service:outbox:${randomUUID()}` } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors.map((e: any) => e.path)).toContain('idempotencyKey');
+    }
+  });
+
   it('refuses a client without the notifications.send scope (403)', async () => {
     const token = await clientToken(['authz.check'], node('North'));
     expect((await call('POST', '/notifications/events', { token, body: event(node('North School')) })).status).toBe(403);

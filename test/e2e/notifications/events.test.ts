@@ -65,6 +65,25 @@ describe('POST /notifications/events', () => {
     expect(entry).toMatchObject({ category: 'child_protection', subjectId: pupil, delivery: 'immediate' });
   });
 
+  it('reaches a parent only about a pupil they are linked to: an event about no one reaches no parent, even with a custom role giving parents the permission', async () => {
+    const role = await call('POST', '/roles', { token: admin, body: { name: `Parents hear behaviour ${randomUUID().slice(0, 8)}`, permissions: ['behaviour.view'] } });
+    expect(role.status).toBe(201);
+    const user = await createUser(admin, { userType: 'parent', memberships: [{ nodeId: school }], roles: [{ roleId: role.body.id, nodeId: school }] });
+    const parent = { user, token: await activate(trust, user) };
+    const child = `pupil-${randomUUID()}`;
+    expect((await call('PUT', `/users/${parent.user.id}/children/${child}`, { token: admin, body: { schoolId: school } })).status).toBe(200);
+    const staff = await person(role.body.id, school);
+    const aboutNoOne = await post(admin, event({ title: 'Whole-school merit assembly' }));
+    const aboutChild = await post(admin, event({ subjectId: child }));
+    const aboutOther = await post(admin, event({ subjectId: `pupil-${randomUUID()}` }));
+    const seen = await feedIds(parent.token);
+    expect(seen).toContain(aboutChild.body.id);
+    expect(seen).not.toContain(aboutNoOne.body.id);
+    expect(seen).not.toContain(aboutOther.body.id);
+    // Staff with the same role hear of all three.
+    expect(await feedIds(staff.token)).toEqual(expect.arrayContaining([aboutNoOne.body.id, aboutChild.body.id, aboutOther.body.id]));
+  });
+
   it('leaves out a person who turned the category off', async () => {
     const teacher = await person(presetIds.teacher, school);
     expect((await call('PUT', '/me/notification-preferences', { token: teacher.token, body: { categories: { behaviour: 'off' } }, headers: { 'if-match': '0' } })).status).toBe(200);

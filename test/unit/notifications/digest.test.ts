@@ -36,6 +36,9 @@ describe('notification emails', () => {
     expect(email.text).toContain('A new child protection concern was recorded.');
     expect(email.subject).toBe('Demo Trust: a new child protection concern at Oak Primary');
     expect(email.text).toContain(links.unsubscribe);
+    const noLink = eventEmail({ trustName: 'Demo Trust', schoolName: 'Oak Primary', event: concern, links: { signIn: links.signIn, preferences: links.signIn } });
+    for (const part of [noLink.text, noLink.html]) expect(part).not.toMatch(/unsubscribe/i);
+    expect(noLink.text).toContain(`Change what you hear about: ${links.signIn}`);
   });
 
   it('carries the title, summary and link of an ordinary event, escaped in HTML', () => {
