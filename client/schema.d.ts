@@ -5608,7 +5608,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description What the link stops, and the button */
+            /** @description What the link stops and its button; for a safeguarding or account-security category, a page saying to sign in instead (no button) */
             200: {
                 headers: {
                     [name: string]: unknown;
