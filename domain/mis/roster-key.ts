@@ -8,6 +8,8 @@
  */
 export const ROSTER_KEY_PREFIX = 'mis/';
 export const ROSTER_KEY_SUFFIX = '.zip';
+/** Rosters stay this long in the roster bucket (its lifecycle rule), and their upload records as long in the table (TTL). */
+export const ROSTER_RETENTION_DAYS = 30;
 
 export interface RosterKey {
   trustId: string;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { auditPut } from './audit-repository';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
+import { ROSTER_RETENTION_DAYS } from '../../../domain/mis/roster-key';
 import { documentClient, queryAll, tableName } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -211,8 +212,6 @@ async function get(key: { pk: string; sk: string }) {
 
 // ---- Roster uploads: the API's and the roster bucket's (issue 10) ----
 
-/** Rosters stay this long in the bucket (its lifecycle rule) and their upload records as long in the table (TTL). */
-export const ROSTER_RETENTION_DAYS = 30;
 
 export interface RosterUpload {
   rosterId: string;

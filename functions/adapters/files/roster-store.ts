@@ -45,7 +45,8 @@ export async function loadRoster(trustId: string, nodeId: string, rosterId: stri
     const { Body } = await client().send(new GetObjectCommand({ Bucket: required('ROSTER_BUCKET'), Key: key }));
     return Body ? await Body.transformToByteArray() : undefined;
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+    // Without s3:ListBucket (not granted) S3 answers a missing key with 403 AccessDenied rather than 404 NoSuchKey.
+    if (error instanceof NoSuchKey || ['NoSuchKey', 'AccessDenied'].includes((error as { name?: string }).name ?? '')) return undefined;
     throw error;
   }
 }
