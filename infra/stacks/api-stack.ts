@@ -414,9 +414,9 @@ export class ApiStack extends Stack {
 /** The nested stack (route tag) of the roster bucket and of every function that touches it. */
 const ROSTER_GROUP = 'MIS sync';
 
-/** The roster bucket's fixed name: unique per stage, account and region. */
+/** The roster bucket's fixed name: unique per stage, account and region; at most 59 characters (a 16-character stage, a 14-character region) of S3's 63. */
 function rosterBucketName(stage: string): string {
-  return `trust-access-${stage.toLowerCase()}-mis-rosters-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+  return `ta-${stage}-mis-rosters-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 
 /** Why a public route may be called without a token, for its APIG4 acknowledgement. */
