@@ -117,7 +117,8 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
   const planned = () => {
     for (const change of plan.changes) counts[outcomeOf(change.kind, change.status)] += 1;
   };
-  if (plan.held && !message.approve) {
+  // A run that has begun applying is not held half way (its first part's plan was not held, or was approved).
+  if (plan.held && !message.approve && !current.planned) {
     planned();
     return finish({ status: 'held', ...counts, errors });
   }
