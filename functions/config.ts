@@ -31,6 +31,10 @@ const schema = z.object({
   MIS_RUN_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
   /** Where uploaded MIS rosters are kept on the local stack (a folder); in AWS the roster bucket. */
   MIS_ROSTER_DIR: z.optional(z.string().check(z.minLength(1))),
+  /** The roster bucket (AWS): uploads and drops under mis/<trustId>/<nodeId>/ (functions that store or read rosters). */
+  ROSTER_BUCKET: z.optional(z.string().check(z.minLength(3))),
+  /** The queue of the roster bucket's object-created events (S3 sends to it; set for completeness of the queue table). */
+  MIS_ROSTER_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
   SQS_ENDPOINT: z.optional(url()),
   INVITATION_TTL_DAYS: z._default(positiveInt().check(z.lte(30)), 7),
   RESET_TTL_MINUTES: z._default(positiveInt().check(z.lte(1440)), 60),

@@ -80,6 +80,8 @@ export interface RouteDef {
   queues?: readonly QueueName[];
   /** Writes large exports to the exports bucket and presigns their download (issue 9). */
   exportBucket?: true;
+  /** The roster bucket (issue 10): `write` puts objects under mis/, `read` gets them; nothing else (no list, no delete). */
+  rosterBucket?: 'write' | 'read';
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
   request?: {
     body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing). */ ifMatch?: true;
@@ -615,7 +617,7 @@ export const routes: RouteDef[] = [
   },
   // ---- MIS roster sync: rosters and runs (issue 10) ----
   {
-    method: 'PUT', path: '/nodes/{id}/mis/roster', handler: 'functions/mis/put-roster.ts', auth: 'user',
+    method: 'PUT', path: '/nodes/{id}/mis/roster', handler: 'functions/mis/put-roster.ts', auth: 'user', rosterBucket: 'write',
     summary: "Store a school's OneRoster 1.2 CSV bundle (a zip, at most 6 MB through the API) for its next run (org.manage at the school)", tag: 'MIS sync', table: 'write',
     request: { params: idParamsSchema, body: rosterBodySchema, bodyContentType: 'application/zip' },
     responses: {
@@ -686,7 +688,7 @@ export const jobs: JobDef[] = [
 export interface QueueDef {
   name: QueueName;
   handler: string;
-  env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL' | 'MIS_RUN_QUEUE_URL';
+  env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL' | 'MIS_RUN_QUEUE_URL' | 'MIS_ROSTER_QUEUE_URL';
   table: 'none' | 'read' | 'write';
   cognito?: readonly CognitoCall[];
   ses?: boolean;
@@ -698,6 +700,17 @@ export interface QueueDef {
   maxReceiveCount: number;
   /** Other queues the worker sends to (besides its own). */
   sends?: readonly QueueName[];
+  /** The roster bucket, as on RouteDef (issue 10). */
+  rosterBucket?: 'write' | 'read';
+  /** S3 sends the roster bucket's object-created events under mis/ ending .zip to this queue (issue 10). */
+  rosterDrops?: true;
+  /**
+   * The nested stack of the queue, its dead-letter queue and its worker
+   * (default: the queue in the API stack, the worker in `queue workers`):
+   * beside a bucket it reads or is notified by, so grants and notifications
+   * name it within one stack.
+   */
+  group?: string;
 }
 
 export const queues: QueueDef[] = [
@@ -716,5 +729,12 @@ export const queues: QueueDef[] = [
     name: 'mis-runs', handler: 'functions/mis/run-worker.ts', env: 'MIS_RUN_QUEUE_URL', table: 'write',
     cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes', 'AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true,
     timeoutSeconds: 900, maxReceiveCount: 2, sends: ['notifications'],
+    // Issue 10: reads the rosters; beside the roster bucket, in the MIS sync functions' stack.
+    rosterBucket: 'read', group: 'MIS sync',
+  },
+  {
+    // Issue 10: the roster bucket's object-created events (S3 sends them); each dropped zip queues its school's run on mis-runs.
+    name: 'mis-rosters', handler: 'functions/mis/roster-dropped.ts', env: 'MIS_ROSTER_QUEUE_URL', table: 'write',
+    timeoutSeconds: 60, maxReceiveCount: 5, sends: ['mis-runs'], rosterDrops: true, group: 'MIS sync',
   },
 ];

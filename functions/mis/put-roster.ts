@@ -1,7 +1,7 @@
 import { auditRecord } from '../../domain/audit/audit-record';
 import { InvalidInputError, PayloadTooLargeError } from '../../domain/errors';
 import { getNode } from '../../domain/org/tree';
-import { putRosterRef } from '../adapters/dynamo/mis-sync-repository';
+import { putRosterRef, recordApiUpload } from '../adapters/dynamo/mis-sync-repository';
 import { saveRoster } from '../adapters/files/roster-store';
 import { json } from '../http/responses';
 import { userHandler } from '../http/user-handler';
@@ -17,7 +17,9 @@ const isZip = (bytes: Uint8Array) => bytes.length >= 4 && bytes[0] === 0x50 && b
  * PUT /nodes/{id}/mis/roster: a school's OneRoster bundle, kept for its next
  * run (org.manage at the school). Through the API the zip is at most Lambda's
  * 6 MB request payload (API Gateway passes it base64, a third larger); a
- * bigger export goes under the roster bucket's prefix instead.
+ * bigger export goes under the roster bucket's prefix instead. Storing a
+ * roster queues no run (the next run, nightly or asked for, takes it); a
+ * file dropped straight into the bucket does (roster-dropped.ts).
  */
 export const handler = userHandler({ params: idParamsSchema, body: rosterBodySchema }, async ({ caller, params, body }) => {
   const node = getNode(caller.context.tree, params.id);
@@ -28,6 +30,8 @@ export const handler = userHandler({ params: idParamsSchema, body: rosterBodySch
   if (!isZip(zip)) throw new InvalidInputError('invalid_bundle', 'The body is not a zip (a OneRoster 1.2 CSV bundle)', [{ path: 'body', message: 'not a zip' }]);
   const rosterId = newId();
   const at = nowIso();
+  // Recorded before the object is stored: in AWS the roster bucket's object-created event for it finds this record and queues nothing.
+  await recordApiUpload(caller.trust.id, node.id, { rosterId, source: 'api', uploadedBy: caller.account.id, uploadedAt: at, bytes: zip.length });
   await saveRoster(caller.trust.id, node.id, rosterId, zip);
   await putRosterRef(caller.trust.id, node.id, { rosterId, uploadedBy: caller.account.id, uploadedAt: at, bytes: zip.length }, auditRecord({
     id: newId(), at, actorId: caller.account.id, action: 'mis.roster_uploaded', targetType: 'node', targetId: node.id, nodeId: node.id,

@@ -1,9 +1,10 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { DomainError } from '../../domain/errors';
 import { readRoster, RosterBundleError } from '../../domain/mis/oneroster';
 import { getMisSettings } from '../adapters/dynamo/mis-repository';
-import { claimRun, getRosterRef, getRun, MAX_RUN_ERRORS, saveRun, type MisRun, type RunError } from '../adapters/dynamo/mis-sync-repository';
+import { claimRun, getRosterRef, getRosterUpload, getRun, keepPlanned, MAX_RUN_ERRORS, ROSTER_BUCKET_ACTOR, saveRun, type LinkOutcome, type MisRun, type RunError } from '../adapters/dynamo/mis-sync-repository';
+import { enqueue } from '../adapters/sqs/job-queue';
 import { getTrust } from '../adapters/dynamo/trust-repository';
 import { loadRoster } from '../adapters/files/roster-store';
 import { callerOf, type Caller } from '../http/caller';
@@ -22,6 +23,13 @@ import { applyChange, changeError, planSchool, type Outcome } from './sync';
  * with their rights as they are now; the saver's are the upper bound). The run is
  * claimed (queued → running) before anything is applied, so a message
  * delivered twice runs once; a second run of the same roster plans nothing.
+ *
+ * A long run stops between two people when the invocation has less than
+ * STOP_MARGIN_MS left and queues the rest as a continuation (`part`); each
+ * part plans afresh, so what earlier parts applied is unchanged, and the
+ * counts come from the links each applied change wrote in its own
+ * transaction (`runId`, `outcome`): a run resumed after an interruption
+ * counts every person once.
  */
 export interface RunMessage {
   trustId: string;
@@ -29,13 +37,21 @@ export interface RunMessage {
   runId: string;
   /** Apply a held run (POST /mis/runs/{runId}/approve). */
   approve?: boolean;
+  /** A continuation: the run's `part` when the previous part stopped (a duplicate of it then claims nothing). */
+  part?: number;
 }
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+/** Time left in the invocation below which a run stops between two people and continues in a new message. */
+export const STOP_MARGIN_MS = 90_000;
+/** Parts a run may take before it is failed (each applies at least one person). */
+export const MAX_RUN_PARTS = 20;
+
+export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
+  const shouldStop = context ? () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS : undefined;
   for (const record of event.Records) {
     try {
-      await runSync(JSON.parse(record.body) as RunMessage, Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1);
+      await runSync(JSON.parse(record.body) as RunMessage, Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1, shouldStop);
     } catch (error) {
       logger.error('MIS run failed', { error, messageId: record.messageId });
       failures.push({ itemIdentifier: record.messageId });
@@ -51,12 +67,17 @@ const bundleError = (code: string, message: string): RunError => ({ sourcedId: n
  * function is gone (the visibility timeout is six times the function's), so a
  * run left `running` by a crash or a timeout is taken up again: planning
  * afresh from the people as they are now, whatever the first attempt applied
- * counts as unchanged.
+ * is unchanged, and counted from the links it wrote. `shouldStop` is asked
+ * before each person after the first of a part.
  */
-export async function runSync(message: RunMessage, redelivered = false): Promise<void> {
+export async function runSync(message: RunMessage, redelivered = false, shouldStop?: () => boolean): Promise<void> {
   const { trustId, nodeId, runId } = message;
-  const from: ('queued' | 'approved' | 'running')[] = [message.approve ? 'approved' : 'queued', ...(redelivered ? (['running'] as const) : [])];
-  if (!(await claimRun(trustId, nodeId, runId, from, 'running'))) return; // another delivery has it, or it is over
+  const continuing = message.part !== undefined;
+  const from: ('queued' | 'approved' | 'running')[] = continuing
+    ? ['running']
+    : [message.approve ? 'approved' : 'queued', ...(redelivered ? (['running'] as const) : [])];
+  // A continuation claims only the part it continues (a duplicate message finds the part moved on); redelivered, it takes the run whatever part it is at.
+  if (!(await claimRun(trustId, nodeId, runId, from, 'running', {}, continuing && !redelivered ? message.part : undefined))) return;
   const current = (await getRun(trustId, runId))!;
   const finish = async (fields: Partial<MisRun>) => {
     const finished: MisRun = { ...current, ...fields, finishedAt: fields.status === 'held' ? null : nowIso() };
@@ -73,10 +94,11 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
   };
   const settings = await getMisSettings(trustId, nodeId);
   if (!settings) return finish({ status: 'failed', errors: [bundleError('no_settings', 'The school has no MIS settings')] });
-  const ref = await getRosterRef(trustId, nodeId);
-  const zip = ref && (await loadRoster(trustId, nodeId, ref.rosterId));
-  if (!ref || !zip) return finish({ status: 'failed', errors: [bundleError('no_roster', 'No roster has been uploaded for this school')] });
-  current.rosterId = ref.rosterId;
+  // A run made for a roster (a file dropped in the bucket, a held run's roster, an earlier part's) keeps it; any other takes the school's latest.
+  const rosterId = current.rosterId ?? (await getRosterRef(trustId, nodeId))?.rosterId;
+  const zip = rosterId && (await loadRoster(trustId, nodeId, rosterId));
+  if (!rosterId || !zip) return finish({ status: 'failed', errors: [bundleError('no_roster', rosterId ? 'The roster is no longer stored (rosters are kept 30 days)' : 'No roster has been uploaded for this school')] });
+  current.rosterId = rosterId;
   let roster;
   try {
     roster = readRoster(zip);
@@ -92,7 +114,7 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
     if (!(error instanceof DomainError)) throw error;
     return finish({ status: 'failed', errors: [bundleError('saver_cannot_act', 'Whoever saved the MIS settings can no longer act; save them again')] });
   }
-  current.actsFor = actorOf(current, message, ref) ?? settings.updatedBy;
+  current.actsFor = actorOf(current, message, current.forUploader ? await uploaderOf(trustId, nodeId, rosterId) : undefined) ?? settings.updatedBy;
   try {
     caller = current.actsFor === saver.account.id ? saver : await callerOf(trustId, current.actsFor, false);
   } catch (error) {
@@ -105,7 +127,8 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
   const planned = () => {
     for (const change of plan.changes) counts[outcomeOf(change.kind, change.status)] += 1;
   };
-  if (plan.held && !message.approve) {
+  // A run that has begun applying is not held half way (its first part's plan was not held, or was approved).
+  if (plan.held && !message.approve && !current.planned) {
     planned();
     return finish({ status: 'held', ...counts, errors });
   }
@@ -113,9 +136,35 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
     planned();
     return finish({ status: 'done', ...counts, errors });
   }
-  for (const change of plan.changes) {
+  // What earlier parts of this run applied: each such person's link names this run and what it did to them.
+  const earlier = new Map<string, LinkOutcome>();
+  for (const link of school.links.values()) if (link.runId === runId && link.outcome) earlier.set(link.userId, link.outcome);
+  for (const outcome of earlier.values()) counts[outcome] += 1;
+  if (current.planned) {
+    // This roster against the people as the first applying part found them; the people earlier parts applied now plan as unchanged.
+    counts.unchanged = current.planned.unchanged;
+    counts.skippedEdited = current.planned.skippedEdited;
+  } else {
+    await keepPlanned(trustId, nodeId, runId, { unchanged: plan.unchanged, skippedEdited: plan.skippedEdited }, rosterId);
+  }
+  for (const [i, change] of plan.changes.entries()) {
+    if (i > 0 && shouldStop?.()) {
+      const part = current.part ?? 1;
+      if (part >= MAX_RUN_PARTS) {
+        return finish({ status: 'failed', ...counts, errors: [...errors, bundleError('run_too_long', `The run did not finish in ${MAX_RUN_PARTS} parts; run it again to go on`)] });
+      }
+      // The rest in a new message; this part's error rows are left to the next part, which tries those people again.
+      await enqueue('mis-runs', { trustId, nodeId, runId, ...(message.approve ? { approve: true } : {}), part } satisfies RunMessage);
+      logger.info('MIS run continues in a new part', { runId, part, applied: i, left: plan.changes.length - i });
+      return;
+    }
     try {
       const outcome: Outcome = await applyChange(caller, settings, change, school.links, runId, [saver]);
+      const before = change.userId === undefined ? undefined : earlier.get(change.userId);
+      if (before) {
+        counts[before] -= 1;
+        earlier.delete(change.userId!);
+      }
       counts[outcome] += 1;
     } catch (error) {
       errors.push(changeError(change, error));
@@ -129,10 +178,23 @@ export async function runSync(message: RunMessage, redelivered = false): Promise
  * a run queued for them (the nightly job; none for a roster a connector
  * dropped in the bucket: then the saver alone), else whoever started it.
  */
-function actorOf(run: MisRun, message: RunMessage, ref: { uploadedBy?: string }): string | undefined {
+function actorOf(run: MisRun, message: RunMessage, uploadedBy: string | undefined): string | undefined {
   if (message.approve) return run.approvedBy;
-  if (run.forUploader) return ref.uploadedBy;
+  if (run.forUploader) return uploadedBy;
   return run.requestedBy;
+}
+
+/**
+ * The person who uploaded the roster a run reads: the API's uploader; a file
+ * dropped in the roster bucket has none (the run then acts for the saver
+ * alone). Rosters stored before upload records existed: the school's roster
+ * reference, when it is that roster.
+ */
+async function uploaderOf(trustId: string, nodeId: string, rosterId: string): Promise<string | undefined> {
+  const upload = await getRosterUpload(trustId, nodeId, rosterId);
+  if (upload) return upload.source === 'api' ? upload.uploadedBy : undefined;
+  const ref = await getRosterRef(trustId, nodeId);
+  return ref?.rosterId === rosterId && ref.uploadedBy !== ROSTER_BUCKET_ACTOR ? ref.uploadedBy : undefined;
 }
 
 function outcomeOf(kind: string, status: string | undefined): Exclude<Outcome, 'unchanged'> {

@@ -6,7 +6,7 @@ import { canSee } from '../../domain/access/reach';
 import { disableCognitoUser, enableCognitoUser, signOutEverywhere } from '../adapters/cognito/user-status';
 import { documentClient, tableName } from '../adapters/dynamo/client';
 import { keys } from '../adapters/dynamo/keys';
-import { listMisLinks, misLinkDelete, misLinkPut, type MisLink, type RunError } from '../adapters/dynamo/mis-sync-repository';
+import { listMisLinks, misLinkDelete, misLinkPut, type LinkOutcome, type MisLink, type RunError } from '../adapters/dynamo/mis-sync-repository';
 import type { StoredMisSettings } from '../adapters/dynamo/mis-repository';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
 import { type PersonOp } from '../adapters/dynamo/person-writes';
@@ -149,7 +149,8 @@ export async function applyChange(
   const everyone = [caller, ...also.filter((other) => other.account.id !== caller.account.id)];
   if (change.kind === 'create') {
     const profile = change.profile!;
-    const link = nextLink(change, 'pending', undefined);
+    // The link carries the run and what it did, in the person's own transaction: a run taken up again counts from it.
+    const link: MisLink = { ...nextLink(change, 'pending', undefined), runId, outcome: 'created' };
     const id = newId();
     const body = {
       email: profile.email, firstName: profile.firstName, lastName: profile.lastName, userType: profile.userType,
@@ -166,7 +167,7 @@ export async function applyChange(
   }
   const userId = change.userId!;
   const previous = linkOf(links, userId);
-  const link = nextLink(change, userId, previous);
+  const link: MisLink = { ...nextLink(change, userId, previous), runId, outcome: outcomeOf(change) as LinkOutcome };
   const oldMisId = previous && previous.misId !== link.misId ? previous.misId : undefined;
   const reaches = new Map(everyone.map((c) => [c.account.id, reachCache(c)]));
   // A leaver of this school placed nowhere now is outside everyone's reach but the trust's; coming back, they are

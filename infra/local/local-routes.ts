@@ -1,5 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ROSTER_KEY_PREFIX, ROSTER_KEY_SUFFIX } from '../../domain/mis/roster-key';
+import { LOCAL_QUEUES, type LocalQueues } from '../../functions/adapters/sqs/job-queue';
 import { localPathIsValid } from '../../functions/shared/local-signed-url';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -27,9 +30,17 @@ export async function runJob(root: string, job: JobDef, time: Date): Promise<unk
 }
 
 /** Local-only paths, never deployed: the mailbox and running scheduled functions on demand. */
-export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[]; exportDir?: string }) {
-  return async (method: string, path: string, _body?: string, query?: URLSearchParams): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
+export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[]; exportDir?: string; rosterDir?: string }) {
+  return async (method: string, path: string, _body?: string, query?: URLSearchParams, headers: Record<string, string> = {}): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     if (!path.startsWith('/_local/')) return undefined;
+    // Issue 10: the roster bucket's stand-in, as a trust's MIS connector drops a file into it (see dropIntoRosterBucket).
+    if (method === 'PUT' && path.startsWith('/_local/roster-bucket/') && options.rosterDir) {
+      const key = decodeURIComponent(path.slice('/_local/roster-bucket/'.length));
+      if (key.split('/').some((part) => part === '..' || part === '.' || part === '')) return json(400, { type: 'urn:trust-access:problem:validation_failed', title: 'Not an object key', status: 400, code: 'validation_failed' });
+      const bytes = Buffer.from(_body ?? '', isText(headers['content-type']) ? 'utf8' : 'base64');
+      const deliveries = Math.min(3, Math.max(1, Number(query?.get('deliveries') ?? 1) || 1));
+      return json(200, dropIntoRosterBucket(options.rosterDir, key, bytes, deliveries));
+    }
     // The exports bucket's stand-in: a stored export, only through an unexpired link signed by the export function.
     if (method === 'GET' && path.startsWith('/_local/exports/') && options.exportDir) {
       const key = path.slice('/_local/exports/'.length);
@@ -80,4 +91,44 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
     }
     return json(404, { type: 'urn:trust-access:problem:not_found', title: 'No such local path', status: 404, code: 'not_found' });
   };
+}
+
+const isText = (contentType: string | undefined) => !!contentType && /^(text\/|application\/(json|x-www-form-urlencoded))/.test(contentType);
+
+let sequence = 0n;
+
+/**
+ * What S3 does when an object is put in the roster bucket: the object is
+ * stored at its key (here: the folder the roster store reads locally), and,
+ * when the key is under `mis/` and ends `.zip` (the bucket's notification
+ * filter), an S3 event notification goes to the `mis-rosters` queue (here:
+ * the in-process queue, which calls the same handler the queue's Lambda
+ * runs). `deliveries` sends the very same event more than once, as S3's
+ * at-least-once delivery may.
+ */
+export function dropIntoRosterBucket(rosterDir: string, key: string, bytes: Buffer, deliveries = 1) {
+  const file = join(rosterDir, key);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  sequence += 1n;
+  const sequencer = (process.hrtime.bigint() * 1000n + sequence).toString(16).toUpperCase();
+  const notified = key.startsWith(ROSTER_KEY_PREFIX) && key.endsWith(ROSTER_KEY_SUFFIX);
+  if (notified) {
+    const body = JSON.stringify({
+      Records: [{
+        eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'local', eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'AWS:local-mis-connector' }, requestParameters: { sourceIPAddress: '127.0.0.1' }, responseElements: {},
+        s3: {
+          s3SchemaVersion: '1.0', configurationId: 'RosterDrops',
+          bucket: { name: 'local-roster-bucket', ownerIdentity: { principalId: 'local' }, arn: 'arn:aws:s3:::local-roster-bucket' },
+          // S3 URL-encodes the key in events (a space as +).
+          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: bytes.length, eTag: createHash('md5').update(bytes).digest('hex'), sequencer },
+        },
+      }],
+    });
+    const queues = (globalThis as { [LOCAL_QUEUES]?: LocalQueues })[LOCAL_QUEUES];
+    if (!queues) throw new Error('The local queues are not running');
+    for (let i = 0; i < deliveries; i++) queues.send('mis-rosters', body);
+  }
+  return { key, bytes: bytes.length, sequencer, notified };
 }

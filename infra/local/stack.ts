@@ -152,12 +152,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const issuer = `${cognito.url}/${pool.userPoolId}`;
     // The client-credentials token endpoint cognito-local lacks; POST /oauth2/token forwards to it.
     const tokens = await localTokenEndpoint({ baseUrl: info.url, userPoolId: pool.userPoolId, cognito: cognitoClient });
-    const otherLocal = localRoutes({ sesUrl: ses.url, root: projectRoot, jobs, exportDir: join(stateDir, 'exports') });
+    const otherLocal = localRoutes({ sesUrl: ses.url, root: projectRoot, jobs, exportDir: join(stateDir, 'exports'), rosterDir: join(stateDir, 'mis-rosters') });
     const server: Server = createGateway({
       root: projectRoot,
       routes,
       verify: jwtVerifier({ issuer, jwksUri: `${issuer}/.well-known/jwks.json`, clientId: pool.clientId }, tokens.verify),
-      local: async (method, path, body, headers, query) => (await tokens.handle(method, path, body, headers)) ?? otherLocal(method, path, body, query),
+      local: async (method, path, body, headers, query) => (await tokens.handle(method, path, body, headers)) ?? otherLocal(method, path, body, query, headers),
     });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);

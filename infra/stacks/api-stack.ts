@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, TimeZone, Validations, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -22,6 +22,7 @@ import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
+import { ROSTER_KEY_PREFIX, ROSTER_KEY_SUFFIX, ROSTER_RETENTION_DAYS } from '../../domain/mis/roster-key';
 import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
@@ -61,6 +62,8 @@ export class ApiStack extends Stack {
   readonly functions = new Map<string, ServiceFunction>();
   /** Large user exports (GET /users/export.csv), downloaded by presigned URL; objects expire after a day. */
   readonly exportBucket: s3.Bucket;
+  /** MIS rosters (issue 10): uploads and files dropped under mis/<trustId>/<nodeId>/; objects expire after ROSTER_RETENTION_DAYS. */
+  readonly rosterBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -126,10 +129,45 @@ export class ApiStack extends Stack {
     });
     const exportBucketLogicalId = exportScope.getLogicalId(this.exportBucket.node.defaultChild as s3.CfnBucket);
 
+    // Issue 10: MIS rosters. Private, encrypted, TLS only, logged; each roster is kept ROSTER_RETENTION_DAYS (its run records
+    // which one it read), no versioning: an overwritten roster.zip is not kept, so no older copy of personal data lingers.
+    // In the MIS sync functions' nested stack with every function that touches it (the grants and acknowledgements name it there).
+    // Its name is fixed so that the drop queue's policy can name it without a reference: S3 checks that policy when the
+    // notification is configured, so the bucket depends on the policy and the policy cannot depend on the bucket.
+    const rosterUsers = [...props.routes, ...(props.queues ?? [])].filter((d) => d.rosterBucket || ('rosterDrops' in d && d.rosterDrops));
+    const rosterScope = rosterUsers.length > 0 ? functionsOf(ROSTER_GROUP) : undefined;
+    let rosterBucketLogicalId = '';
+    if (rosterScope) {
+      const rosterLogs = new s3.Bucket(rosterScope, 'RosterAccessLogs', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        lifecycleRules: [{ expiration: Duration.days(90) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.rosterBucket = new s3.Bucket(rosterScope, 'RosterBucket', {
+        bucketName: rosterBucketName(settings.stage),
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        versioned: false,
+        lifecycleRules: [{ expiration: Duration.days(ROSTER_RETENTION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+        serverAccessLogsBucket: rosterLogs,
+        serverAccessLogsPrefix: 'rosters/',
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      rosterBucketLogicalId = rosterScope.getLogicalId(this.rosterBucket.node.defaultChild as s3.CfnBucket);
+    }
+    const rosterBucket = this.rosterBucket;
+
     const makeFunction = (
       scope: Construct,
       constructId: string,
-      def: { handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true },
+      def: {
+        handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
+        rosterBucket?: RouteDef['rosterBucket'];
+      },
       description: string,
       timeout?: Duration,
     ): ServiceFunction => {
@@ -167,6 +205,20 @@ export class ApiStack extends Stack {
             'objects under exports/ in the exports bucket only (no list, no delete, no other bucket).',
         });
       }
+      if (def.rosterBucket) {
+        if (!rosterBucket || Stack.of(scope) !== Stack.of(rosterBucket)) throw new Error(`${def.handler} uses the roster bucket: it must sit in the ${ROSTER_GROUP} functions' stack`);
+        // Put (the upload route) or get (the run worker), objects under mis/ only: no list, no delete.
+        fn.function.addEnvironment('ROSTER_BUCKET', rosterBucket.bucketName);
+        fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
+          sid: 'RosterObjects', actions: [def.rosterBucket === 'write' ? 's3:PutObject' : 's3:GetObject'], resources: [rosterBucket.arnForObjects('mis/*')],
+        }));
+        Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${rosterBucketLogicalId}.Arn>/mis/*]`,
+          reason:
+            'Rosters are objects under mis/<trust>/<school>/<roster id>.zip with a new id per upload, so the key cannot be named in advance: ' +
+            `the grant is ${def.rosterBucket === 'write' ? 'put' : 'get'} on objects under mis/ of the roster bucket only (no list, no delete, no other bucket).`,
+        });
+      }
       return fn;
     };
 
@@ -178,12 +230,13 @@ export class ApiStack extends Stack {
     const queueIds = constructIds((props.queues ?? []).map((q) => q.handler));
     (props.queues ?? []).forEach((def, i) => {
       const id = queueIds[i]!;
-      const deadLetters = new sqs.Queue(this, `${id}DeadLetters`, {
+      const queueScope = def.group ? functionsOf(def.group) : this;
+      const deadLetters = new sqs.Queue(queueScope, `${id}DeadLetters`, {
         retentionPeriod: Duration.days(14),
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
       });
-      const queue = new sqs.Queue(this, `${id}Queue`, {
+      const queue = new sqs.Queue(queueScope, `${id}Queue`, {
         // AWS's advice for a Lambda trigger: six times the function's timeout.
         visibilityTimeout: Duration.seconds(def.timeoutSeconds * 6),
         retentionPeriod: Duration.days(4),
@@ -192,11 +245,35 @@ export class ApiStack extends Stack {
         deadLetterQueue: { queue: deadLetters, maxReceiveCount: def.maxReceiveCount },
       });
       queueByName.set(def.name, { def, queue });
+      if (def.rosterDrops) {
+        // Issue 10: S3 sends the roster bucket's object-created events under mis/ ending .zip straight to this queue.
+        if (!rosterBucket || Stack.of(queueScope) !== Stack.of(rosterBucket)) throw new Error(`queue ${def.name} takes the roster bucket's events: it must sit in the ${ROSTER_GROUP} functions' stack`);
+        const cfnBucket = rosterBucket.node.defaultChild as s3.CfnBucket;
+        if (cfnBucket.notificationConfiguration) throw new Error('Only one queue may take the roster bucket\'s events');
+        queue.addToResourcePolicy(new iam.PolicyStatement({
+          sid: 'RosterBucketEvents',
+          principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: {
+            ArnEquals: { 'aws:SourceArn': `arn:${Aws.PARTITION}:s3:::${rosterBucketName(settings.stage)}` },
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          },
+        }));
+        cfnBucket.notificationConfiguration = {
+          queueConfigurations: [{
+            event: 's3:ObjectCreated:*',
+            queue: queue.queueArn,
+            filter: { s3Key: { rules: [{ name: 'prefix', value: ROSTER_KEY_PREFIX }, { name: 'suffix', value: ROSTER_KEY_SUFFIX }] } },
+          }],
+        };
+        cfnBucket.addDependency(queue.node.findChild('Policy').node.defaultChild as CfnResource);
+      }
     });
     (props.queues ?? []).forEach((def, i) => {
       const { queue } = queueByName.get(def.name)!;
       // The worker sends too: a job longer than one invocation queues its next part.
-      const fn = makeFunction(functionsOf('queue workers'), queueIds[i]!, { ...def, queues: [def.name, ...(def.sends ?? [])] }, `Queue worker ${def.name}`, Duration.seconds(def.timeoutSeconds));
+      const fn = makeFunction(functionsOf(def.group ?? 'queue workers'), queueIds[i]!, { ...def, queues: [def.name, ...(def.sends ?? [])] }, `Queue worker ${def.name}`, Duration.seconds(def.timeoutSeconds));
       fn.function.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
       this.functions.set(`queue:${def.name}`, fn);
     });
@@ -332,6 +409,14 @@ export class ApiStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
   }
+}
+
+/** The nested stack (route tag) of the roster bucket and of every function that touches it. */
+const ROSTER_GROUP = 'MIS sync';
+
+/** The roster bucket's fixed name: unique per stage, account and region; at most 59 characters (a 16-character stage, a 14-character region) of S3's 63. */
+function rosterBucketName(stage: string): string {
+  return `ta-${stage}-mis-rosters-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 
 /** Why a public route may be called without a token, for its APIG4 acknowledgement. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,4 +71,14 @@ describe('function bundles', () => {
     expect(ratio('acceptInvitation')).toBeLessThanOrEqual(PASSWORD_BOUND);
     expect(ratio('acceptInvitation') - ratio('login')).toBeGreaterThan(1);
   });
+
+  // Issue 10: the S3 client (~115 KB minified) only in the two functions that store or read a roster.
+  it('bundles the S3 client only where a roster is stored or read (the upload route, the run worker)', async () => {
+    const hasS3 = async (entry: string) => readFileSync(await bundle(entry, outdir), 'utf8').includes('S3Client');
+    expect(await hasS3('functions/mis/put-roster.ts')).toBe(true);
+    expect(await hasS3('functions/mis/run-worker.ts')).toBe(true);
+    expect(await hasS3('functions/mis/roster-dropped.ts')).toBe(false);
+    expect(await hasS3('functions/mis/start-run.ts')).toBe(false);
+    expect(await hasS3('functions/mis/mis-sync-job.ts')).toBe(false);
+  }, 60_000);
 });

@@ -12,6 +12,8 @@ import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-funct
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
 import { SIGN_IN_RATE_LIMIT } from '../../infra/stacks/stateful-stack';
 import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
+import { ROSTER_RETENTION_DAYS } from '../../domain/mis/roster-key';
+import { STOP_MARGIN_MS } from '../../functions/mis/run-worker';
 import {
   asList,
   cdkJsonContext,
@@ -428,7 +430,7 @@ describe('api stack: functions', () => {
   it('lets only routes marked exportBucket put and get objects, under exports/ only', () => {
     for (const route of routes) {
       const { props, statements } = resourcesOf(routeKey(route));
-      const s3 = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+      const s3 = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')) && s.Sid !== 'RosterObjects');
       if (route.exportBucket) {
         expect(s3).toHaveLength(1);
         expect(asList(s3[0]!.Action).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
@@ -456,6 +458,86 @@ describe('API stack: exports bucket', () => {
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
   });
 
+});
+
+// Issue 10: the roster bucket, its object-created events and who may touch it.
+describe('API stack: roster bucket', () => {
+  const template = () => synth.apiTemplate.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+  const rosterBucket = () => {
+    const id = logicalId(synth.api.rosterBucket!.node.defaultChild as CfnResource);
+    return [id, template()[id]!] as const;
+  };
+  const workerOf = (name: string) => synth.api.functions.get(`queue:${name}`)!;
+  const s3Statements = (fn: { role: { node: { defaultChild?: unknown } } }) =>
+    roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole)).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+
+  it('is encrypted, private, TLS only, logged, unversioned, and forgets each roster after 30 days', () => {
+    const [id, bucket] = rosterBucket();
+    const props = bucket.Properties;
+    expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(props.LoggingConfiguration.DestinationBucketName).toBeDefined();
+    expect(props.VersioningConfiguration).toBeUndefined();
+    expect(props.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: ROSTER_RETENTION_DAYS, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]);
+    const policy = Object.values(template()).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes(id))!;
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('sends object-created events under mis/ ending .zip to the mis-rosters queue, which only S3 from this bucket may send to, with a dead-letter queue', () => {
+    const [, bucket] = rosterBucket();
+    const [config] = bucket.Properties.NotificationConfiguration.QueueConfigurations;
+    expect(bucket.Properties.NotificationConfiguration.QueueConfigurations).toHaveLength(1);
+    expect(config.Event).toBe('s3:ObjectCreated:*');
+    expect(config.Filter.S3Key.Rules).toEqual([{ Name: 'prefix', Value: 'mis/' }, { Name: 'suffix', Value: '.zip' }]);
+    const queueId = config.Queue["Fn::GetAtt"][0] as string;
+    const queue = template()[queueId]!;
+    expect(queue.Type).toBe('AWS::SQS::Queue');
+    expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toBeDefined();
+    const queuePolicy = Object.entries(template()).find(([, r]) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties.Queues).includes(queueId))!;
+    const statement = queuePolicy[1].Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'RosterBucketEvents');
+    expect(statement).toMatchObject({ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    // The policy names the bucket by its fixed name (no reference: the bucket waits for the policy, which S3 checks).
+    expect(JSON.stringify(statement.Condition.ArnEquals['aws:SourceArn'])).toContain('-mis-rosters-');
+    expect(statement.Condition.StringEquals['aws:SourceAccount']).toBeDefined();
+    expect(rosterBucket()[1].DependsOn).toContain(queuePolicy[0]);
+    expect(JSON.stringify(bucket.Properties.BucketName)).toContain('-mis-rosters-');
+  });
+
+  it('lets the upload route put and the run worker get objects under mis/ only, and nothing else touch the bucket', () => {
+    const [id] = rosterBucket();
+    const onlyUnderMis = (statement: { Resource: unknown }) => {
+      expect(asList(statement.Resource)).toHaveLength(1);
+      expect(JSON.stringify(statement.Resource)).toContain(`"${id}","Arn"`);
+      expect(JSON.stringify(statement.Resource)).toContain('/mis/*');
+    };
+    const upload = synth.api.functions.get('PUT /nodes/{id}/mis/roster')!;
+    const [put, ...noMore] = s3Statements(upload);
+    expect(noMore).toEqual([]);
+    expect(put!.Action).toBe('s3:PutObject');
+    onlyUnderMis(put!);
+    const [get, ...none] = s3Statements(workerOf('mis-runs'));
+    expect(none).toEqual([]);
+    expect(get!.Action).toBe('s3:GetObject');
+    onlyUnderMis(get!);
+    // The drop handler reads the event, never the object.
+    expect(s3Statements(workerOf('mis-rosters'))).toEqual([]);
+    for (const [key, fn] of synth.api.functions) {
+      const touches = JSON.stringify(roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole))).includes(`"${id}"`);
+      expect(touches, key).toBe(key === 'PUT /nodes/{id}/mis/roster' || key === 'queue:mis-runs');
+      const env = (template()[logicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+      expect('ROSTER_BUCKET' in env, key).toBe(key === 'PUT /nodes/{id}/mis/roster' || key === 'queue:mis-runs');
+    }
+  });
+
+  it('gives a long run its time: the worker has 15 minutes, the queue hides a message for six times that', () => {
+    const runs = queues.find((q) => q.name === 'mis-runs')!;
+    const worker = template()[logicalId(workerOf('mis-runs').function.node.defaultChild as CfnFunction)]!;
+    expect(worker.Properties.Timeout).toBe(900);
+    const queue = Object.values(template()).find((r) => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy?.maxReceiveCount === runs.maxReceiveCount && r.Properties.VisibilityTimeout === 5400);
+    expect(queue).toBeDefined();
+    // A part stops with STOP_MARGIN_MS left and continues in a new message: well inside the timeout.
+    expect(STOP_MARGIN_MS).toBeLessThan(runs.timeoutSeconds * 1000 / 5);
+  });
 });
 
 describe('api stack: queues (the CSV import)', () => {

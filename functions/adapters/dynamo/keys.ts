@@ -102,6 +102,8 @@ export const keys = {
   misRun: (trustId: string, nodeId: string, runId: string): Key => ({ pk: `${trust(trustId)}#MIS#NODE#${nodeId}`, sk: `RUN#${runId}` }),
   /** A run id → its school (GET /mis/runs/{runId}). */
   misRunRef: (trustId: string, runId: string): Key => ({ pk: `${trust(trustId)}#MISRUN#${runId}`, sk: 'RUN' }),
+  /** One roster upload (API or roster bucket) by its id, so a bucket event is recorded once and the API's own upload is known (TTL as the bucket's lifecycle). */
+  misRosterUpload: (trustId: string, nodeId: string, rosterId: string): Key => ({ pk: `${trust(trustId)}#MIS#NODE#${nodeId}`, sk: `UPLOAD#${rosterId}` }),
   // Integration clients (issue 11).
   /** An integration client by its Cognito client id (`client_id` of its tokens): checked, and its rate window counted, on every request it makes. */
   integrationClient: (clientId: string): Key => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' }),

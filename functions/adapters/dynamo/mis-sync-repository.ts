@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { auditPut } from './audit-repository';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
+import { ROSTER_RETENTION_DAYS } from '../../../domain/mis/roster-key';
 import { documentClient, queryAll, tableName } from './client';
-import { rethrowStoreError } from './errors';
+import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
 import type { TransactItem } from './transaction';
 
@@ -19,7 +20,13 @@ export interface MisLink {
   /** Roles the sync gave at this school (it takes away only these). */
   roleIds: string[];
   leftAt?: string;
+  /** The run that last changed this person and what it did: a run taken up again after an interruption counts what its earlier part applied from these. */
+  runId?: string;
+  outcome?: LinkOutcome;
 }
+
+export type LinkOutcome = 'created' | 'updated' | 'deactivated' | 'reactivated';
+const LINK_OUTCOMES: readonly string[] = ['created', 'updated', 'deactivated', 'reactivated'];
 
 export function misLinkPut(trustId: string, nodeId: string, link: MisLink): TransactItem {
   return { Put: { TableName: tableName(), Item: { ...keys.misLink(trustId, nodeId, link.misId), entity: 'mis-link', trustId, nodeId, ...link } } };
@@ -39,6 +46,8 @@ export async function listMisLinks(trustId: string, nodeId: string): Promise<Mis
   return items.map((item) => ({
     misId: String(item.misId), userId: String(item.userId), roleIds: (item.roleIds as string[] | undefined) ?? [],
     ...(typeof item.leftAt === 'string' ? { leftAt: item.leftAt } : {}),
+    ...(typeof item.runId === 'string' ? { runId: item.runId } : {}),
+    ...(typeof item.outcome === 'string' && LINK_OUTCOMES.includes(item.outcome) ? { outcome: item.outcome as LinkOutcome } : {}),
   }));
 }
 
@@ -101,13 +110,17 @@ export interface MisRun {
   forUploader?: boolean;
   /** Whom the run acted for (besides the settings' saver, who bounds every run): the starter, approver or uploader; the saver alone when none. */
   actsFor?: string;
+  /** How often a worker has taken the run up (a continuation message names the part it continues). */
+  part?: number;
+  /** What the plan of the first part that applied found unchanged (a later part plans again, finding the earlier part's work unchanged too). */
+  planned?: { unchanged: number; skippedEdited: number };
 }
 
 export const MAX_RUN_ERRORS = 500;
 
 const RUN_FIELDS = [
   'id', 'nodeId', 'status', 'dryRun', 'requestedBy', 'startedAt', 'finishedAt', 'rosterId', 'created', 'updated', 'deactivated',
-  'reactivated', 'unchanged', 'skippedEdited', 'errors', 'errorsOmitted', 'approvedBy', 'forUploader', 'actsFor',
+  'reactivated', 'unchanged', 'skippedEdited', 'errors', 'errorsOmitted', 'approvedBy', 'forUploader', 'actsFor', 'part', 'planned',
 ] as const;
 
 const toRun = (item: Record<string, unknown>) => Object.fromEntries(RUN_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as MisRun;
@@ -131,22 +144,43 @@ export async function saveRun(trustId: string, run: MisRun, audit?: AuditRecord)
   }
 }
 
-/** Moves a run from one status to another; false when it was not in `from` (another delivery or approval took it). */
-export async function claimRun(trustId: string, nodeId: string, runId: string, from: RunStatus[], to: RunStatus, fields: Record<string, unknown> = {}): Promise<boolean> {
+/**
+ * Moves a run from one status to another and counts the claim in `part`;
+ * false when it was not in `from` (another delivery or approval took it) or,
+ * with `part`, when it is no longer at that part (a duplicate continuation).
+ */
+export async function claimRun(
+  trustId: string, nodeId: string, runId: string, from: RunStatus[], to: RunStatus, fields: Record<string, unknown> = {}, part?: number,
+): Promise<boolean> {
   const names = Object.keys(fields);
   try {
     await documentClient().send(new UpdateCommand({
       TableName: tableName(),
       Key: keys.misRun(trustId, nodeId, runId),
-      UpdateExpression: `SET #status = :to${names.map((n, i) => `, #f${i} = :f${i}`).join('')}`,
-      ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
-      ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])) },
-      ExpressionAttributeValues: { ':to': to, ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])), ...Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n]])) },
+      UpdateExpression: `SET #status = :to${names.map((n, i) => `, #f${i} = :f${i}`).join('')} ADD #part :one`,
+      ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})${part === undefined ? '' : ' AND #part = :part'}`,
+      ExpressionAttributeNames: { '#status': 'status', '#part': 'part', ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])) },
+      ExpressionAttributeValues: {
+        ':to': to, ':one': 1, ...(part === undefined ? {} : { ':part': part }),
+        ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])), ...Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n]])),
+      },
     }));
     return true;
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
     return rethrowStoreError(error);
+  }
+}
+
+/** Keeps what the first applying part of a run planned as unchanged (once), and the roster every later part reads. */
+export async function keepPlanned(trustId: string, nodeId: string, runId: string, planned: { unchanged: number; skippedEdited: number }, rosterId: string): Promise<void> {
+  try {
+    await documentClient().send(new UpdateCommand({
+      TableName: tableName(), Key: keys.misRun(trustId, nodeId, runId),
+      UpdateExpression: 'SET planned = if_not_exists(planned, :planned), rosterId = :rosterId', ExpressionAttributeValues: { ':planned': planned, ':rosterId': rosterId },
+    }));
+  } catch (error) {
+    rethrowStoreError(error);
   }
 }
 
@@ -183,4 +217,113 @@ async function get(key: { pk: string; sk: string }) {
   } catch (error) {
     return rethrowStoreError(error);
   }
+}
+
+// ---- Roster uploads: the API's and the roster bucket's (issue 10) ----
+
+
+/** Who drops files in the roster bucket: recorded as the upload's actor (the S3 principal is in the audit record); not a person. */
+export const ROSTER_BUCKET_ACTOR = 'roster-bucket';
+
+export interface RosterUpload {
+  rosterId: string;
+  /** `api`: PUT /nodes/{id}/mis/roster; `bucket`: a file dropped under the school's prefix of the roster bucket. */
+  source: 'api' | 'bucket';
+  uploadedBy: string;
+  uploadedAt: string;
+  bytes: number;
+  /** The S3 event's sequencer, zero-padded so that later writes of the same key sort after earlier ones. */
+  sequencer?: string;
+  /** The run the drop queued (null: the school has no enabled settings, nothing was queued). */
+  runId?: string | null;
+}
+
+function uploadPut(trustId: string, nodeId: string, upload: RosterUpload) {
+  const expiresAt = Math.floor(Date.parse(upload.uploadedAt) / 1000) + (ROSTER_RETENTION_DAYS + 1) * 86_400;
+  return { TableName: tableName(), Item: { ...keys.misRosterUpload(trustId, nodeId, upload.rosterId), entity: 'mis-roster-upload', trustId, nodeId, ...upload, expiresAt } };
+}
+
+/**
+ * The API's upload is recorded before its object is stored, so that the
+ * bucket's object-created event for it finds the record and queues nothing.
+ */
+export async function recordApiUpload(trustId: string, nodeId: string, upload: RosterUpload): Promise<void> {
+  try {
+    await documentClient().send(new PutCommand({ ...uploadPut(trustId, nodeId, upload), ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (error) {
+    rethrowStoreError(error);
+  }
+}
+
+export async function getRosterUpload(trustId: string, nodeId: string, rosterId: string): Promise<RosterUpload | undefined> {
+  const item = await get(keys.misRosterUpload(trustId, nodeId, rosterId));
+  if (!item) return undefined;
+  return {
+    rosterId: String(item.rosterId), source: item.source === 'bucket' ? 'bucket' : 'api', uploadedBy: String(item.uploadedBy), uploadedAt: String(item.uploadedAt),
+    bytes: Number(item.bytes), ...(typeof item.sequencer === 'string' ? { sequencer: item.sequencer } : {}),
+    ...(item.runId !== undefined ? { runId: (item.runId as string | null) } : {}),
+  };
+}
+
+export type DropOutcome =
+  /** First time this object: recorded, audited, its run (if any) created. */
+  | { outcome: 'recorded'; runId: string | null }
+  /** The same object's event again (S3 delivers at least once): what the first delivery recorded. */
+  | { outcome: 'duplicate'; runId: string | null }
+  /** The object the API stored itself (PUT /nodes/{id}/mis/roster): already recorded and audited there. */
+  | { outcome: 'api' }
+  /** An older write of a key whose newer write is already recorded. */
+  | { outcome: 'stale' };
+
+/**
+ * A dropped roster in one transaction: its upload record (conditional: new,
+ * or a later write of the same key of the bucket's), its audit record, its
+ * queued run, and the school's latest roster when it is newer than the one
+ * there. The caller sends the run's message afterwards; a redelivery finds the
+ * record (`duplicate`) with the run id and sends it again, which the worker's
+ * claim makes harmless.
+ */
+export async function recordDrop(trustId: string, nodeId: string, upload: RosterUpload & { sequencer: string }, run: MisRun | undefined, audit: AuditRecord): Promise<DropOutcome> {
+  const items = (withLatest: boolean): TransactItem[] => [
+    {
+      Put: {
+        ...uploadPut(trustId, nodeId, upload),
+        ConditionExpression: 'attribute_not_exists(pk) OR (#source = :bucket AND #sequencer < :sequencer)',
+        ExpressionAttributeNames: { '#source': 'source', '#sequencer': 'sequencer' },
+        ExpressionAttributeValues: { ':bucket': 'bucket', ':sequencer': upload.sequencer },
+      },
+    },
+    auditPut(trustId, audit),
+    ...(run ? [
+      { Put: { TableName: tableName(), Item: { ...keys.misRunRef(trustId, run.id), entity: 'mis-run-ref', trustId, nodeId: run.nodeId } } },
+      { Put: { TableName: tableName(), Item: { ...keys.misRun(trustId, run.nodeId, run.id), entity: 'mis-run', trustId, ...run } } },
+    ] : []),
+    ...(withLatest ? [{
+      Put: {
+        TableName: tableName(),
+        Item: { ...keys.misRoster(trustId, nodeId), entity: 'mis-roster', trustId, nodeId, rosterId: upload.rosterId, uploadedBy: upload.uploadedBy, uploadedAt: upload.uploadedAt, bytes: upload.bytes },
+        ConditionExpression: 'attribute_not_exists(pk) OR uploadedAt <= :at',
+        ExpressionAttributeValues: { ':at': upload.uploadedAt },
+      },
+    }] : []),
+  ];
+  for (const withLatest of [true, false]) {
+    const transactItems = items(withLatest);
+    try {
+      await documentClient().send(new TransactWriteCommand({ TransactItems: transactItems as never }));
+      return { outcome: 'recorded', runId: run?.id ?? null };
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.[0] === 'ConditionalCheckFailed') {
+        const existing = await getRosterUpload(trustId, nodeId, upload.rosterId);
+        if (!existing || existing.source === 'api') return { outcome: 'api' };
+        if (existing.sequencer === upload.sequencer) return { outcome: 'duplicate', runId: existing.runId ?? null };
+        return { outcome: 'stale' };
+      }
+      // The school's latest roster is a newer one (events arrive in any order): record this one without making it the latest.
+      if (withLatest && codes?.[transactItems.length - 1] === 'ConditionalCheckFailed') continue;
+      rethrowStoreError(error);
+    }
+  }
+  throw new Error('unreachable');
 }
