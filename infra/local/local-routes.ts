@@ -86,7 +86,12 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
       if (at && Number.isNaN(Date.parse(at))) {
         return json(400, { type: 'urn:trust-access:problem:validation_failed', title: 'at is not an ISO time', status: 400, code: 'validation_failed', errors: [{ path: 'at', message: 'not an ISO 8601 time' }] });
       }
-      const summary = await module.handler({ source: 'local', 'detail-type': 'Scheduled Event', time: at ? new Date(at).toISOString() : new Date().toISOString() });
+      // `?trustId=` (repeatable): only those trusts, for jobs that go trust by trust (mis-sync), so one test's night never runs another's schools.
+      const trustIds = query?.getAll('trustId') ?? [];
+      const summary = await module.handler({
+        source: 'local', 'detail-type': 'Scheduled Event', time: at ? new Date(at).toISOString() : new Date().toISOString(),
+        ...(trustIds.length > 0 ? { trustIds } : {}),
+      });
       return json(200, { job: job.name, summary });
     }
     return json(404, { type: 'urn:trust-access:problem:not_found', title: 'No such local path', status: 404, code: 'not_found' });
