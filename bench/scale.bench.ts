@@ -94,28 +94,34 @@ export async function benchScale(): Promise<BenchResult[]> {
     const ownSchools = workload.clusters.find((c) => c.id === workload.clusterAdmin.clusterId)!.schools;
     const inCluster = workload.sample.filter((p) => p.clusterId === workload.clusterAdmin.clusterId);
     const permissions = ['users.view', 'behaviour.view', 'pastoral.view', 'children.view', 'users.edit'];
-    await measure('scale: GET /me/permissions, trust admin', 200, () => get(`/me/permissions?nodeId=${pick(schools)}`, admin)());
-    await measure('scale: GET /me/permissions, cluster admin', 200, () => get(`/me/permissions?nodeId=${pick(ownSchools)}`, clusterAdmin)());
-    await measure('scale: POST /authz/check, trust admin about anyone', 300, post('/authz/check', admin, () => {
-      const person = pick(workload.sample);
-      return { userId: person.id, permission: pick(permissions), nodeId: person.schoolId };
-    }));
-    await measure('scale: POST /authz/check, cluster admin about its cluster', 300, post('/authz/check', clusterAdmin, () => {
-      const person = pick(inCluster);
-      return { userId: person.id, permission: pick(permissions), nodeId: person.schoolId };
-    }));
-    await measure('scale: GET /users/{id}/access, trust admin about itself', 30, get(`/users/${workload.trustAdmin.id}/access`, admin), 3);
-    await measure('scale: GET /audit first page (50), trust admin', 50, get('/audit?limit=50', admin), 3);
-    let cursor: string | null = null;
-    await measure('scale: GET /audit following pages (50), trust admin', 50, async () => {
-      const response = await get(`/audit?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, admin)();
-      const page = (await response.clone().json()) as { nextCursor: string | null };
-      cursor = page.nextCursor;
-      return response;
-    }, 0);
-    results.push(...(await benchDirectory({ workload, admin, clusterAdmin, measure, get, pick, readyAt: directoryReadyAt, tally })));
+    /** Access decisions and the audit log at scale. */
+    const benchAccess = async () => {
+      await measure('scale: GET /me/permissions, trust admin', 200, () => get(`/me/permissions?nodeId=${pick(schools)}`, admin)());
+      await measure('scale: GET /me/permissions, cluster admin', 200, () => get(`/me/permissions?nodeId=${pick(ownSchools)}`, clusterAdmin)());
+      await measure('scale: POST /authz/check, trust admin about anyone', 300, post('/authz/check', admin, () => {
+        const person = pick(workload.sample);
+        return { userId: person.id, permission: pick(permissions), nodeId: person.schoolId };
+      }));
+      await measure('scale: POST /authz/check, cluster admin about its cluster', 300, post('/authz/check', clusterAdmin, () => {
+        const person = pick(inCluster);
+        return { userId: person.id, permission: pick(permissions), nodeId: person.schoolId };
+      }));
+      await measure('scale: GET /users/{id}/access, trust admin about itself', 30, get(`/users/${workload.trustAdmin.id}/access`, admin), 3);
+      await measure('scale: GET /audit first page (50), trust admin', 50, get('/audit?limit=50', admin), 3);
+      let cursor: string | null = null;
+      await measure('scale: GET /audit following pages (50), trust admin', 50, async () => {
+        const response = await get(`/audit?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, admin)();
+        const page = (await response.clone().json()) as { nextCursor: string | null };
+        cursor = page.nextCursor;
+        return response;
+      }, 0);
+    };
+    if (process.env.SCALE_ONLY !== 'reports') await benchAccess();
+    if (process.env.SCALE_ONLY !== 'reports') results.push(...(await benchDirectory({ workload, admin, clusterAdmin, measure, get, pick, readyAt: directoryReadyAt, tally })));
+    setFlagsFromString('--expose_gc');
     const schoolReader = await signIn(await ensureSchoolReader(workload));
     results.push(...(await benchReports({ url, tally, readers: [['trust admin, whole trust', admin, 3], ['cluster admin, own cluster', clusterAdmin, 5], ['school admin, own school', schoolReader, 10]], people: workload.people })));
+    results.push(...(await benchReportsJob({ url, workload, admin, schoolReaderEmail: await ensureSchoolReader(workload) })));
     results.push({ name: `scale: people in the workload (seeded in ${workload.seededInSeconds.toFixed(0)} s, kept in bench/.scale-state)`, unit: 'people', value: workload.people });
     return results;
   } finally {
@@ -304,4 +310,58 @@ async function benchReports(input: {
     }
   }
   return results;
+}
+
+/**
+ * The hourly reports job at scale: two daily schedules due at one instant,
+ * the whole trust's access-review to the trust admin (over SES's limit: a
+ * link) and one school's to its school admin (an attachment), run once
+ * in-process as EventBridge would; the schedules are deleted afterwards so
+ * runs on the kept state do not pile up.
+ */
+async function benchReportsJob(input: { url: string; workload: ScaleWorkload; admin: string; schoolReaderEmail: string }): Promise<BenchResult[]> {
+  const { url, workload, admin } = input;
+  const { handler } = await import('../functions/reports/reports-job');
+  const { ATTACHMENT_MAX_BYTES } = await import('../functions/reports/reports-job');
+  const { duePeriod } = await import('../domain/reports/schedule');
+  const { getTrust } = await import('../functions/adapters/dynamo/trust-repository');
+  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { documentClient, tableName } = await import('../functions/adapters/dynamo/client');
+  const { keys } = await import('../functions/adapters/dynamo/keys');
+  const reader = (await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.email(input.schoolReaderEmail) }))).Item as { userId: string };
+  const schoolId = workload.clusters.find((c) => c.id === workload.clusterAdmin.clusterId)!.schools[0]!;
+  const hour = 6;
+  const create = async (body: unknown) => {
+    const response = await fetch(`${url}/report-schedules`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
+    if (response.status !== 201) throw new Error(`POST /report-schedules answered ${response.status}: ${await response.text()}`);
+    return ((await response.json()) as { id: string }).id;
+  };
+  const ids = [
+    await create({ report: 'access-review', params: {}, cadence: 'daily', hour, recipientIds: [workload.trustAdmin.id] }),
+    await create({ report: 'access-review', params: { nodeId: schoolId }, cadence: 'daily', hour, recipientIds: [reader.userId] }),
+  ];
+  try {
+    // A day no earlier run has claimed (claims are kept in the state): some day in 2030–2099, at an hour the schedules are due.
+    const trust = (await getTrust(workload.trustId))!;
+    const day = new Date(Date.UTC(2030 + Math.floor(Math.random() * 70), 0, 1 + Math.floor(Math.random() * 27), 0, 0));
+    let at = day;
+    while (!duePeriod({ cadence: 'daily', hour }, at, trust.policies.timeZone)) at = new Date(at.getTime() + 3_600_000);
+    const mailsBefore = ((await (await fetch(`${url}/_local/mail`)).json()) as { items: unknown[] }).items.length;
+    const started = performance.now();
+    const summary = await handler({ time: at.toISOString() });
+    const ms = performance.now() - started;
+    const mails = ((await (await fetch(`${url}/_local/mail`)).json()) as { items: { to: string[]; text: string; attachments?: { content: string }[] }[] }).items.slice(mailsBefore);
+    const toAdmin = mails.find((m) => m.to.includes(workload.trustAdmin.email));
+    const toReader = mails.find((m) => m.to.includes(input.schoolReaderEmail));
+    const attached = (m?: { attachments?: { content: string }[] }) => (m?.attachments ?? []).reduce((n, a) => n + Buffer.from(a.content, 'base64').length, 0);
+    console.log(`reports job: ${JSON.stringify(summary)} in ${ms.toFixed(0)} ms; trust-wide: ${toAdmin?.attachments?.length ? 'attachment' : 'link'}, school: ${toReader?.attachments?.length ? `attachment ${attached(toReader)} bytes` : 'link'}`);
+    if (summary.sent !== 2 || !toAdmin || !toReader) throw new Error(`reports job sent ${JSON.stringify(summary)}`);
+    return [
+      { name: 'scale: reports job, two due schedules (whole-trust and one-school access-review), one run', unit: 'ms', value: ms },
+      { name: `scale: reports job, whole-trust access-review mailed as a link (above ATTACHMENT_MAX_BYTES = ${ATTACHMENT_MAX_BYTES})`, unit: 'attachments', value: toAdmin.attachments?.length ?? 0 },
+      { name: 'scale: reports job, one-school access-review attachment size', unit: 'KB', value: attached(toReader) / 1024 },
+    ];
+  } finally {
+    for (const id of ids) await fetch(`${url}/report-schedules/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+  }
 }
