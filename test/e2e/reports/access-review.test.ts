@@ -2,6 +2,7 @@ import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
+import { SUMMARY_DETAIL_MAX_ROLES } from '../../../domain/directory/summary';
 import { documentClient, tableName } from '../../../functions/adapters/dynamo/client';
 import { keys } from '../../../functions/adapters/dynamo/keys';
 import { call, stack } from '../../fixtures/api';
@@ -119,6 +120,26 @@ describe('access-review: who granted each role and when', () => {
       expect(rows.find((r) => r.userId === lost.id)).toMatchObject({ grantedById: null, grantedBy: null, grantedAt: null, grantRecord: 'missing' });
     }
   });
+
+  it('reviews a person holding more roles than the summary describes in full from their own items, stamps and all', async () => {
+    const person = await createUser(trust.token, { firstName: 'Manny', lastName: 'Hats', memberships: [{ nodeId: node('North School') }] });
+    const count = SUMMARY_DETAIL_MAX_ROLES + 1;
+    for (let i = 0; i < count; i++) {
+      const until = new Date(Date.UTC(2030, 0, 1 + i)).toISOString();
+      const granted = await call('POST', `/users/${person.id}/roles`, { token: granter.token, body: { roleId: presetIds.teacher, nodeId: node('North School'), validUntil: until } });
+      expect(granted.status).toBe(201);
+    }
+    // The profile keeps the short form for every role (bounded per role as before v3)...
+    const roles = (await profileItem(trust, person.id)).directory.roles as Record<string, unknown>[];
+    expect(roles).toHaveLength(count);
+    expect(roles.every((r) => r.id === undefined && r.grantRecord === undefined)).toBe(true);
+    // ...and the review still says who granted each one and when.
+    for (const token of [trust.token, granter.token]) {
+      const rows = (await review(token, `nodeId=${node('North School')}`)).filter((r) => r.userId === person.id);
+      expect(rows).toHaveLength(count);
+      expect(rows.every((r) => r.grantedById === granter.user.id && r.grantedBy === 'Xavier Granter' && r.grantRecord === 'recorded' && typeof r.grantedAt === 'string')).toBe(true);
+    }
+  }, 120_000);
 
   it('hands a large whole-trust review out as a link, JSON and CSV alike, with every row', async () => {
     // The test stack's EXPORT_INLINE_MAX_BYTES is 4 KB.
