@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measurements side by side in one run; writes bench/results.json and prints a table.
  * `npm run bench -- scale` (or `engine`, `bundles`, `stack`, `authz`, `bulk`, `mis`) runs only those parts.
+ * `SCALE_ONLY=reports npm run bench -- scale` measures only the reports (and their job) on the kept scale workload.
  * Each part runs in a process of its own, so one part's emulators, module singletons (the SDK
  * clients are configured once per process) and heap never affect the next part's figures.
  */

@@ -142,6 +142,12 @@ export class DirectoryIndex {
     return this.byId.get(id)?.entry;
   }
 
+  /** The person when `reach` may see them (canSee, as a page lists them), else undefined. */
+  visible(id: string, reach: Reach): DirectoryEntry | undefined {
+    const item = this.byId.get(id);
+    return item && canSee(reach, item.target) ? item.entry : undefined;
+  }
+
   /** Adds or replaces a person; an entry older than the one held (by changedAt) is ignored. */
   upsert(entry: DirectoryEntry): void {
     const held = this.byId.get(entry.id);

@@ -6,14 +6,31 @@
  * after the change.
  */
 import type { Assignment, Membership } from '../access/resolve';
+import type { GrantStamp } from '../audit/grant';
 
 /** Bumped whenever the summary's shape changes: stored summaries of an older shape need the backfill again. */
-export const DIRECTORY_SUMMARY_VERSION = 2;
+export const DIRECTORY_SUMMARY_VERSION = 3;
+
+/**
+ * The most role assignments a summary describes in full (id, validFrom and
+ * the grant stamp, what access-review prints): at most ~270 bytes each, so
+ * ~27 KB of the profile's 400 KB. A person holding more gets the short form
+ * for every role (roleId, nodeId, validUntil: ~110 bytes each, as before
+ * v3) and access-review reads their own items instead (one Query).
+ */
+export const SUMMARY_DETAIL_MAX_ROLES = 100;
 
 export interface DirectoryRole {
   roleId: string;
   nodeId: string;
   validUntil?: string;
+  /** The assignment's id: present iff the summary describes this role in full (the fields below then are the assignment's). */
+  id?: string;
+  validFrom?: string;
+  /** Who granted it and when (domain/audit/grant.ts); absent in full form only when the writer did not know (then read the items). */
+  grantRecord?: GrantStamp['grantRecord'];
+  grantedBy?: string;
+  grantedAt?: string;
 }
 
 export interface DirectorySummary {
@@ -31,14 +48,22 @@ export interface DirectorySummary {
 export interface Holdings {
   memberships: readonly Membership[];
   assignments: readonly Assignment[];
+  /** The grant stamp of each assignment, by id, when the writer knows it (the summary copies it). */
+  grants?: ReadonlyMap<string, GrantStamp>;
 }
 
 export function directorySummary(person: Holdings): DirectorySummary {
   const nodeIds = [...new Set([...person.memberships.map((m) => m.nodeId), ...person.assignments.map((a) => a.nodeId)])].sort();
   const primary = person.memberships.find((m) => m.primary) ?? [...person.memberships].sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
+  const full = person.assignments.length <= SUMMARY_DETAIL_MAX_ROLES;
   const roles = person.assignments
-    .map((a): DirectoryRole => ({ roleId: a.roleId, nodeId: a.nodeId, ...(a.validUntil ? { validUntil: a.validUntil } : {}) }))
-    .sort((a, b) => a.roleId.localeCompare(b.roleId) || a.nodeId.localeCompare(b.nodeId) || (a.validUntil ?? '').localeCompare(b.validUntil ?? ''));
+    .map((a): DirectoryRole => {
+      const short: DirectoryRole = { roleId: a.roleId, nodeId: a.nodeId, ...(a.validUntil ? { validUntil: a.validUntil } : {}) };
+      if (!full) return short;
+      const grant = person.grants?.get(a.id);
+      return { ...short, id: a.id, ...(a.validFrom ? { validFrom: a.validFrom } : {}), ...(grant ? grantFields(grant) : {}) };
+    })
+    .sort((a, b) => a.roleId.localeCompare(b.roleId) || a.nodeId.localeCompare(b.nodeId) || (a.validUntil ?? '').localeCompare(b.validUntil ?? '') || (a.id ?? '').localeCompare(b.id ?? ''));
   const memberOf = person.memberships.map((m) => m.nodeId).sort((a, b) => Number(b === primary?.nodeId) - Number(a === primary?.nodeId) || a.localeCompare(b));
   return {
     nodeIds,
@@ -49,6 +74,12 @@ export function directorySummary(person: Holdings): DirectorySummary {
   };
 }
 
+const grantFields = (grant: GrantStamp): Pick<DirectoryRole, 'grantRecord' | 'grantedBy' | 'grantedAt'> => ({
+  grantRecord: grant.grantRecord,
+  ...(grant.grantedBy ? { grantedBy: grant.grantedBy } : {}),
+  ...(grant.grantedAt ? { grantedAt: grant.grantedAt } : {}),
+});
+
 /** A change to what a person holds, as the person writes describe it (structurally PersonOp's membership and assignment ops). */
 export type HoldingChange =
   | { type: 'putMembership'; membership: Membership }
@@ -57,8 +88,12 @@ export type HoldingChange =
   | { type: 'deleteAssignment'; assignment: Pick<Assignment, 'id'> }
   | { type: string };
 
-/** The holdings after a set of changes: what the write's version condition guarantees the stored person will be. */
-export function holdingsAfter(before: Holdings, changes: readonly HoldingChange[]): Holdings {
+/**
+ * The holdings after a set of changes: what the write's version condition
+ * guarantees the stored person will be. `stamps` are the grant stamps of the
+ * assignments the changes put (they join the ones `before` carries).
+ */
+export function holdingsAfter(before: Holdings, changes: readonly HoldingChange[], stamps?: ReadonlyMap<string, GrantStamp>): Holdings {
   const memberships = new Map(before.memberships.map((m) => [m.nodeId, m]));
   const assignments = new Map(before.assignments.map((a) => [a.id, a]));
   for (const change of changes) {
@@ -67,7 +102,8 @@ export function holdingsAfter(before: Holdings, changes: readonly HoldingChange[
     else if (change.type === 'putAssignment' && 'assignment' in change) assignments.set(change.assignment.id, change.assignment as Assignment);
     else if (change.type === 'deleteAssignment' && 'assignment' in change) assignments.delete(change.assignment.id);
   }
-  return { memberships: [...memberships.values()], assignments: [...assignments.values()] };
+  const grants = before.grants || stamps ? new Map([...(before.grants ?? []), ...(stamps ?? [])]) : undefined;
+  return { memberships: [...memberships.values()], assignments: [...assignments.values()], ...(grants ? { grants } : {}) };
 }
 
 /**

@@ -81,7 +81,7 @@ export const REPORT_COLUMNS = {
   users: USER_CSV_COLUMNS,
   'access-review': [
     ...PERSON, 'accountStatus', 'mfaEnabled', 'roleId', 'role', 'nodeId', 'node', 'validFrom', 'validUntil', 'status',
-    'grantedById', 'grantedBy', 'grantedAt', 'requiresMfaPermissions', 'reservedPermissions',
+    'grantedById', 'grantedBy', 'grantedAt', 'grantRecord', 'requiresMfaPermissions', 'reservedPermissions',
   ],
   'sensitive-access': [
     ...PERSON, 'accountStatus', 'roleId', 'role', 'nodeId', 'node', 'permissions', 'requiresMfa', 'reserved', 'mfaEnabled', 'missing2fa',

@@ -2,6 +2,7 @@ import type { Membership, Person } from '../access/model';
 import { canSee, Reach } from '../access/reach';
 import type { Role } from '../access/roles';
 import type { AuditRecord } from '../audit/audit-record';
+import type { GrantStamp } from '../audit/grant';
 import type { Account } from '../identity/account';
 import type { LockoutPolicy } from '../identity/lockout';
 import { listNodes, subtreeIds, type OrgTree } from '../org/tree';
@@ -51,6 +52,9 @@ export interface ReportData {
 export type GrantRecord = Pick<AuditRecord, 'action' | 'actorId' | 'targetId' | 'at' | 'after'>;
 
 export interface AccessReviewData extends ReportData {
+  /** Who granted each assignment, by grantKey(person, assignment id), as stamped on the assignment (domain/audit/grant.ts). */
+  stamps?: ReadonlyMap<string, GrantStamp>;
+  /** `role.assigned` records, for assignments without a stamp (stored before stamps, not yet backfilled). */
   grants: readonly GrantRecord[];
   /** Display names of the grantors, by id, for those not among `people`; an unknown grantor shows as their id. */
   actorNames?: ReadonlyMap<string, string>;

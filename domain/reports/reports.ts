@@ -1,4 +1,5 @@
 import type { Assignment } from '../access/model';
+import { grantIndex, grantKey, stampOf } from '../audit/grant';
 import { catalogueIndex, permissionByCode } from '../access/permissions';
 import type { Reach } from '../access/reach';
 import type { Role } from '../access/roles';
@@ -140,26 +141,15 @@ export function usersReport(data: ReportData, params: ReportParams<'users'>, rea
   return result('users', rows, now);
 }
 
-/** The first `role.assigned` record of each (person, assignment id): who granted it and when. */
-function grantIndex(grants: readonly GrantRecord[]): Map<string, GrantRecord> {
-  const index = new Map<string, GrantRecord>();
-  for (const record of grants) {
-    if (record.action !== 'role.assigned') continue;
-    const after = record.after as { id?: unknown } | null;
-    if (!after || typeof after !== 'object' || typeof after.id !== 'string') continue;
-    const key = `${record.targetId}#${after.id}`;
-    const seen = index.get(key);
-    if (!seen || record.at < seen.at) index.set(key, record);
-  }
-  return index;
-}
-
 /**
  * `access-review`: every person × role assignment × node in scope, whatever
  * the account's status (a leaver's roles are what an audit looks for) and
  * whatever the validity (`status` says valid, expired or future). grantedBy
- * and grantedAt come from the assignment's `role.assigned` audit record
- * (matched by person and assignment id); null when the trail has none.
+ * and grantedAt come from the assignment's grant stamp (`stamps`, by person
+ * and assignment id: domain/audit/grant.ts), else from its `role.assigned`
+ * audit record among `grants` (matched by person and assignment id; then
+ * `grantRecord` is `backfilled`); with neither they are null and
+ * `grantRecord` says `missing`: a granter is never guessed.
  * grantedBy is the grantor's display name when known (among `people` or
  * `actorNames`), else their id, as GET /audit shows actor ids. The flags
  * list the role's permissions that need 2FA and those that are reserved.
@@ -168,10 +158,12 @@ function grantIndex(grants: readonly GrantRecord[]): Map<string, GrantRecord> {
  */
 export function accessReviewReport(data: AccessReviewData, params: ReportParams<'access-review'>, reach: Reach, now: Date): ReportResult {
   const scope = reportScope(data.tree, reach, params.nodeId);
-  const grants = grantIndex(data.grants);
+  const trail = grantIndex(data.grants);
   const names = new Map(data.people.map((person) => [person.id, displayName(person)]));
   const rows = assignmentsInScope(data, scope, () => true).map(({ person, assignment }): Cell[] => {
-    const grant = grants.get(`${person.id}#${assignment.id}`);
+    const key = grantKey(person.id, assignment.id);
+    const grant = data.stamps?.get(key) ?? stampOf(trail.get(key), 'backfilled');
+    const by = grant.grantedBy;
     const { requiresMfa, reserved } = sensitiveCodes(data.roles.get(assignment.roleId));
     return [
       ...personCells(person),
@@ -184,9 +176,10 @@ export function accessReviewReport(data: AccessReviewData, params: ReportParams<
       assignment.validFrom ?? null,
       assignment.validUntil ?? null,
       validity(assignment, now),
-      grant?.actorId ?? null,
-      grant ? (names.get(grant.actorId) ?? data.actorNames?.get(grant.actorId) ?? grant.actorId) : null,
-      grant?.at ?? null,
+      by ?? null,
+      by !== undefined ? (names.get(by) ?? data.actorNames?.get(by) ?? by) : null,
+      grant.grantedAt ?? null,
+      grant.grantRecord,
       listOrNull(requiresMfa),
       listOrNull(reserved),
     ];

@@ -3,13 +3,15 @@ import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import { sessionIdOf, sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
 import { findIdentity } from '../adapters/dynamo/account-repository';
-import { loadPerson } from '../adapters/dynamo/person-repository';
+import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 
 export interface Caller {
   account: Account;
   trust: Trust;
   person: Person;
+  /** Who granted each of the caller's assignments (PersonRecord.grants), so a change to themselves keeps the stamps in their summary. */
+  grants?: PersonRecord['grants'];
   /** The caller indexed for many questions in one request. */
   compiled: CompiledPerson;
   /** The trust's tree and roles. */
@@ -56,6 +58,7 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
     account: record.account,
     trust,
     person: record.person,
+    ...(record.grants ? { grants: record.grants } : {}),
     compiled: compilePerson(record.person, context.roles, context.tree),
     context,
     mfa: sessionPassedMfa(record.account, { authTime, sessionId: sessionIdOf(claims) }),

@@ -1,3 +1,4 @@
+import { stampGrants } from '../../domain/audit/grant';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError } from '../../domain/errors';
@@ -41,16 +42,18 @@ export async function createTrust(input: CreateTrustInput): Promise<NewTrustPlan
     const at = plan.trust.createdAt;
     const actorId = plan.admin.id;
     const adminRole = { id: newId(), roleId: presetIds.trustAdmin, nodeId: plan.root.id };
+    const granted = auditRecord({ id: newId(), at, actorId, action: 'role.assigned', targetType: 'user', targetId: plan.admin.id, nodeId: plan.root.id, after: adminRole });
+    const grants = stampGrants(plan.admin.id, [adminRole], [granted]);
     await createTrustItems({
       trust: plan.trust,
       root: plan.root,
       children: plan.children,
       rootRefCount: 1,
-      extraItems: [...accountItems(plan.admin, { memberships: [], assignments: [adminRole] }), assignmentItem(plan.trust.id, plan.admin.id, adminRole)],
+      extraItems: [...accountItems(plan.admin, { memberships: [], assignments: [adminRole], grants }), assignmentItem(plan.trust.id, plan.admin.id, adminRole, grants.get(adminRole.id))],
       audit: [
         auditRecord({ id: newId(), at, actorId, action: 'trust.created', targetType: 'trust', targetId: plan.trust.id, nodeId: plan.root.id, after: { name: plan.trust.name, nodes: plan.children.length + 1 } }),
         auditRecord({ id: newId(), at, actorId, action: 'user.created', targetType: 'user', targetId: plan.admin.id, nodeId: plan.root.id, after: { email } }),
-        auditRecord({ id: newId(), at, actorId, action: 'role.assigned', targetType: 'user', targetId: plan.admin.id, nodeId: plan.root.id, after: adminRole }),
+        granted,
       ],
     });
     return plan;

@@ -113,3 +113,9 @@ export async function allInDirectory(trustId: string, reach: Reach, query: Omit<
   const index = await trustDirectory(trustId);
   return index.all({ reach, ...query });
 }
+
+/** The people among `ids` that `reach` may see (canSee), from the cached directory: no read per person. */
+export async function visibleInDirectory(trustId: string, reach: Reach, ids: Iterable<string>): Promise<DirectoryEntry[]> {
+  const index = await trustDirectory(trustId);
+  return [...new Set(ids)].flatMap((id) => index.visible(id, reach) ?? []);
+}

@@ -111,7 +111,7 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
       auditRecord({ id: newId(), at: now, actorId: ctx.caller.account.id, targetType: 'user', targetId: userId, ...entry }),
     );
     try {
-      await writePersonChange({ account: current.account, person: current.person }, ops, audit, now, ctx.caller.context.version, {
+      await writePersonChange({ account: current.account, person: current.person, ...(current.grants ? { grants: current.grants } : {}) }, ops, audit, now, ctx.caller.context.version, {
         ...(check?.profile ? { profile: check.profile.next } : {}),
         extra: rowRecordItems(ctx.trustId, ctx.importId, ctx.chunk, { line: row.line, ok: true, userId }, 'updated'),
       });

@@ -43,7 +43,9 @@ export function summaryView(entry: DirectoryEntry) {
   return {
     id: entry.id, firstName: entry.firstName, lastName: entry.lastName, displayName: `${entry.firstName} ${entry.lastName}`, email: entry.email,
     userType: entry.userType, status: entry.status, source: entry.source, edited: entry.edited, mfaEnabled: entry.mfaEnabled,
-    primaryNodeId: entry.primaryNodeId, ...(entry.jobTitle ? { jobTitle: entry.jobTitle } : {}), nodeIds: entry.nodeIds, roles: entry.roles,
+    primaryNodeId: entry.primaryNodeId, ...(entry.jobTitle ? { jobTitle: entry.jobTitle } : {}), nodeIds: entry.nodeIds,
+    // The summary's documented shape (API.md "User summary"): the full form's id, validFrom and grant stay with the reports.
+    roles: entry.roles.map((r) => ({ roleId: r.roleId, nodeId: r.nodeId, ...(r.validUntil ? { validUntil: r.validUntil } : {}) })),
     ...(entry.lastSignInAt ? { lastSignInAt: entry.lastSignInAt } : {}), updatedAt: entry.updatedAt, version: entry.version,
   };
 }

@@ -15,7 +15,9 @@ import type { PermissionCode } from '../../domain/access/permissions';
  * `permission` (or of any of `permissions`) they do not exist (404).
  */
 export async function loadVisiblePerson(caller: Caller, userId: string, permissions: PermissionCode[] = ['users.view']): Promise<PersonRecord> {
-  const record = userId === caller.account.id ? { account: caller.account, person: caller.person, membershipsSince: new Map() } : await loadPerson(caller.trust.id, userId);
+  const record = userId === caller.account.id
+    ? { account: caller.account, person: caller.person, membershipsSince: new Map(), ...(caller.grants ? { grants: caller.grants } : {}) }
+    : await loadPerson(caller.trust.id, userId);
   if (!record) throw new NotFoundError('User');
   if (userId !== caller.account.id && !permissions.some((p) => canSee(reach(caller, p), record.person))) throw new NotFoundError('User');
   return record;

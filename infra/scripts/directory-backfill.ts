@@ -7,9 +7,18 @@
  * changed meanwhile is read again; the new write paths keep them right from
  * then on). A profile whose stored summary already matches is not written, so
  * running it again changes nothing.
+ *
+ * Summary v3 (issue 13): each role assignment carries who granted it and
+ * when (domain/audit/grant.ts), stamped by every write since. An assignment
+ * item stored before has none: this fills it once from the assignment's
+ * `role.assigned` audit record (`backfilled`), or marks it `missing` when
+ * the trail has none, then writes the summary that copies the stamps. The
+ * records come from the same parallel Scan as the partitions (no Query per
+ * person). A stamp is written only where none is (never over a newer one).
  */
 import { ScanCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { directorySummary, type Holdings } from '../../domain/directory/summary';
+import { grantIndex, grantKey, readStamp, stampOf, type GrantAudit, type GrantStamp } from '../../domain/audit/grant';
 import type { Assignment, Membership } from '../../domain/access/resolve';
 import { documentClient, tableName } from '../../functions/adapters/dynamo/client';
 import { isConditionFailure } from '../../functions/adapters/dynamo/errors';
@@ -20,10 +29,16 @@ export interface BackfillResult {
   written: number;
   unchanged: number;
   retried: number;
+  /** Assignment items given a stamp: from their audit record, or marked missing. */
+  backfilled: number;
+  missing: number;
   seconds: number;
 }
 
-const FIELDS = ['pk', 'sk', 'trustId', 'nodeId', 'primary', 'isManager', 'jobTitle', 'id', 'roleId', 'validFrom', 'validUntil', 'version', 'directory', 'gsi3pk'];
+const FIELDS = [
+  'pk', 'sk', 'trustId', 'nodeId', 'primary', 'isManager', 'jobTitle', 'id', 'roleId', 'validFrom', 'validUntil', 'version', 'directory', 'gsi3pk',
+  'grantRecord', 'grantedBy', 'grantedAt', 'entity', 'action', 'actorId', 'targetId', 'at', 'after',
+];
 const names = Object.fromEntries(FIELDS.map((field, i) => [`#f${i}`, field]));
 const projection = Object.keys(names).join(', ');
 
@@ -36,23 +51,36 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function holdingsOf(items: Record<string, unknown>[]): Holdings {
+function holdingsOf(items: Record<string, unknown>[]): Holdings & { grants: Map<string, GrantStamp> } {
   const memberships: Membership[] = [];
   const assignments: Assignment[] = [];
+  const grants = new Map<string, GrantStamp>();
   for (const item of items) {
     const sk = String(item.sk);
     if (sk.startsWith(MEMBER_PREFIX)) {
       memberships.push({ nodeId: String(item.nodeId), primary: item.primary === true, isManager: item.isManager === true, ...(item.jobTitle ? { jobTitle: String(item.jobTitle) } : {}) });
     } else if (sk.startsWith(ASSIGNMENT_PREFIX)) {
-      assignments.push({ id: String(item.id), roleId: String(item.roleId), nodeId: String(item.nodeId), ...(item.validUntil ? { validUntil: String(item.validUntil) } : {}) });
+      assignments.push({
+        id: String(item.id), roleId: String(item.roleId), nodeId: String(item.nodeId),
+        ...(item.validFrom ? { validFrom: String(item.validFrom) } : {}), ...(item.validUntil ? { validUntil: String(item.validUntil) } : {}),
+      });
+      const stamp = readStamp(item);
+      if (stamp) grants.set(String(item.id), stamp);
     }
   }
-  return { memberships, assignments };
+  return { memberships, assignments, grants };
 }
 
-/** Every item of every person partition, grouped by partition (one parallel Scan of the table). */
-async function scanPeople(segments: number): Promise<Map<string, Record<string, unknown>[]>> {
+interface Scanned {
+  partitions: Map<string, Record<string, unknown>[]>;
+  /** The `role.assigned` audit records of the table. */
+  grantAudits: GrantAudit[];
+}
+
+/** Every item of every person partition, grouped by partition, and every `role.assigned` audit record (one parallel Scan of the table). */
+async function scanPeople(segments: number): Promise<Scanned> {
   const partitions = new Map<string, Record<string, unknown>[]>();
+  const grantAudits: GrantAudit[] = [];
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
       let start: Record<string, unknown> | undefined;
@@ -60,11 +88,15 @@ async function scanPeople(segments: number): Promise<Map<string, Record<string, 
         const page = await documentClient().send(
           new ScanCommand({
             TableName: tableName(), Segment: segment, TotalSegments: segments, ExclusiveStartKey: start,
-            FilterExpression: 'contains(#f0, :user)', ProjectionExpression: projection, ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':user': '#USER#' },
+            FilterExpression: 'contains(#f0, :user) OR (#f17 = :audit AND #f18 = :assigned)', ProjectionExpression: projection, ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':user': '#USER#', ':audit': 'audit', ':assigned': 'role.assigned' },
           }),
         );
         for (const item of page.Items ?? []) {
+          if (item.entity === 'audit') {
+            grantAudits.push({ action: String(item.action), actorId: String(item.actorId), targetId: String(item.targetId), at: String(item.at), after: item.after });
+            continue;
+          }
           const pk = String(item.pk);
           let list = partitions.get(pk);
           if (!list) partitions.set(pk, (list = []));
@@ -74,7 +106,7 @@ async function scanPeople(segments: number): Promise<Map<string, Record<string, 
       } while (start);
     }),
   );
-  return partitions;
+  return { partitions, grantAudits };
 }
 
 async function readPartition(pk: string): Promise<Record<string, unknown>[]> {
@@ -93,11 +125,40 @@ async function readPartition(pk: string): Promise<Record<string, unknown>[]> {
   return items;
 }
 
-/** Writes one person's summary if it differs; 'changed' when the version moved under it (read again and retry). */
-async function backfillOne(items: Record<string, unknown>[]): Promise<'written' | 'unchanged' | 'changed' | 'gone'> {
+/** Stamps one assignment item that has none (a stamp written meanwhile, or the item deleted, wins: nothing written). */
+async function stampAssignment(item: Record<string, unknown>, stamp: GrantStamp): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: `SET grantRecord = :kind${stamp.grantedBy ? ', grantedBy = :by' : ''}${stamp.grantedAt ? ', grantedAt = :at' : ''}`,
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(grantRecord)',
+        ExpressionAttributeValues: { ':kind': stamp.grantRecord, ...(stamp.grantedBy ? { ':by': stamp.grantedBy } : {}), ...(stamp.grantedAt ? { ':at': stamp.grantedAt } : {}) },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/**
+ * Stamps the person's unstamped assignments from their audit records, then
+ * writes their summary if it differs; 'changed' when the version moved under
+ * it (read again and retry: an assignment removed meanwhile bumps it).
+ */
+async function backfillOne(items: Record<string, unknown>[], audits: ReadonlyMap<string, GrantAudit>, result: BackfillResult): Promise<'written' | 'unchanged' | 'changed' | 'gone'> {
   const profile = items.find((item) => item.sk === 'PROFILE');
   if (!profile || typeof profile.trustId !== 'string') return 'gone';
-  const directory = directorySummary(holdingsOf(items));
+  const holdings = holdingsOf(items);
+  for (const item of items) {
+    if (!String(item.sk).startsWith(ASSIGNMENT_PREFIX) || holdings.grants.has(String(item.id))) continue;
+    const stamp = stampOf(audits.get(grantKey(String(profile.id), String(item.id))), 'backfilled');
+    await stampAssignment(item, stamp);
+    holdings.grants.set(String(item.id), stamp);
+    result[stamp.grantRecord === 'missing' ? 'missing' : 'backfilled']++;
+  }
+  const directory = directorySummary(holdings);
   const gsi3pk = keys.directoryIndex(profile.trustId);
   if (profile.gsi3pk === gsi3pk && canonical(profile.directory) === canonical(directory)) return 'unchanged';
   try {
@@ -120,9 +181,10 @@ async function backfillOne(items: Record<string, unknown>[]): Promise<'written' 
 export async function backfillDirectory(options: { concurrency?: number; segments?: number; log?: (line: string) => void } = {}): Promise<BackfillResult> {
   const { concurrency = 8, segments = 4, log = () => undefined } = options;
   const started = performance.now();
-  const partitions = await scanPeople(segments);
-  log(`directory backfill: ${partitions.size} person partitions read in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const result: BackfillResult = { profiles: 0, written: 0, unchanged: 0, retried: 0, seconds: 0 };
+  const { partitions, grantAudits } = await scanPeople(segments);
+  const audits = grantIndex(grantAudits);
+  log(`directory backfill: ${partitions.size} person partitions and ${grantAudits.length} role.assigned records read in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const result: BackfillResult = { profiles: 0, written: 0, unchanged: 0, retried: 0, backfilled: 0, missing: 0, seconds: 0 };
   const queue = [...partitions.entries()];
   let next = 0;
   await Promise.all(
@@ -131,7 +193,7 @@ export async function backfillDirectory(options: { concurrency?: number; segment
         const [pk, scanned] = queue[next++]!;
         let items = scanned;
         for (let attempt = 1; ; attempt++) {
-          const outcome = await backfillOne(items);
+          const outcome = await backfillOne(items, audits, result);
           if (outcome === 'gone') break;
           if (outcome !== 'changed') {
             result.profiles++;
@@ -147,6 +209,6 @@ export async function backfillDirectory(options: { concurrency?: number; segment
     }),
   );
   result.seconds = (performance.now() - started) / 1000;
-  log(`directory backfill: ${result.written} written, ${result.unchanged} already right, ${result.retried} read again, in ${result.seconds.toFixed(1)} s`);
+  log(`directory backfill: ${result.written} written, ${result.unchanged} already right, ${result.retried} read again, ${result.backfilled} grants stamped from the trail, ${result.missing} without a record, in ${result.seconds.toFixed(1)} s`);
   return result;
 }

@@ -1,6 +1,7 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Assignment, Block, ChildLink, Membership, Person } from '../../../domain/access/resolve';
 import type { Account } from '../../../domain/identity/account';
+import { readStamp, type GrantStamp } from '../../../domain/audit/grant';
 import { toAccount } from './account-repository';
 import { documentClient, queryAll, tableName } from './client';
 import { readCounted } from './counted-index';
@@ -13,6 +14,8 @@ export interface PersonRecord {
   person: Person;
   /** Membership items carry when they were made, so the oldest can become primary. */
   membershipsSince: ReadonlyMap<string, string>;
+  /** Who granted each assignment and when, by assignment id (domain/audit/grant.ts); an assignment stored before stamps existed has none until the v3 backfill. */
+  grants?: ReadonlyMap<string, GrantStamp>;
 }
 
 function pick<T>(item: Record<string, unknown>, fields: readonly string[]): T {
@@ -28,12 +31,18 @@ export function toPersonRecord(items: Record<string, unknown>[]): PersonRecord |
   const blocks: Block[] = [];
   const children: ChildLink[] = [];
   const membershipsSince = new Map<string, string>();
+  const grants = new Map<string, GrantStamp>();
   for (const item of items) {
     const sk = String(item.sk);
     if (sk.startsWith(MEMBER_PREFIX)) {
       memberships.push({ ...pick<Membership>(item, ['nodeId', 'jobTitle']), primary: item.primary === true, isManager: item.isManager === true });
       membershipsSince.set(String(item.nodeId), String(item.createdAt ?? ''));
-    } else if (sk.startsWith(ASSIGNMENT_PREFIX)) assignments.push(pick(item, ['id', 'roleId', 'nodeId', 'validFrom', 'validUntil']));
+    } else if (sk.startsWith(ASSIGNMENT_PREFIX)) {
+      const assignment = pick<Assignment>(item, ['id', 'roleId', 'nodeId', 'validFrom', 'validUntil']);
+      assignments.push(assignment);
+      const stamp = readStamp(item);
+      if (stamp) grants.set(assignment.id, stamp);
+    }
     else if (sk.startsWith(BLOCK_PREFIX)) blocks.push(pick(item, ['subjectId', 'schoolId', 'reason']));
     else if (sk.startsWith(CHILD_PREFIX)) children.push(pick(item, ['subjectId', 'schoolId']));
   }
@@ -41,7 +50,7 @@ export function toPersonRecord(items: Record<string, unknown>[]): PersonRecord |
     id: account.id, status: account.status, userType: account.userType, mfaEnabled: account.mfaEnabled,
     memberships, assignments, blocks, children,
   };
-  return { account, person, membershipsSince };
+  return { account, person, membershipsSince, grants };
 }
 
 // A person's profile, memberships, role assignments, blocks and child links: one Query

@@ -6,6 +6,7 @@ import type { Account } from '../../../domain/identity/account';
 import type { StoredToken } from '../../../domain/identity/tokens';
 import { ConflictError, VersionConflictError } from '../../../domain/errors';
 import { holdingsAfter, type Holdings } from '../../../domain/directory/summary';
+import { stampGrants, type GrantStamp } from '../../../domain/audit/grant';
 import { accountItems, directoryAttributes } from './account-repository';
 import { profileUpdate, type ProfileFields } from './account-writes';
 import { emailMove, type ProfileFields as PersonalFields } from './profile-writes';
@@ -44,10 +45,10 @@ export class PersonWriteConflictError extends Error {
   }
 }
 
-/** A role assignment, indexed by its node (gsi1) and its role (gsi2). */
-export function assignmentItem(trustId: string, userId: string, assignment: Assignment): Record<string, unknown> {
+/** A role assignment, indexed by its node (gsi1) and its role (gsi2), with who granted it and when (domain/audit/grant.ts). */
+export function assignmentItem(trustId: string, userId: string, assignment: Assignment, stamp?: GrantStamp): Record<string, unknown> {
   return {
-    ...keys.assignment(trustId, userId, assignment.id), entity: 'assignment', trustId, userId, ...assignment,
+    ...keys.assignment(trustId, userId, assignment.id), entity: 'assignment', trustId, userId, ...assignment, ...stamp,
     gsi1pk: keys.nodeIndex(trustId, assignment.nodeId), gsi1sk: keys.assignmentIndexSort(userId, assignment.id),
     gsi2pk: keys.roleIndex(trustId, assignment.roleId), gsi2sk: `${userId}#${assignment.id}`,
   };
@@ -90,7 +91,7 @@ interface Counted {
   roles: [string, number][];
 }
 
-function opItems(trustId: string, userId: string, op: PersonOp): Counted {
+function opItems(trustId: string, userId: string, op: PersonOp, stamps: ReadonlyMap<string, GrantStamp>): Counted {
   const table = tableName();
   const put = (Item: Record<string, unknown>): Tagged => ({ item: { Put: { TableName: table, Item } }, onFail: 'exists' });
   const del = (Key: { pk: string; sk: string }): Tagged => ({ item: { Delete: { TableName: table, Key } }, onFail: 'person_changed' });
@@ -108,7 +109,7 @@ function opItems(trustId: string, userId: string, op: PersonOp): Counted {
       return { items: [del(keys.membership(trustId, userId, op.nodeId))], nodes: [[op.nodeId, -1]], roles: [] };
     case 'putAssignment':
       return {
-        items: [put(assignmentItem(trustId, userId, op.assignment))],
+        items: [put(assignmentItem(trustId, userId, op.assignment, stamps.get(op.assignment.id)))],
         nodes: [[op.assignment.nodeId, 1]],
         roles: op.customRole ? [[op.assignment.roleId, 1]] : [],
       };
@@ -140,8 +141,8 @@ function opItems(trustId: string, userId: string, op: PersonOp): Counted {
  * per item: a transaction may touch each item only once (a membership and a
  * role at the same school are one +2 on the school).
  */
-function itemsOf(trustId: string, userId: string, ops: PersonOp[]): Tagged[] {
-  const counted = ops.map((op) => opItems(trustId, userId, op));
+function itemsOf(trustId: string, userId: string, ops: PersonOp[], stamps: ReadonlyMap<string, GrantStamp> = new Map()): Tagged[] {
+  const counted = ops.map((op) => opItems(trustId, userId, op, stamps));
   const sum = (pairs: [string, number][]) => {
     const totals = new Map<string, number>();
     for (const [id, delta] of pairs) totals.set(id, (totals.get(id) ?? 0) + delta);
@@ -212,8 +213,14 @@ export interface PersonChangeOptions {
   extra?: TransactItem[];
 }
 
+/** The grant stamps of the assignments `ops` put, from the change's own `role.assigned` records (domain/audit/grant.ts). */
+function grantStamps(userId: string, ops: PersonOp[], audit: readonly AuditRecord[], before?: ReadonlyMap<string, GrantStamp>): Map<string, GrantStamp> {
+  return stampGrants(userId, ops.flatMap((op) => (op.type === 'putAssignment' ? [op.assignment] : [])), audit, before);
+}
+
 export async function writePersonChange(
-  current: { account: Account; person: Holdings },
+  /** `grants`: the stamps of the person's assignments as loaded (PersonRecord.grants); without them the summary describes those assignments without a stamp. */
+  current: { account: Account; person: Holdings; grants?: ReadonlyMap<string, GrantStamp> },
   ops: PersonOp[],
   audit: AuditRecord[],
   now: string,
@@ -224,7 +231,9 @@ export async function writePersonChange(
   const { trustId, id: userId } = account;
   const fields = profileFieldsOf(ops);
   // The version condition makes the stored person exactly `current` plus `ops`, so the directory summary is computed from that.
-  const directory = directoryAttributes(trustId, holdingsAfter(current.person, ops), new Date().toISOString());
+  const stamps = grantStamps(userId, ops, audit, current.grants);
+  const before: Holdings = { memberships: current.person.memberships, assignments: current.person.assignments, ...(current.grants ? { grants: current.grants } : {}) };
+  const directory = directoryAttributes(trustId, holdingsAfter(before, ops, stamps), new Date().toISOString());
   Object.assign(fields.set, { directory: directory.directory, gsi3pk: directory.gsi3pk }); // gsi3sk: profileUpdate stamps it
   if (options.profile) {
     const { firstName, lastName, email, mobile, edited } = options.profile;
@@ -236,7 +245,7 @@ export async function writePersonChange(
   await transact([
     profile,
     ...(release && claim ? [{ item: release, onFail: 'person_changed' as const }, { item: claim, onFail: 'email_taken' as const }] : []),
-    ...itemsOf(trustId, userId, ops),
+    ...itemsOf(trustId, userId, ops, stamps),
     ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const })),
     ...grantPlannedOn(trustId, ops, plannedOn),
     ...(options.extra ?? []).map((item) => ({ item, onFail: 'recorded' as const })),
@@ -276,7 +285,8 @@ export async function writeNewPerson(
   options: { claimId?: string; plannedOn?: number; extra?: TransactItem[] } = {},
 ): Promise<void> {
   const { claimId, plannedOn } = options;
-  const [profile, email, identity] = accountItems(account, holdingsAfter({ memberships: [], assignments: [] }, ops));
+  const stamps = grantStamps(account.id, ops, audit);
+  const [profile, email, identity] = accountItems(account, holdingsAfter({ memberships: [], assignments: [] }, ops, stamps));
   const table = tableName();
   const create = (Item: Record<string, unknown>, onFail: Tagged['onFail']): Tagged => ({
     item: { Put: { TableName: table, Item, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -286,7 +296,7 @@ export async function writeNewPerson(
     create(profile!, 'exists'),
     claimId ? { item: { Put: { TableName: table, Item: email!, ...claimHeld(claimId) } }, onFail: 'email_taken' } : create(email!, 'email_taken'),
     create(identity!, 'exists'),
-    ...itemsOf(account.trustId, account.id, ops),
+    ...itemsOf(account.trustId, account.id, ops, stamps),
     ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),
     ...grantPlannedOn(account.trustId, ops, plannedOn),
     ...(options.extra ?? []).map((item) => ({ item, onFail: 'recorded' as const })),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Reach } from '../../../domain/access/reach';
 import { DirectoryIndex, SORT_FIELDS, type DirectoryEntry, type SortField } from '../../../domain/directory/directory-index';
-import { directorySummary, holdingsAfter, normaliseSearch } from '../../../domain/directory/summary';
+import { directorySummary, holdingsAfter, normaliseSearch, SUMMARY_DETAIL_MAX_ROLES } from '../../../domain/directory/summary';
 
 describe('normaliseSearch', () => {
   it('drops accents and case and collapses white space', () => {
@@ -26,8 +26,47 @@ describe('directorySummary', () => {
     });
     expect(summary).toEqual({
       nodeIds: ['a', 'b', 'c'], memberOf: ['a', 'b'], primaryNodeId: 'a', jobTitle: 'Head of Maths',
-      roles: [{ roleId: 'admin', nodeId: 'c', validUntil: '2027-08-01T00:00:00.000Z' }, { roleId: 'teacher', nodeId: 'a' }],
+      roles: [{ id: '2', roleId: 'admin', nodeId: 'c', validUntil: '2027-08-01T00:00:00.000Z' }, { id: '1', roleId: 'teacher', nodeId: 'a' }],
     });
+  });
+
+  it('describes each role in full with its grant stamp, leaving out a stamp it was not given', () => {
+    const summary = directorySummary({
+      memberships: [],
+      assignments: [
+        { id: '1', roleId: 'teacher', nodeId: 'a', validFrom: '2026-09-01T00:00:00.000Z' },
+        { id: '2', roleId: 'staff', nodeId: 'a' },
+        { id: '3', roleId: 'parent', nodeId: 'a' },
+      ],
+      grants: new Map([
+        ['1', { grantRecord: 'recorded', grantedBy: 'nora', grantedAt: '2026-08-01T09:00:00.000Z' }],
+        ['2', { grantRecord: 'missing' }],
+      ]),
+    });
+    expect(summary.roles).toEqual([
+      { id: '3', roleId: 'parent', nodeId: 'a' },
+      { id: '2', roleId: 'staff', nodeId: 'a', grantRecord: 'missing' },
+      { id: '1', roleId: 'teacher', nodeId: 'a', validFrom: '2026-09-01T00:00:00.000Z', grantRecord: 'recorded', grantedBy: 'nora', grantedAt: '2026-08-01T09:00:00.000Z' },
+    ]);
+  });
+
+  it('falls back to the short form for every role of a person holding more than SUMMARY_DETAIL_MAX_ROLES, so the profile stays bounded per role', () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, roleId: 'teacher', nodeId: `n${String(i).padStart(4, '0')}`, validFrom: '2026-01-01T00:00:00.000Z' }));
+    const grants = new Map(many(SUMMARY_DETAIL_MAX_ROLES + 1).map((a) => [a.id, { grantRecord: 'recorded' as const, grantedBy: 'x', grantedAt: '2026-01-01T00:00:00.000Z' }]));
+    const atMax = directorySummary({ memberships: [], assignments: many(SUMMARY_DETAIL_MAX_ROLES), grants });
+    expect(atMax.roles.every((r) => r.id !== undefined && r.grantRecord === 'recorded')).toBe(true);
+    const over = directorySummary({ memberships: [], assignments: many(SUMMARY_DETAIL_MAX_ROLES + 1), grants });
+    expect(over.roles).toHaveLength(SUMMARY_DETAIL_MAX_ROLES + 1);
+    expect(over.roles.every((r) => Object.keys(r).sort().join() === 'nodeId,roleId')).toBe(true);
+    // The full form's worst case stays far inside DynamoDB's 400 KB item (UUIDs, ISO times, both validity ends).
+    const uuid = '123e4567-e89b-12d3-a456-426614174000';
+    const time = '2026-01-01T00:00:00.000Z';
+    const worst = directorySummary({
+      memberships: [],
+      assignments: Array.from({ length: SUMMARY_DETAIL_MAX_ROLES }, () => ({ id: uuid, roleId: uuid, nodeId: uuid, validFrom: time, validUntil: time })),
+      grants: new Map([[uuid, { grantRecord: 'backfilled', grantedBy: uuid, grantedAt: time }]]),
+    });
+    expect(JSON.stringify(worst.roles).length).toBeLessThan(40_000);
   });
 
   it('has no primary node for a person placed nowhere', () => {
@@ -47,7 +86,19 @@ describe('holdingsAfter', () => {
         { type: 'putBlock' },
       ],
     );
-    expect(directorySummary(after)).toEqual({ nodeIds: ['a', 'b'], memberOf: ['b', 'a'], primaryNodeId: 'b', roles: [{ roleId: 's', nodeId: 'b' }] });
+    expect(directorySummary(after)).toEqual({ nodeIds: ['a', 'b'], memberOf: ['b', 'a'], primaryNodeId: 'b', roles: [{ id: '2', roleId: 's', nodeId: 'b' }] });
+  });
+
+  it('carries the stamps it had and adds those of the assignments put', () => {
+    const after = holdingsAfter(
+      { memberships: [], assignments: [{ id: '1', roleId: 'r', nodeId: 'a' }], grants: new Map([['1', { grantRecord: 'backfilled', grantedBy: 'old', grantedAt: '2020-01-01T00:00:00.000Z' }]]) },
+      [{ type: 'putAssignment', assignment: { id: '2', roleId: 's', nodeId: 'a' } }],
+      new Map([['2', { grantRecord: 'recorded', grantedBy: 'new', grantedAt: '2026-01-01T00:00:00.000Z' }]]),
+    );
+    expect(directorySummary(after).roles).toEqual([
+      { id: '1', roleId: 'r', nodeId: 'a', grantRecord: 'backfilled', grantedBy: 'old', grantedAt: '2020-01-01T00:00:00.000Z' },
+      { id: '2', roleId: 's', nodeId: 'a', grantRecord: 'recorded', grantedBy: 'new', grantedAt: '2026-01-01T00:00:00.000Z' },
+    ]);
   });
 });
 

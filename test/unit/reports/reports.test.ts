@@ -6,6 +6,7 @@ import {
   accessReviewReport, dormantAccountsReport, expiringAccessReport, lockedAccountsReport, managersReport, runReport, sensitiveAccessReport, usersReport,
   validity,
 } from '../../../domain/reports/reports';
+import { grantKey, type GrantStamp } from '../../../domain/audit/grant';
 import { makeAssignment, makeRole, makeRoles } from '../../fixtures/access';
 import { makeReportPerson, reportTrust } from '../../fixtures/reports';
 
@@ -111,7 +112,7 @@ describe('users', () => {
 });
 
 describe('access-review', () => {
-  const review = (reach: Reach, nodeId = 'trust', extra: { actorNames?: ReadonlyMap<string, string> } = {}) =>
+  const review = (reach: Reach, nodeId = 'trust', extra: { actorNames?: ReadonlyMap<string, string>; stamps?: ReadonlyMap<string, GrantStamp> } = {}) =>
     accessReviewReport({ ...base, grants: t.grants, ...extra }, at(nodeId), reach, t.now);
 
   it('lists every person × role × node in person order, then tree order, then role name', () => {
@@ -130,17 +131,28 @@ describe('access-review', () => {
     ]);
   });
 
-  it('says who granted each role and when from its role.assigned record, and null when the trail has none', () => {
-    const rows = pick(review(t.reach.trust), ['userId', 'roleId', 'grantedById', 'grantedBy', 'grantedAt']);
+  it('says who granted each role and when from its role.assigned record, and that the record is missing when the trail has none', () => {
+    const rows = pick(review(t.reach.trust), ['userId', 'roleId', 'grantedById', 'grantedBy', 'grantedAt', 'grantRecord']);
     const of = (userId: string, roleId: string) => rows.find((r) => r.userId === userId && r.roleId === roleId);
-    expect(of('harry', 'preset-head-teacher')).toMatchObject({ grantedById: 'nora', grantedBy: 'Nora North', grantedAt: '2024-09-01T09:00:00.000Z' });
+    expect(of('harry', 'preset-head-teacher')).toMatchObject({ grantedById: 'nora', grantedBy: 'Nora North', grantedAt: '2024-09-01T09:00:00.000Z', grantRecord: 'backfilled' });
     expect(of('harry', 'preset-designated-safeguarding-lead')).toMatchObject({ grantedById: 'alice', grantedBy: 'Alice Adams' });
     // The trail has a removal for as-dora and a grant of that id to someone else: neither is Dora's grant.
-    expect(of('dora', 'preset-teacher')).toMatchObject({ grantedById: null, grantedBy: null, grantedAt: null });
+    expect(of('dora', 'preset-teacher')).toMatchObject({ grantedById: null, grantedBy: null, grantedAt: null, grantRecord: 'missing' });
     // A grantor the handler loaded no name for shows as their id; with a name, by it.
     expect(of('sam', 'preset-teacher')).toMatchObject({ grantedById: 'ext-admin', grantedBy: 'ext-admin' });
     const named = pick(review(t.reach.trust, 'trust', { actorNames: new Map([['ext-admin', 'Ext Admin']]) }), ['roleId', 'userId', 'grantedBy']);
     expect(named.find((r) => r.userId === 'sam' && r.roleId === 'preset-teacher')!.grantedBy).toBe('Ext Admin');
+  });
+
+  it('takes an assignment stamp before the trail, and a stamp saying missing stays missing even when some record could be matched', () => {
+    const stamps = new Map<string, GrantStamp>([
+      [grantKey('harry', 'as-harry-head'), { grantRecord: 'recorded', grantedBy: 'alice', grantedAt: '2025-01-01T00:00:00.000Z' }],
+      [grantKey('harry', 'as-harry-dsl'), { grantRecord: 'missing' }],
+    ]);
+    const rows = pick(review(t.reach.trust, 'trust', { stamps }), ['userId', 'roleId', 'grantedById', 'grantedBy', 'grantedAt', 'grantRecord']);
+    const of = (roleId: string) => rows.find((r) => r.userId === 'harry' && r.roleId === roleId);
+    expect(of('preset-head-teacher')).toEqual({ userId: 'harry', roleId: 'preset-head-teacher', grantedById: 'alice', grantedBy: 'Alice Adams', grantedAt: '2025-01-01T00:00:00.000Z', grantRecord: 'recorded' });
+    expect(of('preset-designated-safeguarding-lead')).toMatchObject({ grantedById: null, grantedBy: null, grantedAt: null, grantRecord: 'missing' });
   });
 
   it('flags the 2FA-only and reserved permissions a role carries, and the person 2FA', () => {
