@@ -39,7 +39,9 @@ export interface ReportsRunSummary {
  * the report cut to THEIR reach of reports.view now, as a CSV attachment (or
  * a link when larger than ATTACHMENT_MAX_BYTES). A recipient who may no
  * longer view it there (lost reports.view, deactivated) is skipped, and the
- * owner is told once per such recipient. Claim first, then send: a send
+ * owner is told once per such recipient. An owner who could no longer make
+ * the schedule (deactivated, or without reports.schedule at its node) stops
+ * it sending altogether. Claim first, then send: a send
  * that fails after the claim is logged and not retried within the period
  * (at most once, never twice).
  */
@@ -67,6 +69,13 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
   const context = await loadTrustContext(trust);
   const name = schedule.report as ReportName;
   const params = parseReportParams(name, { ...schedule.params, format: 'csv' }, context.tree, 'params');
+  // A schedule sends only while its owner could still make it: a leaver's (deactivated) or a demoted owner's schedules fall silent
+  // until someone with reports.manage_schedules deletes them or the owner's rights come back (GET /report-schedules still lists them).
+  if (!(await recipientCanView(trust, context, schedule.ownerId, params.nodeId, now, 'reports.schedule')).allowed) {
+    logger.info('scheduled report not sent: its owner may no longer schedule it', { scheduleId: schedule.id, ownerId: schedule.ownerId });
+    summary.skipped += schedule.recipientIds.length;
+    return;
+  }
   const skipped: string[] = [];
   for (const recipientId of schedule.recipientIds) {
     try {

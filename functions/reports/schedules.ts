@@ -49,11 +49,14 @@ export function checkCadence(input: Pick<ScheduleInput, 'cadence' | 'dayOfWeek' 
  * 2FA on, as GET /reports/* would answer). The same rule at creation and at
  * send time (decideUnattended).
  */
-export async function recipientCanView(trust: Pick<Trust, 'id' | 'policies'>, context: Pick<TrustContext, 'tree' | 'roles'>, recipientId: string, nodeId: string, now: Date) {
+export async function recipientCanView(
+  trust: Pick<Trust, 'id' | 'policies'>, context: Pick<TrustContext, 'tree' | 'roles'>, recipientId: string, nodeId: string, now: Date,
+  permission: 'reports.view' | 'reports.schedule' = 'reports.view',
+) {
   const record = await loadPerson(trust.id, recipientId);
   if (!record || record.account.status !== 'active') return { record, allowed: false };
   const compiled = compilePerson(record.person, context.roles, context.tree);
-  const decision = decideUnattended({ tree: context.tree, roles: context.roles, person: compiled, permission: 'reports.view', nodeId, policies: trust.policies, now });
+  const decision = decideUnattended({ tree: context.tree, roles: context.roles, person: compiled, permission, nodeId, policies: trust.policies, now });
   return { record, allowed: decision.allowed };
 }
 

@@ -79,4 +79,29 @@ describe('the reports job', () => {
     expect(await reports(reader.user.email)).toHaveLength(2);
     expect(await notices(northHead.user.email)).toHaveLength(1);
   });
+
+  it('stops a schedule altogether once its owner is deactivated (a leaver\'s schedule does not keep mailing others)', async () => {
+    const as = { ...trust, token: admin };
+    const [owner, recipient] = await Promise.all([
+      actor(as, { firstName: 'Olga', lastName: 'Owner', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('North School') }] }),
+      actor(as, { firstName: 'Rex', lastName: 'Recipient', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: node('North School') }] }),
+    ]);
+    // Monthly on the 15th: no other test runs the job on a 15th, so only this test's runs can send it.
+    const created = await call('POST', '/report-schedules', {
+      token: owner.token,
+      body: { report: 'users', params: { nodeId: node('North School') }, cadence: 'monthly', dayOfMonth: 15, hour: 5, recipientIds: [recipient.user.id] },
+    });
+    expect(created.status).toBe(201);
+    const periods = async () => (await reports(recipient.user.email)).map((m) => m.attachments?.[0]?.filename);
+
+    await run('2033-05-15T05:30:00.000Z');
+    expect(await periods()).toEqual(['users-2033-05-15.csv']);
+    expect((await call('POST', `/users/${owner.user.id}/deactivate`, { token: admin })).status).toBe(200);
+    const summary = await run('2033-06-15T05:30:00.000Z');
+    expect(summary.skipped).toBeGreaterThanOrEqual(1);
+    expect(await periods()).toEqual(['users-2033-05-15.csv']);
+    // Still listed for whoever manages schedules (to delete it or take it over).
+    const listed = await call('GET', '/report-schedules', { token: admin });
+    expect(listed.body.items.map((s: any) => s.id)).toContain(created.body.id);
+  });
 });
