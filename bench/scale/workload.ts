@@ -19,7 +19,8 @@ import type { LocalStack } from '../../infra/local/stack';
  * reused while WORKLOAD_VERSION and the shape are unchanged. Other benches
  * (the directory's) reuse `ensureScaleWorkload`.
  */
-export const WORKLOAD_VERSION = 1;
+/** 2: re-seeded after the managers index key changed (a state seeded before it had empty managers indexes). */
+export const WORKLOAD_VERSION = 2;
 export const SCALE = { clusters: 10, schoolsPerCluster: 10, staffPerSchool: 120, parentsPerSchool: 500 } as const;
 export const SCALE_PASSWORD = 'Scale-Bench-Password-1';
 
