@@ -18,8 +18,9 @@ function applied(account: Account, change: AccountChange, at: string): Account {
 /**
  * Plans a change to one account against its current profile and stores it
  * with its audit record in one transaction that checks the version; when the
- * profile moved meanwhile (a failed sign-in locked it, an admin edited it)
- * the plan runs again on the fresh profile. Returns the account as stored.
+ * profile moved meanwhile (a failed sign-in locked it, an admin edited it,
+ * someone granted the person a role) the plan runs again on the fresh
+ * profile, after `reload` checked again that the caller may act on it. Returns the account as stored.
  */
 export async function changeAccount(input: {
   account: Account;
@@ -29,6 +30,13 @@ export async function changeAccount(input: {
   plan: (account: Account) => Transition;
   /** Another admin holding that must stay for this change to go through (see shared/last-admin.ts). */
   witness?: AdminWitness | null;
+  /**
+   * Reads the account again after a conflict, through the checks that let the
+   * caller act on it (reach, identity guard: `loadAccountTarget`), so a change
+   * racing a grant to the target is judged on the target as it is now. Without
+   * it (a person acting on their own account) the account is simply re-read.
+   */
+  reload?: () => Promise<Account>;
 }): Promise<Account> {
   let account: Account | undefined = input.account;
   return retryOnConflict(
@@ -47,7 +55,7 @@ export async function changeAccount(input: {
     },
     async (error) => {
       if (!(error instanceof AccountChangedError) || !account) throw error;
-      account = await getAccount({ trustId: account.trustId, userId: account.id });
+      account = input.reload ? await input.reload() : await getAccount({ trustId: account.trustId, userId: account.id });
     },
     'This account is being changed by someone else; try again',
   );

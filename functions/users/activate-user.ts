@@ -16,6 +16,9 @@ import { userView } from './user-view';
 export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.deactivate');
   await enableCognitoUser(account.cognitoUsername);
-  const activated = await changeAccount({ account, actorId: caller.account.id, nodeId: auditNodeOf(person), plan: planActivate });
+  const activated = await changeAccount({
+    account, actorId: caller.account.id, nodeId: auditNodeOf(person), plan: planActivate,
+    reload: async () => (await loadAccountTarget(caller, params.id, 'users.deactivate')).account,
+  });
   return entity(200, userView(activated, person));
 });

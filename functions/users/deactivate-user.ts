@@ -18,6 +18,7 @@ export const handler = userHandler({ params: userParamsSchema }, async ({ caller
   const { account, person } = await loadAccountTarget(caller, params.id, 'users.deactivate');
   const witness = await keepAdminOnDeactivation(caller, person);
   const deactivated = await changeAccount({
+    reload: async () => (await loadAccountTarget(caller, params.id, 'users.deactivate')).account,
     account, actorId: caller.account.id, nodeId: auditNodeOf(person), witness,
     plan: (current) => planDeactivate(current, caller.account.id, new Date()),
   });

@@ -87,8 +87,8 @@ export async function changePerson<T>(
   return retryOnConflict(
     async (attempt) => {
       attempts = attempt;
-      const record = attempt === 1 ? await loadVisibleOr(caller, userId, permissions, options.alsoVisible) : await loadPerson(caller.trust.id, userId);
-      if (!record) throw new NotFoundError('User');
+      // Every attempt checks visibility again: a concurrent change may have moved the person out of the caller's reach meanwhile.
+      const record = await loadVisibleOr(caller, userId, permissions, options.alsoVisible);
       const context = await loadTrustContext(trust);
       const planned = await plan(record, context);
       if (options.dryRun || (planned.ops.length === 0 && planned.audit.length === 0 && !planned.profile && !planned.extra?.length)) return planned.result;

@@ -34,6 +34,7 @@ export const handler = userHandler({ params: userParamsSchema }, async ({ caller
   if (!caller.mfa) throw mfaRequired();
   const before = account.mfaEnabled;
   const reset = await changeAccount({
+    reload: async () => (await loadAccountTarget(caller, params.id, 'users.reset_mfa')).account,
     account, actorId: caller.account.id, nodeId: auditNodeOf(person),
     plan: (current) => planMfaDisabled(current, { by: 'admin', now: new Date() }),
   });
