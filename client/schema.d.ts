@@ -4009,6 +4009,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description blocked_elsewhere: another school (you do not manage blocks there) already blocked this person from this pupil */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -4149,7 +4158,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_a_parent */
+            /** @description not_a_parent, or linked_elsewhere: the pupil is linked at another school where you lack users.edit */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -301,7 +301,7 @@ export const routes: RouteDef[] = [
     method: 'PUT', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/put-block.ts', auth: 'user',
     summary: "Block a person from one pupil's record", tag: 'Safeguarding', table: 'write',
     request: { params: subjectParamsSchema, body: putBlockBodySchema },
-    responses: { 200: ok(blockSchema, 'The block'), 403: { description: 'forbidden or self_change' } },
+    responses: { 200: ok(blockSchema, 'The block'), 403: { description: 'forbidden or self_change' }, 409: { description: 'blocked_elsewhere: another school (you do not manage blocks there) already blocked this person from this pupil' } },
   },
   {
     method: 'DELETE', path: '/users/{id}/blocks/{subjectId}', handler: 'functions/users/delete-block.ts', auth: 'user',
@@ -313,7 +313,7 @@ export const routes: RouteDef[] = [
     method: 'PUT', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/put-child.ts', auth: 'user',
     summary: 'Link a parent to a pupil', tag: 'Users', table: 'write',
     request: { params: subjectParamsSchema, body: putChildBodySchema },
-    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(childLinkSchema, 'The link'), 409: { description: 'not_a_parent' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 200: ok(childLinkSchema, 'The link'), 409: { description: 'not_a_parent, or linked_elsewhere: the pupil is linked at another school where you lack users.edit' } },
   },
   {
     method: 'DELETE', path: '/users/{id}/children/{subjectId}', handler: 'functions/users/delete-child.ts', auth: 'user',

@@ -150,9 +150,9 @@ export async function ensureScaleWorkload(stack: LocalStack, stateDir: string, l
         const ops: Planned['ops'] = [
           { type: 'putMembership', membership: { nodeId: schoolId, primary: true, isManager: false }, createdAt: now, isNew: true },
           { type: 'putAssignment', assignment: { id: newId(), roleId: presetIds.parent, nodeId: schoolId }, customRole: false },
-          { type: 'putChild', link: { subjectId: `pupil-${schoolId.slice(0, 8)}-${k}`, schoolId }, createdAt: now },
+          { type: 'putChild', link: { subjectId: `pupil-${schoolId.slice(0, 8)}-${k}`, schoolId }, createdAt: now, replaces: null },
         ];
-        if (k % 3 === 0) ops.push({ type: 'putChild', link: { subjectId: `pupil-${schoolId.slice(0, 8)}-${k + 1}`, schoolId }, createdAt: now });
+        if (k % 3 === 0) ops.push({ type: 'putChild', link: { subjectId: `pupil-${schoolId.slice(0, 8)}-${k + 1}`, schoolId }, createdAt: now, replaces: null });
         people.push({ account: a, schoolId, clusterId: cluster.id, ops });
       }
     }

@@ -8,3 +8,13 @@ export function requireSchool(tree: OrgTree, schoolId: string): void {
     throw new InvalidInputError('not_a_school', 'schoolId must name a school', [{ path: 'schoolId', message: 'not a school' }]);
   }
 }
+
+/**
+ * The node whose holders govern a block or a parent link made at `schoolId`:
+ * that school, or the trust root once the school has been deleted (the block
+ * still denies and must stay listable and liftable by someone; GET /audit
+ * reads a deleted school's block reasons the same way).
+ */
+export function governingNode(tree: OrgTree, schoolId: string): string {
+  return tree.nodes.has(schoolId) ? schoolId : tree.rootId;
+}

@@ -29,7 +29,7 @@ export async function seedDemoTrust(password: string): Promise<NewTrustPlan> {
     const ops: PersonOp[] = [
       { type: 'putMembership', membership: { nodeId, primary: true, isManager: person.isManager, ...(person.jobTitle ? { jobTitle: person.jobTitle } : {}) }, createdAt: now, isNew: true },
       { type: 'putAssignment', assignment: { id: randomUUID(), roleId: person.role, nodeId }, customRole: false },
-      ...('child' in person ? [{ type: 'putChild' as const, link: { subjectId: person.child, schoolId: nodeId }, createdAt: now }] : []),
+      ...('child' in person ? [{ type: 'putChild' as const, link: { subjectId: person.child, schoolId: nodeId }, createdAt: now, replaces: null }] : []),
     ];
     await writeNewPerson(account, ops, []);
   }

@@ -26,10 +26,16 @@ export type PersonOp =
   | { type: 'deleteMembership'; nodeId: string }
   | { type: 'putAssignment'; assignment: Assignment; customRole: boolean }
   | { type: 'deleteAssignment'; assignment: Assignment; customRole: boolean }
-  | { type: 'putBlock'; block: Block; createdAt: string }
-  | { type: 'deleteBlock'; subjectId: string }
-  | { type: 'putChild'; link: ChildLink; createdAt: string }
-  | { type: 'deleteChild'; subjectId: string }
+  /**
+   * Blocks and links are keyed by pupil alone, so each write is conditioned on
+   * the item being the one the plan read (`replaces`: null = none; `schoolId`
+   * of the one deleted): one made meanwhile by another school is never
+   * silently overwritten or lifted, whatever the person's version says.
+   */
+  | { type: 'putBlock'; block: Block; createdAt: string; replaces: Block | null }
+  | { type: 'deleteBlock'; subjectId: string; schoolId: string }
+  | { type: 'putChild'; link: ChildLink; createdAt: string; replaces: ChildLink | null }
+  | { type: 'deleteChild'; subjectId: string; schoolId: string }
   /** Nothing written: the change goes through only while this other admin holding stays (see domain/access/last-admin.ts). */
   | { type: 'requireAdmin'; witness: AdminWitness }
   /** Profile fields (status, sessions cut-off, …) changed in the same transaction as the rest (a bulk edit's deactivate with its role changes). */
@@ -91,6 +97,37 @@ interface Counted {
   roles: [string, number][];
 }
 
+/** What a block or link held when the plan read it, as a condition: absent, or the same school (and reason). */
+function asRead(read: { schoolId: string; reason?: string } | null): { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
+  if (!read) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  const reason = read.reason === undefined ? 'attribute_not_exists(#reason)' : '#reason = :readReason';
+  return {
+    ConditionExpression: `#schoolId = :readSchool AND ${reason}`,
+    ExpressionAttributeNames: { '#schoolId': 'schoolId', '#reason': 'reason' },
+    ExpressionAttributeValues: { ':readSchool': read.schoolId, ...(read.reason === undefined ? {} : { ':readReason': read.reason }) },
+  };
+}
+
+/** A block or link written only over the one the plan read; otherwise the plan runs again on what is there now. */
+function replacing(Item: Record<string, unknown>, read: { schoolId: string; reason?: string } | null): Tagged {
+  return { item: { Put: { TableName: tableName(), Item, ...asRead(read) } }, onFail: 'person_changed' };
+}
+
+/** A block or link deleted only while it is still the one of the school the plan read. */
+function deleting(Key: { pk: string; sk: string }, schoolId: string): Tagged {
+  return {
+    item: {
+      Delete: {
+        TableName: tableName(), Key,
+        ConditionExpression: '#schoolId = :readSchool',
+        ExpressionAttributeNames: { '#schoolId': 'schoolId' },
+        ExpressionAttributeValues: { ':readSchool': schoolId },
+      },
+    },
+    onFail: 'person_changed',
+  };
+}
+
 function opItems(trustId: string, userId: string, op: PersonOp, stamps: ReadonlyMap<string, GrantStamp>): Counted {
   const table = tableName();
   const put = (Item: Record<string, unknown>): Tagged => ({ item: { Put: { TableName: table, Item } }, onFail: 'exists' });
@@ -120,13 +157,13 @@ function opItems(trustId: string, userId: string, op: PersonOp, stamps: Readonly
         roles: op.customRole ? [[op.assignment.roleId, -1]] : [],
       };
     case 'putBlock':
-      return only(put({ ...keys.block(trustId, userId, op.block.subjectId), entity: 'block', trustId, userId, ...op.block, createdAt: op.createdAt }));
+      return only(replacing({ ...keys.block(trustId, userId, op.block.subjectId), entity: 'block', trustId, userId, ...op.block, createdAt: op.createdAt }, op.replaces));
     case 'deleteBlock':
-      return only(del(keys.block(trustId, userId, op.subjectId)));
+      return only(deleting(keys.block(trustId, userId, op.subjectId), op.schoolId));
     case 'putChild':
-      return only(put({ ...keys.childLink(trustId, userId, op.link.subjectId), entity: 'child-link', trustId, userId, ...op.link, createdAt: op.createdAt }));
+      return only(replacing({ ...keys.childLink(trustId, userId, op.link.subjectId), entity: 'child-link', trustId, userId, ...op.link, createdAt: op.createdAt }, op.replaces));
     case 'deleteChild':
-      return only(del(keys.childLink(trustId, userId, op.subjectId)));
+      return only(deleting(keys.childLink(trustId, userId, op.subjectId), op.schoolId));
     case 'requireAdmin':
       return { items: [], nodes: [], roles: [] }; // expanded in itemsOf, which knows every item the transaction writes
     case 'setProfile':

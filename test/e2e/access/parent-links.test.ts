@@ -70,3 +70,60 @@ describe('nobody links themself to a pupil', () => {
     expect(unlink.body.code).toBe('self_change');
   });
 });
+
+describe("another school's link is not moved (security review)", () => {
+  const linkPath = (subjectId: string) => `/users/${parent.user.id}/children/${subjectId}`;
+  const linked = (nodeId: string, subjectId: string) => check({ userId: parent.user.id, permission: 'children.view', nodeId, subjectId }).then((r) => r.body.reason);
+
+  it("refuses North's School Admin moving a link made at South School (409 linked_elsewhere): the parent stays linked at South, and North cannot unlink it either", async () => {
+    expect((await call('PUT', linkPath('pupil-s1'), { token: trust.token, body: { schoolId: node('South School') } })).status).toBe(200);
+    const move = await call('PUT', linkPath('pupil-s1'), { token: schoolAdmin.token, body: { schoolId: node('North School') } });
+    expect(move.status).toBe(409);
+    expect(move.body.code).toBe('linked_elsewhere');
+    expect(await linked(node('South School'), 'pupil-s1')).toBe('granted');
+    expect(await linked(node('North School'), 'pupil-s1')).toBe('not_linked');
+    expect((await call('DELETE', linkPath('pupil-s1'), { token: schoolAdmin.token })).status).toBe(403);
+    expect(await linked(node('South School'), 'pupil-s1')).toBe('granted');
+  });
+
+  it('lets a school re-link at itself, and an admin of both schools move a link', async () => {
+    expect((await call('PUT', linkPath('pupil-n1'), { token: schoolAdmin.token, body: { schoolId: node('North School') } })).status).toBe(200);
+    const again = await call('PUT', linkPath('pupil-n1'), { token: schoolAdmin.token, body: { schoolId: node('North School') } });
+    expect(again.status).toBe(200);
+    expect(await linked(node('North School'), 'pupil-n1')).toBe('granted');
+
+    expect((await call('PUT', linkPath('pupil-n1'), { token: trust.token, body: { schoolId: node('South School') } })).status).toBe(200);
+    expect(await linked(node('South School'), 'pupil-n1')).toBe('granted');
+    expect(await linked(node('North School'), 'pupil-n1')).toBe('not_linked');
+  });
+
+  it('a concurrent pair of PUTs from two schools leaves one link, the winner’s, and refuses the other', async () => {
+    const southAdmin = await actor(trust, { memberships: [{ nodeId: node('South School') }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('South School') }] });
+    for (const subjectId of ['pupil-race-1', 'pupil-race-2']) {
+      const [north, south] = await Promise.all([
+        call('PUT', linkPath(subjectId), { token: schoolAdmin.token, body: { schoolId: node('North School') } }),
+        call('PUT', linkPath(subjectId), { token: southAdmin.token, body: { schoolId: node('South School') } }),
+      ]);
+      expect([north.status, south.status].sort()).toEqual([200, 409]);
+      const [winner, loser] = north.status === 200 ? [north, south] : [south, north];
+      expect(loser.body.code).toBe('linked_elsewhere');
+      expect(await linked(winner.body.schoolId, subjectId)).toBe('granted');
+      expect(await linked(loser === north ? node('North School') : node('South School'), subjectId)).toBe('not_linked');
+    }
+  });
+
+  it('changes links only of parents inside the reach of users.edit: seeing a parent across the trust is not enough (404)', async () => {
+    const viewer = (await call('POST', '/roles', { token: trust.token, body: { name: 'Directory Viewer', permissions: ['users.view'] } })).body;
+    const wideViewer = await actor(trust, {
+      memberships: [{ nodeId: node('North School') }],
+      roles: [{ roleId: viewer.id, nodeId: trust.rootId }, { roleId: presetIds.schoolAdmin, nodeId: node('North School') }],
+    });
+    const southParent = await actor(trust, { userType: 'parent', memberships: [{ nodeId: node('South School') }], roles: [{ roleId: presetIds.parent, nodeId: node('South School') }] });
+    expect((await call('GET', `/users/${southParent.user.id}`, { token: wideViewer.token })).status).toBe(200);
+    const put = await call('PUT', `/users/${southParent.user.id}/children/pupil-x`, { token: wideViewer.token, body: { schoolId: node('North School') } });
+    expect(put.status).toBe(404);
+    expect((await call('PUT', `/users/${southParent.user.id}/children/pupil-x`, { token: trust.token, body: { schoolId: node('South School') } })).status).toBe(200);
+    expect((await call('DELETE', `/users/${southParent.user.id}/children/pupil-x`, { token: wideViewer.token })).status).toBe(404);
+    expect((await check({ userId: southParent.user.id, permission: 'children.view', nodeId: node('South School'), subjectId: 'pupil-x' })).body.reason).toBe('granted');
+  });
+});
