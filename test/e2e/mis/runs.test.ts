@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
-import { auditOf } from '../../fixtures/identity';
+import { auditOf, profileItem } from '../../fixtures/identity';
 import { onerosterBundle, generatedRoster, type RosterPersonFixture } from '../../fixtures/oneroster';
-import { mailTo, waitForMail } from '../../fixtures/mail';
+import { linkIn, mailTo, waitForMail } from '../../fixtures/mail';
 import { actor, createUser } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
 import { authorityCases } from './authority-cases';
@@ -279,6 +279,25 @@ describe('MIS runs: who may, and the nightly job', () => {
     expect(await sync(other, 'org-s4', people)).toMatchObject({ status: 'done', created: 1 });
     const mail = await waitForMail(people[0]!.email!);
     expect(mail.subject.toLowerCase()).toContain('invit');
+  });
+
+  it('voids the invitation sent to an address the roster then corrects; the re-send goes to the new address', async () => {
+    const other = await setUp('Sub School', 'org-s4', { inviteNew: true, maxLeaverShare: 1 });
+    // The school's person from the test above stays on the roster, so nobody leaves.
+    const kept = generatedRoster(1, { prefix: 'w3', domain: 'mis.test.example' });
+    const person = generatedRoster(1, { prefix: 'w5', domain: 'mis.test.example' })[0]!;
+    expect(await sync(other, 'org-s4', [...kept, person])).toMatchObject({ status: 'done', errors: [] });
+    const { token: stolen } = linkIn(await waitForMail(person.email!), 'invite');
+    const corrected = 'staff.0.w5.corrected@mis.test.example';
+    expect(await sync(other, 'org-s4', [...kept, { ...person, email: corrected }])).toMatchObject({ status: 'done', updated: 1, errors: [] });
+    const id = (await createdAt(other)).get(person.email!)!;
+    expect(await getUser(id)).toMatchObject({ email: corrected, status: 'invited' });
+    expect((await profileItem(trust, id)).invitationTokenHash).toBeUndefined(); // voided by the move itself
+    const refused = await call('POST', '/auth/invitations/accept', { body: { token: stolen, password: 'Lantern-Harbour-93' } });
+    expect(refused).toMatchObject({ status: 410, body: { code: 'token_used' } });
+    expect((await call('POST', `/users/${id}/invitation`, { token: trust.token })).status).toBe(202);
+    const { token } = linkIn(await waitForMail(corrected), 'invite');
+    expect(await call('POST', '/auth/invitations/accept', { body: { token, password: 'Lantern-Harbour-93' } })).toMatchObject({ status: 200, body: { email: corrected } });
   });
 
   it('runs every enabled school from the nightly job, audits the run and tells the school\'s org.manage holders', async () => {
