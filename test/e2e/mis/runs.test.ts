@@ -329,8 +329,15 @@ describe('MIS runs: who may, and the nightly job', () => {
     expect(audit.body.items.filter((r: any) => r.action === 'mis.run_done' && r.after.runId === runs[0].id)).toEqual([
       expect.objectContaining({ actorId: trust.adminId, after: expect.objectContaining({ actsFor: trust.adminId }) }),
     ]);
-    const feed = await call('GET', '/me/notifications', { token: saver });
-    expect(feed.body.items.some((n: any) => n.category === 'mis_sync' && n.nodeId === school && n.link === `/mis/runs/${runs[0].id}`)).toBe(true);
+    // The run is saved `done` before its event is raised (run-worker.ts): wait for the entry rather than race it.
+    const told = async () => (await call('GET', '/me/notifications', { token: saver })).body.items
+      .some((n: any) => n.category === 'mis_sync' && n.nodeId === school && n.link === `/mis/runs/${runs[0].id}`);
+    let seen = await told();
+    for (let i = 0; i < 100 && !seen; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      seen = await told();
+    }
+    expect(seen).toBe(true);
     void saverUser;
   });
 });
