@@ -18,12 +18,21 @@ export interface AccountChange {
     /** Only the MIS sync sets it, with its deactivation. */
     deactivatedBy?: 'mis';
   };
-  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending' | 'deactivatedBy')[];
+  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending' | 'deactivatedBy' | LinkHashField)[];
   /** The audit action and the before/after it records. */
   action: string;
   before: Record<string, unknown>;
   after: Record<string, unknown>;
 }
+
+/** The profile attributes naming the account's live emailed links (invitation, password reset). */
+export type LinkHashField = 'invitationTokenHash' | 'resetTokenHash';
+/**
+ * Deactivation voids both, and so does activation (for an account deactivated
+ * before deactivation did): no link emailed before a deactivation ever works
+ * after the account comes back; an invited person gets a re-sent invitation.
+ */
+const LINKS: LinkHashField[] = ['invitationTokenHash', 'resetTokenHash'];
 
 /** Nothing to change: the request is answered as if it had just been done (idempotent). */
 export const UNCHANGED = 'unchanged' as const;
@@ -70,7 +79,7 @@ export function planUnlock(account: Account): Transition {
 
 /**
  * Deactivation keeps every record (memberships, roles, history) and voids
- * every session at once. Nobody deactivates themself: it would lock the last
+ * every session and every emailed link (invitation, reset) at once. Nobody deactivates themself: it would lock the last
  * admin out with no way back.
  */
 export function planDeactivate(account: Account, actorId: string, now: Date): Transition {
@@ -78,7 +87,7 @@ export function planDeactivate(account: Account, actorId: string, now: Date): Tr
   if (account.status === 'inactive') {
     // Deactivated by the MIS sync (a leaver): deactivating by hand takes it over, so the sync never brings them back.
     if (account.deactivatedBy === undefined) return UNCHANGED;
-    return { set: {}, remove: ['deactivatedBy'], action: 'user.deactivated', before: { status: 'inactive', deactivatedBy: account.deactivatedBy }, after: { status: 'inactive' } };
+    return { set: {}, remove: ['deactivatedBy', ...LINKS], action: 'user.deactivated', before: { status: 'inactive', deactivatedBy: account.deactivatedBy }, after: { status: 'inactive' } };
   }
   const usable = account.status === 'active' || account.status === 'locked';
   return {
@@ -90,7 +99,7 @@ export function planDeactivate(account: Account, actorId: string, now: Date): Tr
       // they accepted, so reactivation brings them back as active.
       ...(usable && !account.acceptedAt ? { acceptedAt: account.createdAt } : {}),
     },
-    remove: account.deactivatedBy ? ['deactivatedBy'] : [],
+    remove: [...(account.deactivatedBy ? ['deactivatedBy' as const] : []), ...LINKS],
     action: 'user.deactivated',
     before: { status: account.status },
     after: { status: 'inactive' },
@@ -103,7 +112,7 @@ export function planActivate(account: Account): Transition {
   const status: AccountStatus = account.acceptedAt ? 'active' : 'invited';
   return {
     set: { status, failedLogins: 0 },
-    remove: [...(account.lockedAt ? ['lockedAt' as const] : []), ...(account.deactivatedBy ? ['deactivatedBy' as const] : [])],
+    remove: [...(account.lockedAt ? ['lockedAt' as const] : []), ...(account.deactivatedBy ? ['deactivatedBy' as const] : []), ...LINKS],
     action: 'user.activated',
     before: { status: 'inactive' },
     after: { status },

@@ -13,7 +13,17 @@ export interface StoredToken {
   /** ISO time after which the link no longer works. */
   validUntil: string;
   usedAt?: string;
+  /**
+   * The hash of the address the link was emailed to (sentToHash): the link
+   * works only while the account still has that address. Links stored before
+   * this binding have none and rely on an email change voiding the account's
+   * live link hashes (functions/adapters/dynamo/profile-writes.ts).
+   */
+  sentTo?: string;
 }
+
+/** The stored form of the address a link went to: its SHA-256, so a tombstone keeps no address after the account is gone. */
+export const sentToHash = (email: string): string => hashToken(`email:${email.trim().toLowerCase()}`);
 
 /** A fresh 256-bit token and its hash; the token goes into the link, the hash into the table. */
 export function newLinkToken(): { token: string; hash: string } {
@@ -33,13 +43,17 @@ export class LinkGoneError extends DomainError {
 /**
  * Why a link no longer works, in the words the person needs: unknown (never
  * issued, or for something else), expired, or used. A link replaced by a
- * newer one counts as used: only the newest link of an account works.
+ * newer one counts as used: only the newest link of an account works, and
+ * only while the account still has the address the link was sent to.
  */
-export function assertUsable(token: StoredToken | undefined, purpose: TokenPurpose, currentHash: string | undefined, now: Date): StoredToken {
+export function assertUsable(token: StoredToken | undefined, purpose: TokenPurpose, currentHash: string | undefined, now: Date, currentEmail: string | undefined): StoredToken {
   if (!token || token.purpose !== purpose) {
     throw new InvalidInputError('invalid_token', 'This link is not valid; check that you copied all of it', [{ path: 'token', message: 'unknown token' }]);
   }
-  if (token.usedAt || currentHash !== token.hash) {
+  // A link sent to an address the account no longer has is void like a replaced one (the email change
+  // already removed the live hash; this holds even if a path forgot to).
+  const movedAway = token.sentTo !== undefined && (currentEmail === undefined || sentToHash(currentEmail) !== token.sentTo);
+  if (token.usedAt || currentHash !== token.hash || movedAway) {
     throw new LinkGoneError('token_used', 'This link was already used or replaced by a newer one');
   }
   if (new Date(token.validUntil).getTime() <= now.getTime()) {

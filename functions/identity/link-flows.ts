@@ -3,7 +3,7 @@ import { displayName, type Account } from '../../domain/identity/account';
 import { invitationEmail, passwordChangedEmail, passwordResetEmail } from '../../domain/identity/emails';
 import { assertStrongPassword } from '../../domain/identity/password-policy';
 import { hashToken } from '../../domain/identity/token-hash';
-import { assertUsable, newLinkToken, type StoredToken, type TokenPurpose } from '../../domain/identity/tokens';
+import { assertUsable, newLinkToken, sentToHash, type StoredToken, type TokenPurpose } from '../../domain/identity/tokens';
 import { ConflictError } from '../../domain/errors';
 import { getAccount } from '../adapters/dynamo/account-repository';
 import { claimLinkToken, getLinkToken, issueLinkToken, releaseLinkToken } from '../adapters/dynamo/token-repository';
@@ -23,7 +23,7 @@ const audit = (account: Account, actorId: string, action: string, after?: unknow
 export function newLink(account: Account, purpose: TokenPurpose, validForMs = config().INVITATION_TTL_DAYS * 86_400_000): { token: StoredToken; link: string; validUntil: string } {
   const { token, hash } = newLinkToken();
   const validUntil = new Date(Date.now() + validForMs).toISOString();
-  const stored: StoredToken = { hash, purpose, trustId: account.trustId, userId: account.id, validUntil };
+  const stored: StoredToken = { hash, purpose, trustId: account.trustId, userId: account.id, validUntil, sentTo: sentToHash(account.email) };
   const page = purpose === 'invitation' ? 'invite' : 'reset-password';
   return { token: stored, link: `${config().APP_URL.replace(/\/$/, '')}/${page}?token=${token}`, validUntil };
 }
@@ -69,7 +69,7 @@ async function usableLink(rawToken: string, purpose: TokenPurpose): Promise<{ to
   const stored = await getLinkToken(hashToken(rawToken));
   const account = stored && (await getAccount({ trustId: stored.trustId, userId: stored.userId }));
   const current = purpose === 'invitation' ? account?.invitationTokenHash : account?.resetTokenHash;
-  const token = assertUsable(account ? stored : undefined, purpose, current, new Date());
+  const token = assertUsable(account ? stored : undefined, purpose, current, new Date(), account?.email);
   return { token, account: account! };
 }
 

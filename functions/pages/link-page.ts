@@ -38,7 +38,7 @@ function explain(error: unknown): { status: number; text: string; rules?: string
 async function checkLink(purpose: TokenPurpose, token: string) {
   const stored = await getLinkToken(hashToken(token));
   const account = stored && (await getAccount({ trustId: stored.trustId, userId: stored.userId }));
-  assertUsable(account ? stored : undefined, purpose, purpose === 'invitation' ? account?.invitationTokenHash : account?.resetTokenHash, new Date());
+  assertUsable(account ? stored : undefined, purpose, purpose === 'invitation' ? account?.invitationTokenHash : account?.resetTokenHash, new Date(), account?.email);
 }
 
 /**

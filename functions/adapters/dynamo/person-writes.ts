@@ -9,7 +9,7 @@ import { holdingsAfter, type Holdings } from '../../../domain/directory/summary'
 import { stampGrants, type GrantStamp } from '../../../domain/audit/grant';
 import { accountItems, directoryAttributes } from './account-repository';
 import { profileUpdate, type ProfileFields } from './account-writes';
-import { emailMove, type ProfileFields as PersonalFields } from './profile-writes';
+import { emailMove, linksVoidedBy, type ProfileFields as PersonalFields } from './profile-writes';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { claimHeld } from './email-claims';
@@ -244,7 +244,7 @@ function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | un
  * roles and tree came from (see grantPlannedOn).
  */
 export interface PersonChangeOptions {
-  /** Name, email, mobile and `edited` written in the same transaction (an email change moves the uniqueness item too). */
+  /** Name, email, mobile and `edited` written in the same transaction (an email change moves the uniqueness item too and voids the emailed links). */
   profile?: PersonalFields;
   /** Further items that must land with the change or not at all (the CSV import's row record); their failure is `recorded`. */
   extra?: TransactItem[];
@@ -276,6 +276,8 @@ export async function writePersonChange(
     const { firstName, lastName, email, mobile, edited } = options.profile;
     Object.assign(fields.set, { firstName, lastName, email, edited, ...(mobile ? { mobile } : {}) });
     fields.remove = [...fields.remove.filter((f) => !['firstName', 'lastName', 'email', 'edited', 'mobile'].includes(f)), ...(mobile ? [] : ['mobile'])];
+    // An email move voids the links sent to the old address, in this same transaction (a link issued with the move itself stays).
+    fields.remove = [...new Set([...fields.remove, ...linksVoidedBy(account, email).filter((f) => !(f in fields.set))])];
   }
   const profile: Tagged = { item: profileUpdate(account, fields, now), onFail: 'person_changed' };
   const [release, claim] = options.profile ? emailMove(account, options.profile.email) : [];

@@ -19,12 +19,13 @@ export interface ProfileFields {
 
 /** The profile Update of an edit: the fields, the version bumped on the condition that it is `expectedVersion`. */
 function profileEditItem(account: Account, expectedVersion: number, next: ProfileFields, now: string): TransactItem {
+  const removes = [...(next.mobile ? [] : ['mobile']), ...linksVoidedBy(account, next.email)];
   return {
     Update: {
       TableName: tableName(),
       Key: keys.userProfile(account.trustId, account.id),
       // gsi3sk: the directory's change time, so warm directory caches pick the edit up (functions/users/directory.ts).
-      UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now, gsi3sk = :changed${next.mobile ? ', mobile = :mobile' : ' REMOVE mobile'}`,
+      UpdateExpression: `SET firstName = :first, lastName = :last, email = :email, edited = :edited, version = version + :one, updatedAt = :now, gsi3sk = :changed${next.mobile ? ', mobile = :mobile' : ''}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: 'version = :expected',
       ExpressionAttributeValues: {
         ':first': next.firstName, ':last': next.lastName, ':email': next.email, ':edited': next.edited,
@@ -32,6 +33,20 @@ function profileEditItem(account: Account, expectedVersion: number, next: Profil
       },
     },
   };
+}
+
+/** The profile attributes naming an account's live emailed links (invitation, password reset): see token-repository.ts. */
+export const LINK_HASH_FIELDS = ['invitationTokenHash', 'resetTokenHash'] as const;
+
+/**
+ * The live link hashes an email change removes, in the same write as the
+ * change: a link emailed to the old address (a mistyped one, someone else's)
+ * must never sign anyone in as the account once it has a new address. None
+ * when the address stays. Every email move (PATCH, CSV import, MIS sync)
+ * writes these with emailMove's items.
+ */
+export function linksVoidedBy(account: Pick<Account, 'email'>, email: string): readonly string[] {
+  return email === account.email ? [] : LINK_HASH_FIELDS;
 }
 
 /** An email change's uniqueness items: the old one released (only if still this person's), the new one claimed; none when unchanged. */
@@ -53,7 +68,8 @@ export function emailMove(account: Account, email: string): TransactItem[] {
 /**
  * A profile edit as one transaction: the profile on the condition that its
  * version is the one the client saw (If-Match), and on an email change the old
- * uniqueness item released and the new one claimed (409 when taken).
+ * uniqueness item released and the new one claimed (409 when taken), and
+ * the account's emailed links voided (linksVoidedBy).
  */
 export async function writeProfileEdit(account: Account, expectedVersion: number, next: ProfileFields, audit: AuditRecord, now: string): Promise<void> {
   const items: TransactItem[] = [profileEditItem(account, expectedVersion, next, now), ...emailMove(account, next.email), auditPut(account.trustId, audit)];

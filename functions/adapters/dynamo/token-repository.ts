@@ -28,7 +28,7 @@ export function linkTokenPut(token: StoredToken): TransactItem {
       TableName: tableName(),
       Item: {
         ...keys.linkToken(token.hash), entity: 'link-token', purpose: token.purpose, trustId: token.trustId, userId: token.userId,
-        validUntil: token.validUntil, expiresAt: Math.floor(new Date(token.validUntil).getTime() / 1000) + TOMBSTONE_SECONDS,
+        validUntil: token.validUntil, ...(token.sentTo ? { sentTo: token.sentTo } : {}), expiresAt: Math.floor(new Date(token.validUntil).getTime() / 1000) + TOMBSTONE_SECONDS,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
@@ -40,8 +40,8 @@ export async function getLinkToken(hash: string): Promise<StoredToken | undefine
   try {
     const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.linkToken(hash), ConsistentRead: true }));
     if (!Item) return undefined;
-    const { purpose, trustId, userId, validUntil, usedAt } = Item as unknown as StoredToken;
-    return { hash, purpose, trustId, userId, validUntil, ...(usedAt ? { usedAt } : {}) };
+    const { purpose, trustId, userId, validUntil, usedAt, sentTo } = Item as unknown as StoredToken;
+    return { hash, purpose, trustId, userId, validUntil, ...(usedAt ? { usedAt } : {}), ...(sentTo ? { sentTo } : {}) };
   } catch (error) {
     return rethrowStoreError(error);
   }
@@ -85,7 +85,7 @@ export async function issueLinkToken(account: Account, token: StoredToken, audit
  * Uses a link once: marks the token used and applies `profile` (SET clauses,
  * the version bumped) on the condition that the token was unused and is still
  * the account's live link and the account still has the status the link is
- * for. Of two concurrent uses exactly one succeeds; the other is told the link
+ * for and the address it was checked against. Of two concurrent uses exactly one succeeds; the other is told the link
  * was used.
  */
 export async function claimLinkToken(
@@ -98,7 +98,7 @@ export async function claimLinkToken(
   const live = LIVE[token.purpose];
   const table = tableName();
   const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':hash': token.hash, ':status': live.status, ':one': 1, ':now': now, ':changed': new Date().toISOString() };
+  const values: Record<string, unknown> = { ':hash': token.hash, ':status': live.status, ':email': account.email, ':one': 1, ':now': now, ':changed': new Date().toISOString() };
   const sets = Object.entries(profile.set).map(([field, value], i) => {
     names[`#f${i}`] = field;
     values[`:v${i}`] = value;
@@ -122,7 +122,8 @@ export async function claimLinkToken(
               TableName: table,
               Key: keys.userProfile(account.trustId, account.id),
               UpdateExpression: `SET ${[...sets, 'version = version + :one', 'updatedAt = :now', 'gsi3sk = :changed'].join(', ')} REMOVE ${live.field}`,
-              ConditionExpression: `${live.field} = :hash AND #status = :status`,
+              // The address too: the link was checked against this one (an email change also voids the hash).
+              ConditionExpression: `${live.field} = :hash AND #status = :status AND email = :email`,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
             },

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
-import { auditOf } from '../../fixtures/identity';
+import { auditOf, profileItem } from '../../fixtures/identity';
 import { onerosterBundle, generatedRoster, type RosterPersonFixture } from '../../fixtures/oneroster';
-import { mailTo, waitForMail } from '../../fixtures/mail';
+import { linkIn, mailTo, waitForMail } from '../../fixtures/mail';
 import { actor, createUser } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
 import { authorityCases } from './authority-cases';
@@ -281,6 +281,25 @@ describe('MIS runs: who may, and the nightly job', () => {
     expect(mail.subject.toLowerCase()).toContain('invit');
   });
 
+  it('voids the invitation sent to an address the roster then corrects; the re-send goes to the new address', async () => {
+    const other = await setUp('Sub School', 'org-s4', { inviteNew: true, maxLeaverShare: 1 });
+    // The school's person from the test above stays on the roster, so nobody leaves.
+    const kept = generatedRoster(1, { prefix: 'w3', domain: 'mis.test.example' });
+    const person = generatedRoster(1, { prefix: 'w5', domain: 'mis.test.example' })[0]!;
+    expect(await sync(other, 'org-s4', [...kept, person])).toMatchObject({ status: 'done', errors: [] });
+    const { token: stolen } = linkIn(await waitForMail(person.email!), 'invite');
+    const corrected = 'staff.0.w5.corrected@mis.test.example';
+    expect(await sync(other, 'org-s4', [...kept, { ...person, email: corrected }])).toMatchObject({ status: 'done', updated: 1, errors: [] });
+    const id = (await createdAt(other)).get(person.email!)!;
+    expect(await getUser(id)).toMatchObject({ email: corrected, status: 'invited' });
+    expect((await profileItem(trust, id)).invitationTokenHash).toBeUndefined(); // voided by the move itself
+    const refused = await call('POST', '/auth/invitations/accept', { body: { token: stolen, password: 'Lantern-Harbour-93' } });
+    expect(refused).toMatchObject({ status: 410, body: { code: 'token_used' } });
+    expect((await call('POST', `/users/${id}/invitation`, { token: trust.token })).status).toBe(202);
+    const { token } = linkIn(await waitForMail(corrected), 'invite');
+    expect(await call('POST', '/auth/invitations/accept', { body: { token, password: 'Lantern-Harbour-93' } })).toMatchObject({ status: 200, body: { email: corrected } });
+  });
+
   it('runs every enabled school from the nightly job, audits the run and tells the school\'s org.manage holders', async () => {
     // The roster the night reads is uploaded by the Trust Admin, not the settings' saver: the nightly run acts for its uploader.
     const zip = onerosterBundle({ org: org('org-n3'), people: generatedRoster(2, { prefix: 'w1', domain: 'mis.test.example' }) });
@@ -310,8 +329,15 @@ describe('MIS runs: who may, and the nightly job', () => {
     expect(audit.body.items.filter((r: any) => r.action === 'mis.run_done' && r.after.runId === runs[0].id)).toEqual([
       expect.objectContaining({ actorId: trust.adminId, after: expect.objectContaining({ actsFor: trust.adminId }) }),
     ]);
-    const feed = await call('GET', '/me/notifications', { token: saver });
-    expect(feed.body.items.some((n: any) => n.category === 'mis_sync' && n.nodeId === school && n.link === `/mis/runs/${runs[0].id}`)).toBe(true);
+    // The run is saved `done` before its event is raised (run-worker.ts): wait for the entry rather than race it.
+    const told = async () => (await call('GET', '/me/notifications', { token: saver })).body.items
+      .some((n: any) => n.category === 'mis_sync' && n.nodeId === school && n.link === `/mis/runs/${runs[0].id}`);
+    let seen = await told();
+    for (let i = 0; i < 100 && !seen; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      seen = await told();
+    }
+    expect(seen).toBe(true);
     void saverUser;
   });
 });

@@ -48,6 +48,13 @@ describe('planDeactivate', () => {
     expect(change).toEqual(expect.objectContaining({ set: { status: 'inactive', sessionsValidAfter: NOW_S + 1 }, action: 'user.deactivated' }));
   });
 
+  it('voids the emailed links (invitation, reset), so none works if the account comes back', () => {
+    for (const status of ['invited', 'active', 'locked'] as const) {
+      const change = planDeactivate(account({ status, invitationTokenHash: 'i', resetTokenHash: 'r' }), 'admin', NOW);
+      expect(change !== UNCHANGED && change.remove).toEqual(expect.arrayContaining(['invitationTokenHash', 'resetTokenHash']));
+    }
+  });
+
   it('refuses to deactivate the caller themself', () => {
     expect(() => planDeactivate(account(), 'u1', NOW)).toThrow(expect.objectContaining({ code: 'cannot_deactivate_self' }));
   });
@@ -57,7 +64,7 @@ describe('planDeactivate', () => {
   });
 
   it('takes over an account the MIS sync deactivated: it stays inactive and the sync may no longer bring it back', () => {
-    expect(planDeactivate(account({ status: 'inactive', deactivatedBy: 'mis' }), 'admin', NOW)).toMatchObject({ set: {}, remove: ['deactivatedBy'], action: 'user.deactivated' });
+    expect(planDeactivate(account({ status: 'inactive', deactivatedBy: 'mis' }), 'admin', NOW)).toMatchObject({ set: {}, remove: ['deactivatedBy', 'invitationTokenHash', 'resetTokenHash'], action: 'user.deactivated' });
   });
 
   it('records an account that was usable without an invitation as accepted, and an invited one not', () => {
@@ -70,11 +77,16 @@ describe('planDeactivate', () => {
 describe('planActivate', () => {
   it('brings an account that accepted back as active, with the lockout afresh', () => {
     const change = planActivate(account({ status: 'inactive', acceptedAt: '2025-09-02T00:00:00.000Z', failedLogins: 5, lockedAt: 'x' }));
-    expect(change).toMatchObject({ set: { status: 'active', failedLogins: 0 }, remove: ['lockedAt'], action: 'user.activated' });
+    expect(change).toMatchObject({ set: { status: 'active', failedLogins: 0 }, remove: ['lockedAt', 'invitationTokenHash', 'resetTokenHash'], action: 'user.activated' });
   });
 
   it('clears the MIS sync\'s mark when it brings an account back', () => {
-    expect(planActivate(account({ status: 'inactive', deactivatedBy: 'mis' }))).toMatchObject({ remove: ['deactivatedBy'] });
+    expect(planActivate(account({ status: 'inactive', deactivatedBy: 'mis' }))).toMatchObject({ remove: ['deactivatedBy', 'invitationTokenHash', 'resetTokenHash'] });
+  });
+
+  it('voids any link still stored from before the deactivation (one deactivated before deactivation voided them)', () => {
+    const change = planActivate(account({ status: 'inactive', invitationTokenHash: 'i', resetTokenHash: 'r' }));
+    expect(change !== UNCHANGED && change.remove).toEqual(expect.arrayContaining(['invitationTokenHash', 'resetTokenHash']));
   });
 
   it('brings an account that never accepted back as invited', () => {
