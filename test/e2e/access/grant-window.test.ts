@@ -1,5 +1,7 @@
+import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
+import { untilCellDate } from '../../../domain/directory/csv-format';
 import { call } from '../../fixtures/api';
 import { actor, createUser, userBody } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
@@ -55,6 +57,22 @@ describe('an acting School Admin whose role ends in a week', () => {
     expect(bulk.status).toBe(200);
     expect(bulk.body.results).toEqual([expect.objectContaining({ userId: sock.id, ok: false, error: expect.objectContaining({ code: 'escalation' }) })]);
     expect(await rolesOf(sock.id)).toEqual([]);
+  });
+
+  it('is refused the same by the CSV import, for a new row and for an existing person', async () => {
+    const colleague = await createUser(acting.token, { memberships: [{ nodeId: node('North School') }] });
+    const file = stringify([
+      ['id', 'firstName', 'lastName', 'email', 'userType', 'schools', 'roles'],
+      ['', 'Sock', 'Puppet', `sock-${Date.now()}@test.example`, 'staff', 'North School', 'School Admin@North School'],
+      [colleague.id, colleague.firstName, colleague.lastName, colleague.email, 'staff', 'North School', 'School Admin@North School'],
+      ['', 'Cover', 'Teacher', `cover-${Date.now()}@test.example`, 'staff', 'North School', `School Admin@North School until ${untilCellDate(ENDS)}`],
+    ]);
+    const plan = await call('POST', '/users/import?dryRun=true', { token: acting.token, rawBody: file, headers: { 'content-type': 'text/csv' } });
+    expect(plan.status, JSON.stringify(plan.body)).toBe(200);
+    const [newRow, existingRow, boundedRow] = plan.body.rows;
+    expect(newRow).toMatchObject({ action: 'error', errors: [expect.objectContaining({ column: 'roles', code: 'escalation' })] });
+    expect(existingRow).toMatchObject({ action: 'error', errors: [expect.objectContaining({ column: 'roles', code: 'escalation' })] });
+    expect(boundedRow).toMatchObject({ action: 'create', errors: [] });
   });
 
   it('cannot back-date a grant to before their own authority began', async () => {
