@@ -171,8 +171,10 @@ function checkAuthority(
 }
 
 /**
- * The delegation guard for POST /users/{id}/roles: nobody grants above their
- * own level. Where a role may sit (its scope) and the membership policy are
+ * The delegation guard for POST /users/{id}/roles (and POST /users, bulk
+ * addRole, the CSV import, the MIS role map): nobody grants above their own
+ * level, nor for longer: the grant's window must fit in the caller's
+ * authority to hand the role out there (handOutWindow, grantFits). Where a role may sit (its scope) and the membership policy are
  * checked only once the caller is known to be allowed, so a refused caller
  * learns nothing about the target. Returns the role being granted.
  */
