@@ -115,6 +115,21 @@ describe('an acting School Admin whose role ends in a week', () => {
   });
 });
 
+describe('an acting Cluster Administrator', () => {
+  it('cannot map MIS roles: the nightly sync grants them with no end date (403 escalation), settings unchanged', async () => {
+    const actingCluster = await actor(trust, {
+      memberships: [{ nodeId: node('North') }],
+      roles: [{ roleId: presetIds.clusterAdministrator, nodeId: node('North'), validUntil: ENDS }],
+    });
+    const settings = { enabled: true, orgSourcedId: 'org-north-school', roleMap: { teacher: presetIds.teacher } };
+    const saved = await call('PUT', `/nodes/${node('North School')}/mis`, { token: actingCluster.token, body: settings, headers: { 'if-match': '0' } });
+    expect(saved.status).toBe(403);
+    expect(saved.body.code).toBe('escalation');
+    // A Trust Admin, whose authority never ends, may.
+    expect((await call('PUT', `/nodes/${node('North School')}/mis`, { token: trust.token, body: settings, headers: { 'if-match': '0' } })).status).toBe(200);
+  });
+});
+
 describe('an acting role definer at the trust', () => {
   it('cannot widen a custom role held for good (their own account\'s included) with what they hold only for a week', async () => {
     const custom = (await call('POST', '/roles', { token: trust.token, body: { name: 'Window helper', permissions: ['users.view'] } })).body;
