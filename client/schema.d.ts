@@ -2659,7 +2659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description escalation: the role holds a permission you lack */
+            /** @description forbidden; mfa_required (a sensitive permission, or the trust requires 2FA for admins); escalation: the role holds a permission you lack */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -212,7 +212,7 @@ export const routes: RouteDef[] = [
     method: 'POST', path: '/roles', handler: 'functions/roles/create-role.ts', auth: 'user',
     summary: 'Define a custom role (roles.define at the trust)', tag: 'Roles', table: 'write',
     request: { body: createRoleBodySchema },
-    responses: { 201: ok(roleSchema, 'Created'), 403: { description: 'escalation: the role holds a permission you lack' }, 409: { description: 'name_taken' } },
+    responses: { 201: ok(roleSchema, 'Created'), 403: { description: 'forbidden; mfa_required (a sensitive permission, or the trust requires 2FA for admins); escalation: the role holds a permission you lack' }, 409: { description: 'name_taken' } },
   },
   {
     method: 'PATCH', path: '/roles/{id}', handler: 'functions/roles/update-role.ts', auth: 'user',

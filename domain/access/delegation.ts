@@ -1,8 +1,10 @@
 import { ConflictError, ForbiddenError, InvalidInputError } from '../errors';
 import { pathToRoot, subtreeIds, type OrgTree } from '../org/tree';
 import { isSensitive, permissionByCode } from './permissions';
+import type { CompiledAssignment } from './compiled-person';
 import { CompiledPerson, compiledFor, decide, effectivePermissions, type Assignment, type Person } from './resolve';
 import { scopeAllows, validateRoleDefinition, type Role } from './roles';
+import { isValidAt } from './walk';
 
 /** Trust-level switches that tighten delegation. */
 export interface DelegationPolicy {
@@ -24,12 +26,32 @@ export interface CheckAssignInput extends CallerContext {
   target: { memberships: readonly { nodeId: string }[] };
   roleId: string;
   nodeId: string;
+  /**
+   * The grant's window (ISO times), as it will be stored. Absent validUntil is
+   * a grant for good: only a caller whose own authority never ends may give it.
+   */
+  validFrom?: string;
+  validUntil?: string;
   policy?: DelegationPolicy;
+}
+
+/** A window of authority in epoch ms, [from, until); ±Infinity when unbounded. */
+export interface AuthorityWindow {
+  from: number;
+  until: number;
 }
 
 const forbidden = () => new ForbiddenError('You need roles.assign here to change roles', 'forbidden');
 const escalation = () =>
   new ForbiddenError('You can only grant what you hold yourself or what your own role lets you assign', 'escalation');
+const outlasts = (window: AuthorityWindow) =>
+  new ForbiddenError(
+    Number.isFinite(window.until)
+      ? `You can only grant this role within your own authority to hand it out: from ${isoOrOpen(window.from)} until ${new Date(window.until).toISOString()} at the latest`
+      : `You can only grant this role from ${isoOrOpen(window.from)}, when your own authority to hand it out began`,
+    'escalation',
+  );
+const isoOrOpen = (at: number) => (Number.isFinite(at) ? new Date(at).toISOString() : 'any time');
 const mfaRequired = () =>
   new ForbiddenError('Granting sensitive or reserved permissions needs a session that passed two-factor sign-in', 'mfa_required');
 
@@ -39,27 +61,87 @@ function knownCodes(permissions: readonly string[]): string[] {
 }
 
 /**
- * Whether the caller, at the node, may hand out `role`: they hold every
- * permission of it there (requiresMfa codes only if this session passed 2FA,
- * which is what effectivePermissions already encodes), or a valid assignment
- * on the node's path has a role whose assignableRoles names it (Kubernetes'
- * escalate-or-bind pairing).
+ * Whether the caller, at the node, may hand out `role`, and for which window:
+ * they hold every permission of it there (requiresMfa codes only if this
+ * session passed 2FA, which is what effectivePermissions already encodes), or
+ * a valid assignment on the node's path has a role whose assignableRoles
+ * names it (Kubernetes' escalate-or-bind pairing). Null when they may not.
+ *
+ * The window is the span of the caller's assignments that give this
+ * authority, valid now: for held permissions, each code is held from the
+ * earliest `from` to the latest `until` of the valid assignments on the path
+ * that carry it (they all contain now, so their union is one span), and the
+ * role is held while every code is; an assignableRoles grant counts for its
+ * own assignment's window; the two routes add up. A role with no known
+ * permission is held for ever (it confers nothing).
  */
-function mayHandOut(ctx: CallerContext & { caller: CompiledPerson }, role: Role, nodeId: string, codes: readonly string[]): boolean {
+export function handOutWindow(ctx: CallerContext & { caller: CompiledPerson }, role: Role, nodeId: string, codes: readonly string[]): AuthorityWindow | null {
+  const valid = validOnPath(ctx, nodeId);
+  let window = heldWindow(ctx, nodeId, codes, valid);
+  for (const assignment of valid) {
+    if (!(ctx.roles.get(assignment.assignment.roleId)?.assignableRoles.includes(role.id) ?? false)) continue;
+    window = window
+      ? { from: Math.min(window.from, assignment.from), until: Math.max(window.until, assignment.until) }
+      : { from: assignment.from, until: assignment.until };
+  }
+  return window;
+}
+
+/** The caller's assignments on the node's path that are valid now. */
+function validOnPath(ctx: CallerContext & { caller: CompiledPerson }, nodeId: string): CompiledAssignment[] {
+  const at = ctx.now.getTime();
+  const valid: CompiledAssignment[] = [];
+  for (const node of pathToRoot(ctx.tree, nodeId)) {
+    for (const assignment of ctx.caller.byNode.get(node.id) ?? []) if (isValidAt(assignment, at)) valid.push(assignment);
+  }
+  return valid;
+}
+
+/** For how long the caller holds every one of `codes` at the node (null: not all of them now); see handOutWindow. */
+function heldWindow(
+  ctx: CallerContext & { caller: CompiledPerson },
+  nodeId: string,
+  codes: readonly string[],
+  valid: readonly CompiledAssignment[] = validOnPath(ctx, nodeId),
+): AuthorityWindow | null {
   const held = new Set(
     effectivePermissions({ tree: ctx.tree, roles: ctx.roles, person: ctx.caller, nodeId, mfa: ctx.callerMfa, now: ctx.now })
       .permissions,
   );
-  if (codes.every((code) => held.has(code))) return true;
-  const at = ctx.now.getTime();
-  return pathToRoot(ctx.tree, nodeId).some((node) =>
-    (ctx.caller.byNode.get(node.id) ?? []).some(
-      (assignment) =>
-        assignment.from <= at &&
-        at < assignment.until &&
-        (ctx.roles.get(assignment.assignment.roleId)?.assignableRoles.includes(role.id) ?? false),
-    ),
-  );
+  if (!codes.every((code) => held.has(code))) return null;
+  let from = -Infinity;
+  let until = Infinity;
+  for (const code of codes) {
+    const carrying = valid.filter((assignment) => assignment.permissions.has(code));
+    if (carrying.length === 0) return null; // cannot happen: held means carried by a valid assignment on the path
+    from = Math.max(from, Math.min(...carrying.map((assignment) => assignment.from)));
+    until = Math.min(until, Math.max(...carrying.map((assignment) => assignment.until)));
+  }
+  return { from, until };
+}
+
+/** Only the window of an assignment or a grant request, its absent bounds left out. */
+export function windowOf(assignment: { validFrom?: string | undefined; validUntil?: string | undefined }): { validFrom?: string; validUntil?: string } {
+  return {
+    ...(assignment.validFrom !== undefined ? { validFrom: assignment.validFrom } : {}),
+    ...(assignment.validUntil !== undefined ? { validUntil: assignment.validUntil } : {}),
+  };
+}
+
+/** An assignment's end in epoch ms (Infinity: for good; NaN for a malformed one, which no window contains). */
+const untilOf = (validity: { validUntil?: string }) => (validity.validUntil === undefined ? Infinity : Date.parse(validity.validUntil));
+
+/**
+ * Whether a grant stays inside the caller's window: it ends no later than the
+ * caller's authority (no validUntil means never, so it needs authority that
+ * never ends) and starts no earlier than it (no validFrom means now, which
+ * the window holds). A grant must not outlive, nor be back-dated before, the
+ * authority that made it: else an acting admin whose role ends on Friday
+ * could give a second account of theirs the same role for good.
+ */
+export function grantFits(window: AuthorityWindow, grant: { validFrom?: string; validUntil?: string }): boolean {
+  if (!(untilOf(grant) <= window.until)) return false;
+  return grant.validFrom === undefined || Date.parse(grant.validFrom) >= window.from;
 }
 
 /**
@@ -70,19 +152,29 @@ function mayHandOut(ctx: CallerContext & { caller: CompiledPerson }, role: Role,
  * the caller's requiresMfa codes do not count as held, so "sign in with 2FA"
  * is the answer that leads somewhere.
  */
-function checkAuthority(ctx: CallerContext & { caller: CompiledPerson }, role: Role | undefined, nodeId: string): void {
+function checkAuthority(
+  ctx: CallerContext & { caller: CompiledPerson },
+  role: Role | undefined,
+  nodeId: string,
+  grant?: { validFrom?: string; validUntil?: string },
+): void {
   const { tree, roles } = ctx;
   const assign = decide({ tree, roles, person: ctx.caller, permission: 'roles.assign', nodeId, mfa: ctx.callerMfa, now: ctx.now });
   if (!assign.allowed) throw forbidden();
   if (!role) return; // a deleted role grants nothing, so removing what is left of it needs only roles.assign
   const codes = knownCodes(role.permissions);
   if (!ctx.callerMfa && codes.some(isSensitive)) throw mfaRequired();
-  if (!mayHandOut(ctx, role, nodeId, codes)) throw escalation();
+  const window = handOutWindow(ctx, role, nodeId, codes);
+  if (!window) throw escalation();
+  // Removing (no grant) needs only the authority now; a grant must also fit in its window.
+  if (grant && !grantFits(window, grant)) throw outlasts(window);
 }
 
 /**
- * The delegation guard for POST /users/{id}/roles: nobody grants above their
- * own level. Where a role may sit (its scope) and the membership policy are
+ * The delegation guard for POST /users/{id}/roles (and POST /users, bulk
+ * addRole, the CSV import, the MIS role map): nobody grants above their own
+ * level, nor for longer: the grant's window must fit in the caller's
+ * authority to hand the role out there (handOutWindow, grantFits). Where a role may sit (its scope) and the membership policy are
  * checked only once the caller is known to be allowed, so a refused caller
  * learns nothing about the target. Returns the role being granted.
  */
@@ -92,7 +184,7 @@ export function checkAssign(input: CheckAssignInput): Role {
   if (!node) throw new InvalidInputError('unknown_node', 'The node does not exist in this trust', [{ path: 'nodeId', message: 'no such node' }]);
   const role = roles.get(input.roleId);
   if (!role) throw new InvalidInputError('unknown_role', 'The role does not exist in this trust', [{ path: 'roleId', message: 'no such role' }]);
-  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, role, nodeId);
+  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, role, nodeId, windowOf(input));
 
   if (!scopeAllows(role.scope, node.kind)) {
     throw new InvalidInputError('scope_mismatch', `${role.name} is assigned at a ${role.scope} node, not a ${node.kind}`, [
@@ -142,7 +234,7 @@ export interface CheckRoleEditInput extends CallerContext {
    * Every assignment of this role today, with its holder. Future-dated and
    * expired ones included: a widened role reaches them when they become valid.
    */
-  holders: readonly { personId: string; nodeId: string }[];
+  holders: readonly { personId: string; nodeId: string; validFrom?: string; validUntil?: string }[];
 }
 
 /**
@@ -179,16 +271,22 @@ export function checkRoleEdit(input: CheckRoleEditInput): { permissions: string[
     effectivePermissions({ tree, roles, person: caller, nodeId: rootId, mfa: input.callerMfa, now: input.now }).permissions,
   );
   if (!addedPermissions.every((code) => heldAtRoot.has(code))) throw escalation();
+  // The widening reaches every holder for as long as their assignment lasts, so it must not outlast the caller's own hold on what is added.
+  let window: AuthorityWindow = heldWindow(ctx, rootId, addedPermissions) ?? { from: Infinity, until: -Infinity };
   for (const id of addedAssignable) {
     // A role listing itself is judged by its new definition.
     const assignable = id === after.id ? { ...(input.before ?? blankRole(id)), ...definition } : roles.get(id);
-    if (!assignable || !mayHandOut(ctx, assignable, rootId, knownCodes(assignable.permissions))) throw escalation();
+    const handOut = assignable ? handOutWindow(ctx, assignable, rootId, knownCodes(assignable.permissions)) : null;
+    if (!handOut) throw escalation();
+    window = { from: Math.max(window.from, handOut.from), until: Math.min(window.until, handOut.until) };
   }
 
   const callerId = caller.person.id;
   for (const holder of input.holders) {
     if (holder.personId !== callerId && tree.nodes.has(holder.nodeId) && !may('roles.assign', holder.nodeId)) throw forbidden();
   }
+  // The caller's own assignments count too: widening a role they hold for good would keep what they hold only for a while.
+  if (input.holders.some((holder) => !(untilOf(holder) <= window.until))) throw outlasts(window);
   return definition;
 }
 
@@ -227,13 +325,18 @@ export function dominationGap(input: IdentityGuardInput): 'outranked' | 'mfa_req
     const codes = knownCodes(role.permissions);
     if (codes.length === 0) continue;
     const nodeId = tree.nodes.has(assignment.nodeId) ? assignment.nodeId : tree.rootId;
+    // The caller could give this assignment as it stands: the role there, for as long as it lasts.
+    const couldGive = (context: typeof ctx) => {
+      const window = handOutWindow(context, role, nodeId, codes);
+      return window !== null && untilOf(assignment) <= window.until;
+    };
     if (!input.callerMfa && codes.some(isSensitive)) {
       // "mfa_required" only where a 2FA session would help; otherwise the honest answer is outranked.
-      if (!mayHandOut({ ...ctx, callerMfa: true }, role, nodeId, codes)) return 'outranked';
+      if (!couldGive({ ...ctx, callerMfa: true })) return 'outranked';
       needsMfa = true;
       continue;
     }
-    if (!mayHandOut(ctx, role, nodeId, codes)) return 'outranked';
+    if (!couldGive(ctx)) return 'outranked';
   }
   return needsMfa ? 'mfa_required' : null;
 }
@@ -259,7 +362,7 @@ export interface CheckMoveInput extends CallerContext {
   /** The node being moved (its subtree follows it). */
   nodeId: string;
   /** Every role assignment anchored at a node the move puts above it (gainedAncestors), valid or not. */
-  gained: readonly { roleId: string; nodeId: string }[];
+  gained: readonly { roleId: string; nodeId: string; validFrom?: string; validUntil?: string }[];
 }
 
 /**
@@ -280,14 +383,22 @@ export function checkMove(input: CheckMoveInput): void {
   const caller = compiledFor(input.caller, roles, tree);
   const ctx = { ...input, caller };
   let mayAssign: boolean | undefined;
-  for (const roleId of new Set(input.gained.map((assignment) => assignment.roleId))) {
-    const role = roles.get(roleId);
+  const windows = new Map<string, AuthorityWindow>();
+  for (const gained of input.gained) {
+    const role = roles.get(gained.roleId);
     if (!role) continue;
     const codes = knownCodes(role.permissions);
     if (codes.length === 0 && role.assignableRoles.length === 0) continue;
-    mayAssign ??= decide({ tree, roles, person: caller, permission: 'roles.assign', nodeId, mfa: input.callerMfa, now: input.now }).allowed;
-    if (!mayAssign) throw escalation();
-    if (!input.callerMfa && codes.some(isSensitive)) throw mfaRequired();
-    if (!mayHandOut(ctx, role, nodeId, codes)) throw escalation();
+    let window = windows.get(role.id);
+    if (!window) {
+      mayAssign ??= decide({ tree, roles, person: caller, permission: 'roles.assign', nodeId, mfa: input.callerMfa, now: input.now }).allowed;
+      if (!mayAssign) throw escalation();
+      if (!input.callerMfa && codes.some(isSensitive)) throw mfaRequired();
+      window = handOutWindow(ctx, role, nodeId, codes) ?? undefined;
+      if (!window) throw escalation();
+      windows.set(role.id, window);
+    }
+    // Each gained assignment is a grant over the subtree for as long as it lasts.
+    if (!(untilOf(gained) <= window.until)) throw outlasts(window);
   }
 }

@@ -1,10 +1,10 @@
-import { compilePerson, decide, type CompiledPerson, type Decision } from '../../domain/access/resolve';
+import { compilePerson, type CompiledPerson, type Decision } from '../../domain/access/resolve';
 import { canSee } from '../../domain/access/reach';
 import { requireNode } from '../../domain/org/tree';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import type { Caller } from '../http/caller';
 import { isClientCaller, type ClientCaller } from '../http/client-caller';
-import { reach } from '../shared/authorize';
+import { decideInSession, decideUnattended, reach } from '../shared/authorize';
 
 export interface Check {
   userId: string;
@@ -24,8 +24,15 @@ const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { sta
  * cut by the same canSee, so a person outside it is not found exactly as
  * for a person caller, and only at a node at or under its node: a node
  * outside is not found too (a decision there would reveal, through `via`,
- * an assignment outside the client's part of the trust). For these decisions a requiresMfa permission counts
- * only for people who have 2FA on.
+ * an assignment outside the client's part of the trust).
+ *
+ * About someone else (a person's or a client's question) the answer is the
+ * unattended one (decideUnattended): a requiresMfa permission counts only for
+ * people who have 2FA on, and under the trust's requireMfaForAdmins an
+ * administration one too (else `mfa_required`), so no app is told yes for
+ * what every request of that person would be refused. About oneself it is
+ * this session's answer (decideInSession: the session's 2FA and the admin
+ * policy, as GET /me/permissions and authorize), never the account's 2FA.
  */
 export async function decideFor(caller: Caller | ClientCaller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
   const { tree, roles } = caller.context;
@@ -49,6 +56,8 @@ export async function decideFor(caller: Caller | ClientCaller, checks: Check[], 
     const person = people.get(check.userId);
     if (!person) return notFound;
     if (isClientCaller(caller) && !caller.reach.has(check.nodeId)) return notFound;
-    return decide({ tree, roles, person, permission: check.permission, nodeId: check.nodeId, subjectId: check.subjectId, mfa: person.person.mfaEnabled, now });
+    const question = { permission: check.permission, nodeId: check.nodeId, ...(check.subjectId !== undefined ? { subjectId: check.subjectId } : {}) };
+    if (self && check.userId === self.account.id) return decideInSession(self, question);
+    return decideUnattended({ tree, roles, person, policies: caller.trust.policies, ...question, now });
   });
 }

@@ -30,6 +30,7 @@ export const handler = userHandler({ params: idParamsSchema, body: putMisSetting
   const granted = new Set([...Object.values(body.roleMap), presetIds.staff, ...(body.parents ? [presetIds.parent] : [])]);
   for (const roleId of granted) {
     if (!roles.has(roleId)) throw new InvalidInputError('unknown_role', 'The role map names a role that does not exist', [{ path: `roleMap`, message: `no role ${roleId}` }]);
+    // The sync's grants carry no end date, so only authority that never ends may map a role (no window passed: for good).
     checkAssign({ tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: { memberships: [{ nodeId: node.id }] }, roleId, nodeId: node.id });
   }
   const at = nowIso();

@@ -1,7 +1,7 @@
-import { withheldByAdminPolicy as withheldUnderPolicy } from '../../domain/access/admin-policy';
+import { decideUnderPolicy, withheldByAdminPolicy as withheldUnderPolicy } from '../../domain/access/admin-policy';
 import type { PermissionCode } from '../../domain/access/permissions';
 import { reachOf, type Reach } from '../../domain/access/reach';
-import { decide } from '../../domain/access/resolve';
+import type { Decision } from '../../domain/access/resolve';
 import { ForbiddenError } from '../../domain/errors';
 import type { Caller } from '../http/caller';
 
@@ -32,16 +32,25 @@ export { decideUnattended } from '../../domain/access/admin-policy';
  * `mfa_required`, so the client knows what would help.
  */
 export function authorize(caller: Caller, permission: PermissionCode, nodeId: string): void {
-  const decision = decide({
-    tree: caller.context.tree, roles: caller.context.roles, person: caller.compiled,
-    permission, nodeId, mfa: caller.mfa, now: new Date(),
-  });
-  if (decision.allowed) {
-    if (withheldByAdminPolicy(caller, permission)) throw mfaRequired();
-    return;
-  }
+  const decision = decideInSession(caller, { permission, nodeId });
+  if (decision.allowed) return;
   if (decision.reason === 'mfa_required') throw mfaRequired();
   throw new ForbiddenError(`You need ${permission} here`);
+}
+
+/**
+ * What this session may do, as a decision: the caller's own question, with
+ * the session's 2FA (not the account's) and the trust's admin policy, so a
+ * permission `authorize` and GET /me/permissions withhold answers
+ * `mfa_required`. `POST /authz/check` and `/authz/batch` answer a person
+ * asking about themself with it.
+ */
+export function decideInSession(caller: Caller, question: { permission: string; nodeId: string; subjectId?: string | undefined }): Decision {
+  return decideUnderPolicy({
+    tree: caller.context.tree, roles: caller.context.roles, person: caller.compiled, policies: caller.trust.policies,
+    permission: question.permission, nodeId: question.nodeId, ...(question.subjectId !== undefined ? { subjectId: question.subjectId } : {}),
+    mfa: caller.mfa, now: new Date(),
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkAssign } from '../../domain/access/delegation';
+import { checkAssign, windowOf } from '../../domain/access/delegation';
 import { isSensitive } from '../../domain/access/permissions';
 import { displayName } from '../../domain/identity/account';
 import { getAccount } from '../adapters/dynamo/account-repository';
@@ -21,7 +21,7 @@ export const handler = userHandler({ params: userParamsSchema, body: assignmentI
   const assignment = await changePerson(caller, params.id, ({ person }, { tree, roles }) => {
     const role = checkAssign({
       tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: person,
-      roleId: body.roleId, nodeId: body.nodeId, policy: caller.trust.policies,
+      roleId: body.roleId, nodeId: body.nodeId, ...windowOf(body), policy: caller.trust.policies,
     });
     const created = { id, ...body };
     return {

@@ -1,4 +1,4 @@
-import { checkAssign, checkUnassign } from '../../domain/access/delegation';
+import { checkAssign, checkUnassign, windowOf } from '../../domain/access/delegation';
 import type { PermissionCode } from '../../domain/access/permissions';
 import { canSee, type Reach } from '../../domain/access/reach';
 import type { BulkGuards } from '../../domain/directory/bulk-edit';
@@ -44,7 +44,7 @@ export function bulkGuards(caller: Caller, context: TrustContext, reachOf: (perm
     addRole(person, action) {
       refuseSelfChange(caller, person.id, 'roles');
       visible(person, 'roles.assign');
-      return checkAssign({ ...delegation(), target: person, roleId: action.roleId, nodeId: action.nodeId, policy: caller.trust.policies });
+      return checkAssign({ ...delegation(), target: person, roleId: action.roleId, nodeId: action.nodeId, ...windowOf(action), policy: caller.trust.policies });
     },
     removeRole(person, action) {
       refuseSelfChange(caller, person.id, 'roles');

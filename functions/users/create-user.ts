@@ -1,4 +1,4 @@
-import { checkAssign } from '../../domain/access/delegation';
+import { checkAssign, windowOf } from '../../domain/access/delegation';
 import { initialMemberships } from '../../domain/access/memberships';
 import type { Person } from '../../domain/access/resolve';
 import { auditRecord } from '../../domain/audit/audit-record';
@@ -39,7 +39,7 @@ export function checkNewPerson(caller: Caller, body: NewPersonBody, context: Tru
     assignments.map((assignment) => {
       const role = checkAssign({
         tree: at.tree, roles: at.roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: { memberships },
-        roleId: assignment.roleId, nodeId: assignment.nodeId, policy: caller.trust.policies,
+        roleId: assignment.roleId, nodeId: assignment.nodeId, ...windowOf(assignment), policy: caller.trust.policies,
       });
       return { assignment, customRole: !role.builtIn };
     });

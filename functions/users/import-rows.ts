@@ -1,4 +1,4 @@
-import { checkAssign, checkUnassign } from '../../domain/access/delegation';
+import { checkAssign, checkUnassign, windowOf } from '../../domain/access/delegation';
 import { membershipDiff } from '../../domain/access/memberships';
 import { canSee, type Reach } from '../../domain/access/reach';
 import { desiredPerson, type FieldChange, type NameIndex, type RowDesire, type RowIntent } from '../../domain/directory/import-plan';
@@ -168,7 +168,7 @@ export function checkUpdateRow(caller: Caller, record: PersonRecord, desire: Row
   for (const wanted of desire.addAssignments) {
     guard(errors, 'roles', () => {
       refuseSelfChange(caller, userId, 'roles');
-      checkAssign({ ...common, target: { ...person, memberships: desire.memberships }, roleId: wanted.roleId, nodeId: wanted.nodeId, policy: caller.trust.policies });
+      checkAssign({ ...common, target: { ...person, memberships: desire.memberships }, roleId: wanted.roleId, nodeId: wanted.nodeId, ...windowOf(wanted), policy: caller.trust.policies });
     });
   }
   const size = added.length + changed.length + removed.length + desire.addAssignments.length + desire.removeAssignments.length;

@@ -96,6 +96,17 @@ async function membersUnder(trustId: string, nodeId: string, prefix: string): Pr
 export interface RoleHolder {
   personId: string;
   nodeId: string;
+  /** The assignment's window: a role edit must not reach a holder for longer than the editor's own authority lasts. */
+  validFrom?: string;
+  validUntil?: string;
+}
+
+/** An assignment item's window, its absent bounds left out. */
+function windowItem(item: Record<string, unknown>): { validFrom?: string; validUntil?: string } {
+  return {
+    ...(typeof item.validFrom === 'string' ? { validFrom: item.validFrom } : {}),
+    ...(typeof item.validUntil === 'string' ? { validUntil: item.validUntil } : {}),
+  };
 }
 
 export interface RoleHolders {
@@ -110,11 +121,11 @@ export async function listRoleHolders(trustId: string, roleId: string): Promise<
     { key: keys.role(trustId, roleId), attribute: 'holders' },
     { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) } },
   );
-  return { holders: items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId) })), count: seen };
+  return { holders: items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId), ...windowItem(item) })), count: seen };
 }
 
 export interface NodeAssignments {
-  assignments: { personId: string; roleId: string; nodeId: string }[];
+  assignments: { personId: string; roleId: string; nodeId: string; validFrom?: string; validUntil?: string }[];
   /** The node's refCount as read: a change relying on this list is conditioned on it (see readCounted). */
   refCount: number;
 }
@@ -128,7 +139,7 @@ export async function listNodeAssignments(trustId: string, nodeId: string): Prom
   );
   const assignments = items
     .filter((item) => String(item.gsi1sk).startsWith(ASSIGNMENT_PREFIX))
-    .map((item) => ({ personId: String(item.userId), roleId: String(item.roleId), nodeId: String(item.nodeId) }));
+    .map((item) => ({ personId: String(item.userId), roleId: String(item.roleId), nodeId: String(item.nodeId), ...windowItem(item) }));
   return { assignments, refCount: seen };
 }
 

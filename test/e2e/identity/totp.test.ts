@@ -172,6 +172,9 @@ describe('sensitive permissions and 2FA sessions', () => {
     const createNode = await call('POST', '/nodes', { token: own.token, body: { kind: 'school', name: 'New School', parentId: own.rootId } });
     expect(createNode.status).toBe(403);
     expect(createNode.body.code).toBe('mfa_required');
+    const createRole = await call('POST', '/roles', { token: own.token, body: { name: 'Policy role', permissions: ['users.view'] } });
+    expect(createRole.status).toBe(403);
+    expect(createRole.body.code).toBe('mfa_required');
     const permissions = await call('GET', `/me/permissions?nodeId=${own.rootId}`, { token: own.token });
     expect(permissions.body.withheldForMfa).toEqual(expect.arrayContaining(['users.view', 'org.manage', 'safeguarding.child_protection.view']));
     expect(permissions.body.permissions).not.toContain('users.view');
@@ -186,6 +189,7 @@ describe('sensitive permissions and 2FA sessions', () => {
     const { accessToken } = await signInWithTotp(own.adminEmail, secret);
     expect((await call('GET', `/users/${teacher.user.id}`, { token: accessToken })).status).toBe(200);
     expect((await call('POST', '/nodes', { token: accessToken, body: { kind: 'school', name: 'New School', parentId: own.rootId } })).status).toBe(201);
+    expect((await call('POST', '/roles', { token: accessToken, body: { name: 'Policy role', permissions: ['users.view'] } })).status).toBe(201);
     // A person holding no administration permission is not asked for 2FA.
     expect((await call('GET', `/me/permissions?nodeId=${own.nodes['North School']!.id}`, { token: teacher.token })).body.withheldForMfa).toEqual([]);
   });

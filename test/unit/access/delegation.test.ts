@@ -3,7 +3,7 @@ import { checkAssign, checkRoleEdit, checkUnassign, type CheckAssignInput, type 
 import { presetIds } from '../../../domain/access/roles';
 import { ConflictError, ForbiddenError, InvalidInputError } from '../../../domain/errors';
 import type { Person } from '../../../domain/access/resolve';
-import { NOW, PAST, holder, makeAssignment, makeMembership, makePerson, makeRole, makeRoles, makeTree } from '../../fixtures/access';
+import { FUTURE, NOW, PAST, holder, makeAssignment, makeMembership, makePerson, makeRole, makeRoles, makeTree } from '../../fixtures/access';
 
 const tree = makeTree();
 const helper = makeRole({ id: 'role-helper', permissions: ['users.view', 'classes.view'] });
@@ -295,3 +295,93 @@ describe('checkRoleEdit', () => {
     expect(refusal(edit(trustAdmin, { permissions: ['users.view', 'org.manage'], assignableRoles: [custom.id] }))).toBeUndefined();
   });
 });
+
+describe('a grant stays within the grantor\'s own window', () => {
+  const FRIDAY = '2025-03-07T17:00:00.000Z';
+  const LATER = '2025-04-01T00:00:00.000Z';
+  const SINCE = '2025-02-01T00:00:00.000Z';
+  /** An acting School Admin of North School: from 1 February until Friday. */
+  const acting = makePerson({
+    id: 'acting',
+    assignments: [makeAssignment({ id: 'a-acting', roleId: presetIds.schoolAdmin, nodeId: 'north-school', validFrom: SINCE, validUntil: FRIDAY })],
+  });
+  const schoolAdmin = holder(presetIds.schoolAdmin, 'north-school', { id: 'school-admin' });
+
+  it('refuses an acting admin a permanent grant of their own role, with escalation', () => {
+    expect(refusal(assign(acting, presetIds.schoolAdmin, 'north-school'))).toEqual(escalation);
+  });
+
+  it('refuses a grant ending after the grantor\'s authority, and one back-dated before it', () => {
+    expect(refusal(assign(acting, presetIds.schoolAdmin, 'north-school', { validUntil: LATER }))).toEqual(escalation);
+    expect(refusal(assign(acting, presetIds.teacher, 'north-school', { validUntil: LATER }))).toEqual(escalation);
+    expect(refusal(assign(acting, presetIds.teacher, 'north-school', { validFrom: PAST, validUntil: FRIDAY }))).toEqual(escalation);
+  });
+
+  it('accepts a grant bounded by the grantor\'s window, through held permissions or assignableRoles', () => {
+    expect(refusal(assign(acting, presetIds.schoolAdmin, 'north-school', { validUntil: FRIDAY }))).toBeUndefined();
+    expect(refusal(assign(acting, presetIds.teacher, 'north-school', { validFrom: SINCE, validUntil: '2025-03-05T00:00:00.000Z' }))).toBeUndefined();
+    expect(refusal(assign(acting, presetIds.teacher, 'north-school', { validFrom: FRIDAY.replace('17', '08'), validUntil: FRIDAY }))).toBeUndefined();
+  });
+
+  it('leaves permanent grantors as they were', () => {
+    expect(refusal(assign(schoolAdmin, presetIds.schoolAdmin, 'north-school'))).toBeUndefined();
+    expect(refusal(assign(schoolAdmin, presetIds.teacher, 'north-school', { validFrom: PAST, validUntil: LATER }))).toBeUndefined();
+  });
+
+  it('takes the widest of the caller\'s valid assignments that give the authority, and only those', () => {
+    const twice = makePerson({
+      assignments: [
+        ...acting.assignments,
+        // A second, longer hold of the same authority, from the cluster above.
+        makeAssignment({ id: 'a-cluster', roleId: presetIds.clusterAdministrator, nodeId: 'north', validUntil: LATER }),
+        // Expired and future ones give nothing now.
+        makeAssignment({ id: 'a-old', roleId: presetIds.trustAdmin, nodeId: 'trust', validUntil: PAST }),
+        makeAssignment({ id: 'a-next', roleId: presetIds.trustAdmin, nodeId: 'trust', validFrom: FUTURE }),
+      ],
+    });
+    expect(refusal(assign(twice, presetIds.schoolAdmin, 'north-school', { validUntil: LATER }))).toBeUndefined();
+    expect(refusal(assign(twice, presetIds.schoolAdmin, 'north-school', { validUntil: FUTURE }))).toEqual(escalation);
+    expect(refusal(assign(twice, presetIds.schoolAdmin, 'north-school'))).toEqual(escalation);
+  });
+
+  it('bounds a role by the code held for the shortest time', () => {
+    // users.view for good (helper), classes.view only until Friday through the acting role.
+    const mixed = makePerson({
+      assignments: [
+        makeAssignment({ id: 'a-1', roleId: helper.id, nodeId: 'north-school', validUntil: FRIDAY }),
+        makeAssignment({ id: 'a-2', roleId: assigner.id, nodeId: 'north-school' }),
+        makeAssignment({ id: 'a-3', roleId: makeRoleView.id, nodeId: 'north-school' }),
+      ],
+    });
+    const withView = new Map([...roles, [makeRoleView.id, makeRoleView]]);
+    expect(refusal(assign(mixed, helper.id, 'north-school', { roles: withView }))).toEqual(escalation);
+    expect(refusal(assign(mixed, helper.id, 'north-school', { roles: withView, validUntil: FRIDAY }))).toBeUndefined();
+    expect(refusal(assign(mixed, makeRoleView.id, 'north-school', { roles: withView }))).toBeUndefined();
+  });
+
+  it('does not bound removing: an acting admin may take away a permanent role they could give now', () => {
+    const permanentTeacher = { roleId: presetIds.teacher, nodeId: 'north-school' };
+    expect(refusal(() => checkUnassign({ tree, roles, caller: acting, callerMfa: false, now: NOW, assignment: permanentTeacher }))).toBeUndefined();
+  });
+
+  it('bounds widening a role by the editor\'s hold on what is added, their own assignments included', () => {
+    const actingTrustAdmin = makePerson({
+      id: 'acting-trust-admin',
+      assignments: [makeAssignment({ id: 'a-ta', roleId: presetIds.trustAdmin, nodeId: 'trust', validUntil: FRIDAY })],
+    });
+    const narrow = makeRole({ id: 'role-custom', permissions: [] });
+    const widen = (holders: CheckRoleEditInput['holders']) =>
+      refusal(() =>
+        checkRoleEdit({
+          tree, roles, caller: actingTrustAdmin, callerMfa: false, now: NOW, before: narrow,
+          after: { id: narrow.id, permissions: ['users.view', 'org.manage'], assignableRoles: [] }, holders,
+        }),
+      );
+    expect(widen([{ personId: 'someone', nodeId: 'north-school' }])).toEqual(escalation);
+    expect(widen([{ personId: 'acting-trust-admin', nodeId: 'trust' }])).toEqual(escalation);
+    expect(widen([{ personId: 'someone', nodeId: 'north-school', validUntil: FRIDAY }, { personId: 'gone', nodeId: 'trust', validUntil: PAST }])).toBeUndefined();
+    expect(widen([])).toBeUndefined();
+  });
+});
+
+const makeRoleView = makeRole({ id: 'role-view', permissions: ['classes.view'] });

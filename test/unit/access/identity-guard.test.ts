@@ -76,3 +76,22 @@ describe('the identity guard', () => {
     expect(forbiddenCode(() => checkIdentityGuard({ tree, roles, caller: head, callerMfa: false, target: head, now: NOW }))).toBeUndefined();
   });
 });
+
+describe('the identity guard and time', () => {
+  const FRIDAY = '2025-03-07T17:00:00.000Z';
+  const acting = makePerson({
+    id: 'acting',
+    assignments: [makeAssignment({ roleId: presetIds.schoolAdmin, nodeId: 'north-school', validUntil: FRIDAY })],
+  });
+
+  it('lets an acting admin act on a person whose roles end no later than their own authority', () => {
+    const temp = makePerson({ id: 'temp', assignments: [makeAssignment({ roleId: presetIds.teacher, nodeId: 'north-school', validUntil: FRIDAY })] });
+    expect(gap(acting, temp)).toBeNull();
+  });
+
+  it('refuses an acting admin a person holding the role for longer (their account would keep it past Friday)', () => {
+    expect(gap(acting, teacher)).toBe('outranked');
+    const later = makePerson({ id: 'later', assignments: [makeAssignment({ roleId: presetIds.teacher, nodeId: 'north-school', validFrom: FUTURE })] });
+    expect(gap(acting, later)).toBe('outranked');
+  });
+});

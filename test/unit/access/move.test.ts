@@ -72,3 +72,18 @@ describe('checkMove', () => {
     expect(forbiddenCode(move(twoClusters, [{ roleId: 'role-deleted', nodeId: 'south' }, { roleId: empty.id, nodeId: 'south' }]))).toBeUndefined();
   });
 });
+
+describe('checkMove and time', () => {
+  it('refuses a move whose gained assignments outlast the mover\'s authority at the node', () => {
+    const acting = makePerson({
+      id: 'acting',
+      assignments: [
+        makeAssignment({ roleId: presetIds.clusterAdministrator, nodeId: 'north', validUntil: '2025-03-07T17:00:00.000Z' }),
+        makeAssignment({ roleId: presetIds.clusterAdministrator, nodeId: 'south', validUntil: '2025-03-07T17:00:00.000Z' }),
+      ],
+    });
+    expect(forbiddenCode(move(acting, [{ roleId: helper.id, nodeId: 'south' }]))).toBe('escalation');
+    expect(forbiddenCode(move(acting, [{ roleId: helper.id, nodeId: 'south', validUntil: '2025-03-07T17:00:00.000Z' }]))).toBeUndefined();
+    expect(forbiddenCode(move(twoClusters, [{ roleId: helper.id, nodeId: 'south' }]))).toBeUndefined();
+  });
+});
