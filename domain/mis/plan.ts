@@ -211,7 +211,8 @@ export function planMisSync(input: PlanInput): MisPlan {
   const moves = known.flatMap((e) => {
     const person = byMisId.get(e.sourcedId)!;
     const to = normalEmail(e.user?.email);
-    return to !== undefined && to !== person.email.toLowerCase() && !person.edited && person.source === 'mis' ? [{ person, to }] : [];
+    // Someone deactivated by hand is left untouched below, so their email stays theirs: it is no move that frees an address.
+    return to !== undefined && to !== person.email.toLowerCase() && !person.edited && person.source === 'mis' && !deactivatedByHand(person) ? [{ person, to }] : [];
   });
   const moveRank = resolveEmailMoves(moves, byEmail, (email) => takenElsewhere.has(email));
   const rank = (e: Listed) => moveRank.get(byMisId.get(e.sourcedId)!.userId) ?? -1;
@@ -264,7 +265,7 @@ export function planMisSync(input: PlanInput): MisPlan {
     }
 
     matched.add(person.userId);
-    if (person.status === 'inactive' && !person.deactivatedByMis) {
+    if (deactivatedByHand(person)) {
       // Deactivated by hand (a suspension): the roster listing them is no reason to let them back in, nor to touch them.
       plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'deactivated_by_hand', message: 'This person was deactivated by hand; the sync leaves them inactive and unchanged until an administrator reactivates them' });
       continue;
@@ -359,6 +360,9 @@ function nameChanges(person: Pick<MisPerson, 'firstName' | 'lastName' | 'email'>
  * a swap, or an address held outside the school's MIS people does not move
  * (an error for that row). Updates `byEmail` to the addresses after the moves.
  */
+/** Inactive, and not because the sync made them so (a suspension): the sync neither reactivates nor changes them. */
+const deactivatedByHand = (person: MisPerson) => person.status === 'inactive' && !person.deactivatedByMis;
+
 function resolveEmailMoves(
   moves: { person: MisPerson; to: string }[],
   byEmail: Map<string, MisPerson>,

@@ -131,6 +131,17 @@ describe('planMisSync', () => {
     expect(plan([fx(9, { email: 'p1@oak.example' })], [suspended]).changes.filter((c) => c.userId === 'user-1' && c.status === 'activate')).toEqual([]);
   });
 
+  it('keeps the email of someone deactivated by hand: their roster move frees nothing, so a new person with that email is email_taken', () => {
+    // The property test's counterexample: s6 (inactive by hand, p0) moves to p1 in the roster; a new s0 has p0.
+    const suspended = misPerson(6, { email: 'p0@oak.example', status: 'inactive' });
+    const roster = [fx(6, { email: 'p1@oak.example' }), fx(0, { email: 'p0@oak.example' })];
+    const result = plan(roster, [suspended]);
+    expect(result.changes).toEqual([]);
+    expect(result.errors.map((e) => [e.sourcedId, e.code])).toEqual([['s6', 'deactivated_by_hand'], ['s0', 'email_taken']]);
+    const { people: after } = applyPlan([suspended], result);
+    expect(after.map((p) => p.email)).toEqual(['p0@oak.example']);
+  });
+
   it('swaps the MIS role when the OneRoster role changes', () => {
     const result = plan([fx(1, { role: 'aide' })], [misPerson(1)]);
     expect(result.changes[0]).toMatchObject({ kind: 'update', addRoleIds: [presetIds.staff], removeRoleIds: [presetIds.teacher] });
