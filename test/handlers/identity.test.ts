@@ -387,12 +387,20 @@ describe('POST /users/{id}/deactivate against Cognito', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
-  it('re-reads and plans again when the profile changed meanwhile', async () => {
+  it('re-reads (through reach and the identity guard again) and plans again when the profile changed meanwhile', async () => {
     const { sub, trustId, schoolId } = arrangeCaller();
     const { targetId } = arrangeTarget(trustId, schoolId);
-    ddb.on(GetCommand, { Key: keys.userProfile(trustId, targetId) }).resolves({
-      Item: { id: targetId, trustId, email: 't@t.example', status: 'locked', cognitoUsername: 'c', sessionsValidAfter: 0, version: 3, createdAt: '' },
+    // The person's partition as the retry reads it: locked meanwhile (a failed sign-in), version 3.
+    const partition = (status: string, version: number) => ({
+      Items: [
+        {
+          ...keys.userProfile(trustId, targetId), id: targetId, trustId, email: 't@t.example', firstName: 'T', lastName: 'T', userType: 'staff',
+          status, source: 'manual', cognitoUsername: 'c', sessionsValidAfter: 0, version, createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '',
+        },
+        { ...keys.membership(trustId, targetId, schoolId), nodeId: schoolId, primary: true, isManager: false },
+      ],
     });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, targetId) } }).resolvesOnce(partition('active', 2)).resolves(partition('locked', 3));
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['ConditionalCheckFailed', 'None'])).resolves({});
     cognito.on(AdminDisableUserCommand).resolves({});
     const response = await deactivate(deactivateEvent(sub, targetId), lambdaContext());
