@@ -110,14 +110,7 @@ export class ApiStack extends Stack {
     // Here rather than in the stateful stack: nothing in it outlives a day, and the grant below can then name it (see the acknowledgement).
     // In the nested stack of the export route (Users), so its grant names the bucket itself and the acknowledgement below can name it too.
     const exportScope = functionsOf('Users');
-    const exportLogs = new s3.Bucket(exportScope, 'ExportAccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const exportLogs = accessLogBucket(exportScope, 'ExportAccessLogs');
     this.exportBucket = new s3.Bucket(exportScope, 'ExportBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -138,14 +131,7 @@ export class ApiStack extends Stack {
     const rosterScope = rosterUsers.length > 0 ? functionsOf(ROSTER_GROUP) : undefined;
     let rosterBucketLogicalId = '';
     if (rosterScope) {
-      const rosterLogs = new s3.Bucket(rosterScope, 'RosterAccessLogs', {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-        lifecycleRules: [{ expiration: Duration.days(90) }],
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
+      const rosterLogs = accessLogBucket(rosterScope, 'RosterAccessLogs');
       this.rosterBucket = new s3.Bucket(rosterScope, 'RosterBucket', {
         bucketName: rosterBucketName(settings.stage),
         encryption: s3.BucketEncryption.S3_MANAGED,
@@ -454,5 +440,17 @@ function constructIds(handlers: readonly string[], suffix = ''): string[] {
     for (let n = 2; seen.has(unique); n++) unique = `${id}${n}`;
     seen.add(unique);
     return unique;
+  });
+}
+
+/** A bucket's server access logs: private, encrypted, TLS only, kept 90 days (the log delivery writes with bucket-owner objects). */
+function accessLogBucket(scope: Construct, id: string): s3.Bucket {
+  return new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    lifecycleRules: [{ expiration: Duration.days(90) }],
+    removalPolicy: RemovalPolicy.RETAIN,
   });
 }

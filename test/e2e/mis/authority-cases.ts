@@ -39,7 +39,8 @@ async function save(school: string, orgSourcedId: string, token: string, extra: 
   expect(saved.status).toBe(200);
 }
 
-async function waitForRun(runId: string, token: string) {
+/** Waits until the run is no longer running (the queue applies it asynchronously) and answers it as GET /mis/runs/{runId} shows it. */
+export async function waitForRun(runId: string, token: string) {
   for (let i = 0; i < 300; i++) {
     const run = await call('GET', `/mis/runs/${runId}`, { token });
     expect(run.status).toBe(200);

@@ -6,7 +6,7 @@ import { onerosterBundle, generatedRoster, type RosterPersonFixture } from '../.
 import { linkIn, mailTo, waitForMail } from '../../fixtures/mail';
 import { actor, createUser } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
-import { authorityCases } from './authority-cases';
+import { authorityCases, waitForRun as waitForRunAs } from './authority-cases';
 
 /**
  * The sync end to end on the local stack: a bundle uploaded over HTTP (a
@@ -36,15 +36,7 @@ async function upload(school: string, zip: Uint8Array, token = saver) {
   return call('PUT', `/nodes/${school}/mis/roster`, { token, rawBody: zip, headers: { 'content-type': 'application/zip' } });
 }
 
-async function waitForRun(runId: string, token = saver) {
-  for (let i = 0; i < 300; i++) {
-    const run = await call('GET', `/mis/runs/${runId}`, { token });
-    expect(run.status).toBe(200);
-    if (run.body.status !== 'running') return run.body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
+const waitForRun = (runId: string, token = saver) => waitForRunAs(runId, token);
 
 async function run(school: string, body: { dryRun?: boolean } = {}) {
   const started = await call('POST', `/nodes/${school}/mis/runs`, { token: saver, body });
