@@ -101,7 +101,12 @@ function runGrants(scenario: Scenario) {
     const nodeId = nodes[step.node % nodes.length]!.id;
     let approved = true;
     try {
-      checkAssign({ tree, roles: rolesMap, caller, callerMfa: step.mfa, target, roleId: role.id, nodeId, now: new Date(step.now), policy: { membersOnly: scenario.membersOnly } });
+      // The grant as it will be recorded below, its window included (a grant may not outlive the caller's authority).
+      checkAssign({
+        tree, roles: rolesMap, caller, callerMfa: step.mfa, target, roleId: role.id, nodeId, now: new Date(step.now), policy: { membersOnly: scenario.membersOnly },
+        ...(step.validFrom !== undefined ? { validFrom: step.validFrom } : {}),
+        ...(step.validUntil !== undefined ? { validUntil: step.validUntil } : {}),
+      });
     } catch {
       approved = false;
     }
