@@ -6,6 +6,7 @@ import { hashToken } from '../../domain/identity/token-hash';
 import { assertUsable, newLinkToken, sentToHash, type StoredToken, type TokenPurpose } from '../../domain/identity/tokens';
 import { ConflictError } from '../../domain/errors';
 import { getAccount } from '../adapters/dynamo/account-repository';
+import { AccountChangedError } from '../adapters/dynamo/account-writes';
 import { claimLinkToken, getLinkToken, issueLinkToken, releaseLinkToken } from '../adapters/dynamo/token-repository';
 import { getTrust } from '../adapters/dynamo/trust-repository';
 import { setPermanentPassword } from '../adapters/cognito/user-pool';
@@ -15,6 +16,7 @@ import { sendEmail } from '../adapters/ses/mailer';
 import { config } from '../config';
 import { logger } from '../http/logger';
 import { newId, nowIso } from '../shared/ids';
+import { retryOnConflict } from '../shared/retry';
 
 const audit = (account: Account, actorId: string, action: string, after?: unknown) =>
   auditRecord({ id: newId(), at: nowIso(), actorId, action, targetType: 'user', targetId: account.id, nodeId: null, after });
@@ -28,10 +30,33 @@ export function newLink(account: Account, purpose: TokenPurpose, validForMs = co
   return { token: stored, link: `${config().APP_URL.replace(/\/$/, '')}/${page}?token=${token}`, validUntil };
 }
 
-async function issue(account: Account, purpose: TokenPurpose, validForMs: number, actorId: string, action: string) {
-  const { token, link, validUntil } = newLink(account, purpose, validForMs);
-  await issueLinkToken(account, token, audit(account, actorId, action, { validUntil }));
-  return { link, validUntil };
+/**
+ * Stores a new link. With `reload` (an admin acting on someone else: the
+ * reload re-runs reach and the identity guard) the link lands only on the
+ * profile version that was judged; when the person changed meanwhile (a role
+ * granted, an email changed) they are read and judged again and the link is
+ * made for the account as it is now.
+ */
+async function issue(account: Account, purpose: TokenPurpose, validForMs: number, actorId: string, action: string, reload?: () => Promise<Account>) {
+  let current = account;
+  return retryOnConflict(
+    async (n) => {
+      if (n > 1) assertIssuable(current, purpose);
+      const { token, link, validUntil } = newLink(current, purpose, validForMs);
+      await issueLinkToken(current, token, audit(current, actorId, action, { validUntil }), { sameVersion: reload !== undefined });
+      return { link, validUntil, account: current };
+    },
+    async (error) => {
+      if (!(error instanceof AccountChangedError) || !reload) throw error;
+      current = await reload();
+    },
+    'This account is being changed by someone else; try again',
+  );
+}
+
+function assertIssuable(account: Account, purpose: TokenPurpose): void {
+  if (purpose === 'invitation' && account.status !== 'invited') throw new ConflictError('not_invited', 'The account is no longer invited');
+  if (purpose === 'password_reset' && account.status !== 'active') throw new ConflictError('not_active', 'Only active accounts can reset their password');
 }
 
 /**
@@ -39,9 +64,9 @@ async function issue(account: Account, purpose: TokenPurpose, validForMs: number
  * The link is stored before the email goes: if SES fails the account stays
  * `invited` and the admin can send again, so nothing is lost.
  */
-export async function sendInvitation(account: Account, inviter: { id: string; name: string }): Promise<{ sent: boolean }> {
-  const { link, validUntil } = await issue(account, 'invitation', config().INVITATION_TTL_DAYS * 86_400_000, inviter.id, 'user.invited');
-  return emailInvitation(account, inviter, link, validUntil);
+export async function sendInvitation(account: Account, inviter: { id: string; name: string }, reload?: () => Promise<Account>): Promise<{ sent: boolean }> {
+  const issued = await issue(account, 'invitation', config().INVITATION_TTL_DAYS * 86_400_000, inviter.id, 'user.invited', reload);
+  return emailInvitation(issued.account, inviter, issued.link, issued.validUntil);
 }
 
 /** The invitation email for a link already stored; a failure is logged and answered `sent: false`. */
@@ -58,11 +83,11 @@ export async function emailInvitation(account: Account, inviter: { id: string; n
 }
 
 /** Emails a one-hour password-reset link, only to an active account. */
-export async function sendPasswordReset(account: Account, actorId: string): Promise<void> {
-  if (account.status !== 'active') throw new ConflictError('not_active', 'Only active accounts can reset their password');
+export async function sendPasswordReset(account: Account, actorId: string, reload?: () => Promise<Account>): Promise<void> {
+  assertIssuable(account, 'password_reset');
   const trust = await getTrust(account.trustId);
-  const { link, validUntil } = await issue(account, 'password_reset', config().RESET_TTL_MINUTES * 60_000, actorId, 'password.reset_requested');
-  await sendEmail(account.email, passwordResetEmail({ trustName: trust?.name ?? 'your trust', firstName: account.firstName, link, expiresAt: validUntil }));
+  const issued = await issue(account, 'password_reset', config().RESET_TTL_MINUTES * 60_000, actorId, 'password.reset_requested', reload);
+  await sendEmail(issued.account.email, passwordResetEmail({ trustName: trust?.name ?? 'your trust', firstName: issued.account.firstName, link: issued.link, expiresAt: issued.validUntil }));
 }
 
 async function usableLink(rawToken: string, purpose: TokenPurpose): Promise<{ token: StoredToken; account: Account }> {

@@ -9,7 +9,7 @@ import { userParamsSchema } from './params.schema';
 export const handler = userHandler({ params: userParamsSchema }, async ({ caller, params }) => {
   const { account } = await loadAccountTarget(caller, params.id, 'users.create');
   if (account.status !== 'invited') throw new ConflictError('not_invited', 'Only invited accounts get invitations');
-  const { sent } = await sendInvitation(account, inviterOf(caller.account));
+  const { sent } = await sendInvitation(account, inviterOf(caller.account), async () => (await loadAccountTarget(caller, params.id, 'users.create')).account);
   if (!sent) throw new UnavailableError('email_not_sent', 'The email could not be sent; try again shortly');
   return json(202, { status: 'sent' });
 });

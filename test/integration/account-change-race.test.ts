@@ -5,6 +5,7 @@ import { getAccount } from '../../functions/adapters/dynamo/account-repository';
 import { callerOf, type Caller } from '../../functions/http/caller';
 import { changeAccount } from '../../functions/shared/account-change';
 import { changePerson } from '../../functions/users/person-change';
+import { inviterOf, sendInvitation, sendPasswordReset } from '../../functions/identity/link-flows';
 import { loadAccountTarget } from '../../functions/users/account-target';
 import { call } from '../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
@@ -80,5 +81,32 @@ describe('a person change racing a move out of reach', () => {
       return { ops: [], audit: [{ action: 'user.updated', nodeId: node('North School'), after: { touched: true } }], result: 'written' };
     }, ['users.edit']);
     await expect(placing).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('an emailed link racing a grant to its target', () => {
+  it('is not issued for a teacher made Head Teacher meanwhile: neither a reset link nor a re-sent invitation from a School Admin', async () => {
+    const active = await actor(trust, teacherAt('North School'));
+    const invited = await createUser(trust.token, teacherAt('North School'));
+    const staleActive = (await loadAccountTarget(schoolAdmin, active.user.id, 'users.reset_password')).account;
+    const staleInvited = (await loadAccountTarget(schoolAdmin, invited.id, 'users.create')).account;
+    await makeHead(active.user.id);
+    await makeHead(invited.id);
+    await expect(sendPasswordReset(staleActive, schoolAdmin.account.id, async () => (await loadAccountTarget(schoolAdmin, active.user.id, 'users.reset_password')).account))
+      .rejects.toMatchObject({ code: 'outranked' });
+    await expect(sendInvitation(staleInvited, inviterOf(schoolAdmin.account), async () => (await loadAccountTarget(schoolAdmin, invited.id, 'users.create')).account))
+      .rejects.toMatchObject({ code: 'outranked' });
+    expect((await getAccount({ trustId: trust.trustId, userId: active.user.id }))!.resetTokenHash).toBeUndefined();
+    const stillInvited = await getAccount({ trustId: trust.trustId, userId: invited.id });
+    // Only the link of the Trust Admin's own invitation at creation: the School Admin's re-send stored none.
+    expect(stillInvited!.invitationTokenHash).toBe(staleInvited.invitationTokenHash);
+  });
+
+  it('is issued for the account as it is now when the change leaves the caller allowed', async () => {
+    const active = await actor(trust, teacherAt('North School'));
+    const stale = (await loadAccountTarget(schoolAdmin, active.user.id, 'users.reset_password')).account;
+    expect((await call('PUT', `/users/${active.user.id}/memberships/${node('North School')}`, { token: trust.token, body: { primary: true, jobTitle: 'Teacher of art' } })).status).toBe(200);
+    await sendPasswordReset(stale, schoolAdmin.account.id, async () => (await loadAccountTarget(schoolAdmin, active.user.id, 'users.reset_password')).account);
+    expect((await getAccount({ trustId: trust.trustId, userId: active.user.id }))!.resetTokenHash).toEqual(expect.any(String));
   });
 });

@@ -3,6 +3,7 @@ import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account, AccountStatus } from '../../../domain/identity/account';
 import { LinkGoneError, type StoredToken, type TokenPurpose } from '../../../domain/identity/tokens';
 import { ConflictError } from '../../../domain/errors';
+import { AccountChangedError } from './account-writes';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
@@ -51,9 +52,11 @@ export async function getLinkToken(hash: string): Promise<StoredToken | undefine
  * Stores a new link token and makes it the account's only live link of its
  * purpose (older links stop working), with its audit record, in one transaction.
  */
-export async function issueLinkToken(account: Account, token: StoredToken, audit: AuditRecord): Promise<void> {
+export async function issueLinkToken(account: Account, token: StoredToken, audit: AuditRecord, options: { sameVersion?: boolean } = {}): Promise<void> {
   const live = LIVE[token.purpose];
   const table = tableName();
+  // An admin's link (sameVersion) lands only on the profile the identity guard judged: any change since is re-read and judged again.
+  const sameVersion = options.sameVersion === true;
   try {
     await documentClient().send(
       new TransactWriteCommand({
@@ -64,9 +67,9 @@ export async function issueLinkToken(account: Account, token: StoredToken, audit
               TableName: table,
               Key: keys.userProfile(account.trustId, account.id),
               UpdateExpression: `SET ${live.field} = :hash`,
-              ConditionExpression: '#status = :status',
+              ConditionExpression: sameVersion ? '#status = :status AND version = :seen' : '#status = :status',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':hash': token.hash, ':status': live.status },
+              ExpressionAttributeValues: { ':hash': token.hash, ':status': live.status, ...(sameVersion ? { ':seen': account.version } : {}) },
             },
           },
           auditPut(account.trustId, audit),
@@ -75,6 +78,7 @@ export async function issueLinkToken(account: Account, token: StoredToken, audit
     );
   } catch (error) {
     if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') {
+      if (sameVersion) throw new AccountChangedError();
       throw new ConflictError(token.purpose === 'invitation' ? 'not_invited' : 'not_active', `The account is no longer ${live.status}`);
     }
     rethrowStoreError(error);
