@@ -1,10 +1,9 @@
 import { ConflictError, ForbiddenError, InvalidInputError } from '../errors';
 import { pathToRoot, subtreeIds, type OrgTree } from '../org/tree';
 import { isSensitive, permissionByCode } from './permissions';
-import type { CompiledAssignment } from './compiled-person';
 import { CompiledPerson, compiledFor, decide, effectivePermissions, type Assignment, type Person } from './resolve';
 import { scopeAllows, validateRoleDefinition, type Role } from './roles';
-import { isValidAt } from './walk';
+import { grantFits, handOutWindow, heldWindow, untilOf, windowOf, type AuthorityWindow } from './grant-window';
 
 /** Trust-level switches that tighten delegation. */
 export interface DelegationPolicy {
@@ -35,12 +34,6 @@ export interface CheckAssignInput extends CallerContext {
   policy?: DelegationPolicy;
 }
 
-/** A window of authority in epoch ms, [from, until); ±Infinity when unbounded. */
-export interface AuthorityWindow {
-  from: number;
-  until: number;
-}
-
 const forbidden = () => new ForbiddenError('You need roles.assign here to change roles', 'forbidden');
 const escalation = () =>
   new ForbiddenError('You can only grant what you hold yourself or what your own role lets you assign', 'escalation');
@@ -58,90 +51,6 @@ const mfaRequired = () =>
 /** Codes of a role that confer anything; retired codes grant nothing, so they neither need holding nor 2FA. */
 function knownCodes(permissions: readonly string[]): string[] {
   return permissions.filter((code) => permissionByCode.has(code));
-}
-
-/**
- * Whether the caller, at the node, may hand out `role`, and for which window:
- * they hold every permission of it there (requiresMfa codes only if this
- * session passed 2FA, which is what effectivePermissions already encodes), or
- * a valid assignment on the node's path has a role whose assignableRoles
- * names it (Kubernetes' escalate-or-bind pairing). Null when they may not.
- *
- * The window is the span of the caller's assignments that give this
- * authority, valid now: for held permissions, each code is held from the
- * earliest `from` to the latest `until` of the valid assignments on the path
- * that carry it (they all contain now, so their union is one span), and the
- * role is held while every code is; an assignableRoles grant counts for its
- * own assignment's window; the two routes add up. A role with no known
- * permission is held for ever (it confers nothing).
- */
-export function handOutWindow(ctx: CallerContext & { caller: CompiledPerson }, role: Role, nodeId: string, codes: readonly string[]): AuthorityWindow | null {
-  const valid = validOnPath(ctx, nodeId);
-  let window = heldWindow(ctx, nodeId, codes, valid);
-  for (const assignment of valid) {
-    if (!(ctx.roles.get(assignment.assignment.roleId)?.assignableRoles.includes(role.id) ?? false)) continue;
-    window = window
-      ? { from: Math.min(window.from, assignment.from), until: Math.max(window.until, assignment.until) }
-      : { from: assignment.from, until: assignment.until };
-  }
-  return window;
-}
-
-/** The caller's assignments on the node's path that are valid now. */
-function validOnPath(ctx: CallerContext & { caller: CompiledPerson }, nodeId: string): CompiledAssignment[] {
-  const at = ctx.now.getTime();
-  const valid: CompiledAssignment[] = [];
-  for (const node of pathToRoot(ctx.tree, nodeId)) {
-    for (const assignment of ctx.caller.byNode.get(node.id) ?? []) if (isValidAt(assignment, at)) valid.push(assignment);
-  }
-  return valid;
-}
-
-/** For how long the caller holds every one of `codes` at the node (null: not all of them now); see handOutWindow. */
-function heldWindow(
-  ctx: CallerContext & { caller: CompiledPerson },
-  nodeId: string,
-  codes: readonly string[],
-  valid: readonly CompiledAssignment[] = validOnPath(ctx, nodeId),
-): AuthorityWindow | null {
-  const held = new Set(
-    effectivePermissions({ tree: ctx.tree, roles: ctx.roles, person: ctx.caller, nodeId, mfa: ctx.callerMfa, now: ctx.now })
-      .permissions,
-  );
-  if (!codes.every((code) => held.has(code))) return null;
-  let from = -Infinity;
-  let until = Infinity;
-  for (const code of codes) {
-    const carrying = valid.filter((assignment) => assignment.permissions.has(code));
-    if (carrying.length === 0) return null; // cannot happen: held means carried by a valid assignment on the path
-    from = Math.max(from, Math.min(...carrying.map((assignment) => assignment.from)));
-    until = Math.min(until, Math.max(...carrying.map((assignment) => assignment.until)));
-  }
-  return { from, until };
-}
-
-/** Only the window of an assignment or a grant request, its absent bounds left out. */
-export function windowOf(assignment: { validFrom?: string | undefined; validUntil?: string | undefined }): { validFrom?: string; validUntil?: string } {
-  return {
-    ...(assignment.validFrom !== undefined ? { validFrom: assignment.validFrom } : {}),
-    ...(assignment.validUntil !== undefined ? { validUntil: assignment.validUntil } : {}),
-  };
-}
-
-/** An assignment's end in epoch ms (Infinity: for good; NaN for a malformed one, which no window contains). */
-const untilOf = (validity: { validUntil?: string }) => (validity.validUntil === undefined ? Infinity : Date.parse(validity.validUntil));
-
-/**
- * Whether a grant stays inside the caller's window: it ends no later than the
- * caller's authority (no validUntil means never, so it needs authority that
- * never ends) and starts no earlier than it (no validFrom means now, which
- * the window holds). A grant must not outlive, nor be back-dated before, the
- * authority that made it: else an acting admin whose role ends on Friday
- * could give a second account of theirs the same role for good.
- */
-export function grantFits(window: AuthorityWindow, grant: { validFrom?: string; validUntil?: string }): boolean {
-  if (!(untilOf(grant) <= window.until)) return false;
-  return grant.validFrom === undefined || Date.parse(grant.validFrom) >= window.from;
 }
 
 /**

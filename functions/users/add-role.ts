@@ -1,4 +1,5 @@
-import { checkAssign, windowOf } from '../../domain/access/delegation';
+import { checkAssign } from '../../domain/access/delegation';
+import { windowOf } from '../../domain/access/grant-window';
 import { isSensitive } from '../../domain/access/permissions';
 import { displayName } from '../../domain/identity/account';
 import { getAccount } from '../adapters/dynamo/account-repository';

@@ -1,4 +1,5 @@
-import { checkAssign, checkUnassign, windowOf } from '../../domain/access/delegation';
+import { checkAssign, checkUnassign } from '../../domain/access/delegation';
+import { windowOf } from '../../domain/access/grant-window';
 import type { PermissionCode } from '../../domain/access/permissions';
 import { canSee, type Reach } from '../../domain/access/reach';
 import type { BulkGuards } from '../../domain/directory/bulk-edit';

@@ -1,4 +1,5 @@
-import { checkAssign, windowOf } from '../../domain/access/delegation';
+import { checkAssign } from '../../domain/access/delegation';
+import { windowOf } from '../../domain/access/grant-window';
 import { initialMemberships } from '../../domain/access/memberships';
 import type { Person } from '../../domain/access/resolve';
 import { auditRecord } from '../../domain/audit/audit-record';

@@ -1,4 +1,5 @@
-import { checkAssign, checkUnassign, windowOf } from '../../domain/access/delegation';
+import { checkAssign, checkUnassign } from '../../domain/access/delegation';
+import { windowOf } from '../../domain/access/grant-window';
 import { membershipDiff } from '../../domain/access/memberships';
 import { canSee, type Reach } from '../../domain/access/reach';
 import { desiredPerson, type FieldChange, type NameIndex, type RowDesire, type RowIntent } from '../../domain/directory/import-plan';
