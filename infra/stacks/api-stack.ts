@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, TimeZone, Validations, type CfnResource, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -12,19 +12,18 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
-import { ROSTER_KEY_PREFIX, ROSTER_KEY_SUFFIX, ROSTER_RETENTION_DAYS } from '../../domain/mis/roster-key';
 import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
+import { exportBucket, grantExportObjects, grantRosterObjects, ROSTER_GROUP, rosterBucket, sendRosterDrops } from '../constructs/buckets';
+import { scheduleJob, workerQueue } from '../constructs/jobs';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
 import type { DeploymentSettings } from '../constructs/settings';
 import { UserPoolClientSecret } from '../constructs/user-pool-client-secret';
@@ -106,46 +105,13 @@ export class ApiStack extends Stack {
       OAUTH_TOKEN_URL: props.tokenEndpoint,
     };
 
-    // Issue 9: large exports. Private, encrypted, TLS only, logged, gone after a day (the link lives minutes).
-    // Here rather than in the stateful stack: nothing in it outlives a day, and the grant below can then name it (see the acknowledgement).
-    // In the nested stack of the export route (Users), so its grant names the bucket itself and the acknowledgement below can name it too.
-    const exportScope = functionsOf('Users');
-    const exportLogs = accessLogBucket(exportScope, 'ExportAccessLogs');
-    this.exportBucket = new s3.Bucket(exportScope, 'ExportBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(1) }],
-      serverAccessLogsBucket: exportLogs,
-      serverAccessLogsPrefix: 'exports/',
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const exportBucketLogicalId = exportScope.getLogicalId(this.exportBucket.node.defaultChild as s3.CfnBucket);
-
-    // Issue 10: MIS rosters. Private, encrypted, TLS only, logged; each roster is kept ROSTER_RETENTION_DAYS (its run records
-    // which one it read), no versioning: an overwritten roster.zip is not kept, so no older copy of personal data lingers.
-    // In the MIS sync functions' nested stack with every function that touches it (the grants and acknowledgements name it there).
-    // Its name is fixed so that the drop queue's policy can name it without a reference: S3 checks that policy when the
-    // notification is configured, so the bucket depends on the policy and the policy cannot depend on the bucket.
+    // The exports bucket (issue 9) sits in the export route's nested stack (Users), the roster bucket (issue 10) in the
+    // MIS sync one with every function that touches it: infra/constructs/buckets.ts says why.
+    const exportsBucket = exportBucket(functionsOf('Users'));
+    this.exportBucket = exportsBucket.bucket;
     const rosterUsers = [...props.routes, ...(props.queues ?? [])].filter((d) => d.rosterBucket || ('rosterDrops' in d && d.rosterDrops));
-    const rosterScope = rosterUsers.length > 0 ? functionsOf(ROSTER_GROUP) : undefined;
-    let rosterBucketLogicalId = '';
-    if (rosterScope) {
-      const rosterLogs = accessLogBucket(rosterScope, 'RosterAccessLogs');
-      this.rosterBucket = new s3.Bucket(rosterScope, 'RosterBucket', {
-        bucketName: rosterBucketName(settings.stage),
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
-        versioned: false,
-        lifecycleRules: [{ expiration: Duration.days(ROSTER_RETENTION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-        serverAccessLogsBucket: rosterLogs,
-        serverAccessLogsPrefix: 'rosters/',
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      rosterBucketLogicalId = rosterScope.getLogicalId(this.rosterBucket.node.defaultChild as s3.CfnBucket);
-    }
-    const rosterBucket = this.rosterBucket;
+    const rosters = rosterUsers.length > 0 ? rosterBucket(functionsOf(ROSTER_GROUP), settings.stage) : undefined;
+    this.rosterBucket = rosters?.bucket;
 
     const makeFunction = (
       scope: Construct,
@@ -178,83 +144,21 @@ export class ApiStack extends Stack {
         queue.queue.grantSendMessages(fn.function);
         fn.function.addEnvironment(queue.def.env, queue.queue.queueUrl);
       }
-      if (def.exportBucket) {
-        // Put the file and presign its GET: the presigned URL acts with this role, so it needs GetObject too; under exports/ only.
-        fn.function.addEnvironment('EXPORT_BUCKET', this.exportBucket.bucketName);
-        fn.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ sid: 'ExportObjects', actions: ['s3:PutObject', 's3:GetObject'], resources: [this.exportBucket.arnForObjects('exports/*')] }),
-        );
-        Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${exportBucketLogicalId}.Arn>/exports/*]`,
-          reason:
-            'Each export is a new object under exports/<trust>/<random id>/, so its key cannot be named in advance: the grant is put and get on ' +
-            'objects under exports/ in the exports bucket only (no list, no delete, no other bucket).',
-        });
-      }
-      if (def.rosterBucket) {
-        if (!rosterBucket || Stack.of(scope) !== Stack.of(rosterBucket)) throw new Error(`${def.handler} uses the roster bucket: it must sit in the ${ROSTER_GROUP} functions' stack`);
-        // Put (the upload route) or get (the run worker), objects under mis/ only: no list, no delete.
-        fn.function.addEnvironment('ROSTER_BUCKET', rosterBucket.bucketName);
-        fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
-          sid: 'RosterObjects', actions: [def.rosterBucket === 'write' ? 's3:PutObject' : 's3:GetObject'], resources: [rosterBucket.arnForObjects('mis/*')],
-        }));
-        Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${rosterBucketLogicalId}.Arn>/mis/*]`,
-          reason:
-            'Rosters are objects under mis/<trust>/<school>/<roster id>.zip with a new id per upload, so the key cannot be named in advance: ' +
-            `the grant is ${def.rosterBucket === 'write' ? 'put' : 'get'} on objects under mis/ of the roster bucket only (no list, no delete, no other bucket).`,
-        });
-      }
+      if (def.exportBucket) grantExportObjects(fn, exportsBucket);
+      if (def.rosterBucket) grantRosterObjects(fn, rosters, def.rosterBucket, def.handler);
       return fn;
     };
 
     // ---- Queues ---------------------------------------------------------------
-    // Each queue: encrypted, TLS only, a dead-letter queue after maxReceiveCount
-    // deliveries, and its worker (the same handler module the local queue calls)
-    // with one message per invocation and partial-batch failures reported.
+    // Each queue (infra/constructs/jobs.ts) with its worker: one message per
+    // invocation and partial-batch failures reported.
     const queueByName = new Map<string, { def: QueueDef; queue: sqs.Queue }>();
     const queueIds = constructIds((props.queues ?? []).map((q) => q.handler));
     (props.queues ?? []).forEach((def, i) => {
-      const id = queueIds[i]!;
       const queueScope = def.group ? functionsOf(def.group) : this;
-      const deadLetters = new sqs.Queue(queueScope, `${id}DeadLetters`, {
-        retentionPeriod: Duration.days(14),
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-      });
-      const queue = new sqs.Queue(queueScope, `${id}Queue`, {
-        // AWS's advice for a Lambda trigger: six times the function's timeout.
-        visibilityTimeout: Duration.seconds(def.timeoutSeconds * 6),
-        retentionPeriod: Duration.days(4),
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        deadLetterQueue: { queue: deadLetters, maxReceiveCount: def.maxReceiveCount },
-      });
+      const queue = workerQueue(queueScope, queueIds[i]!, def);
       queueByName.set(def.name, { def, queue });
-      if (def.rosterDrops) {
-        // Issue 10: S3 sends the roster bucket's object-created events under mis/ ending .zip straight to this queue.
-        if (!rosterBucket || Stack.of(queueScope) !== Stack.of(rosterBucket)) throw new Error(`queue ${def.name} takes the roster bucket's events: it must sit in the ${ROSTER_GROUP} functions' stack`);
-        const cfnBucket = rosterBucket.node.defaultChild as s3.CfnBucket;
-        if (cfnBucket.notificationConfiguration) throw new Error('Only one queue may take the roster bucket\'s events');
-        queue.addToResourcePolicy(new iam.PolicyStatement({
-          sid: 'RosterBucketEvents',
-          principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-          actions: ['sqs:SendMessage'],
-          resources: [queue.queueArn],
-          conditions: {
-            ArnEquals: { 'aws:SourceArn': `arn:${Aws.PARTITION}:s3:::${rosterBucketName(settings.stage)}` },
-            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          },
-        }));
-        cfnBucket.notificationConfiguration = {
-          queueConfigurations: [{
-            event: 's3:ObjectCreated:*',
-            queue: queue.queueArn,
-            filter: { s3Key: { rules: [{ name: 'prefix', value: ROSTER_KEY_PREFIX }, { name: 'suffix', value: ROSTER_KEY_SUFFIX }] } },
-          }],
-        };
-        cfnBucket.addDependency(queue.node.findChild('Policy').node.defaultChild as CfnResource);
-      }
+      if (def.rosterDrops) sendRosterDrops(rosters, queue, def.name, settings.stage);
     });
     (props.queues ?? []).forEach((def, i) => {
       const { queue } = queueByName.get(def.name)!;
@@ -356,53 +260,11 @@ export class ApiStack extends Stack {
       const jobId = jobIds[i]!;
       const fn = makeFunction(functionsOf(job.group ?? 'scheduled jobs'), jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
       this.functions.set(job.name, fn);
-
-      // An own role that may invoke this one function (LambdaInvoke's shared
-      // role would also be granted every version and alias, "<arn>:*").
-      const role = new iam.Role(this, `${jobId}SchedulerRole`, {
-        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-        }),
-        description: `Lets EventBridge Scheduler run job ${job.name}`,
-      });
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.function.functionArn] }),
-      );
-      const target: scheduler.IScheduleTarget = {
-        bind: () => ({
-          arn: fn.function.functionArn,
-          role,
-          // Shaped like an EventBridge "Scheduled Event", as the local gateway's
-          // POST /_local/run/{job} sends it, plus the job's name.
-          input: scheduler.ScheduleTargetInput.fromObject({
-            source: 'aws.scheduler',
-            'detail-type': 'Scheduled Event',
-            time: scheduler.ContextAttribute.scheduledTime,
-            job: job.name,
-            detail: {},
-          }),
-          retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-        }),
-      };
-      const schedule = new scheduler.Schedule(this, `${jobId}Schedule`, {
-        description: `Runs job ${job.name}`,
-        schedule: scheduler.ScheduleExpression.expression(job.schedule, TimeZone.of(settings.scheduleTimeZone)),
-        target,
-      });
-      // Create the schedule only once its role may invoke the function.
-      schedule.node.addDependency(role);
+      scheduleJob(this, jobId, job, fn.function, settings.scheduleTimeZone);
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
   }
-}
-
-/** The nested stack (route tag) of the roster bucket and of every function that touches it. */
-const ROSTER_GROUP = 'MIS sync';
-
-/** The roster bucket's fixed name: unique per stage, account and region; at most 59 characters (a 16-character stage, a 14-character region) of S3's 63. */
-function rosterBucketName(stage: string): string {
-  return `ta-${stage}-mis-rosters-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 
 /** Why a public route may be called without a token, for its APIG4 acknowledgement. */
@@ -440,17 +302,5 @@ function constructIds(handlers: readonly string[], suffix = ''): string[] {
     for (let n = 2; seen.has(unique); n++) unique = `${id}${n}`;
     seen.add(unique);
     return unique;
-  });
-}
-
-/** A bucket's server access logs: private, encrypted, TLS only, kept 90 days (the log delivery writes with bucket-owner objects). */
-function accessLogBucket(scope: Construct, id: string): s3.Bucket {
-  return new s3.Bucket(scope, id, {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-    lifecycleRules: [{ expiration: Duration.days(90) }],
-    removalPolicy: RemovalPolicy.RETAIN,
   });
 }

@@ -1,0 +1,69 @@
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { JobDef, QueueDef } from '../../functions/routes';
+
+// The API stack's queues and schedules. Plain functions rather than a Construct, like buckets.ts: each resource
+// keeps the scope and id it had when it was written inline in the API stack, so its logical ID stays the same.
+
+/**
+ * A worker's queue: encrypted, TLS only, a dead-letter queue after maxReceiveCount deliveries.
+ * Its worker (the same handler module the local queue calls) is wired by the API stack.
+ */
+export function workerQueue(scope: Construct, id: string, def: QueueDef): sqs.Queue {
+  const deadLetters = new sqs.Queue(scope, `${id}DeadLetters`, {
+    retentionPeriod: Duration.days(14),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+  return new sqs.Queue(scope, `${id}Queue`, {
+    // AWS's advice for a Lambda trigger: six times the function's timeout.
+    visibilityTimeout: Duration.seconds(def.timeoutSeconds * 6),
+    retentionPeriod: Duration.days(4),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    deadLetterQueue: { queue: deadLetters, maxReceiveCount: def.maxReceiveCount },
+  });
+}
+
+/** An EventBridge Scheduler schedule that runs `fn` for `job`, with a role of its own (`<jobId>SchedulerRole`, `<jobId>Schedule`). */
+export function scheduleJob(scope: Construct, jobId: string, job: JobDef, fn: IFunction, timeZone: string): scheduler.Schedule {
+  // An own role that may invoke this one function (LambdaInvoke's shared
+  // role would also be granted every version and alias, "<arn>:*").
+  const role = new iam.Role(scope, `${jobId}SchedulerRole`, {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+    description: `Lets EventBridge Scheduler run job ${job.name}`,
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+  );
+  const target: scheduler.IScheduleTarget = {
+    bind: () => ({
+      arn: fn.functionArn,
+      role,
+      // Shaped like an EventBridge "Scheduled Event", as the local gateway's
+      // POST /_local/run/{job} sends it, plus the job's name.
+      input: scheduler.ScheduleTargetInput.fromObject({
+        source: 'aws.scheduler',
+        'detail-type': 'Scheduled Event',
+        time: scheduler.ContextAttribute.scheduledTime,
+        job: job.name,
+        detail: {},
+      }),
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+    }),
+  };
+  const schedule = new scheduler.Schedule(scope, `${jobId}Schedule`, {
+    description: `Runs job ${job.name}`,
+    schedule: scheduler.ScheduleExpression.expression(job.schedule, TimeZone.of(timeZone)),
+    target,
+  });
+  // Create the schedule only once its role may invoke the function.
+  schedule.node.addDependency(role);
+  return schedule;
+}
