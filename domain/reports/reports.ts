@@ -10,7 +10,7 @@ import { listNodes, type OrgTree } from '../org/tree';
 import { REPORT_COLUMNS, type ReportName, type ReportParams } from './catalogue';
 import {
   compareByName, compareText, nodeName, reportScope, roleName, treeOrder, visiblePeople,
-  type AccessReviewData, type Cell, type GrantRecord, type LockedAccountsData, type ReportData, type ReportPerson, type ReportResult,
+  type AccessReviewData, type Cell, type LockedAccountsData, type ReportData, type ReportPerson, type ReportResult,
 } from './model';
 
 /**

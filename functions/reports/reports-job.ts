@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { reachOf } from '../../domain/access/reach';
-import { compilePerson } from '../../domain/access/compiled-person';
 import { displayName } from '../../domain/identity/account';
 import { parseReportParams, type ReportName } from '../../domain/reports/catalogue';
 import { renderCsv } from '../../domain/reports/csv';
@@ -12,7 +11,7 @@ import { storeExport } from '../adapters/exports/export-store';
 import { sendMail } from '../adapters/ses/mailer-v2';
 import { logger } from '../http/logger';
 import { loadReportData } from './report-data';
-import { recipientCanView } from './schedules';
+import { mayUseReports } from './schedules';
 import { reportEmail, skippedEmail } from '../../domain/reports/emails';
 
 /**
@@ -71,21 +70,22 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
   const params = parseReportParams(name, { ...schedule.params, format: 'csv' }, context.tree, 'params');
   // A schedule sends only while its owner could still make it: a leaver's (deactivated) or a demoted owner's schedules fall silent
   // until someone with reports.manage_schedules deletes them or the owner's rights come back (GET /report-schedules still lists them).
-  if (!(await recipientCanView(trust, context, schedule.ownerId, params.nodeId, now, 'reports.schedule')).allowed) {
+  const owner = await mayUseReports(trust, context, schedule.ownerId, params.nodeId, now, 'reports.schedule');
+  if (!owner.allowed || !owner.record) {
     logger.info('scheduled report not sent: its owner may no longer schedule it', { scheduleId: schedule.id, ownerId: schedule.ownerId });
     summary.skipped += schedule.recipientIds.length;
     return;
   }
-  const skipped: string[] = [];
+  /** Recipients who may no longer view it, with their names as read (an id when they are gone). */
+  const skipped = new Map<string, string>();
   for (const recipientId of schedule.recipientIds) {
     try {
-      const { record, allowed } = await recipientCanView(trust, context, recipientId, params.nodeId, now);
-      if (!allowed || !record) {
-        skipped.push(recipientId);
+      const { record, compiled, allowed } = await mayUseReports(trust, context, recipientId, params.nodeId, now);
+      if (!allowed || !record || !compiled) {
+        skipped.set(recipientId, record ? displayName(record.account) : recipientId);
         summary.skipped += 1;
         continue;
       }
-      const compiled = compilePerson(record.person, context.roles, context.tree);
       const reach = reachOf({ tree: context.tree, roles: context.roles, person: compiled, permission: 'reports.view', mfa: record.account.mfaEnabled, now });
       const data = await loadReportData(name, { trust, tree: context.tree, roles: context.roles }, reach, params, now);
       const result = runReport(name, data, params, reach, now);
@@ -106,15 +106,10 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       summary.failed += 1;
     }
   }
-  const untold = skipped.filter((id) => !(schedule.skippedNotified ?? []).includes(id));
+  const untold = [...skipped.keys()].filter((id) => !(schedule.skippedNotified ?? []).includes(id));
   if (untold.length === 0) return;
-  const owner = (await recipientCanView(trust, context, schedule.ownerId, params.nodeId, now)).record;
-  if (owner && owner.account.status === 'active') {
-    const names = await Promise.all(untold.map(async (id) => {
-      const { record } = await recipientCanView(trust, context, id, params.nodeId, now);
-      return record ? displayName(record.account) : id;
-    }));
-    await sendMail(owner.account.email, skippedEmail({ trustName: trust.name, firstName: owner.account.firstName, report: name, names }));
-  }
+  // The owner passed the check above: active, still holding reports.schedule here.
+  const names = untold.map((id) => skipped.get(id)!);
+  await sendMail(owner.record.account.email, skippedEmail({ trustName: trust.name, firstName: owner.record.account.firstName, report: name, names }));
   await markSkippedNotified(trust.id, schedule.id, untold);
 }

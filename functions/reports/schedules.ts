@@ -41,7 +41,8 @@ export function checkCadence(input: Pick<ScheduleInput, 'cadence' | 'dayOfWeek' 
 }
 
 /**
- * Whether a person may read reports at `nodeId` now: active, and reports.view
+ * Whether a person may use reports at `nodeId` now (`reports.view` to receive
+ * one; `reports.schedule` for a schedule's owner): active, and the permission
  * granted there by the decision engine (with the 2FA they have turned on: an
  * emailed report has no session, so a code that needs 2FA counts only for
  * someone who uses it), under the trust's admin policy (reports.view is an
@@ -49,21 +50,21 @@ export function checkCadence(input: Pick<ScheduleInput, 'cadence' | 'dayOfWeek' 
  * 2FA on, as GET /reports/* would answer). The same rule at creation and at
  * send time (decideUnattended).
  */
-export async function recipientCanView(
-  trust: Pick<Trust, 'id' | 'policies'>, context: Pick<TrustContext, 'tree' | 'roles'>, recipientId: string, nodeId: string, now: Date,
+export async function mayUseReports(
+  trust: Pick<Trust, 'id' | 'policies'>, context: Pick<TrustContext, 'tree' | 'roles'>, personId: string, nodeId: string, now: Date,
   permission: 'reports.view' | 'reports.schedule' = 'reports.view',
 ) {
-  const record = await loadPerson(trust.id, recipientId);
+  const record = await loadPerson(trust.id, personId);
   if (!record || record.account.status !== 'active') return { record, allowed: false };
   const compiled = compilePerson(record.person, context.roles, context.tree);
   const decision = decideUnattended({ tree: context.tree, roles: context.roles, person: compiled, permission, nodeId, policies: trust.policies, now });
-  return { record, allowed: decision.allowed };
+  return { record, compiled, allowed: decision.allowed };
 }
 
 /** 400 recipient_cannot_view naming each recipient who may not read the report at nodeId. */
 export async function checkRecipients(caller: Caller, recipientIds: string[], nodeId: string): Promise<void> {
   const now = new Date();
-  const results = await Promise.all([...new Set(recipientIds)].map(async (id) => ({ id, ...(await recipientCanView(caller.trust, caller.context, id, nodeId, now)) })));
+  const results = await Promise.all([...new Set(recipientIds)].map(async (id) => ({ id, ...(await mayUseReports(caller.trust, caller.context, id, nodeId, now)) })));
   const refused = results.filter((r) => !r.allowed);
   if (refused.length > 0) {
     throw new InvalidInputError(

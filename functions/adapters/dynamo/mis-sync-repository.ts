@@ -157,7 +157,7 @@ export async function claimRun(
     await documentClient().send(new UpdateCommand({
       TableName: tableName(),
       Key: keys.misRun(trustId, nodeId, runId),
-      UpdateExpression: `SET #status = :to${names.map((n, i) => `, #f${i} = :f${i}`).join('')} ADD #part :one`,
+      UpdateExpression: `SET #status = :to${names.map((_, i) => `, #f${i} = :f${i}`).join('')} ADD #part :one`,
       ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})${part === undefined ? '' : ' AND #part = :part'}`,
       ExpressionAttributeNames: { '#status': 'status', '#part': 'part', ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])) },
       ExpressionAttributeValues: {

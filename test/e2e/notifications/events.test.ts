@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
-import { activate, actor, createUser } from '../../fixtures/people';
+import { activate, createUser } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
 let trust: TestTrust;
