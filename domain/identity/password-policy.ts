@@ -1,4 +1,3 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
 import { InvalidInputError } from '../errors';
 
 /**
@@ -18,17 +17,16 @@ export const passwordPolicy = {
 } as const;
 
 /**
- * The common-password list zxcvbn-ts ships (about 49,000 passwords seen in
- * breaches), lower-cased. A password is refused when it, or its stem without
- * trailing digits and symbols ("Football2024!" → "football"), is on it.
- * Built on the first check, not at import: only the functions that set a
- * password bundle the list, and they pay for the set only when used.
+ * The common-password list, lower-cased: about 49,000 passwords seen in
+ * breaches (functions/adapters/common-passwords.ts reads the list
+ * @zxcvbn-ts/language-common ships). A password is refused when it, or its
+ * stem without trailing digits and symbols ("Football2024!" → "football"), is
+ * on it.
  */
-let common: Set<string> | undefined;
-const commonPasswords = () => (common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase())));
+export type CommonPasswords = ReadonlySet<string>;
 
 /** The rules a password breaks, in words a person can act on; empty when it passes. */
-export function passwordViolations(password: string, context: { email?: string } = {}): string[] {
+export function passwordViolations(password: string, common: CommonPasswords, context: { email?: string } = {}): string[] {
   const broken: string[] = [];
   if (password.length < passwordPolicy.minLength) broken.push(`at least ${passwordPolicy.minLength} characters`);
   if (password.length > passwordPolicy.maxLength) broken.push(`at most ${passwordPolicy.maxLength} characters`);
@@ -37,7 +35,7 @@ export function passwordViolations(password: string, context: { email?: string }
   if (passwordPolicy.requireDigits && !/\d/.test(password)) broken.push('a digit');
   const lower = password.toLowerCase();
   const stem = lower.replace(/[\d\W_]+$/, '');
-  if (commonPasswords().has(lower) || (stem.length >= 4 && commonPasswords().has(stem))) broken.push('not a common or breached password');
+  if (common.has(lower) || (stem.length >= 4 && common.has(stem))) broken.push('not a common or breached password');
   const local = context.email?.split('@')[0]?.toLowerCase();
   if (local && local.length >= 4 && lower.includes(local)) broken.push('not based on your email address');
   return broken;
@@ -57,7 +55,7 @@ export class WeakPasswordError extends InvalidInputError {
   }
 }
 
-export function assertStrongPassword(password: string, context: { email?: string } = {}): void {
-  const broken = passwordViolations(password, context);
+export function assertStrongPassword(password: string, common: CommonPasswords, context: { email?: string } = {}): void {
+  const broken = passwordViolations(password, common, context);
   if (broken.length > 0) throw new WeakPasswordError(broken);
 }

@@ -2,6 +2,7 @@ import { auditRecord } from '../../domain/audit/audit-record';
 import { displayName, type Account } from '../../domain/identity/account';
 import { invitationEmail, passwordChangedEmail, passwordResetEmail } from '../../domain/identity/emails';
 import { assertStrongPassword } from '../../domain/identity/password-policy';
+import { commonPasswords } from '../adapters/common-passwords';
 import { hashToken } from '../../domain/identity/token-hash';
 import { assertUsable, newLinkToken, sentToHash, type StoredToken, type TokenPurpose } from '../../domain/identity/tokens';
 import { ConflictError } from '../../domain/errors';
@@ -105,7 +106,7 @@ async function usableLink(rawToken: string, purpose: TokenPurpose): Promise<{ to
  */
 export async function acceptInvitation(rawToken: string, password: string): Promise<{ email: string }> {
   const { token, account } = await usableLink(rawToken, 'invitation');
-  assertStrongPassword(password, { email: account.email });
+  assertStrongPassword(password, await commonPasswords(), { email: account.email });
   const now = nowIso();
   const change = { set: { status: 'active', acceptedAt: now, failedLogins: 0 } };
   await claimLinkToken(account, token, change, audit(account, account.id, 'invitation.accepted'), now);
@@ -125,7 +126,7 @@ export async function acceptInvitation(rawToken: string, password: string): Prom
  */
 export async function confirmPasswordReset(rawToken: string, password: string): Promise<void> {
   const { token, account } = await usableLink(rawToken, 'password_reset');
-  assertStrongPassword(password, { email: account.email });
+  assertStrongPassword(password, await commonPasswords(), { email: account.email });
   const now = nowIso();
   const signOut = revokeSessionsAt(new Date());
   await claimLinkToken(account, token, { set: { sessionsValidAfter: signOut } }, audit(account, account.id, 'password.reset_completed'), now);

@@ -43,7 +43,7 @@ export const coreRoutes: RouteDef[] = [
     responses: { 200: ok(tokensSchema), 401: { description: 'invalid_refresh_token' } },
   },
   {
-    method: 'POST', path: '/auth/invitations/accept', handler: 'functions/auth/accept-invitation.ts', auth: 'public',
+    method: 'POST', path: '/auth/invitations/accept', handler: 'functions/auth/accept-invitation.ts', auth: 'public', commonPasswords: true,
     summary: 'Accept an invitation: set the first password; the account becomes active', tag: 'Authentication', table: 'write', cognito: ['AdminSetUserPassword'],
     request: { body: acceptInvitationBodySchema },
     responses: { 200: ok(z.object({ email: z.string() })), 400: { description: 'weak_password or invalid_token' }, 410: { description: 'invitation_expired or token_used' } },
@@ -55,7 +55,7 @@ export const coreRoutes: RouteDef[] = [
     responses: { 202: ok(z.object({ status: z.literal('accepted') }), 'Accepted') },
   },
   {
-    method: 'POST', path: '/auth/password-reset/confirm', handler: 'functions/auth/confirm-password-reset.ts', auth: 'public',
+    method: 'POST', path: '/auth/password-reset/confirm', handler: 'functions/auth/confirm-password-reset.ts', auth: 'public', commonPasswords: true,
     summary: 'Set a new password from a reset link; every session is signed out', tag: 'Authentication', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
     request: { body: confirmPasswordResetBodySchema },
     responses: { 204: { description: 'Password changed' }, 400: { description: 'weak_password or invalid_token' }, 410: { description: 'token_expired or token_used' } },
@@ -67,7 +67,7 @@ export const coreRoutes: RouteDef[] = [
     responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
-    method: 'POST', path: '/invite', handler: 'functions/pages/invite-submit.ts', auth: 'public',
+    method: 'POST', path: '/invite', handler: 'functions/pages/invite-submit.ts', auth: 'public', commonPasswords: true,
     summary: 'The invitation form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword'],
     request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
     responses: { 200: html('HTML outcome'), ...linkPageOutcomes },
@@ -79,7 +79,7 @@ export const coreRoutes: RouteDef[] = [
     responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
-    method: 'POST', path: '/reset-password', handler: 'functions/pages/reset-password-submit.ts', auth: 'public',
+    method: 'POST', path: '/reset-password', handler: 'functions/pages/reset-password-submit.ts', auth: 'public', commonPasswords: true,
     summary: 'The reset form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
     request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
     responses: { 200: html('HTML outcome'), ...linkPageOutcomes },

@@ -41,6 +41,8 @@ export interface RouteDef {
   ses?: boolean;
   /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
   linkKey?: true;
+  /** Sets passwords: the common-password list is shipped beside its bundle (functions/adapters/common-passwords.ts). */
+  commonPasswords?: true;
   /** The function's timeout when not the default 15 s (API Gateway gives up at 30 s). */
   timeoutSeconds?: number;
   /** Queues the function sends to (functions/adapters/sqs/job-queue.ts). */

@@ -8,8 +8,10 @@ import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMMON_PASSWORDS_FILE, COMMON_PASSWORDS_SOURCE } from '../../functions/adapters/common-passwords';
 import type { CognitoCall } from '../../functions/routes';
 import { tableDefinition } from '../definitions/table';
 import { STUB_FUNCTION_CODE_CONTEXT } from './settings';
@@ -61,6 +63,18 @@ export interface ServiceFunctionProps {
   memorySize?: number;
   /** @default three months */
   logRetention?: logs.RetentionDays;
+  /** Copies the common-password list beside the bundle (functions/adapters/common-passwords.ts), for the functions that set passwords. */
+  commonPasswords?: boolean;
+}
+
+/**
+ * The shell command `cdk synth` runs after bundling a function that sets
+ * passwords: the list goes beside `index.mjs`, where
+ * functions/adapters/common-passwords.ts looks first.
+ */
+export function copyCommonPasswordsCommand(outputDir: string): string {
+  const source = createRequire(import.meta.url).resolve(COMMON_PASSWORDS_SOURCE);
+  return `cp ${JSON.stringify(source)} ${JSON.stringify(path.join(outputDir, COMMON_PASSWORDS_FILE))}`;
 }
 
 /**
@@ -135,6 +149,9 @@ export class ServiceFunction extends Construct {
               banner:
                 "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
               forceDockerBundling: false,
+              ...(props.commonPasswords
+                ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_input: string, output: string) => [copyCommonPasswordsCommand(output)] } }
+                : {}),
               logLevel: LogLevel.WARNING,
             },
           }),

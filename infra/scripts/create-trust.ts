@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { passwordViolations } from '../../domain/identity/password-policy';
+import { commonPasswords } from '../../functions/adapters/common-passwords';
 import type { StackInfo } from '../local/stack';
 
 const { values } = parseArgs({
@@ -33,7 +34,7 @@ const name = values.name?.trim() || fail('--name is required');
 const adminEmail = values['admin-email']?.trim() || fail('--admin-email is required');
 const generated = !values['admin-password'] && !env.TRUST_ADMIN_PASSWORD;
 const password = values['admin-password'] ?? env.TRUST_ADMIN_PASSWORD ?? `Tr-${randomBytes(12).toString('base64url')}9a`;
-const broken = passwordViolations(password);
+const broken = passwordViolations(password, await commonPasswords());
 if (broken.length) fail(`the admin password needs ${broken.join(', ')}`);
 
 let target: string;

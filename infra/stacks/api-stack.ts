@@ -118,7 +118,7 @@ export class ApiStack extends Stack {
       constructId: string,
       def: {
         handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
-        rosterBucket?: RouteDef['rosterBucket'];
+        rosterBucket?: RouteDef['rosterBucket']; commonPasswords?: true;
       },
       description: string,
       timeout?: Duration,
@@ -128,6 +128,7 @@ export class ApiStack extends Stack {
         description,
         environment: commonEnvironment,
         timeout,
+        commonPasswords: def.commonPasswords,
       });
       if (def.table !== 'none') fn.bindTable(table, def.table);
       if (def.cognito) fn.grantCognito(userPool, def.cognito);

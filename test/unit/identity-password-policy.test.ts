@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { assertStrongPassword, passwordViolations } from '../../domain/identity/password-policy';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertStrongPassword, passwordViolations as violations, type CommonPasswords } from '../../domain/identity/password-policy';
+import { commonPasswords } from '../../functions/adapters/common-passwords';
+
+let common: CommonPasswords;
+const passwordViolations = (password: string, context?: { email?: string }) => violations(password, common, context);
+
+beforeAll(async () => {
+  common = await commonPasswords();
+});
 
 describe('password policy', () => {
   it('accepts a long mixed password that is on no list', () => {
@@ -20,6 +28,6 @@ describe('password policy', () => {
   });
 
   it('throws weak_password naming the password field', () => {
-    expect(() => assertStrongPassword('password')).toThrow(expect.objectContaining({ code: 'weak_password', errors: expect.arrayContaining([expect.objectContaining({ path: 'password' })]) }));
+    expect(() => assertStrongPassword('password', common)).toThrow(expect.objectContaining({ code: 'weak_password', errors: expect.arrayContaining([expect.objectContaining({ path: 'password' })]) }));
   });
 });
