@@ -4720,8 +4720,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description mfa_required (TOTP is on: only a session that passed it may re-key) */
-            403: {
+            /** @description mfa_already_enabled (TOTP is on: turn it off with a current code first, or ask an admin for a 2FA reset) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

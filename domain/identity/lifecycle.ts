@@ -142,7 +142,7 @@ export function planMfaEnabled(account: Account, now: Date): AccountChange {
  * signs every session out, so whoever holds the lost phone and a stolen
  * session is cut off too. Already off: nothing to change.
  */
-export function planMfaDisabled(account: Account, input: { by: 'self' | 'admin'; now: Date }): Transition {
+export function planMfaDisabled(account: Account, input: { by: 'self' | 'admin' | 'sign_in'; now: Date }): Transition {
   if (!account.mfaEnabled) return UNCHANGED;
   const reset = input.by === 'admin';
   return {
@@ -150,9 +150,18 @@ export function planMfaDisabled(account: Account, input: { by: 'self' | 'admin';
     remove: ['mfaEnabledAt', 'mfaSessionIds'],
     action: reset ? 'mfa.reset' : 'mfa.disabled',
     before: { mfaEnabled: true },
-    after: { mfaEnabled: false, ...(reset ? { sessionsSignedOut: true } : {}) },
+    after: { mfaEnabled: false, ...(reset ? { sessionsSignedOut: true } : {}), ...(input.by === 'sign_in' ? { reason: FOUND_OFF_AT_SIGN_IN } : {}) },
   };
 }
+
+/**
+ * Why the table's TOTP went off without anyone turning it off: Cognito let a
+ * password-only sign-in through. Whatever caused it (a re-key started and
+ * never finished, a race with DELETE /me/mfa/totp), Cognito decides what a
+ * sign-in asks for, so the table follows it before that sign-in gets tokens:
+ * a session that skipped the code must never count as 2FA.
+ */
+export const FOUND_OFF_AT_SIGN_IN = 'cognito_asked_no_code';
 
 /** The node an audit record about a person is filed under: their primary placement, so admins of that place see it. */
 export function auditNodeOf(person: Pick<Person, 'memberships' | 'assignments'>): string | null {

@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../errors';
+import { ConflictError, ForbiddenError } from '../errors';
 import type { Account } from './account';
 
 /**
@@ -25,5 +25,20 @@ export const TOTP_CHALLENGE = 'MFA_TOTP';
 export function assertMayChangeTotp(account: Pick<Account, 'mfaEnabled'>, sessionPassedMfa: boolean): void {
   if (account.mfaEnabled && !sessionPassedMfa) {
     throw new ForbiddenError('Sign in with your current authenticator code to set up a new one', 'mfa_required');
+  }
+}
+
+/**
+ * Set-up starts only while TOTP is off. In AWS, AssociateSoftwareToken on an
+ * account that has TOTP makes Cognito accept the password alone until the new
+ * code is verified, so a re-key would be a way around DELETE /me/mfa/totp's
+ * checks (a current code; never for people whose roles or trust require 2FA),
+ * and a stolen 2FA session could move the authenticator to its own device. To
+ * move to a new device: DELETE /me/mfa/totp with a current code, then set up
+ * again; people who may not turn 2FA off ask an admin for a 2FA reset.
+ */
+export function assertMayStartTotpSetUp(account: Pick<Account, 'mfaEnabled'>): void {
+  if (account.mfaEnabled) {
+    throw new ConflictError('mfa_already_enabled', 'Two-factor sign-in is already on: turn it off with a current code first, or ask an administrator to reset it');
   }
 }

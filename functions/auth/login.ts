@@ -4,7 +4,7 @@ import { setCognitoTotpOffPending } from '../adapters/dynamo/account-writes';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { loginBodySchema } from './auth.schema';
-import { admit, completeSignIn, countRefusal, decoySignIn, isDecoy, startTotpStep } from './sign-in';
+import { admit, completeSignIn, countRefusal, decoySignIn, isDecoy, lowerTotpFoundOff, startTotpStep } from './sign-in';
 
 /**
  * Password sign-in. The lockout gate runs before Cognito (a locked account is
@@ -27,5 +27,8 @@ export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, as
     if (!tokens) return json(200, await startTotpStep(record, outcome));
     return json(200, await completeSignIn(record, tokens));
   }
-  return json(200, await completeSignIn(record, outcome.tokens));
+  const tokens = await completeSignIn(record, outcome.tokens);
+  // No code was asked for: if the table says TOTP is on, it is wrong, and follows Cognito before the tokens go out.
+  if (record.account.mfaEnabled) await lowerTotpFoundOff(record);
+  return json(200, tokens);
 });

@@ -3,7 +3,7 @@ import { auditRecord } from '../../domain/audit/audit-record';
 import { UnauthenticatedError } from '../../domain/errors';
 import { accountLockedEmail } from '../../domain/identity/emails';
 import { outboxPut } from '../adapters/dynamo/outbox-repository';
-import { auditNodeOf } from '../../domain/identity/lifecycle';
+import { auditNodeOf, planMfaDisabled } from '../../domain/identity/lifecycle';
 import { mfaSignInNeedsRecord, sessionIdOf, type Account } from '../../domain/identity/account';
 import { afterFailure, limitOf, reachedLimit, type LockoutPolicy } from '../../domain/identity/lockout';
 import { decoyLocked, emailHash, type DecoyCounter } from '../../domain/identity/decoy-lockout';
@@ -20,6 +20,7 @@ import { decoyPasswordAuth, type PasswordAuthOutcome, type Tokens } from '../ada
 import { sendEmail } from '../adapters/ses/mailer';
 import { config } from '../config';
 import { logger } from '../http/logger';
+import { changeAccount } from '../shared/account-change';
 import { newId, nowIso } from '../shared/ids';
 
 /**
@@ -202,4 +203,26 @@ export async function markTotpSignIn(record: SignInRecord, tokens: Tokens): Prom
   const sessionId = sessionIdOf(claims);
   if (!sessionId || !mfaSignInNeedsRecord(record.account, authTime)) return;
   await recordMfaSession(record.account, sessionId);
+}
+
+/**
+ * Cognito handed out tokens for the password alone while the table says TOTP
+ * is on (in AWS: a TOTP set-up started and never verified, or a race between
+ * turning it off and on). Cognito decides what a sign-in asks for, so the
+ * table follows it, in one transaction with its audit record and an
+ * `account_security` event for the person's admins, before these tokens go
+ * out: no session that skipped the code may ever count as 2FA.
+ */
+export async function lowerTotpFoundOff(record: SignInRecord): Promise<void> {
+  const { account, trust, person } = record;
+  const at = nowIso();
+  const event = outboxPut(trust.id, {
+    id: newId(), at, category: 'account_security', nodeId: auditNodeOf(person),
+    title: 'signed in without a two-factor code: two-factor sign-in is off until set up again',
+    subject: { id: account.id, firstName: account.firstName, lastName: account.lastName },
+  });
+  await changeAccount({
+    account, actorId: SYSTEM, nodeId: auditNodeOf(person), extraItems: [event],
+    plan: (current) => planMfaDisabled(current, { by: 'sign_in', now: new Date() }),
+  });
 }

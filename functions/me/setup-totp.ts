@@ -1,12 +1,12 @@
-import { assertMayChangeTotp, otpauthUri } from '../../domain/identity/totp';
+import { assertMayStartTotpSetUp, otpauthUri } from '../../domain/identity/totp';
 import { associateTotp } from '../adapters/cognito/totp';
 import { bearerToken } from '../http/bearer';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 
-/** Starts TOTP set-up with the caller's own access token: the secret and the URI for the QR code. */
+/** Starts TOTP set-up with the caller's own access token: the secret and the URI for the QR code. Only while TOTP is off (409 otherwise: see assertMayStartTotpSetUp). */
 export const handler = userHandler({}, async ({ caller, headers }) => {
-  assertMayChangeTotp(caller.account, caller.mfa);
+  assertMayStartTotpSetUp(caller.account);
   const secret = await associateTotp(bearerToken(headers));
   return json(200, { secret, otpauthUri: otpauthUri({ issuer: caller.trust.name, email: caller.account.email, secret }) });
 });

@@ -5,6 +5,7 @@ import type { Account } from '../../domain/identity/account';
 import { UNCHANGED, type AccountChange, type Transition } from '../../domain/identity/lifecycle';
 import { getAccount } from '../adapters/dynamo/account-repository';
 import { AccountChangedError, writeAccountChange } from '../adapters/dynamo/account-writes';
+import type { TransactItem } from '../adapters/dynamo/transaction';
 import { newId, nowIso } from './ids';
 import { retryOnConflict } from './retry';
 
@@ -37,6 +38,8 @@ export async function changeAccount(input: {
    * it (a person acting on their own account) the account is simply re-read.
    */
   reload?: () => Promise<Account>;
+  /** Written in the change's own transaction, only when there is a change (an outbox event: unconditional puts only). */
+  extraItems?: readonly TransactItem[];
 }): Promise<Account> {
   let account: Account | undefined = input.account;
   return retryOnConflict(
@@ -50,7 +53,7 @@ export async function changeAccount(input: {
         id: newId(), at, actorId: input.actorId, action: change.action, targetType: 'user', targetId: current.id,
         nodeId: input.nodeId, before: change.before, after: change.after,
       });
-      await writeAccountChange(current, change, audit, at, input.witness ?? undefined);
+      await writeAccountChange(current, change, audit, at, input.witness ?? undefined, input.extraItems);
       return applied(current, change, at);
     },
     async (error) => {

@@ -25,7 +25,7 @@ export class AccountChangedError extends Error {
  * witness, also on the condition that another admin holding stays (409
  * `last_admin` otherwise).
  */
-export async function writeAccountChange(account: Account, change: AccountChange, audit: AuditRecord, now: string, witness?: AdminWitness): Promise<void> {
+export async function writeAccountChange(account: Account, change: AccountChange, audit: AuditRecord, now: string, witness?: AdminWitness, extra: readonly TransactItem[] = []): Promise<void> {
   try {
     await documentClient().send(
       new TransactWriteCommand({
@@ -33,6 +33,8 @@ export async function writeAccountChange(account: Account, change: AccountChange
           profileUpdate(account, change, now),
           auditPut(account.trustId, audit),
           ...(witness ? adminWitnessChecks(account.trustId, witness, { userIds: new Set([account.id]) }) : []),
+          // Unconditional puts (an outbox event) only: a cancellation past the witness checks is read as lastAdmin.
+          ...extra,
         ],
       }),
     );

@@ -70,10 +70,10 @@ describe('TOTP set-up: POST /me/mfa/totp/setup and /verify', () => {
     const profile = await profileItem(trust, member.account.id);
     expect(profile.mfaEnabledAt).toBeGreaterThan(0);
     expect((await auditOf(trust, member.account.id)).filter((r) => r.action === 'mfa.enabled')).toHaveLength(1);
-    // A password-only session from before may not move TOTP to another device.
+    // No session may start a new set-up while TOTP is on (test/e2e/identity/totp-drift.test.ts).
     const rekey = await call('POST', '/me/mfa/totp/setup', { token: member.token });
-    expect(rekey.status).toBe(403);
-    expect(rekey.body.code).toBe('mfa_required');
+    expect(rekey.status).toBe(409);
+    expect(rekey.body.code).toBe('mfa_already_enabled');
   });
 });
 
@@ -88,8 +88,8 @@ describe('signing in with TOTP on: POST /auth/login then /auth/mfa', () => {
     expect(second.status).toBe(200);
     expect(Object.keys(second.body).sort()).toEqual(['accessToken', 'expiresIn', 'idToken', 'refreshToken']);
     expect((await call('GET', '/me', { token: second.body.accessToken })).status).toBe(200);
-    // A 2FA session may move TOTP to a new device.
-    expect((await call('POST', '/me/mfa/totp/setup', { token: second.body.accessToken })).status).toBe(200);
+    // Even a 2FA session may not re-key TOTP while it is on (409): off with a current code first.
+    expect((await call('POST', '/me/mfa/totp/setup', { token: second.body.accessToken })).status).toBe(409);
   });
 
   it('uses a sign-in step once', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError } from '../../../domain/errors';
 import type { Account } from '../../../domain/identity/account';
-import { auditNodeOf, mfaOnFrom, planActivate, planDeactivate, planMfaEnabled, planUnlock, revokeSessionsAt, UNCHANGED } from '../../../domain/identity/lifecycle';
-import { assertMayChangeTotp, otpauthUri } from '../../../domain/identity/totp';
+import { auditNodeOf, mfaOnFrom, planActivate, planDeactivate, planMfaDisabled, planMfaEnabled, planUnlock, revokeSessionsAt, UNCHANGED } from '../../../domain/identity/lifecycle';
+import { assertMayChangeTotp, assertMayStartTotpSetUp, otpauthUri } from '../../../domain/identity/totp';
 
 const NOW = new Date('2026-03-01T12:00:00.400Z');
 const NOW_S = Date.parse('2026-03-01T12:00:00Z') / 1000;
@@ -113,6 +113,18 @@ describe('planMfaEnabled', () => {
 
   it('keeps the original time when moving to a new device', () => {
     expect(planMfaEnabled(account({ mfaEnabled: true, mfaEnabledAt: 1000 }), NOW)).toMatchObject({ set: { mfaEnabledAt: 1000 } });
+  });
+
+  it('starts a TOTP set-up only while TOTP is off (in AWS a re-key makes the password enough until verified)', () => {
+    expect(() => assertMayStartTotpSetUp({ mfaEnabled: true })).toThrow(expect.objectContaining({ code: 'mfa_already_enabled' }));
+    expect(() => assertMayStartTotpSetUp({ mfaEnabled: false })).not.toThrow();
+  });
+
+  it('turns TOTP off when Cognito let a sign-in through without a code, saying why', () => {
+    expect(planMfaDisabled(account({ mfaEnabled: true, mfaEnabledAt: 1000 }), { by: 'sign_in', now: NOW })).toMatchObject({
+      set: { mfaEnabled: false }, remove: ['mfaEnabledAt', 'mfaSessionIds'], action: 'mfa.disabled', after: { mfaEnabled: false, reason: 'cognito_asked_no_code' },
+    });
+    expect(planMfaDisabled(account({ mfaEnabled: false }), { by: 'sign_in', now: NOW })).toBe(UNCHANGED);
   });
 
   it('lets only a session that passed TOTP re-key it', () => {
