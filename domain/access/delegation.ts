@@ -3,7 +3,7 @@ import { pathToRoot, subtreeIds, type OrgTree } from '../org/tree';
 import { isSensitive, permissionByCode } from './permissions';
 import { CompiledPerson, compiledFor, decide, effectivePermissions, type Assignment, type Person } from './resolve';
 import { scopeAllows, validateRoleDefinition, type Role } from './roles';
-import { grantFits, handOutWindow, heldWindow, untilOf, windowOf, type AuthorityWindow } from './grant-window';
+import { delegationClosure, grantFits, handOutWindow, heldWindow, untilOf, windowOf, type AuthorityWindow } from './grant-window';
 
 /** Trust-level switches that tighten delegation. */
 export interface DelegationPolicy {
@@ -73,10 +73,25 @@ function checkAuthority(
   if (!role) return; // a deleted role grants nothing, so removing what is left of it needs only roles.assign
   const codes = knownCodes(role.permissions);
   if (!ctx.callerMfa && codes.some(isSensitive)) throw mfaRequired();
-  const window = handOutWindow(ctx, role, nodeId, codes);
+  const handed = delegationClosure(roles, role);
+  // What its holders may hand out counts too; there, "sign in with 2FA" is the answer only where it would help.
+  const handsOutSensitive = handed.some((r) => knownCodes(r.permissions).some(isSensitive));
+  if (!ctx.callerMfa && handsOutSensitive && closureWindow({ ...ctx, callerMfa: true }, handed, nodeId)) throw mfaRequired();
+  const window = closureWindow(ctx, handed, nodeId);
   if (!window) throw escalation();
   // Removing (no grant) needs only the authority now; a grant must also fit in its window.
   if (grant && !grantFits(window, grant)) throw outlasts(window);
+}
+
+/** For how long the caller may hand out every role of a closure at the node (the intersection of handOutWindow); null if any is not theirs to hand out. */
+function closureWindow(ctx: CallerContext & { caller: CompiledPerson }, closure: readonly Role[], nodeId: string): AuthorityWindow | null {
+  let window: AuthorityWindow = { from: -Infinity, until: Infinity };
+  for (const role of closure) {
+    const handOut = handOutWindow(ctx, role, nodeId, knownCodes(role.permissions));
+    if (!handOut) return null;
+    window = { from: Math.max(window.from, handOut.from), until: Math.min(window.until, handOut.until) };
+  }
+  return window;
 }
 
 /**
@@ -182,10 +197,12 @@ export function checkRoleEdit(input: CheckRoleEditInput): { permissions: string[
   if (!addedPermissions.every((code) => heldAtRoot.has(code))) throw escalation();
   // The widening reaches every holder for as long as their assignment lasts, so it must not outlast the caller's own hold on what is added.
   let window: AuthorityWindow = heldWindow(ctx, rootId, addedPermissions) ?? { from: Infinity, until: -Infinity };
+  // The role is judged by its new definition wherever the closure meets it (a role listing itself, or a cycle back to it).
+  const edited = new Map(roles).set(after.id, { ...(input.before ?? blankRole(after.id)), ...definition });
   for (const id of addedAssignable) {
-    // A role listing itself is judged by its new definition.
-    const assignable = id === after.id ? { ...(input.before ?? blankRole(id)), ...definition } : roles.get(id);
-    const handOut = assignable ? handOutWindow(ctx, assignable, rootId, knownCodes(assignable.permissions)) : null;
+    const assignable = edited.get(id);
+    // Holders may then hand out the added role and everything it lists in turn.
+    const handOut = assignable ? closureWindow(ctx, delegationClosure(edited, assignable), rootId) : null;
     if (!handOut) throw escalation();
     window = { from: Math.max(window.from, handOut.from), until: Math.min(window.until, handOut.until) };
   }
@@ -231,12 +248,13 @@ export function dominationGap(input: IdentityGuardInput): 'outranked' | 'mfa_req
     if (assignment.validUntil !== undefined && Date.parse(assignment.validUntil) <= at) continue;
     const role = roles.get(assignment.roleId);
     if (!role) continue;
-    const codes = knownCodes(role.permissions);
+    const handed = delegationClosure(roles, role);
+    const codes = handed.flatMap((r) => knownCodes(r.permissions));
     if (codes.length === 0) continue;
     const nodeId = tree.nodes.has(assignment.nodeId) ? assignment.nodeId : tree.rootId;
-    // The caller could give this assignment as it stands: the role there, for as long as it lasts.
+    // The caller could give this assignment as it stands: the role there (with all it lets its holder hand out), for as long as it lasts.
     const couldGive = (context: typeof ctx) => {
-      const window = handOutWindow(context, role, nodeId, codes);
+      const window = closureWindow(context, handed, nodeId);
       return window !== null && untilOf(assignment) <= window.until;
     };
     if (!input.callerMfa && codes.some(isSensitive)) {
@@ -296,14 +314,15 @@ export function checkMove(input: CheckMoveInput): void {
   for (const gained of input.gained) {
     const role = roles.get(gained.roleId);
     if (!role) continue;
-    const codes = knownCodes(role.permissions);
+    const handed = delegationClosure(roles, role);
+    const codes = handed.flatMap((r) => knownCodes(r.permissions));
     if (codes.length === 0 && role.assignableRoles.length === 0) continue;
     let window = windows.get(role.id);
     if (!window) {
       mayAssign ??= decide({ tree, roles, person: caller, permission: 'roles.assign', nodeId, mfa: input.callerMfa, now: input.now }).allowed;
       if (!mayAssign) throw escalation();
       if (!input.callerMfa && codes.some(isSensitive)) throw mfaRequired();
-      window = handOutWindow(ctx, role, nodeId, codes) ?? undefined;
+      window = closureWindow(ctx, handed, nodeId) ?? undefined;
       if (!window) throw escalation();
       windows.set(role.id, window);
     }

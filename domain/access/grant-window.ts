@@ -44,7 +44,9 @@ export function handOutWindow(ctx: WindowContext, role: Role, nodeId: string, co
   const valid = validOnPath(ctx, nodeId);
   let window = heldWindow(ctx, nodeId, codes, valid);
   for (const assignment of valid) {
-    if (!(ctx.roles.get(assignment.assignment.roleId)?.assignableRoles.includes(role.id) ?? false)) continue;
+    // Listed directly or through a listed role: what a holder could hand out by way of a second account, they may hand out.
+    const holds = ctx.roles.get(assignment.assignment.roleId);
+    if (!holds || !listedBy(ctx.roles, holds).has(role.id)) continue;
     window = window
       ? { from: Math.min(window.from, assignment.from), until: Math.max(window.until, assignment.until) }
       : { from: assignment.from, until: assignment.until };
@@ -107,4 +109,33 @@ export const untilOf = (validity: { validUntil?: string }) => (validity.validUnt
 export function grantFits(window: AuthorityWindow, grant: { validFrom?: string; validUntil?: string }): boolean {
   if (!(untilOf(grant) <= window.until)) return false;
   return grant.validFrom === undefined || Date.parse(grant.validFrom) >= window.from;
+}
+
+/**
+ * The role and every role it lets its holders hand out, transitively
+ * (assignableRoles; deleted ids confer nothing). Handing out a role that lists
+ * R hands out R too: its holder can give R to anyone, a second account of the
+ * grantor's included (security review B, F5). So every grant, removal,
+ * domination test and node move judges the whole closure (as checkRoleEdit
+ * judges adding to a role's assignableRoles), and a caller whose role lists R
+ * may also hand out what R lists.
+ */
+export function delegationClosure(roles: ReadonlyMap<string, Role>, role: Role): Role[] {
+  return [role, ...[...listedBy(roles, role).values()].filter((listed) => listed.id !== role.id)];
+}
+
+/** The roles `role` lists, directly or through the roles it lists (one or more steps), by id. */
+function listedBy(roles: ReadonlyMap<string, Role>, role: Role): Map<string, Role> {
+  const reached = new Map<string, Role>();
+  const queue = [role];
+  for (let next = queue.pop(); next; next = queue.pop()) {
+    for (const id of next.assignableRoles) {
+      const listed = roles.get(id);
+      if (listed && !reached.has(id)) {
+        reached.set(id, listed);
+        queue.push(listed);
+      }
+    }
+  }
+  return reached;
 }

@@ -3,6 +3,9 @@ import { ConflictError } from '../../domain/errors';
 /** How many times a plan is made and written before a busy item answers 409. */
 export const ATTEMPTS = 4;
 
+/** A growing random pause before trying a busy transaction again (a hot counter item): up to 1 s. */
+export const backoff = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
+
 /**
  * The one optimistic-retry loop of the service. `attempt(n)` plans against
  * what it reads and writes on a condition (a version, a counter); when it

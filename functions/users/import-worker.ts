@@ -16,6 +16,7 @@ import { logger } from '../http/logger';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
 import { keepAdminOnRemoval } from '../shared/last-admin';
 import { newId, nowIso } from '../shared/ids';
+import { ATTEMPTS, backoff } from '../shared/retry';
 import { createPerson } from './create-user';
 import { noticeOldAddress, syncSignInEmail } from './email-change';
 import { planRow, type PlannedRow } from './import-rows';
@@ -119,6 +120,11 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
       if (!(error instanceof PersonWriteConflictError)) throw error;
       if (error.reason === 'recorded') return; // another delivery of this message applied it
       if (error.reason === 'person_changed') return failRow(ctx, row, 'plan_stale');
+      // A busy counter (another writer placing people at the same node): pause and plan again, as changePerson does (review C, 5).
+      if (error.reason === 'busy' && attempt < ATTEMPTS) {
+        await backoff(attempt);
+        continue;
+      }
       if (error.reason === 'trust_changed' && attempt < 3) {
         ctx.caller = await callerOf(ctx.trustId, ctx.caller.account.id, ctx.caller.mfa);
         continue;

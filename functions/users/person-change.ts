@@ -7,7 +7,7 @@ import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynam
 import type { Caller } from '../http/caller';
 import { reach } from '../shared/authorize';
 import { newId, nowIso } from '../shared/ids';
-import { retryOnConflict } from '../shared/retry';
+import { backoff, retryOnConflict } from '../shared/retry';
 import type { PermissionCode } from '../../domain/access/permissions';
 
 /**
@@ -62,7 +62,6 @@ async function loadVisibleOr(caller: Caller, userId: string, permissions: Permis
 }
 
 /** A short random pause before planning again after a transaction lost an item to another one, so the two do not collide again. */
-const jitter = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
 
 /**
  * Plans a change to one person against their current record and stores it in
@@ -105,7 +104,7 @@ export async function changePerson<T>(
     },
     async (error) => {
       if (!(error instanceof PersonWriteConflictError)) throw error;
-      if (error.reason === 'busy') return jitter(attempts);
+      if (error.reason === 'busy') return backoff(attempts);
       if (error.reason !== 'person_changed' && error.reason !== 'trust_changed') throw personConflict(error);
       if (error.reason === 'trust_changed') trust = (await getTrust(trust.id)) ?? trust;
     },

@@ -103,3 +103,19 @@ describe('PATCH /trust/settings', () => {
     expect((await call('GET', '/trust/settings', { token: own.token })).body.policies.requireMfaForAdmins).toBe(false);
   });
 });
+
+describe('a change of policies and grants planned before it (review C, 9)', () => {
+  it('moves the version every grant is planned on, so a grant judged under the old policies is planned again; a rename alone does not', async () => {
+    const own = await makeTrust();
+    const { documentClient, tableName } = await import('../../functions/adapters/dynamo/client');
+    const { keys } = await import('../../functions/adapters/dynamo/keys');
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const treeVersion = async () =>
+      Number((await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.trustMeta(own.trustId), ConsistentRead: true }))).Item!.treeVersion);
+    const before = await treeVersion();
+    expect((await patch(own.token, '1', { name: 'Renamed Trust' })).status).toBe(200);
+    expect(await treeVersion()).toBe(before);
+    expect((await patch(own.token, '2', { policies: { clusterRolesMembersOnly: true } })).status).toBe(200);
+    expect(await treeVersion()).toBe(before + 1);
+  });
+});

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { presetIds } from '../../domain/access/roles';
 import { createJob, getPlanMeta, loadJob, markPlanApplied, setJobStatus } from '../../functions/adapters/dynamo/import-repository';
+import { documentClient } from '../../functions/adapters/dynamo/client';
 import { applyChunk } from '../../functions/users/import-worker';
 import { call } from '../fixtures/api';
 import { createUser, uniqueEmail } from '../fixtures/people';
@@ -62,4 +63,40 @@ describe('the import worker', () => {
     const created = await call('GET', `/users/${preview.body.rows[2].userId}`, { token: trust.token });
     expect(created.body).toMatchObject({ email, version: 1 });
   });
+
+  it('plans a row again after a busy transaction (a hot node counter) instead of failing it for good (review C, 5)', async () => {
+    const trust = await makeTrust();
+    const a = await createUser(trust.token, { memberships: [{ nodeId: trust.nodes['North School']!.id }] });
+    const file = stringify([['id', 'firstName', 'lastName', 'email', 'userType', 'schools'], [a.id, a.firstName, 'Busy', a.email, '', 'North School; South School']]);
+    const preview = await call('POST', '/users/import?dryRun=true', { token: trust.token, rawBody: file, headers: { 'content-type': 'text/csv' } });
+    const { planId } = preview.body;
+    const meta = (await getPlanMeta(trust.trustId, planId))!;
+    const importId = randomUUID();
+    expect(await markPlanApplied(trust.trustId, planId, importId)).toBe(true);
+    await createJob(trust.trustId, {
+      id: importId, planId, importerId: trust.adminId, mfa: false, status: 'queued', total: meta.total, chunks: meta.chunks,
+      done: 0, created: 0, updated: 0, unchanged: 0, failed: 0, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    // DynamoDB Local never answers TransactionConflict; AWS does when another writer holds the same node counter.
+    const client = documentClient();
+    const send = client.send.bind(client);
+    let conflicts = 0;
+    const spy = vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
+      if (command.constructor.name === 'TransactWriteCommand' && conflicts < 2) {
+        conflicts += 1;
+        throw Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'TransactionConflict' }] });
+      }
+      return send(command as never);
+    }) as never);
+    try {
+      await applyChunk({ trustId: trust.trustId, importId, chunk: 0 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(conflicts).toBe(2);
+    const job = (await loadJob(trust.trustId, importId))!;
+    expect(job.job).toMatchObject({ status: 'done', updated: 1, failed: 0 });
+    expect((await call('GET', `/users/${a.id}`, { token: trust.token })).body.lastName).toBe('Busy');
+  });
 });
+

@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds, presetRoles, type RoleScope } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { actor, createUser, subtreeOf } from '../../fixtures/people';
-import { defaultSeed, makeTrust, type TestTrust } from '../../fixtures/trust';
+import { defaultSeed, makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
 let trust: TestTrust;
 let ca: { user: any; token: string };
@@ -119,8 +120,12 @@ describe('reach property: GET /users/{id} answers 200 exactly for people placed 
   let foreigner: any;
   let nodeList: { id: string; kind: string; parentId: string | null }[];
 
+  /** The Trust Admin in a 2FA session: Trust Admin and Head Office let their holders appoint a DSL, so only a 2FA session may hand them out. */
+  let admin2fa: string;
+
   beforeAll(async () => {
     t = await makeTrust(seed);
+    admin2fa = await signInWithTotp(t.adminEmail, TEST_PASSWORD, await turnOnTotp(t.token));
     nodeList = Object.values(t.nodes);
     const other = await makeTrust([{ kind: 'school', name: 'Theirs' }]);
     foreigner = await createUser(other.token, { memberships: [{ nodeId: other.nodes.Theirs!.id }] });
@@ -128,7 +133,7 @@ describe('reach property: GET /users/{id} answers 200 exactly for people placed 
 
   it('holds for random placements and a random caller assignment', async () => {
     const presets = new Map(presetRoles().map((r) => [r.id, r]));
-    // Roles a caller can be given without 2FA, with and without users.view.
+    // Roles a caller can hold, with and without users.view.
     const callerRoles = [
       presetIds.trustAdmin, presetIds.trustReportViewer, presetIds.headOffice, presetIds.clusterAdministrator, presetIds.schoolAdmin,
       presetIds.nurseryManager, presetIds.teacher, presetIds.staff, presetIds.curriculumAdministrator, presetIds.parent,
@@ -146,7 +151,7 @@ describe('reach property: GET /users/{id} answers 200 exactly for people placed 
     const seen = { visible: 0, hidden: 0 };
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...callerAssignments), fc.array(personArb, { minLength: 1, maxLength: 4 }), async (assignment, people) => {
-        const caller = await actor(t, { userType: assignment.roleId === presetIds.parent ? 'parent' : 'staff', roles: [assignment] });
+        const caller = await actor({ ...t, token: admin2fa }, { userType: assignment.roleId === presetIds.parent ? 'parent' : 'staff', roles: [assignment] });
         const created = await Promise.all(
           people.map((p) =>
             createUser(t.token, {

@@ -7,7 +7,7 @@ import { rolesById, type Role } from '../../../domain/access/roles';
 import { ForbiddenError } from '../../../domain/errors';
 import { ROLE_CODES, TIMES, pick, timeArb, treeArb, worldArb } from '../../fixtures/access-arbitraries';
 import { makeRole } from '../../fixtures/access';
-import { nodesUnder, referenceDecide, referenceHolds, referenceMayAssignVia, type World } from './reference-model';
+import { nodesUnder, referenceDecide, referenceHolds, referenceListed, referenceMayAssignVia, type World } from './reference-model';
 
 const stepArb = fc.record({
   caller: fc.nat(20),
@@ -118,12 +118,17 @@ function runGrants(scenario: Scenario) {
     expect(referenceHolds(world, caller, 'roles.assign', nodeId, step.mfa, step.now)).toBe(true);
     // Sensitive roles only from a session that passed 2FA.
     if (role.permissions.some(isSensitive)) expect(step.mfa).toBe(true);
-    // (c) every code the grant confers, at every node it covers, the caller held there or could assign the role there.
-    for (const covered of nodesUnder(world, nodeId)) {
-      for (const code of role.permissions.filter((c) => permissionByCode.has(c))) {
-        const held = referenceHolds(world, caller, code, covered, step.mfa, step.now);
-        const delegable = referenceMayAssignVia(world, caller, role.id, covered, step.now);
-        expect(held || delegable, `${caller.id} granted ${code} at ${covered} via ${role.id}`).toBe(true);
+    // (c) every code the grant confers, at every node it covers, the caller held there or could assign the role there;
+    // and the same for every role the granted one lets its holder hand out (review B, F5: no second-account detour).
+    for (const handed of [role.id, ...referenceListed(world, role.id)]) {
+      const handedRole = roles.find((r) => r.id === handed)!;
+      if (handedRole.permissions.some(isSensitive)) expect(step.mfa, `${handed} handed out without 2FA`).toBe(true);
+      for (const covered of nodesUnder(world, nodeId)) {
+        for (const code of handedRole.permissions.filter((c) => permissionByCode.has(c))) {
+          const held = referenceHolds(world, caller, code, covered, step.mfa, step.now);
+          const delegable = referenceMayAssignVia(world, caller, handed, covered, step.now);
+          expect(held || delegable, `${caller.id} granted ${code} at ${covered} via ${role.id} (${handed})`).toBe(true);
+        }
       }
     }
 

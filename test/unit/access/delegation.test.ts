@@ -66,6 +66,21 @@ describe('checkAssign', () => {
       }
     });
 
+    it('refuses a role whose holders could hand out a role the caller could not: the whole assignableRoles closure is judged (review B, F5)', () => {
+      // Permissions the school admin holds, but it lets its holders appoint a DSL (directly, or through a chain).
+      const appointer = makeRole({ id: 'role-appointer', permissions: ['roles.assign'], assignableRoles: [presetIds.designatedSafeguardingLead] });
+      const chain = makeRole({ id: 'role-chain', permissions: ['roles.assign'], assignableRoles: ['role-appointer'] });
+      const withAppointer = makeRoles(appointer, chain);
+      for (const roleId of ['role-appointer', 'role-chain']) {
+        expect(refusal(assign(schoolAdmin, roleId, 'north-school', { roles: withAppointer, callerMfa: true })), roleId).toEqual(escalation);
+        // A trust admin in a 2FA session could appoint a DSL themself, so may hand out the appointer; without 2FA the answer is 2FA.
+        expect(refusal(assign(trustAdmin, roleId, 'north-school', { roles: withAppointer, callerMfa: true })), roleId).toBeUndefined();
+        expect(refusal(assign(trustAdmin, roleId, 'north-school', { roles: withAppointer })), roleId).toEqual(mfaRequired);
+      }
+      // Removing it is judged the same way: nobody removes what they could not have given.
+      expect(refusal(() => checkUnassign({ tree, roles: withAppointer, caller: schoolAdmin, callerMfa: true, assignment: { roleId: 'role-appointer', nodeId: 'north-school' }, now: NOW }))).toEqual(escalation);
+    });
+
     it('refuses a school admin a role that is neither listed nor held, with escalation', () => {
       expect(refusal(assign(schoolAdmin, presetIds.clusterAdministrator, 'north-school'))).toEqual(escalation);
       expect(refusal(assign(schoolAdmin, presetIds.curriculumAdministrator, 'north-school'))).toEqual(escalation);

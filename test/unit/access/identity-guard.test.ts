@@ -30,6 +30,14 @@ describe('the identity guard', () => {
     expect(forbiddenCode(() => checkIdentityGuard({ tree, roles, caller: schoolAdmin, callerMfa: true, target: head, now: NOW }))).toBe('outranked');
   });
 
+  it('refuses a School Admin acting on someone whose role lets them appoint a DSL, though its own permissions are the admin\'s (review B, F5)', () => {
+    const withAppointer = makeRoles(makeRole({ id: 'role-appointer', permissions: ['roles.assign'], assignableRoles: [presetIds.designatedSafeguardingLead] }));
+    const appointer = holder('role-appointer', 'north-school', { id: 'appointer' });
+    expect(gap(schoolAdmin, appointer, { roles: withAppointer, callerMfa: true })).toBe('outranked');
+    expect(gap(trustAdmin, appointer, { roles: withAppointer })).toBe('mfa_required');
+    expect(gap(trustAdmin, appointer, { roles: withAppointer, callerMfa: true })).toBeNull();
+  });
+
   it('lets a Trust Admin act on the Head Teacher only in a 2FA session (the head holds sensitive permissions)', () => {
     expect(gap(trustAdmin, head)).toBe('mfa_required');
     expect(gap(trustAdmin, head, { callerMfa: true })).toBeNull();

@@ -87,15 +87,28 @@ export function referenceHolds(world: World, person: Person, permission: string,
   return referenceDecide(world, person, { permission, nodeId, mfa, now }).allowed;
 }
 
-/** Whether a valid assignment at or above the node has a role that lists roleId as assignable. */
+/** The ids a role lists as assignable, directly or through the roles it lists (a fixpoint, one or more steps). */
+export function referenceListed(world: World, roleId: string): Set<string> {
+  const listed = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const id of [roleId, ...listed]) {
+      for (const next of world.roles.find((r) => r.id === id)?.assignableRoles ?? []) {
+        if (world.roles.some((r) => r.id === next) && !listed.has(next)) {
+          listed.add(next);
+          grew = true;
+        }
+      }
+    }
+  }
+  return listed;
+}
+
+/** Whether a valid assignment at or above the node has a role that lists roleId as assignable (directly or through a listed role). */
 export function referenceMayAssignVia(world: World, person: Person, roleId: string, nodeId: string, now: string): boolean {
   return (
     person.status === 'active' &&
-    person.assignments.some(
-      (a) =>
-        validNow(a, now) &&
-        stepsUp(world, a.nodeId, nodeId) !== undefined &&
-        (world.roles.find((r) => r.id === a.roleId)?.assignableRoles.includes(roleId) ?? false),
-    )
+    person.assignments.some((a) => validNow(a, now) && stepsUp(world, a.nodeId, nodeId) !== undefined && referenceListed(world, a.roleId).has(roleId))
   );
 }
