@@ -41,6 +41,12 @@ export interface Account {
   deactivatedBy?: 'mis';
   /** Consecutive failed sign-ins since the last success (atomic counter). */
   failedLogins?: number;
+  /**
+   * Epoch seconds until which the sign-in attempts reserved before asking
+   * Cognito (`reservedAttempts`: failures + attempts in flight) hold their
+   * places; past it only `failedLogins` counts (domain/identity/lockout.ts).
+   */
+  reservedUntil?: number;
   /** When the account locked (ISO); with the trust's auto-unlock it unlocks by itself later. */
   lockedAt?: string;
   /** When the invitation was accepted (ISO): an account that never accepted goes back to `invited` on activation. */

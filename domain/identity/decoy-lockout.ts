@@ -21,6 +21,8 @@ export interface DecoyCounter {
   lockedAt?: string;
   /** Epoch seconds; past it the counter no longer counts (TTL deletion lags). */
   expiresAt: number;
+  /** Epoch seconds until which reserved attempts hold places, as on an account (lockout.ts). */
+  reservedUntil?: number;
 }
 
 export const DECOY_FAILURE_SECONDS = 24 * 3600;

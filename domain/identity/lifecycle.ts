@@ -18,7 +18,7 @@ export interface AccountChange {
     /** Only the MIS sync sets it, with its deactivation. */
     deactivatedBy?: 'mis';
   };
-  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending' | 'deactivatedBy' | LinkHashField)[];
+  remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending' | 'deactivatedBy' | 'reservedUntil' | LinkHashField)[];
   /** The audit action and the before/after it records. */
   action: string;
   before: Record<string, unknown>;
@@ -58,13 +58,20 @@ export function mfaOnFrom(now: Date): number {
   return epochSeconds(now) + 1;
 }
 
+/**
+ * The sign-in attempts reserved before Cognito (lockout.ts) go with a reset
+ * counter, or a person unlocked within a minute of the lock would still find
+ * every place taken.
+ */
+const reservations = (account: Account): 'reservedUntil'[] => (account.reservedUntil !== undefined ? ['reservedUntil'] : []);
+
 /** Locked → active with a fresh counter; an active account only has its counter reset. */
 export function planUnlock(account: Account): Transition {
   const failedLogins = account.failedLogins ?? 0;
   if (account.status === 'locked') {
     return {
       set: { status: 'active', failedLogins: 0 },
-      remove: ['lockedAt'],
+      remove: ['lockedAt', ...reservations(account)],
       action: 'user.unlocked',
       before: { status: 'locked', failedLogins, ...(account.lockedAt ? { lockedAt: account.lockedAt } : {}) },
       after: { status: 'active', failedLogins: 0 },
@@ -72,7 +79,7 @@ export function planUnlock(account: Account): Transition {
   }
   if (account.status === 'active') {
     if (failedLogins === 0) return UNCHANGED;
-    return { set: { failedLogins: 0 }, remove: [], action: 'user.unlocked', before: { status: 'active', failedLogins }, after: { status: 'active', failedLogins: 0 } };
+    return { set: { failedLogins: 0 }, remove: reservations(account), action: 'user.unlocked', before: { status: 'active', failedLogins }, after: { status: 'active', failedLogins: 0 } };
   }
   throw new ConflictError('not_locked', `This account is ${account.status}, not locked`);
 }
@@ -112,7 +119,7 @@ export function planActivate(account: Account): Transition {
   const status: AccountStatus = account.acceptedAt ? 'active' : 'invited';
   return {
     set: { status, failedLogins: 0 },
-    remove: [...(account.lockedAt ? ['lockedAt' as const] : []), ...(account.deactivatedBy ? ['deactivatedBy' as const] : []), ...LINKS],
+    remove: [...(account.lockedAt ? ['lockedAt' as const] : []), ...(account.deactivatedBy ? ['deactivatedBy' as const] : []), ...LINKS, ...reservations(account)],
     action: 'user.activated',
     before: { status: 'inactive' },
     after: { status },

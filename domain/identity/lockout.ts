@@ -9,6 +9,16 @@ import type { Account } from './account';
  * The counter lives on the profile item and is only ever changed atomically
  * (ADD, conditional SET), so these rules decide on the values the store
  * returns, never on a value read earlier in the request.
+ *
+ * The limit is a cap, whatever the concurrency: before anyone asks Cognito,
+ * an attempt reserves its place with one conditional write
+ * (`reservedAttempts` = failures counted + attempts in flight, kept below the
+ * limit). A refused attempt's place becomes its counted failure; a success
+ * (or an unlock) clears the reservations; an attempt that cannot reserve
+ * answers 423, as a locked account does. Reservations expire together
+ * (`reservedUntil`, moved on by each new one): a request that died between
+ * its reservation and its answer holds its place only until then, and never
+ * counts as a failure.
  */
 export type LockoutPolicy = Pick<TrustPolicies, 'maxFailedLogins' | 'autoUnlockMinutes'>;
 
@@ -32,6 +42,18 @@ export function loginGateFor(account: Account | undefined, policy: LockoutPolicy
   if (account.status !== 'active') return 'decoy';
   if (reachedLimit(account.failedLogins ?? 0, policy)) return 'complete_lock';
   return 'attempt';
+}
+
+/**
+ * How long a reservation holds a place: well past the sign-in functions'
+ * 15 s Lambda timeout, so no live attempt is ever forgotten, and short enough
+ * that a request that died frees its place within a minute.
+ */
+export const ATTEMPT_RESERVATION_SECONDS = 60;
+
+/** Whether reservations made until `reservedUntil` (epoch seconds) still hold places at `nowSeconds`. */
+export function reservationsLive(reservedUntil: number | undefined, nowSeconds: number): boolean {
+  return reservedUntil !== undefined && reservedUntil > nowSeconds;
 }
 
 /** Whether a count of consecutive failures locks the account. */

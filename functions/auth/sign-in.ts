@@ -12,7 +12,8 @@ import { hashToken } from '../../domain/identity/token-hash';
 import { TOTP_CHALLENGE } from '../../domain/identity/totp';
 import { defaultPolicies } from '../../domain/org/trust';
 import { getAccount, saveRefreshToken } from '../adapters/dynamo/account-repository';
-import { countDecoyFailure, findDecoyCounter } from '../adapters/dynamo/decoy-repository';
+import { countDecoyFailure, findDecoyCounter, reserveDecoyAttempt } from '../adapters/dynamo/decoy-repository';
+import { releaseSignInAttempt, reserveSignInAttempt } from '../adapters/dynamo/account-writes';
 import {
   autoUnlockAccount, countFailedLogin, findSignInRecord, lockAccount, putAudit, recordMfaSession, resetFailedLogins, saveMfaSession, type SignInRecord,
 } from '../adapters/dynamo/sign-in-repository';
@@ -24,9 +25,9 @@ import { changeAccount } from '../shared/account-change';
 import { newId, nowIso } from '../shared/ids';
 
 /**
- * The steps /auth/login and /auth/mfa share: the lockout gate before Cognito,
- * counting failures, and handing out tokens only while the account is still
- * active and below the limit.
+ * The steps /auth/login and /auth/mfa share: the lockout gate and the
+ * attempt's reservation before Cognito, counting failures, and handing out
+ * tokens only while the account is still active and below the limit.
  */
 
 const SYSTEM = 'system';
@@ -50,12 +51,25 @@ export interface Decoy {
 export const isDecoy = (admitted: SignInRecord | Decoy): admitted is Decoy => 'decoy' in admitted;
 
 /**
- * The account an email signs in to, once the lockout gate let it through,
- * or the decoy for an email that may not sign in (unknown, invited,
- * inactive). A locked account, or a decoy that reached the limit, is refused
- * here with 423, before anyone asks Cognito.
+ * The account an email signs in to, once the lockout gate let it through and
+ * the attempt reserved its place (domain/identity/lockout.ts), or the decoy
+ * for an email that may not sign in (unknown, invited, inactive), its attempt
+ * reserved the same way. A locked account, a decoy that reached the limit, or
+ * an attempt that finds no place left (failures + attempts in flight at the
+ * limit) is refused here with 423, before anyone asks Cognito: so however
+ * many attempts run at once, at most the limit reach Cognito, and a right
+ * password among the rest is refused exactly as they are.
  */
 export async function admit(email: string): Promise<SignInRecord | Decoy> {
+  const admitted = await gate(email);
+  const reserved = isDecoy(admitted)
+    ? await reserveDecoyAttempt(admitted.emailHash, admitted.counter, admitted.policy)
+    : await reserveSignInAttempt(admitted.account, admitted.trust.policies);
+  if (!reserved) throw new AccountLockedError();
+  return admitted;
+}
+
+async function gate(email: string): Promise<SignInRecord | Decoy> {
   const found = await findSignInRecord(email);
   const record = found.record;
   const policy = record?.trust.policies ?? defaultPolicies;
@@ -75,7 +89,7 @@ export async function admit(email: string): Promise<SignInRecord | Decoy> {
       const { account } = record!;
       const unlocked = await autoUnlockAccount(account, nowIso(), audit(record!, SYSTEM, 'user.unlocked', { status: 'active', reason: 'auto_unlock' }));
       // Not unlocked here: someone else changed the lock meanwhile; the attempt's own checks still hold.
-      return unlocked ? { ...record!, account: { ...account, status: 'active', failedLogins: 0, lockedAt: undefined } } : record!;
+      return unlocked ? { ...record!, account: { ...account, status: 'active', failedLogins: 0, lockedAt: undefined, reservedUntil: undefined } } : record!;
     }
     case 'attempt':
       return record!;
@@ -91,7 +105,7 @@ export async function admit(email: string): Promise<SignInRecord | Decoy> {
 export async function decoySignIn(decoy: Decoy, password: string, sourceIp: string | undefined): Promise<never> {
   const refusal = await decoyPasswordAuth(password, sourceIp).catch((error: unknown) => error);
   // Only a refused password counts, as for an account (throttling does not).
-  if (refusal instanceof UnauthenticatedError) await countDecoyFailure(decoy.emailHash, decoy.counter, decoy.policy);
+  if (refusal instanceof UnauthenticatedError) await countDecoyFailure(decoy.emailHash, decoy.policy);
   throw refusal;
 }
 
@@ -147,7 +161,11 @@ export async function startTotpStep(record: SignInRecord, outcome: Extract<Passw
   if (outcome.challenge !== 'SOFTWARE_TOKEN_MFA' || !outcome.session) {
     throw new Error(`Unexpected Cognito challenge ${outcome.challenge}`);
   }
-  await saveMfaSession(hashToken(outcome.session), record.account, Math.floor(Date.now() / 1000) + MFA_STEP_SECONDS);
+  await Promise.all([
+    saveMfaSession(hashToken(outcome.session), record.account, Math.floor(Date.now() / 1000) + MFA_STEP_SECONDS),
+    // The password was right: its place goes back, the code step reserves its own.
+    releaseSignInAttempt(record.account),
+  ]);
   return { challenge: TOTP_CHALLENGE, session: outcome.session };
 }
 

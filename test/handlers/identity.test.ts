@@ -31,6 +31,7 @@ const cancelled = (codes: string[]) =>
   Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: codes.map((Code) => ({ Code })), $metadata: {} });
 const body = (response: { body?: string }) => JSON.parse(response.body ?? '{}');
 const SESSION = 'cognito-session-0123456789abcdef';
+const TEST_RIGHT = 'The-right-pass-1';
 
 /** An account the mocked table returns for its email: profile, trust (and its lockout policy). */
 function arrangeAccount(profile: Record<string, unknown> = {}) {
@@ -62,7 +63,7 @@ const tokensFor = (authTime: number) => ({
 
 const counterAdds = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'ADD failedLogins :one');
 /** The success write of a sign-in: the failure counter back to zero, the sign-in time recorded (directory lastSignInAt). */
-const SIGN_IN_RECORD = 'SET failedLogins = :zero, lastSignInAt = :at, gsi3sk = :at';
+const SIGN_IN_RECORD = 'SET failedLogins = :zero, lastSignInAt = :at, gsi3sk = :at REMOVE reservedUntil';
 const counterResets = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === SIGN_IN_RECORD);
 const refreshMappings = () => ddb.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('REFRESH#'));
 
@@ -174,8 +175,23 @@ describe('POST /auth/login and the lockout', () => {
       const input = c.args[0].input as { Key?: { pk: string }; Item?: { pk: string } };
       return input.Key?.pk ?? input.Item?.pk;
     });
-    expect(writes).toHaveLength(2);
-    expect(writes).toEqual(expect.arrayContaining([`SIGNIN#${hashToken('nobody@test.example')}`, expect.stringMatching(/^DECOY#\d+$/)]));
+    // As for an account: the attempt's reservation, then the counted failure ‖ the audit record's stand-in.
+    expect(writes).toHaveLength(3);
+    expect(writes).toEqual(expect.arrayContaining([`SIGNIN#${hashToken('nobody@test.example')}`, `SIGNIN#${hashToken('nobody@test.example')}`, expect.stringMatching(/^DECOY#\d+$/)]));
+  });
+
+  it('reserves the attempt on the profile before Cognito, and answers 423 without asking Cognito when no place is left', async () => {
+    const { email } = arrangeAccount({ failedLogins: 2 });
+    ddb.on(UpdateCommand, { UpdateExpression: 'SET reservedAttempts = if_not_exists(failedLogins, :zero) + :one, reservedUntil = :until' }).rejects(awsError('ConditionalCheckFailedException'));
+    ddb.on(UpdateCommand, { UpdateExpression: 'SET reservedAttempts = reservedAttempts + :one, reservedUntil = :until' }).rejects(awsError('ConditionalCheckFailedException'));
+    const response = await login(loginEvent(email, TEST_RIGHT), lambdaContext());
+    expect(response.statusCode).toBe(423);
+    expect(body(response).code).toBe('account_locked');
+    expect(cognito.commandCalls(InitiateAuthCommand)).toHaveLength(0);
+    const tried = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(tried).toHaveLength(2);
+    expect(tried.every((input) => input.ConditionExpression!.includes('#status = :active') && input.ExpressionAttributeValues![':limit'] === 5)).toBe(true);
+    expect(counterAdds()).toHaveLength(0);
   });
 
   it('does not count Cognito throttling as a failed sign-in', async () => {

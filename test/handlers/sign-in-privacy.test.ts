@@ -78,7 +78,8 @@ describe('the client IP reaches Cognito on every sign-in call', () => {
     const unknown = await login(loginEvent('nobody@test.example'), lambdaContext());
     expect([known.statusCode, unknown.statusCode]).toEqual([429, 429]);
     expect(code(known)).toBe(code(unknown));
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    // Each reserved its attempt; neither counted a failure.
+    expect(ddb.commandCalls(UpdateCommand).filter((c) => /^ADD /.test(c.args[0].input.UpdateExpression ?? ''))).toHaveLength(0);
   });
 
   it('sends it with the decoy attempt for an unknown email too', async () => {
@@ -129,7 +130,8 @@ describe('an email that may not sign in locks like an account', () => {
     const response = await login(loginEvent('nobody@test.example'), lambdaContext());
     // The failure that reaches the limit is still a 401, exactly as for an account.
     expect(response.statusCode).toBe(401);
-    const [add, lock] = counterWrites('nobody@test.example');
+    const [reserve, add, lock] = counterWrites('nobody@test.example');
+    expect(reserve!.UpdateExpression).toContain('reservedAttempts = :one');
     expect(add!.UpdateExpression).toContain('ADD failures :one');
     expect(lock!.UpdateExpression).toBe('SET lockedAt = :at, expiresAt = :until');
     expect(lock!.ExpressionAttributeValues![':until']).toBeGreaterThanOrEqual(before + 24 * 3600);
@@ -153,7 +155,24 @@ describe('an email that may not sign in locks like an account', () => {
     cognito.on(InitiateAuthCommand).rejects(awsError('NotAuthorizedException'));
     const response = await login(loginEvent('nobody@test.example'), lambdaContext());
     expect(response.statusCode).toBe(401);
-    const [fresh] = counterWrites('nobody@test.example');
-    expect(fresh).toMatchObject({ Item: { failures: 1 } });
+    // The attempt's reservation starts the counter afresh (lock gone), then the failure counts on it.
+    const [fresh, add] = counterWrites('nobody@test.example');
+    expect(fresh!.UpdateExpression).toBe('SET entity = :entity, failures = :zero, reservedAttempts = :one, reservedUntil = :until, expiresAt = :day REMOVE lockedAt');
+    expect(fresh!.ExpressionAttributeValues).toMatchObject({ ':zero': 0, ':one': 1 });
+    expect(add!.UpdateExpression).toContain('ADD failures :one');
+  });
+
+  it('answers 423 without asking Cognito when the email\'s attempts in flight took every place, as for an account', async () => {
+    ddb.on(GetCommand).resolves({});
+    arrangeCounter('nobody@test.example', { failures: 1, reservedAttempts: 5, reservedUntil: nowSeconds() + 30, expiresAt: nowSeconds() + 600 });
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    const response = await login(loginEvent('nobody@test.example'), lambdaContext());
+    expect(response.statusCode).toBe(423);
+    expect(code(response)).toBe('account_locked');
+    expect(cognito.commandCalls(InitiateAuthCommand)).toHaveLength(0);
+    expect(counterWrites('nobody@test.example').map((w) => w.UpdateExpression)).toEqual([
+      'SET reservedAttempts = reservedAttempts + :one, reservedUntil = :until',
+      'SET reservedAttempts = if_not_exists(failures, :zero) + :one, reservedUntil = :until',
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { lastAdmin, type AdminWitness } from '../../../domain/access/last-admin'
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { Account } from '../../../domain/identity/account';
 import type { AccountChange } from '../../../domain/identity/lifecycle';
+import { ATTEMPT_RESERVATION_SECONDS, limitOf, reservationsLive, type LockoutPolicy } from '../../../domain/identity/lockout';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
@@ -132,6 +133,74 @@ export async function setCognitoTotpOffPending(account: Account, pending: boolea
         ExpressionAttributeValues: pending ? { ':true': true, ':false': false } : { ':true': true, ':false': false },
       }),
     );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/**
+ * Reserves one sign-in attempt (a password, or a TOTP code) before Cognito is
+ * asked: one conditional write on the profile, taken only while the account
+ * is active and failures counted + attempts in flight (`reservedAttempts`)
+ * stay below the limit; false when no place is left (the caller answers 423).
+ * Two forms, because a condition cannot add two attributes up:
+ * - reservations live (`reservedUntil` ahead): one more place;
+ * - none live (never any, all expired, or cleared by a success or an unlock):
+ *   the places start again from the counted failures, so a request that died
+ *   after its reservation is forgotten rather than counted.
+ * The one the profile as read suggests goes first, the other only when its
+ * condition failed (another attempt changed the state meanwhile).
+ */
+export async function reserveSignInAttempt(account: Account, policy: LockoutPolicy, now = new Date()): Promise<boolean> {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const common = {
+    TableName: tableName(),
+    Key: keys.userProfile(account.trustId, account.id),
+    ExpressionAttributeNames: { '#status': 'status' },
+  };
+  const values = { ':active': 'active', ':limit': limitOf(policy), ':now': nowSeconds, ':until': nowSeconds + ATTEMPT_RESERVATION_SECONDS, ':one': 1 };
+  const belowLimit = '#status = :active AND (attribute_not_exists(failedLogins) OR failedLogins < :limit)';
+  const onePlaceMore = () =>
+    updateIf({
+      ...common,
+      UpdateExpression: 'SET reservedAttempts = reservedAttempts + :one, reservedUntil = :until',
+      ConditionExpression: `${belowLimit} AND reservedUntil > :now AND reservedAttempts < :limit`,
+      ExpressionAttributeValues: values,
+    });
+  const fromFailures = () =>
+    updateIf({
+      ...common,
+      UpdateExpression: 'SET reservedAttempts = if_not_exists(failedLogins, :zero) + :one, reservedUntil = :until',
+      ConditionExpression: `${belowLimit} AND (attribute_not_exists(reservedUntil) OR reservedUntil <= :now)`,
+      ExpressionAttributeValues: { ...values, ':zero': 0 },
+    });
+  const [first, second] = reservationsLive(account.reservedUntil, nowSeconds) ? [onePlaceMore, fromFailures] : [fromFailures, onePlaceMore];
+  return (await first()) || second();
+}
+
+/**
+ * Gives back the place a right password took when Cognito answered with the
+ * TOTP challenge: the code step reserves its own, so under a limit of 1 or 2
+ * a person with TOTP can still finish signing in. Only while reservations are
+ * live and more places are taken than failures counted (never a failure's
+ * place); nothing to give back otherwise.
+ */
+export async function releaseSignInAttempt(account: Account, now = new Date()): Promise<void> {
+  await updateIf({
+    TableName: tableName(),
+    Key: keys.userProfile(account.trustId, account.id),
+    UpdateExpression: 'SET reservedAttempts = reservedAttempts - :one',
+    ConditionExpression: 'reservedUntil > :now AND reservedAttempts > :zero AND (attribute_not_exists(failedLogins) OR reservedAttempts > failedLogins)',
+    ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':now': Math.floor(now.getTime() / 1000) },
+  });
+}
+
+/** A conditional update: false when its condition failed. */
+export async function updateIf(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+  try {
+    await documentClient().send(new UpdateCommand(input));
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;

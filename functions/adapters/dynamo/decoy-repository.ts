@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DECOY_FAILURE_SECONDS, decoyLockSeconds, type DecoyCounter } from '../../../domain/identity/decoy-lockout';
-import { reachedLimit, type LockoutPolicy } from '../../../domain/identity/lockout';
+import { ATTEMPT_RESERVATION_SECONDS, limitOf, reachedLimit, reservationsLive, type LockoutPolicy } from '../../../domain/identity/lockout';
+import { updateIf } from './account-writes';
 import { documentClient, tableName } from './client';
 import { isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -31,7 +32,11 @@ export async function findDecoyCounter(emailHash: string): Promise<DecoyCounter 
   try {
     const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.signInFailures(emailHash), ConsistentRead: true }));
     if (!Item) return undefined;
-    return { failures: Number(Item.failures ?? 0), expiresAt: Number(Item.expiresAt ?? 0), ...(Item.lockedAt ? { lockedAt: String(Item.lockedAt) } : {}) };
+    return {
+      failures: Number(Item.failures ?? 0), expiresAt: Number(Item.expiresAt ?? 0),
+      ...(Item.lockedAt ? { lockedAt: String(Item.lockedAt) } : {}),
+      ...(typeof Item.reservedUntil === 'number' ? { reservedUntil: Item.reservedUntil } : {}),
+    };
   } catch (error) {
     return rethrowStoreError(error);
   }
@@ -49,41 +54,72 @@ export async function decoyRead(emailHash: string): Promise<DecoyCounter | undef
 }
 
 /**
+ * Reserves one attempt for the email before the decoy Cognito call, exactly
+ * as an account's attempt is reserved (reserveSignInAttempt): one conditional
+ * write, while the counter is live, unlocked, and failures + attempts in
+ * flight stay below the limit; false when no place is left (the caller
+ * answers 423, as for an account). A counter that is missing or expired
+ * (TTL deletion lags) starts afresh with this attempt. `seen` is the counter
+ * the gate read: it picks the form that goes first, the other follows only
+ * when its condition failed.
+ */
+export async function reserveDecoyAttempt(emailHash: string, seen: DecoyCounter | undefined, policy: LockoutPolicy, now = new Date()): Promise<boolean> {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const common = { TableName: tableName(), Key: keys.signInFailures(emailHash) };
+  const values = { ':limit': limitOf(policy), ':now': nowSeconds, ':until': nowSeconds + ATTEMPT_RESERVATION_SECONDS, ':one': 1 };
+  const open = 'expiresAt > :now AND attribute_not_exists(lockedAt) AND (attribute_not_exists(failures) OR failures < :limit)';
+  const afresh = () =>
+    updateIf({
+      ...common,
+      UpdateExpression: 'SET entity = :entity, failures = :zero, reservedAttempts = :one, reservedUntil = :until, expiresAt = :day REMOVE lockedAt',
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+      ExpressionAttributeValues: { ':entity': 'sign-in-failures', ':zero': 0, ':one': 1, ':until': values[':until'], ':day': nowSeconds + DECOY_FAILURE_SECONDS, ':now': nowSeconds },
+    });
+  const onePlaceMore = () =>
+    updateIf({
+      ...common,
+      UpdateExpression: 'SET reservedAttempts = reservedAttempts + :one, reservedUntil = :until',
+      ConditionExpression: `${open} AND reservedUntil > :now AND reservedAttempts < :limit`,
+      ExpressionAttributeValues: values,
+    });
+  const fromFailures = () =>
+    updateIf({
+      ...common,
+      UpdateExpression: 'SET reservedAttempts = if_not_exists(failures, :zero) + :one, reservedUntil = :until',
+      ConditionExpression: `${open} AND (attribute_not_exists(reservedUntil) OR reservedUntil <= :now)`,
+      ExpressionAttributeValues: { ...values, ':zero': 0 },
+    });
+  // At most two writes, as for an account: a counter created meanwhile by another attempt has live reservations.
+  const [first, second] = !seen || seen.expiresAt <= nowSeconds
+    ? [afresh, onePlaceMore]
+    : reservationsLive(seen.reservedUntil, nowSeconds) ? [onePlaceMore, fromFailures] : [fromFailures, onePlaceMore];
+  return (await first()) || second();
+}
+
+/**
  * One more failure for the email, with the writes an account's counted
  * failure costs (the atomic ADD, then the audit write ‖ the lock at the
- * limit). `seen` is the counter the gate read: an expired one (TTL deletion
- * lags) is replaced rather than added to. A failure racing a lock is not
- * counted, as it would not matter to a locked account either.
+ * limit). The attempt reserved its place first (reserveDecoyAttempt), which
+ * also started an expired counter afresh. A failure racing a lock, or
+ * outliving the counter, is not counted, as it would not matter to a locked
+ * account either.
  */
-export async function countDecoyFailure(emailHash: string, seen: DecoyCounter | undefined, policy: LockoutPolicy, now = new Date()): Promise<void> {
+export async function countDecoyFailure(emailHash: string, policy: LockoutPolicy, now = new Date()): Promise<void> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  const Key = keys.signInFailures(emailHash);
   const until = nowSeconds + DECOY_FAILURE_SECONDS;
   let failures = 0;
   try {
-    if (seen && seen.expiresAt <= nowSeconds) {
-      await documentClient().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { ...Key, entity: 'sign-in-failures', failures: 1, expiresAt: until },
-          ConditionExpression: 'expiresAt = :seen',
-          ExpressionAttributeValues: { ':seen': seen.expiresAt },
-        }),
-      );
-      failures = 1;
-    } else {
-      const result = await documentClient().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key,
-          UpdateExpression: 'ADD failures :one SET entity = :entity, expiresAt = :until',
-          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(lockedAt) AND expiresAt > :now)',
-          ExpressionAttributeValues: { ':one': 1, ':entity': 'sign-in-failures', ':until': until, ':now': nowSeconds },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      failures = Number(result?.Attributes?.failures ?? 0);
-    }
+    const result = await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.signInFailures(emailHash),
+        UpdateExpression: 'ADD failures :one SET entity = :entity, expiresAt = :until',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(lockedAt) AND expiresAt > :now',
+        ExpressionAttributeValues: { ':one': 1, ':entity': 'sign-in-failures', ':until': until, ':now': nowSeconds },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    failures = Number(result?.Attributes?.failures ?? 0);
   } catch (error) {
     if (!isConditionFailure(error)) rethrowStoreError(error);
   }

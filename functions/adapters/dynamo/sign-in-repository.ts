@@ -105,7 +105,8 @@ export async function lockAccount(account: Account, policy: LockoutPolicy, locke
 }
 
 /**
- * After Cognito accepted the credentials: the counter goes back to zero and
+ * After Cognito accepted the credentials: the counter goes back to zero, the
+ * reserved attempts are released (domain/identity/lockout.ts), and
  * the sign-in time is recorded (`lastSignInAt`, shown in the directory; the
  * version stays, so nobody holding If-Match gets a 412 because someone signed
  * in), on the condition that the account is still active and below the
@@ -118,7 +119,7 @@ export async function resetFailedLogins(account: Account, policy: LockoutPolicy,
       new UpdateCommand({
         TableName: tableName(),
         Key: profileKey(account),
-        UpdateExpression: 'SET failedLogins = :zero, lastSignInAt = :at, gsi3sk = :at',
+        UpdateExpression: 'SET failedLogins = :zero, lastSignInAt = :at, gsi3sk = :at REMOVE reservedUntil',
         ConditionExpression: '#status = :active AND (attribute_not_exists(failedLogins) OR failedLogins < :max)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':zero': 0, ':active': 'active', ':max': limitOf(policy), ':at': signedInAt },
@@ -145,7 +146,7 @@ export async function autoUnlockAccount(account: Account, at: string, audit: Aud
             Update: {
               TableName: tableName(),
               Key: profileKey(account),
-              UpdateExpression: 'SET #status = :active, failedLogins = :zero, updatedAt = :at, version = version + :one, gsi3sk = :changed REMOVE lockedAt',
+              UpdateExpression: 'SET #status = :active, failedLogins = :zero, updatedAt = :at, version = version + :one, gsi3sk = :changed REMOVE lockedAt, reservedUntil',
               ConditionExpression: '#status = :locked AND lockedAt = :lockedAt',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
