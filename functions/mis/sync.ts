@@ -13,6 +13,7 @@ import { type PersonOp } from '../adapters/dynamo/person-writes';
 import type { Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { raiseSensitiveGrants } from '../notifications/service-events';
 import { mapConcurrently } from '../shared/concurrency';
 import { newId } from '../shared/ids';
 import { assertDominates, refuseSelfChange } from '../shared/identity-guard';
@@ -158,7 +159,7 @@ export async function applyChange(
       roles: change.addRoleIds.map((roleId) => ({ roleId, nodeId })), invite: settings.inviteNew,
     } as Parameters<typeof createPerson>[1];
     for (const other of everyone.slice(1)) checkNewPerson(other, body);
-    const { account } = await createPerson(caller, body, { id, source: 'mis', extra: [misLinkPut(trustId, nodeId, { ...link, userId: id })] });
+    const { account } = await createPerson(caller, body, { id, source: 'mis', via: 'MIS sync', extra: [misLinkPut(trustId, nodeId, { ...link, userId: id })] });
     if (change.invite) {
       const { sent } = await sendInvitation(account, inviterOf(caller.account));
       if (!sent) logger.warn('an MIS person\'s invitation could not be emailed; they stay invited for a re-send', { userId: account.id, runId });
@@ -247,6 +248,11 @@ export async function applyChange(
       if (plan.activated !== undefined) await enableCognitoUser(account.cognitoUsername);
     },
   });
+  const { granted } = edited.plan;
+  if (granted.length > 0) {
+    const roles = new Map(granted.map(({ role }) => [role.id, role]));
+    await raiseSensitiveGrants(caller.trust, roles, caller.account, edited.account, granted.map(({ assignment }) => assignment), 'MIS sync');
+  }
   if (edited.plan.deactivated !== undefined) {
     await disableCognitoUser(edited.account.cognitoUsername);
     await signOutEverywhere(edited.account.cognitoUsername);

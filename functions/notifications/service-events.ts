@@ -1,3 +1,6 @@
+import type { Assignment } from '../../domain/access/model';
+import type { Role } from '../../domain/access/roles';
+import { addedSensitiveCodes, sensitiveGrants } from '../../domain/access/sensitive-grants';
 import { displayName, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
 import { logger } from '../http/logger';
@@ -26,13 +29,53 @@ export async function drainOutbox(trust: Trust): Promise<number> {
   return raised;
 }
 
-export async function raiseAccountSecurity(trust: Trust, subject: Pick<Account, 'id' | 'firstName' | 'lastName'>, nodeId: string | null, title: string): Promise<void> {
+export async function raiseAccountSecurity(
+  trust: Trust, subject: Pick<Account, 'id' | 'firstName' | 'lastName'>, nodeId: string | null, title: string, key: string = newId(),
+): Promise<void> {
+  await raiseSecurityEvent(trust, nodeId, `${displayName(subject)}: ${title}`, key, { userId: subject.id });
+}
+
+async function raiseSecurityEvent(trust: Trust, nodeId: string | null, title: string, key: string, about: Record<string, string>): Promise<void> {
   await raiseEvent(trust, {
     category: 'account_security',
     nodeId: nodeId ?? trust.rootNodeId,
-    title: `${displayName(subject)}: ${title}`,
+    title,
     occurredAt: nowIso(),
-    idempotencyKey: `service:account_security:${newId()}`,
+    idempotencyKey: `service:account_security:${key}`,
     sender: { type: 'service', id: 'account_security' },
-  }).catch((error: unknown) => logger.error('account_security event not raised', { error, userId: subject.id }));
+  }).catch((error: unknown) => logger.error('account_security event not raised', { error, ...about }));
+}
+
+/**
+ * The one step every grant path takes once its change is stored (never
+ * before, never inside its transaction): for each node where the change
+ * gave `subject` a role carrying sensitive permissions, one
+ * `account_security` event there (so a bulk edit or an import tells the
+ * admins once per person, not once per role or row of work). Its key is the
+ * person, the node and the sorted ids of the assignments it reports, so a
+ * job re-run or a message delivered twice that reports the same stored
+ * grant raises it once. `via` names the path (bulk edit, CSV import, …).
+ */
+export async function raiseSensitiveGrants(
+  trust: Trust, roles: ReadonlyMap<string, Pick<Role, 'name' | 'permissions'>>, by: Pick<Account, 'firstName' | 'lastName'>,
+  subject: Pick<Account, 'id' | 'firstName' | 'lastName'>, granted: readonly Pick<Assignment, 'id' | 'roleId' | 'nodeId'>[], via?: string,
+): Promise<void> {
+  for (const grant of sensitiveGrants(roles, granted)) {
+    const title = `given ${grant.roleNames.join(', ')} (sensitive permissions) by ${displayName(by)}${via ? ` (${via})` : ''}`;
+    await raiseAccountSecurity(trust, subject, grant.nodeId, title, `grant:${subject.id}:${grant.nodeId}:${grant.assignmentIds.join(',')}`);
+  }
+}
+
+/**
+ * A role edit that adds sensitive permissions gives them to every holder at
+ * once. One event per role edit at the trust (whose admins alone may define
+ * roles), naming the role, the codes and how many assignments of it there
+ * are, rather than one per holder: a custom role may have thousands of
+ * holders. Keyed by the role and its new version. Nothing when nobody holds it.
+ */
+export async function raiseRoleWidening(trust: Trust, by: Pick<Account, 'firstName' | 'lastName'>, before: Role, after: Role, assignments: number): Promise<void> {
+  const codes = addedSensitiveCodes(before, after);
+  if (codes.length === 0 || assignments === 0) return;
+  const title = `Role ${after.name} now carries ${codes.join(', ')} (sensitive permissions) for everyone holding it (${assignments} assignment${assignments === 1 ? '' : 's'}); changed by ${displayName(by)}`;
+  await raiseSecurityEvent(trust, trust.rootNodeId, title, `role:${after.id}:${after.version}`, { roleId: after.id });
 }

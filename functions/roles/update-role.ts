@@ -8,6 +8,7 @@ import { authorize } from '../shared/authorize';
 import { idParamsSchema } from '../shared/schemas';
 import { assertEditable, assertNameFree, changeRoles } from './role-change';
 import { updateRoleBodySchema } from './role.schema';
+import { raiseRoleWidenings } from './widening-events';
 
 export const handler = userHandler(
   { params: idParamsSchema, body: updateRoleBodySchema },
@@ -15,7 +16,7 @@ export const handler = userHandler(
     // Who may change roles at all comes first: a refused caller learns nothing about versions or built-ins.
     authorize(caller, 'roles.define', caller.trust.rootNodeId);
     const expectedVersion = requireIfMatch(headers);
-    const { changes } = await changeRoles(caller, async (context) => {
+    const planned = await changeRoles(caller, async (context) => {
       const before = context.roles.get(params.id);
       if (!before) throw new NotFoundError('Role');
       assertEditable(before);
@@ -34,6 +35,7 @@ export const handler = userHandler(
       };
       return { writes: [{ type: 'update', role: after, expectedVersion, holders: count }], changes: [{ action: 'role.updated', before, after }] };
     });
-    return entity(200, changes[0]!.after!);
+    await raiseRoleWidenings(caller, planned);
+    return entity(200, planned.changes[0]!.after!);
   },
 );

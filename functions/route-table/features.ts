@@ -160,7 +160,7 @@ export const featureRoutes: RouteDef[] = [
   },
   // Issue 9: bulk edit.
   {
-    method: 'POST', path: '/users/bulk', handler: 'functions/users/bulk-edit-users.ts', auth: 'user',
+    method: 'POST', path: '/users/bulk', handler: 'functions/users/bulk-edit-users.ts', auth: 'user', queues: ['notifications'],
     summary: 'The single-user actions on up to 500 people, each person all or nothing, a result per person (users.bulk and each action\'s own permission and guards)',
     tag: 'Users', table: 'write', cognito: ['AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true, timeoutSeconds: 29,
     request: { body: bulkEditBodySchema, idempotencyKey: true },

@@ -1,9 +1,8 @@
 import { checkAssign } from '../../domain/access/delegation';
 import { windowOf } from '../../domain/access/grant-window';
-import { isSensitive } from '../../domain/access/permissions';
-import { displayName } from '../../domain/identity/account';
+import { roleIsSensitive } from '../../domain/access/sensitive-grants';
 import { getAccount } from '../adapters/dynamo/account-repository';
-import { raiseAccountSecurity } from '../notifications/service-events';
+import { raiseSensitiveGrants } from '../notifications/service-events';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { refuseSelfChange } from '../shared/identity-guard';
@@ -31,10 +30,9 @@ export const handler = userHandler({ params: userParamsSchema, body: assignmentI
       result: created,
     };
   }, ['roles.assign']);
-  const role = caller.context.roles.get(body.roleId);
-  if (role?.permissions.some(isSensitive)) {
+  if (roleIsSensitive(caller.context.roles.get(body.roleId))) {
     const target = await getAccount({ trustId: caller.trust.id, userId: params.id });
-    if (target) await raiseAccountSecurity(caller.trust, target, body.nodeId, `given ${role.name} (sensitive permissions) by ${displayName(caller.account)}`);
+    if (target) await raiseSensitiveGrants(caller.trust, caller.context.roles, caller.account, target, [assignment]);
   }
   return json(201, assignment);
 });

@@ -8,6 +8,7 @@ import { MAX_TRANSACTION_ITEMS } from '../adapters/dynamo/transaction';
 import type { Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { emailInvitation, newLink } from '../identity/link-flows';
+import { raiseSensitiveGrants } from '../notifications/service-events';
 import { mapConcurrently } from '../shared/concurrency';
 import { newId } from '../shared/ids';
 import { keepAdminOnPersonEdit } from '../shared/last-admin';
@@ -114,6 +115,12 @@ async function editPerson(
     return { userId, ok: false, changed: false, error: describe(error) };
   }
   if (input.dryRun || !edited.plan.changed) return { userId, ok: true, changed: edited.plan.changed };
+  // Stored: one account_security event per person (and node) given sensitive permissions; best effort, never this person's failure.
+  const { granted } = edited.plan;
+  if (granted.length > 0) {
+    const roles = new Map(granted.map(({ role }) => [role.id, role]));
+    await raiseSensitiveGrants(caller.trust, roles, caller.account, edited.account, granted.map(({ assignment }) => assignment), 'bulk edit');
+  }
   try {
     await afterWrite(caller, edited);
   } catch (error) {

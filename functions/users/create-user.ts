@@ -7,6 +7,7 @@ import type { Account } from '../../domain/identity/account';
 import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp } from '../adapters/dynamo/person-writes';
 import { requireNode } from '../../domain/org/tree';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { raiseSensitiveGrants } from '../notifications/service-events';
 import { withNewLogin } from '../identity/new-login';
 import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
@@ -52,9 +53,10 @@ export function checkNewPerson(caller: Caller, body: NewPersonBody, context: Tru
  * Creates the person (POST /users, and the CSV import's new rows): the
  * checks above, then the login and one transaction. `id` may be chosen by
  * the caller (the import picks it at preview, so a retried row finds its
- * person); `extra` items join the transaction (the import's row record).
+ * person); `extra` items join the transaction (the import's row record);
+ * `via` names the path in the account_security event of a sensitive grant.
  */
-export async function createPerson(caller: Caller, body: NewPersonBody, options: { id?: string; extra?: TransactItem[]; source?: Account['source'] } = {}) {
+export async function createPerson(caller: Caller, body: NewPersonBody, options: { id?: string; extra?: TransactItem[]; source?: Account['source']; via?: string } = {}) {
   const { places, memberships, grant: grantAt } = checkNewPerson(caller, body);
   const roleIds = body.roles.map((input) => ({ id: newId(), ...input }));
   const grant = (context: TrustContext) => grantAt(roleIds, context);
@@ -94,6 +96,8 @@ export async function createPerson(caller: Caller, body: NewPersonBody, options:
     });
     return { account, view };
   });
+  // Stored: tell the admins where a role with sensitive permissions was given (best effort, after the transaction).
+  await raiseSensitiveGrants(caller.trust, planned.context.roles, caller.account, account, roleIds, options.via ?? 'new account');
   return { account, view };
 }
 

@@ -1,5 +1,6 @@
 import { nameIndex, resolveRow } from '../../domain/directory/import-plan';
 import { readUsersCsv, type CellError } from '../../domain/directory/import-file';
+import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError, ForbiddenError, GoneError, InvalidInputError, NotFoundError } from '../../domain/errors';
 import type { Account } from '../../domain/identity/account';
 import { findAccountByEmail } from '../adapters/dynamo/account-repository';
@@ -42,7 +43,10 @@ const duplicate = (column: string): CellError => ({ column, code: 'duplicate_row
  * rules, and the plan stored for an hour. Nothing about a person outside the
  * caller's reach shows: an unknown id and one outside reach read the same,
  * and an email that has an account the caller may not edit (elsewhere in the
- * trust or in another trust) is `email_taken`, as POST /users answers.
+ * trust or in another trust) reads like a free address (the row is a create,
+ * judged by the rules of POST /users; applying it fails the row with
+ * `email_taken`, what POST /users answers). Each preview is audited
+ * (`users.import_previewed`: who, how many rows).
  */
 async function preview(caller: Caller, text: string) {
   const rows = readUsersCsv(text);
@@ -62,6 +66,12 @@ async function preview(caller: Caller, text: string) {
   const extra = [...byEmail.values()].filter((a) => a.trustId === trustId && !byId.has(a.id)).map((a) => a.id);
   for (const record of await mapLimit(extra, 16, (id) => loadPerson(trustId, id))) if (record) byId.set(record.account.id, record);
 
+  const ownerInReach = (email: string): PersonRecord | undefined => {
+    const owner = byEmail.get(email);
+    const record = owner?.trustId === trustId ? byId.get(owner.id) : undefined;
+    return record && inEditReach(caller, record) ? record : undefined;
+  };
+
   const seenPeople = new Set<string>();
   const seenEmails = new Set<string>();
   const planned: PlannedRow[] = resolved.map(({ intent, errors }) => {
@@ -72,29 +82,32 @@ async function preview(caller: Caller, text: string) {
       record = byId.get(intent.id);
       if (!record || !inEditReach(caller, record)) return { line: intent.line, action: 'error', changes: [], errors: [{ column: 'id', code: 'not_found', message: 'No person with this id in your reach' }], intent };
     } else if (email) {
-      const owner = byEmail.get(email);
-      if (owner) {
-        const candidate = owner.trustId === trustId ? byId.get(owner.id) : undefined;
-        if (!candidate || !inEditReach(caller, candidate)) return { line: intent.line, action: 'error', changes: [], errors: [EMAIL_TAKEN], intent };
-        record = candidate;
-      }
+      // The owner of the address, when the caller may edit them: the row updates them. Anyone else's address (outside
+      // reach, another trust) reads like a free one: the row plans a create, and applying it fails with email_taken.
+      record = ownerInReach(email);
     }
     if (record && seenPeople.has(record.account.id)) pre.push(duplicate(intent.id ? 'id' : 'email'));
     if (record) seenPeople.add(record.account.id);
     if (email && seenEmails.has(email)) pre.push(duplicate('email'));
     if (email) seenEmails.add(email);
-    // An email moved onto an address someone else has.
-    const owner = email ? byEmail.get(email) : undefined;
-    if (record && owner && owner.id !== record.account.id) pre.push(EMAIL_TAKEN);
+    // An email moved onto an address someone else in reach has (anyone else's: applying the row fails with email_taken).
+    const owner = email ? ownerInReach(email) : undefined;
+    if (record && owner && owner.account.id !== record.account.id) pre.push(EMAIL_TAKEN);
     const { desire: _d, check: _c, body: _b, ...row } = planRow(caller, intent, record, names, pre);
     return row.action === 'create' ? { ...row, userId: newId() } : row;
   });
 
   const planId = newId();
   const expiresAt = Math.floor(Date.now() / 1000) + PLAN_TTL_SECONDS;
-  await savePlan(trustId, { planId, importerId: caller.account.id, createdAt: nowIso(), expiresAt, total: planned.length }, planned);
   const summary = { create: 0, update: 0, unchanged: 0, error: 0 };
   for (const row of planned) summary[row.action]++;
+  const createdAt = nowIso();
+  // One audit record per preview, stored with the plan: who looked at how many rows (a preview changes nobody).
+  const audit = auditRecord({
+    id: newId(), at: createdAt, actorId: caller.account.id, action: 'users.import_previewed', targetType: 'import-plan', targetId: planId,
+    nodeId: caller.person.memberships.find((m) => m.primary)?.nodeId ?? null, after: { rows: planned.length, summary },
+  });
+  await savePlan(trustId, { planId, importerId: caller.account.id, createdAt, expiresAt, total: planned.length }, planned, audit);
   const answer = (omit?: 'create' | 'all') => ({
     planId,
     expiresAt: new Date(expiresAt * 1000).toISOString(),

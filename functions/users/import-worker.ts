@@ -14,6 +14,7 @@ import { enqueue } from '../adapters/sqs/job-queue';
 import { callerOf, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { raiseSensitiveGrants } from '../notifications/service-events';
 import { keepAdminOnRemoval } from '../shared/last-admin';
 import { newId, nowIso } from '../shared/ids';
 import { ATTEMPTS, backoff } from '../shared/retry';
@@ -135,6 +136,8 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
       await syncSignInEmail(current.account, check.profile.next.email);
       await noticeOldAddress(ctx.caller, current.account, now);
     }
+    const named = check?.profile ? { ...current.account, firstName: check.profile.next.firstName, lastName: check.profile.next.lastName } : current.account;
+    await raiseSensitiveGrants(ctx.caller.trust, roles, ctx.caller.account, named, added, 'CSV import');
     return;
   }
 }
@@ -146,7 +149,7 @@ async function applyCreate(ctx: RowContext, row: PlannedRow): Promise<void> {
   if (planned.action !== 'create' || !planned.body) return failRow(ctx, row, planned.action === 'error' ? firstError(planned) : 'plan_stale');
   try {
     const { account } = await createPerson(ctx.caller, planned.body, {
-      id: userId,
+      id: userId, via: 'CSV import',
       extra: rowRecordItems(ctx.trustId, ctx.importId, ctx.chunk, { line: row.line, ok: true, userId }, 'created'),
     });
     // The person exists; an email failure leaves them `invited` for a re-send, as POST /users does.

@@ -29,6 +29,8 @@ const FUNCTIONS = {
 const DYNAMO_BOUND = 1.3;
 /** Sign-in and account creation also carry the Cognito client (~33 KB) and SES (~25 KB: the lockout email, the invitation). */
 const COGNITO_SES_BOUND = 1.55;
+/** POST /users also raises the account_security event of a sensitive grant: the SQS client and the event's recipients (+34 KB, 1.54× → 1.64×). */
+const COGNITO_SES_SQS_BOUND = 1.66;
 
 let outdir: string;
 let reference: number;
@@ -59,9 +61,9 @@ describe('function bundles', () => {
     expect(ratio('getUser')).toBeLessThanOrEqual(DYNAMO_BOUND);
   });
 
-  it('adds only Cognito and SES to the heaviest functions (POST /auth/login, POST /users)', () => {
+  it('adds only Cognito and SES to the heaviest functions (POST /auth/login), and SQS for the grant events (POST /users)', () => {
     expect(ratio('login')).toBeLessThanOrEqual(COGNITO_SES_BOUND);
-    expect(ratio('createUser')).toBeLessThanOrEqual(COGNITO_SES_BOUND);
+    expect(ratio('createUser')).toBeLessThanOrEqual(COGNITO_SES_SQS_BOUND);
   });
 
   it('keeps the common-password list out of the functions that set a password (POST /auth/invitations/accept)', () => {

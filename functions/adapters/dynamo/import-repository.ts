@@ -1,4 +1,6 @@
 import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../domain/audit/audit-record';
+import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -58,8 +60,8 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Stores a plan: its row chunks first, then the META item that makes it usable. */
-export async function savePlan<T>(trustId: string, meta: Omit<PlanMeta, 'chunks'>, rows: readonly T[]): Promise<void> {
+/** Stores a plan: its row chunks first, then the META item that makes it usable (with `audit`, in one transaction: no usable plan unaudited). */
+export async function savePlan<T>(trustId: string, meta: Omit<PlanMeta, 'chunks'>, rows: readonly T[], audit?: AuditRecord): Promise<void> {
   const chunks = chunkRows(rows);
   const items = chunks.map((chunk, i) => ({
     ...keys.importPlan(trustId, meta.planId, i), entity: 'import-plan-chunk', trustId, rows: JSON.stringify(chunk), expiresAt: meta.expiresAt,
@@ -73,10 +75,12 @@ export async function savePlan<T>(trustId: string, meta: Omit<PlanMeta, 'chunks'
       request = result.UnprocessedItems as typeof request;
     }
   }
-  await guarded(() => documentClient().send(new PutCommand({
-    TableName: tableName(),
-    Item: { ...keys.importPlan(trustId, meta.planId), entity: 'import-plan', trustId, ...meta, chunks: chunks.length },
-  })));
+  const put = { TableName: tableName(), Item: { ...keys.importPlan(trustId, meta.planId), entity: 'import-plan', trustId, ...meta, chunks: chunks.length } };
+  if (!audit) {
+    await guarded(() => documentClient().send(new PutCommand(put)));
+    return;
+  }
+  await guarded(() => documentClient().send(new TransactWriteCommand({ TransactItems: [{ Put: put }, auditPut(trustId, audit)] })));
 }
 
 export async function getPlanMeta(trustId: string, planId: string): Promise<PlanMeta | undefined> {

@@ -401,15 +401,18 @@ describe('guards, per row', () => {
       ['f0f0f0f0-0000-4000-8000-000000000000', 'Changed', 'Name', uniqueEmail(), 'staff'],
       ['', 'Changed', 'Name', south.email, 'staff'],
       ['', 'Changed', 'Name', foreign.email, 'staff'],
+      ['', 'Changed', 'Name', uniqueEmail('free'), 'staff'],
     ]);
     const response = await preview(clusterAdmin.token, file);
-    const [byId, unknownId, byEmail, otherTrust] = response.body.rows;
+    const [byId, unknownId, byEmail, otherTrust, free] = response.body.rows;
     // Outside reach reads exactly like an id nobody has.
     expect(byId).toEqual({ ...unknownId, line: 2 });
     expect(byId).toEqual({ line: 2, action: 'error', changes: [], errors: [{ column: 'id', code: 'not_found', message: 'No person with this id in your reach' }] });
-    // An email that has an account the caller may not edit is taken, wherever that account is (as POST /users answers).
-    expect(byEmail).toEqual({ ...otherTrust, line: 4 });
-    expect(byEmail).toMatchObject({ action: 'error', changes: [], errors: [{ column: 'email', code: 'email_taken' }] });
+    // An email that has an account the caller may not edit reads like a free one, wherever that account is: the row is
+    // judged as a new person (here: no users.create at the trust, where a person placed nowhere goes).
+    expect(byEmail).toEqual({ ...free, line: 4, changes: byEmail.changes });
+    expect(otherTrust).toEqual({ ...free, line: 5, changes: otherTrust.changes });
+    expect(free).toMatchObject({ action: 'error', errors: [{ column: 'schools', code: 'forbidden' }] });
     expect(JSON.stringify(response.body)).not.toContain(south.id);
   });
 });
