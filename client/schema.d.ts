@@ -1191,6 +1191,8 @@ export interface components {
             expiresAt: string;
             /** @enum {string} */
             changesOmitted?: "create" | "all";
+            messagesOmitted?: boolean;
+            errorsOmitted?: number;
             summary: {
                 create: number;
                 update: number;
@@ -1212,6 +1214,7 @@ export interface components {
                     code: string;
                     message: string;
                 }[];
+                errorsOmitted?: number;
             }[];
         };
         ImportProgress: {

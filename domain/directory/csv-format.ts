@@ -33,6 +33,15 @@ export function fromFormulaSafe(cell: string): string {
   return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
 }
 
+/** How much of a cell a message quotes back: a short prefix, so an answer never echoes a whole file. */
+export const QUOTED_CELL_CHARS = 40;
+
+/** A cell as a message quotes it: at most QUOTED_CELL_CHARS characters, control characters shown as `?`. */
+export function quoteCell(text: string): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return `"${clean.length > QUOTED_CELL_CHARS ? `${clean.slice(0, QUOTED_CELL_CHARS)}…` : clean}"`;
+}
+
 /** One role in the `roles` cell: `Role Name@Node Name`, or `Role Name@Node Name until 2027-07-31`. */
 export interface RoleCell {
   roleName: string;
@@ -84,7 +93,7 @@ export function parseSchoolsCell(cell: string): ListCell<string> {
 /** A role entry that cannot be read; the import reports it as that cell's error. */
 export class RoleCellError extends Error {
   constructor(readonly part: string) {
-    super(`"${part}" is not "Role Name@Node Name" or "Role Name@Node Name until YYYY-MM-DD"`);
+    super(`${quoteCell(part)} is not "Role Name@Node Name" or "Role Name@Node Name until YYYY-MM-DD"`);
     this.name = 'RoleCellError';
   }
 }

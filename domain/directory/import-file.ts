@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { InvalidInputError, PayloadTooLargeError } from '../errors';
-import { fromFormulaSafe, USER_CSV_COLUMNS, type UserCsvColumn } from './csv-format';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, TEXT_LIMITS } from '../text-rules';
+import { fromFormulaSafe, quoteCell, USER_CSV_COLUMNS, type UserCsvColumn } from './csv-format';
 
 /**
  * Reading a users CSV the way spreadsheets write it (API.md, "the CSV round
@@ -16,6 +17,33 @@ export const MAX_IMPORT_ROWS = 10_000;
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 /** A file must carry these columns; the others may be left out (their values are then kept). */
 export const REQUIRED_IMPORT_COLUMNS: readonly UserCsvColumn[] = ['firstName', 'lastName', 'email'];
+
+/**
+ * The longest cell the import reads, per column (characters, after the
+ * formula guard comes off and the cell is trimmed); a longer cell is the
+ * row's error `too_long` and is not read. Aligned with the single routes'
+ * schemas (names, job title, email, id, a node name); `schools` and `roles`
+ * hold several names, so they get room for a few dozen. The read-only
+ * columns are ignored, so they have no limit.
+ */
+export const MAX_CELL_CHARS: Readonly<Partial<Record<UserCsvColumn, number>>> = {
+  id: 64,
+  firstName: TEXT_LIMITS.personName,
+  lastName: TEXT_LIMITS.personName,
+  email: TEXT_LIMITS.email,
+  mobile: 32,
+  userType: 16,
+  primarySchool: TEXT_LIMITS.nodeName,
+  jobTitle: TEXT_LIMITS.jobTitle,
+  schools: 4_000,
+  roles: 4_000,
+};
+
+/** Cells of these columns are names people typed: a control character in one is the row's error `control_characters`. */
+const PLAIN_TEXT_COLUMNS: ReadonlySet<UserCsvColumn> = new Set(['firstName', 'lastName', 'jobTitle', 'primarySchool', 'schools', 'roles']);
+
+/** Codes of a cell the import refused to read (the cell is left out of the row). */
+export const UNREAD_CELL_CODES: ReadonlySet<string> = new Set(['too_long', 'control_characters']);
 
 /** One problem with one cell (or with the row as a whole: column `*`). */
 export interface CellError {
@@ -81,15 +109,31 @@ export function readUsersCsv(text: string): CsvRow[] {
     // info.lines is the line the record ends on; a quoted line break moves its start up.
     const line = info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
     const cells: CsvRow['cells'] = {};
-    columns.forEach((column, i) => {
-      if (column && cells[column] === undefined) cells[column] = fromFormulaSafe(record[i] ?? '').trim();
-    });
     const errors: CellError[] =
       record.length === header.record.length
         ? []
         : [{ column: '*', code: 'column_count', message: `The row has ${record.length} cells; the header has ${header.record.length}` }];
+    const seen = new Set<UserCsvColumn>();
+    columns.forEach((column, i) => {
+      if (!column || seen.has(column)) return;
+      seen.add(column);
+      const value = fromFormulaSafe(record[i] ?? '').trim();
+      const problem = cellProblem(column, value);
+      if (problem) errors.push(problem);
+      else cells[column] = value;
+    });
     return { line, cells, errors };
   });
+}
+
+/** Why a cell cannot be read (too long, or a control character in a name), or undefined. */
+function cellProblem(column: UserCsvColumn, value: string): CellError | undefined {
+  const max = MAX_CELL_CHARS[column];
+  if (max !== undefined && value.length > max) {
+    return { column, code: 'too_long', message: `The cell has ${value.length} characters; ${column} holds at most ${max}` };
+  }
+  if (PLAIN_TEXT_COLUMNS.has(column) && hasControlCharacter(value)) return { column, code: 'control_characters', message: `${column} ${CONTROL_CHARACTER_MESSAGE}` };
+  return undefined;
 }
 
 /**
@@ -102,7 +146,7 @@ export function mobileFromCell(cell: string): { mobile: string | null } | { erro
   const text = cell.replace(/^'/, '').trim();
   if (text === '') return { mobile: null };
   if (/^\d(\.\d+)?e\+?\d+$/i.test(text)) {
-    return { error: { column: 'mobile', code: 'mangled_number', message: `"${text}" was turned into a number by a spreadsheet; format the column as text and type the number again` } };
+    return { error: { column: 'mobile', code: 'mangled_number', message: `${quoteCell(text)} was turned into a number by a spreadsheet; format the column as text and type the number again` } };
   }
   if (/^[1-9]\d{9,14}$/.test(text)) return { mobile: `+${text}` };
   return { mobile: text };

@@ -2,7 +2,7 @@ import type { Assignment, Membership } from '../access/model';
 import type { Role } from '../access/roles';
 import type { OrgTree } from '../org/tree';
 import {
-  formatRolesCell, formatSchoolsCell, parseRolesCell, parseSchoolsCell, RoleCellError, untilCellDate, validUntilFromCellDate,
+  formatRolesCell, formatSchoolsCell, parseRolesCell, parseSchoolsCell, quoteCell, RoleCellError, untilCellDate, validUntilFromCellDate,
 } from './csv-format';
 import { mobileFromCell, type CellError, type CsvRow } from './import-file';
 
@@ -73,8 +73,8 @@ export function nameIndex(tree: OrgTree, roles: ReadonlyMap<string, Role>): Name
 function lookUp(map: Map<string, string[]>, name: string, what: string, column: string): { id: string } | { error: CellError } {
   const ids = map.get(fold(name)) ?? [];
   if (ids.length === 1) return { id: ids[0]! };
-  if (ids.length === 0) return { error: { column, code: `unknown_${what}`, message: `No ${what} is called "${name}"` } };
-  return { error: { column, code: `ambiguous_${what}`, message: `${ids.length} ${what}s are called "${name}"; rename one` } };
+  if (ids.length === 0) return { error: { column, code: `unknown_${what}`, message: `No ${what} is called ${quoteCell(name)}` } };
+  return { error: { column, code: `ambiguous_${what}`, message: `${ids.length} ${what}s are called ${quoteCell(name)}; rename one` } };
 }
 
 /** The row's cells as ids and values; errors name their column. */

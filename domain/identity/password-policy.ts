@@ -33,6 +33,8 @@ export function passwordViolations(password: string, common: CommonPasswords, co
   if (passwordPolicy.requireLowercase && !/[a-z]/.test(password)) broken.push('a lowercase letter');
   if (passwordPolicy.requireUppercase && !/[A-Z]/.test(password)) broken.push('an uppercase letter');
   if (passwordPolicy.requireDigits && !/\d/.test(password)) broken.push('a digit');
+  // Cognito's PasswordType pattern ([\S]+.*[\S]+) refuses these: the API must say so, not fail at Cognito (review A, L3).
+  if (/^\s|\s$/.test(password)) broken.push('no spaces at the start or end');
   const lower = password.toLowerCase();
   const stem = lower.replace(/[\d\W_]+$/, '');
   if (common.has(lower) || (stem.length >= 4 && common.has(stem))) broken.push('not a common or breached password');
@@ -46,6 +48,7 @@ export const passwordRules = [
   `At least ${passwordPolicy.minLength} characters`,
   'Upper- and lowercase letters and at least one digit',
   'Not a common or breached password, and not based on your email address',
+  'No spaces at the start or end',
 ];
 
 export class WeakPasswordError extends InvalidInputError {

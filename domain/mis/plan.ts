@@ -1,5 +1,6 @@
 import type { AccountStatus, UserType } from '../identity/account';
 import { presetIds } from '../access/roles';
+import { nameProblem, TEXT_LIMITS } from '../text-rules';
 import { GUARDIAN_ROLES, STAFF_ROLES, type Roster, type RosterError, type RosterRole, type RosterUser } from './oneroster';
 
 /**
@@ -253,6 +254,11 @@ export function planMisSync(input: PlanInput): MisPlan {
         plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'email_taken', message: 'This email already has an account that the roster cannot use' });
         continue;
       }
+      const badName = nameErrors(entry.user);
+      if (badName.length > 0) {
+        plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'invalid_value', message: badName.join('; ') });
+        continue;
+      }
       claimedEmails.add(email);
       const profile = { firstName: givenName(entry.user), lastName: familyName(entry.user), email, userType };
       plan.changes.push({
@@ -277,7 +283,12 @@ export function planMisSync(input: PlanInput): MisPlan {
     }
     if (entry.user) {
       const wanted = { firstName: givenName(entry.user), lastName: familyName(entry.user), email: email ?? person.email };
-      const all = nameChanges(person, wanted);
+      // A name the API would refuse (a control character, too long) is not taken; the rest is still updated.
+      const badName = nameErrors(entry.user);
+      const all = nameChanges(person, wanted).filter((c) => c.field === 'email' || badName.length === 0);
+      if (badName.length > 0) {
+        plan.errors.push({ file: 'users.csv', line, sourcedId: entry.sourcedId, code: 'invalid_value', message: `${badName.join('; ')}; the rest is still updated` });
+      }
       if (all.length > 0 && (person.edited || person.source === 'manual')) plan.skippedEdited += 1;
       else {
         const diff = all.filter((c) => c.field !== 'email' || moveRank.has(person.userId));
@@ -334,6 +345,21 @@ export function planMisSync(input: PlanInput): MisPlan {
   }
   plan.held = plan.listedBefore > 0 && plan.leavers / plan.listedBefore > settings.maxLeaverShare;
   return plan;
+}
+
+/**
+ * Why the roster's names for a user cannot be taken (domain/text-rules.ts:
+ * the rule of POST /users and the CSV import), each naming the OneRoster field.
+ */
+function nameErrors(user: RosterUser): string[] {
+  const fields = [
+    [user.preferredGivenName === undefined ? 'givenName' : 'preferredGivenName', givenName(user)],
+    [user.preferredFamilyName === undefined ? 'familyName' : 'preferredFamilyName', familyName(user)],
+  ] as const;
+  return fields.flatMap(([field, value]) => {
+    const problem = nameProblem(value, TEXT_LIMITS.personName);
+    return problem ? [`${field} ${problem}`] : [];
+  });
 }
 
 function givenName(user: RosterUser): string {

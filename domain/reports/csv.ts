@@ -11,7 +11,8 @@ export function cellText(cell: Cell): string {
 }
 
 /**
- * A report (or any table) as CSV with the users export's rules: UTF-8 with a
+ * The one CSV writer of the service: the reports, their emailed attachments
+ * and the users export (GET /users/export.csv) all go through it. A table as CSV: UTF-8 with a
  * BOM, RFC 4180 quoting and CRLF line ends (csv-stringify; any cell with a
  * line break quoted), and every cell,
  * header included, through formulaSafe, so no cell runs as a spreadsheet

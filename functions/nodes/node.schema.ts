@@ -1,7 +1,13 @@
-import { idSchema } from '../shared/schemas';
+import { TEXT_LIMITS } from '../../domain/text-rules';
+import { idSchema, plainText } from '../shared/schemas';
 import * as z from '../shared/zod';
 
-const name = z.string().check(z.trim(), z.minLength(1), z.maxLength(120));
+/**
+ * A node's name: no control characters, and never `-` alone, which a
+ * `schools` cell of the users CSV reads as "remove all" (the export would
+ * write such a school back as a removal).
+ */
+const name = plainText(TEXT_LIMITS.nodeName).check(z.refine((text) => text !== '-', { message: 'must not be "-" alone (a schools cell of the users CSV reads "-" as "remove all")' }));
 const label = z.string().check(z.trim(), z.minLength(1), z.maxLength(40));
 
 export const nodeSchema = z

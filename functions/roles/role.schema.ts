@@ -1,4 +1,5 @@
-import { idSchema } from '../shared/schemas';
+import { TEXT_LIMITS } from '../../domain/text-rules';
+import { idSchema, plainText } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const code = z.string().check(z.minLength(1), z.maxLength(80));
@@ -26,7 +27,7 @@ export const permissionSchema = z
 export const permissionListSchema = z.object({ items: z.array(permissionSchema) });
 
 export const createRoleBodySchema = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
+  name: plainText(TEXT_LIMITS.roleName),
   description: z._default(z.string().check(z.trim(), z.maxLength(500)), ''),
   scope: z._default(scope(), 'any'),
   permissions: z._default(z.array(code).check(z.maxLength(200)), []),
@@ -35,7 +36,7 @@ export const createRoleBodySchema = z.strictObject({
 
 export const updateRoleBodySchema = z
   .strictObject({
-    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
+    name: z.optional(plainText(TEXT_LIMITS.roleName)),
     description: z.optional(z.string().check(z.trim(), z.maxLength(500))),
     scope: z.optional(scope()),
     permissions: z.optional(z.array(code).check(z.maxLength(200))),

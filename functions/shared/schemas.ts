@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTER_MESSAGE } from '../../domain/text-rules';
 import * as z from './zod';
 
 /** Shapes several routes share: problem documents, ids, pages. */
@@ -18,3 +19,11 @@ export const limitSchema = z._default(z.coerce.number().check(z.int(), z.gte(1),
 export const cursorSchema = z.optional(z.string().check(z.maxLength(2048)));
 
 export const idParamsSchema = z.object({ id: idSchema });
+
+/**
+ * A name people type (person names, job titles, node and role names):
+ * trimmed, 1..max characters, no control characters (domain/text-rules.ts,
+ * the rule the CSV import and the MIS sync apply too).
+ */
+export const plainText = (max: number) =>
+  z.string().check(z.trim(), z.minLength(1), z.maxLength(max), z.regex(/^[^\u0000-\u001f\u007f]*$/, CONTROL_CHARACTER_MESSAGE));

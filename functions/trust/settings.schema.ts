@@ -1,5 +1,7 @@
 import { DELIVERIES, notificationCategories } from '../../domain/notifications/categories';
 import { isTimeZone } from '../../domain/org/trust';
+import { TEXT_LIMITS } from '../../domain/text-rules';
+import { plainText } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const policyFields = {
@@ -19,7 +21,7 @@ export const trustSettingsSchema = z
 
 export const updateTrustSettingsBodySchema = z
   .strictObject({
-    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(120))),
+    name: z.optional(plainText(TEXT_LIMITS.nodeName)),
     policies: z.optional(z.partial(z.strictObject(policyFields))),
   })
   .register(z.globalRegistry, { id: 'TrustSettingsPatch' });

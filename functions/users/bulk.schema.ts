@@ -1,9 +1,10 @@
 import { bulkActionProblems, MAX_BULK_ACTIONS, MAX_BULK_USERS, type BulkAction } from '../../domain/directory/bulk-edit';
-import { idSchema } from '../shared/schemas';
+import { TEXT_LIMITS } from '../../domain/text-rules';
+import { idSchema, plainText } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const isoTime = z.iso.datetime({ offset: true });
-const jobTitle = z.string().check(z.trim(), z.minLength(1), z.maxLength(80));
+const jobTitle = plainText(TEXT_LIMITS.jobTitle);
 
 const addRole = z
   .strictObject({ op: z.literal('addRole'), roleId: idSchema, nodeId: idSchema, validFrom: z.optional(isoTime), validUntil: z.optional(isoTime) })

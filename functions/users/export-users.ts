@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
 import { USER_CSV_COLUMNS } from '../../domain/directory/csv-format';
 import { exportRow } from '../../domain/directory/export-row';
+import { renderCsv } from '../../domain/reports/csv';
 import { ForbiddenError } from '../../domain/errors';
 import { storeExport } from '../adapters/exports/export-store';
 import { config } from '../config';
@@ -17,7 +17,8 @@ const CSV_TYPE = 'text/csv; charset=utf-8';
 /**
  * GET /users/export.csv: every person in the caller's reach of users.export
  * that matches the list's filters, one row each (API.md columns), UTF-8 with
- * a BOM, RFC 4180 quoting by csv-stringify, every cell formula-safe. Up to
+ * a BOM, written by the reports' renderCsv (the one CSV writer: RFC 4180
+ * quoting, a cell with any line break quoted, every cell formula-safe). Up to
  * EXPORT_INLINE_MAX_BYTES the file is the answer; above, it is stored and the
  * answer is 303 to a short-lived download link (a trust's 60,000 rows are
  * well over Lambda's 6 MB response).
@@ -30,7 +31,7 @@ export const handler = userHandler({ query: exportUsersQuerySchema }, async ({ c
   const { tree, roles } = caller.context;
   const names = { nodeName: (id: string) => tree.nodes.get(id)?.name, roleName: (id: string) => roles.get(id)?.name };
   const rows = [...entries].map((entry) => exportRow(entry, names));
-  const csv = `\uFEFF${stringify([[...USER_CSV_COLUMNS], ...rows], { record_delimiter: 'windows' })}`;
+  const csv = renderCsv({ columns: USER_CSV_COLUMNS, rows });
   const filename = `users-${new Date().toISOString().slice(0, 10)}.csv`;
   const bytes = Buffer.byteLength(csv);
   if (bytes <= config().EXPORT_INLINE_MAX_BYTES) {

@@ -1,7 +1,7 @@
 import { accessReport } from '../../domain/access/resolve';
 import { InvalidInputError } from '../../domain/errors';
 import { requireNode } from '../../domain/org/tree';
-import { decodeCursor, encodeCursor } from '../adapters/dynamo/cursor';
+import { decodeCursor, encodeCursor, ID_KEY } from '../adapters/dynamo/cursor';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { loadVisiblePerson } from './person-change';
@@ -18,7 +18,7 @@ export const handler = userHandler({ params: userParamsSchema, query: accessQuer
   const { person } = await loadVisiblePerson(caller, params.id);
   const { tree, roles } = caller.context;
   if (query.nodeId !== undefined) requireNode(tree, query.nodeId, 'nodeId');
-  const after = decodeCursor(query.cursor, ['after'])?.after;
+  const after = decodeCursor(query.cursor, ['after'], { after: ID_KEY })?.after;
   if (after !== undefined && !tree.nodes.has(after)) {
     throw new InvalidInputError('invalid_cursor', 'The cursor names a node that no longer exists; start again', [{ path: 'cursor', message: 'stale cursor' }]);
   }

@@ -3,7 +3,7 @@ import { windowOf } from '../../domain/access/grant-window';
 import { membershipDiff } from '../../domain/access/memberships';
 import { canSee, type Reach } from '../../domain/access/reach';
 import { desiredPerson, type FieldChange, type NameIndex, type RowDesire, type RowIntent } from '../../domain/directory/import-plan';
-import type { CellError } from '../../domain/directory/import-file';
+import { UNREAD_CELL_CODES, type CellError } from '../../domain/directory/import-file';
 import { DomainError } from '../../domain/errors';
 import type { PersonRecord } from '../adapters/dynamo/person-repository';
 import type { Caller } from '../http/caller';
@@ -31,9 +31,17 @@ export interface PlannedRow {
   /** The person's version the row was planned on (updates). */
   version?: number;
   changes: FieldChange[];
+  /** At most MAX_ROW_ERRORS, each message at most MAX_ERROR_MESSAGE_CHARS. */
   errors: CellError[];
+  /** How many more errors the row had than it lists. */
+  errorsOmitted?: number;
   intent: RowIntent;
 }
+
+/** A row lists at most this many errors (a cell naming 600 unknown schools is 600 errors): the rest are counted in `errorsOmitted`. */
+export const MAX_ROW_ERRORS = 10;
+/** An error message is cut to this many characters (they quote names and at most a short prefix of a cell). */
+export const MAX_ERROR_MESSAGE_CHARS = 200;
 
 /**
  * The most placements and roles a row may change at once, so its person's
@@ -188,6 +196,21 @@ export function uniqueErrors(errors: CellError[]): CellError[] {
   });
 }
 
+/**
+ * The row's errors as the plan keeps them: the reading's own (`pre`) first;
+ * a cell the import did not read (too long, control characters) is not
+ * reported again by the checks that then miss it; deduped, cut to
+ * MAX_ROW_ERRORS with the rest counted, each message cut short.
+ */
+export function rowErrors(pre: CellError[], later: CellError[]): { errors: CellError[]; errorsOmitted?: number } {
+  const unread = new Set(pre.filter((e) => UNREAD_CELL_CODES.has(e.code)).map((e) => e.column));
+  const all = uniqueErrors([...pre, ...later.filter((e) => !unread.has(e.column))]);
+  const errors = all.slice(0, MAX_ROW_ERRORS).map((e) =>
+    e.message.length > MAX_ERROR_MESSAGE_CHARS ? { ...e, message: `${e.message.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` } : e,
+  );
+  return all.length > MAX_ROW_ERRORS ? { errors, errorsOmitted: all.length - MAX_ROW_ERRORS } : { errors };
+}
+
 /** The row against the person, checked: its action, changes and errors (pure but for the guards' reads of the caller). */
 export function planRow(caller: Caller, intent: RowIntent, record: PersonRecord | undefined, names: NameIndex, preErrors: CellError[]): PlannedRow & { check?: UpdateCheck; body?: NewPersonBody; desire: RowDesire } {
   const current = record && {
@@ -197,14 +220,14 @@ export function planRow(caller: Caller, intent: RowIntent, record: PersonRecord 
   const base = { line: intent.line, intent, changes: desire.changes, desire };
   if (!record) {
     const { errors, body } = checkCreateRow(caller, desire, intent);
-    const all = uniqueErrors([...preErrors, ...errors]);
-    return all.length > 0 ? { ...base, action: 'error', errors: all } : { ...base, action: 'create', errors: [], ...(body ? { body } : {}) };
+    const all = rowErrors(preErrors, errors);
+    return all.errors.length > 0 ? { ...base, action: 'error', ...all } : { ...base, action: 'create', errors: [], ...(body ? { body } : {}) };
   }
   const check = checkUpdateRow(caller, record, desire);
-  const all = uniqueErrors([...preErrors, ...check.errors]);
-  // A person outside reach is not named: no id, no changes.
-  if (all.some((e) => e.code === 'not_found' && e.column === 'id')) return { ...base, changes: [], action: 'error', errors: all };
+  // A person outside reach is not named: no id, no changes, and the row reads as an unknown id does.
+  if (check.errors.some((e) => e.code === 'not_found' && e.column === 'id')) return { ...base, changes: [], action: 'error', errors: [NOT_IN_REACH] };
+  const all = rowErrors(preErrors, check.errors);
   const ids = { userId: record.account.id, version: record.account.version };
-  if (all.length > 0) return { ...base, ...ids, action: 'error', errors: all };
+  if (all.errors.length > 0) return { ...base, ...ids, action: 'error', ...all };
   return { ...base, ...ids, action: desire.changes.length > 0 ? 'update' : 'unchanged', errors: [], check };
 }

@@ -13,12 +13,37 @@ import { userHandler } from '../http/user-handler';
 import { reach } from '../shared/authorize';
 import { newId, nowIso } from '../shared/ids';
 import { EMAIL_TAKEN, inEditReach, planRow, type PlannedRow } from './import-rows';
+
+/** A row too big to store is an error row that keeps only its line (the cells are capped, so this is a last resort). */
+function storable(row: PlannedRow): PlannedRow {
+  if (Buffer.byteLength(JSON.stringify(row), 'utf8') <= MAX_PLAN_ROW_BYTES) return row;
+  return {
+    line: row.line, action: 'error', changes: [], intent: { line: row.line },
+    errors: [{ column: '*', code: 'row_too_large', message: `The row asks for more than an import row can hold (${MAX_PLAN_ROW_BYTES} bytes planned); split it` }],
+  };
+}
 import { importBodySchema, importQuerySchema } from './import.schema';
 
 /** A previewed plan may be applied for this long. */
 export const PLAN_TTL_SECONDS = 3600;
 /** The preview's answer stays under Lambda's 6 MB response limit (bytes of JSON; the text is mostly ASCII). */
 export const MAX_PREVIEW_ANSWER_BYTES = 5_000_000;
+/**
+ * The preview lists at most this many errors in all (rows in file order; a
+ * row lists at most MAX_ROW_ERRORS, each message at most 200 characters);
+ * the rest are counted, per row and in total, in `errorsOmitted`. 5,000
+ * errors of ≤ 200 characters are ≤ ~3.4 MB, plus ≤ 10,000 rows of ~110 bytes
+ * without their changes: under MAX_PREVIEW_ANSWER_BYTES, and the last
+ * fallback (messages left out, codes kept) is smaller still.
+ */
+export const MAX_PREVIEW_ERRORS = 5_000;
+/**
+ * A planned row is stored only when its JSON is at most this many bytes
+ * (cells are capped, so only a row naming thousands of roles comes near); a
+ * bigger one is stored as an error row `row_too_large`, so a plan chunk
+ * (≤ PLAN_CHUNK_BYTES) never passes DynamoDB's 400 KB item limit.
+ */
+export const MAX_PLAN_ROW_BYTES = 100_000;
 
 /** Reads in parallel, a few at a time (one Query per person, two GetItems per email). */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -94,7 +119,7 @@ async function preview(caller: Caller, text: string) {
     const owner = email ? ownerInReach(email) : undefined;
     if (record && owner && owner.account.id !== record.account.id) pre.push(EMAIL_TAKEN);
     const { desire: _d, check: _c, body: _b, ...row } = planRow(caller, intent, record, names, pre);
-    return row.action === 'create' ? { ...row, userId: newId() } : row;
+    return storable(row.action === 'create' ? { ...row, userId: newId() } : row);
   });
 
   const planId = newId();
@@ -108,21 +133,36 @@ async function preview(caller: Caller, text: string) {
     nodeId: caller.person.memberships.find((m) => m.primary)?.nodeId ?? null, after: { rows: planned.length, summary },
   });
   await savePlan(trustId, { planId, importerId: caller.account.id, createdAt, expiresAt, total: planned.length }, planned, audit);
-  const answer = (omit?: 'create' | 'all') => ({
+  // At most MAX_PREVIEW_ERRORS errors are listed, in file order; the rest are counted.
+  let budget = MAX_PREVIEW_ERRORS;
+  let errorsOmitted = 0;
+  const listed = planned.map((row) => {
+    const errors = row.errors.slice(0, Math.max(0, budget));
+    budget -= errors.length;
+    const omitted = (row.errorsOmitted ?? 0) + row.errors.length - errors.length;
+    errorsOmitted += omitted;
+    return { errors, omitted };
+  });
+  const answer = (omit?: 'create' | 'all', messages = true) => ({
     planId,
     expiresAt: new Date(expiresAt * 1000).toISOString(),
     summary,
     ...(omit ? { changesOmitted: omit } : {}),
-    rows: planned.map((row) => ({
+    ...(messages ? {} : { messagesOmitted: true }),
+    ...(errorsOmitted > 0 ? { errorsOmitted } : {}),
+    rows: planned.map((row, i) => ({
       line: row.line, action: row.action, ...(row.userId ? { userId: row.userId } : {}),
-      changes: omit === 'all' || (omit === 'create' && row.action === 'create') ? [] : row.changes, errors: row.errors,
+      changes: omit === 'all' || (omit === 'create' && row.action === 'create') ? [] : row.changes,
+      errors: messages ? listed[i]!.errors : listed[i]!.errors.map((e) => ({ ...e, message: '' })),
+      ...(listed[i]!.omitted > 0 ? { errorsOmitted: listed[i]!.omitted } : {}),
     })),
   });
-  // Lambda answers at most 6 MB: a big file's new rows (whose changes are the row itself) lose their changes first.
+  // Lambda answers at most 6 MB: a big file's new rows (whose changes are the row itself) lose their changes first, then every row, then the messages.
   const size = (text: string) => Buffer.byteLength(text, 'utf8');
   let body = JSON.stringify(answer());
   if (size(body) > MAX_PREVIEW_ANSWER_BYTES) body = JSON.stringify(answer('create'));
   if (size(body) > MAX_PREVIEW_ANSWER_BYTES) body = JSON.stringify(answer('all'));
+  if (size(body) > MAX_PREVIEW_ANSWER_BYTES) body = JSON.stringify(answer('all', false));
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
 }
 

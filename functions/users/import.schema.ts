@@ -16,6 +16,10 @@ export const importPreviewSchema = z
     expiresAt: z.string(),
     /** Set when the answer would pass Lambda's 6 MB: the `changes` of these rows are left out (the plan keeps them). */
     changesOmitted: z.optional(z.enum(['create', 'all'])),
+    /** Set when even that would pass it: every error's message is empty (column and code kept). */
+    messagesOmitted: z.optional(z.boolean()),
+    /** Errors not listed: past 10 in a row, or past 5,000 in the answer (each row says how many of its own). */
+    errorsOmitted: z.optional(z.number()),
     summary: z.object({ create: z.number(), update: z.number(), unchanged: z.number(), error: z.number() }),
     rows: z.array(
       z.object({
@@ -24,6 +28,7 @@ export const importPreviewSchema = z
         userId: z.optional(z.string()),
         changes: z.array(change),
         errors: z.array(cellError),
+        errorsOmitted: z.optional(z.number()),
       }),
     ),
   })

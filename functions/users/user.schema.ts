@@ -1,9 +1,10 @@
 import { emailSchema } from '../auth/auth.schema';
-import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
+import { TEXT_LIMITS } from '../../domain/text-rules';
+import { cursorSchema, idSchema, limitSchema, plainText } from '../shared/schemas';
 import * as z from '../shared/zod';
 
-const personName = z.string().check(z.trim(), z.minLength(1), z.maxLength(80));
-const jobTitle = z.string().check(z.trim(), z.minLength(1), z.maxLength(80));
+const personName = plainText(TEXT_LIMITS.personName);
+const jobTitle = plainText(TEXT_LIMITS.jobTitle);
 const isoTime = z.iso.datetime({ offset: true });
 const mobile = z.string().check(z.trim(), z.regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'not a phone number'));
 

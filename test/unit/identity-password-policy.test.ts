@@ -27,6 +27,13 @@ describe('password policy', () => {
     expect(passwordViolations('Jsmithers-1999x', { email: 'jsmithers@school.example' })).toContain('not based on your email address');
   });
 
+  it('refuses spaces at the start or end, which Cognito refuses (review A, L3), and keeps those inside', () => {
+    for (const password of [' Kettle-Orbit-Meadow-42', 'Kettle-Orbit-Meadow-42 ', '\tKettle-Orbit-Meadow-42', 'Kettle-Orbit-Meadow-42\n', '\u00a0Kettle-Orbit-Meadow-42']) {
+      expect(passwordViolations(password), JSON.stringify(password)).toEqual(['no spaces at the start or end']);
+    }
+    expect(passwordViolations('Kettle Orbit Meadow 42')).toEqual([]);
+  });
+
   it('throws weak_password naming the password field', () => {
     expect(() => assertStrongPassword('password', common)).toThrow(expect.objectContaining({ code: 'weak_password', errors: expect.arrayContaining([expect.objectContaining({ path: 'password' })]) }));
   });

@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { InvalidInputError } from '../../../domain/errors';
 import { documentClient, tableName } from './client';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, TIME_AND_ID_KEY } from './cursor';
 import { rethrowStoreError } from './errors';
 import { keys } from './keys';
 
@@ -73,7 +73,7 @@ export async function listAudit(trustId: string, query: AuditQuery): Promise<{ i
     keyCondition += ` AND ${skName} <= :to`;
     values[':to'] = upperBound(query.to);
   }
-  const startSk = decodeCursor(query.cursor, ['sk'])?.sk;
+  const startSk = decodeCursor(query.cursor, ['sk'], { sk: TIME_AND_ID_KEY })?.sk;
   if (startSk !== undefined && ((query.from && startSk < lowerBound(query.from)) || (query.to && startSk > upperBound(query.to)))) {
     throw new InvalidInputError('invalid_cursor', 'The cursor lies outside the from/to range it is used with', [{ path: 'cursor', message: 'outside from/to' }]);
   }

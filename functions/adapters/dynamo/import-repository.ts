@@ -32,17 +32,23 @@ export interface PlanMeta {
   appliedAs?: string;
 }
 
-/** Splits rows into chunks by count and by JSON size. */
+/**
+ * Splits rows into chunks by count and by JSON size: every chunk's JSON is at
+ * most `maxBytes`. A single row bigger than that is refused (the preview
+ * stores such a row as a small error row, MAX_PLAN_ROW_BYTES), never written
+ * as an item over DynamoDB's 400 KB.
+ */
 export function chunkRows<T>(rows: readonly T[], maxBytes = PLAN_CHUNK_BYTES, maxRows = PLAN_CHUNK_ROWS): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
-  let bytes = 0;
+  let bytes = 2; // the array's brackets
   for (const row of rows) {
     const size = Buffer.byteLength(JSON.stringify(row), 'utf8') + 1;
+    if (size + 2 > maxBytes) throw new Error(`A plan row of ${size} bytes cannot be stored in a chunk of at most ${maxBytes}`);
     if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxRows)) {
       chunks.push(current);
       current = [];
-      bytes = 0;
+      bytes = 2;
     }
     current.push(row);
     bytes += size;

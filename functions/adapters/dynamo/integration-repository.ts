@@ -3,7 +3,7 @@ import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { rateWindow, type IntegrationClient } from '../../../domain/integrations/client';
 import { auditPut } from './audit-repository';
 import { documentClient, tableName } from './client';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, ID_KEY } from './cursor';
 import { isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
 
@@ -36,7 +36,7 @@ export async function writeNewIntegration(client: IntegrationClient, audit: Audi
 
 /** A trust's clients, oldest first, one page (strongly consistent: a client just deleted is gone). */
 export async function listIntegrations(trustId: string, page: { limit: number; cursor?: string }): Promise<{ items: IntegrationClient[]; nextCursor: string | null }> {
-  const start = decodeCursor(page.cursor, ['sk'])?.sk;
+  const start = decodeCursor(page.cursor, ['sk'], { sk: ID_KEY })?.sk;
   try {
     const result = await documentClient().send(
       new QueryCommand({

@@ -4,7 +4,7 @@ import type { StoredPreferences } from '../../../domain/notifications/preference
 import type { Candidate, Recipient } from '../../../domain/notifications/recipients';
 import { VersionConflictError } from '../../../domain/errors';
 import { documentClient, queryAll, tableName } from './client';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, TIME_AND_ID_KEY } from './cursor';
 import { isConditionFailure, rethrowStoreError } from './errors';
 import { ASSIGNMENT_PREFIX, keys } from './keys';
 import { toPersonRecord } from './person-repository';
@@ -137,7 +137,7 @@ export interface FeedEntry {
 
 // A person's notifications, newest first, one page
 export async function listFeed(trustId: string, userId: string, limit: number, cursor: string | undefined): Promise<{ items: FeedEntry[]; nextCursor: string | null }> {
-  const after = decodeCursor(cursor, ['sk']);
+  const after = decodeCursor(cursor, ['sk'], { sk: TIME_AND_ID_KEY });
   try {
     const page = await documentClient().send(
       new QueryCommand({

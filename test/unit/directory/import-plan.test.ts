@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { presetIds, presetRoles, rolesById } from '../../../domain/access/roles';
-import { detectDelimiter, MAX_IMPORT_ROWS, mobileFromCell, readUsersCsv } from '../../../domain/directory/import-file';
+import { detectDelimiter, MAX_CELL_CHARS, MAX_IMPORT_ROWS, mobileFromCell, readUsersCsv } from '../../../domain/directory/import-file';
 import { desiredPerson, nameIndex, resolveRow, type CurrentPerson } from '../../../domain/directory/import-plan';
+import { quoteCell } from '../../../domain/directory/csv-format';
 import { InvalidInputError, PayloadTooLargeError } from '../../../domain/errors';
 import { buildTree, type OrgNode } from '../../../domain/org/tree';
 
@@ -41,8 +42,11 @@ describe('reading the file', () => {
   });
 
   it('gives each row the line it starts on, past quoted line breaks and blank lines', () => {
-    const rows = readUsersCsv('firstName,lastName,email\r\n"A\r\nB",x,a@x\r\n\r\nC,y,c@x\r\n');
-    expect(rows.map((r) => [r.line, r.cells.firstName])).toEqual([[2, 'A\nB'], [5, 'C']]);
+    const rows = readUsersCsv('firstName,lastName,email,status\r\nA,x,a@x,"in\r\nvited"\r\n\r\nC,y,c@x,\r\n');
+    expect(rows.map((r) => [r.line, r.cells.firstName, r.cells.status])).toEqual([[2, 'A', 'in\nvited'], [5, 'C', '']]);
+    // A line break inside a name is that cell's error (F1), on the line the row starts on.
+    const named = readUsersCsv('firstName,lastName,email\r\n"A\r\nB",x,a@x\r\n');
+    expect(named.map((r) => [r.line, r.errors.map((e) => e.code)])).toEqual([[2, ['control_characters']]]);
   });
 
   it('reports a row with too few or too many cells as that row’s error', () => {
@@ -70,6 +74,36 @@ describe('reading the file', () => {
     expect(mobileFromCell('+44 7700 900123')).toEqual({ mobile: '+44 7700 900123' });
     expect(mobileFromCell('')).toEqual({ mobile: null });
     expect(mobileFromCell('4.47701E+11')).toMatchObject({ error: { column: 'mobile', code: 'mangled_number' } });
+  });
+});
+
+describe('cell rules (security review B, F1 and F3)', () => {
+  it('refuses a cell over its column\'s limit as too_long and does not read it, for every read column', () => {
+    for (const [column, max] of Object.entries(MAX_CELL_CHARS) as [string, number][]) {
+      const header = ['firstName', 'lastName', 'email', column].filter((c, i, all) => all.indexOf(c) === i);
+      const cells = header.map((c) => (c === column ? 'y'.repeat(max + 1) : 'ok'));
+      const [row] = readUsersCsv(`${header.join(',')}\n${cells.join(',')}`);
+      expect(row!.errors, column).toEqual([{ column, code: 'too_long', message: `The cell has ${max + 1} characters; ${column} holds at most ${max}` }]);
+      expect(row!.cells[column as 'id'], column).toBeUndefined();
+      const [fits] = readUsersCsv(`${header.join(',')}\n${header.map((c) => (c === column ? 'y'.repeat(max) : 'ok')).join(',')}`);
+      expect(fits!.errors.filter((e) => e.code === 'too_long'), column).toEqual([]);
+    }
+  });
+
+  it('refuses control characters in names, job titles and the node and role cells, not in a quoted line break the trim removes', () => {
+    const [row] = readUsersCsv('firstName,lastName,email,jobTitle,schools,roles\n"Nia\n=cmd","L\tee",c@x,"Head\u0000",Hill\u007f School,"Teacher@Hill\rSchool"');
+    expect(row!.errors.map((e) => [e.column, e.code])).toEqual([
+      ['firstName', 'control_characters'], ['lastName', 'control_characters'], ['jobTitle', 'control_characters'], ['schools', 'control_characters'], ['roles', 'control_characters'],
+    ]);
+    expect(row!.cells).toEqual({ email: 'c@x' });
+    expect(readUsersCsv('firstName,lastName,email\n"Ann\n",Lee,c@x')[0]!.errors).toEqual([]);
+  });
+
+  it('quotes at most 40 characters of a cell in a message, control characters shown as ?', () => {
+    const { errors } = plan('firstName,lastName,email,schools', `A,B,c@x,${'z'.repeat(100)}`);
+    expect(errors).toEqual([{ column: 'schools', code: 'unknown_node', message: `No node is called "${'z'.repeat(40)}…"` }]);
+    expect(quoteCell('a\nb\u007fc')).toBe('"a?b?c"');
+    expect(quoteCell('x'.repeat(41))).toBe(`"${'x'.repeat(40)}…"`);
   });
 });
 

@@ -22,6 +22,23 @@ function plan(people: RosterPersonFixture[], current: MisPerson[], extra: Partia
   return planMisSync({ settings, roster: readRoster(onerosterBundle({ org, people, mode })), people: current, takenElsewhere: new Set(), now: NOW, ...extra });
 }
 
+describe('names the API would refuse (security review B, F1)', () => {
+  it('makes nobody with a control character or an over-long name, an error row naming the field instead', () => {
+    const result = plan([fx(1, { givenName: 'Nia\n=cmd' }), fx(2, { preferredGivenName: 'P'.repeat(81) }), fx(3)], []);
+    expect(result.changes.map((c) => c.profile?.email)).toEqual(['p3@oak.example']);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ sourcedId: 's1', code: 'invalid_value', message: 'givenName must not contain control characters (line breaks, tabs)' }),
+      expect.objectContaining({ sourcedId: 's2', code: 'invalid_value', message: 'preferredGivenName must be at most 80 characters' }),
+    ]);
+  });
+
+  it('keeps a known person\'s name when the roster\'s is refused, and still takes the rest', () => {
+    const result = plan([fx(1, { familyName: 'Bad\rName', email: 'new1@oak.example' })], [misPerson(1)]);
+    expect(result.changes).toEqual([expect.objectContaining({ userId: 'user-1', changes: [{ field: 'email', from: 'p1@oak.example', to: 'new1@oak.example' }] })]);
+    expect(result.errors).toEqual([expect.objectContaining({ sourcedId: 's1', code: 'invalid_value', message: expect.stringMatching(/^familyName must not contain control characters .*; the rest is still updated$/) })]);
+  });
+});
+
 describe('planMisSync', () => {
   it('creates a new person with the mapped role, an MIS membership titled by their OneRoster role, invited only when the settings say so', () => {
     const result = plan([fx(1), fx(2, { role: 'aide' })], []);
