@@ -1,3 +1,4 @@
+import { delegationClosure } from './grant-window';
 import type { Assignment } from './model';
 import { isSensitive } from './permissions';
 import type { Role } from './roles';
@@ -19,15 +20,16 @@ export interface SensitiveGrant {
   assignmentIds: string[];
 }
 
-export function roleIsSensitive(role: Pick<Role, 'permissions'> | undefined): boolean {
-  return role !== undefined && role.permissions.some(isSensitive);
+/** A role is sensitive when it, or any role it lets its holders hand out (delegationClosure), carries a sensitive code. */
+export function roleIsSensitive(role: Role | undefined, roles: ReadonlyMap<string, Role>): boolean {
+  return role !== undefined && delegationClosure(roles, role).some((handed) => handed.permissions.some(isSensitive));
 }
 
-export function sensitiveGrants(roles: ReadonlyMap<string, Pick<Role, 'name' | 'permissions'>>, granted: readonly Pick<Assignment, 'id' | 'roleId' | 'nodeId'>[]): SensitiveGrant[] {
+export function sensitiveGrants(roles: ReadonlyMap<string, Role>, granted: readonly Pick<Assignment, 'id' | 'roleId' | 'nodeId'>[]): SensitiveGrant[] {
   const byNode = new Map<string, SensitiveGrant>();
   for (const assignment of granted) {
     const role = roles.get(assignment.roleId);
-    if (!role || !roleIsSensitive(role)) continue;
+    if (!role || !roleIsSensitive(role, roles)) continue;
     const entry = byNode.get(assignment.nodeId) ?? { nodeId: assignment.nodeId, roleNames: [], assignmentIds: [] };
     if (!entry.roleNames.includes(role.name)) entry.roleNames.push(role.name);
     entry.assignmentIds.push(assignment.id);

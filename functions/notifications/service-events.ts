@@ -57,7 +57,7 @@ async function raiseSecurityEvent(trust: Trust, nodeId: string | null, title: st
  * grant raises it once. `via` names the path (bulk edit, CSV import, …).
  */
 export async function raiseSensitiveGrants(
-  trust: Trust, roles: ReadonlyMap<string, Pick<Role, 'name' | 'permissions'>>, by: Pick<Account, 'firstName' | 'lastName'>,
+  trust: Trust, roles: ReadonlyMap<string, Role>, by: Pick<Account, 'firstName' | 'lastName'>,
   subject: Pick<Account, 'id' | 'firstName' | 'lastName'>, granted: readonly Pick<Assignment, 'id' | 'roleId' | 'nodeId'>[], via?: string,
 ): Promise<void> {
   for (const grant of sensitiveGrants(roles, granted)) {

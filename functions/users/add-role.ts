@@ -30,7 +30,7 @@ export const handler = userHandler({ params: userParamsSchema, body: assignmentI
       result: created,
     };
   }, ['roles.assign']);
-  if (roleIsSensitive(caller.context.roles.get(body.roleId))) {
+  if (roleIsSensitive(caller.context.roles.get(body.roleId), caller.context.roles)) {
     const target = await getAccount({ trustId: caller.trust.id, userId: params.id });
     if (target) await raiseSensitiveGrants(caller.trust, caller.context.roles, caller.account, target, [assignment]);
   }

@@ -19,6 +19,12 @@ describe('sensitiveGrants', () => {
     ]);
   });
 
+  it('counts a role that lets its holders hand out a sensitive one (an appointer listing DSL) as sensitive', () => {
+    const appointer = { id: 'appointer', name: 'Appointer', description: '', scope: 'any' as const, permissions: ['roles.assign'], assignableRoles: [presetIds.designatedSafeguardingLead], builtIn: false, version: 1 };
+    const withAppointer = new Map([...roles, [appointer.id, appointer]]);
+    expect(sensitiveGrants(withAppointer, [{ id: 'x', roleId: 'appointer', nodeId: 'n1' }])).toEqual([{ nodeId: 'n1', roleNames: ['Appointer'], assignmentIds: ['x'] }]);
+  });
+
   it('is empty for roles without sensitive codes', () => {
     expect(sensitiveGrants(roles, [{ id: 't', roleId: presetIds.teacher, nodeId: 'n1' }, { id: 'p', roleId: presetIds.parent, nodeId: 'n1' }])).toEqual([]);
   });
