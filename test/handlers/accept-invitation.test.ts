@@ -34,6 +34,21 @@ describe('POST /auth/invitations/accept against a failing Cognito', () => {
     expect(writes[1]![1]!.Update!.ExpressionAttributeValues).toMatchObject({ ':v0': 'invited' });
   });
 
+  it('answers a password Cognito refuses with 400 weak_password naming the field, not a 500, and releases the link only while the account is still active (review A, L3)', async () => {
+    const event = arrange();
+    ddb.on(TransactWriteCommand).resolves({});
+    cognito.on(AdminSetUserPasswordCommand).rejects(Object.assign(new Error('Password does not conform to policy'), { name: 'InvalidPasswordException', $metadata: {} }));
+    const response = await accept(event, lambdaContext());
+    expect(response.statusCode).toBe(400);
+    const problem = JSON.parse(response.body!);
+    expect(problem.code).toBe('weak_password');
+    expect(problem.errors).toEqual([expect.objectContaining({ path: 'password' })]);
+    const release = ddb.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems![1]!.Update!;
+    // A deactivation that landed between the claim and the release stands: the release is conditional.
+    expect(release.ConditionExpression).toBe('#claimStatus = :claimedStatus');
+    expect(release.ExpressionAttributeValues).toMatchObject({ ':claimedStatus': 'active' });
+  });
+
   it('answers 410 token_used without touching Cognito when a concurrent accept won the claim', async () => {
     const event = arrange();
     ddb.on(TransactWriteCommand).rejects(

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, ThrottledError, UnauthenticatedError } from '../../../domain/errors';
 import { invalidCredentials } from '../../../domain/identity/login';
+import { WeakPasswordError } from '../../../domain/identity/password-policy';
 import { config, localCredentials, required } from '../../config';
 
 let client: CognitoIdentityProviderClient | undefined;
@@ -196,10 +197,19 @@ export async function findCognitoUsername(email: string): Promise<string | undef
   }
 }
 
+/**
+ * Sets the password for good. Our policy is checked first (domain/identity/password-policy.ts); a password
+ * Cognito still refuses (its own character rules) is the person's 400 weak_password, never a 500.
+ */
 export async function setPermanentPassword(cognitoUsername: string, password: string): Promise<void> {
-  await cognito().send(
-    new AdminSetUserPasswordCommand({ UserPoolId: config().USER_POOL_ID, Username: cognitoUsername, Password: password, Permanent: true }),
-  );
+  try {
+    await cognito().send(
+      new AdminSetUserPasswordCommand({ UserPoolId: config().USER_POOL_ID, Username: cognitoUsername, Password: password, Permanent: true }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name === 'InvalidPasswordException') throw new WeakPasswordError(['only characters the sign-in service accepts (no line breaks)']);
+    throw error;
+  }
 }
 
 export async function deleteCognitoUser(cognitoUsername: string): Promise<void> {

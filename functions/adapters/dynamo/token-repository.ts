@@ -166,8 +166,11 @@ export async function releaseLinkToken(account: Account, token: StoredToken, pro
             TableName: tableName(),
             Key: keys.userProfile(account.trustId, account.id),
             UpdateExpression: `SET ${[...sets, `${live.field} = :hash`, 'gsi3sk = :changed'].join(', ')}`,
-            ...(sets.length ? { ExpressionAttributeNames: names } : {}),
-            ExpressionAttributeValues: values,
+            // Only undo the claim while the account is as the claim left it (active): a deactivation or lock
+            // that landed meanwhile stands, and the link stays used (review A, L3).
+            ConditionExpression: '#claimStatus = :claimedStatus',
+            ExpressionAttributeNames: { ...names, '#claimStatus': 'status' },
+            ExpressionAttributeValues: { ...values, ':claimedStatus': 'active' },
           },
         },
       ],
