@@ -1,7 +1,7 @@
-import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { applyImport, csv, preview } from '../../fixtures/imports';
 import { actor, createUser, uniqueEmail } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
 
@@ -22,19 +22,6 @@ let northA: any;
 let northB: any;
 const node = (name: string) => trust.nodes[name]!.id;
 
-const csv = (rows: string[][]) => stringify(rows);
-const preview = (token: string, body: string) => call('POST', '/users/import?dryRun=true', { token, rawBody: body, headers: { 'content-type': 'text/csv' } });
-async function applyImport(token: string, planId: string) {
-  const started = await call('POST', '/users/import', { token, body: { planId } });
-  expect(started.status).toBe(202);
-  const deadline = Date.now() + 100_000;
-  while (Date.now() < deadline) {
-    const progress = await call('GET', `/users/imports/${started.body.importId}`, { token });
-    if (progress.body.status === 'done' || progress.body.status === 'failed') return progress.body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('import did not finish');
-}
 /** A row as the preview answers it, without what differs between two rows anyway (line, the new id, the echoed cells). */
 const shape = (row: any) => ({ action: row.action, errors: row.errors, hasUserId: 'userId' in row, changed: row.changes.map((c: any) => c.field) });
 

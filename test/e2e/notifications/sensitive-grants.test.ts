@@ -1,7 +1,7 @@
-import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { applyImport, csv, preview } from '../../fixtures/imports';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { actor, createUser, uniqueEmail } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
@@ -24,19 +24,6 @@ const securityTitles = async (token: string) =>
     .filter((i) => i.category === 'account_security').map((i) => i.title);
 const aboutPerson = async (token: string, name: string) => (await securityTitles(token)).filter((t) => t.startsWith(`${name}: `));
 
-const csv = (rows: string[][]) => stringify(rows);
-const preview = (token: string, body: string) => call('POST', '/users/import?dryRun=true', { token, rawBody: body, headers: { 'content-type': 'text/csv' } });
-async function applyImport(token: string, planId: string) {
-  const started = await call('POST', '/users/import', { token, body: { planId } });
-  expect(started.status).toBe(202);
-  const deadline = Date.now() + 100_000;
-  while (Date.now() < deadline) {
-    const progress = await call('GET', `/users/imports/${started.body.importId}`, { token });
-    if (progress.body.status === 'done' || progress.body.status === 'failed') return progress.body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('import did not finish');
-}
 
 beforeAll(async () => {
   trust = await makeTrust();
