@@ -1046,7 +1046,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The school's latest 50 sync runs, newest first (users.view at the school) */
+        /** The school's sync runs, newest first, a page of `limit` (default 50; fewer when 4 MB of runs come first) with `nextCursor` (users.view at the school) */
         get: operations["misListRuns"];
         put?: never;
         /** Run the school's sync now, or a dry run (org.manage at the school); follow GET /mis/runs/{runId} */
@@ -1288,6 +1288,7 @@ export interface components {
         };
         MisRunList: {
             items: components["schemas"]["MisRun"][];
+            nextCursor: string | null;
         };
         MisRunStarted: {
             runId: string;
@@ -7058,7 +7059,10 @@ export interface operations {
     };
     misListRuns: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -7076,7 +7080,7 @@ export interface operations {
                     "application/json": components["schemas"]["MisRunList"];
                 };
             };
-            /** @description validation_failed: the errors name each bad field */
+            /** @description validation_failed or invalid_cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { unzipSync } from 'fflate';
+import { clip, MAX_ERROR_MESSAGE_CHARS, QUOTED_CELL_CHARS, quoteCell } from './run-errors';
 
 /**
  * Reading a OneRoster 1.2 CSV bundle (1EdTech, imsglobal.org/spec/oneroster/v1p2/bind/csv):
@@ -83,7 +84,24 @@ export const ONEROSTER_ROLES = [...STAFF_ROLES, ...GUARDIAN_ROLES, 'student'] as
 
 type Row = Record<string, string>;
 
-const MAX_FILE_BYTES = 200 * 1024 * 1024;
+/**
+ * The files the sync reads (manifest, orgs, users, roles) may expand to at
+ * most this much in all. Judged from the sizes the zip's directory declares,
+ * before anything is inflated: fflate inflates each file into a buffer of its
+ * declared size and never past it, so a header that understates a file only
+ * truncates it. A real school's files are a few MB (2,000 staff and 6,000
+ * guardians: under 3 MB); a zip bomb (a few KB expanding to GBs) is refused.
+ */
+export const MAX_ROSTER_UNZIPPED_BYTES = 100 * 1024 * 1024;
+/** The files of a bundle the sync reads; any other (demographics, classes, enrollments) is never inflated. */
+const READ_FILES = ['manifest.csv', 'orgs.csv', 'users.csv', 'roles.csv'];
+/**
+ * A `sourcedId` is a sort key (`LINK#<sourcedId>`, DynamoDB: at most 1,024
+ * bytes); a longer one is an error row, not a person who fails every night.
+ */
+export const MAX_SOURCED_ID_BYTES = 1000;
+const utf8 = new TextEncoder();
+const tooLong = (id: string | undefined) => id !== undefined && id.length > MAX_SOURCED_ID_BYTES / 3 && utf8.encode(id).length > MAX_SOURCED_ID_BYTES;
 
 function text(files: Record<string, Uint8Array>, name: string): string | undefined {
   const key = Object.keys(files).find((path) => path.split('/').pop()?.toLowerCase() === name);
@@ -105,7 +123,7 @@ function rows(file: string, content: string, errors: RosterError[]): { row: Row;
     skip_records_with_error: true,
     info: true,
     on_skip: (error: { lines?: number; message: string } | undefined) => {
-      if (error) errors.push({ file, line: error.lines ?? 0, code: 'unreadable_row', message: error.message });
+      if (error) errors.push({ file, line: error.lines ?? 0, code: 'unreadable_row', message: clip(error.message, MAX_ERROR_MESSAGE_CHARS) });
     },
   }) as { record: Row; info: { lines: number; invalid_field_length: number } }[];
   return records.map(({ record, info }) => ({ row: record, line: info.lines }));
@@ -143,9 +161,22 @@ function readManifest(content: string | undefined): Roster['modes'] {
 
 export function readRoster(zip: Uint8Array): Roster {
   let files: Record<string, Uint8Array>;
+  const wanted = (name: string) => READ_FILES.includes(name.split('/').pop()?.toLowerCase() ?? '');
   try {
-    files = unzipSync(zip, { filter: (f) => f.originalSize <= MAX_FILE_BYTES && /(^|\/)[^/]+\.csv$/i.test(f.name) });
+    // First the directory alone (the filter inflates nothing), then only the files read, once their declared sizes are known to fit.
+    let unzipped = 0;
+    unzipSync(zip, {
+      filter: (f) => {
+        if (wanted(f.name)) unzipped += Math.max(f.size, f.originalSize);
+        return false;
+      },
+    });
+    if (unzipped > MAX_ROSTER_UNZIPPED_BYTES) {
+      throw new RosterBundleError(`The bundle's manifest, orgs, users and roles files unzip to ${unzipped} bytes, over the ${MAX_ROSTER_UNZIPPED_BYTES} bytes a roster may take`);
+    }
+    files = unzipSync(zip, { filter: (f) => wanted(f.name) });
   } catch (error) {
+    if (error instanceof RosterBundleError) throw error;
     throw new RosterBundleError(`The bundle is not a readable zip: ${(error as Error).message}`);
   }
   const modes = readManifest(text(files, 'manifest.csv'));
@@ -167,6 +198,10 @@ export function readRoster(zip: Uint8Array): Roster {
   const users: RosterUser[] = [];
   for (const { row, line } of read('users')) {
     if (!required('users.csv', line, row, ['sourcedId', 'givenName', 'familyName'], errors)) continue;
+    if (tooLong(cell(row, 'sourcedId'))) {
+      errors.push({ file: 'users.csv', line, sourcedId: cell(row, 'sourcedId'), code: 'invalid_value', message: `sourcedId is over ${MAX_SOURCED_ID_BYTES} bytes` });
+      continue;
+    }
     const userStatus = status(cell(row, 'status'));
     const enabled = cell(row, 'enabledUser')?.toLowerCase();
     if (userStatus === null || (enabled !== undefined && enabled !== 'true' && enabled !== 'false')) {
@@ -187,12 +222,16 @@ export function readRoster(zip: Uint8Array): Roster {
   const roles: RosterRole[] = [];
   for (const { row, line } of read('roles')) {
     if (!required('roles.csv', line, row, ['userSourcedId', 'role', 'orgSourcedId'], errors)) continue;
+    if (tooLong(cell(row, 'userSourcedId'))) {
+      errors.push({ file: 'roles.csv', line, sourcedId: cell(row, 'userSourcedId'), code: 'invalid_value', message: `userSourcedId is over ${MAX_SOURCED_ID_BYTES} bytes` });
+      continue;
+    }
     const roleStatus = status(cell(row, 'status'));
     const roleType = (cell(row, 'roleType') ?? 'primary').toLowerCase();
     const role = cell(row, 'role')!;
     const known = role.startsWith('ext:') || (ONEROSTER_ROLES as readonly string[]).includes(role);
     if (roleStatus === null || (roleType !== 'primary' && roleType !== 'secondary') || !known) {
-      errors.push({ file: 'roles.csv', line, sourcedId: cell(row, 'userSourcedId'), code: 'invalid_value', message: `Cannot read role "${role}" (${roleType})` });
+      errors.push({ file: 'roles.csv', line, sourcedId: cell(row, 'userSourcedId'), code: 'invalid_value', message: `Cannot read role ${quoteCell(role)} (${clip(roleType, QUOTED_CELL_CHARS)})` });
       continue;
     }
     roles.push({

@@ -4,11 +4,17 @@ import { json } from '../http/responses';
 import { userHandler } from '../http/user-handler';
 import { authorize } from '../shared/authorize';
 import { idParamsSchema } from '../shared/schemas';
+import { runListQuerySchema } from './mis.schema';
 import { runView } from './run-view';
 
-/** GET /nodes/{id}/mis/runs: the school's latest 50 runs, newest first (users.view at the school). */
-export const handler = userHandler({ params: idParamsSchema }, async ({ caller, params }) => {
+/**
+ * GET /nodes/{id}/mis/runs?limit=&cursor=: the school's runs, newest first
+ * (users.view at the school), `limit` (default 50) of them unless the page
+ * reaches 4 MB of runs first; `nextCursor` goes on.
+ */
+export const handler = userHandler({ params: idParamsSchema, query: runListQuerySchema }, async ({ caller, params, query }) => {
   const node = getNode(caller.context.tree, params.id);
   authorize(caller, 'users.view', node.id);
-  return json(200, { items: (await listRuns(caller.trust.id, node.id, 50)).map(runView) });
+  const page = await listRuns(caller.trust.id, node.id, query);
+  return json(200, { items: page.items.map(runView), nextCursor: page.nextCursor });
 });

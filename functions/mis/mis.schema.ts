@@ -1,5 +1,5 @@
 import { ONEROSTER_ROLES } from '../../domain/mis/oneroster';
-import { idSchema } from '../shared/schemas';
+import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 /** A OneRoster 1.2 role, or a vendor's `ext:` role. */
@@ -65,9 +65,11 @@ export const misRunSchema = z
     unchanged: z.number().check(z.int()),
     skippedEdited: z.number().check(z.int()),
     errors: z.array(z.object({ sourcedId: z.nullable(z.string()), line: z.nullable(z.number().check(z.int())), code: z.string(), message: z.string() })),
-    /** Errors past the first 500 are counted, not listed. */
+    /** Error rows not listed, counted: past the first 500, or past the 200 KB a run's rows may take (each row's message ≤ 300 characters, sourcedId ≤ 256). */
     errorsOmitted: z.number().check(z.int()),
   })
   .register(z.globalRegistry, { id: 'MisRun' });
 
-export const misRunListSchema = z.object({ items: z.array(misRunSchema) }).register(z.globalRegistry, { id: 'MisRunList' });
+export const misRunListSchema = z.object({ items: z.array(misRunSchema), nextCursor: z.nullable(z.string()) }).register(z.globalRegistry, { id: 'MisRunList' });
+
+export const runListQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });

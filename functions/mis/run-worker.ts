@@ -2,9 +2,11 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { DomainError } from '../../domain/errors';
 import { readRoster, RosterBundleError } from '../../domain/mis/oneroster';
+import { boundErrors } from '../../domain/mis/run-errors';
 import { getMisSettings } from '../adapters/dynamo/mis-repository';
-import { claimRun, getRosterRef, getRosterUpload, getRun, keepPlanned, MAX_RUN_ERRORS, ROSTER_BUCKET_ACTOR, saveRun, type LinkOutcome, type MisRun, type RunError } from '../adapters/dynamo/mis-sync-repository';
+import { claimRun, getRosterRef, getRosterUpload, getRun, keepPlanned, ROSTER_BUCKET_ACTOR, saveRun, type LinkOutcome, type MisRun, type RunError } from '../adapters/dynamo/mis-sync-repository';
 import { enqueue } from '../adapters/sqs/job-queue';
+import { queues } from '../route-table/jobs';
 import { getTrust } from '../adapters/dynamo/trust-repository';
 import { loadRoster } from '../adapters/files/roster-store';
 import { callerOf, type Caller } from '../http/caller';
@@ -50,14 +52,33 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   const shouldStop = context ? () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS : undefined;
   for (const record of event.Records) {
+    const deliveries = Number(record.attributes?.ApproximateReceiveCount ?? 1);
     try {
-      await runSync(JSON.parse(record.body) as RunMessage, Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1, shouldStop);
+      await runSync(JSON.parse(record.body) as RunMessage, deliveries > 1, shouldStop);
     } catch (error) {
       logger.error('MIS run failed', { error, messageId: record.messageId });
       failures.push({ itemIdentifier: record.messageId });
+      // The last delivery: the message goes to the dead letters, so the run is recorded failed rather than left running.
+      if (deliveries >= MAX_DELIVERIES) {
+        await failStuckRun(JSON.parse(record.body) as RunMessage).catch((e: unknown) => logger.error('could not record the MIS run failed', { error: e, messageId: record.messageId }));
+      }
     }
   }
   return { batchItemFailures: failures };
+}
+
+/** Deliveries of a `mis-runs` message before it goes to the dead-letter queue. */
+const MAX_DELIVERIES = queues.find((q) => q.name === 'mis-runs')!.maxReceiveCount;
+
+/** A run whose last delivery threw: `failed` (`run_error`), audited and announced, whatever it had reached. */
+async function failStuckRun({ trustId, runId }: RunMessage): Promise<void> {
+  const run = await getRun(trustId, runId);
+  if (!run || !['queued', 'approved', 'running'].includes(run.status)) return;
+  const failed = await saveFinished(trustId, {
+    ...run, status: 'failed', finishedAt: nowIso(), errorsOmitted: run.errors.length + run.errorsOmitted,
+    errors: [bundleError('run_error', `The run stopped on an unexpected error in each of its ${MAX_DELIVERIES} attempts; nothing more is tried (the logs say why)`)],
+  }, run.approvedBy ?? run.requestedBy);
+  await notify(trustId, failed);
 }
 
 const bundleError = (code: string, message: string): RunError => ({ sourcedId: null, line: null, code, message });
@@ -81,16 +102,9 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
   const current = (await getRun(trustId, runId))!;
   const finish = async (fields: Partial<MisRun>) => {
     const finished: MisRun = { ...current, ...fields, finishedAt: fields.status === 'held' ? null : nowIso() };
-    if (finished.errors.length > MAX_RUN_ERRORS) {
-      finished.errorsOmitted += finished.errors.length - MAX_RUN_ERRORS;
-      finished.errors = finished.errors.slice(0, MAX_RUN_ERRORS);
-    }
-    const audit = auditRecord({
-      id: newId(), at: nowIso(), actorId: finished.actsFor ?? current.approvedBy ?? current.requestedBy, action: `mis.run_${finished.status}`, targetType: 'node', targetId: nodeId, nodeId,
-      after: summaryOf(finished),
-    });
-    await saveRun(trustId, finished, audit);
-    await notify(trustId, finished).catch((error: unknown) => logger.error('could not raise the MIS run event', { error, runId }));
+    Object.assign(finished, boundErrors(finished.errors, finished.errorsOmitted));
+    const saved = await saveFinished(trustId, finished, current.approvedBy ?? current.requestedBy);
+    await notify(trustId, saved).catch((error: unknown) => logger.error('could not raise the MIS run event', { error, runId }));
   };
   const settings = await getMisSettings(trustId, nodeId);
   if (!settings) return finish({ status: 'failed', errors: [bundleError('no_settings', 'The school has no MIS settings')] });
@@ -151,7 +165,7 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
     if (i > 0 && shouldStop?.()) {
       const part = current.part ?? 1;
       if (part >= MAX_RUN_PARTS) {
-        return finish({ status: 'failed', ...counts, errors: [...errors, bundleError('run_too_long', `The run did not finish in ${MAX_RUN_PARTS} parts; run it again to go on`)] });
+        return finish({ status: 'failed', ...counts, errors: [bundleError('run_too_long', `The run did not finish in ${MAX_RUN_PARTS} parts; run it again to go on`), ...errors] });
       }
       // The rest in a new message; this part's error rows are left to the next part, which tries those people again.
       await enqueue('mis-runs', { trustId, nodeId, runId, ...(message.approve ? { approve: true } : {}), part } satisfies RunMessage);
@@ -171,6 +185,35 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
     }
   }
   return finish({ status: 'done', ...counts, errors });
+}
+
+/**
+ * Stores a finished run with its audit record. A run the table refuses (an
+ * item over 400 KB, any ValidationException: retrying cannot help) is stored
+ * `failed` instead, with its counts, the reason as its one error row and its
+ * rows counted in `errorsOmitted`, so it is never left `running` (and a held
+ * run never silently lost). Anything else is thrown: SQS delivers the message
+ * again.
+ */
+export async function saveFinished(trustId: string, run: MisRun, fallbackActor: string): Promise<MisRun> {
+  const audited = (r: MisRun) => auditRecord({
+    id: newId(), at: nowIso(), actorId: r.actsFor ?? fallbackActor, action: `mis.run_${r.status}`, targetType: 'node', targetId: r.nodeId, nodeId: r.nodeId,
+    after: summaryOf(r),
+  });
+  try {
+    await saveRun(trustId, run, audited(run));
+    return run;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ValidationException') throw error;
+    logger.error('an MIS run could not be stored as it is; stored failed', { error, runId: run.id, status: run.status, errors: run.errors.length });
+    const failed: MisRun = {
+      ...run, status: 'failed', finishedAt: run.finishedAt ?? nowIso(),
+      errors: [bundleError('run_not_saved', `The run (${run.status}${run.dryRun ? ', dry run' : ''}) could not be stored as it was: ${run.errors.length + run.errorsOmitted} error rows are counted, not listed; the counts are what it did`)],
+      errorsOmitted: run.errors.length + run.errorsOmitted,
+    };
+    await saveRun(trustId, failed, audited(failed));
+    return failed;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreview
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from '../trust/settings.schema';
 import { categoryListSchema, eventAcceptedSchema, feedQuerySchema, feedSchema, postEventBodySchema, preferencesSchema, putPreferencesBodySchema } from '../notifications/notification.schema';
 import {
-  misRunListSchema, misRunSchema, misSettingsSchema, putMisSettingsBodySchema, rosterBodySchema, rosterStoredSchema, runIdParamsSchema, runStartedSchema, startRunBodySchema,
+  misRunListSchema, misRunSchema, misSettingsSchema, putMisSettingsBodySchema, rosterBodySchema, rosterStoredSchema, runIdParamsSchema, runListQuerySchema, runStartedSchema, startRunBodySchema,
 } from '../mis/mis.schema';
 import { userParamsSchema } from '../users/params.schema';
 import { html, ok } from './responses';
@@ -253,9 +253,9 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'GET', path: '/nodes/{id}/mis/runs', handler: 'functions/mis/list-runs.ts', auth: 'user',
-    summary: "The school's latest 50 sync runs, newest first (users.view at the school)", tag: 'MIS sync', table: 'read',
-    request: { params: idParamsSchema },
-    responses: { 200: ok(misRunListSchema), 403: { description: 'forbidden' }, 404: { description: 'not_found' } },
+    summary: "The school's sync runs, newest first, a page of `limit` (default 50; fewer when 4 MB of runs come first) with `nextCursor` (users.view at the school)", tag: 'MIS sync', table: 'read',
+    request: { params: idParamsSchema, query: runListQuerySchema },
+    responses: { 200: ok(misRunListSchema), 400: { description: 'validation_failed or invalid_cursor' }, 403: { description: 'forbidden' }, 404: { description: 'not_found' } },
   },
   {
     method: 'GET', path: '/mis/runs/{runId}', handler: 'functions/mis/get-run.ts', auth: 'user',

@@ -82,7 +82,7 @@ describe('a zip dropped in the roster bucket', () => {
     sqs.resetHistory();
     await rosterDropped(event);
     expect(sent().map((m) => m.body.runId)).toEqual([first!.body.runId]);
-    expect((await listRuns(trust.trustId, school, 50)).filter((r) => r.rosterId === 'nightly-export')).toHaveLength(1);
+    expect((await listRuns(trust.trustId, school, { limit: 50 })).items.filter((r) => r.rosterId === 'nightly-export')).toHaveLength(1);
 
     // The worker reads the object it names and applies it; the message sent twice runs once.
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: key }).resolves(objectBody(zip));
@@ -110,11 +110,11 @@ describe('a zip dropped in the roster bucket', () => {
     expect(sent()).toEqual([]);
     // The school without settings keeps the dropped roster as its latest, with no run.
     expect(await getRosterRef(trust.trustId, south)).toMatchObject({ rosterId: 'no-settings' });
-    expect(await listRuns(trust.trustId, south, 50)).toEqual([]);
+    expect((await listRuns(trust.trustId, south, { limit: 50 })).items).toEqual([]);
 
     await rosterDropped(s3ObjectCreated(`mis/${trust.trustId}/${school}/huge.zip`, { size: MAX_DROPPED_ROSTER_BYTES + 1 }));
     expect(sent()).toEqual([]);
-    const [huge] = (await listRuns(trust.trustId, school, 50)).filter((r) => r.rosterId === 'huge');
+    const [huge] = (await listRuns(trust.trustId, school, { limit: 50 })).items.filter((r) => r.rosterId === 'huge');
     expect(huge).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ code: 'roster_too_large' })] });
   });
 
@@ -136,6 +136,6 @@ describe('a zip dropped in the roster bucket', () => {
     expect(await rosterDropped(event)).toEqual({ batchItemFailures: [] });
     const runIds = sent().map((m) => m.body.runId);
     expect(new Set(runIds).size).toBe(1);
-    expect((await listRuns(trust.trustId, school, 50)).filter((r) => r.rosterId === 'retry-me')).toHaveLength(1);
+    expect((await listRuns(trust.trustId, school, { limit: 50 })).items.filter((r) => r.rosterId === 'retry-me')).toHaveLength(1);
   });
 });

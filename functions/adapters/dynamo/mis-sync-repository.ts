@@ -4,6 +4,9 @@ import { auditPut } from './audit-repository';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { ROSTER_RETENTION_DAYS } from '../../../domain/mis/roster-key';
 import { documentClient, queryAll, tableName } from './client';
+import { InvalidInputError } from '../../../domain/errors';
+import { byteSize } from '../../../domain/mis/run-errors';
+import { decodeCursor, encodeCursor } from './cursor';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
 import type { TransactItem } from './transaction';
@@ -103,7 +106,7 @@ export interface MisRun {
   unchanged: number;
   skippedEdited: number;
   errors: RunError[];
-  /** Errors beyond the first MAX_RUN_ERRORS are counted here, not listed (an item stays under 400 KB). */
+  /** Errors not listed, counted here: past the first MAX_RUN_ERRORS, or past MAX_RUN_ERROR_BYTES (domain/mis/run-errors.ts), so the item stays under 400 KB. */
   errorsOmitted: number;
   approvedBy?: string;
   /** Queued for the roster's uploader (the nightly job): the run acts for whoever uploaded the roster it reads. */
@@ -116,7 +119,7 @@ export interface MisRun {
   planned?: { unchanged: number; skippedEdited: number };
 }
 
-export const MAX_RUN_ERRORS = 500;
+export { MAX_RUN_ERRORS } from '../../../domain/mis/run-errors';
 
 const RUN_FIELDS = [
   'id', 'nodeId', 'status', 'dryRun', 'requestedBy', 'startedAt', 'finishedAt', 'rosterId', 'created', 'updated', 'deactivated',
@@ -194,20 +197,54 @@ export async function getRun(trustId: string, runId: string): Promise<MisRun | u
 /** Run ids sort by the time they were made (`<UTC time>-<random>`), so a school's runs read newest first. */
 export const newRunId = (now = new Date()) => `${now.toISOString().replace(/[-:.TZ]/g, '')}-${randomUUID().slice(0, 8)}`;
 
-// A school's latest runs, newest first: one Query page
-export async function listRuns(trustId: string, nodeId: string, limit: number): Promise<MisRun[]> {
+/** Query pages one list of runs reads at most (each ≤ 1 MB), and the bytes of runs it answers at most (Lambda answers ≤ 6 MB). */
+export const RUN_LIST_MAX_PAGES = 8;
+export const RUN_LIST_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A school's runs, newest first, `limit` of them from after the cursor (a run
+ * id): Query pages are followed until the page is full, the partition ends,
+ * RUN_LIST_MAX_BYTES of runs are read or RUN_LIST_MAX_PAGES pages; a run
+ * item is up to ~200 KB, so one 1 MB page may hold only a few. `nextCursor`
+ * whenever runs may be left.
+ */
+export async function listRuns(trustId: string, nodeId: string, page: { limit: number; cursor?: string }): Promise<{ items: MisRun[]; nextCursor: string | null }> {
+  const after = decodeCursor(page.cursor, ['runId'])?.runId;
+  if (after !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(after)) {
+    throw new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out', [{ path: 'cursor', message: 'invalid cursor' }]);
+  }
+  const items: MisRun[] = [];
+  let start: Record<string, unknown> | undefined = after === undefined ? undefined : { ...keys.misRun(trustId, nodeId, after) };
+  let bytes = 0;
+  // Stopped inside a page by the byte bound (the cursor is then the last run answered, not the page's end).
+  let full = false;
   try {
-    const { Items = [] } = await documentClient().send(new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-      ExpressionAttributeValues: { ':pk': keys.misSchoolPartition(trustId, nodeId), ':run': 'RUN#' },
-      ScanIndexForward: false,
-      Limit: limit,
-    }));
-    return Items.map(toRun);
+    for (let pages = 0; pages < RUN_LIST_MAX_PAGES && items.length < page.limit && !full; pages++) {
+      const result = await documentClient().send(new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        ExpressionAttributeValues: { ':pk': keys.misSchoolPartition(trustId, nodeId), ':run': 'RUN#' },
+        ScanIndexForward: false,
+        Limit: page.limit - items.length,
+        ExclusiveStartKey: start,
+      }));
+      for (const item of result.Items ?? []) {
+        const size = byteSize(item);
+        if (items.length > 0 && bytes + size > RUN_LIST_MAX_BYTES) {
+          full = true;
+          break;
+        }
+        items.push(toRun(item));
+        bytes += size;
+      }
+      start = result.LastEvaluatedKey;
+      if (!start) break;
+    }
   } catch (error) {
     return rethrowStoreError(error);
   }
+  const last = items.at(-1);
+  return { items, nextCursor: (full || start !== undefined) && last ? encodeCursor({ runId: last.id }, ['runId']) : null };
 }
 
 async function get(key: { pk: string; sk: string }) {
