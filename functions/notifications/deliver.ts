@@ -5,7 +5,7 @@ import { digestEmail, eventEmail, groupDigest, type DigestEvent } from '../../do
 import { mayHear } from '../../domain/notifications/recipients';
 import type { Trust } from '../../domain/org/trust';
 import type { OrgTree } from '../../domain/org/tree';
-import { claimEntry, failEntry, finishEntry, mapLimit, pendingDigests, pendingImmediate, pendingImmediateOfEvent, type PendingEntry } from '../adapters/dynamo/notification-repository';
+import { claimEntry, failEntry, finishEntry, giveUpEntry, mapLimit, pendingDigests, pendingImmediate, pendingImmediateOfEvent, type PendingEntry } from '../adapters/dynamo/notification-repository';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { sendMail } from '../adapters/ses/mailer-v2';
@@ -106,7 +106,10 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
   await mapLimit(entries, 8, async (entry) => {
     const category = categoryByCode.get(entry.category);
     const addressee = addressees.get(entry.userId);
-    if (!(await claimEntry(entry, run, at, stale))) return;
+    if (!(await claimEntry(entry, run, at, stale, MAX_SEND_ATTEMPTS.immediate))) {
+      if ((entry.attempts ?? 0) >= MAX_SEND_ATTEMPTS.immediate && (await giveUpEntry(entry, at))) summary.givenUp += 1;
+      return;
+    }
     if (!stillHears(entry, category, addressee, trust, context, now)) {
       await finishEntry(entry, 'skipped', at);
       summary.skipped += 1;
@@ -153,7 +156,14 @@ export async function deliverDigests(trustId: string, now: Date): Promise<Delive
   const run = newId();
   const stale = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
   await mapLimit([...byUser], 8, async ([userId, mine]) => {
-    const claimed = (await mapLimit(mine, 8, async (entry) => ((await claimEntry(entry, run, at, stale)) ? entry : undefined))).filter((e): e is PendingEntry => e !== undefined);
+    const claimed = (
+      await mapLimit(mine, 8, async (entry) => {
+        if (await claimEntry(entry, run, at, stale, MAX_SEND_ATTEMPTS.digest)) return entry;
+        // One a run left at its last attempt without giving it up (it died in between).
+        if ((entry.attempts ?? 0) >= MAX_SEND_ATTEMPTS.digest && (await giveUpEntry(entry, at))) summary.givenUp += 1;
+        return undefined;
+      })
+    ).filter((e): e is PendingEntry => e !== undefined);
     if (claimed.length === 0) return;
     const addressee = addressees.get(userId);
     const allowed = claimed.filter((entry) => stillHears(entry, categoryByCode.get(entry.category), addressee, trust, context, now));

@@ -224,15 +224,17 @@ export async function pendingDigests(trustId: string, now: string): Promise<Pend
  * holds it or their hold is older than `staleBefore` (a worker that died).
  * So a retried or overlapping run never emails an entry twice.
  */
-export async function claimEntry(entry: PendingEntry, run: string, now: string, staleBefore: string): Promise<boolean> {
+export async function claimEntry(entry: PendingEntry, run: string, now: string, staleBefore: string, maxAttempts?: number): Promise<boolean> {
+  // An entry whose last attempt failed is being given up (failEntry): nobody takes it meanwhile.
+  const attemptsLeft = maxAttempts === undefined ? '' : ' AND (attribute_not_exists(attempts) OR attempts < :max)';
   try {
     await documentClient().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: entry.key,
         UpdateExpression: 'SET claimedBy = :run, claimedAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sentAt) AND (attribute_not_exists(claimedBy) OR claimedAt < :stale)',
-        ExpressionAttributeValues: { ':run': run, ':now': now, ':stale': staleBefore },
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(sentAt) AND (attribute_not_exists(claimedBy) OR claimedAt < :stale)${attemptsLeft}`,
+        ExpressionAttributeValues: { ':run': run, ':now': now, ':stale': staleBefore, ...(maxAttempts === undefined ? {} : { ':max': maxAttempts }) },
       }),
     );
     return true;
@@ -275,7 +277,8 @@ export async function finishEntry(entry: PendingEntry, how: 'immediate' | 'diges
  * next run tries again; at the `maxAttempts`th failure it is given up
  * instead (`failedAt`, out of its pending index, never tried again; the feed
  * still shows it). Only the run holding the claim counts, so a failure is
- * counted once.
+ * counted once, and a claim (given the same maximum) never takes an entry
+ * between its last failure and its giving up.
  */
 export async function failEntry(entry: PendingEntry, run: string, now: string, maxAttempts: number): Promise<{ attempts: number; givenUp: boolean }> {
   let attempts: number;
@@ -295,6 +298,15 @@ export async function failEntry(entry: PendingEntry, run: string, now: string, m
     return rethrowStoreError(error);
   }
   if (attempts < maxAttempts) return { attempts, givenUp: false };
+  return { attempts, givenUp: await giveUpEntry(entry, now) };
+}
+
+/**
+ * Gives an entry up for good (its last attempt failed): `failedAt`, out of
+ * its pending index. Also for one a run left at its maximum without this
+ * (it died in between): no claim takes such an entry.
+ */
+export async function giveUpEntry(entry: PendingEntry, now: string): Promise<boolean> {
   try {
     await documentClient().send(
       new UpdateCommand({
@@ -305,9 +317,9 @@ export async function failEntry(entry: PendingEntry, run: string, now: string, m
         ExpressionAttributeValues: { ':now': now },
       }),
     );
-    return { attempts, givenUp: true };
+    return true;
   } catch (error) {
-    if (isConditionFailure(error)) return { attempts, givenUp: false };
+    if (isConditionFailure(error)) return false;
     return rethrowStoreError(error);
   }
 }
