@@ -102,34 +102,115 @@ export function eventEmail(input: { trustName: string; schoolName: string; event
   };
 }
 
-/** The daily digest: every event since the last one, by school and category, in one email. */
-export function digestEmail(input: { trustName: string; firstName: string; sections: readonly DigestSection[]; links: EmailLinks }): Email {
-  const count = input.sections.reduce((n, s) => n + s.categories.reduce((m, c) => m + c.events.length, 0), 0);
-  const subject = `${input.trustName}: your daily summary (${count} new)`;
+/**
+ * How big a digest may get. A trust-wide reader (Trust Admin, Head Office:
+ * behaviour.view at the root, digest by default) gets every event of every
+ * school, so the email is bounded, never the backlog it summarises:
+ * - `perGroup`: events listed per school and category, then "and K more";
+ * - `titleChars`/`summaryChars`: longer text is cut with "…";
+ * - `linkChars`: a longer link is left out (a cut link is a broken one);
+ * - `bytes`: the text and HTML parts together (UTF-8), a tenth of SES's
+ *   10 MB message limit even after base64 (×1.37), so no digest is refused
+ *   for its size; past it the rest is counted in one closing line.
+ * Everything counted but not listed is still marked sent: the feed has it.
+ */
+export const DIGEST_LIMITS = { perGroup: 20, titleChars: 150, summaryChars: 300, linkChars: 500, schoolChars: 200, bytes: 1_000_000 } as const;
+
+export interface DigestEmail extends Email {
+  /** Events in the email: listed one by one, and only counted (sensitive ones, "and K more", the closing line). */
+  listed: number;
+  counted: number;
+}
+
+const clip = (value: string, max: number) => (value.length > max ? `${value.slice(0, max - 1)}…` : value);
+
+/** One event as the digest lists it: cut to the limits, the link left out when too long. */
+function digestLine(event: DigestEvent): { text: string; link?: string } {
+  const title = clip(event.title, DIGEST_LIMITS.titleChars);
+  const summary = event.summary ? clip(event.summary, DIGEST_LIMITS.summaryChars) : undefined;
+  const link = event.link && event.link.length <= DIGEST_LIMITS.linkChars ? event.link : undefined;
+  return { text: summary ? `${title}: ${summary}` : title, ...(link ? { link } : {}) };
+}
+
+/**
+ * The daily digest: every event since the last one, by school and category,
+ * in one email of at most DIGEST_LIMITS.bytes (text + HTML); what does not
+ * fit is counted, never dropped silently.
+ */
+export function digestEmail(input: { trustName: string; firstName: string; sections: readonly DigestSection[]; links: EmailLinks }): DigestEmail {
+  const total = input.sections.reduce((n, s) => n + s.categories.reduce((m, c) => m + c.events.length, 0), 0);
+  const subject = `${input.trustName}: your daily summary (${total} new)`;
+  const { signIn } = input.links;
   const text: string[] = [`Hello ${input.firstName},`, `Here is what was recorded since your last summary.`];
   const html: string[] = [`<p>${escape(`Hello ${input.firstName},`)}</p>`, '<p>Here is what was recorded since your last summary.</p>'];
+  const end = footer(input.links);
+  // What is always there (greeting, page, footer) and the closing line at its longest: the rest of the budget is for the sections.
+  const closing = (events: number, schools: number) => {
+    const line = `This summary was kept short: ${events} more ${events === 1 ? 'entry' : 'entries'} at ${schools} ${schools === 1 ? 'school is' : 'schools are'} not listed. Sign in to read them all.`;
+    return { text: `\n${line} ${signIn}`, html: `<p>${escape(line)} <a href="${escape(signIn)}">Sign in</a></p>` };
+  };
+  const size = (parts: readonly string[]) => parts.reduce((n, part) => n + Buffer.byteLength(part) + 1, 0);
+  const fixed = Buffer.byteLength(page(subject, end.html)) + Buffer.byteLength(end.text) + size(text) + size(html) + 8;
+  const longestClosing = closing(total, input.sections.length);
+  let room = DIGEST_LIMITS.bytes - fixed - size([longestClosing.text, longestClosing.html]);
+  const take = (line: { text?: string; html: string }, reserve = 0): boolean => {
+    const cost = size([line.text ?? '', line.html]);
+    if (cost + reserve > room) return false;
+    room -= cost;
+    if (line.text !== undefined) text.push(line.text);
+    html.push(line.html);
+    return true;
+  };
+  const more = (k: number) => ({ text: `    and ${k} more. Sign in to read them all.`, html: `<li>and ${k} more. <a href="${escape(signIn)}">Sign in</a> to read them all.</li></ul>` });
+  const countLine = (k: number) => {
+    const line = `${k} new ${k === 1 ? 'entry was' : 'entries were'} recorded. Sign in to read them.`;
+    return { text: `    ${line}`, html: `<li>${line}</li></ul>` };
+  };
+  let listed = 0;
+  let counted = 0;
+  let full = false;
+  let leftEvents = 0;
+  const leftSchools = new Set<string>();
   for (const section of input.sections) {
-    text.push(`\n${section.schoolName}`);
-    html.push(`<h2 style="font-size:17px">${escape(section.schoolName)}</h2>`);
+    const school = clip(section.schoolName, DIGEST_LIMITS.schoolChars);
+    if (!full && !take({ text: `\n${school}`, html: `<h2 style="font-size:17px">${escape(school)}</h2>` })) full = true;
     for (const group of section.categories) {
-      text.push(`  ${group.category.description} (${group.events.length})`);
-      html.push(`<h3 style="font-size:15px">${escape(group.category.description)} (${group.events.length})</h3><ul>`);
-      if (group.category.sensitive) {
-        const noun = group.events.length === 1 ? 'entry was' : 'entries were';
-        text.push(`    ${group.events.length} new ${noun} recorded. Sign in to read them.`);
-        html.push(`<li>${group.events.length} new ${noun} recorded. Sign in to read them.</li>`);
-      } else {
-        for (const event of group.events) {
-          const line = eventLines(event);
-          text.push(`    - ${line.text}${line.link ? ` ${line.link}` : ''}`);
-          html.push(`<li>${escape(line.text)}${line.link ? ` <a href="${escape(line.link)}">Open</a>` : ''}</li>`);
+      const n = group.events.length;
+      // A group is begun only with room kept to close it (its count, or "and K more"), so a begun group always adds up.
+      const close = group.category.sensitive ? countLine(n) : more(n);
+      const reserve = size([close.text, close.html]);
+      if (full || !take({ text: `  ${group.category.description} (${n})`, html: `<h3 style="font-size:15px">${escape(group.category.description)} (${n})</h3><ul>` }, reserve)) {
+        full = true;
+        leftEvents += n;
+        leftSchools.add(section.nodeId);
+        continue;
+      }
+      let shown = 0;
+      if (!group.category.sensitive) {
+        for (const event of group.events.slice(0, DIGEST_LIMITS.perGroup)) {
+          const line = digestLine(event);
+          if (!take({ text: `    - ${line.text}${line.link ? ` ${line.link}` : ''}`, html: `<li>${escape(line.text)}${line.link ? ` <a href="${escape(line.link)}">Open</a>` : ''}</li>` }, reserve)) {
+            full = true;
+            break;
+          }
+          shown += 1;
         }
       }
-      html.push('</ul>');
+      listed += shown;
+      // The room kept (never spent by the lines) closes the group: its closing line is no longer than the one reserved.
+      if (group.category.sensitive) take(countLine(n));
+      else if (shown < n) take(more(n - shown));
+      else take({ html: '</ul>' });
+      counted += n - shown;
     }
   }
-  const end = footer(input.links);
-  return { subject, text: `${text.join('\n')}\n\n${end.text}`, html: page(subject, `${html.join('\n')}\n${end.html}`) };
+  if (leftEvents > 0) {
+    const line = closing(leftEvents, leftSchools.size);
+    text.push(line.text);
+    html.push(line.html);
+    counted += leftEvents;
+  }
+  return { subject, text: `${text.join('\n')}\n\n${end.text}`, html: page(subject, `${html.join('\n')}\n${end.html}`), listed, counted };
 }
 
 const QUARTER_HOUR = 15 * 60_000;

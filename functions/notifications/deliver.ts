@@ -5,7 +5,7 @@ import { digestEmail, eventEmail, groupDigest, type DigestEvent } from '../../do
 import { mayHear } from '../../domain/notifications/recipients';
 import type { Trust } from '../../domain/org/trust';
 import type { OrgTree } from '../../domain/org/tree';
-import { claimEntry, finishEntry, mapLimit, pendingDigests, pendingImmediate, releaseEntry, type PendingEntry } from '../adapters/dynamo/notification-repository';
+import { claimEntry, failEntry, finishEntry, giveUpEntry, mapLimit, pendingDigests, pendingImmediate, pendingImmediateOfEvent, type PendingEntry } from '../adapters/dynamo/notification-repository';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { sendMail } from '../adapters/ses/mailer-v2';
@@ -16,10 +16,40 @@ import { emailLinks } from './links';
 /** A hold on an entry older than this belongs to a sender that died; the entry goes out again. */
 const STALE_CLAIM_MS = 15 * 60_000;
 
+/**
+ * Failed emails of one entry after which it is given up (`failedAt`, logged
+ * `notification email given up`; the feed still has it), so an address or a
+ * message SES refuses for good is not retried for ever. Immediate: the
+ * queue's 5 deliveries, then 5-minute sweeps, so about an hour in AWS.
+ * Digest: three hourly runs; the next day's digest is never held back by it.
+ * Every failure counts, an SES outage too: one longer than that gives up
+ * those emails (README, Notifications).
+ */
+export const MAX_SEND_ATTEMPTS = { immediate: 10, digest: 3 } as const;
+
 export interface DeliverySummary {
   sent: number;
   skipped: number;
+  /** Emails that failed (their entries wait for the next run, or were given up). */
   failed: number;
+  /** Entries given up after MAX_SEND_ATTEMPTS failed emails. */
+  givenUp: number;
+}
+
+export const noDeliveries = (): DeliverySummary => ({ sent: 0, skipped: 0, failed: 0, givenUp: 0 });
+
+export const addDeliveries = (a: DeliverySummary, b: DeliverySummary): DeliverySummary => ({
+  sent: a.sent + b.sent, skipped: a.skipped + b.skipped, failed: a.failed + b.failed, givenUp: a.givenUp + b.givenUp,
+});
+
+/** Counts the failure on each entry (failEntry); logs those given up. */
+async function failed(entries: readonly PendingEntry[], run: string, at: string, how: keyof typeof MAX_SEND_ATTEMPTS, summary: DeliverySummary): Promise<void> {
+  await mapLimit(entries, 8, async (entry) => {
+    const { attempts, givenUp } = await failEntry(entry, run, at, MAX_SEND_ATTEMPTS[how]);
+    if (!givenUp) return;
+    summary.givenUp += 1;
+    logger.error('notification email given up after its last attempt; the entry stays in the feed', { how, attempts, eventId: entry.eventId, userId: entry.userId });
+  });
 }
 
 const asEvent = (entry: PendingEntry, category: NotificationCategory): DigestEvent => ({
@@ -55,14 +85,15 @@ function stillHears(entry: PendingEntry, category: NotificationCategory | undefi
 
 /**
  * Emails every entry of a trust that waits to go out at once (or one
- * event's, for the queue's message): each entry is claimed first, so a retry
- * or a second worker never sends it twice, and given back when SES fails, so
- * the next run sends it. An entry its person may no longer hear of
- * (stillHears) is marked skipped, never emailed.
+ * event's, for the queue's message, read by key: pendingImmediateOfEvent):
+ * each entry is claimed first, so a retry or a second worker never sends it
+ * twice, and given back when SES fails, so the next run sends it, until its
+ * MAX_SEND_ATTEMPTS.immediate-th failure gives it up. An entry its person
+ * may no longer hear of (stillHears) is marked skipped, never emailed.
  */
 export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?: string): Promise<DeliverySummary> {
-  const summary: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
-  const entries = await pendingImmediate(trustId, eventKeyHash);
+  const summary = noDeliveries();
+  const entries = eventKeyHash ? await pendingImmediateOfEvent(trustId, eventKeyHash) : await pendingImmediate(trustId);
   if (entries.length === 0) return summary;
   const trust = await getTrust(trustId);
   if (!trust) return summary;
@@ -75,7 +106,10 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
   await mapLimit(entries, 8, async (entry) => {
     const category = categoryByCode.get(entry.category);
     const addressee = addressees.get(entry.userId);
-    if (!(await claimEntry(entry, run, at, stale))) return;
+    if (!(await claimEntry(entry, run, at, stale, MAX_SEND_ATTEMPTS.immediate))) {
+      if ((entry.attempts ?? 0) >= MAX_SEND_ATTEMPTS.immediate && (await giveUpEntry(entry, at))) summary.givenUp += 1;
+      return;
+    }
     if (!stillHears(entry, category, addressee, trust, context, now)) {
       await finishEntry(entry, 'skipped', at);
       summary.skipped += 1;
@@ -86,9 +120,9 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
     try {
       await sendMail(account.email, eventEmail({ trustName: trust.name, schoolName: nodeName(tree)(entry.nodeId), event: asEvent(entry, category), links }), { headers });
     } catch (error) {
-      logger.error('notification email failed; it goes out on the next run', { error, eventId: entry.eventId, userId: entry.userId });
-      await releaseEntry(entry, run);
+      logger.error('notification email failed; it goes out on the next run', { error, eventId: entry.eventId, userId: entry.userId, attempts: (entry.attempts ?? 0) + 1 });
       summary.failed += 1;
+      await failed([entry], run, at, 'immediate', summary);
       return;
     }
     await finishEntry(entry, 'immediate', at);
@@ -99,14 +133,16 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
 
 /**
  * Sends each person whose digest is due one email with every due entry, by
- * school and category. Entries are claimed one by one before the email goes,
+ * school and category, bounded (DIGEST_LIMITS): what it only counts is marked
+ * sent with the rest, as the feed holds it, so a backlog never outgrows the
+ * email. Entries are claimed one by one before the email goes,
  * so a job that runs twice or overlaps never puts an entry in two emails, and
  * a person with nothing due gets nothing. Each entry is checked again
  * (stillHears): one its person may no longer hear of is marked skipped and
  * left out of the email.
  */
 export async function deliverDigests(trustId: string, now: Date): Promise<DeliverySummary> {
-  const summary: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
+  const summary = noDeliveries();
   const at = now.toISOString();
   const entries = await pendingDigests(trustId, at);
   if (entries.length === 0) return summary;
@@ -120,7 +156,14 @@ export async function deliverDigests(trustId: string, now: Date): Promise<Delive
   const run = newId();
   const stale = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
   await mapLimit([...byUser], 8, async ([userId, mine]) => {
-    const claimed = (await mapLimit(mine, 8, async (entry) => ((await claimEntry(entry, run, at, stale)) ? entry : undefined))).filter((e): e is PendingEntry => e !== undefined);
+    const claimed = (
+      await mapLimit(mine, 8, async (entry) => {
+        if (await claimEntry(entry, run, at, stale, MAX_SEND_ATTEMPTS.digest)) return entry;
+        // One a run left at its last attempt without giving it up (it died in between).
+        if ((entry.attempts ?? 0) >= MAX_SEND_ATTEMPTS.digest && (await giveUpEntry(entry, at))) summary.givenUp += 1;
+        return undefined;
+      })
+    ).filter((e): e is PendingEntry => e !== undefined);
     if (claimed.length === 0) return;
     const addressee = addressees.get(userId);
     const allowed = claimed.filter((entry) => stillHears(entry, categoryByCode.get(entry.category), addressee, trust, context, now));
@@ -132,14 +175,16 @@ export async function deliverDigests(trustId: string, now: Date): Promise<Delive
     const events = allowed.map((entry) => asEvent(entry, categoryByCode.get(entry.category)!));
     const { links, headers } = emailLinks(trustId, userId, 'digest');
     const sections = groupDigest(events, nodeName(tree), [...categoryByCode.values()]);
+    const email = digestEmail({ trustName: trust.name, firstName: account.firstName, sections, links });
     try {
-      await sendMail(account.email, digestEmail({ trustName: trust.name, firstName: account.firstName, sections, links }), { headers });
+      await sendMail(account.email, email, { headers });
     } catch (error) {
-      logger.error('digest email failed; it goes out on the next run', { error, userId });
-      await mapLimit(allowed, 8, (entry) => releaseEntry(entry, run));
+      logger.error('digest email failed; it goes out on the next run', { error, userId, entries: allowed.length });
       summary.failed += 1;
+      await failed(allowed, run, at, 'digest', summary);
       return;
     }
+    if (email.counted > 0) logger.info('digest bounded', { userId, listed: email.listed, counted: email.counted });
     await mapLimit(allowed, 8, (entry) => finishEntry(entry, 'digest', at));
     summary.sent += 1;
   });

@@ -1,6 +1,6 @@
 import { listTrustIds } from '../adapters/dynamo/trust-repository';
 import { logger } from '../http/logger';
-import { deliverDigests, type DeliverySummary } from './deliver';
+import { addDeliveries, deliverDigests, noDeliveries, type DeliverySummary } from './deliver';
 
 /**
  * `digest`, hourly: every trust's due digest entries go out, one email per
@@ -9,13 +9,10 @@ import { deliverDigests, type DeliverySummary } from './deliver';
  */
 export async function handler(event: { time?: string }): Promise<DeliverySummary> {
   const now = event.time ? new Date(event.time) : new Date();
-  const total: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
+  let total = noDeliveries();
   for (const trustId of await listTrustIds()) {
     try {
-      const summary = await deliverDigests(trustId, now);
-      total.sent += summary.sent;
-      total.skipped += summary.skipped;
-      total.failed += summary.failed;
+      total = addDeliveries(total, await deliverDigests(trustId, now));
     } catch (error) {
       logger.error('digest run failed for a trust', { error, trustId });
       total.failed += 1;

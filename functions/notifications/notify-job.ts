@@ -2,7 +2,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { getTrust, listTrustIds } from '../adapters/dynamo/trust-repository';
 import { drainOutbox } from './service-events';
 import { logger } from '../http/logger';
-import { deliverImmediate, type DeliverySummary } from './deliver';
+import { addDeliveries as add, deliverImmediate, noDeliveries, type DeliverySummary } from './deliver';
 
 interface QueueRecord {
   messageId: string;
@@ -10,8 +10,6 @@ interface QueueRecord {
 }
 
 type NotifyEvent = { Records: QueueRecord[] } | { time?: string };
-
-const add = (a: DeliverySummary, b: DeliverySummary): DeliverySummary => ({ sent: a.sent + b.sent, skipped: a.skipped + b.skipped, failed: a.failed + b.failed });
 
 /**
  * `notify`: emails what must go out at once. From the queue, one message per
@@ -36,7 +34,7 @@ export async function handler(event: NotifyEvent): Promise<SQSBatchResponse | De
     return { batchItemFailures: failures };
   }
   const now = event.time ? new Date(event.time) : new Date();
-  let total: DeliverySummary = { sent: 0, skipped: 0, failed: 0 };
+  let total: DeliverySummary = noDeliveries();
   for (const trustId of await listTrustIds()) {
     try {
       // Service events waiting in the outbox (a lockout) become events first, so this sweep already emails them.

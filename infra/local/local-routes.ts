@@ -7,6 +7,7 @@ import { localPathIsValid } from '../../functions/shared/local-signed-url';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JobDef } from '../../functions/routes';
+import type { SesRefusals } from './emulators';
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -30,7 +31,7 @@ export async function runJob(root: string, job: JobDef, time: Date): Promise<unk
 }
 
 /** Local-only paths, never deployed: the mailbox and running scheduled functions on demand. */
-export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[]; exportDir?: string; rosterDir?: string }) {
+export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDef[]; exportDir?: string; rosterDir?: string; sesRefusals?: SesRefusals }) {
   return async (method: string, path: string, _body?: string, query?: URLSearchParams, headers: Record<string, string> = {}): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     if (!path.startsWith('/_local/')) return undefined;
     // Issue 10: the roster bucket's stand-in, as a trust's MIS connector drops a file into it (see dropIntoRosterBucket).
@@ -70,6 +71,13 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
         attachments: (email.attachments ?? []).map((a) => ({ filename: a.filename ?? '', contentType: a.contentType ?? '', content: a.content ?? '' })),
       }));
       return json(200, { items });
+    }
+    // A send SES refuses for good: from now on every email to `address` is answered 400 MessageRejected, and counted (GET).
+    if (path === '/_local/mail/refusals' && options.sesRefusals) {
+      const address = method === 'POST' ? String((JSON.parse(_body || '{}') as { address?: unknown }).address ?? '') : (query?.get('address') ?? '');
+      if (!address.includes('@')) return json(400, { type: 'urn:trust-access:problem:validation_failed', title: 'address is not an email address', status: 400, code: 'validation_failed', errors: [{ path: 'address', message: 'required' }] });
+      if (method === 'POST') options.sesRefusals.refuse(address);
+      return json(200, { address, attempts: options.sesRefusals.attempts(address) });
     }
     const run = /^\/_local\/run\/([\w-]+)$/.exec(path);
     if (method === 'POST' && run) {

@@ -152,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const issuer = `${cognito.url}/${pool.userPoolId}`;
     // The client-credentials token endpoint cognito-local lacks; POST /oauth2/token forwards to it.
     const tokens = await localTokenEndpoint({ baseUrl: info.url, userPoolId: pool.userPoolId, cognito: cognitoClient });
-    const otherLocal = localRoutes({ sesUrl: ses.url, root: projectRoot, jobs, exportDir: join(stateDir, 'exports'), rosterDir: join(stateDir, 'mis-rosters') });
+    const otherLocal = localRoutes({ sesUrl: ses.url, root: projectRoot, jobs, exportDir: join(stateDir, 'exports'), rosterDir: join(stateDir, 'mis-rosters'), sesRefusals: ses.refusals });
     const server: Server = createGateway({
       root: projectRoot,
       routes,

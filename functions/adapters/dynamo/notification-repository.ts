@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventContent } from '../../../domain/notifications/categories';
 import type { StoredPreferences } from '../../../domain/notifications/preferences';
 import type { Candidate, Recipient } from '../../../domain/notifications/recipients';
@@ -166,22 +166,47 @@ export interface PendingEntry extends EventContent {
   eventId: string;
   eventKeyHash: string;
   receivedAt: string;
+  /** Emails of this entry that failed so far (failEntry). */
+  attempts?: number;
 }
 
 function toPending(item: Record<string, unknown>): PendingEntry {
-  const fields = ['userId', 'eventId', 'eventKeyHash', 'category', 'nodeId', 'subjectId', 'title', 'summary', 'link', 'occurredAt', 'receivedAt'] as const;
+  const fields = ['userId', 'eventId', 'eventKeyHash', 'category', 'nodeId', 'subjectId', 'title', 'summary', 'link', 'occurredAt', 'receivedAt', 'attempts'] as const;
   return { key: { pk: String(item.pk), sk: String(item.sk) }, ...Object.fromEntries(fields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) } as PendingEntry;
 }
 
-// Entries to email at once, not yet emailed (gsi2, sparse); `eventKeyHash` narrows to one event (the queue's message)
-export async function pendingImmediate(trustId: string, eventKeyHash?: string): Promise<PendingEntry[]> {
-  const items = await queryAll({
-    IndexName: 'gsi2',
-    KeyConditionExpression: 'gsi2pk = :pk',
-    ExpressionAttributeValues: { ':pk': keys.pendingImmediate(trustId), ...(eventKeyHash ? { ':event': eventKeyHash } : {}) },
-    ...(eventKeyHash ? { FilterExpression: 'eventKeyHash = :event' } : {}),
-  });
+// Entries to email at once, not yet emailed (gsi2, sparse): the sweep's read of a trust
+export async function pendingImmediate(trustId: string): Promise<PendingEntry[]> {
+  const items = await queryAll({ IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': keys.pendingImmediate(trustId) } });
   return items.map(toPending);
+}
+
+/**
+ * One event's entries to email at once, not yet emailed (the queue's
+ * message): the event item names its recipients, so each entry is read by
+ * its key (GetItem, then BatchGetItem by 100, consistent). The cost follows
+ * the event's recipients, never the trust's other waiting entries.
+ */
+export async function pendingImmediateOfEvent(trustId: string, eventKeyHash: string): Promise<PendingEntry[]> {
+  try {
+    const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.notificationEvent(trustId, eventKeyHash), ConsistentRead: true }));
+    if (!Item) return [];
+    const event = toEvent(Item);
+    const entryKeys = event.recipients.filter((r) => r.delivery === 'immediate').map((r) => keys.inboxEntry(trustId, r.userId, event.receivedAt, event.id));
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < entryKeys.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = { [tableName()]: { Keys: entryKeys.slice(i, i + 100).map((key) => ({ ...key })), ConsistentRead: true } };
+      while (request && Object.keys(request).length > 0) {
+        const result = await documentClient().send(new BatchGetCommand({ RequestItems: request }));
+        items.push(...(result.Responses?.[tableName()] ?? []));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    // Still waiting: in the pending index (an emailed, skipped or given-up entry has left it).
+    return items.filter((item) => item.gsi2pk !== undefined).map(toPending);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
 }
 
 // Digest entries due by `now` (gsi1, sparse, sorted by when each is due)
@@ -199,15 +224,17 @@ export async function pendingDigests(trustId: string, now: string): Promise<Pend
  * holds it or their hold is older than `staleBefore` (a worker that died).
  * So a retried or overlapping run never emails an entry twice.
  */
-export async function claimEntry(entry: PendingEntry, run: string, now: string, staleBefore: string): Promise<boolean> {
+export async function claimEntry(entry: PendingEntry, run: string, now: string, staleBefore: string, maxAttempts?: number): Promise<boolean> {
+  // An entry whose last attempt failed is being given up (failEntry): nobody takes it meanwhile.
+  const attemptsLeft = maxAttempts === undefined ? '' : ' AND (attribute_not_exists(attempts) OR attempts < :max)';
   try {
     await documentClient().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: entry.key,
         UpdateExpression: 'SET claimedBy = :run, claimedAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sentAt) AND (attribute_not_exists(claimedBy) OR claimedAt < :stale)',
-        ExpressionAttributeValues: { ':run': run, ':now': now, ':stale': staleBefore },
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(sentAt) AND (attribute_not_exists(claimedBy) OR claimedAt < :stale)${attemptsLeft}`,
+        ExpressionAttributeValues: { ':run': run, ':now': now, ':stale': staleBefore, ...(maxAttempts === undefined ? {} : { ':max': maxAttempts }) },
       }),
     );
     return true;
@@ -242,6 +269,58 @@ export async function finishEntry(entry: PendingEntry, how: 'immediate' | 'diges
     );
   } catch (error) {
     rethrowStoreError(error);
+  }
+}
+
+/**
+ * Its email failed: the entry is given back with the attempt counted, so the
+ * next run tries again; at the `maxAttempts`th failure it is given up
+ * instead (`failedAt`, out of its pending index, never tried again; the feed
+ * still shows it). Only the run holding the claim counts, so a failure is
+ * counted once, and a claim (given the same maximum) never takes an entry
+ * between its last failure and its giving up.
+ */
+export async function failEntry(entry: PendingEntry, run: string, now: string, maxAttempts: number): Promise<{ attempts: number; givenUp: boolean }> {
+  let attempts: number;
+  try {
+    const { Attributes } = await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(), Key: entry.key,
+        UpdateExpression: 'SET lastFailedAt = :now ADD attempts :one REMOVE claimedBy, claimedAt',
+        ConditionExpression: 'claimedBy = :run',
+        ExpressionAttributeValues: { ':run': run, ':now': now, ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    attempts = Number(Attributes?.attempts ?? 1);
+  } catch (error) {
+    if (isConditionFailure(error)) return { attempts: entry.attempts ?? 0, givenUp: false };
+    return rethrowStoreError(error);
+  }
+  if (attempts < maxAttempts) return { attempts, givenUp: false };
+  return { attempts, givenUp: await giveUpEntry(entry, now) };
+}
+
+/**
+ * Gives an entry up for good (its last attempt failed): `failedAt`, out of
+ * its pending index. Also for one a run left at its maximum without this
+ * (it died in between): no claim takes such an entry.
+ */
+export async function giveUpEntry(entry: PendingEntry, now: string): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(), Key: entry.key,
+        UpdateExpression: 'SET sentAt = :now, failedAt = :now REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+        // Unless another run took it meanwhile (it counts its own failure, or sends it).
+        ConditionExpression: 'attribute_not_exists(sentAt) AND attribute_not_exists(claimedBy)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
   }
 }
 

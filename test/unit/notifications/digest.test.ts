@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { categoryByCode, notificationCategories } from '../../../domain/notifications/categories';
-import { digestDue, digestDueAt, digestEmail, eventEmail, groupDigest, localTime, type DigestEvent } from '../../../domain/notifications/digest';
+import { DIGEST_LIMITS, digestDue, digestDueAt, digestEmail, eventEmail, groupDigest, localTime, type DigestEvent } from '../../../domain/notifications/digest';
 
 const cat = (code: string) => categoryByCode.get(code)!;
 const links = { signIn: 'https://x/sign-in', preferences: 'https://x/prefs', unsubscribe: 'https://x/unsub?token=t' };
@@ -80,5 +80,64 @@ describe('digestDueAt', () => {
 
   it('follows a zone with a half-hour offset', () => {
     expect(digestDueAt(new Date('2026-01-15T00:00:00Z'), 'Asia/Kolkata', 7)).toBe('2026-01-15T01:30:00.000Z');
+  });
+});
+
+describe('the digest bound', () => {
+  // A trust-wide reader's day: 100 schools, every category, events at the schema maxima (title 200, summary 2,000, link 2,048),
+  // written to cost the most once escaped (`<` is 4 bytes in HTML, `€` 3 in UTF-8).
+  const maxed = (i: number, code: string, school: number): DigestEvent => ({
+    id: `e${i}`, category: cat(code), nodeId: `school-${school}`, occurredAt: new Date(Date.UTC(2026, 11, 1, 0, 0, i)).toISOString(),
+    title: `${i} ${'<€'.repeat(100)}`.slice(0, 200), summary: '<'.repeat(2000), link: `https://a.example/${'&'.repeat(2020)}`,
+  });
+  const shortLink = (e: DigestEvent): DigestEvent => ({ ...e, link: `https://a.example/${e.id}` });
+
+  /** Every count the email states: events listed, "N new entries", "and K more", the closing line. Their sum must be the subject's. */
+  function countsIn(text: string) {
+    const lines = text.split('\n');
+    return {
+      listed: lines.filter((l) => l.startsWith('    - ')).length,
+      counted: lines.flatMap((l) => [/^ {4}(\d+) new entr(?:y was|ies were) recorded/.exec(l), /^ {4}and (\d+) more\./.exec(l), /^This summary was kept short: (\d+) more/.exec(l)])
+        .reduce((n, m) => n + (m ? Number(m[1]) : 0), 0),
+    };
+  }
+
+  it('stays under its byte budget with thousands of events at the maxima, and every event is listed or counted', () => {
+    const codes = notificationCategories.filter((c) => !c.internal).map((c) => c.code);
+    const events = Array.from({ length: 6000 }, (_, i) => maxed(i, codes[i % codes.length]!, i % 100));
+    const sections = groupDigest(events, (id) => `${id} ${'x'.repeat(300)}`, notificationCategories);
+    const email = digestEmail({ trustName: 'Demo Trust', firstName: 'Ada', sections, links });
+    const bytes = Buffer.byteLength(email.text) + Buffer.byteLength(email.html);
+    expect(bytes).toBeLessThanOrEqual(DIGEST_LIMITS.bytes);
+    // The budget is used, not wasted: the last event that did not fit would have cost at most ~12 KB.
+    expect(bytes).toBeGreaterThan(DIGEST_LIMITS.bytes - 16_000);
+    expect(email.subject).toBe('Demo Trust: your daily summary (6000 new)');
+    expect(email.listed + email.counted).toBe(6000);
+    expect(countsIn(email.text)).toEqual({ listed: email.listed, counted: email.counted });
+    expect(email.text).toMatch(/This summary was kept short: \d+ more entries at \d+ schools are not listed\. Sign in to read them all\. https:\/\/x\/sign-in/);
+    // Long fields are cut (title 150, summary 300), and a link too long to keep whole is left out, not cut.
+    expect(email.text).not.toContain('&'.repeat(600));
+    expect(Math.max(...email.text.split('\n').filter((l) => l.startsWith('    - ')).map((l) => l.length))).toBeLessThanOrEqual(6 + 150 + 2 + 300);
+    expect(email.html.match(/<ul>/g)?.length).toBe(email.html.match(/<\/ul>/g)?.length);
+  });
+
+  it('lists at most 20 events per school and category, then says how many more', () => {
+    const events = Array.from({ length: 45 }, (_, i) => shortLink(maxed(i, 'behaviour', 0)));
+    const email = digestEmail({ trustName: 'T', firstName: 'Ada', sections: groupDigest(events, () => 'Oak', notificationCategories), links });
+    expect(email).toMatchObject({ listed: DIGEST_LIMITS.perGroup, counted: 45 - DIGEST_LIMITS.perGroup });
+    expect(email.text).toContain(`(45)\n`);
+    expect(email.text).toContain(`    and ${45 - DIGEST_LIMITS.perGroup} more. Sign in to read them all.`);
+    expect(countsIn(email.text)).toEqual({ listed: 20, counted: 25 });
+    // The oldest are listed (e0..e19), each with its link; e20 on only counted.
+    expect(email.text).toContain('https://a.example/e19');
+    expect(email.text).not.toContain('https://a.example/e20');
+  });
+
+  it('lists everything in a small digest, with no "more" line', () => {
+    const events = Array.from({ length: 3 }, (_, i) => ({ ...shortLink(maxed(i, 'behaviour', 0)), title: `Merit ${i}`, summary: 'Well done' }));
+    const email = digestEmail({ trustName: 'T', firstName: 'Ada', sections: groupDigest(events, () => 'Oak', notificationCategories), links });
+    expect(email).toMatchObject({ listed: 3, counted: 0 });
+    expect(email.text).toContain('    - Merit 2: Well done https://a.example/e2');
+    expect(email.text).not.toMatch(/more\. Sign in|kept short/);
   });
 });
