@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { ReportSchedule } from '../../../domain/reports/schedule';
 import { auditPut } from './audit-repository';
@@ -136,4 +136,23 @@ export async function markSkippedNotified(trustId: string, scheduleId: string, r
   } catch (error) {
     if (!isConditionFailure(error)) rethrowStoreError(error);
   }
+}
+
+// How many schedules a trust holds (its own partition, Select COUNT, every page): POST /report-schedules' cap
+export async function countSchedules(trustId: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  try {
+    do {
+      const page = await documentClient().send(new QueryCommand({
+        TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.reportSchedulePartition(trustId) },
+        Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: start,
+      }));
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+  return count;
 }
