@@ -993,7 +993,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your schedules (with reports.schedule at their node) and anyone's at a node in your reach of reports.manage_schedules */
+        /** Your schedules (with reports.schedule at their node) and anyone's at a node in your reach of reports.manage_schedules, oldest first, a page (?limit=, ?cursor=) */
         get: operations["reportsListSchedules"];
         put?: never;
         /** Schedule a report to be emailed (daily, weekly on dayOfWeek 0-6, monthly on dayOfMonth 1-28, at hour in the trust time zone) to recipients who may view it */
@@ -6656,7 +6656,10 @@ export interface operations {
     };
     reportsListSchedules: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6688,7 +6691,17 @@ export interface operations {
                             createdAt: string;
                             updatedAt: string;
                         }[];
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description validation_failed (limit) or invalid_cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthenticated: no valid bearer token */
@@ -6782,6 +6795,15 @@ export interface operations {
             };
             /** @description forbidden: reports.schedule at params.nodeId */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description schedule_limit: the trust holds 500 schedules already (the most it may); delete one first */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

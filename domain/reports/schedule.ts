@@ -7,6 +7,13 @@ import type { ReportName } from './catalogue';
  * `dayOfMonth` 1-28 (a day every month has) for monthly.
  */
 export const CADENCES = ['daily', 'weekly', 'monthly'] as const;
+
+/**
+ * Schedules one trust may hold (POST answers 409 `schedule_limit` beyond):
+ * each is up to ~2.5 KB (50 recipients, params), so the hourly job and a
+ * GET /report-schedules page read at most ~1.25 MB of them per trust.
+ */
+export const MAX_SCHEDULES_PER_TRUST = 500;
 export type Cadence = (typeof CADENCES)[number];
 
 export interface ReportSchedule {

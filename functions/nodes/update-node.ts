@@ -38,7 +38,7 @@ export const handler = userHandler(
         tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), nodeId: before.id,
         gained: held.flatMap((at) => at.assignments),
       });
-      const seen = held.map((at, i) => ({ nodeId: gained[i]!, refCount: at.refCount }));
+      const seen = held.map((at, i) => ({ nodeId: gained[i]!, seen: at.seen }));
       return { write: { type: 'update', node: after, expectedVersion }, before, after, nodeId: after.id, seen };
     });
     return entity(200, node!);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 import { reachOf } from '../../domain/access/reach';
 import { displayName } from '../../domain/identity/account';
 import { parseReportParams, type ReportName } from '../../domain/reports/catalogue';
 import { renderCsv } from '../../domain/reports/csv';
 import { runReport } from '../../domain/reports/reports';
 import { duePeriod, type ReportSchedule } from '../../domain/reports/schedule';
-import { claimSend, listAllSchedules, markSkippedNotified } from '../adapters/dynamo/report-schedule-repository';
+import { claimRecipientSend, listAllSchedules, markPeriodDone, markSkippedNotified, periodDone } from '../adapters/dynamo/report-schedule-repository';
 import { getTrust, loadTrustContext } from '../adapters/dynamo/trust-repository';
 import { storeExport } from '../adapters/exports/export-store';
 import { sendMail } from '../adapters/ses/mailer-v2';
@@ -21,7 +22,7 @@ import { reportEmail, skippedEmail } from '../../domain/reports/emails';
  * export is and the email carries a short-lived link (EXPORT_URL_TTL_SECONDS).
  */
 export const ATTACHMENT_MAX_BYTES = 7_000_000;
-/** How long a period's claim is kept (longer than any period: a month). */
+/** How long a period's claims are kept (longer than any period: a month). */
 const CLAIM_TTL_SECONDS = 40 * 86_400;
 
 export interface ReportsRunSummary {
@@ -29,42 +30,67 @@ export interface ReportsRunSummary {
   sent: number;
   skipped: number;
   failed: number;
+  /** Recipients already claimed for the period by an earlier run (not sent again). */
+  already: number;
+  /** The run stopped before its deadline with work left: the next hourly run does the rest. */
+  stopped: boolean;
 }
 
 /**
- * `reports`, hourly: each schedule due at `time` (duePeriod, in its trust's
- * time zone) is claimed for its period by a conditional put, so a second run
- * (a retry, two overlapping runs) sends nothing; then each recipient gets
- * the report cut to THEIR reach of reports.view now, as a CSV attachment (or
- * a link when larger than ATTACHMENT_MAX_BYTES). A recipient who may no
- * longer view it there (lost reports.view, deactivated) is skipped, and the
- * owner is told once per such recipient. An owner who could no longer make
- * the schedule (deactivated, or without reports.schedule at its node) stops
- * it sending altogether. Claim first, then send: a send
- * that fails after the claim is logged and not retried within the period
- * (at most once, never twice).
+ * The time a run leaves itself before its Lambda deadline (5 minutes): one
+ * recipient's report takes a few seconds (README: an access review over the
+ * whole trust, 1.4 s of compute and a 12.7 MB CSV to S3), so a minute is
+ * many times the longest send. A run stops before the next recipient once
+ * less is left, as the MIS worker does (STOP_MARGIN_MS).
  */
-export async function handler(event: { time?: string }): Promise<ReportsRunSummary> {
+export const REPORTS_STOP_MARGIN_MS = 60_000;
+
+/**
+ * `reports`, hourly: each schedule due at `time` (duePeriod, in its trust's
+ * time zone, from its hour to the end of that local day) sends each
+ * recipient the report cut to THEIR reach of reports.view now, as a CSV
+ * attachment (or a link when larger than ATTACHMENT_MAX_BYTES). Each
+ * recipient's send is claimed for the period by a conditional put
+ * (`SENT#<period>#<recipient>`) before it is made, so no run (a retry, two
+ * overlapping runs, the next hour) sends it twice; a send that fails after
+ * its claim is logged and not retried within the period (at most once). The
+ * run stops before the next recipient once less than REPORTS_STOP_MARGIN_MS
+ * is left, and the recipients it did not reach are sent by the next hourly
+ * run (the schedule stays due all day); a schedule whose every recipient is
+ * claimed is marked done for the period (`SENT#<period>`), so later runs skip
+ * it with one read. A recipient who may no longer view it there (lost
+ * reports.view, deactivated) is skipped, and the owner is told once per such
+ * recipient. An owner who could no longer make the schedule (deactivated, or
+ * without reports.schedule at its node) stops it sending altogether.
+ */
+export async function handler(event: { time?: string }, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ReportsRunSummary> {
   const now = event.time ? new Date(event.time) : new Date();
-  const summary: ReportsRunSummary = { due: 0, sent: 0, skipped: 0, failed: 0 };
+  const shouldStop = context ? () => context.getRemainingTimeInMillis() < REPORTS_STOP_MARGIN_MS : () => false;
+  const summary: ReportsRunSummary = { due: 0, sent: 0, skipped: 0, failed: 0, already: 0, stopped: false };
   for (const schedule of await listAllSchedules()) {
     try {
-      await runSchedule(schedule, now, summary);
+      await runSchedule(schedule, now, summary, shouldStop);
     } catch (error) {
       logger.error('scheduled report failed', { error, scheduleId: schedule.id, trustId: schedule.trustId });
       summary.failed += 1;
     }
+    if (summary.stopped) break;
   }
+  if (summary.stopped) logger.info('reports job stopped before its deadline; the next run sends the rest', { ...summary });
   return summary;
 }
 
-async function runSchedule(schedule: ReportSchedule, now: Date, summary: ReportsRunSummary): Promise<void> {
+async function runSchedule(schedule: ReportSchedule, now: Date, summary: ReportsRunSummary, shouldStop: () => boolean): Promise<void> {
   const trust = await getTrust(schedule.trustId);
   if (!trust) return;
   const period = duePeriod(schedule, now, trust.policies.timeZone);
   if (!period) return;
+  if (await periodDone(trust.id, schedule.id, period)) return;
+  if (shouldStop()) {
+    summary.stopped = true;
+    return;
+  }
   summary.due += 1;
-  if (!(await claimSend(trust.id, schedule.id, period, CLAIM_TTL_SECONDS))) return;
   const context = await loadTrustContext(trust);
   const name = schedule.report as ReportName;
   const params = parseReportParams(name, { ...schedule.params, format: 'csv' }, context.tree, 'params');
@@ -74,12 +100,23 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
   if (!owner.allowed || !owner.record) {
     logger.info('scheduled report not sent: its owner may no longer schedule it', { scheduleId: schedule.id, ownerId: schedule.ownerId });
     summary.skipped += schedule.recipientIds.length;
+    await markPeriodDone(trust.id, schedule.id, period, CLAIM_TTL_SECONDS);
     return;
   }
   /** Recipients who may no longer view it, with their names as read (an id when they are gone). */
   const skipped = new Map<string, string>();
+  let finished = true;
   for (const recipientId of schedule.recipientIds) {
+    if (shouldStop()) {
+      summary.stopped = true;
+      finished = false;
+      break;
+    }
     try {
+      if (!(await claimRecipientSend(trust.id, schedule.id, period, recipientId, CLAIM_TTL_SECONDS))) {
+        summary.already += 1;
+        continue;
+      }
       const { record, compiled, allowed } = await mayUseReports(trust, context, recipientId, params.nodeId, now);
       if (!allowed || !record || !compiled) {
         skipped.set(recipientId, record ? displayName(record.account) : recipientId);
@@ -106,10 +143,13 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       summary.failed += 1;
     }
   }
+  // Told even when the run stops part-way: those skipped are claimed, so no later run would find them again.
   const untold = [...skipped.keys()].filter((id) => !(schedule.skippedNotified ?? []).includes(id));
-  if (untold.length === 0) return;
-  // The owner passed the check above: active, still holding reports.schedule here.
-  const names = untold.map((id) => skipped.get(id)!);
-  await sendMail(owner.record.account.email, skippedEmail({ trustName: trust.name, firstName: owner.record.account.firstName, report: name, names }));
-  await markSkippedNotified(trust.id, schedule.id, untold);
+  if (untold.length > 0) {
+    // The owner passed the check above: active, still holding reports.schedule here.
+    const names = untold.map((id) => skipped.get(id)!);
+    await sendMail(owner.record.account.email, skippedEmail({ trustName: trust.name, firstName: owner.record.account.firstName, report: name, names }));
+    await markSkippedNotified(trust.id, schedule.id, untold);
+  }
+  if (finished) await markPeriodDone(trust.id, schedule.id, period, CLAIM_TTL_SECONDS);
 }

@@ -1,7 +1,7 @@
 import * as z from '../shared/zod';
 import { REPORT_NAMES } from '../../domain/reports/catalogue';
 import { CADENCES } from '../../domain/reports/schedule';
-import { idSchema } from '../shared/schemas';
+import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
 
 const paramValue = z.union([z.string().check(z.maxLength(200)), z.number()]);
 
@@ -33,4 +33,6 @@ export const scheduleSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const scheduleListSchema = z.object({ items: z.array(scheduleSchema) });
+export const scheduleListSchema = z.object({ items: z.array(scheduleSchema), nextCursor: z.nullable(z.string()) });
+
+export const scheduleListQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });

@@ -50,10 +50,10 @@ export const handler = userHandler({ body: putAccessMatrixBodySchema }, async ({
         after: { id: before.id, permissions, assignableRoles: before.assignableRoles }, holders: holders[i]?.holders ?? [],
       });
       const after: Role = { ...before, ...definition, version: before.version + 1 };
-      return { before, after, count: holders[i]?.count };
+      return { before, after, seen: holders[i]?.seen };
     });
     return {
-      writes: updates.map(({ before, after, count }) => ({ type: 'update' as const, role: after, expectedVersion: before.version, ...(count === undefined ? {} : { holders: count }) })),
+      writes: updates.map(({ before, after, seen }) => ({ type: 'update' as const, role: after, expectedVersion: before.version, ...(seen === undefined ? {} : { holders: seen }) })),
       changes: updates.map(({ before, after }) => ({ action: 'role.updated', before, after })),
     };
   });

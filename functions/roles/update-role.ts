@@ -22,7 +22,7 @@ export const handler = userHandler(
       assertEditable(before);
       if (before.version !== expectedVersion) throw new VersionConflictError();
       // Read on every plan: the update is conditioned on the holders counter this read saw.
-      const { holders, count } = await listRoleHolders(caller.trust.id, before.id);
+      const { holders, seen } = await listRoleHolders(caller.trust.id, before.id);
       const definition = checkRoleEdit({
         tree: context.tree, roles: context.roles, caller: caller.person, callerMfa: caller.mfa, now: new Date(), before,
         after: { id: before.id, permissions: body.permissions ?? before.permissions, assignableRoles: body.assignableRoles ?? before.assignableRoles },
@@ -33,7 +33,7 @@ export const handler = userHandler(
         ...before, name: body.name ?? before.name, description: body.description ?? before.description,
         scope: body.scope ?? before.scope, ...definition, version: before.version + 1,
       };
-      return { writes: [{ type: 'update', role: after, expectedVersion, holders: count }], changes: [{ action: 'role.updated', before, after }] };
+      return { writes: [{ type: 'update', role: after, expectedVersion, holders: seen }], changes: [{ action: 'role.updated', before, after }] };
     });
     await raiseRoleWidenings(caller, planned);
     return entity(200, planned.changes[0]!.after!);

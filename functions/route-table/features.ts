@@ -6,7 +6,8 @@ import {
 import { bulkEditBodySchema, bulkEditResponseSchema } from '../users/bulk.schema';
 import * as z from '../shared/zod';
 import { exportUsersQuerySchema, listUsersQuerySchema, storedExportSchema, userSummaryPageSchema } from '../users/directory.schema';
-import { createScheduleBodySchema, scheduleListSchema, scheduleSchema, updateScheduleBodySchema } from '../reports/schedule.schema';
+import { createScheduleBodySchema, scheduleListQuerySchema, scheduleListSchema, scheduleSchema, updateScheduleBodySchema } from '../reports/schedule.schema';
+import { MAX_SCHEDULES_PER_TRUST } from '../../domain/reports/schedule';
 import { reportCatalogueSchema, reportNameParamsSchema, reportQuerySchema, reportResultSchema } from '../reports/report.schema';
 import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from '../users/import.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from '../trust/settings.schema';
@@ -211,12 +212,14 @@ export const featureRoutes: RouteDef[] = [
       201: ok(scheduleSchema, 'The schedule (ETag: its version)'),
       400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view at the node' },
       403: { description: 'forbidden: reports.schedule at params.nodeId' },
+      409: { description: `schedule_limit: the trust holds ${MAX_SCHEDULES_PER_TRUST} schedules already (the most it may); delete one first` },
     },
   },
   {
     method: 'GET', path: '/report-schedules', handler: 'functions/reports/list-schedules.ts', auth: 'user',
-    summary: 'Your schedules (with reports.schedule at their node) and anyone\'s at a node in your reach of reports.manage_schedules', tag: 'Users', table: 'read',
-    responses: { 200: ok(scheduleListSchema) },
+    summary: 'Your schedules (with reports.schedule at their node) and anyone\'s at a node in your reach of reports.manage_schedules, oldest first, a page (?limit=, ?cursor=)', tag: 'Users', table: 'read',
+    request: { query: scheduleListQuerySchema },
+    responses: { 200: ok(scheduleListSchema), 400: { description: 'validation_failed (limit) or invalid_cursor' } },
   },
   {
     method: 'PATCH', path: '/report-schedules/{id}', handler: 'functions/reports/update-schedule.ts', auth: 'user',

@@ -48,7 +48,6 @@ export async function createTrust(input: CreateTrustInput): Promise<NewTrustPlan
       trust: plan.trust,
       root: plan.root,
       children: plan.children,
-      rootRefCount: 1,
       extraItems: [...accountItems(plan.admin, { memberships: [], assignments: [adminRole], grants }), assignmentItem(plan.trust.id, plan.admin.id, adminRole, grants.get(adminRole.id))],
       audit: [
         auditRecord({ id: newId(), at, actorId, action: 'trust.created', targetType: 'trust', targetId: plan.trust.id, nodeId: plan.root.id, after: { name: plan.trust.name, nodes: plan.children.length + 1 } }),

@@ -70,7 +70,7 @@ describe('POST /users against failing stores', () => {
     expect(touched.some((key) => key.endsWith('|PROFILE'))).toBe(true);
     expect(touched.some((key) => key.startsWith('EMAIL#new@t.example'))).toBe(true);
     // The school is touched once, with +2 (a membership and a role there).
-    const schoolUpdates = items.filter((item) => item.Update?.UpdateExpression === 'ADD refCount :delta');
+    const schoolUpdates = items.filter((item) => item.Update?.UpdateExpression === 'ADD refCount :delta, refSum :sumDelta');
     expect(schoolUpdates).toHaveLength(1);
     expect(schoolUpdates[0]!.Update!.ExpressionAttributeValues![':delta']).toBe(2);
     // The email item replaces this request's own pending claim, and nothing else.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { keyHash } from '../../functions/adapters/dynamo/counted-index';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as updateNode } from '../../functions/nodes/update-node';
 import { httpEvent, lambdaContext } from '../fixtures/events';
@@ -35,11 +36,12 @@ describe('PATCH /nodes/{id} when someone is given a role at the destination mean
         role('role-mover', ['org.manage', 'roles.assign', 'users.view']), role('role-wide', ['users.view', 'reports.view']),
       ],
     });
-    ddb.on(GetCommand, { Key: keys.node(trustId, south) }).resolvesOnce({ Item: {} }).resolves({ Item: { refCount: 1 } });
+    const held = keys.assignment(trustId, 'someone', 'a9');
+    ddb.on(GetCommand, { Key: keys.node(trustId, south) }).resolvesOnce({ Item: { checksummed: true } }).resolves({ Item: { refCount: 1, refSum: keyHash(held), checksummed: true } });
     ddb.on(QueryCommand, { IndexName: 'gsi1' })
       .resolvesOnce({ Items: [] })
-      .resolves({ Items: [{ gsi1sk: keys.assignmentIndexSort('someone', 'a9'), userId: 'someone', roleId: 'role-wide', nodeId: south }] });
-    // Trust version bump, node update, audit, the destination's refCount check: the last one fails.
+      .resolves({ Items: [{ ...held, gsi1sk: keys.assignmentIndexSort('someone', 'a9'), userId: 'someone', roleId: 'role-wide', nodeId: south }] });
+    // Trust version bump, node update, audit, the destination's refCount and checksum check: the last one fails.
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'None', 'ConditionalCheckFailed'])).resolves({});
 
     const response = await updateNode(
@@ -51,6 +53,8 @@ describe('PATCH /nodes/{id} when someone is given a role at the destination mean
     const writes = ddb.commandCalls(TransactWriteCommand);
     expect(writes).toHaveLength(1);
     const check = writes[0]!.args[0].input.TransactItems![3]!.ConditionCheck!;
-    expect(check).toMatchObject({ Key: keys.node(trustId, south), ConditionExpression: '(attribute_not_exists(refCount) OR refCount = :seen)', ExpressionAttributeValues: { ':seen': 0 } });
+    expect(check).toMatchObject({ Key: keys.node(trustId, south), ConditionExpression: '(attribute_not_exists(refCount) OR refCount = :seenCount) AND (attribute_not_exists(refSum) OR refSum = :seenSum)',
+      ExpressionAttributeValues: { ':seenCount': 0, ':seenSum': 0 },
+    });
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { keyHash } from '../../functions/adapters/dynamo/counted-index';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { handler as addRole } from '../../functions/users/add-role';
 import { handler as updateRole } from '../../functions/roles/update-role';
@@ -114,12 +115,15 @@ describe('PATCH /roles/{id} when someone is given the role meanwhile', () => {
 
   it('conditions the update on the holders counter it read, and re-plans with the new holder when it moved (403 without roles.assign there)', async () => {
     const { trustId, sub, north } = arrange(['role-definer'], (t) => [[definer(t), assigner(t), role(t, 'role-narrow', NARROW)]]);
-    ddb.on(GetCommand, { Key: keys.role(trustId, 'role-narrow') }).resolvesOnce({ Item: { holders: 0 } }).resolves({ Item: { holders: 1 } });
+    const held = keys.assignment(trustId, 'someone', 'a9');
+    ddb.on(GetCommand, { Key: keys.role(trustId, 'role-narrow') })
+      .resolvesOnce({ Item: { holders: 0, checksummed: true } })
+      .resolves({ Item: { holders: 1, holdersSum: keyHash(held), checksummed: true } });
     ddb.on(QueryCommand, { IndexName: 'gsi2' })
       .resolvesOnce({ Items: [] })
       // The index lags the counter once, then shows the new holder.
       .resolvesOnce({ Items: [] })
-      .resolves({ Items: [{ userId: 'someone', nodeId: north }] });
+      .resolves({ Items: [{ ...held, userId: 'someone', nodeId: north }] });
     // Trust version bump, role update, audit: the role update's condition fails.
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'None'])).resolves({});
     const response = await widen(sub);
@@ -127,14 +131,14 @@ describe('PATCH /roles/{id} when someone is given the role meanwhile', () => {
     const writes = ddb.commandCalls(TransactWriteCommand);
     expect(writes).toHaveLength(1);
     const update = writes[0]!.args[0].input.TransactItems![1]!.Update!;
-    expect(update.ConditionExpression).toBe('version = :expected AND (attribute_not_exists(holders) OR holders = :holders)');
-    expect(update.ExpressionAttributeValues![':holders']).toBe(0);
+    expect(update.ConditionExpression).toBe('version = :expected AND (attribute_not_exists(holders) OR holders = :holdersCount) AND (attribute_not_exists(holdersSum) OR holdersSum = :holdersSum)');
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':holdersCount': 0, ':holdersSum': 0 });
   });
 
   it('answers 409 concurrent_change, writing nothing, while the index never catches up with the counter', async () => {
     const { trustId, sub } = arrange(['role-definer'], (t) => [[definer(t), assigner(t), role(t, 'role-narrow', NARROW)]]);
-    ddb.on(GetCommand, { Key: keys.role(trustId, 'role-narrow') }).resolves({ Item: { holders: 2 } });
-    ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [{ userId: 'one', nodeId: trustId }] });
+    ddb.on(GetCommand, { Key: keys.role(trustId, 'role-narrow') }).resolves({ Item: { holders: 2, holdersSum: 7, checksummed: true } });
+    ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [{ ...keys.assignment(trustId, 'one', 'a1'), userId: 'one', nodeId: trustId }] });
     const response = await widen(sub);
     expect(response.statusCode).toBe(409);
     expect(JSON.parse(response.body!).code).toBe('concurrent_change');

@@ -134,4 +134,9 @@ export const keys = {
   reportSchedulesIndex: 'REPORT_SCHEDULES',
   /** One schedule's send for one period (`<schedule>#<period>`): the conditional put that makes a second run of the job send nothing. */
   reportScheduleClaim: (trustId: string, scheduleId: string, period: string): Key => ({ pk: `${trust(trustId)}#REPORT_SCHEDULE#${scheduleId}`, sk: `SENT#${period}` }),
+  // ---- Reports job, per recipient (review C, finding 3) ----
+  /** One recipient's send of one schedule for one period: claimed before sending, so no run sends it twice. */
+  reportRecipientClaim: (trustId: string, scheduleId: string, period: string, recipientId: string): Key => ({
+    pk: `${trust(trustId)}#REPORT_SCHEDULE#${scheduleId}`, sk: `SENT#${period}#${recipientId}`,
+  }),
 };

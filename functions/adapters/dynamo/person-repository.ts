@@ -4,7 +4,7 @@ import type { Account } from '../../../domain/identity/account';
 import { readStamp, type GrantStamp } from '../../../domain/audit/grant';
 import { toAccount } from './account-repository';
 import { documentClient, queryAll, tableName } from './client';
-import { readCounted } from './counted-index';
+import { readCounted, type Tally } from './counted-index';
 import { rethrowStoreError } from './errors';
 import { ASSIGNMENT_PREFIX, BLOCK_PREFIX, CHILD_PREFIX, keys, MANAGER_PREFIX, MEMBER_PREFIX } from './keys';
 
@@ -111,8 +111,8 @@ function windowItem(item: Record<string, unknown>): { validFrom?: string; validU
 
 export interface RoleHolders {
   holders: RoleHolder[];
-  /** The custom role's holders counter as read: a role edit relying on this list is conditioned on it (see readCounted). */
-  count: number;
+  /** The custom role's holders counter and checksum as read: a role edit relying on this list is conditioned on them (see readCounted). */
+  seen: Tally;
 }
 
 // Holders of a role (gsi2), read completely: the index is trusted only once it holds every assignment the role counts
@@ -121,13 +121,13 @@ export async function listRoleHolders(trustId: string, roleId: string): Promise<
     { key: keys.role(trustId, roleId), attribute: 'holders' },
     { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': keys.roleIndex(trustId, roleId) } },
   );
-  return { holders: items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId), ...windowItem(item) })), count: seen };
+  return { holders: items.map((item) => ({ personId: String(item.userId), nodeId: String(item.nodeId), ...windowItem(item) })), seen };
 }
 
 export interface NodeAssignments {
   assignments: { personId: string; roleId: string; nodeId: string; validFrom?: string; validUntil?: string }[];
-  /** The node's refCount as read: a change relying on this list is conditioned on it (see readCounted). */
-  refCount: number;
+  /** The node's refCount and checksum as read: a change relying on this list is conditioned on them (see readCounted). */
+  seen: Tally;
 }
 
 // Role assignments at a node (gsi1), read completely: the index is trusted only once it holds every item the node counts
@@ -140,7 +140,7 @@ export async function listNodeAssignments(trustId: string, nodeId: string): Prom
   const assignments = items
     .filter((item) => String(item.gsi1sk).startsWith(ASSIGNMENT_PREFIX))
     .map((item) => ({ personId: String(item.userId), roleId: String(item.roleId), nodeId: String(item.nodeId), ...windowItem(item) }));
-  return { assignments, refCount: seen };
+  return { assignments, seen };
 }
 
 // Profiles by id (managers line): one BatchGetItem per 100

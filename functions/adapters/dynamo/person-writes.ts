@@ -13,6 +13,7 @@ import { emailMove, linksVoidedBy, type ProfileFields as PersonalFields } from '
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { claimHeld } from './email-claims';
+import { keyHash, SUM_ATTRIBUTE, type CounterAttribute } from './counted-index';
 import { tableName, documentClient } from './client';
 import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -60,28 +61,22 @@ export function assignmentItem(trustId: string, userId: string, assignment: Assi
   };
 }
 
-/** A node's count of people placed on it; a node cannot be deleted while it is above zero. */
-function nodeCount(trustId: string, nodeId: string, delta: number): TransactItem {
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: keys.node(trustId, nodeId),
-      UpdateExpression: 'ADD refCount :delta',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':delta': delta },
-    },
-  };
-}
+/** A change to one counter: how many items it counts, and the sum of their keyHash (see counted-index.ts). */
+type CounterDelta = [id: string, delta: number, sumDelta: number];
 
-/** A custom role's count of holders; a role cannot be deleted while it is above zero. */
-function roleCount(trustId: string, roleId: string, delta: number): TransactItem {
+/**
+ * A node's count of people placed on it (a node cannot be deleted while it is
+ * above zero), or a custom role's count of holders (likewise), with the
+ * checksum of the counted items' keys beside it, in the same update.
+ */
+function counterUpdate(Key: { pk: string; sk: string }, attribute: CounterAttribute, delta: number, sumDelta: number): TransactItem {
   return {
     Update: {
       TableName: tableName(),
-      Key: keys.role(trustId, roleId),
-      UpdateExpression: 'ADD holders :delta',
+      Key,
+      UpdateExpression: `ADD ${attribute} :delta, ${SUM_ATTRIBUTE[attribute]} :sumDelta`,
       ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':delta': delta },
+      ExpressionAttributeValues: { ':delta': delta, ':sumDelta': sumDelta },
     },
   };
 }
@@ -93,8 +88,8 @@ interface Tagged {
 
 interface Counted {
   items: Tagged[];
-  nodes: [string, number][];
-  roles: [string, number][];
+  nodes: CounterDelta[];
+  roles: CounterDelta[];
 }
 
 /** What a block or link held when the plan read it, as a condition: absent, or the same school (and reason). */
@@ -136,26 +131,33 @@ function opItems(trustId: string, userId: string, op: PersonOp, stamps: Readonly
   switch (op.type) {
     case 'putMembership': {
       const { membership } = op;
+      const key = keys.membership(trustId, userId, membership.nodeId);
       const item = put({
-        ...keys.membership(trustId, userId, membership.nodeId), entity: 'membership', trustId, userId, ...membership, createdAt: op.createdAt,
+        ...key, entity: 'membership', trustId, userId, ...membership, createdAt: op.createdAt,
         gsi1pk: keys.nodeIndex(trustId, membership.nodeId), gsi1sk: keys.memberIndexSort(userId, membership.isManager ? op.createdAt : undefined),
       });
-      return { items: [item], nodes: op.isNew ? [[membership.nodeId, 1]] : [], roles: [] };
+      return { items: [item], nodes: op.isNew ? [[membership.nodeId, 1, keyHash(key)]] : [], roles: [] };
     }
-    case 'deleteMembership':
-      return { items: [del(keys.membership(trustId, userId, op.nodeId))], nodes: [[op.nodeId, -1]], roles: [] };
-    case 'putAssignment':
+    case 'deleteMembership': {
+      const key = keys.membership(trustId, userId, op.nodeId);
+      return { items: [del(key)], nodes: [[op.nodeId, -1, -keyHash(key)]], roles: [] };
+    }
+    case 'putAssignment': {
+      const h = keyHash(keys.assignment(trustId, userId, op.assignment.id));
       return {
         items: [put(assignmentItem(trustId, userId, op.assignment, stamps.get(op.assignment.id)))],
-        nodes: [[op.assignment.nodeId, 1]],
-        roles: op.customRole ? [[op.assignment.roleId, 1]] : [],
+        nodes: [[op.assignment.nodeId, 1, h]],
+        roles: op.customRole ? [[op.assignment.roleId, 1, h]] : [],
       };
-    case 'deleteAssignment':
+    }
+    case 'deleteAssignment': {
+      const h = keyHash(keys.assignment(trustId, userId, op.assignment.id));
       return {
         items: [del(keys.assignment(trustId, userId, op.assignment.id))],
-        nodes: [[op.assignment.nodeId, -1]],
-        roles: op.customRole ? [[op.assignment.roleId, -1]] : [],
+        nodes: [[op.assignment.nodeId, -1, -h]],
+        roles: op.customRole ? [[op.assignment.roleId, -1, -h]] : [],
       };
+    }
     case 'putBlock':
       return only(replacing({ ...keys.block(trustId, userId, op.block.subjectId), entity: 'block', trustId, userId, ...op.block, createdAt: op.createdAt }, op.replaces));
     case 'deleteBlock':
@@ -180,10 +182,14 @@ function opItems(trustId: string, userId: string, op: PersonOp, stamps: Readonly
  */
 function itemsOf(trustId: string, userId: string, ops: PersonOp[], stamps: ReadonlyMap<string, GrantStamp> = new Map()): Tagged[] {
   const counted = ops.map((op) => opItems(trustId, userId, op, stamps));
-  const sum = (pairs: [string, number][]) => {
-    const totals = new Map<string, number>();
-    for (const [id, delta] of pairs) totals.set(id, (totals.get(id) ?? 0) + delta);
-    return [...totals].filter(([, delta]) => delta !== 0);
+  const sum = (deltas: CounterDelta[]): CounterDelta[] => {
+    const totals = new Map<string, [number, number]>();
+    for (const [id, delta, sumDelta] of deltas) {
+      const [count, hashes] = totals.get(id) ?? [0, 0];
+      totals.set(id, [count + delta, hashes + sumDelta]);
+    }
+    // A change that leaves the count as it was may still change which items are counted (one removed, one added): the sum moves.
+    return [...totals].filter(([, [delta, sumDelta]]) => delta !== 0 || sumDelta !== 0).map(([id, [delta, sumDelta]]) => [id, delta, sumDelta]);
   };
   const roleTotals = sum(counted.flatMap((c) => c.roles));
   const touched = { roles: new Set(roleTotals.map(([id]) => id)), userIds: new Set([userId]) };
@@ -192,8 +198,8 @@ function itemsOf(trustId: string, userId: string, ops: PersonOp[], stamps: Reado
   );
   return [
     ...counted.flatMap((c) => c.items),
-    ...sum(counted.flatMap((c) => c.nodes)).map(([id, delta]): Tagged => ({ item: nodeCount(trustId, id, delta), onFail: 'node_missing' })),
-    ...roleTotals.map(([id, delta]): Tagged => ({ item: roleCount(trustId, id, delta), onFail: 'role_missing' })),
+    ...sum(counted.flatMap((c) => c.nodes)).map(([id, delta, sumDelta]): Tagged => ({ item: counterUpdate(keys.node(trustId, id), 'refCount', delta, sumDelta), onFail: 'node_missing' })),
+    ...roleTotals.map(([id, delta, sumDelta]): Tagged => ({ item: counterUpdate(keys.role(trustId, id), 'holders', delta, sumDelta), onFail: 'role_missing' })),
     ...witnessChecks,
   ];
 }

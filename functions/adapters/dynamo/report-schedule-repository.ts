@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import type { ReportSchedule } from '../../../domain/reports/schedule';
 import { auditPut } from './audit-repository';
@@ -86,19 +86,38 @@ export async function listAllSchedules(): Promise<ReportSchedule[]> {
   return items.map(toSchedule);
 }
 
-/** Claims one schedule's send for one period: true for the first caller only (a conditional put), so a second run of the job sends nothing. */
-export async function claimSend(trustId: string, scheduleId: string, period: string, ttlSeconds: number): Promise<boolean> {
+async function putOnce(key: { pk: string; sk: string }, entity: string, ttlSeconds: number): Promise<boolean> {
   try {
     await documentClient().send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...keys.reportScheduleClaim(trustId, scheduleId, period), entity: 'report-send', at: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds },
+        Item: { ...key, entity, at: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
+    return rethrowStoreError(error);
+  }
+}
+
+/** Claims one recipient's send of a schedule for one period: true for the first caller only (a conditional put), so no run sends it twice. */
+export async function claimRecipientSend(trustId: string, scheduleId: string, period: string, recipientId: string, ttlSeconds: number): Promise<boolean> {
+  return putOnce(keys.reportRecipientClaim(trustId, scheduleId, period, recipientId), 'report-recipient-send', ttlSeconds);
+}
+
+/** Marks a schedule's period done (every recipient claimed), so later runs that day skip it with one read. */
+export async function markPeriodDone(trustId: string, scheduleId: string, period: string, ttlSeconds: number): Promise<void> {
+  await putOnce(keys.reportScheduleClaim(trustId, scheduleId, period), 'report-send', ttlSeconds);
+}
+
+/** Whether a schedule's period is done (markPeriodDone, or claimed whole by a run before per-recipient claims). */
+export async function periodDone(trustId: string, scheduleId: string, period: string): Promise<boolean> {
+  try {
+    const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.reportScheduleClaim(trustId, scheduleId, period), ConsistentRead: true }));
+    return Item !== undefined;
+  } catch (error) {
     return rethrowStoreError(error);
   }
 }
@@ -117,4 +136,23 @@ export async function markSkippedNotified(trustId: string, scheduleId: string, r
   } catch (error) {
     if (!isConditionFailure(error)) rethrowStoreError(error);
   }
+}
+
+// How many schedules a trust holds (its own partition, Select COUNT, every page): POST /report-schedules' cap
+export async function countSchedules(trustId: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  try {
+    do {
+      const page = await documentClient().send(new QueryCommand({
+        TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.reportSchedulePartition(trustId) },
+        Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: start,
+      }));
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+  return count;
 }

@@ -7,7 +7,7 @@ import { defaultPolicies, type Trust } from '../../../domain/org/trust';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { documentClient, queryAll, tableName } from './client';
-import { counterUnchanged } from './counted-index';
+import { CHECKSUMMED, counterUnchanged, tallyOf, type Tally } from './counted-index';
 import { rethrowStoreError } from './errors';
 import { keys, NODE_PREFIX, ROLE_PREFIX } from './keys';
 import { MAX_TRANSACTION_ITEMS, type TransactItem } from './transaction';
@@ -29,7 +29,8 @@ function toRole(item: Record<string, unknown>): Role {
 
 export function roleItem(trustId: string, role: Role) {
   const { builtIn: _builtIn, ...stored } = role;
-  return { ...keys.role(trustId, role.id), entity: 'role', trustId, ...stored };
+  // Created with nobody holding it, so its (absent) holders count and checksum are complete from the start.
+  return { ...keys.role(trustId, role.id), entity: 'role', trustId, ...stored, [CHECKSUMMED]: true };
 }
 
 export function toTrust(item: Record<string, unknown>): Trust {
@@ -40,7 +41,8 @@ export function toTrust(item: Record<string, unknown>): Trust {
 }
 
 export function nodeItem(trustId: string, node: OrgNode) {
-  return { ...keys.node(trustId, node.id), entity: 'node', trustId, ...node };
+  // Created with nobody on it, so its (absent) refCount and checksum are complete from the start.
+  return { ...keys.node(trustId, node.id), entity: 'node', trustId, ...node, [CHECKSUMMED]: true };
 }
 
 // Trust settings and tree version
@@ -130,10 +132,10 @@ export class NodeWriteConflictError extends Error {
   }
 }
 
-/** A node whose holders the change relied on, with the refCount they were read at (listNodeAssignments). */
+/** A node whose holders the change relied on, with the refCount and checksum they were read at (listNodeAssignments). */
 export interface NodeHoldersSeen {
   nodeId: string;
-  refCount: number;
+  seen: Tally;
 }
 
 /** Someone was placed on or given a role at a node whose holders the change relied on: plan it again. */
@@ -191,8 +193,8 @@ export async function writeTreeChange(trust: Trust, write: NodeWrite, audit: Aud
           bumpTrustVersion(trust),
           nodeOp,
           auditPut(trust.id, audit),
-          ...seen.map(({ nodeId, refCount }) => {
-            const unchanged = counterUnchanged('refCount', refCount, ':seen');
+          ...seen.map(({ nodeId, seen: tally }) => {
+            const unchanged = counterUnchanged('refCount', tally, ':seen');
             return { ConditionCheck: { TableName: table, Key: keys.node(trust.id, nodeId), ConditionExpression: unchanged.expression, ExpressionAttributeValues: unchanged.values } };
           }),
         ],
@@ -211,9 +213,13 @@ export interface NewTrustItems {
   trust: Trust;
   root: OrgNode;
   children: OrgNode[];
-  rootRefCount: number;
   extraItems: Record<string, unknown>[];
   audit: AuditRecord[];
+}
+
+function rootTally(trustId: string, rootId: string, items: Record<string, unknown>[]): { refCount: number; refSum: number } {
+  const { count, sum } = tallyOf(items.filter((item) => item.gsi1pk === keys.nodeIndex(trustId, rootId)));
+  return { refCount: count, refSum: sum };
 }
 
 /**
@@ -237,8 +243,8 @@ export async function createTrustItems(input: NewTrustItems): Promise<void> {
       },
     },
     { Put: { TableName: table, Item: { ...keys.trustRegistry(trust.id), entity: 'trust-ref', trustId: trust.id, name: trust.name } } },
-    // The root starts with the admin's Trust Admin assignment counted on it.
-    { Put: { TableName: table, Item: { ...nodeItem(trust.id, input.root), refCount: input.rootRefCount } } },
+    // The root starts with what of extraItems sits on it (the admin's Trust Admin assignment) counted and checksummed.
+    { Put: { TableName: table, Item: { ...nodeItem(trust.id, input.root), ...rootTally(trust.id, input.root.id, input.extraItems) } } },
     ...input.extraItems.map((item) => ({ Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } })),
     ...input.audit.map((record) => auditPut(trust.id, record)),
   ];
@@ -294,8 +300,8 @@ export async function anyTrustExists(): Promise<boolean> {
 
 export type RoleWrite =
   | { type: 'put'; role: Role }
-  /** `holders`: the holders counter the plan read its holders at (listRoleHolders); the update lands only while it is unchanged. */
-  | { type: 'update'; role: Role; expectedVersion: number; holders?: number }
+  /** `holders`: the holders counter and checksum the plan read its holders at (listRoleHolders); the update lands only while they are unchanged. */
+  | { type: 'update'; role: Role; expectedVersion: number; holders?: Tally }
   | { type: 'delete'; role: Role };
 
 /** Names the role whose condition failed (stale version, or still held). */
