@@ -10,8 +10,8 @@ import type { RolePlan } from './role-change';
  */
 export async function raiseRoleWidenings(caller: Caller, planned: RolePlan): Promise<void> {
   for (const write of planned.writes) {
-    if (write.type !== 'update' || !write.holders) continue;
+    if (write.type !== 'update' || !write.holders?.count) continue;
     const before = planned.changes.find((change) => change.after?.id === write.role.id)?.before;
-    if (before) await raiseRoleWidening(caller.trust, caller.account, before, write.role, write.holders);
+    if (before) await raiseRoleWidening(caller.trust, caller.account, before, write.role, write.holders.count);
   }
 }
