@@ -6,24 +6,9 @@
  * when TABLE_NAME is set, against a deployed table with the usual AWS
  * credentials (after the stack with gsi3 is deployed).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { StackInfo } from '../local/stack';
+import { targetTable } from './target-table';
 
-const env = process.env;
-if (!env.TABLE_NAME) {
-  const file = join(env.LOCAL_STATE_DIR ?? '.local', 'stack.json');
-  if (!existsSync(file)) {
-    console.error(`migrate:directory: no local stack found at ${file}: run "npm start" first, or set TABLE_NAME for a deployed table`);
-    process.exit(2);
-  }
-  const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
-  Object.assign(env, {
-    TABLE_NAME: info.tableName, USER_POOL_ID: info.userPoolId, AWS_REGION: info.region, DYNAMODB_ENDPOINT: info.dynamodbEndpoint,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-}
-env.USER_POOL_ID ??= 'not-used-by-the-migration';
+targetTable('migrate:directory');
 
 const { backfillDirectory } = await import('./directory-backfill');
 await backfillDirectory({ log: (line) => console.log(line) });
