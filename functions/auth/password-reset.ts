@@ -1,5 +1,5 @@
 import { findAccountByEmail } from '../adapters/dynamo/account-repository';
-import { sendPasswordReset } from '../identity/link-flows';
+import { hasRecentResetLink, sendPasswordReset } from '../identity/link-flows';
 import { httpHandler } from '../http/handler';
 import { logger } from '../http/logger';
 import { json } from '../http/responses';
@@ -8,12 +8,13 @@ import { passwordResetBodySchema } from './auth.schema';
 /** Every answer takes at least this long, so timing does not tell which emails have accounts. */
 const FLOOR_MS = 400;
 
-/** 202 whatever the email: a link is emailed only when an active account has it. */
+/** 202 whatever the email: a link is emailed only when an active account has it, and has no live link sent in the last RESET_COOLDOWN_MINUTES. */
 export const handler = httpHandler({ auth: 'public', body: passwordResetBodySchema }, async ({ body }) => {
   const started = Date.now();
   try {
     const account = await findAccountByEmail(body.email);
-    if (account?.status === 'active') await sendPasswordReset(account, account.id);
+    // A live link sent in the last minutes is left alone (hasRecentResetLink): nobody can keep killing it.
+    if (account?.status === 'active' && !(await hasRecentResetLink(account))) await sendPasswordReset(account, account.id);
   } catch (error) {
     // The answer must not differ; the failure is logged for the operators.
     logger.error('password reset request failed', error as Error);

@@ -83,6 +83,26 @@ export async function emailInvitation(account: Account, inviter: { id: string; n
   }
 }
 
+/** How long a person's own reset link is left alone by further public requests (POST /auth/password-reset). */
+export const RESET_COOLDOWN_MINUTES = 10;
+
+/**
+ * Whether the account's reset link is live (not used, not expired) and was
+ * sent less than RESET_COOLDOWN_MINUTES ago. A public request then sends
+ * nothing: anyone may ask for a reset of any address, and each new link voids
+ * the last, so without this a stranger could keep killing a person's real
+ * link and fill their inbox (security review A, L4). Admin resets are not
+ * held back. Two requests at the same moment may both send: bounded, and the
+ * later link is the one that works.
+ */
+export async function hasRecentResetLink(account: Account, now = Date.now()): Promise<boolean> {
+  if (!account.resetTokenHash) return false;
+  const stored = await getLinkToken(account.resetTokenHash);
+  if (!stored || stored.usedAt || Date.parse(stored.validUntil) <= now) return false;
+  const sentAt = Date.parse(stored.validUntil) - config().RESET_TTL_MINUTES * 60_000;
+  return now - sentAt < RESET_COOLDOWN_MINUTES * 60_000;
+}
+
 /** Emails a one-hour password-reset link, only to an active account. */
 export async function sendPasswordReset(account: Account, actorId: string, reload?: () => Promise<Account>): Promise<void> {
   assertIssuable(account, 'password_reset');

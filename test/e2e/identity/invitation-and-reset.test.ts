@@ -123,6 +123,22 @@ describe('password reset', () => {
     expect(reused).toMatchObject({ status: 410, body: { code: 'token_used' } });
   });
 
+  it("does not let a stranger's repeated requests kill a person's live link or flood their inbox; an admin still can send a new one (review A, L4)", async () => {
+    const { id, email } = await activeUser();
+    expect((await call('POST', '/auth/password-reset', { body: { email } })).status).toBe(202);
+    const { token } = linkIn(await waitForMail(email, 2), 'reset-password');
+    // Someone else asks again and again for the same address: 202 each time, and nothing changes.
+    for (let i = 0; i < 3; i++) expect((await call('POST', '/auth/password-reset', { body: { email } })).status).toBe(202);
+    expect((await mailTo(email)).filter((m) => m.subject.includes('Reset your'))).toHaveLength(1);
+    expect((await call('GET', `/reset-password?token=${token}`)).status).toBe(200);
+    // An admin's reset is not held back: it replaces the link.
+    expect((await call('POST', `/users/${id}/password-reset`, { token: trust.token })).status).toBe(202);
+    const second = linkIn(await waitForMail(email, 3), 'reset-password').token;
+    expect(second).not.toBe(token);
+    const confirmed = await call('POST', '/auth/password-reset/confirm', { body: { token: second, password: 'Quarry-Violet-81' } });
+    expect(confirmed.status).toBe(204);
+  });
+
   it('lets an admin send the link, and never to an invited account', async () => {
     const { id, email } = await activeUser();
     expect((await call('POST', `/users/${id}/password-reset`, { token: trust.token })).status).toBe(202);
