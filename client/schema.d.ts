@@ -4724,6 +4724,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description recent_sign_in_required (the session signed in more than 15 minutes ago: sign in again) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description mfa_already_enabled (TOTP is on: turn it off with a current code first, or ask an admin for a 2FA reset) */
             409: {
                 headers: {

@@ -42,3 +42,19 @@ export function assertMayStartTotpSetUp(account: Pick<Account, 'mfaEnabled'>): v
     throw new ConflictError('mfa_already_enabled', 'Two-factor sign-in is already on: turn it off with a current code first, or ask an administrator to reset it');
   }
 }
+
+/** How recent a sign-in must be to start turning TOTP on. */
+export const TOTP_SET_UP_WITHIN_MINUTES = 15;
+
+/**
+ * Turning TOTP on needs a session that signed in in the last
+ * TOTP_SET_UP_WITHIN_MINUTES (refreshes keep the sign-in time): a stolen
+ * access or refresh token alone cannot enrol the thief's authenticator and
+ * lock the owner out of sign-in until an admin resets it (security review A, L1).
+ */
+export function assertRecentSignInForTotp(signedInAt: number | undefined, now: Date): void {
+  if (signedInAt === undefined) return;
+  if (now.getTime() / 1000 - signedInAt > TOTP_SET_UP_WITHIN_MINUTES * 60) {
+    throw new ForbiddenError('Sign in again to set up two-factor sign-in', 'recent_sign_in_required');
+  }
+}

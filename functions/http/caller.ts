@@ -18,6 +18,8 @@ export interface Caller {
   context: TrustContext;
   /** Whether this session passed TOTP (requiresMfa permissions count only then). */
   mfa: boolean;
+  /** When this session's sign-in happened (the token's auth_time, kept by refreshes), epoch seconds; absent for a job's caller. */
+  signedInAt?: number;
 }
 
 /** The claims the gateway's JWT authorizer verified and passed on. */
@@ -62,6 +64,7 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
     compiled: compilePerson(record.person, context.roles, context.tree),
     context,
     mfa: sessionPassedMfa(record.account, { authTime, sessionId: sessionIdOf(claims) }),
+    signedInAt: authTime,
   };
 }
 

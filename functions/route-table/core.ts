@@ -282,7 +282,7 @@ export const coreRoutes: RouteDef[] = [
   {
     method: 'POST', path: '/me/mfa/totp/setup', handler: 'functions/me/setup-totp.ts', auth: 'user',
     summary: "Start TOTP set-up: a secret for the caller's authenticator app", tag: 'The caller', table: 'read',
-    responses: { 200: ok(totpSetupSchema), 409: { description: 'mfa_already_enabled (TOTP is on: turn it off with a current code first, or ask an admin for a 2FA reset)' } },
+    responses: { 200: ok(totpSetupSchema), 403: { description: 'recent_sign_in_required (the session signed in more than 15 minutes ago: sign in again)' }, 409: { description: 'mfa_already_enabled (TOTP is on: turn it off with a current code first, or ask an admin for a 2FA reset)' } },
   },
   {
     method: 'POST', path: '/me/mfa/totp/verify', handler: 'functions/me/verify-totp.ts', auth: 'user',

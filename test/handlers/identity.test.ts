@@ -438,6 +438,18 @@ describe('TOTP set-up and sign-out with the caller\'s own token', () => {
     expect(cognito.commandCalls(AssociateSoftwareTokenCommand)[0]!.args[0].input.AccessToken).toBe('the-access-token');
   });
 
+  it('refuses to start set-up in a session that signed in more than 15 minutes ago (403 recent_sign_in_required), so a stolen token alone cannot enrol an authenticator (review A, L1)', async () => {
+    const { sub } = arrangeCaller();
+    cognito.on(AssociateSoftwareTokenCommand).resolves({ SecretCode: 'JBSWY3DPEHPK3PXP' });
+    const old = Math.floor(Date.now() / 1000) - 16 * 60;
+    const stale = await setupTotp(httpEvent({ method: 'POST', path: '/me/mfa/totp/setup', sub, authTime: old, headers: { Authorization: 'Bearer t' } }), lambdaContext());
+    expect(stale.statusCode).toBe(403);
+    expect(body(stale).code).toBe('recent_sign_in_required');
+    expect(cognito.commandCalls(AssociateSoftwareTokenCommand)).toHaveLength(0);
+    const fresh = await setupTotp(httpEvent({ method: 'POST', path: '/me/mfa/totp/setup', sub, authTime: old + 2 * 60, headers: { Authorization: 'Bearer t' } }), lambdaContext());
+    expect(fresh.statusCode).toBe(200);
+  });
+
   it('answers 400 invalid_mfa_code when AWS refuses the set-up code, and turns nothing on', async () => {
     const { sub } = arrangeCaller();
     cognito.on(VerifySoftwareTokenCommand).rejects(awsError('EnableSoftwareTokenMFAException'));
