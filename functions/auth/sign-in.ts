@@ -61,7 +61,11 @@ export const isDecoy = (admitted: SignInRecord | Decoy): admitted is Decoy => 'd
  * password among the rest is refused exactly as they are.
  */
 export async function admit(email: string): Promise<SignInRecord | Decoy> {
-  const admitted = await gate(email);
+  return reserveAttempt(await gate(email));
+}
+
+/** Reserves the attempt's place (see admit); no place left answers 423 as a locked account does. */
+export async function reserveAttempt<T extends SignInRecord | Decoy>(admitted: T): Promise<T> {
   const reserved = isDecoy(admitted)
     ? await reserveDecoyAttempt(admitted.emailHash, admitted.counter, admitted.policy)
     : await reserveSignInAttempt(admitted.account, admitted.trust.policies);
@@ -69,7 +73,8 @@ export async function admit(email: string): Promise<SignInRecord | Decoy> {
   return admitted;
 }
 
-async function gate(email: string): Promise<SignInRecord | Decoy> {
+/** The lockout gate alone, without reserving a place: for the TOTP step, which first checks its session (see functions/auth/mfa.ts). */
+export async function gate(email: string): Promise<SignInRecord | Decoy> {
   const found = await findSignInRecord(email);
   const record = found.record;
   const policy = record?.trust.policies ?? defaultPolicies;

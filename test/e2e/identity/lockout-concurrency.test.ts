@@ -128,3 +128,22 @@ describe('a burst of TOTP codes (POST /auth/mfa)', () => {
     expect(done.body.accessToken).toBeDefined();
   });
 });
+
+describe('POST /auth/mfa with a made-up session (review D, D2)', () => {
+  const junk = (email: string, i: number) => call('POST', '/auth/mfa', { body: { email, session: `junk-session-${i}-${'x'.repeat(40)}`, code: '123456' } });
+
+  it('takes no lockout place: knowing only an email, junk TOTP steps cannot lock its owner out, and known and unknown emails answer alike', async () => {
+    const trust = await makeTrust([]);
+    const member = await makeMember(trust);
+    const unknown = `nobody-${randomUUID()}@test.example`;
+    const known: number[] = [];
+    const strangers: number[] = [];
+    for (let i = 0; i < 8; i++) known.push((await junk(member.email, i)).status);
+    for (let i = 0; i < 8; i++) strangers.push((await junk(unknown, i)).status);
+    expect(known).toEqual(Array(8).fill(401));
+    expect(strangers).toEqual(known);
+    // The owner still signs in, and nothing was reserved or counted.
+    expect((await call('POST', '/auth/login', { body: { email: member.email, password: TEST_PASSWORD } })).status).toBe(200);
+    expect((await profileItem(trust, member.account.id)).failedLogins ?? 0).toBe(0);
+  });
+});
