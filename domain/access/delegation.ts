@@ -190,6 +190,8 @@ export function checkRoleEdit(input: CheckRoleEditInput): { permissions: string[
   const addedAssignable = definition.assignableRoles.filter((id) => !hadAssignable.has(id));
   if (addedPermissions.length === 0 && addedAssignable.length === 0) return definition;
 
+  // The edited role judged by its new definition wherever the closure meets it (a role listing itself, or a cycle back to it).
+  const edited = new Map(roles).set(after.id, { ...(input.before ?? blankRole(after.id)), ...definition });
   if (!input.callerMfa && addedPermissions.some(isSensitive)) throw mfaRequired();
   const heldAtRoot = new Set(
     effectivePermissions({ tree, roles, person: caller, nodeId: rootId, mfa: input.callerMfa, now: input.now }).permissions,
@@ -197,12 +199,16 @@ export function checkRoleEdit(input: CheckRoleEditInput): { permissions: string[
   if (!addedPermissions.every((code) => heldAtRoot.has(code))) throw escalation();
   // The widening reaches every holder for as long as their assignment lasts, so it must not outlast the caller's own hold on what is added.
   let window: AuthorityWindow = heldWindow(ctx, rootId, addedPermissions) ?? { from: Infinity, until: -Infinity };
-  // The role is judged by its new definition wherever the closure meets it (a role listing itself, or a cycle back to it).
-  const edited = new Map(roles).set(after.id, { ...(input.before ?? blankRole(after.id)), ...definition });
   for (const id of addedAssignable) {
     const assignable = edited.get(id);
     // Holders may then hand out the added role and everything it lists in turn.
-    const handOut = assignable ? closureWindow(ctx, delegationClosure(edited, assignable), rootId) : null;
+    const closure = assignable ? delegationClosure(edited, assignable) : [];
+    // Listing a role is handing it out (to whoever the holders choose): a sensitive one needs 2FA, as granting it
+    // would (review D, D1); "sign in with 2FA" is the answer only where a 2FA session could hand it out.
+    if (!input.callerMfa && closure.some((r) => knownCodes(r.permissions).some(isSensitive))) {
+      throw closureWindow({ ...ctx, callerMfa: true }, closure, rootId) ? mfaRequired() : escalation();
+    }
+    const handOut = assignable ? closureWindow(ctx, closure, rootId) : null;
     if (!handOut) throw escalation();
     window = { from: Math.max(window.from, handOut.from), until: Math.min(window.until, handOut.until) };
   }

@@ -1,6 +1,6 @@
 import type { Assignment } from '../../domain/access/model';
 import type { Role } from '../../domain/access/roles';
-import { addedSensitiveCodes, sensitiveGrants } from '../../domain/access/sensitive-grants';
+import { addedSensitiveCodes, roleIsSensitive, sensitiveGrants } from '../../domain/access/sensitive-grants';
 import { displayName, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
 import { logger } from '../http/logger';
@@ -73,9 +73,21 @@ export async function raiseSensitiveGrants(
  * are, rather than one per holder: a custom role may have thousands of
  * holders. Keyed by the role and its new version. Nothing when nobody holds it.
  */
-export async function raiseRoleWidening(trust: Trust, by: Pick<Account, 'firstName' | 'lastName'>, before: Role, after: Role, assignments: number): Promise<void> {
+export async function raiseRoleWidening(
+  trust: Trust, by: Pick<Account, 'firstName' | 'lastName'>, before: Role, after: Role, assignments: number, roles: ReadonlyMap<string, Role>,
+): Promise<void> {
   const codes = addedSensitiveCodes(before, after);
-  if (codes.length === 0 || assignments === 0) return;
-  const title = `Role ${after.name} now carries ${codes.join(', ')} (sensitive permissions) for everyone holding it (${assignments} assignment${assignments === 1 ? '' : 's'}); changed by ${displayName(by)}`;
+  // Roles it now lets its holders hand out that carry sensitive permissions (review D, D1): as much a widening as the codes.
+  const listed = after.assignableRoles
+    .filter((id) => !before.assignableRoles.includes(id))
+    .map((id) => roles.get(id))
+    .filter((role): role is Role => role !== undefined && roleIsSensitive(role, roles))
+    .map((role) => role.name);
+  if ((codes.length === 0 && listed.length === 0) || assignments === 0) return;
+  const gains = [
+    ...(codes.length > 0 ? [`now carries ${codes.join(', ')} (sensitive permissions)`] : []),
+    ...(listed.length > 0 ? [`now lets its holders give ${listed.join(', ')} (sensitive roles)`] : []),
+  ].join(' and ');
+  const title = `Role ${after.name} ${gains} for everyone holding it (${assignments} assignment${assignments === 1 ? '' : 's'}); changed by ${displayName(by)}`;
   await raiseSecurityEvent(trust, trust.rootNodeId, title, `role:${after.id}:${after.version}`, { roleId: after.id });
 }

@@ -12,6 +12,6 @@ export async function raiseRoleWidenings(caller: Caller, planned: RolePlan): Pro
   for (const write of planned.writes) {
     if (write.type !== 'update' || !write.holders?.count) continue;
     const before = planned.changes.find((change) => change.after?.id === write.role.id)?.before;
-    if (before) await raiseRoleWidening(caller.trust, caller.account, before, write.role, write.holders.count);
+    if (before) await raiseRoleWidening(caller.trust, caller.account, before, write.role, write.holders.count, caller.context.roles);
   }
 }

@@ -62,3 +62,31 @@ describe('handing out a role that lets its holders appoint a DSL', () => {
     expect(reset.body.code).toBe('outranked');
   });
 });
+
+describe('letting a role hand out a sensitive one (review D, D1)', () => {
+  it('needs a 2FA session, as granting it would: a password-only Trust Admin may neither define nor widen such a role', async () => {
+    const created = await call('POST', '/roles', {
+      token: trust.token,
+      body: { name: 'Quiet Appointer', scope: 'school', permissions: ['roles.assign'], assignableRoles: [presetIds.designatedSafeguardingLead] },
+    });
+    expect(created.status).toBe(403);
+    expect(created.body.code).toBe('mfa_required');
+
+    const plain = await call('POST', '/roles', { token: trust.token, body: { name: 'Plain Assigner', scope: 'school', permissions: ['roles.assign', 'users.view'], assignableRoles: [] } });
+    expect(plain.status).toBe(201);
+    const widen = (token: string, version: number) =>
+      call('PATCH', `/roles/${plain.body.id}`, { token, headers: { 'if-match': String(version) }, body: { assignableRoles: [presetIds.designatedSafeguardingLead] } });
+    const refused = await widen(trust.token, plain.body.version);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('mfa_required');
+
+    // With 2FA it goes through, and a held role's admins are told what its holders may now give.
+    await createUser(admin2fa, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: plain.body.id, nodeId: node('North School') }] });
+    const current = (await call('GET', '/roles', { token: admin2fa })).body.items.find((r: { id: string }) => r.id === plain.body.id);
+    expect((await widen(admin2fa, current.version)).status).toBe(200);
+    expect((await call('POST', '/_local/run/notify')).status).toBe(200);
+    const feed = await call('GET', '/me/notifications?limit=200', { token: admin2fa });
+    const titles = (feed.body.items as { category: string; title: string }[]).filter((i) => i.category === 'account_security').map((i) => i.title);
+    expect(titles.some((t) => t.includes('Plain Assigner now lets its holders give Designated Safeguarding Lead'))).toBe(true);
+  });
+});

@@ -258,6 +258,16 @@ describe('checkRoleEdit', () => {
     expect(refusal(edit(holder(presetIds.clusterAdministrator, 'north'), { permissions: ['users.view'] }))).toEqual(forbidden);
   });
 
+  it('asks for 2FA to let a role hand out a sensitive one (review D, D1: listing DSL is handing it out)', () => {
+    expect(refusal(edit(trustAdmin, { assignableRoles: [presetIds.designatedSafeguardingLead] }))).toEqual(mfaRequired);
+    // Through a listed role that lists it in turn, too.
+    const appointer = makeRole({ id: 'role-appointer', permissions: ['roles.assign'], assignableRoles: [presetIds.designatedSafeguardingLead] });
+    expect(refusal(edit(trustAdmin, { assignableRoles: ['role-appointer'] }, { roles: makeRoles(helper, assigner, cpAssigner, cpViewer, definer, appointer) }))).toEqual(mfaRequired);
+    expect(refusal(edit(trustAdmin, { assignableRoles: [presetIds.designatedSafeguardingLead] }, { callerMfa: true }))).toBeUndefined();
+    // A role that hands out nothing sensitive needs no 2FA.
+    expect(refusal(edit(trustAdmin, { assignableRoles: [presetIds.teacher] }))).toBeUndefined();
+  });
+
   it('lets a caller add permissions they hold at the trust root and returns the clean definition', () => {
     expect(edit(trustAdmin, { permissions: ['users.view', 'org.manage', 'users.view'] })()).toEqual({ permissions: ['org.manage', 'users.view'], assignableRoles: [] });
   });
@@ -301,7 +311,9 @@ describe('checkRoleEdit', () => {
 
   it('treats adding to assignableRoles as widening: the caller must be able to assign the added role', () => {
     expect(refusal(edit(localDefiner, { assignableRoles: [presetIds.headTeacher] }))).toEqual(escalation);
-    expect(refusal(edit(trustAdmin, { assignableRoles: [presetIds.headTeacher] }))).toBeUndefined();
+    expect(refusal(edit(trustAdmin, { assignableRoles: [presetIds.headTeacher] }, { callerMfa: true }))).toBeUndefined();
+    // The Head Teacher carries sensitive codes: listing it needs the 2FA session granting it would.
+    expect(refusal(edit(trustAdmin, { assignableRoles: [presetIds.headTeacher] }))).toEqual(mfaRequired);
     expect(refusal(edit(localDefiner, { assignableRoles: [custom.id] }))).toBeUndefined();
   });
 
