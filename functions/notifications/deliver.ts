@@ -22,10 +22,19 @@ const STALE_CLAIM_MS = 15 * 60_000;
  * message SES refuses for good is not retried for ever. Immediate: the
  * queue's 5 deliveries, then 5-minute sweeps, so about an hour in AWS.
  * Digest: three hourly runs; the next day's digest is never held back by it.
- * Every failure counts, an SES outage too: one longer than that gives up
- * those emails (README, Notifications).
+ * Only refusals of the email itself count (refusedForGood): an SES outage,
+ * throttling or a paused account gives the entry back uncounted, so it waits
+ * for SES however long that takes and no safeguarding email is given up
+ * because SES was down (review D, D4; README, Notifications).
  */
 export const MAX_SEND_ATTEMPTS = { immediate: 10, digest: 3 } as const;
+
+/** SES answers that refuse this email for good (its address or its content), not SES being unable to send now. */
+const REFUSED_FOR_GOOD = new Set(['MessageRejected', 'BadRequestException', 'InvalidParameterValue', 'NotFoundException']);
+
+export function refusedForGood(error: unknown): boolean {
+  return REFUSED_FOR_GOOD.has((error as { name?: string } | undefined)?.name ?? '');
+}
 
 export interface DeliverySummary {
   sent: number;
@@ -42,10 +51,11 @@ export const addDeliveries = (a: DeliverySummary, b: DeliverySummary): DeliveryS
   sent: a.sent + b.sent, skipped: a.skipped + b.skipped, failed: a.failed + b.failed, givenUp: a.givenUp + b.givenUp,
 });
 
-/** Counts the failure on each entry (failEntry); logs those given up. */
-async function failed(entries: readonly PendingEntry[], run: string, at: string, how: keyof typeof MAX_SEND_ATTEMPTS, summary: DeliverySummary): Promise<void> {
+/** Gives each entry back (failEntry), counting the failure when SES refused the email for good; logs those given up. */
+async function failed(entries: readonly PendingEntry[], run: string, at: string, how: keyof typeof MAX_SEND_ATTEMPTS, summary: DeliverySummary, error: unknown): Promise<void> {
+  const counts = refusedForGood(error);
   await mapLimit(entries, 8, async (entry) => {
-    const { attempts, givenUp } = await failEntry(entry, run, at, MAX_SEND_ATTEMPTS[how]);
+    const { attempts, givenUp } = await failEntry(entry, run, at, MAX_SEND_ATTEMPTS[how], counts);
     if (!givenUp) return;
     summary.givenUp += 1;
     logger.error('notification email given up after its last attempt; the entry stays in the feed', { how, attempts, eventId: entry.eventId, userId: entry.userId });
@@ -122,7 +132,7 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
     } catch (error) {
       logger.error('notification email failed; it goes out on the next run', { error, eventId: entry.eventId, userId: entry.userId, attempts: (entry.attempts ?? 0) + 1 });
       summary.failed += 1;
-      await failed([entry], run, at, 'immediate', summary);
+      await failed([entry], run, at, 'immediate', summary, error);
       return;
     }
     await finishEntry(entry, 'immediate', at);
@@ -181,7 +191,7 @@ export async function deliverDigests(trustId: string, now: Date): Promise<Delive
     } catch (error) {
       logger.error('digest email failed; it goes out on the next run', { error, userId, entries: allowed.length });
       summary.failed += 1;
-      await failed(allowed, run, at, 'digest', summary);
+      await failed(allowed, run, at, 'digest', summary, error);
       return;
     }
     if (email.counted > 0) logger.info('digest bounded', { userId, listed: email.listed, counted: email.counted });

@@ -21,11 +21,13 @@ afterAll(() => ses.restore());
 
 let trustId: string;
 let dslToken: string;
+let schoolId: string;
 
 beforeAll(async () => {
   const trust = await makeTrust();
   trustId = trust.trustId;
   const school = trust.nodes['North School']!.id;
+  schoolId = school;
   const admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
   const dsl = await createUser(admin, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.designatedSafeguardingLead, nodeId: school }] });
   // The feed shows a child protection entry only to a session that passed 2FA.
@@ -73,5 +75,36 @@ describe('immediate delivery when SES fails', () => {
     expect((await feed()).emailedAt).toEqual(expect.any(String));
     expect(ses.commandCalls(SendEmailCommand).length).toBe(retried.sent);
     expect((await deliverImmediate(trustId, new Date())).sent).toBe(0);
+  });
+});
+
+describe('SES unable to send for a while (review D, D4)', () => {
+  it('never gives an email up because SES was down or throttling: only refusals of the email itself count', async () => {
+    const raised = await raiseEvent((await getTrust(trustId))!, {
+      category: 'child_protection', nodeId: schoolId, subjectId: 'pupil-outage', title: 'Concern', occurredAt: '2026-12-01T09:00:00Z',
+      idempotencyKey: randomUUID(), sender: { type: 'user', id: 'test' },
+    });
+    expect(raised.event.recipients.length).toBeGreaterThanOrEqual(1);
+    ses.reset();
+    let givenUp = 0;
+    for (let run = 0; run < 12; run++) {
+      const name = run % 2 === 0 ? 'ServiceUnavailableException' : 'TooManyRequestsException';
+      ses.on(SendEmailCommand).rejects(Object.assign(new Error('SES cannot send now'), { name, $metadata: {} }));
+      givenUp += (await deliverImmediate(trustId, new Date(), raised.event.keyHash)).givenUp;
+    }
+    expect(givenUp).toBe(0);
+    ses.reset();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'after-the-outage' });
+    await deliverImmediate(trustId, new Date(), raised.event.keyHash);
+    const entry = (await call('GET', '/me/notifications', { token: dslToken })).body.items.find((i: any) => i.subjectId === 'pupil-outage');
+    expect(entry.emailedAt).toEqual(expect.any(String));
+  });
+
+  it('counts a refusal of the email itself (MessageRejected) toward giving it up', async () => {
+    const { refusedForGood } = await import('../../functions/notifications/deliver');
+    expect(refusedForGood(Object.assign(new Error('x'), { name: 'MessageRejected' }))).toBe(true);
+    for (const name of ['ServiceUnavailableException', 'TooManyRequestsException', 'SendingPausedException', 'InternalFailure', 'TimeoutError']) {
+      expect(refusedForGood(Object.assign(new Error('x'), { name })), name).toBe(false);
+    }
   });
 });

@@ -280,19 +280,20 @@ export async function finishEntry(entry: PendingEntry, how: 'immediate' | 'diges
  * counted once, and a claim (given the same maximum) never takes an entry
  * between its last failure and its giving up.
  */
-export async function failEntry(entry: PendingEntry, run: string, now: string, maxAttempts: number): Promise<{ attempts: number; givenUp: boolean }> {
+export async function failEntry(entry: PendingEntry, run: string, now: string, maxAttempts: number, counts = true): Promise<{ attempts: number; givenUp: boolean }> {
   let attempts: number;
   try {
     const { Attributes } = await documentClient().send(
       new UpdateCommand({
         TableName: tableName(), Key: entry.key,
-        UpdateExpression: 'SET lastFailedAt = :now ADD attempts :one REMOVE claimedBy, claimedAt',
+        // A failure that is not this email's (an SES outage, throttling) gives the entry back uncounted.
+        UpdateExpression: counts ? 'SET lastFailedAt = :now ADD attempts :one REMOVE claimedBy, claimedAt' : 'SET lastFailedAt = :now REMOVE claimedBy, claimedAt',
         ConditionExpression: 'claimedBy = :run',
-        ExpressionAttributeValues: { ':run': run, ':now': now, ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
+        ExpressionAttributeValues: { ':run': run, ':now': now, ...(counts ? { ':one': 1 } : {}) },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    attempts = Number(Attributes?.attempts ?? 1);
+    attempts = Number(Attributes?.attempts ?? (counts ? 1 : 0));
   } catch (error) {
     if (isConditionFailure(error)) return { attempts: entry.attempts ?? 0, givenUp: false };
     return rethrowStoreError(error);
