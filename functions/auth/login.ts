@@ -1,5 +1,6 @@
 import { finishDeferredTotpOff } from '../adapters/cognito/totp';
 import { passwordAuth } from '../adapters/cognito/user-pool';
+import { getAccount } from '../adapters/dynamo/account-repository';
 import { setCognitoTotpOffPending } from '../adapters/dynamo/account-writes';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
@@ -29,6 +30,8 @@ export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, as
   }
   const tokens = await completeSignIn(record, outcome.tokens);
   // No code was asked for: if the table says TOTP is on, it is wrong, and follows Cognito before the tokens go out.
-  if (record.account.mfaEnabled) await lowerTotpFoundOff(record);
+  // Judged on the account as it is now, after Cognito answered, not as read before (review D, D6).
+  const now = await getAccount({ trustId: record.account.trustId, userId: record.account.id });
+  if (now?.mfaEnabled) await lowerTotpFoundOff({ ...record, account: now });
   return json(200, tokens);
 });
