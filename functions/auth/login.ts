@@ -1,11 +1,10 @@
 import { finishDeferredTotpOff } from '../adapters/cognito/totp';
 import { passwordAuth } from '../adapters/cognito/user-pool';
-import { getAccount } from '../adapters/dynamo/account-repository';
 import { setCognitoTotpOffPending } from '../adapters/dynamo/account-writes';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { loginBodySchema } from './auth.schema';
-import { admit, completeSignIn, countRefusal, decoySignIn, isDecoy, lowerTotpFoundOff, startTotpStep } from './sign-in';
+import { admit, completeSignIn, countRefusal, decoySignIn, isDecoy, startTotpStep } from './sign-in';
 
 /**
  * Password sign-in. The lockout gate runs before Cognito (a locked account is
@@ -28,10 +27,7 @@ export const handler = httpHandler({ auth: 'public', body: loginBodySchema }, as
     if (!tokens) return json(200, await startTotpStep(record, outcome));
     return json(200, await completeSignIn(record, tokens));
   }
-  const tokens = await completeSignIn(record, outcome.tokens);
-  // No code was asked for: if the table says TOTP is on, it is wrong, and follows Cognito before the tokens go out.
-  // Judged on the account as it is now, after Cognito answered, not as read before (review D, D6).
-  const now = await getAccount({ trustId: record.account.trustId, userId: record.account.id });
-  if (now?.mfaEnabled) await lowerTotpFoundOff({ ...record, account: now });
-  return json(200, tokens);
+  // No code was asked for: if the profile says TOTP is on, it is wrong, and follows Cognito before the tokens go out,
+  // judged on the profile as the sign-in's own write found it, after Cognito answered (review D, D6).
+  return json(200, await completeSignIn(record, outcome.tokens, 'password_only'));
 });

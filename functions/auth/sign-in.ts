@@ -184,11 +184,15 @@ export async function startTotpStep(record: SignInRecord, outcome: Extract<Passw
  * was already zero.) The refresh mapping is written alongside (a dropped
  * token's mapping is harmless: nobody holds the token).
  */
-export async function completeSignIn(record: SignInRecord, tokens: Tokens): Promise<Tokens> {
+export async function completeSignIn(record: SignInRecord, tokens: Tokens, how: 'password_only' | 'totp' = 'totp'): Promise<Tokens> {
   const { account } = record;
   const policy = record.trust.policies;
-  const [admitted] = await Promise.all([stillAdmitted(account, policy), saveRefreshMapping(record, tokens)]);
-  if (admitted) return tokens;
+  const [admitted] = await Promise.all([resetFailedLogins(account, policy, nowIso()), saveRefreshMapping(record, tokens)]);
+  if (admitted) {
+    // No code was asked for, yet the profile (as this very write found it) says TOTP is on: it follows Cognito first.
+    if (how === 'password_only' && admitted.mfaEnabled) await lowerTotpFoundOff({ ...record, account: { ...account, mfaEnabled: true } });
+    return tokens;
+  }
   const now = await getAccount({ trustId: account.trustId, userId: account.id });
   if (now && (now.status === 'locked' || (now.status === 'active' && reachedLimit(now.failedLogins ?? 0, policy)))) {
     throw new AccountLockedError();
@@ -196,9 +200,6 @@ export async function completeSignIn(record: SignInRecord, tokens: Tokens): Prom
   throw invalidCredentials();
 }
 
-async function stillAdmitted(account: Account, policy: LockoutPolicy): Promise<boolean> {
-  return resetFailedLogins(account, policy, nowIso());
-}
 
 /** Refresh token (by hash) → account and sign-in time, so a refresh can honour sign-out and deactivation. */
 async function saveRefreshMapping({ account }: SignInRecord, tokens: Tokens): Promise<void> {
@@ -236,7 +237,7 @@ export async function markTotpSignIn(record: SignInRecord, tokens: Tokens): Prom
  * `account_security` event for the person's admins, before these tokens go
  * out: no session that skipped the code may ever count as 2FA.
  */
-export async function lowerTotpFoundOff(record: SignInRecord): Promise<void> {
+async function lowerTotpFoundOff(record: SignInRecord): Promise<void> {
   const { account, trust, person } = record;
   const at = nowIso();
   const event = outboxPut(trust.id, {

@@ -110,12 +110,12 @@ export async function lockAccount(account: Account, policy: LockoutPolicy, locke
  * the sign-in time is recorded (`lastSignInAt`, shown in the directory; the
  * version stays, so nobody holding If-Match gets a 412 because someone signed
  * in), on the condition that the account is still active and below the
- * limit. False means failures locked it meanwhile, and the tokens must not be
- * handed out.
+ * limit. Null means failures locked it meanwhile, and the tokens must not be
+ * handed out; otherwise whether TOTP is on as the write found it.
  */
-export async function resetFailedLogins(account: Account, policy: LockoutPolicy, signedInAt: string): Promise<boolean> {
+export async function resetFailedLogins(account: Account, policy: LockoutPolicy, signedInAt: string): Promise<{ mfaEnabled: boolean } | null> {
   try {
-    await documentClient().send(
+    const written = await documentClient().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: profileKey(account),
@@ -123,11 +123,13 @@ export async function resetFailedLogins(account: Account, policy: LockoutPolicy,
         ConditionExpression: '#status = :active AND (attribute_not_exists(failedLogins) OR failedLogins < :max)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':zero': 0, ':active': 'active', ':max': limitOf(policy), ':at': signedInAt },
+        // The profile as this sign-in left it: whether TOTP is on now, read in the same round trip.
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    return true;
+    return { mfaEnabled: written?.Attributes?.mfaEnabled === true };
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionFailure(error)) return null;
     return rethrowStoreError(error);
   }
 }
