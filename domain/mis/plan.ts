@@ -1,7 +1,6 @@
 import type { AccountStatus, UserType } from '../identity/account';
-import { presetIds } from '../access/roles';
-import { nameProblem, TEXT_LIMITS } from '../text-rules';
-import { GUARDIAN_ROLES, STAFF_ROLES, type Roster, type RosterError, type RosterRole, type RosterUser } from './oneroster';
+import type { Roster, RosterError } from './oneroster';
+import { day, familyName, givenName, isStaff, jobTitle, listing, mainRole, nameErrors, normalEmail, roleIdsFor, type Listed } from './roster-listing';
 
 /**
  * The nightly roster sync as a pure plan: (the school's MIS settings, its
@@ -103,73 +102,6 @@ export interface MisPlan {
   held: boolean;
   leavers: number;
   listedBefore: number;
-}
-
-const JOB_TITLES: Record<string, string> = {
-  teacher: 'Teacher', aide: 'Teaching Assistant', principal: 'Head Teacher', siteAdministrator: 'School Administrator',
-  districtAdministrator: 'Trust Administrator', systemAdministrator: 'Systems Administrator', counselor: 'Counsellor',
-  proctor: 'Invigilator', guardian: 'Parent/Carer', parent: 'Parent/Carer', relative: 'Relative',
-};
-
-const isGuardian = (role: string) => (GUARDIAN_ROLES as readonly string[]).includes(role);
-const isStaff = (role: string) => (STAFF_ROLES as readonly string[]).includes(role) || role.startsWith('ext:');
-
-function jobTitle(role: string): string {
-  return JOB_TITLES[role] ?? role.replace(/^ext:/, '');
-}
-
-const day = (value: string) => value.slice(0, 10);
-
-/** A role row that places the person at the school today. */
-function current(role: RosterRole, orgSourcedId: string, today: string): boolean {
-  if (role.orgSourcedId !== orgSourcedId || role.status === 'tobedeleted') return false;
-  if (role.beginDate && day(role.beginDate) > today) return false;
-  if (role.endDate && day(role.endDate) < today) return false;
-  return true;
-}
-
-interface Listed {
-  sourcedId: string;
-  user?: RosterUser;
-  roles: RosterRole[];
-}
-
-/** Everyone the roster places at this school today, by sourcedId, and everyone it says has gone. */
-function listing(settings: MisSettings, roster: Roster, today: string) {
-  const users = new Map(roster.users.map((u) => [u.sourcedId, u]));
-  const listed = new Map<string, Listed>();
-  const gone = new Set<string>();
-  for (const role of roster.roles) {
-    if (role.orgSourcedId !== settings.orgSourcedId) continue;
-    if (!isStaff(role.role) && !(settings.parents && isGuardian(role.role))) continue;
-    if (!current(role, settings.orgSourcedId, today)) {
-      gone.add(role.userSourcedId);
-      continue;
-    }
-    const entry = listed.get(role.userSourcedId) ?? { sourcedId: role.userSourcedId, user: users.get(role.userSourcedId), roles: [] };
-    entry.roles.push(role);
-    listed.set(role.userSourcedId, entry);
-  }
-  for (const user of roster.users) {
-    if (user.status === 'tobedeleted' || !user.enabledUser) gone.add(user.sourcedId);
-  }
-  for (const id of gone) if (listed.has(id) && users.get(id)?.status !== 'tobedeleted' && users.get(id)?.enabledUser !== false) gone.delete(id);
-  for (const id of gone) listed.delete(id);
-  return { listed, gone };
-}
-
-function roleIdsFor(settings: MisSettings, roles: RosterRole[]): string[] {
-  const ids = roles.map((r) => settings.roleMap[r.role] ?? (isGuardian(r.role) ? presetIds.parent : presetIds.staff));
-  return [...new Set(ids)].sort();
-}
-
-/** The role that names the membership: the primary one, else the first. */
-function mainRole(roles: RosterRole[]): RosterRole {
-  return roles.find((r) => r.roleType === 'primary') ?? roles[0]!;
-}
-
-function normalEmail(email: string | undefined): string | undefined {
-  return email?.trim().toLowerCase() || undefined;
 }
 
 export interface PlanInput {
@@ -347,29 +279,6 @@ export function planMisSync(input: PlanInput): MisPlan {
   return plan;
 }
 
-/**
- * Why the roster's names for a user cannot be taken (domain/text-rules.ts:
- * the rule of POST /users and the CSV import), each naming the OneRoster field.
- */
-function nameErrors(user: RosterUser): string[] {
-  const fields = [
-    [user.preferredGivenName === undefined ? 'givenName' : 'preferredGivenName', givenName(user)],
-    [user.preferredFamilyName === undefined ? 'familyName' : 'preferredFamilyName', familyName(user)],
-  ] as const;
-  return fields.flatMap(([field, value]) => {
-    const problem = nameProblem(value, TEXT_LIMITS.personName);
-    return problem ? [`${field} ${problem}`] : [];
-  });
-}
-
-function givenName(user: RosterUser): string {
-  return user.preferredGivenName ?? user.givenName;
-}
-
-function familyName(user: RosterUser): string {
-  return user.preferredFamilyName ?? user.familyName;
-}
-
 function nameChanges(person: Pick<MisPerson, 'firstName' | 'lastName' | 'email'>, wanted: { firstName: string; lastName: string; email: string }): MisChange['changes'] {
   const changes: MisChange['changes'] = [];
   for (const field of ['firstName', 'lastName', 'email'] as const) {
@@ -379,6 +288,9 @@ function nameChanges(person: Pick<MisPerson, 'firstName' | 'lastName' | 'email'>
   return changes;
 }
 
+/** Inactive, and not because the sync made them so (a suspension): the sync neither reactivates nor changes them. */
+const deactivatedByHand = (person: MisPerson) => person.status === 'inactive' && !person.deactivatedByMis;
+
 /**
  * Which email moves can land, in the order they can: a move waits until no
  * other account holds its address, so a chain (one person takes the address
@@ -386,9 +298,6 @@ function nameChanges(person: Pick<MisPerson, 'firstName' | 'lastName' | 'email'>
  * a swap, or an address held outside the school's MIS people does not move
  * (an error for that row). Updates `byEmail` to the addresses after the moves.
  */
-/** Inactive, and not because the sync made them so (a suspension): the sync neither reactivates nor changes them. */
-const deactivatedByHand = (person: MisPerson) => person.status === 'inactive' && !person.deactivatedByMis;
-
 function resolveEmailMoves(
   moves: { person: MisPerson; to: string }[],
   byEmail: Map<string, MisPerson>,
