@@ -124,8 +124,19 @@ export function delegationClosure(roles: ReadonlyMap<string, Role>, role: Role):
   return [role, ...[...listedBy(roles, role).values()].filter((listed) => listed.id !== role.id)];
 }
 
+/**
+ * Closures already worked out, per role map and role: a role map is never
+ * mutated (a trust's context builds a new one when its roles change), so each
+ * is worked out once, not at every assignment of every handOutWindow call.
+ */
+const listedCache = new WeakMap<ReadonlyMap<string, Role>, WeakMap<Role, ReadonlyMap<string, Role>>>();
+
 /** The roles `role` lists, directly or through the roles it lists (one or more steps), by id. */
-function listedBy(roles: ReadonlyMap<string, Role>, role: Role): Map<string, Role> {
+function listedBy(roles: ReadonlyMap<string, Role>, role: Role): ReadonlyMap<string, Role> {
+  let byRole = listedCache.get(roles);
+  if (!byRole) listedCache.set(roles, (byRole = new WeakMap()));
+  const known = byRole.get(role);
+  if (known) return known;
   const reached = new Map<string, Role>();
   const queue = [role];
   for (let next = queue.pop(); next; next = queue.pop()) {
@@ -137,5 +148,6 @@ function listedBy(roles: ReadonlyMap<string, Role>, role: Role): Map<string, Rol
       }
     }
   }
+  byRole.set(role, reached);
   return reached;
 }
