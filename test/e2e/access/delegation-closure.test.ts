@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { securityTitles } from '../../fixtures/notifications';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { activate, actor, createUser, uniqueEmail } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
@@ -85,8 +86,7 @@ describe('letting a role hand out a sensitive one (review D, D1)', () => {
     const current = (await call('GET', '/roles', { token: admin2fa })).body.items.find((r: { id: string }) => r.id === plain.body.id);
     expect((await widen(admin2fa, current.version)).status).toBe(200);
     expect((await call('POST', '/_local/run/notify')).status).toBe(200);
-    const feed = await call('GET', '/me/notifications?limit=200', { token: admin2fa });
-    const titles = (feed.body.items as { category: string; title: string }[]).filter((i) => i.category === 'account_security').map((i) => i.title);
+    const titles = await securityTitles(admin2fa);
     expect(titles.some((t) => t.includes('Plain Assigner now lets its holders give Designated Safeguarding Lead'))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { securityTitles } from '../../fixtures/notifications';
 import { auditOf, patchProfile, profileItem, signIn, signInWithTotp, totpCode, turnOnTotp } from '../../fixtures/identity';
 import { activate, actor, createUser } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
@@ -73,8 +74,7 @@ describe('a sign-in Cognito lets through without a code while the table says TOT
 
     // The event went in the same transaction (the outbox); the notify job raises it to the school's admins.
     expect((await call('POST', '/_local/run/notify')).status).toBe(200);
-    const feed = await call('GET', '/me/notifications', { token: schoolAdmin.token });
-    const titles = (feed.body.items as { category: string; title: string }[]).filter((i) => i.category === 'account_security').map((i) => i.title);
+    const titles = await securityTitles(schoolAdmin.token);
     expect(titles.some((t) => t.startsWith('Dee Drift: signed in without a two-factor code'))).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { securityTitles } from '../../fixtures/notifications';
 import { applyImport, csv, preview } from '../../fixtures/imports';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { actor, createUser, uniqueEmail } from '../../fixtures/people';
@@ -19,9 +20,6 @@ let schoolAdmin: { token: string };
 let otherSchoolAdmin: { token: string };
 const node = (name: string) => trust.nodes[name]!.id;
 
-const securityTitles = async (token: string) =>
-  ((await call('GET', '/me/notifications?limit=200', { token })).body.items as { category: string; title: string }[])
-    .filter((i) => i.category === 'account_security').map((i) => i.title);
 const aboutPerson = async (token: string, name: string) => (await securityTitles(token)).filter((t) => t.startsWith(`${name}: `));
 
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { securityTitles } from '../../fixtures/notifications';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { activate, actor, createUser } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
@@ -12,8 +13,6 @@ let schoolAdmin: { token: string };
 let otherSchoolAdmin: { token: string };
 const node = (name: string) => trust.nodes[name]!.id;
 
-const securityTitles = async (token: string) =>
-  ((await call('GET', '/me/notifications', { token })).body.items as { category: string; title: string }[]).filter((i) => i.category === 'account_security').map((i) => i.title);
 
 beforeAll(async () => {
   trust = await makeTrust();
