@@ -160,24 +160,45 @@ export async function reserveSignInAttempt(account: Account, policy: LockoutPoli
     Key: keys.userProfile(account.trustId, account.id),
     ExpressionAttributeNames: { '#status': 'status' },
   };
-  const values = { ':active': 'active', ':limit': limitOf(policy), ':now': nowSeconds, ':until': nowSeconds + ATTEMPT_RESERVATION_SECONDS, ':one': 1 };
   const belowLimit = '#status = :active AND (attribute_not_exists(failedLogins) OR failedLogins < :limit)';
-  const onePlaceMore = () =>
-    updateIf({
-      ...common,
-      UpdateExpression: 'SET reservedAttempts = reservedAttempts + :one, reservedUntil = :until',
-      ConditionExpression: `${belowLimit} AND reservedUntil > :now AND reservedAttempts < :limit`,
-      ExpressionAttributeValues: values,
-    });
-  const fromFailures = () =>
-    updateIf({
-      ...common,
-      UpdateExpression: 'SET reservedAttempts = if_not_exists(failedLogins, :zero) + :one, reservedUntil = :until',
-      ConditionExpression: `${belowLimit} AND (attribute_not_exists(reservedUntil) OR reservedUntil <= :now)`,
-      ExpressionAttributeValues: { ...values, ':zero': 0 },
-    });
+  const { onePlaceMore, fromFailures } = reservationWrites(common, { ':active': 'active' }, belowLimit, 'failedLogins', policy, nowSeconds);
   const [first, second] = reservationsLive(account.reservedUntil, nowSeconds) ? [onePlaceMore, fromFailures] : [fromFailures, onePlaceMore];
   return (await first()) || second();
+}
+
+/**
+ * The two forms of a reservation write on a counter item (a profile, or an
+ * email's decoy counter), each one conditional UpdateItem: `onePlaceMore`
+ * while reservations are live and fewer than the limit are taken;
+ * `fromFailures` when none are live, starting again from the counted
+ * failures (`failures`: the item's failure counter). `open` is the item's own
+ * condition for taking attempts at all (active, not locked, below the limit).
+ */
+export function reservationWrites(
+  common: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key' | 'ExpressionAttributeNames'>,
+  extraValues: Record<string, unknown>,
+  open: string,
+  failures: string,
+  policy: LockoutPolicy,
+  nowSeconds: number,
+): { onePlaceMore: () => Promise<boolean>; fromFailures: () => Promise<boolean> } {
+  const values = { ...extraValues, ':limit': limitOf(policy), ':now': nowSeconds, ':until': nowSeconds + ATTEMPT_RESERVATION_SECONDS, ':one': 1 };
+  return {
+    onePlaceMore: () =>
+      updateIf({
+        ...common,
+        UpdateExpression: 'SET reservedAttempts = reservedAttempts + :one, reservedUntil = :until',
+        ConditionExpression: `${open} AND reservedUntil > :now AND reservedAttempts < :limit`,
+        ExpressionAttributeValues: values,
+      }),
+    fromFailures: () =>
+      updateIf({
+        ...common,
+        UpdateExpression: `SET reservedAttempts = if_not_exists(${failures}, :zero) + :one, reservedUntil = :until`,
+        ConditionExpression: `${open} AND (attribute_not_exists(reservedUntil) OR reservedUntil <= :now)`,
+        ExpressionAttributeValues: { ...values, ':zero': 0 },
+      }),
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DECOY_FAILURE_SECONDS, decoyLockSeconds, type DecoyCounter } from '../../../domain/identity/decoy-lockout';
-import { ATTEMPT_RESERVATION_SECONDS, limitOf, reachedLimit, reservationsLive, type LockoutPolicy } from '../../../domain/identity/lockout';
-import { updateIf } from './account-writes';
+import { ATTEMPT_RESERVATION_SECONDS, reachedLimit, reservationsLive, type LockoutPolicy } from '../../../domain/identity/lockout';
+import { reservationWrites, updateIf } from './account-writes';
 import { documentClient, tableName } from './client';
 import { isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -66,29 +66,17 @@ export async function decoyRead(emailHash: string): Promise<DecoyCounter | undef
 export async function reserveDecoyAttempt(emailHash: string, seen: DecoyCounter | undefined, policy: LockoutPolicy, now = new Date()): Promise<boolean> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const common = { TableName: tableName(), Key: keys.signInFailures(emailHash) };
-  const values = { ':limit': limitOf(policy), ':now': nowSeconds, ':until': nowSeconds + ATTEMPT_RESERVATION_SECONDS, ':one': 1 };
   const open = 'expiresAt > :now AND attribute_not_exists(lockedAt) AND (attribute_not_exists(failures) OR failures < :limit)';
   const afresh = () =>
     updateIf({
       ...common,
       UpdateExpression: 'SET entity = :entity, failures = :zero, reservedAttempts = :one, reservedUntil = :until, expiresAt = :day REMOVE lockedAt',
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-      ExpressionAttributeValues: { ':entity': 'sign-in-failures', ':zero': 0, ':one': 1, ':until': values[':until'], ':day': nowSeconds + DECOY_FAILURE_SECONDS, ':now': nowSeconds },
+      ExpressionAttributeValues: {
+        ':entity': 'sign-in-failures', ':zero': 0, ':one': 1, ':until': nowSeconds + ATTEMPT_RESERVATION_SECONDS, ':day': nowSeconds + DECOY_FAILURE_SECONDS, ':now': nowSeconds,
+      },
     });
-  const onePlaceMore = () =>
-    updateIf({
-      ...common,
-      UpdateExpression: 'SET reservedAttempts = reservedAttempts + :one, reservedUntil = :until',
-      ConditionExpression: `${open} AND reservedUntil > :now AND reservedAttempts < :limit`,
-      ExpressionAttributeValues: values,
-    });
-  const fromFailures = () =>
-    updateIf({
-      ...common,
-      UpdateExpression: 'SET reservedAttempts = if_not_exists(failures, :zero) + :one, reservedUntil = :until',
-      ConditionExpression: `${open} AND (attribute_not_exists(reservedUntil) OR reservedUntil <= :now)`,
-      ExpressionAttributeValues: { ...values, ':zero': 0 },
-    });
+  const { onePlaceMore, fromFailures } = reservationWrites(common, {}, open, 'failures', policy, nowSeconds);
   // At most two writes, as for an account: a counter created meanwhile by another attempt has live reservations.
   const [first, second] = !seen || seen.expiresAt <= nowSeconds
     ? [afresh, onePlaceMore]
