@@ -1,18 +1,12 @@
 import type { OrgTree } from '../org/tree';
-import { BLOCKED, EXPIRED, INACTIVE, MFA_REQUIRED, NO_GRANT, NOT_LINKED, type Assignment, type Decision, type Person } from './model';
+import { buildAnswerTable, compileAssignments, segmentAnchor, singleAnswerOf, type AnswerTable, type CompiledAssignment, type Segments } from './answer-table';
+import { BLOCKED, INACTIVE, MFA_REQUIRED, NO_GRANT, NOT_LINKED, type Decision, type Person } from './model';
 import { catalogueIndex, permissionCatalogue } from './permissions';
 import type { Role } from './roles';
 import { layoutOf } from './tree-layout';
-import { compareIds, isValidAt, linkedOnBranch, walkDecide } from './walk';
-/**
- * What a compiled person answers at the nodes of one path, indexed by
- * catalogue index: the granting Decision, EXPIRED (held on the path but by no
- * valid assignment) or NO_GRANT. Built for one window of time (see
- * CompiledPerson).
- */
-export type AnswerTable = readonly Decision[];
+import { linkedOnBranch, walkDecide } from './walk';
 
-const CATALOGUE_SIZE = permissionCatalogue.length;
+export type { AnswerTable, CompiledAssignment } from './answer-table';
 /** requiresMfa by catalogue index (catalogueIndex and permissionByCode both come from permissionCatalogue). */
 const REQUIRES_MFA: readonly boolean[] = permissionCatalogue.map((def) => def.requiresMfa);
 /**
@@ -26,13 +20,6 @@ const NO_SEGMENTS: Segments = Object.freeze([]);
 /** Anchors 0-3 live in CompiledPerson's fields; with more, they are numbered from 4 and kept in arrays. */
 const FIELD_ANCHORS = 4;
 
-/**
- * For a person with more than four anchors, the anchor that answers in each
- * range of positions: pairs [start, anchor, start, anchor, ...] sorted by
- * start, the first starting at 0; a position takes the anchor of the last
- * start at or before it, -1 for none.
- */
-type Segments = readonly number[];
 
 /** decide() on a person compiled against the very tree and roles asked about; set in CompiledPerson's static block. */
 let answerCompiled: (
@@ -44,21 +31,6 @@ let answerCompiled: (
   now: Date,
 ) => Decision;
 
-export interface CompiledAssignment {
-  readonly assignment: Assignment;
-  /**
-   * Window bounds in epoch ms. A bound that does not parse becomes NaN, and
-   * every comparison with NaN is false, so a malformed window grants nothing
-   * (fail closed) instead of granting for ever.
-   */
-  readonly from: number;
-  readonly until: number;
-  readonly permissions: ReadonlySet<string>;
-  /** Catalogue indexes of those permissions (retired codes left out: they grant nothing). */
-  readonly indexes: readonly number[];
-  /** The answer this assignment gives when it is the one that grants, built once. */
-  readonly granted: Decision;
-}
 
 /**
  * A person indexed for repeated decisions against one tree and one role map:
@@ -167,48 +139,7 @@ export class CompiledPerson {
     }
     this.children = children;
     this.person = person;
-    const roleSets = new Map<string, { permissions: ReadonlySet<string>; indexes: readonly number[] }>();
-    const byNode = new Map<string, CompiledAssignment[]>();
-    const all: CompiledAssignment[] = [];
-    const bounds: number[] = [];
-    const sorted = [...person.assignments].sort((a, b) => compareIds(a.id, b.id));
-    for (const assignment of sorted) {
-      // Assignments at nodes outside this tree (another trust, a deleted node) can never lie on a path.
-      if (!tree.nodes.has(assignment.nodeId)) continue;
-      let role = roleSets.get(assignment.roleId);
-      if (!role) {
-        // A role that no longer exists grants nothing.
-        const permissions = new Set(roles.get(assignment.roleId)?.permissions ?? []);
-        const indexes: number[] = [];
-        for (const code of permissions) {
-          const index = catalogueIndex.get(code);
-          if (index !== undefined) indexes.push(index);
-        }
-        role = { permissions, indexes };
-        roleSets.set(assignment.roleId, role);
-      }
-      const from = assignment.validFrom === undefined ? -Infinity : Date.parse(assignment.validFrom);
-      const until = assignment.validUntil === undefined ? Infinity : Date.parse(assignment.validUntil);
-      // NaN (never valid) and ±Infinity (no bound) never change validity.
-      if (Number.isFinite(from)) bounds.push(from);
-      if (Number.isFinite(until)) bounds.push(until);
-      const compiled: CompiledAssignment = {
-        assignment,
-        from,
-        until,
-        permissions: role.permissions,
-        indexes: role.indexes,
-        granted: Object.freeze({
-          allowed: true,
-          reason: 'granted' as const,
-          via: Object.freeze({ assignmentId: assignment.id, roleId: assignment.roleId, nodeId: assignment.nodeId }),
-        }),
-      };
-      all.push(compiled);
-      const here = byNode.get(assignment.nodeId);
-      if (here) here.push(compiled);
-      else byNode.set(assignment.nodeId, [compiled]);
-    }
+    const { byNode, all, bounds } = compileAssignments(person, roles, tree);
     this.byNode = byNode;
     this.all = all;
     this.#bounds = bounds;
@@ -275,7 +206,7 @@ export class CompiledPerson {
     now: Date,
   ): Decision {
     if (this.#overflow) {
-      anchor = CompiledPerson.#segmentAnchor(this.#segments!, position);
+      anchor = segmentAnchor(this.#segments!, position);
       if (anchor < 0) return NO_GRANT;
     }
     const at = now.getTime();
@@ -348,18 +279,6 @@ export class CompiledPerson {
     [this.#start0, this.#size0] = [0, layout.end.length];
   }
 
-  /** With more than four anchors: the anchor of a position (-1: none), from the last segment starting at or before it. */
-  static #segmentAnchor(segments: Segments, position: number): number {
-    let low = 0;
-    let high = (segments.length >> 1) - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (segments[mid << 1]! <= position) low = mid;
-      else high = mid - 1;
-    }
-    return segments[(low << 1) + 1]!;
-  }
-
   /** Drops the tables and makes [latest bound <= at, earliest bound > at) the current window. */
   #enter(at: number): void {
     let from = -Infinity;
@@ -411,60 +330,18 @@ export class CompiledPerson {
               ? this.#table3
               : this.#anchorTables[anchor - FIELD_ANCHORS];
     if (cached !== undefined) return cached;
-    const table = this.#build(this.#anchors[anchor < FIELD_ANCHORS ? anchor : anchor - FIELD_ANCHORS]!, at);
+    const table = buildAnswerTable(this.tree, this.byNode, this.#anchors[anchor < FIELD_ANCHORS ? anchor : anchor - FIELD_ANCHORS]!, at);
     if (anchor >= FIELD_ANCHORS) {
       this.#anchorTables[anchor - FIELD_ANCHORS] = table;
       return table;
     }
-    // Whether the table is a single answer besides no_grant, and where.
-    let single: Decision | undefined = NO_GRANT;
-    let low = 0;
-    let high = 0;
-    for (let index = 0; index < table.length; index++) {
-      const answer = table[index]!;
-      if (answer === NO_GRANT) continue;
-      if (single === NO_GRANT) single = answer;
-      if (answer !== single || index >= 64) {
-        single = undefined;
-        break;
-      }
-      if (index < 32) low |= 1 << index;
-      else high |= 1 << (index - 32);
-    }
+    const { single, low, high } = singleAnswerOf(table);
     // A single answer replaces the table, which is kept only when it is needed.
     const kept = single === undefined ? table : undefined;
     if (anchor === 0) [this.#table0, this.#single0, this.#low0, this.#high0] = [kept, single, low, high];
     else if (anchor === 1) [this.#table1, this.#single1, this.#low1, this.#high1] = [kept, single, low, high];
     else if (anchor === 2) [this.#table2, this.#single2, this.#low2, this.#high2] = [kept, single, low, high];
     else [this.#table3, this.#single3, this.#low3, this.#high3] = [kept, single, low, high];
-    return table;
-  }
-
-  /**
-   * The walk decide() would do, for every permission at once: nearest node
-   * first, lowest assignment id first within a node; the first valid
-   * assignment carrying a code grants it, and a code carried only by
-   * assignments that are not valid is expired.
-   */
-  #build(nodeId: string, at: number): AnswerTable {
-    const { tree } = this;
-    const table = new Array<Decision>(CATALOGUE_SIZE).fill(NO_GRANT);
-    let node = tree.nodes.get(nodeId);
-    let steps = tree.nodes.size;
-    while (node && steps-- > 0) {
-      const here = this.byNode.get(node.id);
-      if (here) {
-        for (const assignment of here) {
-          const valid = isValidAt(assignment, at);
-          for (const index of assignment.indexes) {
-            if (valid) {
-              if (!table[index]!.allowed) table[index] = assignment.granted;
-            } else if (table[index] === NO_GRANT) table[index] = EXPIRED;
-          }
-        }
-      }
-      node = node.parentId === null ? undefined : tree.nodes.get(node.parentId);
-    }
     return table;
   }
 }

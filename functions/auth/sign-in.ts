@@ -4,7 +4,7 @@ import { UnauthenticatedError } from '../../domain/errors';
 import { accountLockedEmail } from '../../domain/identity/emails';
 import { outboxPut } from '../adapters/dynamo/outbox-repository';
 import { auditNodeOf, planMfaDisabled } from '../../domain/identity/lifecycle';
-import { mfaSignInNeedsRecord, sessionIdOf, type Account } from '../../domain/identity/account';
+import { mfaSignInNeedsRecord, sessionIdOf } from '../../domain/identity/account';
 import { afterFailure, limitOf, reachedLimit, type LockoutPolicy } from '../../domain/identity/lockout';
 import { decoyLocked, emailHash, type DecoyCounter } from '../../domain/identity/decoy-lockout';
 import { AccountLockedError, invalidCredentials, loginGate } from '../../domain/identity/login';
