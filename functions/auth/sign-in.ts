@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { UnauthenticatedError } from '../../domain/errors';
 import { accountLockedEmail } from '../../domain/identity/emails';
-import { outboxPut } from '../adapters/dynamo/outbox-repository';
+import { accountSecurityEvent, outboxItems } from '../shared/account-security';
 import { auditNodeOf, planMfaDisabled } from '../../domain/identity/lifecycle';
 import { mfaSignInNeedsRecord, sessionIdOf } from '../../domain/identity/account';
 import { afterFailure, limitOf, reachedLimit, type LockoutPolicy } from '../../domain/identity/lockout';
@@ -124,11 +124,8 @@ async function lock(record: SignInRecord): Promise<void> {
   const policy = trust.policies;
   const at = nowIso();
   // The account_security event goes in the lock's own transaction (the outbox): the notify job raises it.
-  const event = outboxPut(trust.id, {
-    id: newId(), at, category: 'account_security', nodeId: auditNodeOf(record.person),
-    title: `account locked after ${limitOf(policy)} failed sign-ins`, subject: { id: account.id, firstName: account.firstName, lastName: account.lastName },
-  });
-  const locked = await lockAccount(account, policy, at, audit(record, SYSTEM, 'user.locked', { status: 'locked', lockedAt: at, maxFailedLogins: limitOf(policy) }), [event]);
+  const events = outboxItems(trust.id, [accountSecurityEvent(account, auditNodeOf(record.person), `account locked after ${limitOf(policy)} failed sign-ins`)], at);
+  const locked = await lockAccount(account, policy, at, audit(record, SYSTEM, 'user.locked', { status: 'locked', lockedAt: at, maxFailedLogins: limitOf(policy) }), events);
   if (!locked) return;
   try {
     await sendEmail(
@@ -240,13 +237,9 @@ export async function markTotpSignIn(record: SignInRecord, tokens: Tokens): Prom
 async function lowerTotpFoundOff(record: SignInRecord): Promise<void> {
   const { account, trust, person } = record;
   const at = nowIso();
-  const event = outboxPut(trust.id, {
-    id: newId(), at, category: 'account_security', nodeId: auditNodeOf(person),
-    title: 'signed in without a two-factor code: two-factor sign-in is off until set up again',
-    subject: { id: account.id, firstName: account.firstName, lastName: account.lastName },
-  });
+  const events = outboxItems(trust.id, [accountSecurityEvent(account, auditNodeOf(person), 'signed in without a two-factor code: two-factor sign-in is off until set up again')], at);
   await changeAccount({
-    account, actorId: SYSTEM, nodeId: auditNodeOf(person), extraItems: [event],
+    account, actorId: SYSTEM, nodeId: auditNodeOf(person), extraItems: events,
     plan: (current) => planMfaDisabled(current, { by: 'sign_in', now: new Date() }),
   });
 }

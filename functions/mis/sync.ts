@@ -13,7 +13,8 @@ import { type PersonOp } from '../adapters/dynamo/person-writes';
 import type { Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
-import { raiseSensitiveGrants } from '../notifications/service-events';
+import { outboxItems } from '../shared/account-security';
+import { sensitiveGrantEvents } from '../shared/security-events';
 import { mapConcurrently } from '../shared/concurrency';
 import { newId } from '../shared/ids';
 import { assertDominates, refuseSelfChange } from '../shared/identity-guard';
@@ -240,7 +241,11 @@ export async function applyChange(
     if (plan.changed) {
       ops.push(...(await keepAdminOnPersonEdit(caller, person, { deactivated: plan.deactivated !== undefined, removed: plan.removed.map((r) => r.assignment) })));
     }
-    const extra = [misLinkPut(trustId, nodeId, link), ...(oldMisId ? [misLinkDelete(trustId, nodeId, oldMisId)] : [])];
+    const extra = [
+      misLinkPut(trustId, nodeId, link), ...(oldMisId ? [misLinkDelete(trustId, nodeId, oldMisId)] : []),
+      // A role with sensitive permissions tells the admins there, from the person's own transaction (the outbox).
+      ...outboxItems(trustId, sensitiveGrantEvents(context.roles, caller.account, profile ? { ...account, ...profile } : account, plan.granted.map(({ assignment }) => assignment), 'MIS sync'), at),
+    ];
     return { ops, audit, ...(profile ? { profile } : {}), extra, result: { plan, account, emailTo: profile && profile.email !== account.email ? profile.email : undefined } };
   }, [...VISIBLE_BY], {
     ...(returning ? { alsoVisible: ({ person }: { person: { memberships: readonly unknown[]; assignments: readonly unknown[] } }) => unplaced(person) } : {}),
@@ -248,11 +253,6 @@ export async function applyChange(
       if (plan.activated !== undefined) await enableCognitoUser(account.cognitoUsername);
     },
   });
-  const { granted } = edited.plan;
-  if (granted.length > 0) {
-    const roles = new Map(granted.map(({ role }) => [role.id, role]));
-    await raiseSensitiveGrants(caller.trust, roles, caller.account, edited.account, granted.map(({ assignment }) => assignment), 'MIS sync');
-  }
   if (edited.plan.deactivated !== undefined) {
     await disableCognitoUser(edited.account.cognitoUsername);
     await signOutEverywhere(edited.account.cognitoUsername);

@@ -9,7 +9,6 @@ import { authorize } from '../shared/authorize';
 import { grantsOf, matrixVersion } from './access-matrix';
 import { assertEditable, changeRoles } from './role-change';
 import { putAccessMatrixBodySchema } from './role.schema';
-import { raiseRoleWidenings } from './widening-events';
 
 /**
  * Roles one PUT /access-matrix may change: each is an update and an audit
@@ -57,7 +56,6 @@ export const handler = userHandler({ body: putAccessMatrixBodySchema }, async ({
       changes: updates.map(({ before, after }) => ({ action: 'role.updated', before, after })),
     };
   });
-  await raiseRoleWidenings(caller, planned);
   const roles = new Map(caller.context.roles);
   planned.changes.forEach(({ after }) => after && roles.set(after.id, after));
   return json(200, { roles: [...roles.values()], permissions: permissionCatalogue, grants: grantsOf(roles.values()), changed: planned.changes.length });

@@ -7,6 +7,9 @@ import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
 import { keepAdminOnRoleEdit } from '../shared/last-admin';
 import { retryOnConflict } from '../shared/retry';
+import { outboxItems } from '../shared/account-security';
+import { roleWideningEvents } from '../shared/security-events';
+import type { OutboxEvent } from '../adapters/dynamo/outbox-repository';
 
 export interface RolePlan {
   writes: RoleWrite[];
@@ -34,7 +37,7 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
         }),
       );
       const witness = await keepAdminOnRoleEdit(caller, context.roles, planned.writes);
-      await writeRoleChange(trust, planned.writes, audit, witness ?? undefined);
+      await writeRoleChange(trust, planned.writes, audit, witness ?? undefined, outboxItems(trust.id, wideningEvents(caller, trust, planned, context), at));
       return planned;
     },
     async (error) => {
@@ -50,6 +53,19 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
     },
     'The roles are busy; try again',
   );
+}
+
+/**
+ * Every updated role that gains sensitive permissions while someone holds it
+ * tells the trust's admins, from the change's own transaction (the outbox).
+ * The holders counted are those the update is conditioned on.
+ */
+function wideningEvents(caller: Caller, trust: Trust, planned: RolePlan, context: TrustContext): OutboxEvent[] {
+  return planned.writes.flatMap((write) => {
+    if (write.type !== 'update' || !write.holders?.count) return [];
+    const before = planned.changes.find((change) => change.after?.id === write.role.id)?.before;
+    return before ? roleWideningEvents(trust.rootNodeId, caller.account, before, write.role, write.holders.count, context.roles) : [];
+  });
 }
 
 export function assertNameFree(context: TrustContext, name: string, exceptId?: string): void {

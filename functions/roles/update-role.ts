@@ -8,7 +8,6 @@ import { authorize } from '../shared/authorize';
 import { idParamsSchema } from '../shared/schemas';
 import { assertEditable, assertNameFree, changeRoles } from './role-change';
 import { updateRoleBodySchema } from './role.schema';
-import { raiseRoleWidenings } from './widening-events';
 
 export const handler = userHandler(
   { params: idParamsSchema, body: updateRoleBodySchema },
@@ -35,7 +34,6 @@ export const handler = userHandler(
       };
       return { writes: [{ type: 'update', role: after, expectedVersion, holders: seen }], changes: [{ action: 'role.updated', before, after }] };
     });
-    await raiseRoleWidenings(caller, planned);
     return entity(200, planned.changes[0]!.after!);
   },
 );

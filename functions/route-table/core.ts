@@ -130,7 +130,7 @@ export const coreRoutes: RouteDef[] = [
     responses: { 201: ok(roleSchema, 'Created'), 403: { description: 'forbidden; mfa_required (a sensitive permission, or the trust requires 2FA for admins); escalation: the role holds a permission you lack' }, 409: { description: 'name_taken' } },
   },
   {
-    method: 'PATCH', path: '/roles/{id}', handler: 'functions/roles/update-role.ts', auth: 'user', queues: ['notifications'],
+    method: 'PATCH', path: '/roles/{id}', handler: 'functions/roles/update-role.ts', auth: 'user',
     summary: 'Change a custom role (built-ins are read-only)', tag: 'Roles', table: 'write',
     request: { params: idParamsSchema, body: updateRoleBodySchema, ifMatch: true },
     responses: { 200: ok(roleSchema), 403: { description: 'forbidden or escalation' }, 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
@@ -147,13 +147,13 @@ export const coreRoutes: RouteDef[] = [
     responses: { 200: ok(accessMatrixSchema) },
   },
   {
-    method: 'PUT', path: '/access-matrix', handler: 'functions/roles/put-access-matrix.ts', auth: 'user', queues: ['notifications'],
+    method: 'PUT', path: '/access-matrix', handler: 'functions/roles/put-access-matrix.ts', auth: 'user',
     summary: 'Replace grants, all or nothing (If-Match: the matrix version)', tag: 'Roles', table: 'write',
     request: { body: putAccessMatrixBodySchema, ifMatch: true },
     responses: { 200: ok(z.extend(z.omit(accessMatrixSchema, { version: true }), { changed: z.number().check(z.int()) })), 403: { description: 'forbidden or escalation' }, 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
   {
-    method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user', queues: ['notifications'],
+    method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user',
     summary: 'Create an account with its memberships and roles; emails the invitation', tag: 'Users', table: 'write', cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser'], ses: true,
     request: { body: createUserBodySchema },
     responses: { 201: ok(z.extend(userSchema, { invitationSent: z.boolean() }), 'Created'), 403: { description: 'forbidden or escalation' }, 409: { description: 'email_taken or not_a_member' } },
@@ -195,7 +195,7 @@ export const coreRoutes: RouteDef[] = [
     responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Removed' } },
   },
   {
-    method: 'POST', path: '/users/{id}/roles', handler: 'functions/users/add-role.ts', auth: 'user', queues: ['notifications'],
+    method: 'POST', path: '/users/{id}/roles', handler: 'functions/users/add-role.ts', auth: 'user',
     summary: 'Give a person a role at a node', tag: 'Users', table: 'write',
     request: { params: userParamsSchema, body: assignmentInputSchema },
     responses: { 201: ok(assignmentSchema, 'Created'), 403: { description: 'forbidden, escalation, mfa_required or self_change' }, 409: { description: 'not_a_member' } },

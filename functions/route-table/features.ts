@@ -31,7 +31,7 @@ export const featureRoutes: RouteDef[] = [
     },
   },
   {
-    method: 'POST', path: '/users/{id}/mfa/reset', handler: 'functions/users/reset-mfa.ts', auth: 'user', queues: ['notifications'],
+    method: 'POST', path: '/users/{id}/mfa/reset', handler: 'functions/users/reset-mfa.ts', auth: 'user',
     summary: "Turn a person's TOTP off after a lost device; every session ends, the person is emailed (users.reset_mfa, 2FA session)", tag: 'Users', table: 'write', cognito: ['AdminSetUserMFAPreference', 'AdminUserGlobalSignOut'], ses: true,
     request: { params: userParamsSchema },
     responses: { 204: { description: 'TOTP is off' }, 403: { description: 'forbidden, mfa_required or outranked' }, 404: { description: 'not_found (or outside your reach)' } },
@@ -161,7 +161,7 @@ export const featureRoutes: RouteDef[] = [
   },
   // Issue 9: bulk edit.
   {
-    method: 'POST', path: '/users/bulk', handler: 'functions/users/bulk-edit-users.ts', auth: 'user', queues: ['notifications'],
+    method: 'POST', path: '/users/bulk', handler: 'functions/users/bulk-edit-users.ts', auth: 'user',
     summary: 'The single-user actions on up to 500 people, each person all or nothing, a result per person (users.bulk and each action\'s own permission and guards)',
     tag: 'Users', table: 'write', cognito: ['AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true, timeoutSeconds: 29,
     request: { body: bulkEditBodySchema, idempotencyKey: true },

@@ -67,7 +67,7 @@ export const queues: QueueDef[] = [
   {
     name: 'imports', handler: 'functions/users/import-worker.ts', env: 'IMPORT_QUEUE_URL', table: 'write',
     cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes'], ses: true,
-    timeoutSeconds: 300, maxReceiveCount: 3, sends: ['notifications'],
+    timeoutSeconds: 300, maxReceiveCount: 3,
   },
   {
     // One message per event with someone to email at once; the notify job's sweep sends whatever a lost message left.

@@ -1,12 +1,11 @@
 import { checkAssign } from '../../domain/access/delegation';
 import { windowOf } from '../../domain/access/grant-window';
-import { roleIsSensitive } from '../../domain/access/sensitive-grants';
-import { getAccount } from '../adapters/dynamo/account-repository';
-import { raiseSensitiveGrants } from '../notifications/service-events';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { newId } from '../shared/ids';
+import { outboxItems } from '../shared/account-security';
+import { sensitiveGrantEvents } from '../shared/security-events';
 import { changePerson } from './person-change';
 import { userParamsSchema } from './params.schema';
 import { assignmentInputSchema } from './user.schema';
@@ -18,7 +17,7 @@ import { assignmentInputSchema } from './user.schema';
 export const handler = userHandler({ params: userParamsSchema, body: assignmentInputSchema }, async ({ caller, params, body }) => {
   refuseSelfChange(caller, params.id, 'roles');
   const id = newId();
-  const assignment = await changePerson(caller, params.id, ({ person }, { tree, roles }) => {
+  const assignment = await changePerson(caller, params.id, ({ account, person }, { tree, roles }) => {
     const role = checkAssign({
       tree, roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: person,
       roleId: body.roleId, nodeId: body.nodeId, ...windowOf(body), policy: caller.trust.policies,
@@ -28,11 +27,9 @@ export const handler = userHandler({ params: userParamsSchema, body: assignmentI
       ops: [{ type: 'putAssignment', assignment: created, customRole: !role.builtIn }],
       audit: [{ action: 'role.assigned', nodeId: body.nodeId, after: { ...created, roleName: role.name } }],
       result: created,
+      // A role with sensitive permissions tells the admins there, from the grant's own transaction (the outbox).
+      extra: outboxItems(caller.trust.id, sensitiveGrantEvents(roles, caller.account, account, [created])),
     };
   }, ['roles.assign']);
-  if (roleIsSensitive(caller.context.roles.get(body.roleId), caller.context.roles)) {
-    const target = await getAccount({ trustId: caller.trust.id, userId: params.id });
-    if (target) await raiseSensitiveGrants(caller.trust, caller.context.roles, caller.account, target, [assignment]);
-  }
   return json(201, assignment);
 });

@@ -8,7 +8,8 @@ import { MAX_TRANSACTION_ITEMS } from '../adapters/dynamo/transaction';
 import type { Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { emailInvitation, newLink } from '../identity/link-flows';
-import { raiseSensitiveGrants } from '../notifications/service-events';
+import { outboxItems } from '../shared/account-security';
+import { sensitiveGrantEvents } from '../shared/security-events';
 import { mapConcurrently } from '../shared/concurrency';
 import { newId } from '../shared/ids';
 import { keepAdminOnPersonEdit } from '../shared/last-admin';
@@ -97,10 +98,12 @@ async function editPerson(
           ...(plan.invited !== undefined && link ? [{ type: 'issueLink', token: link.token } as const] : []),
         ];
         if (plan.changed) ops.push(...(await keepAdmin(caller, person, plan)));
-        if (personChangeItemCount(account.trustId, account.id, ops, plan.audit.length) > MAX_TRANSACTION_ITEMS) {
+        // Sensitive grants tell the admins there once per person and place, from this same transaction (the outbox).
+        const events = outboxItems(caller.trust.id, sensitiveGrantEvents(context.roles, caller.account, account, plan.granted.map(({ assignment }) => assignment), 'bulk edit'), at);
+        if (personChangeItemCount(account.trustId, account.id, ops, plan.audit.length) + events.length > MAX_TRANSACTION_ITEMS) {
           throw new ConflictError('too_many_changes', 'These actions change too many records of this person for one transaction; split them over two requests');
         }
-        return { ops: plan.changed ? ops : [], audit: plan.audit, result: { plan, account, link } };
+        return { ops: plan.changed ? ops : [], audit: plan.audit, ...(plan.changed ? { extra: events } : {}), result: { plan, account, link } };
       },
       ['users.bulk'],
       {
@@ -115,12 +118,6 @@ async function editPerson(
     return { userId, ok: false, changed: false, error: describe(error) };
   }
   if (input.dryRun || !edited.plan.changed) return { userId, ok: true, changed: edited.plan.changed };
-  // Stored: one account_security event per person (and node) given sensitive permissions; best effort, never this person's failure.
-  const { granted } = edited.plan;
-  if (granted.length > 0) {
-    const roles = new Map(granted.map(({ role }) => [role.id, role]));
-    await raiseSensitiveGrants(caller.trust, roles, caller.account, edited.account, granted.map(({ assignment }) => assignment), 'bulk edit');
-  }
   try {
     await afterWrite(caller, edited);
   } catch (error) {

@@ -7,12 +7,13 @@ import type { Account } from '../../domain/identity/account';
 import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp } from '../adapters/dynamo/person-writes';
 import { requireNode } from '../../domain/org/tree';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
-import { raiseSensitiveGrants } from '../notifications/service-events';
 import { withNewLogin } from '../identity/new-login';
 import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
 import { authorize } from '../shared/authorize';
 import { retryOnConflict } from '../shared/retry';
+import { outboxItems } from '../shared/account-security';
+import { sensitiveGrantEvents } from '../shared/security-events';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { newId, nowIso } from '../shared/ids';
 import type { Caller } from '../http/caller';
@@ -87,7 +88,9 @@ export async function createPerson(caller: Caller, body: NewPersonBody, options:
         ...memberships.map((membership): PersonOp => ({ type: 'putMembership', membership, createdAt: at, isNew: true })),
         ...planned.assignments.map(({ assignment, customRole }): PersonOp => ({ type: 'putAssignment', assignment, customRole })),
       ];
-      await writeNewPerson(account, ops, records, { claimId, plannedOn: planned.context.version, extra: options.extra });
+      // A role with sensitive permissions tells the admins there, from this same transaction (the outbox).
+      const events = outboxItems(caller.trust.id, sensitiveGrantEvents(planned.context.roles, caller.account, account, roleIds, options.via ?? 'new account'), at);
+      await writeNewPerson(account, ops, records, { claimId, plannedOn: planned.context.version, extra: [...(options.extra ?? []), ...events] });
     }, async (error) => {
       if (!(error instanceof PersonWriteConflictError)) throw error;
       if (error.reason !== 'trust_changed') throw personConflict(error);
@@ -96,8 +99,6 @@ export async function createPerson(caller: Caller, body: NewPersonBody, options:
     });
     return { account, view };
   });
-  // Stored: tell the admins where a role with sensitive permissions was given (best effort, after the transaction).
-  await raiseSensitiveGrants(caller.trust, planned.context.roles, caller.account, account, roleIds, options.via ?? 'new account');
   return { account, view };
 }
 

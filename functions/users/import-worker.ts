@@ -14,7 +14,8 @@ import { enqueue } from '../adapters/sqs/job-queue';
 import { callerOf, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { inviterOf, sendInvitation } from '../identity/link-flows';
-import { raiseSensitiveGrants } from '../notifications/service-events';
+import { outboxItems } from '../shared/account-security';
+import { sensitiveGrantEvents } from '../shared/security-events';
 import { keepAdminOnRemoval } from '../shared/last-admin';
 import { newId, nowIso } from '../shared/ids';
 import { ATTEMPTS, backoff } from '../shared/retry';
@@ -112,10 +113,15 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
     const audit = entries.map((entry) =>
       auditRecord({ id: newId(), at: now, actorId: ctx.caller.account.id, targetType: 'user', targetId: userId, ...entry }),
     );
+    const named = check?.profile ? { ...current.account, firstName: check.profile.next.firstName, lastName: check.profile.next.lastName } : current.account;
     try {
       await writePersonChange({ account: current.account, person: current.person, ...(current.grants ? { grants: current.grants } : {}) }, ops, audit, now, ctx.caller.context.version, {
         ...(check?.profile ? { profile: check.profile.next } : {}),
-        extra: rowRecordItems(ctx.trustId, ctx.importId, ctx.chunk, { line: row.line, ok: true, userId }, 'updated'),
+        extra: [
+          ...rowRecordItems(ctx.trustId, ctx.importId, ctx.chunk, { line: row.line, ok: true, userId }, 'updated'),
+          // A role with sensitive permissions tells the admins there, from the row's own transaction (the outbox).
+          ...outboxItems(ctx.trustId, sensitiveGrantEvents(roles, ctx.caller.account, named, added, 'CSV import'), now),
+        ],
       });
     } catch (error) {
       if (!(error instanceof PersonWriteConflictError)) throw error;
@@ -136,8 +142,6 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
       await syncSignInEmail(current.account, check.profile.next.email);
       await noticeOldAddress(ctx.caller, current.account, now);
     }
-    const named = check?.profile ? { ...current.account, firstName: check.profile.next.firstName, lastName: check.profile.next.lastName } : current.account;
-    await raiseSensitiveGrants(ctx.caller.trust, roles, ctx.caller.account, named, added, 'CSV import');
     return;
   }
 }

@@ -11,7 +11,7 @@ import { logger } from '../http/logger';
 import { noContent } from '../http/responses';
 import { changeAccount } from '../shared/account-change';
 import { nowIso } from '../shared/ids';
-import { raiseAccountSecurity } from '../notifications/service-events';
+import { accountSecurityEvent, outboxItems } from '../shared/account-security';
 import { loadAccountTarget } from './account-target';
 import { userParamsSchema } from './params.schema';
 
@@ -37,6 +37,8 @@ export const handler = userHandler({ params: userParamsSchema }, async ({ caller
     reload: async () => (await loadAccountTarget(caller, params.id, 'users.reset_mfa')).account,
     account, actorId: caller.account.id, nodeId: auditNodeOf(person),
     plan: (current) => planMfaDisabled(current, { by: 'admin', now: new Date() }),
+    // Its admins hear of it from the reset's own transaction (the outbox).
+    extraItems: outboxItems(caller.trust.id, [accountSecurityEvent(account, auditNodeOf(person), `two-factor sign-in was reset by ${displayName(caller.account)}`)]),
   });
   if ((await adminStopRequiringTotp(reset.cognitoUsername)) === 'deferred') await setCognitoTotpOffPending(reset, true);
   await signOutEverywhere(reset.cognitoUsername);
@@ -45,6 +47,5 @@ export const handler = userHandler({ params: userParamsSchema }, async ({ caller
     // The reset stands without the email: it is what protects the account.
     await sendEmail(reset.email, email).catch((error: unknown) => logger.error('mfa-reset email not sent', error as Error));
   }
-  await raiseAccountSecurity(caller.trust, reset, auditNodeOf(person), `two-factor sign-in was reset by ${displayName(caller.account)}`);
   return noContent();
 });

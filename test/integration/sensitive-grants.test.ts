@@ -3,8 +3,12 @@ import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds, presetRoles } from '../../domain/access/roles';
 import { createJob, getPlanMeta, loadJob, markPlanApplied } from '../../functions/adapters/dynamo/import-repository';
-import { getTrust } from '../../functions/adapters/dynamo/trust-repository';
-import { raiseSensitiveGrants } from '../../functions/notifications/service-events';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../functions/adapters/dynamo/client';
+import { outboxOf } from '../../functions/adapters/dynamo/outbox-repository';
+import { outboxItems } from '../../functions/shared/account-security';
+import { sensitiveGrantEvents } from '../../functions/shared/security-events';
+import { securityTitles } from '../fixtures/notifications';
 import { applyChunk } from '../../functions/users/import-worker';
 import { call } from '../fixtures/api';
 import { actor, createUser } from '../fixtures/people';
@@ -12,17 +16,18 @@ import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
 
 /**
- * The account_security event of a sensitive grant is keyed by the stored
- * grant (person, node, assignment ids), so raising it again for the same
- * grant (a job re-run, a message delivered twice) adds nothing.
+ * The account_security event of a sensitive grant is written in the grant's
+ * own transaction (the outbox) and raised by the notify job's sweep, keyed by
+ * the stored grant (person, node, assignment ids): it exists exactly when the
+ * grant does, and reporting the same grant again (a job re-run, a message
+ * delivered twice) adds nothing.
  */
 let trust: TestTrust;
 let schoolAdmin: { token: string };
 let admin2fa: string;
 const north = () => trust.nodes['North School']!.id;
-const about = async (name: string) =>
-  ((await call('GET', '/me/notifications?limit=200', { token: schoolAdmin.token })).body.items as { category: string; title: string }[])
-    .filter((i) => i.category === 'account_security' && i.title.startsWith(`${name}: `));
+const about = async (name: string) => (await securityTitles(schoolAdmin.token)).filter((title) => title.startsWith(`${name}: `));
+const waiting = async (userId: string) => (await outboxOf(trust.trustId)).filter((entry) => entry.events.some((event) => event.subject?.id === userId));
 
 beforeAll(async () => {
   trust = await makeTrust();
@@ -31,20 +36,40 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('sensitive grant events', () => {
-  it('raising the same stored grant twice stores one event; another grant of the same role is another event', async () => {
-    const stored = (await getTrust(trust.trustId))!;
+  it('are stored with the grant itself: waiting in the outbox before any step after the write, raised once by the sweep', async () => {
+    const ida = await createUser(trust.token, { firstName: 'Ida', lastName: 'Outbox', memberships: [{ nodeId: north() }] });
+    const given = await call('POST', `/users/${ida.id}/roles`, { token: admin2fa, body: { roleId: presetIds.designatedSafeguardingLead, nodeId: north() } });
+    expect(given.status).toBe(201);
+    // The grant's transaction wrote the event: nothing after the commit had to run for it to exist.
+    const [entry, ...more] = await waiting(ida.id);
+    expect(more).toEqual([]);
+    expect(entry!.events).toEqual([expect.objectContaining({ category: 'account_security', nodeId: north(), key: `account_security:grant:${ida.id}:${north()}:${given.body.id}` })]);
+    const feed = await call('GET', '/me/notifications?limit=200', { token: schoolAdmin.token });
+    expect((feed.body.items as { title: string }[]).filter((i) => i.title.startsWith('Ida Outbox'))).toEqual([]);
+    // The sweep raises it and empties the outbox; another sweep adds nothing.
+    expect(await about('Ida Outbox')).toHaveLength(1);
+    expect(await waiting(ida.id)).toEqual([]);
+    expect(await about('Ida Outbox')).toHaveLength(1);
+    // A refused grant stores nothing to tell: a password-only session may not give DSL.
+    const refused = await call('POST', `/users/${ida.id}/roles`, { token: trust.token, body: { roleId: presetIds.designatedSafeguardingLead, nodeId: trust.nodes['South School']!.id } });
+    expect(refused.status).toBe(403);
+    expect(await waiting(ida.id)).toEqual([]);
+  });
+
+  it('the same stored grant reported twice raises one event; another grant of the same role is another event', async () => {
     const roles = new Map(presetRoles().map((r) => [r.id, r]));
     const subject = { id: randomUUID(), firstName: 'Ida', lastName: 'Idempotent' };
     const by = { firstName: 'Test', lastName: 'Admin' };
     const grant = { id: randomUUID(), roleId: presetIds.designatedSafeguardingLead, nodeId: north() };
-    await raiseSensitiveGrants(stored, roles, by, subject, [grant], 'CSV import');
-    await raiseSensitiveGrants(stored, roles, by, subject, [grant], 'CSV import');
+    const report = (granted: typeof grant[], person = subject) =>
+      documentClient().send(new TransactWriteCommand({ TransactItems: outboxItems(trust.trustId, sensitiveGrantEvents(roles, by, person, granted, 'CSV import')) }));
+    await report([grant]);
+    await report([grant]);
     expect(await about('Ida Idempotent')).toHaveLength(1);
-    await raiseSensitiveGrants(stored, roles, by, subject, [{ ...grant, id: randomUUID() }], 'CSV import');
+    await report([{ ...grant, id: randomUUID() }]);
     expect(await about('Ida Idempotent')).toHaveLength(2);
-    // A grant without sensitive permissions raises nothing.
-    await raiseSensitiveGrants(stored, roles, by, { ...subject, lastName: 'Teacher' }, [{ ...grant, id: randomUUID(), roleId: presetIds.teacher }]);
-    expect(await about('Ida Teacher')).toEqual([]);
+    // A grant without sensitive permissions has nothing to report.
+    expect(sensitiveGrantEvents(roles, by, subject, [{ ...grant, id: randomUUID(), roleId: presetIds.teacher }])).toEqual([]);
   });
 
   it('an import chunk delivered twice at once, then again, raises one event per person granted', async () => {

@@ -5,32 +5,47 @@ import { keys } from './keys';
 import type { TransactItem } from './transaction';
 
 /**
- * The outbox: a service event stored in the same transaction as the change
- * it reports (a lockout), so the event exists exactly when the change does.
- * The notify job raises each through the one notifications path and then
- * deletes it; raising is idempotent by the event's key, so a crash between
- * the two raises nothing twice. It keeps the sign-in functions free of the
- * notifications code and its queue client.
+ * The outbox: service events stored in the same transaction as the change
+ * they report (a lockout, a 2FA reset, a sensitive grant, a role widening),
+ * so the events exist exactly when the change does: a function that dies
+ * after its commit loses none. The notify job raises each through the one
+ * notifications path and then deletes the entry; raising is idempotent by
+ * the event's key, so a crash between the two raises nothing twice. It keeps
+ * the functions that change people free of the notifications code and its
+ * queue client.
  */
 export interface OutboxEvent {
-  id: string;
-  at: string;
   category: string;
   nodeId: string | null;
   title: string;
-  subject: { id: string; firstName: string; lastName: string };
+  /** The person the event is about: their name starts its title. None for an event about a role. */
+  subject?: { id: string; firstName: string; lastName: string };
+  /** The event's idempotency key without `service:` (a re-run that reports the same stored change raises it once); by default the entry's id. */
+  key?: string;
 }
 
-export function outboxPut(trustId: string, event: OutboxEvent): TransactItem {
-  return { Put: { TableName: tableName(), Item: { ...keys.outboxEntry(trustId, event.at, event.id), entity: 'outbox', trustId, ...event } } };
+export interface OutboxEntry {
+  key: { pk: string; sk: string };
+  id: string;
+  at: string;
+  events: OutboxEvent[];
+}
+
+/**
+ * One outbox item for the events of one change, however many places it
+ * tells (a grant at several schools): a change adds one item to its
+ * transaction, never one per event. Unconditional: it cannot fail the change.
+ */
+export function outboxPut(trustId: string, at: string, id: string, events: readonly OutboxEvent[]): TransactItem {
+  return { Put: { TableName: tableName(), Item: { ...keys.outboxEntry(trustId, at, id), entity: 'outbox', trustId, id, at, events } } };
 }
 
 // A trust's waiting service events, oldest first
-export async function outboxOf(trustId: string): Promise<(OutboxEvent & { key: { pk: string; sk: string } })[]> {
+export async function outboxOf(trustId: string): Promise<OutboxEntry[]> {
   const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.outboxPartition(trustId) } });
   return items.map((item) => ({
-    key: { pk: String(item.pk), sk: String(item.sk) }, id: String(item.id), at: String(item.at), category: String(item.category),
-    nodeId: (item.nodeId as string | null) ?? null, title: String(item.title), subject: item.subject as OutboxEvent['subject'],
+    key: { pk: String(item.pk), sk: String(item.sk) }, id: String(item.id), at: String(item.at),
+    events: item.events as OutboxEvent[],
   }));
 }
 

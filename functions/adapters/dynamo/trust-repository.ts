@@ -317,7 +317,8 @@ export class RoleWriteConflictError extends Error {
  * audit records, bumping the trust's version so every warm container reloads
  * the roles, on the condition that the roles are still the ones planned on.
  */
-export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: AuditRecord[], witness?: AdminWitness): Promise<void> {
+/** `extra`: unconditional items that land with the change (its outbox events). */
+export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: AuditRecord[], witness?: AdminWitness, extra: readonly TransactItem[] = []): Promise<void> {
   const table = tableName();
   const ops = writes.map((write) => {
     if (write.type === 'put') {
@@ -359,6 +360,7 @@ export async function writeRoleChange(trust: Trust, writes: RoleWrite[], audit: 
           ...audit.map((record) => auditPut(trust.id, record)),
           // A role losing org.manage: another admin holding must stay (domain/access/last-admin.ts).
           ...(witness ? adminWitnessChecks(trust.id, witness, { roles: new Set(writes.map((w) => w.role.id)) }) : []),
+          ...extra,
         ],
       }),
     );

@@ -5,6 +5,7 @@ import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { mailTo } from '../../fixtures/mail';
 import { actor, createUser, type NewUser } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
+import { sweepOutbox } from '../../fixtures/notifications';
 
 /**
  * The trust's `requireMfaForAdmins` holds outside requests too (security
@@ -81,6 +82,7 @@ describe("requireMfaForAdmins outside requests", () => {
   it('raises account_security events only to the admins with 2FA on (not merely hidden from a session without it)', async () => {
     const teacher = await createUser(admin, { firstName: 'Ria', lastName: `Reset${Date.now()}`, ...at('North School'), roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }] });
     expect((await call('POST', `/users/${teacher.id}/roles`, { token: admin, body: { roleId: presetIds.designatedSafeguardingLead, nodeId: node('North School') } })).status).toBe(201);
+    await sweepOutbox(); // the grant's event waits in the outbox for the notify job
     const titles = async (token: string) =>
       ((await call('GET', '/me/notifications', { token })).body.items as { category: string; title: string }[]).filter((i) => i.category === 'account_security' && i.title.startsWith(`Ria ${teacher.lastName}`));
     expect(await titles(schoolAdminMfa.token)).toHaveLength(1);
