@@ -1,4 +1,4 @@
-import { acceptInvitation } from '../identity/link-flows';
+import { acceptInvitation } from '../identity/invitation-acceptance';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
 import { acceptInvitationBodySchema } from './auth.schema';

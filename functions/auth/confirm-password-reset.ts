@@ -1,4 +1,4 @@
-import { confirmPasswordReset } from '../identity/link-flows';
+import { confirmPasswordReset } from '../identity/password-reset-confirmation';
 import { httpHandler } from '../http/handler';
 import { noContent } from '../http/responses';
 import { confirmPasswordResetBodySchema } from './auth.schema';

@@ -1,5 +1,5 @@
 import { findAccountByEmail } from '../adapters/dynamo/account-repository';
-import { hasRecentResetLink, sendPasswordReset } from '../identity/link-flows';
+import { hasRecentResetLink, sendPasswordReset } from '../identity/link-sending';
 import { httpHandler } from '../http/handler';
 import { logger } from '../http/logger';
 import { json } from '../http/responses';

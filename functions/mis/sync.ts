@@ -12,7 +12,7 @@ import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-reposit
 import { type PersonOp } from '../adapters/dynamo/person-writes';
 import type { Caller } from '../http/caller';
 import { logger } from '../http/logger';
-import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { inviterOf, sendInvitation } from '../identity/link-sending';
 import { outboxItems } from '../shared/account-security';
 import { sensitiveGrantEvents } from '../shared/security-events';
 import { mapConcurrently } from '../shared/concurrency';
@@ -21,7 +21,8 @@ import { assertDominates, refuseSelfChange } from '../shared/identity-guard';
 import { authorize } from '../shared/authorize';
 import { keepAdminOnPersonEdit } from '../shared/last-admin';
 import { bulkGuards, reachCache } from '../users/bulk-guards';
-import { checkNewPerson, createPerson } from '../users/create-user';
+import { createPerson } from '../users/create-user';
+import { checkNewPerson } from '../users/new-person';
 import { noticeOldAddress, syncSignInEmail } from '../users/email-change';
 import { membershipOps } from '../users/membership-ops';
 import { changePerson } from '../users/person-change';

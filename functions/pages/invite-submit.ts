@@ -1,4 +1,4 @@
-import { acceptInvitation } from '../identity/link-flows';
+import { acceptInvitation } from '../identity/invitation-acceptance';
 import { linkForm } from './link-page';
 import { invitationPage } from './link-pages';
 

@@ -1,4 +1,4 @@
-import { confirmPasswordReset } from '../identity/link-flows';
+import { confirmPasswordReset } from '../identity/password-reset-confirmation';
 import { linkForm } from './link-page';
 import { resetPasswordPage } from './link-pages';
 

@@ -31,7 +31,7 @@ export const coreRoutes: RouteDef[] = [
     responses: { 200: ok(z.looseObject({ openapi: z.string(), info: z.looseObject({ version: z.string() }), paths: z.record(z.string(), z.unknown()) }), 'OpenAPI 3.1 document') },
   },
   {
-    method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
+    method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public', cognitoWithToken: ['SetUserMFAPreference'],
     summary: 'Sign in with email and password (with TOTP on: a challenge for POST /auth/mfa)', tag: 'Authentication', table: 'write', cognito: ['InitiateAuth'], ses: true,
     request: { body: loginBodySchema },
     responses: { 200: ok(z.union([tokensSchema, challengeSchema])), 401: { description: 'invalid_credentials' }, 423: { description: 'account_locked' } },
@@ -280,12 +280,12 @@ export const coreRoutes: RouteDef[] = [
     responses: { 204: { description: 'Signed out' } },
   },
   {
-    method: 'POST', path: '/me/mfa/totp/setup', handler: 'functions/me/setup-totp.ts', auth: 'user',
+    method: 'POST', path: '/me/mfa/totp/setup', handler: 'functions/me/setup-totp.ts', auth: 'user', cognitoWithToken: ['AssociateSoftwareToken'],
     summary: "Start TOTP set-up: a secret for the caller's authenticator app", tag: 'The caller', table: 'read',
     responses: { 200: ok(totpSetupSchema), 403: { description: 'recent_sign_in_required (the session signed in more than 15 minutes ago: sign in again)' }, 409: { description: 'mfa_already_enabled (TOTP is on: turn it off with a current code first, or ask an admin for a 2FA reset)' } },
   },
   {
-    method: 'POST', path: '/me/mfa/totp/verify', handler: 'functions/me/verify-totp.ts', auth: 'user',
+    method: 'POST', path: '/me/mfa/totp/verify', handler: 'functions/me/verify-totp.ts', auth: 'user', cognitoWithToken: ['VerifySoftwareToken', 'SetUserMFAPreference'],
     summary: 'Finish TOTP set-up with a code; TOTP is then required at every sign-in', tag: 'The caller', table: 'write',
     request: { body: totpVerifyBodySchema },
     responses: { 204: { description: 'TOTP is on' }, 400: { description: 'invalid_mfa_code or mfa_setup_required' } },

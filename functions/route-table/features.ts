@@ -22,7 +22,7 @@ import type { RouteDef } from './types';
 /** The 2FA lifecycle and trust settings, notifications, MIS roster sync, integration clients, the directory, bulk edit and CSV import, reports. */
 export const featureRoutes: RouteDef[] = [
   {
-    method: 'DELETE', path: '/me/mfa/totp', handler: 'functions/me/delete-totp.ts', auth: 'user',
+    method: 'DELETE', path: '/me/mfa/totp', handler: 'functions/me/delete-totp.ts', auth: 'user', cognitoWithToken: ['VerifySoftwareToken', 'SetUserMFAPreference'],
     summary: 'Turn TOTP off with a current code (not while roles or the trust require 2FA)', tag: 'The caller', table: 'write', ses: true,
     request: { body: totpVerifyBodySchema },
     responses: {

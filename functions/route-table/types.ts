@@ -20,6 +20,8 @@ export type CognitoCall =
   | 'AdminDisableUser' | 'AdminEnableUser' | 'AdminUserGlobalSignOut' | 'AdminSetUserMFAPreference'
   | 'CreateUserPoolClient' | 'DeleteUserPoolClient';
 
+export type CognitoTokenCall = 'AssociateSoftwareToken' | 'VerifySoftwareToken' | 'SetUserMFAPreference';
+
 export interface RouteDef {
   method: HttpMethod;
   path: string;
@@ -38,6 +40,8 @@ export interface RouteDef {
   table: 'none' | 'read' | 'write';
   /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
   cognito?: readonly CognitoCall[];
+  /** Cognito calls made with the caller's own access token: Cognito authorizes them by the token, so no IAM grant (TOTP set-up and removal). */
+  cognitoWithToken?: readonly CognitoTokenCall[];
   ses?: boolean;
   /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
   linkKey?: true;

@@ -1,4 +1,4 @@
-import { sendPasswordReset } from '../identity/link-flows';
+import { sendPasswordReset } from '../identity/link-sending';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { loadAccountTarget } from './account-target';

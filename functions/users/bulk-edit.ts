@@ -7,7 +7,7 @@ import { personChangeItemCount, type PersonOp } from '../adapters/dynamo/person-
 import { MAX_TRANSACTION_ITEMS } from '../adapters/dynamo/transaction';
 import type { Caller } from '../http/caller';
 import { logger } from '../http/logger';
-import { emailInvitation, newLink } from '../identity/link-flows';
+import { emailInvitation, newLink } from '../identity/link-sending';
 import { outboxItems } from '../shared/account-security';
 import { sensitiveGrantEvents } from '../shared/security-events';
 import { mapConcurrently } from '../shared/concurrency';

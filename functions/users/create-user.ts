@@ -1,54 +1,21 @@
-import { checkAssign } from '../../domain/access/delegation';
-import { windowOf } from '../../domain/access/grant-window';
-import { initialMemberships } from '../../domain/access/memberships';
 import type { Person } from '../../domain/access/resolve';
 import { auditRecord } from '../../domain/audit/audit-record';
 import type { Account } from '../../domain/identity/account';
+import { checkNewPerson, type NewPersonBody } from './new-person';
 import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp } from '../adapters/dynamo/person-writes';
-import { requireNode } from '../../domain/org/tree';
-import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { inviterOf, sendInvitation } from '../identity/link-sending';
 import { withNewLogin } from '../identity/new-login';
 import { userHandler } from '../http/user-handler';
 import { entity } from '../http/responses';
-import { authorize } from '../shared/authorize';
 import { retryOnConflict } from '../shared/retry';
 import { outboxItems } from '../shared/account-security';
 import { sensitiveGrantEvents } from '../shared/security-events';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { newId, nowIso } from '../shared/ids';
 import type { Caller } from '../http/caller';
-import type { Assignment } from '../../domain/access/resolve';
 import type { TransactItem } from '../adapters/dynamo/transaction';
-import type * as z from '../shared/zod';
 import { createUserBodySchema } from './user.schema';
 import { userView } from './user-view';
-
-export type NewPersonBody = z.output<typeof createUserBodySchema>;
-
-/**
- * The rules of a new person, before anything is stored: every node exists,
- * users.create wherever the person is placed (at the trust when nowhere),
- * every role through the delegation guard against `context`'s roles. Throws
- * the domain error the route answers with; the CSV import asks the same.
- */
-export function checkNewPerson(caller: Caller, body: NewPersonBody, context: TrustContext = caller.context) {
-  const { tree } = caller.context;
-  body.memberships.forEach((m, i) => requireNode(tree, m.nodeId, `memberships.${i}.nodeId`));
-  body.roles.forEach((r, i) => requireNode(tree, r.nodeId, `roles.${i}.nodeId`));
-  const places = body.memberships.length ? body.memberships.map((m) => m.nodeId) : body.roles.length ? body.roles.map((r) => r.nodeId) : [tree.rootId];
-  new Set(places).forEach((nodeId) => authorize(caller, 'users.create', nodeId));
-  const memberships = initialMemberships(body.memberships.map((m) => ({ ...m, primary: m.primary ?? false })));
-  const grant = (assignments: Assignment[], at: TrustContext) =>
-    assignments.map((assignment) => {
-      const role = checkAssign({
-        tree: at.tree, roles: at.roles, caller: caller.compiled, callerMfa: caller.mfa, now: new Date(), target: { memberships },
-        roleId: assignment.roleId, nodeId: assignment.nodeId, ...windowOf(assignment), policy: caller.trust.policies,
-      });
-      return { assignment, customRole: !role.builtIn };
-    });
-  grant(body.roles.map((r) => ({ id: 'check', ...r })), context);
-  return { places, memberships, grant };
-}
 
 /**
  * Creates the person (POST /users, and the CSV import's new rows): the

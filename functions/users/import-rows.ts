@@ -9,7 +9,7 @@ import type { PersonRecord } from '../adapters/dynamo/person-repository';
 import type { Caller } from '../http/caller';
 import { authorize, reach } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
-import { checkNewPerson, type NewPersonBody } from './create-user';
+import { checkNewPerson, type NewPersonBody } from './new-person';
 import { planProfileEdit, type ProfileEditPlan, type ProfilePatch } from './profile-edit';
 import { createUserBodySchema, updateUserBodySchema } from './user.schema';
 

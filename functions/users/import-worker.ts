@@ -13,7 +13,7 @@ import { personConflict, PersonWriteConflictError, writePersonChange, type Perso
 import { enqueue } from '../adapters/sqs/job-queue';
 import { callerOf, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
-import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { inviterOf, sendInvitation } from '../identity/link-sending';
 import { outboxItems } from '../shared/account-security';
 import { sensitiveGrantEvents } from '../shared/security-events';
 import { keepAdminOnRemoval } from '../shared/last-admin';

@@ -1,5 +1,5 @@
 import { ConflictError, UnavailableError } from '../../domain/errors';
-import { inviterOf, sendInvitation } from '../identity/link-flows';
+import { inviterOf, sendInvitation } from '../identity/link-sending';
 import { userHandler } from '../http/user-handler';
 import { json } from '../http/responses';
 import { loadAccountTarget } from './account-target';

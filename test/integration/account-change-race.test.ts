@@ -5,7 +5,7 @@ import { getAccount } from '../../functions/adapters/dynamo/account-repository';
 import { callerOf, type Caller } from '../../functions/http/caller';
 import { changeAccount } from '../../functions/shared/account-change';
 import { changePerson } from '../../functions/users/person-change';
-import { inviterOf, sendInvitation, sendPasswordReset } from '../../functions/identity/link-flows';
+import { inviterOf, sendInvitation, sendPasswordReset } from '../../functions/identity/link-sending';
 import { loadAccountTarget } from '../../functions/users/account-target';
 import { call } from '../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../fixtures/identity';

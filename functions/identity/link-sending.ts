@@ -1,26 +1,23 @@
-import { auditRecord } from '../../domain/audit/audit-record';
 import { displayName, type Account } from '../../domain/identity/account';
-import { invitationEmail, passwordChangedEmail, passwordResetEmail } from '../../domain/identity/emails';
-import { assertStrongPassword } from '../../domain/identity/password-policy';
-import { commonPasswords } from '../adapters/common-passwords';
-import { hashToken } from '../../domain/identity/token-hash';
-import { assertUsable, newLinkToken, sentToHash, type StoredToken, type TokenPurpose } from '../../domain/identity/tokens';
+import { invitationEmail, passwordResetEmail } from '../../domain/identity/emails';
+import { newLinkToken, sentToHash, type StoredToken, type TokenPurpose } from '../../domain/identity/tokens';
 import { ConflictError } from '../../domain/errors';
-import { getAccount } from '../adapters/dynamo/account-repository';
 import { AccountChangedError } from '../adapters/dynamo/account-writes';
-import { claimLinkToken, getLinkToken, issueLinkToken, releaseLinkToken } from '../adapters/dynamo/token-repository';
+import { getLinkToken, issueLinkToken } from '../adapters/dynamo/token-repository';
 import { getTrust } from '../adapters/dynamo/trust-repository';
-import { setPermanentPassword } from '../adapters/cognito/user-pool';
-import { signOutEverywhere } from '../adapters/cognito/user-status';
-import { revokeSessionsAt } from '../../domain/identity/lifecycle';
 import { sendEmail } from '../adapters/ses/mailer';
 import { config } from '../config';
 import { logger } from '../http/logger';
-import { newId, nowIso } from '../shared/ids';
 import { retryOnConflict } from '../shared/retry';
+import { linkAudit as audit } from './links';
 
-const audit = (account: Account, actorId: string, action: string, after?: unknown) =>
-  auditRecord({ id: newId(), at: nowIso(), actorId, action, targetType: 'user', targetId: account.id, nodeId: null, after });
+/**
+ * Sending the emailed links (an invitation, a password reset): the link is
+ * stored, then emailed through SES. Following them is invitation-acceptance.ts
+ * and password-reset-confirmation.ts (Cognito), so a function that sends
+ * links carries no Cognito client and one that follows them no SES client
+ * unless it also emails.
+ */
 
 /** A new link of `purpose` for the account: the token to store and the URL to email (only the hash is ever stored). */
 export function newLink(account: Account, purpose: TokenPurpose, validForMs = config().INVITATION_TTL_DAYS * 86_400_000): { token: StoredToken; link: string; validUntil: string } {
@@ -109,59 +106,6 @@ export async function sendPasswordReset(account: Account, actorId: string, reloa
   const trust = await getTrust(account.trustId);
   const issued = await issue(account, 'password_reset', config().RESET_TTL_MINUTES * 60_000, actorId, 'password.reset_requested', reload);
   await sendEmail(issued.account.email, passwordResetEmail({ trustName: trust?.name ?? 'your trust', firstName: issued.account.firstName, link: issued.link, expiresAt: issued.validUntil }));
-}
-
-async function usableLink(rawToken: string, purpose: TokenPurpose): Promise<{ token: StoredToken; account: Account }> {
-  const stored = await getLinkToken(hashToken(rawToken));
-  const account = stored && (await getAccount({ trustId: stored.trustId, userId: stored.userId }));
-  const current = purpose === 'invitation' ? account?.invitationTokenHash : account?.resetTokenHash;
-  const token = assertUsable(account ? stored : undefined, purpose, current, new Date(), account?.email);
-  return { token, account: account! };
-}
-
-/**
- * Sets the first password and turns the account active. The link is claimed
- * first (exactly one of two concurrent accepts wins), then the password is set
- * in Cognito; if that fails the claim is undone so the link works again.
- */
-export async function acceptInvitation(rawToken: string, password: string): Promise<{ email: string }> {
-  const { token, account } = await usableLink(rawToken, 'invitation');
-  assertStrongPassword(password, await commonPasswords(), { email: account.email });
-  const now = nowIso();
-  const change = { set: { status: 'active', acceptedAt: now, failedLogins: 0 } };
-  await claimLinkToken(account, token, change, audit(account, account.id, 'invitation.accepted'), now);
-  try {
-    await setPermanentPassword(account.cognitoUsername, password);
-  } catch (error) {
-    await releaseLinkToken(account, token, { set: { status: 'invited' } }).catch((e: unknown) => logger.error('could not release invitation', e as Error));
-    throw error;
-  }
-  return { email: account.email };
-}
-
-/**
- * Sets a new password from a reset link and signs out every session. It never
- * reactivates an inactive account (the claim requires `active`) and never
- * bypasses 2FA (sign-in still asks for the code).
- */
-export async function confirmPasswordReset(rawToken: string, password: string): Promise<void> {
-  const { token, account } = await usableLink(rawToken, 'password_reset');
-  assertStrongPassword(password, await commonPasswords(), { email: account.email });
-  const now = nowIso();
-  const signOut = revokeSessionsAt(new Date());
-  await claimLinkToken(account, token, { set: { sessionsValidAfter: signOut } }, audit(account, account.id, 'password.reset_completed'), now);
-  try {
-    await setPermanentPassword(account.cognitoUsername, password);
-  } catch (error) {
-    await releaseLinkToken(account, token, { set: {} }).catch((e: unknown) => logger.error('could not release reset link', e as Error));
-    throw error;
-  }
-  // The table cut-off already refuses old tokens; Cognito's own sign-out revokes its refresh tokens too.
-  await signOutEverywhere(account.cognitoUsername).catch((e: unknown) => logger.error('global sign-out failed', e as Error));
-  const trust = await getTrust(account.trustId);
-  await sendEmail(account.email, passwordChangedEmail({ trustName: trust?.name ?? 'your trust', firstName: account.firstName, at: now })).catch((e: unknown) =>
-    logger.error('password-changed email not sent', e as Error),
-  );
 }
 
 export const inviterOf = (account: Account) => ({ id: account.id, name: displayName(account) });
