@@ -10,7 +10,7 @@ import { userHandler } from '../http/user-handler';
 import { reach } from '../shared/authorize';
 import { allInDirectory } from './directory';
 import { exportUsersQuerySchema } from './directory.schema';
-import { directoryFilters } from './list-users';
+import { directoryFilters } from './directory-filters';
 
 const CSV_TYPE = 'text/csv; charset=utf-8';
 

@@ -1,21 +1,11 @@
-import { sortKeyLength, type DirectoryEntry, type DirectoryFilters, type SortField, type SortOrder } from '../../domain/directory/directory-index';
+import { sortKeyLength, type DirectoryEntry, type SortField, type SortOrder } from '../../domain/directory/directory-index';
 import { ForbiddenError, InvalidInputError } from '../../domain/errors';
-import { subtreeIds } from '../../domain/org/tree';
-import type { Caller } from '../http/caller';
 import { json } from '../http/responses';
 import { isClientCaller, userOrClientHandler } from '../http/client-caller';
 import { reach } from '../shared/authorize';
 import { listDirectory } from './directory';
+import { directoryFilters } from './directory-filters';
 import { listUsersQuerySchema } from './directory.schema';
-
-type Query = ReturnType<typeof listUsersQuerySchema.parse>;
-
-/** The filters of a list or export query, the node resolved to its subtree in the caller's tree (an unknown node matches nobody). */
-export function directoryFilters(caller: Pick<Caller, 'context'>, query: Omit<Query, 'limit' | 'cursor' | 'sort' | 'order'>): DirectoryFilters {
-  const { tree } = caller.context;
-  const { nodeId, ...rest } = query;
-  return { ...rest, ...(nodeId === undefined ? {} : { subtree: tree.nodes.has(nodeId) ? subtreeIds(tree, nodeId) : new Set<string>() }) };
-}
 
 const badCursor = () => new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out for this sort', [{ path: 'cursor', message: 'invalid cursor' }]);
 
