@@ -150,6 +150,20 @@ function isMemberAround(tree: OrgTree, nodeId: string, memberships: readonly { n
   return memberships.some((membership) => around.has(membership.nodeId));
 }
 
+/**
+ * Whether an edit adds a permission or an assignable role to a role: the only
+ * edits that give its holders anything new, so the only ones for which
+ * checkRoleEdit judges the holders (and a route must read them, conditioning
+ * its write on their counter). A narrowing, a rename or a scope or
+ * description change reads nobody (review D, D7).
+ */
+export function widensRole(
+  before: { permissions: readonly string[]; assignableRoles: readonly string[] },
+  after: { permissions: readonly string[]; assignableRoles: readonly string[] },
+): boolean {
+  return after.permissions.some((code) => !before.permissions.includes(code)) || after.assignableRoles.some((id) => !before.assignableRoles.includes(id));
+}
+
 export interface CheckRoleEditInput extends CallerContext {
   /** The role as stored; absent when creating a role (POST /roles). */
   before?: Role;
@@ -188,7 +202,8 @@ export function checkRoleEdit(input: CheckRoleEditInput): { permissions: string[
   const hadAssignable = new Set(input.before?.assignableRoles ?? []);
   const addedPermissions = definition.permissions.filter((code) => !hadPermissions.has(code));
   const addedAssignable = definition.assignableRoles.filter((id) => !hadAssignable.has(id));
-  if (addedPermissions.length === 0 && addedAssignable.length === 0) return definition;
+  // The same test as widensRole (routes read holders only when it holds): nothing added, nothing to judge.
+  if (!widensRole({ permissions: [...hadPermissions], assignableRoles: [...hadAssignable] }, definition)) return definition;
 
   // The edited role judged by its new definition wherever the closure meets it (a role listing itself, or a cycle back to it).
   const edited = new Map(roles).set(after.id, { ...(input.before ?? blankRole(after.id)), ...definition });

@@ -31,6 +31,11 @@ export interface ReportSchedule {
   recipientIds: string[];
   /** Recipients the owner has been told about (lost reports.view or deactivated): told once each. */
   skippedNotified?: string[];
+  /**
+   * Recipients skipped whom the owner has not been told about yet: written by the reports job before its email to
+   * the owner, cleared once it is sent, so an email that fails is sent by a later run (review D, D10).
+   */
+  skippedPending?: string[];
   version: number;
   createdAt: string;
   updatedAt: string;

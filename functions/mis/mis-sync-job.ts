@@ -3,6 +3,7 @@ import { claimNightlySync, listMisSettings } from '../adapters/dynamo/mis-reposi
 import { getTrust, listTrustIds } from '../adapters/dynamo/trust-repository';
 import { logger } from '../http/logger';
 import { queueRun } from './start-run';
+import { failStuckRuns } from './stuck-runs';
 
 /** The local hour (the trust's time zone) from which a night's sync is due. */
 export const NIGHTLY_SYNC_HOUR = 2;
@@ -16,16 +17,27 @@ export const NIGHTLY_SYNC_HOUR = 2;
  * uploaded the roster it reads (bounded by the settings' saver; the saver
  * alone for a roster a connector dropped in the bucket); each school is its own queue message, so one
  * school's bad file (or failure to queue) never stops the others.
+ *
+ * Every run, for every trust, it first fails the runs that stopped moving
+ * (`stuck`: queued, approved or running for STUCK_RUN_AFTER_MS without a
+ * claim; stuck-runs.ts), whatever the hour.
  */
-export async function handler(event: { time?: string; trustIds?: string[] } = {}): Promise<{ trusts: number; queued: number; failed: number }> {
+export async function handler(event: { time?: string; trustIds?: string[] } = {}): Promise<{ trusts: number; queued: number; failed: number; stuck: number }> {
   const now = event.time ? new Date(event.time) : new Date();
   let trusts = 0;
   let queued = 0;
   let failed = 0;
+  let stuck = 0;
   // The schedule names no trusts: every trust. `trustIds` (POST /_local/run/mis-sync?trustId=) runs the night of those only.
   const only = event.trustIds && new Set(event.trustIds);
   for (const trustId of await listTrustIds()) {
     if (only && !only.has(trustId)) continue;
+    try {
+      stuck += await failStuckRuns(trustId, now);
+    } catch (error) {
+      logger.error('mis-sync could not fail a trust\'s stuck runs', { error, trustId });
+      failed += 1;
+    }
     let schools;
     try {
       const trust = await getTrust(trustId);
@@ -50,5 +62,5 @@ export async function handler(event: { time?: string; trustIds?: string[] } = {}
       }
     }
   }
-  return { trusts, queued, failed };
+  return { trusts, queued, failed, stuck };
 }

@@ -6,14 +6,15 @@ import { boundErrors } from '../../domain/mis/run-errors';
 import { getMisSettings } from '../adapters/dynamo/mis-repository';
 import { claimRun, getRosterRef, getRosterUpload, getRun, keepPlanned, ROSTER_BUCKET_ACTOR, saveRun, type LinkOutcome, type MisRun, type RunError } from '../adapters/dynamo/mis-sync-repository';
 import { enqueue } from '../adapters/sqs/job-queue';
-import { queues } from '../route-table/jobs';
-import { getTrust } from '../adapters/dynamo/trust-repository';
 import { loadRoster } from '../adapters/files/roster-store';
 import { callerOf, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
-import { raiseEvent } from '../notifications/raise';
 import { newId, nowIso } from '../shared/ids';
+import { MAX_DELIVERIES, MAX_RUN_PARTS, STOP_MARGIN_MS } from './run-limits';
+import { announceRun as notify, bundleError, givenUp, runSummary as summaryOf } from './run-outcome';
 import { applyChange, changeError, planSchool, type Outcome } from './sync';
+
+export { MAX_RUN_PARTS, STOP_MARGIN_MS } from './run-limits';
 
 /**
  * One school's sync run, from the `mis-runs` queue (`{ trustId, nodeId,
@@ -43,11 +44,6 @@ export interface RunMessage {
   part?: number;
 }
 
-/** Time left in the invocation below which a run stops between two people and continues in a new message. */
-export const STOP_MARGIN_MS = 90_000;
-/** Parts a run may take before it is failed (each applies at least one person). */
-export const MAX_RUN_PARTS = 20;
-
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   const shouldStop = context ? () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS : undefined;
@@ -67,21 +63,18 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   return { batchItemFailures: failures };
 }
 
-/** Deliveries of a `mis-runs` message before it goes to the dead-letter queue. */
-const MAX_DELIVERIES = queues.find((q) => q.name === 'mis-runs')!.maxReceiveCount;
-
-/** A run whose last delivery threw: `failed` (`run_error`), audited and announced, whatever it had reached. */
+/**
+ * A run whose last delivery threw: `failed` (`run_error`), audited and
+ * announced, whatever it had reached. A delivery that ends in a timeout runs
+ * no catch: the hourly mis-sync job fails such a run once it stops moving
+ * (stuck-runs.ts).
+ */
 async function failStuckRun({ trustId, runId }: RunMessage): Promise<void> {
   const run = await getRun(trustId, runId);
   if (!run || !['queued', 'approved', 'running'].includes(run.status)) return;
-  const failed = await saveFinished(trustId, {
-    ...run, status: 'failed', finishedAt: nowIso(), errorsOmitted: run.errors.length + run.errorsOmitted,
-    errors: [bundleError('run_error', `The run stopped on an unexpected error in each of its ${MAX_DELIVERIES} attempts; nothing more is tried (the logs say why)`)],
-  }, run.approvedBy ?? run.requestedBy);
+  const failed = await saveFinished(trustId, givenUp(run, `The run stopped on an unexpected error in each of its ${MAX_DELIVERIES} attempts; nothing more is tried (the logs say why)`), run.approvedBy ?? run.requestedBy);
   await notify(trustId, failed);
 }
-
-const bundleError = (code: string, message: string): RunError => ({ sourcedId: null, line: null, code, message });
 
 /**
  * `redelivered`: SQS delivers the message again only once the first delivery's
@@ -245,24 +238,4 @@ function outcomeOf(kind: string, status: string | undefined): Exclude<Outcome, '
   if (status === 'deactivate') return 'deactivated';
   if (status === 'activate') return 'reactivated';
   return 'updated';
-}
-
-function summaryOf(run: MisRun) {
-  const { id, status, dryRun, created, updated, deactivated, reactivated, unchanged, skippedEdited, rosterId, actsFor } = run;
-  return { runId: id, status, dryRun, rosterId, ...(actsFor ? { actsFor } : {}), created, updated, deactivated, reactivated, unchanged, skippedEdited, errors: run.errors.length + run.errorsOmitted };
-}
-
-/** The run's summary as a `mis_sync` event at the school: its org.manage holders are emailed per their preferences. */
-async function notify(trustId: string, run: MisRun) {
-  const trust = await getTrust(trustId);
-  if (!trust) return;
-  const errors = run.errors.length + run.errorsOmitted;
-  const title = run.status === 'held'
-    ? 'MIS sync held: too many leavers, approve to apply'
-    : run.status === 'failed' ? 'MIS sync failed' : `MIS sync${run.dryRun ? ' (dry run)' : ''}: ${run.created} new, ${run.updated} updated, ${run.deactivated} deactivated`;
-  await raiseEvent(trust, {
-    category: 'mis_sync', nodeId: run.nodeId, title,
-    summary: `${run.created} created, ${run.updated} updated, ${run.deactivated} deactivated, ${run.reactivated} reactivated, ${run.unchanged} unchanged, ${run.skippedEdited} kept as edited by hand, ${errors} errors`,
-    link: `/mis/runs/${run.id}`, occurredAt: nowIso(), idempotencyKey: `service:mis-run:${run.id}:${run.status}`, sender: { type: 'service', id: 'mis-sync' },
-  });
 }

@@ -6,7 +6,8 @@ import { parseReportParams, type ReportName } from '../../domain/reports/catalog
 import { renderCsv } from '../../domain/reports/csv';
 import { runReport } from '../../domain/reports/reports';
 import { duePeriod, type ReportSchedule } from '../../domain/reports/schedule';
-import { claimRecipientSend, listAllSchedules, markPeriodDone, markSkippedNotified, periodDone } from '../adapters/dynamo/report-schedule-repository';
+import { loadAccounts } from '../adapters/dynamo/person-repository';
+import { claimRecipientSend, listAllSchedules, markPeriodDone, markSkippedNotified, markSkippedPending, periodDone } from '../adapters/dynamo/report-schedule-repository';
 import { getTrust, loadTrustContext } from '../adapters/dynamo/trust-repository';
 import { storeExport } from '../adapters/exports/export-store';
 import { sendMail } from '../adapters/ses/mailer-v2';
@@ -60,7 +61,9 @@ export const REPORTS_STOP_MARGIN_MS = 60_000;
  * claimed is marked done for the period (`SENT#<period>`), so later runs skip
  * it with one read. A recipient who may no longer view it there (lost
  * reports.view, deactivated) is skipped, and the owner is told once per such
- * recipient. An owner who could no longer make the schedule (deactivated, or
+ * recipient: the skip is kept on the schedule (`skippedPending`) before the
+ * owner's email and cleared once it is sent, so an email that fails is sent
+ * by a later run (the skipped are claimed: no run finds them again). An owner who could no longer make the schedule (deactivated, or
  * without reports.schedule at its node) stops it sending altogether.
  */
 export async function handler(event: { time?: string }, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ReportsRunSummary> {
@@ -143,11 +146,17 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       summary.failed += 1;
     }
   }
-  // Told even when the run stops part-way: those skipped are claimed, so no later run would find them again.
-  const untold = [...skipped.keys()].filter((id) => !(schedule.skippedNotified ?? []).includes(id));
+  // Told even when the run stops part-way: those skipped are claimed, so no later run would find them again. They are kept
+  // on the schedule before the email and cleared after it, so an email that fails is sent by a later run with any new ones.
+  const told = new Set(schedule.skippedNotified ?? []);
+  const earlier = (schedule.skippedPending ?? []).filter((id) => !told.has(id) && schedule.recipientIds.includes(id));
+  const fresh = [...skipped.keys()].filter((id) => !told.has(id) && !earlier.includes(id));
+  if (fresh.length > 0) await markSkippedPending(trust.id, schedule.id, fresh);
+  const untold = [...earlier, ...fresh];
   if (untold.length > 0) {
-    // The owner passed the check above: active, still holding reports.schedule here.
-    const names = untold.map((id) => skipped.get(id)!);
+    // The owner passed the check above: active, still holding reports.schedule here. An earlier run's skips by their names now (an id when gone).
+    const accounts = new Map((earlier.length > 0 ? await loadAccounts(trust.id, earlier) : []).map((account) => [account.id, displayName(account)]));
+    const names = untold.map((id) => skipped.get(id) ?? accounts.get(id) ?? id);
     await sendMail(owner.record.account.email, skippedEmail({ trustName: trust.name, firstName: owner.record.account.firstName, report: name, names }));
     await markSkippedNotified(trust.id, schedule.id, untold);
   }

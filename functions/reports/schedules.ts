@@ -104,7 +104,7 @@ export function scheduleAudit(caller: Caller, action: string, schedule: ReportSc
 }
 
 export function scheduleView(schedule: ReportSchedule) {
-  const { trustId: _t, skippedNotified: _s, ...view } = schedule;
+  const { trustId: _t, skippedNotified: _s, skippedPending: _p, ...view } = schedule;
   return view;
 }
 

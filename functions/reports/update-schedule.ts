@@ -37,6 +37,7 @@ export const handler = userHandler({ params: idParamsSchema, body: updateSchedul
     ...rest, report: merged.report, params: stored, nodeId, cadence, hour: merged.hour, recipientIds: [...new Set(merged.recipientIds)],
     ...(merged.dayOfWeek !== undefined ? { dayOfWeek: merged.dayOfWeek } : {}), ...(merged.dayOfMonth !== undefined ? { dayOfMonth: merged.dayOfMonth } : {}),
     skippedNotified: (before.skippedNotified ?? []).filter((id) => merged.recipientIds.includes(id)),
+    skippedPending: (before.skippedPending ?? []).filter((id) => merged.recipientIds.includes(id)),
     version: before.version + 1, updatedAt: nowIso(),
   };
   if (!(await writeSchedule(after, before.version, scheduleAudit(caller, 'report_schedule.changed', after, scheduleView(before), scheduleView(after))))) throw new VersionConflictError();

@@ -1,4 +1,4 @@
-import { checkRoleEdit } from '../../domain/access/delegation';
+import { checkRoleEdit, widensRole } from '../../domain/access/delegation';
 import { permissionCatalogue } from '../../domain/access/permissions';
 import type { Role } from '../../domain/access/roles';
 import { InvalidInputError, PreconditionRequiredError, VersionConflictError } from '../../domain/errors';
@@ -41,7 +41,7 @@ export const handler = userHandler({ body: putAccessMatrixBodySchema }, async ({
     }
     // Only a widened role grants anything new, so only its holders matter; read on every plan, each
     // such update is conditioned on the holders counter its read saw. Narrowing reads nobody.
-    const widened = (before: Role, permissions: string[]) => permissions.some((code) => !before.permissions.includes(code));
+    const widened = (before: Role, permissions: string[]) => widensRole(before, { permissions, assignableRoles: before.assignableRoles });
     const holders = await Promise.all(changed.map(({ before, permissions }) => (widened(before, permissions) ? listRoleHolders(caller.trust.id, before.id) : undefined)));
     const updates = changed.map(({ before, permissions }, i) => {
       const definition = checkRoleEdit({

@@ -24,7 +24,8 @@ export const jobs: JobDef[] = [
   { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true, queues: ['notifications'] },
   { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
   // MIS roster sync: hourly, so each trust's night starts at 02:00 on its own clock; queues a run of every enabled school (the runs are the mis-runs queue's).
-  { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', queues: ['mis-runs'] },
+  // It also fails runs that stopped moving and announces them (review D, D9): the event's immediate emails go through notifications.
+  { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', queues: ['mis-runs', 'notifications'] },
   // Scheduled reports (issue 13): in the Users functions' stack, beside the exports bucket.
   { name: 'reports', handler: 'functions/reports/reports-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, exportBucket: true, group: 'Users' },
 ];
@@ -62,6 +63,9 @@ export interface QueueDef {
    */
   group?: string;
 }
+
+/** How long SQS hides a message once delivered (AWS's advice for a Lambda trigger: six times the function's timeout); the CDK queue and the MIS stuck-run bound both use it. */
+export const visibilityTimeoutSeconds = (def: Pick<QueueDef, 'timeoutSeconds'>): number => def.timeoutSeconds * 6;
 
 export const queues: QueueDef[] = [
   {

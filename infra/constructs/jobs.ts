@@ -5,6 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { JobDef, QueueDef } from '../../functions/routes';
+import { visibilityTimeoutSeconds } from '../../functions/route-table/jobs';
 
 // The API stack's queues and schedules. Plain functions rather than a Construct, like buckets.ts: each resource
 // keeps the scope and id it had when it was written inline in the API stack, so its logical ID stays the same.
@@ -21,7 +22,7 @@ export function workerQueue(scope: Construct, id: string, def: QueueDef): sqs.Qu
   });
   return new sqs.Queue(scope, `${id}Queue`, {
     // AWS's advice for a Lambda trigger: six times the function's timeout.
-    visibilityTimeout: Duration.seconds(def.timeoutSeconds * 6),
+    visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(def)),
     retentionPeriod: Duration.days(4),
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,

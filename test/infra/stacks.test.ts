@@ -14,6 +14,7 @@ import { SIGN_IN_RATE_LIMIT } from '../../infra/stacks/stateful-stack';
 import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
 import { ROSTER_RETENTION_DAYS } from '../../domain/mis/roster-key';
 import { STOP_MARGIN_MS } from '../../functions/mis/run-worker';
+import { STUCK_RUN_AFTER_MS } from '../../functions/mis/run-limits';
 import {
   asList,
   cdkJsonContext,
@@ -537,6 +538,8 @@ describe('API stack: roster bucket', () => {
     expect(queue).toBeDefined();
     // A part stops with STOP_MARGIN_MS left and continues in a new message: well inside the timeout.
     expect(STOP_MARGIN_MS).toBeLessThan(runs.timeoutSeconds * 1000 / 5);
+    // The hourly job fails a run only once every delivery of its message could have come and gone (review D, D9).
+    expect(STUCK_RUN_AFTER_MS).toBeGreaterThan(runs.maxReceiveCount * queue!.Properties.VisibilityTimeout * 1000);
   });
 });
 

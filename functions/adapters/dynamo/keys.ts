@@ -139,4 +139,12 @@ export const keys = {
   reportRecipientClaim: (trustId: string, scheduleId: string, period: string, recipientId: string): Key => ({
     pk: `${trust(trustId)}#REPORT_SCHEDULE#${scheduleId}`, sk: `SENT#${period}#${recipientId}`,
   }),
+  // ---- MIS runs not finished (review D, D9) ----
+  /**
+   * gsi1: a trust's MIS runs still queued, approved or running, by when they last moved (created, claimed, approved):
+   * `gsi1sk = <ISO time>#<runId>`. Sparse: set on the run's item by every write that leaves it unfinished, gone with
+   * the write that finishes or holds it, so the hourly mis-sync job reads only the runs that stopped moving.
+   */
+  misOpenRuns: (trustId: string) => `${trust(trustId)}#MIS#OPEN`,
+  misOpenRunSort: (movedAt: string, runId: string) => `${movedAt}#${runId}`,
 };

@@ -126,13 +126,31 @@ const RUN_FIELDS = [
   'reactivated', 'unchanged', 'skippedEdited', 'errors', 'errorsOmitted', 'approvedBy', 'forUploader', 'actsFor', 'part', 'planned',
 ] as const;
 
+/** A run not finished: the worker (or an approval) has yet to move it on; the only statuses that carry the open-runs index keys. */
+export const OPEN_RUN_STATUSES: readonly RunStatus[] = ['queued', 'approved', 'running'];
+const isOpen = (status: RunStatus) => OPEN_RUN_STATUSES.includes(status);
+
+/**
+ * A run's item. An unfinished run also carries the open-runs index keys
+ * (gsi1, keys.misOpenRuns) with `movedAt`, when it last moved; a finished or
+ * held one none (a Put replaces the item, so a finish removes them). The keys
+ * sit on the run's own item, so they can never disagree with its status.
+ */
+function runItem(trustId: string, run: MisRun, movedAt = new Date().toISOString()) {
+  return {
+    ...keys.misRun(trustId, run.nodeId, run.id), entity: 'mis-run', trustId, ...run,
+    ...(isOpen(run.status) ? { gsi1pk: keys.misOpenRuns(trustId), gsi1sk: keys.misOpenRunSort(movedAt, run.id) } : {}),
+  };
+}
+
 const toRun = (item: Record<string, unknown>) => Object.fromEntries(RUN_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as MisRun;
 
 /** A new run and its id → school pointer. */
 export async function createRun(trustId: string, run: MisRun): Promise<void> {
   try {
     await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...keys.misRunRef(trustId, run.id), entity: 'mis-run-ref', trustId, nodeId: run.nodeId } }));
-    await saveRun(trustId, run);
+    // Queued (or made) when it was started.
+    await documentClient().send(new PutCommand({ TableName: tableName(), Item: runItem(trustId, run, run.startedAt) }));
   } catch (error) {
     rethrowStoreError(error);
   }
@@ -140,7 +158,7 @@ export async function createRun(trustId: string, run: MisRun): Promise<void> {
 
 export async function saveRun(trustId: string, run: MisRun, audit?: AuditRecord): Promise<void> {
   try {
-    await documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...keys.misRun(trustId, run.nodeId, run.id), entity: 'mis-run', trustId, ...run } }));
+    await documentClient().send(new PutCommand({ TableName: tableName(), Item: runItem(trustId, run) }));
     if (audit) await documentClient().send(new PutCommand(auditPut(trustId, audit).Put));
   } catch (error) {
     rethrowStoreError(error);
@@ -151,20 +169,23 @@ export async function saveRun(trustId: string, run: MisRun, audit?: AuditRecord)
  * Moves a run from one status to another and counts the claim in `part`;
  * false when it was not in `from` (another delivery or approval took it) or,
  * with `part`, when it is no longer at that part (a duplicate continuation).
+ * A claim is a move: an unfinished run's open-runs key takes the claim's time.
  */
 export async function claimRun(
   trustId: string, nodeId: string, runId: string, from: RunStatus[], to: RunStatus, fields: Record<string, unknown> = {}, part?: number,
 ): Promise<boolean> {
   const names = Object.keys(fields);
+  const open = isOpen(to);
   try {
     await documentClient().send(new UpdateCommand({
       TableName: tableName(),
       Key: keys.misRun(trustId, nodeId, runId),
-      UpdateExpression: `SET #status = :to${names.map((_, i) => `, #f${i} = :f${i}`).join('')} ADD #part :one`,
+      UpdateExpression: `SET #status = :to${names.map((_, i) => `, #f${i} = :f${i}`).join('')}${open ? ', gsi1pk = :openPk, gsi1sk = :openSk' : ''} ADD #part :one${open ? '' : ' REMOVE gsi1pk, gsi1sk'}`,
       ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})${part === undefined ? '' : ' AND #part = :part'}`,
       ExpressionAttributeNames: { '#status': 'status', '#part': 'part', ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])) },
       ExpressionAttributeValues: {
         ':to': to, ':one': 1, ...(part === undefined ? {} : { ':part': part }),
+        ...(open ? { ':openPk': keys.misOpenRuns(trustId), ':openSk': keys.misOpenRunSort(new Date().toISOString(), runId) } : {}),
         ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])), ...Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n]])),
       },
     }));
@@ -192,6 +213,68 @@ export async function getRun(trustId: string, runId: string): Promise<MisRun | u
   if (!ref) return undefined;
   const item = await get(keys.misRun(trustId, String(ref.nodeId), runId));
   return item && toRun(item);
+}
+
+/** An unfinished run as the open-runs index last saw it move: `movedAt#runId` (the job's write is conditioned on it). */
+export interface UnmovedRun {
+  nodeId: string;
+  runId: string;
+  moved: string;
+}
+
+/**
+ * A trust's runs still queued, approved or running that have not moved since
+ * `before` (an ISO time), oldest first, a page (≤ `limit`) at a time: gsi1's
+ * sparse open-runs keys, so it costs the runs found, never the trust's other
+ * runs. Eventually consistent: failUnmovedRun checks each against the table.
+ */
+export async function listUnmovedRuns(trustId: string, before: string, limit: number, start?: Record<string, unknown>): Promise<{ runs: UnmovedRun[]; next?: Record<string, unknown> }> {
+  try {
+    const page = await documentClient().send(new QueryCommand({
+      TableName: tableName(), IndexName: 'gsi1', Limit: limit, ExclusiveStartKey: start,
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
+      ExpressionAttributeValues: { ':pk': keys.misOpenRuns(trustId), ':before': before },
+      ProjectionExpression: 'nodeId, #id, gsi1sk', ExpressionAttributeNames: { '#id': 'id' },
+    }));
+    const runs = (page.Items ?? []).map((item) => ({ nodeId: String(item.nodeId), runId: String(item.id), moved: String(item.gsi1sk) }));
+    return { runs, ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}) };
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
+}
+
+/** A run as the table holds it now (consistent), with when it last moved; undefined when it is gone or finished. */
+export async function getOpenRun(trustId: string, nodeId: string, runId: string): Promise<{ run: MisRun; moved: string } | undefined> {
+  const item = await get(keys.misRun(trustId, nodeId, runId));
+  if (!item || typeof item.gsi1sk !== 'string' || !isOpen(item.status as RunStatus)) return undefined;
+  return { run: toRun(item), moved: item.gsi1sk };
+}
+
+/**
+ * Stores `failed` (a finished run: no open-runs keys) with its audit record in
+ * one transaction, on the condition that the run is still as `seen` (its
+ * status, and its open-runs key, which every move rewrites): false when it
+ * moved meanwhile (a delivery claimed it, it finished, another job failed it).
+ */
+export async function failUnmovedRun(trustId: string, failed: MisRun, seen: { status: RunStatus; moved: string }, audit: AuditRecord): Promise<boolean> {
+  try {
+    await documentClient().send(new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName(), Item: runItem(trustId, failed),
+            ConditionExpression: '#status = :status AND gsi1sk = :moved',
+            ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':status': seen.status, ':moved': seen.moved },
+          },
+        },
+        auditPut(trustId, audit),
+      ],
+    }));
+    return true;
+  } catch (error) {
+    if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+    return rethrowStoreError(error);
+  }
 }
 
 /** Run ids sort by the time they were made (`<UTC time>-<random>`), so a school's runs read newest first. */
@@ -333,7 +416,7 @@ export async function recordDrop(trustId: string, nodeId: string, upload: Roster
     auditPut(trustId, audit),
     ...(run ? [
       { Put: { TableName: tableName(), Item: { ...keys.misRunRef(trustId, run.id), entity: 'mis-run-ref', trustId, nodeId: run.nodeId } } },
-      { Put: { TableName: tableName(), Item: { ...keys.misRun(trustId, run.nodeId, run.id), entity: 'mis-run', trustId, ...run } } },
+      { Put: { TableName: tableName(), Item: runItem(trustId, run, run.startedAt) } },
     ] : []),
     ...(withLatest ? [{
       Put: {

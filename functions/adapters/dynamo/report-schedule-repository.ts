@@ -7,18 +7,23 @@ import { isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
 
 const FIELDS = [
-  'id', 'trustId', 'ownerId', 'report', 'params', 'nodeId', 'cadence', 'dayOfWeek', 'dayOfMonth', 'hour', 'recipientIds', 'skippedNotified', 'version', 'createdAt', 'updatedAt',
+  'id', 'trustId', 'ownerId', 'report', 'params', 'nodeId', 'cadence', 'dayOfWeek', 'dayOfMonth', 'hour', 'recipientIds', 'skippedNotified', 'skippedPending', 'version', 'createdAt', 'updatedAt',
 ] as const;
 
+// `skippedPending` is stored as a string set, so runs ADD to it and DELETE from it without reading it (an empty set is no attribute).
 function toSchedule(item: Record<string, unknown>): ReportSchedule {
-  return Object.fromEntries(FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as ReportSchedule;
+  const schedule = Object.fromEntries(FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as ReportSchedule;
+  if (item.skippedPending instanceof Set) schedule.skippedPending = [...(item.skippedPending as Set<string>)].sort();
+  return schedule;
 }
 
 function item(schedule: ReportSchedule): Record<string, unknown> {
+  const { skippedPending, ...rest } = schedule;
   return {
     ...keys.reportSchedule(schedule.trustId, schedule.id), entity: 'report-schedule',
     gsi1pk: keys.reportSchedulesIndex, gsi1sk: `${schedule.trustId}#${schedule.id}`,
-    ...Object.fromEntries(FIELDS.filter((f) => schedule[f] !== undefined).map((f) => [f, schedule[f]])),
+    ...Object.fromEntries(FIELDS.filter((f) => rest[f as keyof typeof rest] !== undefined).map((f) => [f, rest[f as keyof typeof rest]])),
+    ...(skippedPending?.length ? { skippedPending: new Set(skippedPending) } : {}),
   };
 }
 
@@ -122,15 +127,34 @@ export async function periodDone(trustId: string, scheduleId: string, period: st
   }
 }
 
-/** Adds recipients to those the owner was told about (best effort, no version bump: it is the job's bookkeeping). */
+/**
+ * Keeps skipped recipients the owner is about to be told about (`skippedPending`, a string set), written before
+ * the email: if it fails, a later run finds them there and tells the owner then (review D, D10). No version bump:
+ * it is the job's bookkeeping.
+ */
+export async function markSkippedPending(trustId: string, scheduleId: string, recipientIds: string[]): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(), Key: keys.reportSchedule(trustId, scheduleId),
+        UpdateExpression: 'ADD skippedPending :ids', ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':ids': new Set(recipientIds) },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) rethrowStoreError(error);
+  }
+}
+
+/** Once the owner's email is sent: adds recipients to those the owner was told about and takes them out of skippedPending (best effort, no version bump: it is the job's bookkeeping). */
 export async function markSkippedNotified(trustId: string, scheduleId: string, recipientIds: string[]): Promise<void> {
   try {
     await documentClient().send(
       new UpdateCommand({
         TableName: tableName(), Key: keys.reportSchedule(trustId, scheduleId),
-        UpdateExpression: 'SET skippedNotified = list_append(if_not_exists(skippedNotified, :empty), :ids)',
+        UpdateExpression: 'SET skippedNotified = list_append(if_not_exists(skippedNotified, :empty), :ids) DELETE skippedPending :told',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':ids': recipientIds, ':empty': [] },
+        ExpressionAttributeValues: { ':ids': recipientIds, ':empty': [], ':told': new Set(recipientIds) },
       }),
     );
   } catch (error) {
