@@ -2,7 +2,7 @@ import { localTime } from '../../domain/notifications/digest';
 import { claimNightlySync, listMisSettings } from '../adapters/dynamo/mis-repository';
 import { getTrust, listTrustIds } from '../adapters/dynamo/trust-repository';
 import { logger } from '../http/logger';
-import { queueRun } from './start-run';
+import { queueRun } from './run-queue';
 import { failStuckRuns } from './stuck-runs';
 
 /** The local hour (the trust's time zone) from which a night's sync is due. */

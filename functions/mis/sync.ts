@@ -21,7 +21,7 @@ import { assertDominates, refuseSelfChange } from '../shared/identity-guard';
 import { authorize } from '../shared/authorize';
 import { keepAdminOnPersonEdit } from '../shared/last-admin';
 import { bulkGuards, reachCache } from '../users/bulk-guards';
-import { createPerson } from '../users/create-user';
+import { createPerson } from '../users/person-creation';
 import { checkNewPerson } from '../users/new-person';
 import { noticeOldAddress, syncSignInEmail } from '../users/email-change';
 import { membershipOps } from '../users/membership-ops';

@@ -19,7 +19,7 @@ import { sensitiveGrantEvents } from '../shared/security-events';
 import { keepAdminOnRemoval } from '../shared/last-admin';
 import { newId, nowIso } from '../shared/ids';
 import { ATTEMPTS, backoff } from '../shared/retry';
-import { createPerson } from './create-user';
+import { createPerson } from './person-creation';
 import { noticeOldAddress, syncSignInEmail } from './email-change';
 import { planRow, type PlannedRow } from './import-rows';
 import { membershipOps } from './membership-ops';

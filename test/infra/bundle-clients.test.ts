@@ -54,6 +54,8 @@ const functions: Declared[] = [
 
 let outdir: string;
 let bundled: Map<string, Set<Client>>;
+/** Each entry's bundled modules (project files and packages alike). */
+let modules: Map<string, string[]>;
 
 beforeAll(async () => {
   outdir = mkdtempSync(path.join(tmpdir(), 'trust-access-bundle-clients-'));
@@ -62,6 +64,7 @@ beforeAll(async () => {
     entryPoints: handlers.map((h) => path.join(PROJECT_ROOT, h)), outdir, bundle: true, write: false, metafile: true,
     platform: 'node', format: 'esm', target: 'node24', mainFields: ['module', 'main'], logLevel: 'silent',
   });
+  modules = new Map(Object.values(metafile.outputs).filter((o) => o.entryPoint).map((o) => [o.entryPoint!, Object.keys(o.inputs)]));
   bundled = new Map(Object.values(metafile.outputs).filter((o) => o.entryPoint).map((output) => {
     const clients = new Set<Client>();
     // A client counts when any of its code is left after tree-shaking (an import nobody calls leaves none).
@@ -90,6 +93,12 @@ describe('AWS clients in each bundle', () => {
       if (extra.length || unused.length) mismatches.push(`${fn.key} (${fn.handler}): bundles undeclared [${extra.join(', ')}], declares unused [${unused.join(', ')}]`);
     }
     expect(mismatches).toEqual([]);
+  });
+
+  it("never bundles another function's handler module (its middleware chain, schemas and clients come with it)", () => {
+    const handlers = new Set(functions.map((f) => f.handler));
+    const dragged = [...modules].flatMap(([entry, inputs]) => inputs.filter((input) => input !== entry && handlers.has(input)).map((input) => `${entry} bundles ${input}`));
+    expect(dragged).toEqual([]);
   });
 
   it('keeps Cognito out of the functions that only send links, and SES out of those that only follow an invitation', () => {

@@ -7,7 +7,7 @@ import { getRun, listMisLinks, putRosterRef } from '../../functions/adapters/dyn
 import { saveRoster } from '../../functions/adapters/files/roster-store';
 import { LOCAL_QUEUES, type LocalQueues } from '../../functions/adapters/sqs/job-queue';
 import { runSync, type RunMessage } from '../../functions/mis/run-worker';
-import { queueRun } from '../../functions/mis/start-run';
+import { queueRun } from '../../functions/mis/run-queue';
 import { saveMisSettings } from '../fixtures/mis';
 import { generatedRoster, onerosterBundle, type RosterPersonFixture } from '../fixtures/oneroster';
 import { makeTrust, type TestTrust } from '../fixtures/trust';

@@ -7,7 +7,7 @@ import { getRun, putRosterRef, type MisRun } from '../../functions/adapters/dyna
 import { saveRoster } from '../../functions/adapters/files/roster-store';
 import { LOCAL_QUEUES, type LocalQueues } from '../../functions/adapters/sqs/job-queue';
 import { handler, type RunMessage } from '../../functions/mis/run-worker';
-import { queueRun } from '../../functions/mis/start-run';
+import { queueRun } from '../../functions/mis/run-queue';
 import { call } from '../fixtures/api';
 import { saveMisSettings, sqsRecord } from '../fixtures/mis';
 import { generatedRoster, onerosterBundle } from '../fixtures/oneroster';
