@@ -1,9 +1,8 @@
 import type { MisRun, RunError } from '../adapters/dynamo/mis-sync-repository';
-import { getTrust } from '../adapters/dynamo/trust-repository';
-import { raiseEvent } from '../notifications/raise';
+import type { OutboxEvent } from '../adapters/dynamo/outbox-repository';
 import { nowIso } from '../shared/ids';
 
-// How a finished MIS run is told: its error rows, its audit summary, its event. Shared by the worker and the hourly job (no S3 here).
+// How a finished MIS run is told: its error rows, its audit summary, its event. Shared by the worker and the hourly job (no S3, no queue here).
 
 export const bundleError = (code: string, message: string): RunError => ({ sourcedId: null, line: null, code, message });
 
@@ -21,17 +20,20 @@ export function givenUp(run: MisRun, message: string): MisRun {
   return { ...run, status: 'failed', finishedAt: nowIso(), errorsOmitted: run.errors.length + run.errorsOmitted, errors: [bundleError('run_error', message)] };
 }
 
-/** The run's summary as a `mis_sync` event at the school: its org.manage holders are emailed per their preferences. */
-export async function announceRun(trustId: string, run: MisRun): Promise<void> {
-  const trust = await getTrust(trustId);
-  if (!trust) return;
+/**
+ * The run's summary as a `mis_sync` event at the school (its org.manage
+ * holders are emailed per their preferences), written with the run's final
+ * save (the outbox): a run is announced exactly when it is stored finished
+ * or held, once per status.
+ */
+export function runEvent(run: MisRun): OutboxEvent {
   const errors = run.errors.length + run.errorsOmitted;
   const title = run.status === 'held'
     ? 'MIS sync held: too many leavers, approve to apply'
     : run.status === 'failed' ? 'MIS sync failed' : `MIS sync${run.dryRun ? ' (dry run)' : ''}: ${run.created} new, ${run.updated} updated, ${run.deactivated} deactivated`;
-  await raiseEvent(trust, {
+  return {
     category: 'mis_sync', nodeId: run.nodeId, title,
     summary: `${run.created} created, ${run.updated} updated, ${run.deactivated} deactivated, ${run.reactivated} reactivated, ${run.unchanged} unchanged, ${run.skippedEdited} kept as edited by hand, ${errors} errors`,
-    link: `/mis/runs/${run.id}`, occurredAt: nowIso(), idempotencyKey: `service:mis-run:${run.id}:${run.status}`, sender: { type: 'service', id: 'mis-sync' },
-  });
+    link: `/mis/runs/${run.id}`, key: `mis-run:${run.id}:${run.status}`, senderId: 'mis-sync',
+  };
 }

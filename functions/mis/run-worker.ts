@@ -11,7 +11,8 @@ import { callerOf, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { newId, nowIso } from '../shared/ids';
 import { MAX_DELIVERIES, MAX_RUN_PARTS, STOP_MARGIN_MS } from './run-limits';
-import { announceRun as notify, bundleError, givenUp, runSummary as summaryOf } from './run-outcome';
+import { bundleError, givenUp, runEvent, runSummary as summaryOf } from './run-outcome';
+import { outboxItems } from '../shared/account-security';
 import { applyChange, changeError, planSchool, type Outcome } from './sync';
 
 export { MAX_RUN_PARTS, STOP_MARGIN_MS } from './run-limits';
@@ -72,8 +73,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
 async function failStuckRun({ trustId, runId }: RunMessage): Promise<void> {
   const run = await getRun(trustId, runId);
   if (!run || !['queued', 'approved', 'running'].includes(run.status)) return;
-  const failed = await saveFinished(trustId, givenUp(run, `The run stopped on an unexpected error in each of its ${MAX_DELIVERIES} attempts; nothing more is tried (the logs say why)`), run.approvedBy ?? run.requestedBy);
-  await notify(trustId, failed);
+  await saveFinished(trustId, givenUp(run, `The run stopped on an unexpected error in each of its ${MAX_DELIVERIES} attempts; nothing more is tried (the logs say why)`), run.approvedBy ?? run.requestedBy);
 }
 
 /**
@@ -96,8 +96,7 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
   const finish = async (fields: Partial<MisRun>) => {
     const finished: MisRun = { ...current, ...fields, finishedAt: fields.status === 'held' ? null : nowIso() };
     Object.assign(finished, boundErrors(finished.errors, finished.errorsOmitted));
-    const saved = await saveFinished(trustId, finished, current.approvedBy ?? current.requestedBy);
-    await notify(trustId, saved).catch((error: unknown) => logger.error('could not raise the MIS run event', { error, runId }));
+    await saveFinished(trustId, finished, current.approvedBy ?? current.requestedBy);
   };
   const settings = await getMisSettings(trustId, nodeId);
   if (!settings) return finish({ status: 'failed', errors: [bundleError('no_settings', 'The school has no MIS settings')] });
@@ -193,8 +192,10 @@ export async function saveFinished(trustId: string, run: MisRun, fallbackActor: 
     id: newId(), at: nowIso(), actorId: r.actsFor ?? fallbackActor, action: `mis.run_${r.status}`, targetType: 'node', targetId: r.nodeId, nodeId: r.nodeId,
     after: summaryOf(r),
   });
+  // The run's mis_sync event is stored with it (the outbox): announced exactly when it is saved, as what it was saved as.
+  const announced = (r: MisRun) => outboxItems(trustId, [runEvent(r)]);
   try {
-    await saveRun(trustId, run, audited(run));
+    await saveRun(trustId, run, audited(run), announced(run));
     return run;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ValidationException') throw error;
@@ -204,7 +205,7 @@ export async function saveFinished(trustId: string, run: MisRun, fallbackActor: 
       errors: [bundleError('run_not_saved', `The run (${run.status}${run.dryRun ? ', dry run' : ''}) could not be stored as it was: ${run.errors.length + run.errorsOmitted} error rows are counted, not listed; the counts are what it did`)],
       errorsOmitted: run.errors.length + run.errorsOmitted,
     };
-    await saveRun(trustId, failed, audited(failed));
+    await saveRun(trustId, failed, audited(failed), announced(failed));
     return failed;
   }
 }

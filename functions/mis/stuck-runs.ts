@@ -3,7 +3,8 @@ import { failUnmovedRun, getOpenRun, listUnmovedRuns } from '../adapters/dynamo/
 import { logger } from '../http/logger';
 import { newId, nowIso } from '../shared/ids';
 import { STUCK_RUN_AFTER_MS } from './run-limits';
-import { announceRun, givenUp, runSummary } from './run-outcome';
+import { outboxItems } from '../shared/account-security';
+import { givenUp, runEvent, runSummary } from './run-outcome';
 
 /** Open runs read per Query page (each found one then costs a GetItem and a two-item transaction). */
 const PAGE = 50;
@@ -46,8 +47,8 @@ async function failIfUnmoved(trustId: string, nodeId: string, runId: string, bef
     id: newId(), at: nowIso(), actorId: run.actsFor ?? run.approvedBy ?? run.requestedBy, action: 'mis.run_failed',
     targetType: 'node', targetId: run.nodeId, nodeId: run.nodeId, after: runSummary(failed),
   });
-  if (!(await failUnmovedRun(trustId, failed, { status: run.status, moved }, audit))) return false;
+  // Announced from the same transaction (the outbox): the notify sweep raises it.
+  if (!(await failUnmovedRun(trustId, failed, { status: run.status, moved }, audit, outboxItems(trustId, [runEvent(failed)])))) return false;
   logger.warn('an MIS run that stopped moving was failed', { trustId, runId, status: run.status, moved });
-  await announceRun(trustId, failed).catch((error: unknown) => logger.error('could not raise the MIS run event', { error, runId }));
   return true;
 }

@@ -17,8 +17,9 @@ export async function drainOutbox(trust: Trust): Promise<number> {
       await raiseEvent(trust, {
         category: event.category, nodeId: event.nodeId ?? trust.rootNodeId,
         title: event.subject ? `${displayName(event.subject)}: ${event.title}` : event.title,
+        ...(event.summary ? { summary: event.summary } : {}), ...(event.link ? { link: event.link } : {}),
         occurredAt: entry.at, idempotencyKey: `service:${event.key ?? `outbox:${entry.id}${index > 0 ? `:${index}` : ''}`}`,
-        sender: { type: 'service', id: event.category },
+        sender: { type: 'service', id: event.senderId ?? event.category },
       });
       raised += 1;
     }

@@ -24,8 +24,8 @@ export const jobs: JobDef[] = [
   { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true, queues: ['notifications'] },
   { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
   // MIS roster sync: hourly, so each trust's night starts at 02:00 on its own clock; queues a run of every enabled school (the runs are the mis-runs queue's).
-  // It also fails runs that stopped moving and announces them (review D, D9): the event's immediate emails go through notifications.
-  { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', queues: ['mis-runs', 'notifications'] },
+  // It also fails runs that stopped moving (review D, D9), announced through the outbox like every finished run.
+  { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', queues: ['mis-runs'] },
   // Scheduled reports (issue 13): in the Users functions' stack, beside the exports bucket.
   { name: 'reports', handler: 'functions/reports/reports-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, exportBucket: true, group: 'Users' },
 ];
@@ -82,7 +82,7 @@ export const queues: QueueDef[] = [
     // One message per school run; the run is claimed before it applies anything, so a second delivery does nothing.
     name: 'mis-runs', handler: 'functions/mis/run-worker.ts', env: 'MIS_RUN_QUEUE_URL', table: 'write',
     cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes', 'AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true,
-    timeoutSeconds: 900, maxReceiveCount: 2, sends: ['notifications'],
+    timeoutSeconds: 900, maxReceiveCount: 2,
     // Issue 10: reads the rosters; beside the roster bucket, in the MIS sync functions' stack.
     rosterBucket: 'read', group: 'MIS sync',
   },

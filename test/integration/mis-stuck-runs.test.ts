@@ -5,6 +5,7 @@ import { STUCK_RUN_AFTER_MS } from '../../functions/mis/run-limits';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { call } from '../fixtures/api';
 import { makeTrust, type TestTrust } from '../fixtures/trust';
+import { sweepOutbox } from '../fixtures/notifications';
 
 /**
  * Review D, D9: a run whose last delivery ends in a Lambda timeout runs no
@@ -38,8 +39,9 @@ const job = () => misSyncJob({ time: new Date().toISOString(), trustIds: [trust.
 const runAudit = async (runId: string) =>
   (await call('GET', `/audit?targetId=${school}&limit=200`, { token: trust.token })).body.items
     .filter((r: any) => r.action.startsWith('mis.run_') && r.after?.runId === runId).map((r: any) => r.action);
+// The failed run's event is written with the failure (the outbox); the notify sweep raises it.
 const told = async (runId: string) =>
-  (await call('GET', '/me/notifications', { token: trust.token })).body.items.filter((n: any) => n.category === 'mis_sync' && n.link === `/mis/runs/${runId}`);
+  (await sweepOutbox(), await call('GET', '/me/notifications', { token: trust.token })).body.items.filter((n: any) => n.category === 'mis_sync' && n.link === `/mis/runs/${runId}`);
 
 describe('the hourly mis-sync job and runs that stopped moving', () => {
   it('fails a run left running (and one left queued) past the bound, audited and announced; leaves fresh, claimed and finished runs alone; a second job changes nothing', async () => {

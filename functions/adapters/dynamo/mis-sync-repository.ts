@@ -156,10 +156,12 @@ export async function createRun(trustId: string, run: MisRun): Promise<void> {
   }
 }
 
-export async function saveRun(trustId: string, run: MisRun, audit?: AuditRecord): Promise<void> {
+/** Stores the run as it is; with its audit record and `extra` items (its outbox event) in one transaction. */
+export async function saveRun(trustId: string, run: MisRun, audit?: AuditRecord, extra: readonly TransactItem[] = []): Promise<void> {
   try {
-    await documentClient().send(new PutCommand({ TableName: tableName(), Item: runItem(trustId, run) }));
-    if (audit) await documentClient().send(new PutCommand(auditPut(trustId, audit).Put));
+    const put = { Put: { TableName: tableName(), Item: runItem(trustId, run) } };
+    if (!audit && extra.length === 0) await documentClient().send(new PutCommand(put.Put));
+    else await documentClient().send(new TransactWriteCommand({ TransactItems: [put, ...(audit ? [auditPut(trustId, audit)] : []), ...extra] }));
   } catch (error) {
     rethrowStoreError(error);
   }
@@ -256,7 +258,7 @@ export async function getOpenRun(trustId: string, nodeId: string, runId: string)
  * status, and its open-runs key, which every move rewrites): false when it
  * moved meanwhile (a delivery claimed it, it finished, another job failed it).
  */
-export async function failUnmovedRun(trustId: string, failed: MisRun, seen: { status: RunStatus; moved: string }, audit: AuditRecord): Promise<boolean> {
+export async function failUnmovedRun(trustId: string, failed: MisRun, seen: { status: RunStatus; moved: string }, audit: AuditRecord, extra: readonly TransactItem[] = []): Promise<boolean> {
   try {
     await documentClient().send(new TransactWriteCommand({
       TransactItems: [
@@ -268,6 +270,7 @@ export async function failUnmovedRun(trustId: string, failed: MisRun, seen: { st
           },
         },
         auditPut(trustId, audit),
+        ...extra,
       ],
     }));
     return true;

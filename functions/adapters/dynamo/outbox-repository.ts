@@ -6,7 +6,8 @@ import type { TransactItem } from './transaction';
 
 /**
  * The outbox: service events stored in the same transaction as the change
- * they report (a lockout, a 2FA reset, a sensitive grant, a role widening),
+ * they report (a lockout, a 2FA reset, a sensitive grant, a role widening,
+ * an MIS run finished),
  * so the events exist exactly when the change does: a function that dies
  * after its commit loses none. The notify job raises each through the one
  * notifications path and then deletes the entry; raising is idempotent by
@@ -22,6 +23,11 @@ export interface OutboxEvent {
   subject?: { id: string; firstName: string; lastName: string };
   /** The event's idempotency key without `service:` (a re-run that reports the same stored change raises it once); by default the entry's id. */
   key?: string;
+  summary?: string;
+  /** A path in the apps the feed entry links to (an MIS run). */
+  link?: string;
+  /** Who sends it, as the feed shows (`service:<senderId>`); by default the category. */
+  senderId?: string;
 }
 
 export interface OutboxEntry {

@@ -7,6 +7,7 @@ import { linkIn, mailTo, waitForMail } from '../../fixtures/mail';
 import { actor, createUser } from '../../fixtures/people';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
 import { authorityCases, waitForRun as waitForRunAs } from './authority-cases';
+import { sweepOutbox } from '../../fixtures/notifications';
 
 /**
  * The sync end to end on the local stack: a bundle uploaded over HTTP (a
@@ -321,15 +322,11 @@ describe('MIS runs: who may, and the nightly job', () => {
     expect(audit.body.items.filter((r: any) => r.action === 'mis.run_done' && r.after.runId === runs[0].id)).toEqual([
       expect.objectContaining({ actorId: trust.adminId, after: expect.objectContaining({ actsFor: trust.adminId }) }),
     ]);
-    // The run is saved `done` before its event is raised (run-worker.ts): wait for the entry rather than race it.
-    const told = async () => (await call('GET', '/me/notifications', { token: saver })).body.items
+    // The run's event was stored with the run (the outbox): the notify sweep raises it.
+    await sweepOutbox();
+    const told = (await call('GET', '/me/notifications', { token: saver })).body.items
       .some((n: any) => n.category === 'mis_sync' && n.nodeId === school && n.link === `/mis/runs/${runs[0].id}`);
-    let seen = await told();
-    for (let i = 0; i < 100 && !seen; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      seen = await told();
-    }
-    expect(seen).toBe(true);
+    expect(told).toBe(true);
     void saverUser;
   });
 });
