@@ -1,4 +1,4 @@
-import type { SQSBatchResponse } from 'aws-lambda';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { getTrust, listTrustIds } from '../adapters/dynamo/trust-repository';
 import { drainOutbox } from './service-events';
 import { logger } from '../http/logger';
@@ -18,7 +18,10 @@ type NotifyEvent = { Records: QueueRecord[] } | { time?: string };
  * a sweep of every trust, which also sends whatever a lost message or a
  * failed SES call left behind.
  */
-export async function handler(event: NotifyEvent): Promise<SQSBatchResponse | DeliverySummary> {
+/** Time left in the sweep below which it raises no more outbox entries (the rest wait for the next sweep) and only delivers. */
+export const OUTBOX_STOP_MARGIN_MS = 90_000;
+
+export async function handler(event: NotifyEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse | DeliverySummary> {
   if ('Records' in event) {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
@@ -37,9 +40,9 @@ export async function handler(event: NotifyEvent): Promise<SQSBatchResponse | De
   let total: DeliverySummary = noDeliveries();
   for (const trustId of await listTrustIds()) {
     try {
-      // Service events waiting in the outbox (a lockout) become events first, so this sweep already emails them.
+      // Service events waiting in the outbox (a lockout, a sensitive grant, a finished MIS run) become events first, so this sweep already emails them.
       const trust = await getTrust(trustId);
-      if (trust) await drainOutbox(trust);
+      if (trust) await drainOutbox(trust, { shouldStop: () => (context ? context.getRemainingTimeInMillis() < OUTBOX_STOP_MARGIN_MS : false) });
       total = add(total, await deliverImmediate(trustId, now));
     } catch (error) {
       // One trust's trouble never stops the others.

@@ -3,16 +3,22 @@ import type { Trust } from '../../domain/org/trust';
 import { outboxOf, removeOutboxEntry } from '../adapters/dynamo/outbox-repository';
 import { raiseEvent } from './raise';
 
+/** Outbox entries one sweep raises per trust at most; the next sweep (five minutes on) takes the rest, oldest first. */
+export const OUTBOX_ENTRIES_PER_SWEEP = 100;
+
 /**
- * Raises every service event a trust's changes left in the outbox
- * (shared/security-events.ts, the sign-in's lock), then removes the entry:
- * the notify job's sweep. Raising is idempotent by each event's key, so an
- * entry raised and not yet removed (a crash between the two) raises nothing
- * twice on the next sweep.
+ * Raises the service events a trust's changes left in the outbox
+ * (shared/account-security.ts, security-events.ts, the MIS runs), oldest
+ * first, then removes each entry: the notify job's sweep. Raising is
+ * idempotent by each event's key, so an entry raised and not yet removed (a
+ * crash between the two) raises nothing twice on the next sweep. Bounded:
+ * at most `limit` entries, and none once `shouldStop` says the sweep's time
+ * is running out, so one busy trust never keeps the sweep from the others.
  */
-export async function drainOutbox(trust: Trust): Promise<number> {
+export async function drainOutbox(trust: Trust, options: { limit?: number; shouldStop?: () => boolean } = {}): Promise<number> {
   let raised = 0;
-  for (const entry of await outboxOf(trust.id)) {
+  for (const entry of await outboxOf(trust.id, options.limit ?? OUTBOX_ENTRIES_PER_SWEEP)) {
+    if (options.shouldStop?.()) break;
     for (const [index, event] of entry.events.entries()) {
       await raiseEvent(trust, {
         category: event.category, nodeId: event.nodeId ?? trust.rootNodeId,

@@ -6,7 +6,9 @@ import { createJob, getPlanMeta, loadJob, markPlanApplied } from '../../function
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/adapters/dynamo/client';
 import { outboxOf } from '../../functions/adapters/dynamo/outbox-repository';
-import { outboxItems } from '../../functions/shared/account-security';
+import { accountSecurityEvent, outboxItems } from '../../functions/shared/account-security';
+import { getTrust } from '../../functions/adapters/dynamo/trust-repository';
+import { drainOutbox } from '../../functions/notifications/service-events';
 import { sensitiveGrantEvents } from '../../functions/shared/security-events';
 import { securityTitles } from '../fixtures/notifications';
 import { applyChunk } from '../../functions/users/import-worker';
@@ -27,7 +29,7 @@ let schoolAdmin: { token: string };
 let admin2fa: string;
 const north = () => trust.nodes['North School']!.id;
 const about = async (name: string) => (await securityTitles(schoolAdmin.token)).filter((title) => title.startsWith(`${name}: `));
-const waiting = async (userId: string) => (await outboxOf(trust.trustId)).filter((entry) => entry.events.some((event) => event.subject?.id === userId));
+const waiting = async (userId: string) => (await outboxOf(trust.trustId, 1000)).filter((entry) => entry.events.some((event) => event.subject?.id === userId));
 
 beforeAll(async () => {
   trust = await makeTrust();
@@ -93,5 +95,24 @@ describe('sensitive grant events', () => {
     await applyChunk(message);
     expect((await loadJob(trust.trustId, importId))!.job).toMatchObject({ status: 'done', updated: 1, failed: 0 });
     expect(await about('Rex Redelivered')).toHaveLength(1);
+  });
+});
+
+describe('the outbox sweep', () => {
+  it('raises at most its limit of entries per trust, oldest first, none once its time is running out; the next sweep takes the rest', async () => {
+    const own = await makeTrust();
+    const stored = (await getTrust(own.trustId))!;
+    const people = ['First', 'Second', 'Third'].map((lastName) => ({ id: randomUUID(), firstName: 'Ola', lastName }));
+    for (const [i, person] of people.entries()) {
+      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+      await documentClient().send(new TransactWriteCommand({ TransactItems: outboxItems(own.trustId, [accountSecurityEvent(person, null, 'test event')], at) }));
+    }
+    expect(await drainOutbox(stored, { limit: 2 })).toBe(2);
+    const left = await outboxOf(own.trustId, 10);
+    expect(left.map((entry) => entry.events[0]!.subject!.lastName)).toEqual(['Third']);
+    expect(await drainOutbox(stored, { shouldStop: () => true })).toBe(0);
+    expect(await outboxOf(own.trustId, 10)).toHaveLength(1);
+    expect(await drainOutbox(stored)).toBe(1);
+    expect(await outboxOf(own.trustId, 10)).toEqual([]);
   });
 });

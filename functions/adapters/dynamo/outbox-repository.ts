@@ -1,5 +1,5 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, queryAll, tableName } from './client';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from './client';
 import { rethrowStoreError } from './errors';
 import { keys } from './keys';
 import type { TransactItem } from './transaction';
@@ -46,13 +46,19 @@ export function outboxPut(trustId: string, at: string, id: string, events: reado
   return { Put: { TableName: tableName(), Item: { ...keys.outboxEntry(trustId, at, id), entity: 'outbox', trustId, id, at, events } } };
 }
 
-// A trust's waiting service events, oldest first
-export async function outboxOf(trustId: string): Promise<OutboxEntry[]> {
-  const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.outboxPartition(trustId) } });
-  return items.map((item) => ({
-    key: { pk: String(item.pk), sk: String(item.sk) }, id: String(item.id), at: String(item.at),
-    events: item.events as OutboxEvent[],
-  }));
+/** A trust's oldest waiting outbox entries, at most `limit` (one Query page). */
+export async function outboxOf(trustId: string, limit: number): Promise<OutboxEntry[]> {
+  try {
+    const { Items = [] } = await documentClient().send(new QueryCommand({
+      TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.outboxPartition(trustId) }, Limit: limit,
+    }));
+    return Items.map((item) => ({
+      key: { pk: String(item.pk), sk: String(item.sk) }, id: String(item.id), at: String(item.at),
+      events: item.events as OutboxEvent[],
+    }));
+  } catch (error) {
+    return rethrowStoreError(error);
+  }
 }
 
 export async function removeOutboxEntry(key: { pk: string; sk: string }): Promise<void> {
