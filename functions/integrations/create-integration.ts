@@ -8,7 +8,7 @@ import { logger } from '../http/logger';
 import { json } from '../http/responses';
 import { userHandler } from '../http/user-handler';
 import { newId, nowIso } from '../shared/ids';
-import { authorizeIntegrations, integrationView } from './integration-view';
+import { authorizeNewIntegration, integrationView } from './integration-view';
 import { createIntegrationBodySchema } from './integration.schema';
 
 /**
@@ -18,7 +18,7 @@ import { createIntegrationBodySchema } from './integration.schema';
  * item cannot be stored the app client is deleted again.
  */
 export const handler = userHandler({ body: createIntegrationBodySchema }, async ({ caller, body }) => {
-  authorizeIntegrations(caller);
+  authorizeNewIntegration(caller);
   requireNode(caller.context.tree, body.nodeId, 'nodeId');
   const id = newId();
   const { clientId, clientSecret } = await createAppClient({ integrationId: id, scopes: body.scopes });

@@ -111,7 +111,7 @@ export const featureRoutes: RouteDef[] = [
     method: 'POST', path: '/integrations', handler: 'functions/integrations/create-integration.ts', auth: 'user',
     summary: "Create another school app's client credentials, bound to a node and scopes; the secret is in this answer only (integrations.manage at the trust, 2FA session)", tag: 'Integrations', table: 'write', cognito: ['CreateUserPoolClient', 'DeleteUserPoolClient'],
     request: { body: createIntegrationBodySchema },
-    responses: { 201: ok(createdIntegrationSchema, 'Created'), 403: { description: 'forbidden or mfa_required' } },
+    responses: { 201: ok(createdIntegrationSchema, 'Created'), 403: { description: 'forbidden, mfa_required, or escalation (your own integrations.manage has an end date; a client has none)' } },
   },
   {
     method: 'GET', path: '/integrations', handler: 'functions/integrations/list-integrations.ts', auth: 'user',

@@ -67,6 +67,19 @@ describe('who may manage integration clients', () => {
     expect((await call('GET', '/integrations', { token: trust.token })).body.code).toBe('mfa_required');
   });
 
+  it("refuses an acting admin whose integrations.manage ends: a client has no end date and would outlive their authority (review E, E10)", async () => {
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const acting = await actor({ ...trust, token: admin2fa }, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.trustAdmin, nodeId: trust.rootId, validUntil: until }] });
+    const acting2fa = await signInWithTotp(acting.user.email, TEST_PASSWORD, await turnOnTotp(acting.token));
+    // Everything else about integrations stays theirs while the role lasts.
+    expect((await call('GET', '/integrations', { token: acting2fa })).status).toBe(200);
+    const refused = await createClient({ name: 'Left behind', scopes: ['users.read', 'authz.check'], nodeId: trust.rootId }, acting2fa);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('escalation');
+    expect(refused.body.title).toContain(until);
+    expect(((await call('GET', '/integrations', { token: admin2fa })).body.items as { name: string }[]).some((c) => c.name === 'Left behind')).toBe(false);
+  });
+
   it('refuses a node outside the trust and an unknown scope (400)', async () => {
     expect((await createClient({ name: 'x', scopes: ['authz.check'], nodeId: 'no-such-node' })).status).toBe(400);
     const badScope = await createClient({ name: 'x', scopes: ['users.write'], nodeId: node('North') });
