@@ -497,7 +497,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 100 checks, answered in order */
+        /** Up to 100 checks, answered in order (an entry outside your reach: error not_found; about someone else and a pupil without safeguarding.blocks.manage there: error forbidden) */
         post: operations["authzBatch"];
         delete?: never;
         options?: never;
@@ -4365,7 +4365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions */
+            /** @description mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions; forbidden: asking about someone else and a pupil (subjectId) needs safeguarding.blocks.manage at the node too */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5993,7 +5993,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden or mfa_required */
+            /** @description forbidden, mfa_required, or escalation (your own integrations.manage has an end date; a client has none) */
             403: {
                 headers: {
                     [name: string]: unknown;

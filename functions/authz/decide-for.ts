@@ -1,4 +1,5 @@
 import { compilePerson, type CompiledPerson, type Decision } from '../../domain/access/resolve';
+import { permissionByCode } from '../../domain/access/permissions';
 import { canSee } from '../../domain/access/reach';
 import { requireNode } from '../../domain/org/tree';
 import { loadPerson } from '../adapters/dynamo/person-repository';
@@ -13,9 +14,14 @@ export interface Check {
   subjectId?: string;
 }
 
-export type CheckResult = Decision | { allowed: false; reason: 'no_grant'; error: { status: 404; code: 'not_found' } };
+export type CheckResult = Decision | { allowed: false; reason: 'no_grant'; error: { status: 404; code: 'not_found' } | { status: 403; code: 'forbidden' } };
 
 const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { status: 404, code: 'not_found' } };
+const pupilForbidden: CheckResult = { allowed: false, reason: 'no_grant', error: { status: 403, code: 'forbidden' } };
+const notLinked: Decision = { allowed: false, reason: 'not_linked' };
+
+/** The permission a person needs, beside users.view, to ask about someone else and a pupil. */
+export const ABOUT_A_PUPIL = 'safeguarding.blocks.manage';
 
 /**
  * Answers checks for other apps: one load per distinct person (the caller
@@ -33,6 +39,19 @@ const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { sta
  * what every request of that person would be refused. About oneself it is
  * this session's answer (decideInSession: the session's 2FA and the admin
  * policy, as GET /me/permissions and authorize), never the account's 2FA.
+ *
+ * Naming a pupil (`subjectId`), the answer shows whether the person is
+ * blocked from that pupil and, for a parent, linked to them: safeguarding
+ * data that GET /users/{id}/blocks shows only to holders of
+ * safeguarding.blocks.manage. So a person asking about someone else and a
+ * pupil needs that permission at the check's node too, else the entry is 403
+ * `forbidden` whatever the pupil (security review E, E9). Apps asking with
+ * their client token are unchanged: they must be told.
+ *
+ * A question a parent (or any parents-area code) asks with no pupil is
+ * `not_linked`, never granted: every such permission is about one's own
+ * children, and the notifications follow the same rule (mayHear; review E,
+ * E1). GET /me/permissions still lists the codes, as a menu.
  */
 export async function decideFor(caller: Caller | ClientCaller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
   const { tree, roles } = caller.context;
@@ -52,12 +71,26 @@ export async function decideFor(caller: Caller | ClientCaller, checks: Check[], 
     ),
   );
   const now = new Date();
+  let aboutPupils: ReturnType<typeof reach> | undefined;
   return checks.map((check) => {
     const person = people.get(check.userId);
     if (!person) return notFound;
     if (isClientCaller(caller) && !caller.reach.has(check.nodeId)) return notFound;
+    const ownQuestion = self !== undefined && check.userId === self.account.id;
+    if (self && !ownQuestion && check.subjectId !== undefined && !(aboutPupils ??= reach(self, ABOUT_A_PUPIL)).has(check.nodeId)) return pupilForbidden;
     const question = { permission: check.permission, nodeId: check.nodeId, ...(check.subjectId !== undefined ? { subjectId: check.subjectId } : {}) };
-    if (self && check.userId === self.account.id) return decideInSession(self, question);
-    return decideUnattended({ tree, roles, person, policies: caller.trust.policies, ...question, now });
+    const decision = ownQuestion ? decideInSession(self, question) : decideUnattended({ tree, roles, person, policies: caller.trust.policies, ...question, now });
+    if (check.subjectId === undefined && aboutOwnChildren(person, check.permission) && (decision.allowed || decision.reason === 'mfa_required')) return notLinked;
+    // A grant inherited from above a client's node is not the client's to see (review E, E7a): the answer without its `via`.
+    if (isClientCaller(caller) && decision.via && !caller.reach.has(decision.via.nodeId)) {
+      const { via: _above, ...answer } = decision;
+      return answer;
+    }
+    return decision;
   });
+}
+
+/** Whether a permission of this person is only ever about their own children (a parent's every code, or a parents-area code). */
+function aboutOwnChildren(person: CompiledPerson, permission: string): boolean {
+  return person.isParent || permissionByCode.get(permission)?.area === 'parents';
 }

@@ -247,13 +247,13 @@ export const coreRoutes: RouteDef[] = [
     summary: 'May this person do this, here, on this pupil?', tag: 'Decisions', table: 'read',
     request: { body: checkSchema },
     responses: {
-      200: ok(decisionSchema), 403: { description: 'mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions' },
+      200: ok(decisionSchema), 403: { description: 'mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions; forbidden: asking about someone else and a pupil (subjectId) needs safeguarding.blocks.manage at the node too' },
       404: { description: 'not_found: a person outside your reach (asking about yourself needs nothing)' },
     },
   },
   {
     method: 'POST', path: '/authz/batch', handler: 'functions/authz/batch.ts', auth: 'user', clientScope: 'authz.check',
-    summary: 'Up to 100 checks, answered in order', tag: 'Decisions', table: 'read',
+    summary: 'Up to 100 checks, answered in order (an entry outside your reach: error not_found; about someone else and a pupil without safeguarding.blocks.manage there: error forbidden)', tag: 'Decisions', table: 'read',
     request: { body: batchBodySchema },
     responses: { 200: ok(z.object({ results: z.array(decisionSchema) })) },
   },

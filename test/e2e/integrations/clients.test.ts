@@ -300,6 +300,15 @@ describe('a North client asking about a node outside North', () => {
     token = await clientToken((await createClient({ name: 'Behaviour app (outside nodes)', scopes: ['authz.check'], nodeId: node('North') })).body);
   });
 
+  it('is told a grant inherited from above its node without its via (the assignment is outside its part of the trust; review E, E7a)', async () => {
+    const viewer = await createUser(trust.token, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.trustReportViewer, nodeId: trust.rootId }] });
+    await activate(trust, viewer as { id: string; email: string });
+    const answer = await call('POST', '/authz/check', { token, body: { userId: viewer.id, permission: 'users.view', nodeId: node('North School') } });
+    expect(answer.body).toEqual({ allowed: true, reason: 'granted' });
+    // A grant at or under its node keeps its via.
+    expect((await check(token, northTeacher.id, node('North School'))).body.via).toMatchObject({ nodeId: node('North School') });
+  });
+
   it('gets not_found for a node outside its node, even about a person it may see (no decision, no via, outside its part of the trust)', async () => {
     // A teacher of North School who also teaches at South School: the North client sees them, but not what they may do in South.
     const both = await createUser(trust.token, {

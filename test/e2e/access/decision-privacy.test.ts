@@ -1,0 +1,87 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { presetIds } from '../../../domain/access/roles';
+import { call } from '../../fixtures/api';
+import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
+import { actor } from '../../fixtures/people';
+import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
+
+/**
+ * Security review E: what /authz/* tells about someone else and a pupil, and
+ * what it answers with no pupil at all.
+ * - E9: an answer naming a pupil shows whether a person is blocked from that
+ *   pupil (a block exists because of an allegation or a relative at the
+ *   school) and whether a parent is linked to them. Only holders of
+ *   safeguarding.blocks.manage see blocks (GET /users/{id}/blocks); a
+ *   School Admin or a Trust Report Viewer asking with users.view alone must
+ *   not be able to tell a blocked pupil from any other.
+ * - E1: a parents-area question with no pupil is not a yes.
+ */
+let trust: TestTrust;
+let teacher: { user: { id: string } };
+let parent: { user: { id: string }; token: string };
+let reportViewer: { token: string };
+let schoolAdmin: { token: string };
+let dsl: string;
+const node = (name: string) => trust.nodes[name]!.id;
+const pupils = ['pupil-41', 'pupil-42', 'pupil-43'];
+const batch = (token: string, userId: string, nodeId = node('South School'), permission = 'classes.view') =>
+  call('POST', '/authz/batch', { token, body: { checks: pupils.map((subjectId) => ({ userId, permission, nodeId, subjectId })) } });
+
+beforeAll(async () => {
+  trust = await makeTrust();
+  const admin2fa = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
+  const south = { memberships: [{ nodeId: node('South School') }] };
+  [teacher, parent, reportViewer, schoolAdmin] = await Promise.all([
+    actor(trust, { ...south, roles: [{ roleId: presetIds.teacher, nodeId: node('South School') }] }),
+    actor(trust, { userType: 'parent', ...south, roles: [{ roleId: presetIds.parent, nodeId: node('South School') }] }),
+    actor(trust, { roles: [{ roleId: presetIds.trustReportViewer, nodeId: trust.rootId }] }),
+    actor(trust, { ...south, roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('South School') }] }),
+  ]);
+  const lead = await actor({ ...trust, token: admin2fa }, { ...south, roles: [{ roleId: presetIds.designatedSafeguardingLead, nodeId: node('South School') }] });
+  dsl = await signInWithTotp(lead.user.email, TEST_PASSWORD, await turnOnTotp(lead.token));
+  expect((await call('PUT', `/users/${teacher.user.id}/blocks/pupil-42`, { token: trust.token, body: { schoolId: node('South School'), reason: 'Relative at the school' } })).status).toBe(200);
+  expect((await call('PUT', `/users/${parent.user.id}/children/pupil-43`, { token: trust.token, body: { schoolId: node('South School') } })).status).toBe(200);
+}, 120_000);
+
+describe('asking about someone else and a pupil (E9)', () => {
+  it('is refused to users.view holders without safeguarding.blocks.manage there: every pupil answers the same, blocked or not', async () => {
+    for (const token of [reportViewer.token, schoolAdmin.token]) {
+      // They see no blocks where they are kept...
+      expect((await call('GET', `/users/${teacher.user.id}/blocks`, { token })).body.items ?? []).toEqual([]);
+      // ...and /authz/* does not show them either.
+      const results = (await batch(token, teacher.user.id)).body.results;
+      expect(results).toEqual(pupils.map(() => ({ allowed: false, reason: 'no_grant', error: { status: 403, code: 'forbidden' } })));
+      const single = await call('POST', '/authz/check', { token, body: { userId: teacher.user.id, permission: 'classes.view', nodeId: node('South School'), subjectId: 'pupil-42' } });
+      expect(single.status).toBe(403);
+      expect(single.body.code).toBe('forbidden');
+      // Parent links likewise.
+      const links = (await batch(token, parent.user.id, node('South School'), 'children.view')).body.results;
+      expect(new Set(links.map((r: unknown) => JSON.stringify(r))).size).toBe(1);
+      // Without a pupil the question is theirs to ask, as the contract says.
+      const plain = await call('POST', '/authz/check', { token, body: { userId: teacher.user.id, permission: 'classes.view', nodeId: node('South School') } });
+      expect(plain.body).toMatchObject({ allowed: true, reason: 'granted' });
+    }
+  });
+
+  it('is answered in full to the school\'s DSL (safeguarding.blocks.manage there), to the person about themself, and to an app', async () => {
+    expect((await batch(dsl, teacher.user.id)).body.results.map((r: { reason: string }) => r.reason)).toEqual(['granted', 'blocked', 'granted']);
+    expect((await batch(dsl, parent.user.id, node('South School'), 'children.view')).body.results.map((r: { reason: string }) => r.reason)).toEqual(['not_linked', 'not_linked', 'granted']);
+    // The teacher asking about themself.
+    const own = await actor(trust, { memberships: [{ nodeId: node('South School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('South School') }] });
+    expect((await call('PUT', `/users/${own.user.id}/blocks/pupil-41`, { token: trust.token, body: { schoolId: node('South School') } })).status).toBe(200);
+    expect((await batch(own.token, own.user.id)).body.results.map((r: { reason: string }) => r.reason)).toEqual(['blocked', 'granted', 'granted']);
+  });
+});
+
+describe('a parents-area question with no pupil (E1)', () => {
+  it('is not_linked for a parent, asked by themself or by an admin; with their linked pupil it is granted', async () => {
+    const ask = (token: string, subjectId?: string) =>
+      call('POST', '/authz/check', { token, body: { userId: parent.user.id, permission: 'children.view', nodeId: node('South School'), ...(subjectId ? { subjectId } : {}) } });
+    expect((await ask(parent.token)).body).toEqual({ allowed: false, reason: 'not_linked' });
+    expect((await ask(trust.token)).body).toEqual({ allowed: false, reason: 'not_linked' });
+    expect((await ask(parent.token, 'pupil-43')).body).toMatchObject({ allowed: true, reason: 'granted' });
+    // A code the parent does not hold stays no_grant: not_linked never hides the grant test.
+    const other = await call('POST', '/authz/check', { token: parent.token, body: { userId: parent.user.id, permission: 'classes.view', nodeId: node('South School') } });
+    expect(other.body).toEqual({ allowed: false, reason: 'no_grant' });
+  });
+});
