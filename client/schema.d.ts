@@ -497,7 +497,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 100 checks, answered in order (an entry outside your reach: error not_found; about someone else and a pupil without safeguarding.blocks.manage there: error forbidden) */
+        /** Up to 100 checks, answered in order (an entry outside your reach: error not_found; about a node not in the trust: error unknown_node; about someone else and a pupil without safeguarding.blocks.manage there: error forbidden) */
         post: operations["authzBatch"];
         delete?: never;
         options?: never;

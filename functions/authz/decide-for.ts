@@ -14,11 +14,15 @@ export interface Check {
   subjectId?: string;
 }
 
-export type CheckResult = Decision | { allowed: false; reason: 'no_grant'; error: { status: 404; code: 'not_found' } | { status: 403; code: 'forbidden' } };
+export type CheckResult = Decision | {
+  allowed: false; reason: 'no_grant';
+  error: { status: 404; code: 'not_found' } | { status: 403; code: 'forbidden' } | { status: 400; code: 'unknown_node' };
+};
 
 const notFound: CheckResult = { allowed: false, reason: 'no_grant', error: { status: 404, code: 'not_found' } };
 const pupilForbidden: CheckResult = { allowed: false, reason: 'no_grant', error: { status: 403, code: 'forbidden' } };
 const notLinked: Decision = { allowed: false, reason: 'not_linked' };
+const unknownNode: CheckResult = { allowed: false, reason: 'no_grant', error: { status: 400, code: 'unknown_node' } };
 
 /** The permission a person needs, beside users.view, to ask about someone else and a pupil. */
 export const ABOUT_A_PUPIL = 'safeguarding.blocks.manage';
@@ -53,9 +57,10 @@ export const ABOUT_A_PUPIL = 'safeguarding.blocks.manage';
  * children, and the notifications follow the same rule (mayHear; review E,
  * E1). GET /me/permissions still lists the codes, as a menu.
  */
-export async function decideFor(caller: Caller | ClientCaller, checks: Check[], fieldPrefix: (i: number) => string): Promise<CheckResult[]> {
+export async function decideFor(caller: Caller | ClientCaller, checks: Check[], options: { unknownNodes: 'refuse' | 'per-check' }): Promise<CheckResult[]> {
   const { tree, roles } = caller.context;
-  checks.forEach((check, i) => requireNode(tree, check.nodeId, `${fieldPrefix(i)}nodeId`));
+  // One question about a node that is not there (a school closed since the app cached it) is a 400; in a batch it is that entry's answer, not the batch's.
+  if (options.unknownNodes === 'refuse') checks.forEach((check) => requireNode(tree, check.nodeId, 'nodeId'));
   const self = isClientCaller(caller) ? undefined : caller;
   // Asked only when someone else is asked about: a caller asking about themself needs no users.view.
   let visible: ReturnType<typeof reach> | undefined;
@@ -73,6 +78,7 @@ export async function decideFor(caller: Caller | ClientCaller, checks: Check[], 
   const now = new Date();
   let aboutPupils: ReturnType<typeof reach> | undefined;
   return checks.map((check) => {
+    if (!tree.nodes.has(check.nodeId)) return unknownNode;
     const person = people.get(check.userId);
     if (!person) return notFound;
     if (isClientCaller(caller) && !caller.reach.has(check.nodeId)) return notFound;

@@ -253,7 +253,7 @@ export const coreRoutes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/authz/batch', handler: 'functions/authz/batch.ts', auth: 'user', clientScope: 'authz.check',
-    summary: 'Up to 100 checks, answered in order (an entry outside your reach: error not_found; about someone else and a pupil without safeguarding.blocks.manage there: error forbidden)', tag: 'Decisions', table: 'read',
+    summary: 'Up to 100 checks, answered in order (an entry outside your reach: error not_found; about a node not in the trust: error unknown_node; about someone else and a pupil without safeguarding.blocks.manage there: error forbidden)', tag: 'Decisions', table: 'read',
     request: { body: batchBodySchema },
     responses: { 200: ok(z.object({ results: z.array(decisionSchema) })) },
   },
