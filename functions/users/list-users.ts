@@ -40,6 +40,15 @@ export function summaryView(entry: DirectoryEntry) {
   };
 }
 
+function clientCut(entry: DirectoryEntry, nodes: ReadonlySet<string>): DirectoryEntry {
+  return {
+    ...entry, nodeIds: entry.nodeIds.filter((id) => nodes.has(id)), roles: entry.roles.filter((r) => nodes.has(r.nodeId)),
+    primaryNodeId: entry.primaryNodeId !== null && nodes.has(entry.primaryNodeId) ? entry.primaryNodeId : null,
+    // The job title is the primary place's; outside the client's node it goes too.
+    ...(entry.primaryNodeId !== null && nodes.has(entry.primaryNodeId) ? {} : { jobTitle: undefined }),
+  };
+}
+
 /**
  * The directory: people in the caller's reach of users.view (the canSee rule
  * of GET /users/{id}), filtered, sorted, a page at a time, with the total.
@@ -51,8 +60,10 @@ export const handler = userOrClientHandler('users.read', { query: listUsersQuery
   const { limit, cursor, sort, order, ...filters } = query;
   const after = cursor === undefined ? undefined : decodeDirectoryCursor(cursor, sort, order);
   const page = await listDirectory(caller.trust.id, scope, { filters: directoryFilters(caller, filters), sort, order, after, limit });
+  // A client is shown only the places and roles at or under its node (review F, F-10).
+  const cut = isClientCaller(caller) ? (entry: DirectoryEntry) => clientCut(entry, scope) : (entry: DirectoryEntry) => entry;
   return json(200, {
-    items: page.items.map(summaryView),
+    items: page.items.map((entry) => summaryView(cut(entry))),
     nextCursor: page.nextKey ? encodeDirectoryCursor(sort, order, page.nextKey) : null,
     total: page.total,
   });

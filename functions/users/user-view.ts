@@ -22,3 +22,13 @@ export function userView(account: Account, person: Person) {
     updatedAt: account.updatedAt,
   };
 }
+
+/**
+ * What an integration client is shown of a person: their places and roles at
+ * or under its node only ("cut to the client's node"), as its decisions never
+ * name an assignment outside it. A person sees a visible person whole (an
+ * admin placing someone needs their other schools); a school app does not.
+ */
+export function cutToNodes<P extends Pick<Person, 'memberships' | 'assignments'>>(person: P, nodes: ReadonlySet<string>): P {
+  return { ...person, memberships: person.memberships.filter((m) => nodes.has(m.nodeId)), assignments: person.assignments.filter((a) => nodes.has(a.nodeId)) };
+}

@@ -199,6 +199,26 @@ describe('a client with users.read', () => {
     const southOnly = await call('GET', `/users?nodeId=${node('South')}`, { token });
     expect(southOnly.body).toMatchObject({ items: [], total: 0 });
   });
+
+  it("shows a person placed in and out of its node with only the places and roles inside it (review F, F-10)", async () => {
+    const both = await createUser(admin2fa, {
+      lastName: `Both${Date.now()}`,
+      memberships: [{ nodeId: node('North School') }, { nodeId: node('South School'), primary: true, jobTitle: 'Head of Science' }],
+      roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }, { roleId: presetIds.designatedSafeguardingLead, nodeId: node('South School') }],
+    });
+    const token = await clientToken((await createClient({ name: 'Directory cut', scopes: ['users.read'], nodeId: node('North') })).body);
+    const one = await call('GET', `/users/${both.id}`, { token });
+    expect(one.status).toBe(200);
+    expect(one.body.memberships.map((m: { nodeId: string }) => m.nodeId)).toEqual([node('North School')]);
+    expect(one.body.roles.map((r: { roleId: string; nodeId: string }) => [r.roleId, r.nodeId])).toEqual([[presetIds.teacher, node('North School')]]);
+    expect(JSON.stringify(one.body)).not.toContain(node('South School'));
+    const row = ((await call('GET', `/users?q=${encodeURIComponent(both.lastName)}&limit=50`, { token })).body.items as { id: string }[]).find((i) => i.id === both.id) as Record<string, unknown>;
+    expect(row).toMatchObject({ nodeIds: [node('North School')], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }], primaryNodeId: null });
+    expect(JSON.stringify(row)).not.toContain('Head of Science');
+    expect(JSON.stringify(row)).not.toContain(node('South School'));
+    // A person caller who may see them sees them whole (an admin placing someone needs their other schools).
+    expect((await call('GET', `/users/${both.id}`, { token: admin2fa })).body.memberships).toHaveLength(2);
+  });
 });
 
 describe('the token endpoint (RFC 6749 §4.4, errors per §5.2)', () => {
