@@ -5471,6 +5471,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description mfa_required: changing a safeguarding category needs a session that passed 2FA */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description version_conflict */
             412: {
                 headers: {

@@ -63,7 +63,7 @@ export const featureRoutes: RouteDef[] = [
     method: 'PUT', path: '/me/notification-preferences', handler: 'functions/notifications/put-preferences.ts', auth: 'user',
     summary: "Set the caller's delivery per category and digest hour (If-Match: the preferences version, 0 before the first save)", tag: 'Notifications', table: 'write',
     request: { body: putPreferencesBodySchema, ifMatch: true },
-    responses: { 200: ok(preferencesSchema), 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+    responses: { 200: ok(preferencesSchema), 403: { description: 'mfa_required: changing a safeguarding category needs a session that passed 2FA' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
 
   {

@@ -49,6 +49,26 @@ describe('GET/PUT /me/notification-preferences', () => {
     expect((await call('GET', '/me/notification-preferences', { token })).body.categories).toMatchObject({ child_protection: 'immediate', pastoral: 'digest' });
   });
 
+  it("lets only a session that passed 2FA change a safeguarding category: the DSL's older password-only session may not stop child protection (review E, E5)", async () => {
+    const own = await makeTrust();
+    const ownSchool = own.nodes['North School']!.id;
+    const admin = await signInWithTotp(own.adminEmail, TEST_PASSWORD, await turnOnTotp(own.token));
+    const dsl = await createUser(admin, { memberships: [{ nodeId: ownSchool }], roles: [{ roleId: presetIds.designatedSafeguardingLead, nodeId: ownSchool }] });
+    const passwordOnly = await activate(own, dsl);
+    const secret = await turnOnTotp(passwordOnly); // the earlier session stays valid, and never passed 2FA
+    const refused = await put(passwordOnly, '0', { categories: { child_protection: 'off' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('mfa_required');
+    // Other choices are still theirs to make from that session.
+    expect((await put(passwordOnly, '0', { categories: { pastoral: 'off' } })).status).toBe(200);
+    const withTotp = await signInWithTotp(dsl.email, TEST_PASSWORD, secret);
+    const off = await put(withTotp, '1', { categories: { pastoral: 'off', child_protection: 'digest' } });
+    expect(off.status).toBe(200);
+    expect(off.body.categories).toMatchObject({ child_protection: 'digest' });
+    // Leaving it out from the password-only session would put it back to its default: a change too.
+    expect((await put(passwordOnly, '2', { categories: { pastoral: 'off' } })).status).toBe(403);
+  });
+
   it('saves choices with If-Match (428 without, 412 stale), and a category left out goes back to its default', async () => {
     const { token } = await actor(trust, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teacher, nodeId: school }] });
     expect((await put(token, undefined, { categories: {} })).status).toBe(428);
