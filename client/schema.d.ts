@@ -1653,8 +1653,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description account_locked */
             423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1715,6 +1733,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -1762,8 +1789,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description invitation_expired or token_used */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1818,6 +1863,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -1861,8 +1924,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description token_expired or token_used */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2190,6 +2271,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -2265,6 +2364,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -2332,6 +2440,15 @@ export interface operations {
             };
             /** @description not_empty */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2444,6 +2561,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -2519,6 +2645,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -2559,6 +2694,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -2592,6 +2745,24 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2681,6 +2852,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -2748,6 +2928,15 @@ export interface operations {
             };
             /** @description in_use or built_in_role */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2863,6 +3052,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -2901,6 +3099,24 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3009,6 +3225,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -3082,7 +3307,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3207,6 +3432,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -3274,7 +3508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3389,6 +3623,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -3461,6 +3704,15 @@ export interface operations {
             };
             /** @description not_invited */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3556,6 +3808,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -3641,6 +3902,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -3700,6 +3970,24 @@ export interface operations {
             };
             /** @description not_found (or outside your reach) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3794,6 +4082,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -3869,6 +4166,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -3931,6 +4237,15 @@ export interface operations {
             };
             /** @description not_found (or outside your reach) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4022,6 +4337,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -4081,6 +4405,24 @@ export interface operations {
             };
             /** @description not_found (or outside your reach) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4171,6 +4513,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -4230,6 +4581,24 @@ export interface operations {
             };
             /** @description not_found (or outside your reach) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4302,6 +4671,15 @@ export interface operations {
             };
             /** @description not_found (or outside your reach) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4383,7 +4761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4452,7 +4830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: a token without the authz.check scope (integration clients) */
+            /** @description forbidden: a token without the authz.check scope (integration clients); mfa_required under the trust's 2FA policy */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4461,7 +4839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4533,6 +4911,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -4579,6 +4975,24 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4641,8 +5055,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description account_locked */
             423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4679,6 +5111,33 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4742,6 +5201,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -4786,6 +5254,33 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4869,6 +5364,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -4945,6 +5449,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -5012,6 +5525,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -5072,6 +5603,15 @@ export interface operations {
             };
             /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5148,6 +5688,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -5213,6 +5762,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -5253,6 +5820,15 @@ export interface operations {
             };
             /** @description forbidden (the permission is missing here) or mfa_required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5323,6 +5899,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description version_conflict */
             412: {
                 headers: {
@@ -5334,6 +5919,15 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5379,6 +5973,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -5410,6 +6022,24 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5480,6 +6110,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description version_conflict */
             412: {
                 headers: {
@@ -5491,6 +6130,15 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5558,7 +6206,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit (Retry-After: seconds) */
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5617,6 +6274,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -5655,6 +6330,15 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A bug */
@@ -5704,6 +6388,24 @@ export interface operations {
             };
             /** @description invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5771,6 +6473,15 @@ export interface operations {
             };
             /** @description not_found: no such node, or no settings saved yet */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5852,6 +6563,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description version_conflict */
             412: {
                 headers: {
@@ -5863,6 +6583,15 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5925,6 +6654,15 @@ export interface operations {
             };
             /** @description forbidden or mfa_required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6011,6 +6749,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -6069,6 +6825,24 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6258,6 +7032,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -6307,8 +7090,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description not_found (or not yours to read) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6435,6 +7236,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -6516,6 +7326,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -6563,6 +7382,24 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6661,6 +7498,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -6724,6 +7570,24 @@ export interface operations {
             };
             /** @description unauthenticated: no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6829,6 +7693,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -6876,8 +7749,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description not_found: no such schedule you may manage */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6988,6 +7888,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description version_conflict: If-Match is not the current version */
             412: {
                 headers: {
@@ -6999,6 +7908,15 @@ export interface operations {
             };
             /** @description precondition_required: no If-Match */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7077,8 +7995,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description payload_too_large: over 6 MB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7149,6 +8085,15 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7227,6 +8172,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description concurrent_change: the records changed under this request too often; try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A bug */
             500: {
                 headers: {
@@ -7276,8 +8239,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description not_found (or not at a school you may view) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7354,6 +8335,15 @@ export interface operations {
             };
             /** @description not_held */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description throttled: the service is busy; try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

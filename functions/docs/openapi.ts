@@ -80,12 +80,19 @@ function operation(components: Components, route: RouteDef) {
   const responses: Record<string, unknown> = {};
   const documented: RouteDef['responses'] = {};
   if (route.request) documented[400] = { description: 'validation_failed: the errors name each bad field' };
-  if (route.auth === 'user') documented[401] = { description: 'unauthenticated: no valid bearer token' };
-  if (route.request?.params) documented[404] = { description: 'not_found (or outside your reach)' };
-  if (route.clientScope) {
-    documented[403] = { description: `forbidden: a token without the ${route.clientScope} scope (integration clients)` };
-    documented[429] = { description: "throttled: the integration client's rate limit (Retry-After: seconds)" };
+  if (route.auth === 'user') {
+    documented[401] = { description: 'unauthenticated: no valid bearer token' };
+    // Any signed-in route: an integration client's token outside its scopes, or the trust's 2FA policy for administration (review F, F-6).
+    documented[403] = {
+      description: route.clientScope
+        ? `forbidden: a token without the ${route.clientScope} scope (integration clients); mfa_required under the trust's 2FA policy`
+        : "forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy",
+    };
   }
+  if (route.request?.params) documented[404] = { description: 'not_found (or outside your reach)' };
+  // DynamoDB or Cognito throttling (and, for integration clients, their rate limit) on any route that calls them.
+  if (route.table !== 'none' || route.cognito?.length || route.clientScope) documented[429] = { description: route.clientScope ? "throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds)" : 'throttled: the service is busy; try again' };
+  if (route.table === 'write') documented[409] = { description: 'concurrent_change: the records changed under this request too often; try again' };
   if (route.request?.ifMatch) {
     documented[412] = { description: 'version_conflict: If-Match is not the current version' };
     documented[428] = { description: 'precondition_required: no If-Match' };

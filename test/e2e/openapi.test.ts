@@ -83,6 +83,14 @@ describe('GET /openapi.json', () => {
     expect(ids.size).toBe(routes.length);
   });
 
+  it("documents what any signed-in route may answer beside its own: 403 (a client token outside its scopes, the trust's 2FA policy), 429, and 409 on writes (review F, F-6)", async () => {
+    const { routes } = await import('../../functions/routes');
+    for (const route of routes.filter((r) => r.auth === 'user')) {
+      const responses = document.paths[route.path][route.method.toLowerCase()].responses;
+      expect(Object.keys(responses), `${route.method} ${route.path}`).toEqual(expect.arrayContaining(['401', '403', '429', ...(route.table === 'write' ? ['409'] : [])]));
+    }
+  });
+
   it('describes request bodies from the zod schemas that validate them', () => {
     const schema = document.paths['/nodes'].post.requestBody.content['application/json'].schema;
     expect(schema.required).toEqual(expect.arrayContaining(['kind', 'name', 'parentId']));
