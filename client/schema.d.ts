@@ -1282,6 +1282,11 @@ export interface components {
             }[];
             errorsOmitted: number;
         };
+        /**
+         * @default {
+         *       "dryRun": false
+         *     }
+         */
         MisRunInput: {
             /** @default false */
             dryRun: boolean;

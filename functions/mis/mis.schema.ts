@@ -43,7 +43,8 @@ export const rosterBodySchema = z.string().check(z.minLength(1)).register(z.glob
 
 export const rosterStoredSchema = z.object({ rosterId: z.string() }).register(z.globalRegistry, { id: 'RosterStored' });
 
-export const startRunBodySchema = z.strictObject({ dryRun: z._default(z.boolean(), false) }).register(z.globalRegistry, { id: 'MisRunInput' });
+// No body at all is a run that applies (API.md: every field optional; review F, F-8).
+export const startRunBodySchema = z._default(z.strictObject({ dryRun: z._default(z.boolean(), false) }), { dryRun: false }).register(z.globalRegistry, { id: 'MisRunInput' });
 
 export const runStartedSchema = z.object({ runId: z.string() }).register(z.globalRegistry, { id: 'MisRunStarted' });
 

@@ -64,11 +64,12 @@ export const userSchema = z
   })
   .register(z.globalRegistry, { id: 'User' });
 
-export const putMembershipBodySchema = z.strictObject({
+// No body at all places the person with nothing else said (API.md: every field optional; review F, F-8).
+export const putMembershipBodySchema = z._default(z.strictObject({
   jobTitle: z.optional(z.nullable(jobTitle)),
   primary: z.optional(z.boolean()),
   isManager: z.optional(z.boolean()),
-});
+}), {});
 
 export const putBlockBodySchema = z.strictObject({ schoolId: idSchema, reason: z.optional(z.string().check(z.trim(), z.maxLength(500))) });
 export const putChildBodySchema = z.strictObject({ schoolId: idSchema });
