@@ -976,7 +976,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One report at nodeId (default the trust), cut to your reach of reports.view, as JSON or CSV (the export's rules); a large answer is stored and answered with a short-lived link */
+        /** One report at nodeId (default the trust), cut to your reach of reports.view ∩ users.view (∩ users.export for the users report as CSV), as JSON or CSV (the export's rules); a large answer is stored and answered with a short-lived link */
         get: operations["reportsGetReport"];
         put?: never;
         post?: never;
@@ -7485,7 +7485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden (no reports.view in the subtree of nodeId) or mfa_required */
+            /** @description forbidden (no reports.view, users.view, or for the users CSV users.export, in the subtree of nodeId: the title names the first missing) or mfa_required */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7662,7 +7662,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view at the node */
+            /** @description validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node */
             400: {
                 headers: {
                     [name: string]: unknown;

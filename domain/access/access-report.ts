@@ -1,8 +1,9 @@
 import { listNodes, subtreeIds, type OrgTree } from '../org/tree';
+import { withheldByAdminPolicy, type AdminPolicy } from './admin-policy';
 import { CompiledPerson, compiledFor } from './compiled-person';
 import type { Person, Via } from './model';
 import type { Role } from './roles';
-import { splitForMfa } from './resolve';
+import { splitForMfa, type EffectivePermissions } from './resolve';
 import { compareIds, isValidAt } from './walk';
 export interface AccessReportAssignment {
   assignmentId: string;
@@ -56,8 +57,11 @@ export interface AccessReportPage {
  * node, with the assignment it comes from. An admin usually reads someone
  * else's access outside any session of theirs, so `mfa` defaults to the
  * person's own `mfaEnabled`: what they can use once they sign in with their
- * second factor. An inactive person has no effective access, so the report is
- * empty and says so.
+ * second factor. The trust's `requireMfaForAdmins` applies as in decide
+ * (decideUnderPolicy): without 2FA, the administration codes it withholds are
+ * listed under `withheldForMfa`, not as usable, so the report agrees with
+ * POST /authz/check (`mfa_required`). An inactive person has no effective
+ * access, so the report is empty and says so.
  *
  * The nodes come a page at a time, in tree order: a trust admin of a
  * 2,000-node trust holds every code at every node, which in one answer would
@@ -69,6 +73,8 @@ export function accessReport(input: {
   tree: OrgTree;
   roles: ReadonlyMap<string, Role>;
   person: Person | CompiledPerson;
+  /** The trust's policies: `requireMfaForAdmins` withholds administration codes without 2FA. */
+  policies: AdminPolicy;
   mfa?: boolean;
   now: Date;
   page?: AccessReportPage;
@@ -77,6 +83,7 @@ export function accessReport(input: {
   const page = input.page ?? { limit: Infinity };
   const person = compiledFor(input.person, roles, tree);
   const mfa = input.mfa ?? person.person.mfaEnabled;
+  const split = (codes: Iterable<string>) => splitUnderPolicy(codes, mfa, input.policies);
   if (!person.active) return { active: false, assignments: [], nodes: [], nextAfter: null };
   const at = input.now.getTime();
   const order = new Map(listNodes(tree).map((node, i) => [node.id, i]));
@@ -88,7 +95,6 @@ export function accessReport(input: {
   const assignments = valid
     .filter(({ assignment }) => page.nodeId === undefined || covers(page.nodeId)(assignment.nodeId))
     .map(({ assignment, permissions }): AccessReportAssignment => {
-      const split = splitForMfa(permissions, mfa);
       return {
         assignmentId: assignment.id,
         roleId: assignment.roleId,
@@ -97,7 +103,7 @@ export function accessReport(input: {
         ...(assignment.validFrom !== undefined ? { validFrom: assignment.validFrom } : {}),
         ...(assignment.validUntil !== undefined ? { validUntil: assignment.validUntil } : {}),
         nodeCount: subtrees.get(assignment.nodeId)?.size ?? 0,
-        ...split,
+        ...split(permissions),
       };
     })
     .sort((a, b) => position(a.nodeId) - position(b.nodeId) || compareIds(a.assignmentId, b.assignmentId));
@@ -134,8 +140,24 @@ export function accessReport(input: {
       }
       node = node.parentId === null ? undefined : tree.nodes.get(node.parentId);
     }
-    const split = splitForMfa(nearest.keys(), mfa);
+    const codes = split(nearest.keys());
     const withVia = (code: string): AccessReportPermission => ({ code, via: nearest.get(code)! });
-    return { nodeId, permissions: split.permissions.map(withVia), withheldForMfa: split.withheldForMfa.map(withVia) };
+    return { nodeId, permissions: codes.permissions.map(withVia), withheldForMfa: codes.withheldForMfa.map(withVia) };
   }
+}
+
+/**
+ * splitForMfa, then the admin policy: a code `withheldByAdminPolicy` (an
+ * administration code under requireMfaForAdmins, without 2FA) moves to
+ * `withheldForMfa`, both lists staying in catalogue order.
+ */
+function splitUnderPolicy(codes: Iterable<string>, mfa: boolean, policies: AdminPolicy): EffectivePermissions {
+  const all = [...codes];
+  const plain = splitForMfa(all, mfa);
+  const withheld = new Set(plain.permissions.filter((code) => withheldByAdminPolicy(policies, mfa, code)));
+  if (withheld.size === 0) return plain;
+  // splitForMfa with mfa on keeps every known code in catalogue order: filter that one list into the two.
+  const ordered = splitForMfa(all, true).permissions;
+  const held = new Set([...plain.withheldForMfa, ...withheld]);
+  return { permissions: ordered.filter((code) => !held.has(code)), withheldForMfa: ordered.filter((code) => held.has(code)) };
 }

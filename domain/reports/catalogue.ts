@@ -1,3 +1,4 @@
+import type { PermissionCode } from '../access/permissions';
 import { USER_CSV_COLUMNS } from '../directory/csv-format';
 import { InvalidInputError, NotFoundError, type FieldError } from '../errors';
 import type { OrgTree } from '../org/tree';
@@ -50,7 +51,7 @@ export const COMMON_PARAMS: readonly ReportParamDef[] = Object.freeze([
   {
     name: 'nodeId',
     type: 'string',
-    description: 'The node whose subtree the report covers (default: the trust); rows are also cut to your reach of reports.view',
+    description: 'The node whose subtree the report covers (default: the trust); rows are also cut to your reach of reports.view and users.view (and users.export for the users CSV)',
   },
   { name: 'format', type: 'string', description: 'json ({ columns, rows, generatedAt }) or csv (the users export rules)', default: 'json', enum: REPORT_FORMATS },
 ]);
@@ -104,6 +105,34 @@ export const REPORT_CATALOGUE: readonly ReportDef[] = Object.freeze([
   report('locked-accounts', 'Accounts locked after failed sign-ins, with when they locked and when they unlock by themselves'),
   report('managers', "Each school's managers line, as funding documents print it"),
 ]);
+
+/**
+ * What reading each report needs, every code at once: its rows are cut to
+ * the intersection of the reader's reaches of these codes (review E, E6).
+ * Every report of the catalogue lists people (names, and most emails, roles
+ * and statuses; `managers` prints each school's managers by name, which
+ * GET /nodes/{id}/managers gives to users.view), so each needs users.view
+ * besides reports.view: reports.view alone must not be a way round the
+ * directory's permission. The `users` report is the directory export's
+ * columns: as CSV it needs users.export too, as GET /users/export.csv does;
+ * as JSON it needs what GET /users needs (users.view), mirroring the two
+ * directory routes. No report is counts only, so none is open to
+ * reports.view alone. A scheduled report is always CSV.
+ */
+export const REPORT_READ_PERMISSIONS: { readonly [N in ReportName]: { readonly [F in ReportFormat]: readonly PermissionCode[] } } = Object.freeze({
+  users: { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view', 'users.export'] },
+  'access-review': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
+  'sensitive-access': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
+  'expiring-access': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
+  'dormant-accounts': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
+  'locked-accounts': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
+  managers: { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
+});
+
+/** The codes reading `name` in `format` needs (REPORT_READ_PERMISSIONS), reports.view first. */
+export function reportPermissions(name: ReportName, format: ReportFormat): readonly PermissionCode[] {
+  return REPORT_READ_PERMISSIONS[name][format];
+}
 
 export const reportByName: ReadonlyMap<string, ReportDef> = new Map(REPORT_CATALOGUE.map((def) => [def.name, def]));
 

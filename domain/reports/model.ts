@@ -79,6 +79,17 @@ export function reportScope(tree: OrgTree, reach: Reach, nodeId: string): Reach 
 }
 
 /**
+ * The nodes in both reaches: a report's reader needs several permissions at
+ * once (reportPermissions: reports.view and users.view, users.export for the
+ * users CSV), so their reach is the intersection of each one's. Still a
+ * Reach of the same trust, so a person placed nowhere stays visible only
+ * when every reach holds the root.
+ */
+export function intersectReach(a: Reach, b: Reach): Reach {
+  return new Reach(a.rootId, [...a].filter((id) => b.has(id)));
+}
+
+/**
  * The people of the scope, by canSee against it (so also inside the reader's
  * whole reach: the scope is a part of it), each once: a handler that loads
  * people node by node meets someone placed at two schools twice.

@@ -12,7 +12,7 @@ export const handler = userHandler({ body: createScheduleBodySchema }, async ({ 
   checkCadence(body);
   const { params, nodeId } = scheduleParams(body, caller);
   requireScheduleAt(caller, nodeId);
-  await checkRecipients(caller, body.recipientIds, nodeId);
+  await checkRecipients(caller, body.recipientIds, nodeId, body.report);
   // Checked before the write, not in it: concurrent creations may pass the cap by their number, which bounds what it guards (sizes).
   if ((await countSchedules(caller.trust.id)) >= MAX_SCHEDULES_PER_TRUST) {
     throw new ConflictError('schedule_limit', `A trust holds at most ${MAX_SCHEDULES_PER_TRUST} report schedules; delete one before making another`);

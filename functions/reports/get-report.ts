@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ForbiddenError } from '../../domain/errors';
-import { getReport, parseReportParams, type ReportName } from '../../domain/reports/catalogue';
-import { reportScope } from '../../domain/reports/model';
+import type { Reach } from '../../domain/access/reach';
+import { getReport, parseReportParams, reportPermissions, type ReportName } from '../../domain/reports/catalogue';
+import { intersectReach, reportScope } from '../../domain/reports/model';
 import { renderCsv } from '../../domain/reports/csv';
 import { runReport } from '../../domain/reports/reports';
 import { storeExport } from '../adapters/exports/export-store';
@@ -17,8 +18,11 @@ const JSON_TYPE = 'application/json';
 
 /**
  * GET /reports/{name}: one report at nodeId (default the trust), cut to the
- * caller's reach of reports.view (403 when nothing of the node's subtree is
- * in it), as JSON or CSV. Above EXPORT_INLINE_MAX_BYTES the answer is stored
+ * intersection of the caller's reaches of every code the report needs in
+ * that format (reportPermissions: reports.view and users.view; users.export
+ * too for the users CSV), as JSON or CSV. 403 `forbidden` naming the first
+ * code whose reach leaves nothing of the node's subtree: reports.view alone
+ * is no way round the directory's users.view and users.export (review E, E6). Above EXPORT_INLINE_MAX_BYTES the answer is stored
  * and the response is 303 to a short-lived link, as GET /users/export.csv.
  */
 export const handler = userHandler({ params: reportNameParamsSchema, query: reportQuerySchema }, async ({ caller, params, query }) => {
@@ -26,9 +30,13 @@ export const handler = userHandler({ params: reportNameParamsSchema, query: repo
   const name = def.name as ReportName;
   const { tree, roles } = caller.context;
   const parsed = parseReportParams(name, query as Record<string, string | undefined>, tree);
-  const readerReach = reach(caller, 'reports.view');
-  const scope = reportScope(tree, readerReach, parsed.nodeId);
-  if (scope.size === 0) throw new ForbiddenError('You need reports.view here');
+  let readerReach: Reach | undefined;
+  for (const permission of reportPermissions(name, parsed.format)) {
+    const own = reach(caller, permission);
+    readerReach = readerReach === undefined ? own : intersectReach(readerReach, own);
+    if (reportScope(tree, readerReach, parsed.nodeId).size === 0) throw new ForbiddenError(`You need ${permission} here`);
+  }
+  if (readerReach === undefined) throw new ForbiddenError('You need reports.view here');
   const now = new Date();
   const data = await loadReportData(name, { trust: caller.trust, tree, roles }, readerReach, parsed, now);
   const result = runReport(name, data, parsed, readerReach, now);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { reachOf } from '../../domain/access/reach';
 import { displayName } from '../../domain/identity/account';
-import { parseReportParams, type ReportName } from '../../domain/reports/catalogue';
+import { parseReportParams, reportPermissions, type ReportName } from '../../domain/reports/catalogue';
 import { renderCsv } from '../../domain/reports/csv';
 import { runReport } from '../../domain/reports/reports';
 import { duePeriod, type ReportSchedule } from '../../domain/reports/schedule';
@@ -13,7 +12,7 @@ import { storeExport } from '../adapters/exports/export-store';
 import { sendMail } from '../adapters/ses/mailer-v2';
 import { logger } from '../http/logger';
 import { loadReportData } from './report-data';
-import { mayUseReports } from './schedules';
+import { mayUseReports, recipientReach } from './schedules';
 import { reportEmail, skippedEmail } from '../../domain/reports/emails';
 
 /**
@@ -49,7 +48,8 @@ export const REPORTS_STOP_MARGIN_MS = 60_000;
 /**
  * `reports`, hourly: each schedule due at `time` (duePeriod, in its trust's
  * time zone, from its hour to the end of that local day) sends each
- * recipient the report cut to THEIR reach of reports.view now, as a CSV
+ * recipient the report cut to THEIR reach now (reports.view ∩ users.view, and
+ * ∩ users.export for `users`: reportPermissions as CSV), as a CSV
  * attachment (or a link when larger than ATTACHMENT_MAX_BYTES). Each
  * recipient's send is claimed for the period by a conditional put
  * (`SENT#<period>#<recipient>`) before it is made, so no run (a retry, two
@@ -60,7 +60,7 @@ export const REPORTS_STOP_MARGIN_MS = 60_000;
  * run (the schedule stays due all day); a schedule whose every recipient is
  * claimed is marked done for the period (`SENT#<period>`), so later runs skip
  * it with one read. A recipient who may no longer view it there (lost
- * reports.view, deactivated) is skipped, and the owner is told once per such
+ * reports.view, users.view or for `users` users.export there, deactivated) is skipped, and the owner is told once per such
  * recipient: the skip is kept on the schedule (`skippedPending`) before the
  * owner's email and cleared once it is sent, so an email that fails is sent
  * by a later run (the skipped are claimed: no run finds them again). An owner who could no longer make the schedule (deactivated, or
@@ -99,13 +99,15 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
   const params = parseReportParams(name, { ...schedule.params, format: 'csv' }, context.tree, 'params');
   // A schedule sends only while its owner could still make it: a leaver's (deactivated) or a demoted owner's schedules fall silent
   // until someone with reports.manage_schedules deletes them or the owner's rights come back (GET /report-schedules still lists them).
-  const owner = await mayUseReports(trust, context, schedule.ownerId, params.nodeId, now, 'reports.schedule');
+  const owner = await mayUseReports(trust, context, schedule.ownerId, params.nodeId, now, ['reports.schedule']);
   if (!owner.allowed || !owner.record) {
     logger.info('scheduled report not sent: its owner may no longer schedule it', { scheduleId: schedule.id, ownerId: schedule.ownerId });
     summary.skipped += schedule.recipientIds.length;
     await markPeriodDone(trust.id, schedule.id, period, CLAIM_TTL_SECONDS);
     return;
   }
+  // What reading it needs (a schedule sends CSV): reports.view and users.view, users.export too for `users` (review E, E6).
+  const needed = reportPermissions(name, 'csv');
   /** Recipients who may no longer view it, with their names as read (an id when they are gone). */
   const skipped = new Map<string, string>();
   let finished = true;
@@ -120,13 +122,13 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
         summary.already += 1;
         continue;
       }
-      const { record, compiled, allowed } = await mayUseReports(trust, context, recipientId, params.nodeId, now);
+      const { record, compiled, allowed } = await mayUseReports(trust, context, recipientId, params.nodeId, now, needed);
       if (!allowed || !record || !compiled) {
         skipped.set(recipientId, record ? displayName(record.account) : recipientId);
         summary.skipped += 1;
         continue;
       }
-      const reach = reachOf({ tree: context.tree, roles: context.roles, person: compiled, permission: 'reports.view', mfa: record.account.mfaEnabled, now });
+      const reach = recipientReach(context, compiled, needed, now);
       const data = await loadReportData(name, { trust, tree: context.tree, roles: context.roles }, reach, params, now);
       const result = runReport(name, data, params, reach, now);
       const csv = renderCsv(result);

@@ -1,6 +1,9 @@
 import { auditRecord } from '../../domain/audit/audit-record';
 import { InvalidInputError, NotFoundError, type FieldError } from '../../domain/errors';
-import { parseReportParams, type ReportName } from '../../domain/reports/catalogue';
+import { parseReportParams, reportPermissions, type ReportName } from '../../domain/reports/catalogue';
+import { intersectReach } from '../../domain/reports/model';
+import type { PermissionCode } from '../../domain/access/permissions';
+import { Reach, reachOf } from '../../domain/access/reach';
 import type { ReportSchedule } from '../../domain/reports/schedule';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import { getSchedule } from '../adapters/dynamo/report-schedule-repository';
@@ -8,7 +11,7 @@ import type { Caller } from '../http/caller';
 import { authorize, decideUnattended, reach } from '../shared/authorize';
 import { newId, nowIso } from '../shared/ids';
 import type { TrustContext } from '../adapters/dynamo/trust-repository';
-import { compilePerson } from '../../domain/access/compiled-person';
+import { compilePerson, type CompiledPerson } from '../../domain/access/compiled-person';
 import type { Trust } from '../../domain/org/trust';
 
 export interface ScheduleInput {
@@ -41,36 +44,64 @@ export function checkCadence(input: Pick<ScheduleInput, 'cadence' | 'dayOfWeek' 
 }
 
 /**
- * Whether a person may use reports at `nodeId` now (`reports.view` to receive
- * one; `reports.schedule` for a schedule's owner): active, and the permission
- * granted there by the decision engine (with the 2FA they have turned on: an
- * emailed report has no session, so a code that needs 2FA counts only for
- * someone who uses it), under the trust's admin policy (reports.view is an
- * administration permission: with requireMfaForAdmins on, only someone with
- * 2FA on, as GET /reports/* would answer). The same rule at creation and at
- * send time (decideUnattended).
+ * Whether a person may use reports at `nodeId` now: every one of
+ * `permissions` (a recipient: the report's reportPermissions as CSV,
+ * reports.view and users.view, users.export too for `users`; a schedule's
+ * owner: reports.schedule), active, each code granted there by the decision
+ * engine (with the 2FA they have turned on: an emailed report has no
+ * session, so a code that needs 2FA counts only for someone who uses it),
+ * under the trust's admin policy (these are administration permissions:
+ * with requireMfaForAdmins on, only someone with 2FA on, as GET /reports/*
+ * would answer). The same rule at creation and at send time
+ * (decideUnattended). `missing` is the first code refused.
  */
 export async function mayUseReports(
   trust: Pick<Trust, 'id' | 'policies'>, context: Pick<TrustContext, 'tree' | 'roles'>, personId: string, nodeId: string, now: Date,
-  permission: 'reports.view' | 'reports.schedule' = 'reports.view',
+  permissions: readonly PermissionCode[],
 ) {
   const record = await loadPerson(trust.id, personId);
-  if (!record || record.account.status !== 'active') return { record, allowed: false };
+  if (!record || record.account.status !== 'active') return { record, allowed: false, missing: undefined };
   const compiled = compilePerson(record.person, context.roles, context.tree);
-  const decision = decideUnattended({ tree: context.tree, roles: context.roles, person: compiled, permission, nodeId, policies: trust.policies, now });
-  return { record, compiled, allowed: decision.allowed };
+  const missing = permissions.find(
+    (permission) => !decideUnattended({ tree: context.tree, roles: context.roles, person: compiled, permission, nodeId, policies: trust.policies, now }).allowed,
+  );
+  return { record, compiled, allowed: permissions.length > 0 && missing === undefined, missing };
 }
 
-/** 400 recipient_cannot_view naming each recipient who may not read the report at nodeId. */
-export async function checkRecipients(caller: Caller, recipientIds: string[], nodeId: string): Promise<void> {
+/**
+ * Where a recipient may read a report sent by email: the intersection of
+ * their reaches of every code the report needs as CSV, with the 2FA they
+ * have turned on (the run's `mayUseReports` has checked each at the node,
+ * under the admin policy).
+ */
+export function recipientReach(context: Pick<TrustContext, 'tree' | 'roles'>, compiled: CompiledPerson, permissions: readonly PermissionCode[], now: Date): Reach {
+  let result: Reach | undefined;
+  for (const permission of permissions) {
+    const own = reachOf({ tree: context.tree, roles: context.roles, person: compiled, permission, mfa: compiled.person.mfaEnabled, now });
+    result = result === undefined ? own : intersectReach(result, own);
+  }
+  return result ?? new Reach(context.tree.rootId);
+}
+
+/**
+ * 400 recipient_cannot_view naming each recipient who may not read the
+ * report at nodeId: an active account holding there every code the report
+ * needs as CSV (a schedule always sends CSV: reports.view and users.view,
+ * users.export too for `users`), the message naming the first code missing.
+ */
+export async function checkRecipients(caller: Caller, recipientIds: string[], nodeId: string, report: ReportName): Promise<void> {
   const now = new Date();
-  const results = await Promise.all([...new Set(recipientIds)].map(async (id) => ({ id, ...(await mayUseReports(caller.trust, caller.context, id, nodeId, now)) })));
+  const permissions = reportPermissions(report, 'csv');
+  const results = await Promise.all([...new Set(recipientIds)].map(async (id) => ({ id, ...(await mayUseReports(caller.trust, caller.context, id, nodeId, now, permissions)) })));
   const refused = results.filter((r) => !r.allowed);
   if (refused.length > 0) {
     throw new InvalidInputError(
       'recipient_cannot_view',
-      'Every recipient must be able to view the report at its node (reports.view there, an active account)',
-      refused.map((r) => ({ path: `body.recipientIds.${recipientIds.indexOf(r.id)}`, message: `${r.id} cannot view this report at ${nodeId}` })),
+      `Every recipient must be able to view the report at its node (${permissions.join(', ')} there, an active account)`,
+      refused.map((r) => ({
+        path: `body.recipientIds.${recipientIds.indexOf(r.id)}`,
+        message: `${r.id} cannot view this report at ${nodeId}${r.missing ? ` (needs ${r.missing} there)` : ''}`,
+      })),
     );
   }
 }

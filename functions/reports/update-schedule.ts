@@ -31,7 +31,7 @@ export const handler = userHandler({ params: idParamsSchema, body: updateSchedul
   checkCadence(merged);
   const { params: stored, nodeId } = scheduleParams(merged, caller);
   requireScheduleAt(caller, nodeId);
-  await checkRecipients(caller, merged.recipientIds, nodeId);
+  await checkRecipients(caller, merged.recipientIds, nodeId, merged.report);
   const { dayOfWeek: _w, dayOfMonth: _m, ...rest } = before;
   const after: ReportSchedule = {
     ...rest, report: merged.report, params: stored, nodeId, cadence, hour: merged.hour, recipientIds: [...new Set(merged.recipientIds)],

@@ -194,14 +194,14 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'GET', path: '/reports/{name}', handler: 'functions/reports/get-report.ts', auth: 'user',
-    summary: 'One report at nodeId (default the trust), cut to your reach of reports.view, as JSON or CSV (the export\'s rules); a large answer is stored and answered with a short-lived link',
+    summary: 'One report at nodeId (default the trust), cut to your reach of reports.view ∩ users.view (∩ users.export for the users report as CSV), as JSON or CSV (the export\'s rules); a large answer is stored and answered with a short-lived link',
     tag: 'Users', table: 'read', exportBucket: true, timeoutSeconds: 29,
     request: { params: reportNameParamsSchema, query: reportQuerySchema },
     responses: {
       200: { description: '`{ columns, rows, generatedAt }`, or with format=csv the CSV, `Content-Disposition: attachment; filename="<report>-<date>.csv"`', schema: reportResultSchema, alsoAs: { 'text/csv': z.string() } },
       303: ok(storedExportSchema, 'Larger than EXPORT_INLINE_MAX_BYTES: stored, `Location` (and `url`) is a presigned download that works for EXPORT_URL_TTL_SECONDS'),
       400: { description: 'validation_failed naming each bad parameter (query.<name>)' },
-      403: { description: 'forbidden (no reports.view in the subtree of nodeId) or mfa_required' },
+      403: { description: 'forbidden (no reports.view, users.view, or for the users CSV users.export, in the subtree of nodeId: the title names the first missing) or mfa_required' },
       404: { description: 'not_found: no such report' },
     },
   },  {
@@ -210,7 +210,7 @@ export const featureRoutes: RouteDef[] = [
     request: { body: createScheduleBodySchema },
     responses: {
       201: ok(scheduleSchema, 'The schedule (ETag: its version)'),
-      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view at the node' },
+      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node' },
       403: { description: 'forbidden: reports.schedule at params.nodeId' },
       409: { description: `schedule_limit: the trust holds ${MAX_SCHEDULES_PER_TRUST} schedules already (the most it may); delete one first` },
     },

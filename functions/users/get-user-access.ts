@@ -13,6 +13,8 @@ import { accessQuerySchema } from './user.schema';
  * comes from: a page of nodes in tree order (`limit`, `cursor`), or one node
  * (`nodeId`), or one code (`permission`), so the answer stays small however
  * big the trust (a trust admin of 2,000 nodes holds every code at each).
+ * The trust's requireMfaForAdmins applies (administration codes withheld
+ * without 2FA), so the report agrees with POST /authz/check.
  */
 export const handler = userHandler({ params: userParamsSchema, query: accessQuerySchema }, async ({ caller, params, query }) => {
   const { person } = await loadVisiblePerson(caller, params.id);
@@ -23,7 +25,7 @@ export const handler = userHandler({ params: userParamsSchema, query: accessQuer
     throw new InvalidInputError('invalid_cursor', 'The cursor names a node that no longer exists; start again', [{ path: 'cursor', message: 'stale cursor' }]);
   }
   const report = accessReport({
-    tree, roles, person, now: new Date(),
+    tree, roles, person, policies: caller.trust.policies, now: new Date(),
     page: { limit: query.limit, ...(query.nodeId ? { nodeId: query.nodeId } : {}), ...(query.permission ? { permission: query.permission } : {}), ...(after ? { after } : {}) },
   });
   const { nextAfter, ...rest } = report;

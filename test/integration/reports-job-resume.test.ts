@@ -6,6 +6,7 @@ import { call } from '../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
 import { mailTo } from '../fixtures/mail';
 import { actor } from '../fixtures/people';
+import { reportReaderRole } from '../fixtures/report-reader';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
 
 let trust: TestTrust;
@@ -28,8 +29,9 @@ beforeAll(async () => {
   const admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
   const as = { ...trust, token: admin };
   const school = trust.nodes['North School']!.id;
+  const readerRole = await reportReaderRole(admin);
   const viewer = (firstName: string) =>
-    actor(as, { firstName, lastName: 'Recipient', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: school }] });
+    actor(as, { firstName, lastName: 'Recipient', memberships: [{ nodeId: school }], roles: [{ roleId: readerRole, nodeId: school }] });
   [owner, ...recipients] = await Promise.all([
     actor(as, { firstName: 'Olive', lastName: 'Owner', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.headTeacher, nodeId: school }] }),
     viewer('Ann'), viewer('Ben'), viewer('Cat'), viewer('Dan'),

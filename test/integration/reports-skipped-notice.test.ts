@@ -6,6 +6,7 @@ import { call } from '../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
 import { mailTo } from '../fixtures/mail';
 import { actor } from '../fixtures/people';
+import { reportReaderRole } from '../fixtures/report-reader';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
 
 /**
@@ -45,8 +46,9 @@ beforeAll(async () => {
   admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
   const as = { ...trust, token: admin };
   const school = trust.nodes['North School']!.id;
+  const readerRole = await reportReaderRole(admin);
   const viewer = (firstName: string) =>
-    actor(as, { firstName, lastName: 'Recipient', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: school }] });
+    actor(as, { firstName, lastName: 'Recipient', memberships: [{ nodeId: school }], roles: [{ roleId: readerRole, nodeId: school }] });
   [owner, reader, leaver, mover] = await Promise.all([
     actor(as, { firstName: 'Olive', lastName: 'Owner', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.headTeacher, nodeId: school }] }),
     viewer('Rita'), viewer('Lee'), viewer('Max'),

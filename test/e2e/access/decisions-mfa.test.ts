@@ -69,6 +69,29 @@ describe('asking about someone else under requireMfaForAdmins', () => {
     expect((await check(admin2fa, { userId: teacherNoMfa.user.id, permission: 'classes.view', nodeId: node('North School') })).body.allowed).toBe(true);
   });
 
+  it('GET /users/{id}/access lists what the policy withholds under withheldForMfa, agreeing with /authz/check code by code', async () => {
+    const north = node('North School');
+    const noMfa = await call('GET', `/users/${adminNoMfa.user.id}/access?nodeId=${north}`, { token: admin2fa });
+    expect(noMfa.status).toBe(200);
+    const [entry] = noMfa.body.nodes;
+    const usable = entry.permissions.map((p: { code: string }) => p.code);
+    const withheld = entry.withheldForMfa.map((p: { code: string }) => p.code);
+    expect(usable).not.toContain('users.view');
+    expect(withheld).toEqual(expect.arrayContaining(['users.view', 'reports.view', 'roles.assign']));
+    expect(noMfa.body.assignments[0].permissions).not.toContain('users.view');
+    expect(noMfa.body.assignments[0].withheldForMfa).toContain('users.view');
+    // "Who can do what" agrees with the decisions, both ways.
+    const codes = [...usable.map((code: string) => [code, true] as const), ...withheld.map((code: string) => [code, false] as const)];
+    const answers = await call('POST', '/authz/batch', { token: admin2fa, body: { checks: codes.map(([permission]) => ({ userId: adminNoMfa.user.id, permission, nodeId: north })) } });
+    expect(answers.status).toBe(200);
+    expect(answers.body.results.map((r: { allowed: boolean }) => r.allowed)).toEqual(codes.map(([, allowed]) => allowed));
+
+    // With 2FA on, the same role's administration codes are usable.
+    const withMfa = await call('GET', `/users/${adminMfa.user.id}/access?nodeId=${north}`, { token: admin2fa });
+    expect(withMfa.body.nodes[0].permissions.map((p: { code: string }) => p.code)).toEqual(expect.arrayContaining(['users.view', 'reports.view', 'roles.assign']));
+    expect(withMfa.body.nodes[0].withheldForMfa).toEqual([]);
+  });
+
   it('answers an integration client the same', async () => {
     const client = await call('POST', '/integrations', { token: admin2fa, body: { name: 'Behaviour app', scopes: ['authz.check'], nodeId: trust.rootId } });
     expect(client.status).toBe(201);

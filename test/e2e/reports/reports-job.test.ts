@@ -5,6 +5,7 @@ import { call } from '../../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { mailTo } from '../../fixtures/mail';
 import { actor, createUser } from '../../fixtures/people';
+import { reportReaderRole } from '../../fixtures/report-reader';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
 let trust: TestTrust;
@@ -14,6 +15,8 @@ let reader: { user: any; token: string };
 let leaver: { user: any; token: string };
 /** Loses the role that gave them reports.view after the schedule is made. */
 let mover: { user: any; token: string };
+/** Reads every report (reports.view, users.view, users.export): reportReaderRole. */
+let readerRole: string;
 const node = (name: string) => trust.nodes[name]!.id;
 
 const run = async (at: string) => {
@@ -28,11 +31,12 @@ beforeAll(async () => {
   trust = await makeTrust();
   admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
   const as = { ...trust, token: admin };
+  readerRole = await reportReaderRole(admin);
   [northHead, reader, leaver, mover] = await Promise.all([
     actor(as, { firstName: 'Nora', lastName: 'North', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('North School') }] }),
-    actor(as, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: node('North') }] }),
-    actor(as, { firstName: 'Lee', lastName: 'Leaver', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: node('North School') }] }),
-    actor(as, { firstName: 'Max', lastName: 'Mover', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: node('North School') }] }),
+    actor(as, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }], roles: [{ roleId: readerRole, nodeId: node('North') }] }),
+    actor(as, { firstName: 'Lee', lastName: 'Leaver', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: readerRole, nodeId: node('North School') }] }),
+    actor(as, { firstName: 'Max', lastName: 'Mover', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: readerRole, nodeId: node('North School') }] }),
     createUser(admin, { firstName: '=SUM(1+1)', lastName: 'Formula', memberships: [{ nodeId: node('North School') }] }),
     createUser(admin, { firstName: 'Sue', lastName: 'South', memberships: [{ nodeId: node('South School') }] }),
   ]);
@@ -84,7 +88,7 @@ describe('the reports job', () => {
     const as = { ...trust, token: admin };
     const [owner, recipient] = await Promise.all([
       actor(as, { firstName: 'Olga', lastName: 'Owner', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('North School') }] }),
-      actor(as, { firstName: 'Rex', lastName: 'Recipient', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: node('North School') }] }),
+      actor(as, { firstName: 'Rex', lastName: 'Recipient', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: readerRole, nodeId: node('North School') }] }),
     ]);
     // Monthly on the 15th: no other test runs the job on a 15th, so only this test's runs can send it.
     const created = await call('POST', '/report-schedules', {

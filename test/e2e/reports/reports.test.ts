@@ -5,12 +5,13 @@ import { REPORT_COLUMNS, REPORT_NAMES } from '../../../domain/reports/catalogue'
 import { call, stack } from '../../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { actor, createUser } from '../../fixtures/people';
+import { reportReaderRole } from '../../fixtures/report-reader';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
 let trust: TestTrust;
 /** The trust admin's session that passed 2FA (granting Head Teacher needs it). */
 let admin: string;
-/** Holds reports.view in the North cluster only (Curriculum Administrator there). */
+/** Reads reports in the North cluster only (reports.view, users.view, users.export there: reportReaderRole). */
 let reader: { user: any; token: string };
 let southTeacher: any;
 let northFormula: any;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
   reader = await actor(trust, {
     firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }],
-    roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: node('North') }],
+    roles: [{ roleId: await reportReaderRole(admin), nodeId: node('North') }],
   });
   [southTeacher, northFormula] = await Promise.all([
     createUser(admin, {

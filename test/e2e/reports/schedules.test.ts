@@ -3,11 +3,12 @@ import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { actor } from '../../fixtures/people';
+import { reportReaderRole } from '../../fixtures/report-reader';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
 let trust: TestTrust;
 let admin: string;
-/** reports.view in the North cluster, no reports.schedule. */
+/** Reads reports in the North cluster (reports.view, users.view, users.export: reportReaderRole), no reports.schedule. */
 let reader: { user: any; token: string };
 /** Head Teacher at North School: reports.view and reports.schedule there. */
 let northHead: { user: any; token: string };
@@ -18,8 +19,9 @@ const node = (name: string) => trust.nodes[name]!.id;
 beforeAll(async () => {
   trust = await makeTrust();
   admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
+  const readerRole = await reportReaderRole(admin);
   [reader, northHead, southHead, teacher] = await Promise.all([
-    actor({ ...trust, token: admin }, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }], roles: [{ roleId: presetIds.curriculumAdministrator, nodeId: node('North') }] }),
+    actor({ ...trust, token: admin }, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }], roles: [{ roleId: readerRole, nodeId: node('North') }] }),
     actor({ ...trust, token: admin }, { firstName: 'Nora', lastName: 'North', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('North School') }] }),
     actor({ ...trust, token: admin }, { firstName: 'Sam', lastName: 'South', memberships: [{ nodeId: node('South School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('South School') }] }),
     actor({ ...trust, token: admin }, { firstName: 'Tom', lastName: 'Teacher', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }] }),

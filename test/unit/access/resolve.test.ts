@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accessReport, compilePerson, decide, effectivePermissions, type CompiledPerson, type DecideInput, type Person } from '../../../domain/access/resolve';
+import { decideUnderPolicy } from '../../../domain/access/admin-policy';
 import { presetIds, type Role } from '../../../domain/access/roles';
 import { FUTURE, NOW, PAST, holder, makeAssignment, makePerson, makeRole, makeRoles, makeTree } from '../../fixtures/access';
 
@@ -7,6 +8,8 @@ const tree = makeTree();
 const viewer = makeRole({ id: 'role-viewer', permissions: ['users.view'] });
 const cp = makeRole({ id: 'role-cp', permissions: ['safeguarding.child_protection.view', 'children.view'] });
 const roles = makeRoles(viewer, cp);
+/** requireMfaForAdmins off: only requiresMfa codes wait for 2FA. */
+const noPolicy = { requireMfaForAdmins: false };
 
 function ask(person: Person | CompiledPerson, overrides: Partial<DecideInput> = {}) {
   return decide({ tree, roles, person, permission: 'users.view', nodeId: 'north-school', mfa: false, now: NOW, ...overrides });
@@ -338,7 +341,7 @@ describe('accessReport', () => {
   const person = makePerson({ assignments: [atSub, expired, atNorth] });
 
   it('lists each valid assignment with how many nodes it covers and its permissions', () => {
-    const report = accessReport({ tree, roles, person, now: NOW });
+    const report = accessReport({ tree, roles, policies: noPolicy, person, now: NOW });
     expect(report.active).toBe(true);
     expect(report.assignments).toEqual([
       {
@@ -353,7 +356,7 @@ describe('accessReport', () => {
   });
 
   it('lists by node every effective permission with the assignment it comes from', () => {
-    const report = accessReport({ tree, roles, person, now: NOW, mfa: true });
+    const report = accessReport({ tree, roles, policies: noPolicy, person, now: NOW, mfa: true });
     expect(report.nodes.map((entry) => entry.nodeId)).toEqual(['north', 'north-school', 'north-sub', 'sub-school']);
     const subSchool = report.nodes.find((entry) => entry.nodeId === 'sub-school')!;
     expect(subSchool.permissions).toEqual([
@@ -364,7 +367,7 @@ describe('accessReport', () => {
   });
 
   it('agrees with decide about every code at every node', () => {
-    const report = accessReport({ tree, roles, person, now: NOW, mfa: true });
+    const report = accessReport({ tree, roles, policies: noPolicy, person, now: NOW, mfa: true });
     for (const entry of report.nodes) {
       for (const { code, via } of entry.permissions) {
         expect(decide({ tree, roles, person, permission: code, nodeId: entry.nodeId, mfa: true, now: NOW }).via).toEqual(via);
@@ -373,12 +376,50 @@ describe('accessReport', () => {
   });
 
   it("withholds 2FA codes unless the person has 2FA turned on", () => {
-    expect(accessReport({ tree, roles, person, now: NOW }).nodes.at(-1)!.withheldForMfa.map((p) => p.code)).toEqual(['safeguarding.child_protection.view']);
-    expect(accessReport({ tree, roles, person: { ...person, mfaEnabled: true }, now: NOW }).nodes.at(-1)!.withheldForMfa).toEqual([]);
+    expect(accessReport({ tree, roles, policies: noPolicy, person, now: NOW }).nodes.at(-1)!.withheldForMfa.map((p) => p.code)).toEqual(['safeguarding.child_protection.view']);
+    expect(accessReport({ tree, roles, policies: noPolicy, person: { ...person, mfaEnabled: true }, now: NOW }).nodes.at(-1)!.withheldForMfa).toEqual([]);
+  });
+
+  describe('under requireMfaForAdmins', () => {
+    const adminPolicy = { requireMfaForAdmins: true };
+
+    it('lists administration codes under withheldForMfa for someone without 2FA, as decide answers mfa_required', () => {
+      const report = accessReport({ tree, roles, policies: adminPolicy, person, now: NOW });
+      expect(report.assignments.map((a) => [a.assignmentId, a.permissions, a.withheldForMfa])).toEqual([
+        ['r-1', [], ['users.view']],
+        ['r-2', ['children.view'], ['safeguarding.child_protection.view']],
+      ]);
+      const subSchool = report.nodes.find((entry) => entry.nodeId === 'sub-school')!;
+      expect(subSchool.permissions.map((p) => p.code)).toEqual(['children.view']);
+      expect(subSchool.withheldForMfa).toEqual([
+        { code: 'users.view', via: { assignmentId: 'r-1', roleId: viewer.id, nodeId: 'north' } },
+        { code: 'safeguarding.child_protection.view', via: { assignmentId: 'r-2', roleId: cp.id, nodeId: 'north-sub' } },
+      ]);
+    });
+
+    it('agrees with decideUnderPolicy about every code at every node, with and without 2FA', () => {
+      for (const mfa of [false, true]) {
+        const report = accessReport({ tree, roles, policies: adminPolicy, person, mfa, now: NOW });
+        for (const entry of report.nodes) {
+          for (const { code } of entry.permissions) {
+            expect(decideUnderPolicy({ tree, roles, policies: adminPolicy, person, permission: code, nodeId: entry.nodeId, mfa, now: NOW }).allowed).toBe(true);
+          }
+          for (const { code } of entry.withheldForMfa) {
+            expect(decideUnderPolicy({ tree, roles, policies: adminPolicy, person, permission: code, nodeId: entry.nodeId, mfa, now: NOW }).reason).toBe('mfa_required');
+          }
+        }
+      }
+    });
+
+    it('withholds nothing from someone with 2FA on', () => {
+      const report = accessReport({ tree, roles, policies: adminPolicy, person: { ...person, mfaEnabled: true }, now: NOW });
+      expect(report.nodes.flatMap((entry) => entry.withheldForMfa)).toEqual([]);
+      expect(report.nodes.find((entry) => entry.nodeId === 'north')!.permissions.map((p) => p.code)).toEqual(['users.view']);
+    });
   });
 
   it('is empty for an inactive person', () => {
-    expect(accessReport({ tree, roles, person: { ...person, status: 'inactive' }, now: NOW })).toEqual({ active: false, assignments: [], nodes: [], nextAfter: null });
+    expect(accessReport({ tree, roles, policies: noPolicy, person: { ...person, status: 'inactive' }, now: NOW })).toEqual({ active: false, assignments: [], nodes: [], nextAfter: null });
   });
 });
 
@@ -387,11 +428,11 @@ describe('accessReport pages', () => {
   const admin = holder(presetIds.trustAdmin, 'trust');
 
   it('walks the covered nodes a page at a time, in tree order, without repeats or gaps', () => {
-    const all = accessReport({ tree, roles, person: admin, now: NOW }).nodes.map((n) => n.nodeId);
+    const all = accessReport({ tree, roles, policies: noPolicy, person: admin, now: NOW }).nodes.map((n) => n.nodeId);
     const seen: string[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = accessReport({ tree, roles, person: admin, now: NOW, page: { limit: 3, ...(after ? { after } : {}) } });
+      const page = accessReport({ tree, roles, policies: noPolicy, person: admin, now: NOW, page: { limit: 3, ...(after ? { after } : {}) } });
       expect(page.nodes.length).toBeGreaterThan(0);
       expect(page.nodes.length).toBeLessThanOrEqual(3);
       seen.push(...page.nodes.map((n) => n.nodeId));
@@ -403,16 +444,16 @@ describe('accessReport pages', () => {
   });
 
   it('answers one node and one code when asked', () => {
-    const page = accessReport({ tree, roles, person: admin, now: NOW, page: { limit: 50, nodeId: 'north-school', permission: 'users.view' } });
+    const page = accessReport({ tree, roles, policies: noPolicy, person: admin, now: NOW, page: { limit: 50, nodeId: 'north-school', permission: 'users.view' } });
     expect(page.nodes.map((n) => [n.nodeId, n.permissions.map((p) => p.code)])).toEqual([['north-school', ['users.view']]]);
     expect(page.assignments.map((a) => a.roleId)).toEqual([presetIds.trustAdmin]);
-    const nowhere = accessReport({ tree, roles, person: holder(presetIds.teacher, 'south-school'), now: NOW, page: { limit: 50, nodeId: 'north-school' } });
+    const nowhere = accessReport({ tree, roles, policies: noPolicy, person: holder(presetIds.teacher, 'south-school'), now: NOW, page: { limit: 50, nodeId: 'north-school' } });
     expect(nowhere).toMatchObject({ assignments: [], nodes: [], nextAfter: null });
   });
 
   it('gives no cursor when the nodes after the page hold nothing of the code asked about', () => {
     const person = makePerson({ assignments: [makeAssignment({ roleId: presetIds.schoolAdmin, nodeId: 'north-school' }), makeAssignment({ roleId: presetIds.teacher, nodeId: 'south-school' })] });
-    const page = accessReport({ tree, roles, person, now: NOW, page: { limit: 1, permission: 'users.create' } });
+    const page = accessReport({ tree, roles, policies: noPolicy, person, now: NOW, page: { limit: 1, permission: 'users.create' } });
     expect(page.nodes.map((n) => n.nodeId)).toEqual(['north-school']);
     expect(page.nextAfter).toBeNull();
   });

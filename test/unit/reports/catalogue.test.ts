@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { USER_CSV_COLUMNS } from '../../../domain/directory/csv-format';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
-import { getReport, parseReportParams, REPORT_CATALOGUE, REPORT_NAMES, type RawParam } from '../../../domain/reports/catalogue';
+import { getReport, parseReportParams, REPORT_CATALOGUE, REPORT_FORMATS, REPORT_NAMES, reportPermissions, type RawParam } from '../../../domain/reports/catalogue';
 import { makeTree } from '../../fixtures/access';
 
 const tree = makeTree();
@@ -90,5 +90,19 @@ describe('report parameters', () => {
 
   it('refuses a parameter another report takes', () => {
     expect(errorsOf(() => parseReportParams('users', { days: '30' }, tree))).toEqual({ 'query.days': 'users takes no parameter "days"' });
+  });
+});
+
+describe('reportPermissions (review E, E6)', () => {
+  it('asks users.view besides reports.view of every report in both formats: each lists people', () => {
+    for (const name of REPORT_NAMES) {
+      for (const format of REPORT_FORMATS) expect(reportPermissions(name, format).slice(0, 2), `${name} ${format}`).toEqual(['reports.view', 'users.view']);
+    }
+  });
+
+  it('asks users.export of the users report as CSV only, as GET /users/export.csv and GET /users do', () => {
+    expect(reportPermissions('users', 'csv')).toContain('users.export');
+    expect(reportPermissions('users', 'json')).not.toContain('users.export');
+    for (const name of REPORT_NAMES.filter((n) => n !== 'users')) expect(reportPermissions(name, 'csv')).not.toContain('users.export');
   });
 });
