@@ -80,8 +80,10 @@ describe('asking about someone else under requireMfaForAdmins', () => {
     expect(withheld).toEqual(expect.arrayContaining(['users.view', 'reports.view', 'roles.assign']));
     expect(noMfa.body.assignments[0].permissions).not.toContain('users.view');
     expect(noMfa.body.assignments[0].withheldForMfa).toContain('users.view');
-    // "Who can do what" agrees with the decisions, both ways.
-    const codes = [...usable.map((code: string) => [code, true] as const), ...withheld.map((code: string) => [code, false] as const)];
+    // "Who can do what" agrees with the decisions, both ways. Parents-area codes are left out: they are about one's own
+    // children, so a decision on them needs a pupil linked to the person (without one, not_linked: review E, E1).
+    const aboutOwnChild = new Set(['children.view', 'children.absence.report']);
+    const codes = [...usable.map((code: string) => [code, true] as const), ...withheld.map((code: string) => [code, false] as const)].filter(([code]) => !aboutOwnChild.has(code));
     const answers = await call('POST', '/authz/batch', { token: admin2fa, body: { checks: codes.map(([permission]) => ({ userId: adminNoMfa.user.id, permission, nodeId: north })) } });
     expect(answers.status).toBe(200);
     expect(answers.body.results.map((r: { allowed: boolean }) => r.allowed)).toEqual(codes.map(([, allowed]) => allowed));
