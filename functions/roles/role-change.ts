@@ -6,7 +6,7 @@ import { getTrust, loadTrustContext, RoleWriteConflictError, TreeVersionChangedE
 import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
 import { keepAdminOnRoleEdit } from '../shared/last-admin';
-import { retryOnConflict } from '../shared/retry';
+import { backoff, retryOnConflict } from '../shared/retry';
 import { outboxItems } from '../shared/account-security';
 import { roleWideningEvents } from '../shared/security-events';
 import type { OutboxEvent } from '../adapters/dynamo/outbox-repository';
@@ -41,6 +41,12 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
       return planned;
     },
     async (error) => {
+      // Another transaction on the trust's version item or a role at that instant (TransactionConflict): pause, then plan again.
+      if (error instanceof ConflictError && error.code === 'concurrent_change') {
+        await backoff(Math.ceil(Math.random() * 3));
+        trust = (await getTrust(trust.id)) ?? trust;
+        return;
+      }
       // With the trust version unchanged the role's version is too, so a failed update that checked
       // the holders counter means someone was given or lost the role meanwhile: plan again with them.
       const holdersMoved = error instanceof RoleWriteConflictError && error.write.type === 'update' && error.write.holders !== undefined;
