@@ -94,7 +94,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email a password-reset link (202 whatever the email) */
+        /** Email a password-reset link (202 whatever the email): sent to an active or locked account, never to an invited or inactive one */
         post: operations["authPasswordReset"];
         delete?: never;
         options?: never;
@@ -111,7 +111,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password from a reset link; every session is signed out */
+        /** Set a new password from a reset link; every session is signed out (a locked account stays locked until unlocked) */
         post: operations["authConfirmPasswordReset"];
         delete?: never;
         options?: never;
@@ -341,7 +341,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email the person a password-reset link */
+        /** Email the person a password-reset link: for an active or locked account (a locked one stays locked; the new password works once it is unlocked) */
         post: operations["usersAdminPasswordReset"];
         delete?: never;
         options?: never;
@@ -3547,7 +3547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_active */
+            /** @description not_active: the account is invited (the invitation sets the first password) or inactive */
             409: {
                 headers: {
                     [name: string]: unknown;
