@@ -823,7 +823,7 @@ export interface paths {
         };
         /** A school's roster sync settings (org.manage at the school) */
         get: operations["misGetSettings"];
-        /** Save a school's roster sync settings (If-Match: the settings version, 0 the first time); the mapped roles must be ones the caller may grant there */
+        /** Save a school's roster sync settings; the mapped roles must be ones the caller may grant there. If-Match: the settings version ("0" the first time); without it the save only creates the first settings (412 version_conflict if they were saved meanwhile, 428 once they exist) */
         put: operations["misPutSettings"];
         post?: never;
         delete?: never;
@@ -5783,9 +5783,9 @@ export interface operations {
     misPutSettings: {
         parameters: {
             query?: never;
-            header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
-                "If-Match": string;
+            header?: {
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; "0" creates); 412 when stale. Without it the request only creates: 428 if the document exists, 412 if it was created meanwhile */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -5843,7 +5843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description version_conflict */
+            /** @description version_conflict: If-Match is not the current version, or (no If-Match) settings were saved meanwhile */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -5852,7 +5852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description precondition_required: no If-Match */
+            /** @description precondition_required: no If-Match, and settings exist */
             428: {
                 headers: {
                     [name: string]: unknown;
