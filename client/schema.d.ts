@@ -94,7 +94,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email a password-reset link (202 whatever the email) */
+        /** Email a password-reset link (202 whatever the email): sent to an active or locked account, never to an invited or inactive one */
         post: operations["authPasswordReset"];
         delete?: never;
         options?: never;
@@ -111,7 +111,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password from a reset link; every session is signed out */
+        /** Set a new password from a reset link; every session is signed out (a locked account stays locked until unlocked) */
         post: operations["authConfirmPasswordReset"];
         delete?: never;
         options?: never;
@@ -341,7 +341,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email the person a password-reset link */
+        /** Email the person a password-reset link: for an active or locked account (a locked one stays locked; the new password works once it is unlocked) */
         post: operations["usersAdminPasswordReset"];
         delete?: never;
         options?: never;
@@ -823,7 +823,7 @@ export interface paths {
         };
         /** A school's roster sync settings (org.manage at the school) */
         get: operations["misGetSettings"];
-        /** Save a school's roster sync settings (If-Match: the settings version, 0 the first time); the mapped roles must be ones the caller may grant there */
+        /** Save a school's roster sync settings; the mapped roles must be ones the caller may grant there. If-Match: the settings version ("0" the first time); without it the save only creates the first settings (412 version_conflict if they were saved meanwhile, 428 once they exist) */
         put: operations["misPutSettings"];
         post?: never;
         delete?: never;
@@ -3804,7 +3804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_active */
+            /** @description not_active: the account is invited (the invitation sets the first password) or inactive */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6508,9 +6508,9 @@ export interface operations {
     misPutSettings: {
         parameters: {
             query?: never;
-            header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
-                "If-Match": string;
+            header?: {
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; "0" creates); 412 when stale. Without it the request only creates: 428 if the document exists, 412 if it was created meanwhile */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -6577,7 +6577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description version_conflict */
+            /** @description version_conflict: If-Match is not the current version, or (no If-Match) settings were saved meanwhile */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -6586,7 +6586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description precondition_required: no If-Match */
+            /** @description precondition_required: no If-Match, and settings exist */
             428: {
                 headers: {
                     [name: string]: unknown;

@@ -30,12 +30,15 @@ export function invitationEmail(input: { trustName: string; inviterName: string;
   return { subject, text: `${lines.join('\n\n')}\n\n${input.link}\n`, html: layout(subject, lines, { label: 'Set your password', url: input.link }) };
 }
 
-export function passwordResetEmail(input: { trustName: string; firstName: string; link: string; expiresAt: string }): Email {
+export function passwordResetEmail(input: { trustName: string; firstName: string; link: string; expiresAt: string; locked?: boolean }): Email {
   const subject = `Reset your ${input.trustName} password`;
   const lines = [
     `Hello ${input.firstName},`,
     `Someone asked to reset the password of your ${input.trustName} account. If it was you, choose a new password.`,
     `The link works once and expires on ${when(input.expiresAt)}. If it was not you, ignore this email: your password stays as it is.`,
+    ...(input.locked
+      ? ['Your account is locked after too many failed sign-in attempts, and a new password does not unlock it: you can sign in with it once the account is unlocked (by your administrator, or by itself if your trust set that).']
+      : []),
   ];
   return { subject, text: `${lines.join('\n\n')}\n\n${input.link}\n`, html: layout(subject, lines, { label: 'Choose a new password', url: input.link }) };
 }

@@ -17,6 +17,13 @@ const IF_MATCH = {
   schema: { type: 'string' },
 };
 
+/** `ifMatch: 'create'`: a save without If-Match only creates the document (PUT /nodes/{id}/mis; review F, F-3). */
+const IF_MATCH_UNLESS_CREATING = {
+  ...IF_MATCH,
+  required: false,
+  description: 'The version the change is based on (the ETag of the last read, e.g. "3"; "0" creates); 412 when stale. Without it the request only creates: 428 if the document exists, 412 if it was created meanwhile',
+};
+
 const IDEMPOTENCY_KEY = {
   name: 'Idempotency-Key',
   in: 'header',
@@ -95,7 +102,7 @@ function operation(components: Components, route: RouteDef) {
   if (route.table === 'write') documented[409] = { description: 'concurrent_change: the records changed under this request too often; try again' };
   if (route.request?.ifMatch) {
     documented[412] = { description: 'version_conflict: If-Match is not the current version' };
-    documented[428] = { description: 'precondition_required: no If-Match' };
+    documented[428] = { description: route.request.ifMatch === 'create' ? 'precondition_required: no If-Match, and the document exists' : 'precondition_required: no If-Match' };
   }
   if (route.request?.idempotencyKey) {
     documented[409] = { description: 'idempotency_in_progress: a request with this Idempotency-Key is still running' };
@@ -127,7 +134,7 @@ function operation(components: Components, route: RouteDef) {
     parameters: [
       ...parameters(components, route.request?.params, 'path'),
       ...parameters(components, route.request?.query, 'query'),
-      ...(route.request?.ifMatch ? [IF_MATCH] : []),
+      ...(route.request?.ifMatch ? [route.request.ifMatch === 'create' ? IF_MATCH_UNLESS_CREATING : IF_MATCH] : []),
       ...(route.request?.idempotencyKey ? [IDEMPOTENCY_KEY] : []),
     ],
     ...(body

@@ -52,9 +52,24 @@ async function issue(account: Account, purpose: TokenPurpose, validForMs: number
   );
 }
 
+/**
+ * A reset goes to an active or a locked account (API.md: any account not
+ * inactive; review F, F-1): the usual way into a lock is a forgotten password.
+ * Confirming it sets the password and ends sessions and leaves the lock (it is
+ * against guessing; an unlock or the auto-unlock ends it). Never to an
+ * inactive account (it would bring a deactivated one back) nor an invited one
+ * (it would activate the account around its invitation; the admin re-sends
+ * the invitation instead).
+ */
+export function resetIssuable(account: Pick<Account, 'status'>): boolean {
+  return account.status === 'active' || account.status === 'locked';
+}
+
 function assertIssuable(account: Account, purpose: TokenPurpose): void {
   if (purpose === 'invitation' && account.status !== 'invited') throw new ConflictError('not_invited', 'The account is no longer invited');
-  if (purpose === 'password_reset' && account.status !== 'active') throw new ConflictError('not_active', 'Only active accounts can reset their password');
+  if (purpose === 'password_reset' && !resetIssuable(account)) {
+    throw new ConflictError('not_active', account.status === 'invited' ? 'This account is still invited: send the invitation again instead' : 'Only active or locked accounts can reset their password');
+  }
 }
 
 /**
@@ -100,12 +115,12 @@ export async function hasRecentResetLink(account: Account, now = Date.now()): Pr
   return now - sentAt < RESET_COOLDOWN_MINUTES * 60_000;
 }
 
-/** Emails a one-hour password-reset link, only to an active account. */
+/** Emails a one-hour password-reset link, only to an active or locked account (the email tells a locked one it stays locked). */
 export async function sendPasswordReset(account: Account, actorId: string, reload?: () => Promise<Account>): Promise<void> {
   assertIssuable(account, 'password_reset');
   const trust = await getTrust(account.trustId);
   const issued = await issue(account, 'password_reset', config().RESET_TTL_MINUTES * 60_000, actorId, 'password.reset_requested', reload);
-  await sendEmail(issued.account.email, passwordResetEmail({ trustName: trust?.name ?? 'your trust', firstName: issued.account.firstName, link: issued.link, expiresAt: issued.validUntil }));
+  await sendEmail(issued.account.email, passwordResetEmail({ trustName: trust?.name ?? 'your trust', firstName: issued.account.firstName, link: issued.link, expiresAt: issued.validUntil, locked: issued.account.status === 'locked' }));
 }
 
 export const inviterOf = (account: Account) => ({ id: account.id, name: displayName(account) });

@@ -13,8 +13,10 @@ import { linkAudit as audit, usableLink } from './links';
 
 /**
  * Sets a new password from a reset link and signs out every session. It never
- * reactivates an inactive account (the claim requires `active`) and never
- * bypasses 2FA (sign-in still asks for the code).
+ * reactivates an inactive account (the claim requires `active` or `locked` as
+ * the account is at the claim), never unlocks a locked one (the claim sets no
+ * status: the lock stays until an unlock or the auto-unlock; review F, F-1)
+ * and never bypasses 2FA (sign-in still asks for the code).
  */
 export async function confirmPasswordReset(rawToken: string, password: string): Promise<void> {
   const { token, account } = await usableLink(rawToken, 'password_reset');

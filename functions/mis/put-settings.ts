@@ -1,7 +1,7 @@
 import { checkAssign } from '../../domain/access/delegation';
 import { presetIds } from '../../domain/access/roles';
 import { auditRecord } from '../../domain/audit/audit-record';
-import { InvalidInputError, VersionConflictError } from '../../domain/errors';
+import { InvalidInputError, PreconditionRequiredError, VersionConflictError } from '../../domain/errors';
 import { getNode } from '../../domain/org/tree';
 import { getMisSettings, putMisSettings, type StoredMisSettings } from '../adapters/dynamo/mis-repository';
 import { entity, requireIfMatch } from '../http/responses';
@@ -13,7 +13,13 @@ import { putMisSettingsBodySchema } from './mis.schema';
 
 /**
  * A school's roster sync settings (org.manage at the school; If-Match: the
- * settings version, 0 for the first save). The sync hands out the mapped
+ * settings version, 0 for the first save). Without If-Match the save may only
+ * create: before the first save GET answers 404 and there is no version to
+ * send (API.md shows none; review F, F-3), so a missing If-Match means
+ * "version 0", and the store's create-only condition makes it 412
+ * `version_conflict` if someone saved meanwhile (of two concurrent first
+ * saves exactly one wins). Once settings exist, If-Match is required (428),
+ * so no edit overwrites one it never saw. The sync hands out the mapped
  * roles (and Staff, and Parent when parents are synced) every night with no
  * one signed in, so whoever saves the mapping must be able to grant each of
  * those roles at the school themself, under the same delegation guard as
@@ -24,8 +30,10 @@ export const handler = userHandler({ params: idParamsSchema, body: putMisSetting
   const node = getNode(tree, params.id);
   authorize(caller, 'org.manage', node.id);
   if (node.kind !== 'school') throw new InvalidInputError('not_a_school', 'Only a school (or nursery) syncs a roster', [{ path: 'id', message: 'this node is not a school' }]);
-  const expected = requireIfMatch(headers);
+  const given = headers['if-match'] === undefined ? undefined : requireIfMatch(headers);
   const current = await getMisSettings(caller.trust.id, node.id);
+  if (given === undefined && current) throw new PreconditionRequiredError();
+  const expected = given ?? 0;
   if ((current?.version ?? 0) !== expected) throw new VersionConflictError();
   const granted = new Set([...Object.values(body.roleMap), presetIds.staff, ...(body.parents ? [presetIds.parent] : [])]);
   for (const roleId of granted) {

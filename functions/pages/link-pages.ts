@@ -15,5 +15,5 @@ export const resetPasswordPage: PageSpec = {
   path: '/reset-password',
   title: 'Choose a new password',
   submit: 'Change password',
-  done: () => 'Your password is changed and every session was signed out. Sign in with your new password.',
+  done: () => 'Your password is changed and every session was signed out. Sign in with your new password (if your account is locked, once it is unlocked).',
 };

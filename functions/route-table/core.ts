@@ -50,13 +50,13 @@ export const coreRoutes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/auth/password-reset', handler: 'functions/auth/password-reset.ts', auth: 'public',
-    summary: 'Email a password-reset link (202 whatever the email)', tag: 'Authentication', table: 'write', ses: true,
+    summary: 'Email a password-reset link (202 whatever the email): sent to an active or locked account, never to an invited or inactive one', tag: 'Authentication', table: 'write', ses: true,
     request: { body: passwordResetBodySchema },
     responses: { 202: ok(z.object({ status: z.literal('accepted') }), 'Accepted') },
   },
   {
     method: 'POST', path: '/auth/password-reset/confirm', handler: 'functions/auth/confirm-password-reset.ts', auth: 'public', commonPasswords: true,
-    summary: 'Set a new password from a reset link; every session is signed out', tag: 'Authentication', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
+    summary: 'Set a new password from a reset link; every session is signed out (a locked account stays locked until unlocked)', tag: 'Authentication', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
     request: { body: confirmPasswordResetBodySchema },
     responses: { 204: { description: 'Password changed' }, 400: { description: 'weak_password or invalid_token' }, 410: { description: 'token_expired or token_used' } },
   },
@@ -178,9 +178,9 @@ export const coreRoutes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/users/{id}/password-reset', handler: 'functions/users/admin-password-reset.ts', auth: 'user',
-    summary: 'Email the person a password-reset link', tag: 'Users', table: 'write', ses: true,
+    summary: 'Email the person a password-reset link: for an active or locked account (a locked one stays locked; the new password works once it is unlocked)', tag: 'Users', table: 'write', ses: true,
     request: { params: userParamsSchema },
-    responses: { 202: ok(sentSchema, 'Sent'), 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_active' } },
+    responses: { 202: ok(sentSchema, 'Sent'), 403: { description: 'outranked or mfa_required' }, 409: { description: 'not_active: the account is invited (the invitation sets the first password) or inactive' } },
   },
   {
     method: 'PUT', path: '/users/{id}/memberships/{nodeId}', handler: 'functions/users/put-membership.ts', auth: 'user',

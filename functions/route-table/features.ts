@@ -101,9 +101,9 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'PUT', path: '/nodes/{id}/mis', handler: 'functions/mis/put-settings.ts', auth: 'user',
-    summary: "Save a school's roster sync settings (If-Match: the settings version, 0 the first time); the mapped roles must be ones the caller may grant there", tag: 'MIS sync', table: 'write',
-    request: { params: idParamsSchema, body: putMisSettingsBodySchema, ifMatch: true },
-    responses: { 200: ok(misSettingsSchema), 403: { description: 'forbidden, escalation (a mapped role the caller may not grant) or mfa_required' }, 404: { description: 'not_found' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+    summary: "Save a school's roster sync settings; the mapped roles must be ones the caller may grant there. If-Match: the settings version (\"0\" the first time); without it the save only creates the first settings (412 version_conflict if they were saved meanwhile, 428 once they exist)", tag: 'MIS sync', table: 'write',
+    request: { params: idParamsSchema, body: putMisSettingsBodySchema, ifMatch: 'create' },
+    responses: { 200: ok(misSettingsSchema), 403: { description: 'forbidden, escalation (a mapped role the caller may not grant) or mfa_required' }, 404: { description: 'not_found' }, 412: { description: 'version_conflict: If-Match is not the current version, or (no If-Match) settings were saved meanwhile' }, 428: { description: 'precondition_required: no If-Match, and settings exist' } },
   },
 
   // Issue 11: integration clients (other school apps' client credentials).

@@ -45,8 +45,10 @@ describe('POST /auth/invitations/accept against a failing Cognito', () => {
     expect(problem.errors).toEqual([expect.objectContaining({ path: 'password' })]);
     const release = ddb.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems![1]!.Update!;
     // A deactivation that landed between the claim and the release stands: the release is conditional.
-    expect(release.ConditionExpression).toBe('#claimStatus = :claimedStatus');
-    expect(release.ExpressionAttributeValues).toMatchObject({ ':claimedStatus': 'active' });
+    // Only while active, as the claim left it (a lock after an acceptance stands too).
+    expect(release.ConditionExpression).toBe('#claimStatus IN (:s0)');
+    expect(release.ExpressionAttributeValues).toMatchObject({ ':s0': 'active' });
+    expect(release.ExpressionAttributeValues).not.toHaveProperty(':s1');
   });
 
   it('answers 410 token_used without touching Cognito when a concurrent accept won the claim', async () => {

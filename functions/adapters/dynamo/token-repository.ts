@@ -10,11 +10,25 @@ import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
 import type { TransactItem } from './transaction';
 
-/** Which profile attribute holds the one live link of each purpose, and the status it works for. */
+/**
+ * Which profile attribute holds the one live link of each purpose, and the
+ * statuses it works for. A reset works for a locked account too (API.md: any
+ * account that is not inactive; review F, F-1) and leaves the lock in place:
+ * the claim sets no status. Never for `inactive` (it would bring back a
+ * deactivated account) nor `invited` (it would activate the account around
+ * its invitation).
+ */
 const LIVE = {
-  invitation: { field: 'invitationTokenHash', status: 'invited' },
-  password_reset: { field: 'resetTokenHash', status: 'active' },
-} as const satisfies Record<TokenPurpose, { field: string; status: AccountStatus }>;
+  // `claimed`: the statuses a claim leaves the account in (acceptance makes it active; a reset keeps its status).
+  invitation: { field: 'invitationTokenHash', statuses: ['invited'], claimed: ['active'] },
+  password_reset: { field: 'resetTokenHash', statuses: ['active', 'locked'], claimed: ['active', 'locked'] },
+} as const satisfies Record<TokenPurpose, { field: string; statuses: readonly AccountStatus[]; claimed: readonly AccountStatus[] }>;
+
+/** `<name> IN (…)` over a list of statuses, with its values (`:s0`, `:s1`, …). */
+function statusIn(statuses: readonly AccountStatus[], name = '#status'): { expression: string; values: Record<string, string> } {
+  const values = Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status]));
+  return { expression: `${name} IN (${Object.keys(values).join(', ')})`, values };
+}
 
 /** Used tokens stay as tombstones this long after they expire, so an old link still gets a clear answer. */
 const TOMBSTONE_SECONDS = 30 * 86_400;
@@ -57,6 +71,7 @@ export async function issueLinkToken(account: Account, token: StoredToken, audit
   const table = tableName();
   // An admin's link (sameVersion) lands only on the profile the identity guard judged: any change since is re-read and judged again.
   const sameVersion = options.sameVersion === true;
+  const status = statusIn(LIVE[token.purpose].statuses);
   try {
     await documentClient().send(
       new TransactWriteCommand({
@@ -67,9 +82,9 @@ export async function issueLinkToken(account: Account, token: StoredToken, audit
               TableName: table,
               Key: keys.userProfile(account.trustId, account.id),
               UpdateExpression: `SET ${live.field} = :hash`,
-              ConditionExpression: sameVersion ? '#status = :status AND version = :seen' : '#status = :status',
+              ConditionExpression: sameVersion ? `${status.expression} AND version = :seen` : status.expression,
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':hash': token.hash, ':status': live.status, ...(sameVersion ? { ':seen': account.version } : {}) },
+              ExpressionAttributeValues: { ':hash': token.hash, ...status.values, ...(sameVersion ? { ':seen': account.version } : {}) },
             },
           },
           auditPut(account.trustId, audit),
@@ -79,7 +94,9 @@ export async function issueLinkToken(account: Account, token: StoredToken, audit
   } catch (error) {
     if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') {
       if (sameVersion) throw new AccountChangedError();
-      throw new ConflictError(token.purpose === 'invitation' ? 'not_invited' : 'not_active', `The account is no longer ${live.status}`);
+      throw token.purpose === 'invitation'
+        ? new ConflictError('not_invited', 'The account is no longer invited')
+        : new ConflictError('not_active', 'The account is no longer active or locked');
     }
     rethrowStoreError(error);
   }
@@ -101,8 +118,9 @@ export async function claimLinkToken(
 ): Promise<void> {
   const live = LIVE[token.purpose];
   const table = tableName();
+  const status = statusIn(LIVE[token.purpose].statuses);
   const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':hash': token.hash, ':status': live.status, ':email': account.email, ':one': 1, ':now': now, ':changed': new Date().toISOString() };
+  const values: Record<string, unknown> = { ':hash': token.hash, ...status.values, ':email': account.email, ':one': 1, ':now': now, ':changed': new Date().toISOString() };
   const sets = Object.entries(profile.set).map(([field, value], i) => {
     names[`#f${i}`] = field;
     values[`:v${i}`] = value;
@@ -127,7 +145,8 @@ export async function claimLinkToken(
               Key: keys.userProfile(account.trustId, account.id),
               UpdateExpression: `SET ${[...sets, 'version = version + :one', 'updatedAt = :now', 'gsi3sk = :changed'].join(', ')} REMOVE ${live.field}`,
               // The address too: the link was checked against this one (an email change also voids the hash).
-              ConditionExpression: `${live.field} = :hash AND #status = :status AND email = :email`,
+              // The status as it is now (a deactivation after the link was sent voids it; a lock does not and stays).
+              ConditionExpression: `${live.field} = :hash AND ${status.expression} AND email = :email`,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
             },
@@ -150,6 +169,7 @@ export async function claimLinkToken(
  */
 export async function releaseLinkToken(account: Account, token: StoredToken, profile: { set: Record<string, unknown> }): Promise<void> {
   const live = LIVE[token.purpose];
+  const status = statusIn(live.claimed, '#claimStatus');
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':hash': token.hash, ':changed': new Date().toISOString() };
   const sets = Object.entries(profile.set).map(([field, value], i) => {
@@ -166,11 +186,13 @@ export async function releaseLinkToken(account: Account, token: StoredToken, pro
             TableName: tableName(),
             Key: keys.userProfile(account.trustId, account.id),
             UpdateExpression: `SET ${[...sets, `${live.field} = :hash`, 'gsi3sk = :changed'].join(', ')}`,
-            // Only undo the claim while the account is as the claim left it (active): a deactivation or lock
-            // that landed meanwhile stands, and the link stays used (review A, L3).
-            ConditionExpression: '#claimStatus = :claimedStatus',
+            // Only undo the claim while the account is as the claim left it (active; for a reset, locked too):
+            // a deactivation (or, after an acceptance, a lock) that landed meanwhile stands, and the link stays
+            // used (review A, L3). A lock does not void a reset link (review F, F-1), so undoing a reset's
+            // claim on a locked account gives back no more than it had.
+            ConditionExpression: status.expression,
             ExpressionAttributeNames: { ...names, '#claimStatus': 'status' },
-            ExpressionAttributeValues: { ...values, ':claimedStatus': 'active' },
+            ExpressionAttributeValues: { ...values, ...status.values },
           },
         },
       ],

@@ -51,6 +51,8 @@ const signInActions: { name: string; status: Status; ok: number; run: (token: st
   { name: 'deactivate', status: 'active', ok: 200, run: (token, user) => call('POST', `/users/${user.id}/deactivate`, { token }) },
   { name: 'activate', status: 'inactive', ok: 200, run: (token, user) => call('POST', `/users/${user.id}/activate`, { token }) },
   { name: 'unlock', status: 'locked', ok: 200, run: (token, user) => call('POST', `/users/${user.id}/unlock`, { token }) },
+  // A locked account gets a reset link too (review F, F-1): the guard applies as for an active one.
+  { name: 'admin password reset of a locked account', status: 'locked', ok: 202, run: (token, user) => call('POST', `/users/${user.id}/password-reset`, { token }) },
 ];
 
 beforeAll(async () => {

@@ -14,6 +14,13 @@ const put = (token: string, nodeId: string, version: string | undefined, body: u
 
 const settings = { enabled: true, orgSourcedId: 'org-north-school', roleMap: { teacher: presetIds.teacher, aide: presetIds.teachingAssistant } };
 
+/** A new school under North (the cluster admin's), with no settings yet. */
+async function newSchool(): Promise<string> {
+  const created = await call('POST', '/nodes', { token: trust.token, body: { kind: 'school', name: `MIS School ${Math.random().toString(36).slice(2, 8)}`, parentId: trust.nodes.North!.id } });
+  expect(created.status).toBe(201);
+  return created.body.id;
+}
+
 beforeAll(async () => {
   trust = await makeTrust();
   school = trust.nodes['North School']!.id;
@@ -34,10 +41,50 @@ describe('PUT/GET /nodes/{id}/mis', () => {
     expect(records.map((r) => r.action)).toContain('mis.settings_changed');
   });
 
-  it('needs If-Match: 428 without, 412 stale', async () => {
-    const other = trust.nodes['Sub School']!.id;
-    expect((await put(clusterAdmin, other, undefined, settings)).status).toBe(428);
+  it('needs If-Match once settings exist: 428 without, 412 stale', async () => {
+    const other = await newSchool();
     expect((await put(clusterAdmin, other, '3', settings)).status).toBe(412);
+    expect((await put(clusterAdmin, other, '0', settings)).status).toBe(200);
+    const missing = await put(clusterAdmin, other, undefined, { ...settings, enabled: false });
+    expect(missing).toMatchObject({ status: 428, body: { code: 'precondition_required' } });
+    expect((await put(clusterAdmin, other, '0', settings)).status).toBe(412);
+    const read = await call('GET', `/nodes/${other}/mis`, { token: clusterAdmin });
+    expect(read.body).toMatchObject({ enabled: true, version: 1 });
+    expect((await put(clusterAdmin, other, '1', { ...settings, enabled: false })).body).toMatchObject({ enabled: false, version: 2 });
+  });
+
+  it('creates the first settings without If-Match (GET is 404: there is no version to send; review F, F-3)', async () => {
+    const other = await newSchool();
+    expect((await call('GET', `/nodes/${other}/mis`, { token: clusterAdmin })).status).toBe(404);
+    const saved = await put(clusterAdmin, other, undefined, settings);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body).toMatchObject({ nodeId: other, ...settings, version: 1 });
+    expect(saved.headers.get('etag')).toBe('"1"');
+    expect((await call('GET', `/nodes/${other}/mis`, { token: clusterAdmin })).body).toEqual(saved.body);
+    expect((await auditOf(trust, other)).filter((r) => r.action === 'mis.settings_changed')).toHaveLength(1);
+  });
+
+  it('of concurrent first saves without If-Match, exactly one wins; the others change nothing', async () => {
+    const other = await newSchool();
+    const bodies = ['org-first', 'org-second', 'org-third', 'org-fourth'].map((orgSourcedId) => ({ ...settings, orgSourcedId }));
+    const results = await Promise.all(bodies.map((body) => put(clusterAdmin, other, undefined, body)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    // A loser that read no settings meets the create-only write (412); one that read the winner's is told If-Match is needed (428).
+    for (const loser of results.filter((r) => r.status !== 200)) {
+      expect([[412, 'version_conflict'], [428, 'precondition_required']]).toContainEqual([loser.status, loser.body.code]);
+    }
+    const winner = results.find((r) => r.status === 200)!;
+    const read = await call('GET', `/nodes/${other}/mis`, { token: clusterAdmin });
+    expect(read.body).toEqual(winner.body);
+    expect(read.body.version).toBe(1);
+    expect((await auditOf(trust, other)).filter((r) => r.action === 'mis.settings_changed')).toHaveLength(1);
+  });
+
+  it('still checks the saver without If-Match: the first save of a mapping the saver could not grant is refused and stores nothing', async () => {
+    const other = await newSchool();
+    const escalation = await put(clusterAdmin, other, undefined, { ...settings, roleMap: { principal: presetIds.trustAdmin } });
+    expect(escalation.status).toBe(403);
+    expect((await call('GET', `/nodes/${other}/mis`, { token: clusterAdmin })).status).toBe(404);
   });
 
   it('refuses a mapping to a role the saver could not grant themself (the sync grants it every night with nobody signed in)', async () => {
