@@ -1359,12 +1359,16 @@ export interface components {
             /** @enum {string} */
             category: "behaviour" | "pastoral" | "first_aid" | "attendance" | "child_protection" | "allegation" | "account_security" | "mis_sync";
             nodeId: string;
+            /** @description A pupil id of the school apps (e.g. a OneRoster sourcedId): 1-128 printable ASCII characters except / ? # % \, not . or .. alone; percent-encode it in a path (ext:pupil.1@mis → ext%3Apupil.1%40mis) */
             subjectId?: string;
             title: string;
             summary?: string;
             /** Format: uri */
             link?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with Z or an offset; stored and answered in UTC (2026-01-01T09:00:00+01:00 → 2026-01-01T08:00:00.000Z)
+             */
             occurredAt: string;
             idempotencyKey: string;
         };
@@ -3360,9 +3364,15 @@ export interface operations {
                     roles?: {
                         roleId: string;
                         nodeId: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 with Z or an offset; stored and answered in UTC (2026-01-01T09:00:00+01:00 → 2026-01-01T08:00:00.000Z)
+                         */
                         validFrom?: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 with Z or an offset; stored and answered in UTC (2026-01-01T09:00:00+01:00 → 2026-01-01T08:00:00.000Z)
+                         */
                         validUntil?: string;
                     }[];
                     /** @default true */
@@ -4025,9 +4035,15 @@ export interface operations {
                 "application/json": {
                     roleId: string;
                     nodeId: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601 with Z or an offset; stored and answered in UTC (2026-01-01T09:00:00+01:00 → 2026-01-01T08:00:00.000Z)
+                     */
                     validFrom?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601 with Z or an offset; stored and answered in UTC (2026-01-01T09:00:00+01:00 → 2026-01-01T08:00:00.000Z)
+                     */
                     validUntil?: string;
                 };
             };
@@ -4716,6 +4732,7 @@ export interface operations {
                     userId: string;
                     permission: string;
                     nodeId: string;
+                    /** @description A pupil id of the school apps (e.g. a OneRoster sourcedId): 1-128 printable ASCII characters except / ? # % \, not . or .. alone; percent-encode it in a path (ext:pupil.1@mis → ext%3Apupil.1%40mis) */
                     subjectId?: string;
                 };
             };
@@ -4800,6 +4817,7 @@ export interface operations {
                         userId: string;
                         permission: string;
                         nodeId: string;
+                        /** @description A pupil id of the school apps (e.g. a OneRoster sourcedId): 1-128 printable ASCII characters except / ? # % \, not . or .. alone; percent-encode it in a path (ext:pupil.1@mis → ext%3Apupil.1%40mis) */
                         subjectId?: string;
                     }[];
                 };
@@ -7152,9 +7170,15 @@ export interface operations {
                         op: "addRole";
                         roleId: string;
                         nodeId: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 with Z or an offset; stored and answered in UTC (2026-01-01T09:00:00+01:00 → 2026-01-01T08:00:00.000Z)
+                         */
                         validFrom?: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 with Z or an offset; stored and answered in UTC (2026-01-01T09:00:00+01:00 → 2026-01-01T08:00:00.000Z)
+                         */
                         validUntil?: string;
                     } | {
                         /** @constant */

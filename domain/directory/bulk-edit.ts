@@ -156,8 +156,10 @@ export interface PlanPersonEditInput {
   invitationValidUntil: string;
 }
 
+/** The same instant, or both unset: times are compared as instants, since a window stored before inputs were normalised to UTC may carry an offset. */
+const sameInstant = (a: string | undefined, b: string | undefined) => a === b || (a !== undefined && b !== undefined && Date.parse(a) === Date.parse(b));
 const sameWindow = (a: Assignment, b: { validFrom?: string; validUntil?: string }) =>
-  (a.validFrom ?? null) === (b.validFrom ?? null) && (a.validUntil ?? null) === (b.validUntil ?? null);
+  sameInstant(a.validFrom, b.validFrom) && sameInstant(a.validUntil, b.validUntil);
 
 /**
  * One person's edit: the actions in order, each checked by its route's guard

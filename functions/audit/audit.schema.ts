@@ -1,4 +1,4 @@
-import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
+import { cursorSchema, idSchema, limitSchema, utcTimeSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 export const auditQuerySchema = z
@@ -6,8 +6,8 @@ export const auditQuerySchema = z
     nodeId: z.optional(idSchema),
     actorId: z.optional(idSchema),
     targetId: z.optional(idSchema),
-    from: z.optional(z.iso.datetime({ offset: true })),
-    to: z.optional(z.iso.datetime({ offset: true })),
+    from: z.optional(utcTimeSchema),
+    to: z.optional(utcTimeSchema),
     limit: limitSchema,
     cursor: cursorSchema,
   })

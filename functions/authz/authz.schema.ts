@@ -1,5 +1,5 @@
 import { isPermissionCode } from '../../domain/access/permissions';
-import { idSchema } from '../shared/schemas';
+import { idSchema, subjectIdSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 /** Decisions for other apps (POST /authz/check, /authz/batch): the hot path, so apart from the account schemas. */
@@ -9,7 +9,7 @@ export const checkSchema = z.strictObject({
   userId: idSchema,
   permission: permissionCodeSchema,
   nodeId: idSchema,
-  subjectId: z.optional(idSchema),
+  subjectId: z.optional(subjectIdSchema),
 });
 
 export const batchBodySchema = z.strictObject({ checks: z.array(checkSchema).check(z.minLength(1), z.maxLength(100)) });

@@ -1,4 +1,5 @@
 import { DELIVERIES, notificationCategories } from '../../domain/notifications/categories';
+import { subjectIdSchema, utcTimeSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const delivery = z.enum(DELIVERIES);
@@ -40,18 +41,16 @@ export const putPreferencesBodySchema = z
   })
   .register(z.globalRegistry, { id: 'NotificationPreferencesInput' });
 
-const isoTime = z.iso.datetime({ offset: true });
-
 export const postEventBodySchema = z
   .strictObject({
     category: categoryCode,
     nodeId: z.string().check(z.minLength(1), z.maxLength(64)),
     /** The pupil (or other subject) the event is about: blocks from it are honoured. */
-    subjectId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    subjectId: z.optional(subjectIdSchema),
     title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
     summary: z.optional(z.string().check(z.trim(), z.maxLength(2000))),
     link: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
-    occurredAt: isoTime,
+    occurredAt: utcTimeSchema,
     /** The same key again from the same sender (person or app) answers the first event and sends nothing new; keys starting `service:` are the service's own (400). */
     idempotencyKey: z.string().check(z.minLength(1), z.maxLength(128)),
   })

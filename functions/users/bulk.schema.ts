@@ -1,13 +1,12 @@
 import { bulkActionProblems, MAX_BULK_ACTIONS, MAX_BULK_USERS, type BulkAction } from '../../domain/directory/bulk-edit';
 import { TEXT_LIMITS } from '../../domain/text-rules';
-import { idSchema, plainText } from '../shared/schemas';
+import { idSchema, plainText, utcTimeSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
-const isoTime = z.iso.datetime({ offset: true });
 const jobTitle = plainText(TEXT_LIMITS.jobTitle);
 
 const addRole = z
-  .strictObject({ op: z.literal('addRole'), roleId: idSchema, nodeId: idSchema, validFrom: z.optional(isoTime), validUntil: z.optional(isoTime) })
+  .strictObject({ op: z.literal('addRole'), roleId: idSchema, nodeId: idSchema, validFrom: z.optional(utcTimeSchema), validUntil: z.optional(utcTimeSchema) })
   .check(z.refine((a) => !a.validFrom || !a.validUntil || new Date(a.validFrom) < new Date(a.validUntil), { message: 'must be after validFrom', path: ['validUntil'] }));
 
 export const bulkActionSchema = z.discriminatedUnion('op', [

@@ -1,4 +1,4 @@
-import { idSchema } from '../shared/schemas';
+import { idSchema, subjectIdSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 /**
@@ -9,4 +9,4 @@ import * as z from '../shared/zod';
 export const userParamsSchema = z.object({ id: idSchema });
 export const membershipParamsSchema = z.object({ id: idSchema, nodeId: idSchema });
 export const assignmentParamsSchema = z.object({ id: idSchema, assignmentId: idSchema });
-export const subjectParamsSchema = z.object({ id: idSchema, subjectId: idSchema });
+export const subjectParamsSchema = z.object({ id: idSchema, subjectId: subjectIdSchema });

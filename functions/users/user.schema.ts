@@ -1,11 +1,10 @@
 import { emailSchema } from '../auth/auth.schema';
 import { TEXT_LIMITS } from '../../domain/text-rules';
-import { cursorSchema, idSchema, limitSchema, plainText } from '../shared/schemas';
+import { cursorSchema, idSchema, limitSchema, plainText, utcTimeSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const personName = plainText(TEXT_LIMITS.personName);
 const jobTitle = plainText(TEXT_LIMITS.jobTitle);
-const isoTime = z.iso.datetime({ offset: true });
 const mobile = z.string().check(z.trim(), z.regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'not a phone number'));
 
 export const membershipInputSchema = z.strictObject({
@@ -19,7 +18,7 @@ const validity = <T extends { validFrom?: string; validUntil?: string }>(a: T) =
   !a.validFrom || !a.validUntil || new Date(a.validFrom) < new Date(a.validUntil);
 
 export const assignmentInputSchema = z
-  .strictObject({ roleId: idSchema, nodeId: idSchema, validFrom: z.optional(isoTime), validUntil: z.optional(isoTime) })
+  .strictObject({ roleId: idSchema, nodeId: idSchema, validFrom: z.optional(utcTimeSchema), validUntil: z.optional(utcTimeSchema) })
   .check(z.refine(validity, { message: 'must be after validFrom', path: ['validUntil'] }));
 
 /** POST /users places a person at most here at once (more with PUT /users/{id}/memberships/{nodeId}). */

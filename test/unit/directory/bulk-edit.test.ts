@@ -68,6 +68,14 @@ describe('planPersonEdit', () => {
     expect(another.granted).toHaveLength(1);
   });
 
+  it('compares a window as instants: a role stored with an offset (before inputs were kept in UTC) is the same window as its UTC form', () => {
+    const holder = person({ assignments: [{ id: 'a1', roleId: 'teacher', nodeId: 'school', validFrom: '2026-01-01T09:00:00+01:00', validUntil: '2027-01-01T00:00:00Z' }] });
+    const same = plan([{ op: 'addRole', roleId: 'teacher', nodeId: 'school', validFrom: '2026-01-01T08:00:00.000Z', validUntil: '2027-01-01T00:00:00.000Z' }], { person: holder });
+    expect(same).toMatchObject({ changed: false, granted: [] });
+    const later = plan([{ op: 'addRole', roleId: 'teacher', nodeId: 'school', validFrom: '2026-01-01T09:00:00.000Z', validUntil: '2027-01-01T00:00:00.000Z' }], { person: holder });
+    expect(later.granted).toHaveLength(1);
+  });
+
   it('removes every assignment of the role at the node, naming the action; nothing to remove is no change', () => {
     const holder = person({ assignments: [{ id: 'a1', roleId: 'teacher', nodeId: 'school' }, { id: 'a2', roleId: 'teacher', nodeId: 'school', validFrom: '2026-09-01T00:00:00.000Z' }, { id: 'a3', roleId: 'teacher', nodeId: 'other' }] });
     const removed = plan([{ op: 'addMembership', nodeId: 'school' }, { op: 'removeRole', roleId: 'teacher', nodeId: 'school' }], { person: holder });
