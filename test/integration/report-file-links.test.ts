@@ -73,7 +73,7 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('an emailed report too large to attach (review E, E4)', () => {
-  it('is emailed as our own link that works for days: 303 to a fresh short-lived download of the CSV; forged, altered, another recipient\'s and expired links are refused; a deactivated recipient is refused', async () => {
+  it('is emailed as our own link that works for days: 303 to a fresh short-lived download of the CSV; forged, altered, another recipient\'s and expired links are refused; a deactivated or locked recipient is refused', async () => {
     expect(await reportsJob({ time: AT })).toMatchObject({ sent: 2, failed: 0 });
     const [annMail, ...moreAnn] = await reports(ann.user.email, '2035-01-23');
     const [benMail] = await reports(ben.user.email, '2035-01-23');
@@ -150,5 +150,10 @@ describe('an emailed report too large to attach (review E, E4)', () => {
     expect((await call('POST', `/users/${ben.user.id}/deactivate`, { token: admin })).status).toBe(200);
     await refused(benLink, 403, 'forbidden');
     expect((await open(link)).status).toBe(303);
+
+    // Ann's account locks (five wrong passwords in a row): her link stops too.
+    for (let i = 0; i < 5; i++) await call('POST', '/auth/login', { body: { email: ann.user.email, password: 'Not-Her-Password-9' } });
+    expect((await call('POST', '/auth/login', { body: { email: ann.user.email, password: TEST_PASSWORD } })).status).toBe(423);
+    await refused(link, 403, 'forbidden');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signUnsubscribe } from '../../../domain/notifications/unsubscribe-token';
+import { REPORT_NAMES } from '../../../domain/reports/catalogue';
 import { linkUntil, reportEmail } from '../../../domain/reports/emails';
 import { REPORT_FILE_DAYS, REPORT_FILE_RETENTION_DAYS, reportFileKey, signReportFileLink, verifyReportFileLink } from '../../../domain/reports/report-file';
 
@@ -26,6 +27,10 @@ describe('report file links (review E, E4)', () => {
       const forged = signReportFileLink(other, EXPIRES, KEY);
       expect(verifyReportFileLink({ ...forged, s: link.s }, KEY)).toBeUndefined();
     }
+  });
+
+  it('takes every report\'s scheduled file name (<report>-<local date>.csv), so no large report fails to be stored', () => {
+    for (const name of REPORT_NAMES) expect(reportFileKey({ ...file, filename: `${name}-2035-12-31.csv` })).toContain(`/${name}-2035-12-31.csv`);
   });
 
   it('is domain-separated from the unsubscribe links that share the key', () => {
