@@ -144,10 +144,11 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       if (bytes <= Math.min(ATTACHMENT_MAX_BYTES, config().REPORT_ATTACHMENT_MAX_BYTES)) {
         await sendMail(record.account.email, reportEmail(mail), { attachments: [{ filename, contentType: 'text/csv; charset=utf-8', content: Buffer.from(csv) }] });
       } else {
-        // Stored for this recipient alone (their reach), and linked for REPORT_FILE_DAYS from the run's time (review E, E4).
+        // Stored for this recipient alone (their reach), and linked for REPORT_FILE_DAYS from the run's time (review E, E4), or from
+        // now if that is earlier (a run given a later time), so the link never outlives the object (kept a day longer from its put).
         const file = { trustId: trust.id, userId: recipientId, fileId: randomUUID(), filename };
         await putExportObject(reportFileKey(file), csv, filename, 'text/csv; charset=utf-8');
-        const expiresAt = new Date(now.getTime() + REPORT_FILE_DAYS * 86_400_000);
+        const expiresAt = new Date(Math.min(now.getTime(), Date.now()) + REPORT_FILE_DAYS * 86_400_000);
         await sendMail(record.account.email, reportEmail({ ...mail, link: { url: reportFileUrl(file, expiresAt), until: linkUntil(expiresAt, trust.policies.timeZone) } }));
       }
       summary.sent += 1;
