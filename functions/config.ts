@@ -61,6 +61,9 @@ const schema = z.object({
   EXPORT_LOCAL_DIR: z.optional(z.string().check(z.minLength(1))),
   EXPORT_LOCAL_SECRET: z.optional(z.string().check(z.minLength(16))),
   EXPORT_LOCAL_URL: z.optional(url()),
+  // Review E, E4: scheduled reports.
+  /** Above this many bytes of CSV a scheduled report is stored and emailed as a link (SES refuses messages over 10 MB; base64 adds a third). Tests lower it. */
+  REPORT_ATTACHMENT_MAX_BYTES: z._default(positiveInt().check(z.lte(7_000_000)), 7_000_000),
 });
 
 export type Config = z.infer<typeof schema>;

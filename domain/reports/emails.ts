@@ -8,16 +8,25 @@ function html(title: string, paragraphs: string[], link?: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body style="font-family:sans-serif;line-height:1.5">\n<h1 style="font-size:20px">${escape(title)}</h1>\n${body}${action}\n</body></html>`;
 }
 
-/** A scheduled report: the CSV attached, or (too large to attach) a short-lived link. */
+/** When an emailed link stops working, in words, on the trust's clock: `Tuesday 8 December 2026, 14:00 (Europe/London)`. */
+export function linkUntil(expiresAt: Date, timeZone: string): string {
+  const when = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(expiresAt);
+  return `${when.replace(' at ', ', ')} (${timeZone})`;
+}
+
+/**
+ * A scheduled report: the CSV attached, or (too large to attach) a link that
+ * works until `link.until` (REPORT_FILE_DAYS, domain/reports/report-file.ts).
+ */
 export function reportEmail(input: {
-  trustName: string; firstName: string; report: string; nodeName: string; period: string; rows: number; link?: { url: string; expiresAt: string };
+  trustName: string; firstName: string; report: string; nodeName: string; period: string; rows: number; link?: { url: string; until: string };
 }): Email {
   const subject = `${input.trustName}: ${input.report} report for ${input.nodeName} (${input.period})`;
   const lines = [
     `Hello ${input.firstName},`,
     `Your scheduled ${input.report} report for ${input.nodeName} has ${input.rows} row${input.rows === 1 ? '' : 's'}, limited to what you may see.`,
     input.link
-      ? `It is too large to attach: download it before ${input.link.expiresAt} (the link then stops working).`
+      ? `It is too large to attach: download it from the link below until ${input.link.until}. The link then stops working, and it stops at once if your account is deactivated. Anyone holding this email can use it while it works, so do not forward it.`
       : 'It is attached as a CSV file.',
   ];
   return { subject, text: `${lines.join('\n\n')}\n${input.link ? `\n${input.link.url}\n` : ''}`, html: html(subject, lines, input.link?.url) };

@@ -32,3 +32,13 @@ export const reportQuerySchema = z.looseObject({
 
 export const cellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const reportResultSchema = z.object({ columns: z.array(z.string()), rows: z.array(z.array(cellSchema)), generatedAt: z.string() });
+
+// Review E, E4: GET /reports/files/{fileId}, the emailed link of a report too large to attach.
+export const reportFileParamsSchema = z.object({ fileId: z.string().check(z.minLength(1), z.maxLength(1000)) });
+export const reportFileQuerySchema = z.object({
+  /** When the link stops working, epoch seconds. */
+  e: z.string().check(z.regex(/^\d{1,12}$/)),
+  /** HMAC-SHA256 of the id and e, base64url. */
+  s: z.string().check(z.minLength(1), z.maxLength(100)),
+});
+export const reportFileRedirectSchema = z.object({ url: z.string(), expiresAt: z.string() });

@@ -8,18 +8,23 @@ import { duePeriod, type ReportSchedule } from '../../domain/reports/schedule';
 import { loadAccounts } from '../adapters/dynamo/person-repository';
 import { claimRecipientSend, listAllSchedules, markPeriodDone, markSkippedNotified, markSkippedPending, periodDone } from '../adapters/dynamo/report-schedule-repository';
 import { getTrust, loadTrustContext } from '../adapters/dynamo/trust-repository';
-import { storeExport } from '../adapters/exports/export-store';
+import { putExportObject } from '../adapters/exports/export-store';
 import { sendMail } from '../adapters/ses/mailer-v2';
 import { logger } from '../http/logger';
 import { loadReportData } from './report-data';
 import { mayUseReports, recipientReach } from './schedules';
-import { reportEmail, skippedEmail } from '../../domain/reports/emails';
+import { linkUntil, reportEmail, skippedEmail } from '../../domain/reports/emails';
+import { REPORT_FILE_DAYS, reportFileKey } from '../../domain/reports/report-file';
+import { config } from '../config';
+import { reportFileUrl } from './report-file-link';
 
 /**
  * The largest CSV sent as an attachment. SES refuses a message over 10 MB
  * (after MIME encoding, which turns 3 bytes into 4 in base64): 7 MB of CSV
- * stays under it with the body and headers. A larger report is stored as the
- * export is and the email carries a short-lived link (EXPORT_URL_TTL_SECONDS).
+ * stays under it with the body and headers (REPORT_ATTACHMENT_MAX_BYTES, at
+ * most this; tests lower it). A larger report is stored under reports/ in the
+ * exports bucket and the email carries a link of our own that works
+ * REPORT_FILE_DAYS (GET /reports/files/{id}, review E, E4).
  */
 export const ATTACHMENT_MAX_BYTES = 7_000_000;
 /** How long a period's claims are kept (longer than any period: a month). */
@@ -136,11 +141,15 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       const bytes = Buffer.byteLength(csv);
       const nodeName = context.tree.nodes.get(params.nodeId)?.name ?? params.nodeId;
       const mail = { trustName: trust.name, firstName: record.account.firstName, report: name, nodeName, period, rows: result.rows.length };
-      if (bytes <= ATTACHMENT_MAX_BYTES) {
+      if (bytes <= Math.min(ATTACHMENT_MAX_BYTES, config().REPORT_ATTACHMENT_MAX_BYTES)) {
         await sendMail(record.account.email, reportEmail(mail), { attachments: [{ filename, contentType: 'text/csv; charset=utf-8', content: Buffer.from(csv) }] });
       } else {
-        const stored = await storeExport(`exports/${trust.id}/${randomUUID()}/${filename}`, csv, filename, 'text/csv; charset=utf-8');
-        await sendMail(record.account.email, reportEmail({ ...mail, link: stored }));
+        // Stored for this recipient alone (their reach), and linked for REPORT_FILE_DAYS from the run's time (review E, E4), or from
+        // now if that is earlier (a run given a later time), so the link never outlives the object (kept a day longer from its put).
+        const file = { trustId: trust.id, userId: recipientId, fileId: randomUUID(), filename };
+        await putExportObject(reportFileKey(file), csv, filename, 'text/csv; charset=utf-8');
+        const expiresAt = new Date(Math.min(now.getTime(), Date.now()) + REPORT_FILE_DAYS * 86_400_000);
+        await sendMail(record.account.email, reportEmail({ ...mail, link: { url: reportFileUrl(file, expiresAt), until: linkUntil(expiresAt, trust.policies.timeZone) } }));
       }
       summary.sent += 1;
     } catch (error) {

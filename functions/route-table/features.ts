@@ -9,6 +9,7 @@ import { exportUsersQuerySchema, listUsersQuerySchema, storedExportSchema, userS
 import { createScheduleBodySchema, scheduleListQuerySchema, scheduleListSchema, scheduleSchema, updateScheduleBodySchema } from '../reports/schedule.schema';
 import { MAX_SCHEDULES_PER_TRUST } from '../../domain/reports/schedule';
 import { reportCatalogueSchema, reportNameParamsSchema, reportQuerySchema, reportResultSchema } from '../reports/report.schema';
+import { reportFileParamsSchema, reportFileQuerySchema, reportFileRedirectSchema } from '../reports/report.schema';
 import { applyImportBodySchema, csvFileSchema, importParamsSchema, importPreviewSchema, importProgressSchema, importQuerySchema, importStartedSchema } from '../users/import.schema';
 import { trustSettingsSchema, updateTrustSettingsBodySchema } from '../trust/settings.schema';
 import { categoryListSchema, eventAcceptedSchema, feedQuerySchema, feedSchema, postEventBodySchema, preferencesSchema, putPreferencesBodySchema } from '../notifications/notification.schema';
@@ -271,5 +272,18 @@ export const featureRoutes: RouteDef[] = [
     summary: 'Apply a held run (org.manage at its school)', tag: 'MIS sync', table: 'write', queues: ['mis-runs'],
     request: { params: runIdParamsSchema },
     responses: { 202: ok(runStartedSchema, 'Accepted: the run is applied in the background'), 403: { description: 'forbidden' }, 404: { description: 'not_found' }, 409: { description: 'not_held' } },
+  },
+  // ---- Review E, E4: the emailed link of a scheduled report too large to attach ----
+  {
+    method: 'GET', path: '/reports/files/{fileId}', handler: 'functions/reports/get-report-file.ts', auth: 'public',
+    summary: 'The link a scheduled report\'s email carries when the CSV is too large to attach (signed, works 7 days while the recipient\'s account is active): 303 to a fresh short-lived download',
+    tag: 'Users', table: 'read', linkKey: true, reportFiles: 'read',
+    request: { params: reportFileParamsSchema, query: reportFileQuerySchema },
+    responses: {
+      303: ok(reportFileRedirectSchema, '`Location` (and `url`) is a presigned download of the stored CSV that works for EXPORT_URL_TTL_SECONDS; follow the link again for a new one'),
+      400: { description: 'validation_failed: e or s missing or malformed' },
+      403: { description: 'invalid_link: not a link this service gave out (forged, or any part altered); forbidden: the recipient\'s account is no longer active (deactivated, locked or deleted)' },
+      410: { description: 'link_expired: a genuine link past its expiry (e)' },
+    },
   },
 ];

@@ -15,7 +15,9 @@ export interface JobDef {
   queues?: readonly QueueName[];
   /** Writes large files to the exports bucket and presigns their download. */
   exportBucket?: true;
-  /** The nested stack it lives in (default `scheduled jobs`): with exportBucket, `Users`, where the bucket is. */
+  /** Emailed report files under reports/ of the exports bucket, as on RouteDef (review E, E4). */
+  reportFiles?: 'write' | 'read';
+  /** The nested stack it lives in (default `scheduled jobs`): with exportBucket or reportFiles, `Users`, where the bucket is. */
   group?: string;
 }
 
@@ -26,8 +28,9 @@ export const jobs: JobDef[] = [
   // MIS roster sync: hourly, so each trust's night starts at 02:00 on its own clock; queues a run of every enabled school (the runs are the mis-runs queue's).
   // It also fails runs that stopped moving (review D, D9), announced through the outbox like every finished run.
   { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', queues: ['mis-runs'] },
-  // Scheduled reports (issue 13): in the Users functions' stack, beside the exports bucket.
-  { name: 'reports', handler: 'functions/reports/reports-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, exportBucket: true, group: 'Users' },
+  // Scheduled reports (issue 13): in the Users functions' stack, beside the exports bucket. A report too large to attach is put
+  // under reports/ and emailed as a signed link (LINK_SIGNING_KEY) to GET /reports/files/{fileId} (review E, E4).
+  { name: 'reports', handler: 'functions/reports/reports-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true, reportFiles: 'write', group: 'Users' },
 ];
 
 /**

@@ -55,6 +55,8 @@ export interface RouteDef {
   exportBucket?: true;
   /** The roster bucket (issue 10): `write` puts objects under mis/, `read` gets them; nothing else (no list, no delete). */
   rosterBucket?: 'write' | 'read';
+  /** Emailed report files in the exports bucket (review E, E4): `write` puts objects under reports/ (the reports job), `read` gets them (the link's presigned GET); nothing else. */
+  reportFiles?: 'write' | 'read';
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
   request?: {
     body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing); `create`: optional for a document that does not exist yet (a save without it only creates). */ ifMatch?: true | 'create';

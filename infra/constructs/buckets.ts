@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROSTER_KEY_PREFIX, ROSTER_KEY_SUFFIX, ROSTER_RETENTION_DAYS } from '../../domain/mis/roster-key';
+import { REPORT_FILE_PREFIX, REPORT_FILE_RETENTION_DAYS } from '../../domain/reports/report-file';
 import type { RouteDef } from '../../functions/routes';
 import type { ServiceFunction } from './service-function';
 
@@ -38,8 +39,10 @@ export function accessLogBucket(scope: Construct, id: string): s3.Bucket {
 }
 
 /**
- * Issue 9: large exports. Private, encrypted, TLS only, logged, gone after a day (the link lives minutes).
- * In the API stack rather than the stateful one: nothing in it outlives a day, and the grant can then name it (see the
+ * Issue 9: large exports. Private, encrypted, TLS only, logged; exports/ gone after a day (the link lives minutes), and the
+ * scheduled reports too large to attach (review E, E4) under reports/ after REPORT_FILE_RETENTION_DAYS, a day after their
+ * emailed link stops working. Each rule has its prefix: S3 applies the shortest of overlapping expirations.
+ * In the API stack rather than the stateful one: nothing in it outlives a day (8 for reports/), and the grant can then name it (see the
  * acknowledgement). `scope` is the nested stack of the export route (Users), so its grant names the bucket itself.
  */
 export function exportBucket(scope: NestedStack): StackBucket {
@@ -48,7 +51,10 @@ export function exportBucket(scope: NestedStack): StackBucket {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
-    lifecycleRules: [{ expiration: Duration.days(1) }],
+    lifecycleRules: [
+      { id: 'Exports', prefix: 'exports/', expiration: Duration.days(1) },
+      { id: 'ReportFiles', prefix: REPORT_FILE_PREFIX, expiration: Duration.days(REPORT_FILE_RETENTION_DAYS) },
+    ],
     serverAccessLogsBucket: exportLogs,
     serverAccessLogsPrefix: 'exports/',
     removalPolicy: RemovalPolicy.RETAIN,
@@ -90,6 +96,24 @@ export function grantExportObjects(fn: ServiceFunction, exports: StackBucket): v
     reason:
       'Each export is a new object under exports/<trust>/<random id>/, so its key cannot be named in advance: the grant is put and get on ' +
       'objects under exports/ in the exports bucket only (no list, no delete, no other bucket).',
+  });
+}
+
+/**
+ * Review E, E4: put (the reports job) or get (GET /reports/files/{fileId}, whose presigned URL acts with its role) the emailed
+ * report files under reports/ of the exports bucket only: no list, no delete, nothing under exports/. `fn` must sit in the bucket's stack.
+ */
+export function grantReportFiles(fn: ServiceFunction, exports: StackBucket, access: 'write' | 'read', handler: string): void {
+  if (Stack.of(fn) !== Stack.of(exports.bucket)) throw new Error(`${handler} uses the report files: it must sit in the Users functions' stack, beside the exports bucket`);
+  fn.function.addEnvironment('EXPORT_BUCKET', exports.bucket.bucketName);
+  fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'ReportFiles', actions: [access === 'write' ? 's3:PutObject' : 's3:GetObject'], resources: [exports.bucket.arnForObjects(`${REPORT_FILE_PREFIX}*`)],
+  }));
+  Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${exports.logicalId}.Arn>/${REPORT_FILE_PREFIX}*]`,
+    reason:
+      'Each emailed report file is a new object under reports/<trust>/<random id>/, so its key cannot be named in advance: the grant is ' +
+      `${access === 'write' ? 'put' : 'get'} on objects under reports/ of the exports bucket only (no list, no delete, no other prefix or bucket).`,
   });
 }
 

@@ -22,7 +22,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
 import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
-import { exportBucket, grantExportObjects, grantRosterObjects, ROSTER_GROUP, rosterBucket, sendRosterDrops } from '../constructs/buckets';
+import { exportBucket, grantExportObjects, grantReportFiles, grantRosterObjects, ROSTER_GROUP, rosterBucket, sendRosterDrops } from '../constructs/buckets';
 import { scheduleJob, workerQueue } from '../constructs/jobs';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
 import type { DeploymentSettings } from '../constructs/settings';
@@ -118,7 +118,7 @@ export class ApiStack extends Stack {
       constructId: string,
       def: {
         handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
-        rosterBucket?: RouteDef['rosterBucket']; commonPasswords?: true;
+        rosterBucket?: RouteDef['rosterBucket']; commonPasswords?: true; reportFiles?: RouteDef['reportFiles'];
       },
       description: string,
       timeout?: Duration,
@@ -147,6 +147,7 @@ export class ApiStack extends Stack {
       }
       if (def.exportBucket) grantExportObjects(fn, exportsBucket);
       if (def.rosterBucket) grantRosterObjects(fn, rosters, def.rosterBucket, def.handler);
+      if (def.reportFiles) grantReportFiles(fn, exportsBucket, def.reportFiles, def.handler);
       return fn;
     };
 
@@ -275,6 +276,7 @@ function publicReason(route: RouteDef): string {
   }
   if (route.path === '/health') return 'a liveness probe that reveals nothing.';
   if (route.path === '/openapi.json') return 'it serves the published API description and no data.';
+  if (route.path.startsWith('/reports/files/')) return 'an emailed report link opened in a browser: the handler checks its HMAC signature and expiry and that the recipient\'s account is active.';
   if (route.path === '/oauth2/token') return 'the client-credentials token endpoint (RFC 6749 §4.4): the client authenticates with its id and secret, which the user pool checks.';
   return 'it must be reachable before sign-in; the handler authenticates the caller itself where it needs to.';
 }

@@ -33,7 +33,7 @@ interface Declared {
 
 const declared = (key: string, handler: string, def: {
   table: 'none' | 'read' | 'write'; cognito?: readonly unknown[]; cognitoWithToken?: readonly unknown[]; ses?: boolean;
-  queues?: readonly unknown[]; exportBucket?: true; rosterBucket?: 'read' | 'write';
+  queues?: readonly unknown[]; exportBucket?: true; rosterBucket?: 'read' | 'write'; reportFiles?: 'read' | 'write';
 }): Declared => ({
   key, handler,
   clients: new Set<Client>([
@@ -41,7 +41,7 @@ const declared = (key: string, handler: string, def: {
     ...(def.cognito?.length || def.cognitoWithToken?.length ? ['cognito' as const] : []),
     ...(def.ses ? ['ses' as const] : []),
     ...(def.queues?.length ? ['sqs' as const] : []),
-    ...(def.exportBucket || def.rosterBucket ? ['s3' as const] : []),
+    ...(def.exportBucket || def.rosterBucket || def.reportFiles ? ['s3' as const] : []),
   ]),
 });
 

@@ -78,6 +78,8 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-SMG4',
       // Issue 9: objects under exports/ of the exports bucket (each export has a new random key).
       `AwsSolutions-IAM5[Resource::<${exportBucketLogicalId()}.Arn>/exports/*]`,
+      // Review E, E4: objects under reports/ of the exports bucket (each emailed report file has a new random key).
+      `AwsSolutions-IAM5[Resource::<${exportBucketLogicalId()}.Arn>/reports/*]`,
       // Issue 10: objects under mis/ of the roster bucket (each upload has a new roster id).
       `AwsSolutions-IAM5[Resource::<${logicalIdOf('/RosterBucket/Resource')}.Arn>/mis/*]`,
     ].sort());

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, queues, routes } from '../../functions/routes';
+import { REPORT_FILE_DAYS } from '../../domain/reports/report-file';
 import { tableDefinition } from '../../infra/definitions/table';
 import { userPoolDefinition } from '../../infra/definitions/user-pool';
 import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
@@ -431,7 +432,7 @@ describe('api stack: functions', () => {
   it('lets only routes marked exportBucket put and get objects, under exports/ only', () => {
     for (const route of routes) {
       const { props, statements } = resourcesOf(routeKey(route));
-      const s3 = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')) && s.Sid !== 'RosterObjects');
+      const s3 = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')) && s.Sid !== 'RosterObjects' && s.Sid !== 'ReportFiles');
       if (route.exportBucket) {
         expect(s3).toHaveLength(1);
         expect(asList(s3[0]!.Action).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
@@ -439,8 +440,27 @@ describe('api stack: functions', () => {
         expect(props.Environment.Variables.EXPORT_BUCKET).toBeDefined();
       } else {
         expect(s3, routeKey(route)).toHaveLength(0);
-        expect(props.Environment.Variables.EXPORT_BUCKET, routeKey(route)).toBeUndefined();
+        if (!route.reportFiles) expect(props.Environment.Variables.EXPORT_BUCKET, routeKey(route)).toBeUndefined();
       }
+    }
+  });
+
+  // Review E, E4: the emailed report files under reports/ of the exports bucket.
+  it('lets the reports job put and the report link route get objects under reports/ only, and nothing else touch them', () => {
+    const entries = [...routes.map((r) => [routeKey(r), r.reportFiles] as const), ...jobs.map((j) => [j.name, j.reportFiles] as const)];
+    expect(entries.filter(([, access]) => access).map(([key, access]) => `${key}:${access}`).sort()).toEqual(['GET /reports/files/{fileId}:read', 'reports:write']);
+    for (const [key, access] of entries) {
+      const { props, statements } = resourcesOf(key);
+      const files = statements.filter((s) => JSON.stringify(s.Resource).includes('/reports/*'));
+      if (!access) {
+        expect(files, key).toHaveLength(0);
+        continue;
+      }
+      expect(files, key).toHaveLength(1);
+      expect(asList(files[0]!.Action), key).toEqual([access === 'write' ? 's3:PutObject' : 's3:GetObject']);
+      expect(props.Environment.Variables.EXPORT_BUCKET, key).toBeDefined();
+      // Nothing under exports/ for them: the job no longer presigns, the route never writes.
+      expect(statements.filter((s) => JSON.stringify(s.Resource).includes('/exports/*')), key).toHaveLength(0);
     }
   });
 });
@@ -457,6 +477,13 @@ describe('API stack: exports bucket', () => {
     const policies = Object.values(synth.apiTemplate.findResources('AWS::S3::BucketPolicy')) as any[];
     const policy = policies.find((p) => JSON.stringify(p.Properties.Bucket).includes(id));
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('keeps exports a day and emailed report files a day longer than their link (review E, E4), each rule on its own prefix', () => {
+    const buckets = synth.apiTemplate.findResources('AWS::S3::Bucket');
+    const [, exportBucket] = Object.entries(buckets).find(([, b]) => (b as any).Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.ExpirationInDays === 1))!;
+    const rules = (exportBucket as any).Properties.LifecycleConfiguration.Rules.map((r: any) => ({ prefix: r.Prefix, days: r.ExpirationInDays, status: r.Status }));
+    expect(rules).toEqual([{ prefix: 'exports/', days: 1, status: 'Enabled' }, { prefix: 'reports/', days: REPORT_FILE_DAYS + 1, status: 'Enabled' }]);
   });
 
 });
@@ -482,6 +509,13 @@ describe('API stack: roster bucket', () => {
     expect(props.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: ROSTER_RETENTION_DAYS, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]);
     const policy = Object.values(template()).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes(id))!;
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('keeps exports a day and emailed report files a day longer than their link (review E, E4), each rule on its own prefix', () => {
+    const buckets = synth.apiTemplate.findResources('AWS::S3::Bucket');
+    const [, exportBucket] = Object.entries(buckets).find(([, b]) => (b as any).Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.ExpirationInDays === 1))!;
+    const rules = (exportBucket as any).Properties.LifecycleConfiguration.Rules.map((r: any) => ({ prefix: r.Prefix, days: r.ExpirationInDays, status: r.Status }));
+    expect(rules).toEqual([{ prefix: 'exports/', days: 1, status: 'Enabled' }, { prefix: 'reports/', days: REPORT_FILE_DAYS + 1, status: 'Enabled' }]);
   });
 
   it('sends object-created events under mis/ ending .zip to the mis-rosters queue, which only S3 from this bucket may send to, with a dead-letter queue', () => {
