@@ -2,15 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { presetIds } from '../../domain/access/roles';
 import { linkUntil } from '../../domain/reports/emails';
 import { REPORT_FILE_DAYS, signReportFileLink, verifyReportFileLink } from '../../domain/reports/report-file';
 import { handler as reportsJob } from '../../functions/reports/reports-job';
 import { call, stack } from '../fixtures/api';
-import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
 import { mailTo, type Mail } from '../fixtures/mail';
-import { actor } from '../fixtures/people';
-import { reportReaderRole } from '../fixtures/report-reader';
+import { reportCast } from '../fixtures/report-reader';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
 import { assertConforms } from '../support/openapi-conformance';
 
@@ -56,19 +53,12 @@ async function open(link: { id: string; e: string; s: string } | string) {
 
 beforeAll(async () => {
   trust = await makeTrust();
-  admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
-  const as = { ...trust, token: admin };
-  const school = trust.nodes['North School']!.id;
-  const readerRole = await reportReaderRole(admin);
-  const viewer = (firstName: string) =>
-    actor(as, { firstName, lastName: 'Recipient', memberships: [{ nodeId: school }], roles: [{ roleId: readerRole, nodeId: school }] });
-  [owner, ann, ben] = await Promise.all([
-    actor(as, { firstName: 'Olive', lastName: 'Owner', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.headTeacher, nodeId: school }] }),
-    viewer('Ann'), viewer('Ben'),
-  ]);
+  const cast = await reportCast(trust, ['Ann', 'Ben']);
+  ({ admin, owner } = cast);
+  [ann, ben] = cast.recipients as [typeof owner, typeof owner];
   const created = await call('POST', '/report-schedules', {
     token: owner.token,
-    body: { report: 'users', params: { nodeId: school }, cadence: 'monthly', dayOfMonth: 23, hour: 4, recipientIds: [ann.user.id, ben.user.id] },
+    body: { report: 'users', params: { nodeId: trust.nodes['North School']!.id }, cadence: 'monthly', dayOfMonth: 23, hour: 4, recipientIds: [ann.user.id, ben.user.id] },
   });
   expect(created.status).toBe(201);
 }, 60_000);

@@ -1,13 +1,10 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { presetIds } from '../../domain/access/roles';
 import { getSchedule } from '../../functions/adapters/dynamo/report-schedule-repository';
 import { handler as reportsJob } from '../../functions/reports/reports-job';
 import { call } from '../fixtures/api';
-import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
 import { mailTo } from '../fixtures/mail';
-import { actor } from '../fixtures/people';
-import { reportReaderRole } from '../fixtures/report-reader';
-import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
+import { reportCast } from '../fixtures/report-reader';
+import { makeTrust, type TestTrust } from '../fixtures/trust';
 
 /**
  * Review D, D10: the owner's "not sent to everyone" email used to be sent
@@ -43,16 +40,9 @@ const notices = async (email: string) => (await mailTo(email)).filter((m) => m.s
 
 beforeAll(async () => {
   trust = await makeTrust();
-  admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
-  const as = { ...trust, token: admin };
-  const school = trust.nodes['North School']!.id;
-  const readerRole = await reportReaderRole(admin);
-  const viewer = (firstName: string) =>
-    actor(as, { firstName, lastName: 'Recipient', memberships: [{ nodeId: school }], roles: [{ roleId: readerRole, nodeId: school }] });
-  [owner, reader, leaver, mover] = await Promise.all([
-    actor(as, { firstName: 'Olive', lastName: 'Owner', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.headTeacher, nodeId: school }] }),
-    viewer('Rita'), viewer('Lee'), viewer('Max'),
-  ]);
+  const cast = await reportCast(trust, ['Rita', 'Lee', 'Max']);
+  ({ admin, owner } = cast);
+  [reader, leaver, mover] = cast.recipients as [typeof owner, typeof owner, typeof owner];
 }, 60_000);
 
 describe('the owner\'s notice of skipped recipients (review D, D10)', () => {
