@@ -2464,7 +2464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_empty */
+            /** @description not_empty, or node_in_use (an integration client is bound to it) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -105,7 +105,7 @@ export const coreRoutes: RouteDef[] = [
     method: 'DELETE', path: '/nodes/{id}', handler: 'functions/nodes/delete-node.ts', auth: 'user',
     summary: 'Delete an empty node', tag: 'Organisation', table: 'write',
     request: { params: idParamsSchema },
-    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Deleted' }, 409: { description: 'not_empty' } },
+    responses: { 403: { description: 'forbidden (the permission is missing here) or mfa_required' }, 204: { description: 'Deleted' }, 409: { description: 'not_empty, or node_in_use (an integration client is bound to it)' } },
   },
   {
     method: 'GET', path: '/nodes/{id}/managers', handler: 'functions/nodes/get-managers.ts', auth: 'user',

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import type { AuditRecord } from '../../../domain/audit/audit-record';
 import { rateWindow, type IntegrationClient } from '../../../domain/integrations/client';
 import { auditPut } from './audit-repository';
-import { documentClient, tableName } from './client';
+import { documentClient, queryAll, tableName } from './client';
 import { decodeCursor, encodeCursor, ID_KEY } from './cursor';
 import { isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
@@ -52,6 +52,15 @@ export async function listIntegrations(trustId: string, page: { limit: number; c
   } catch (error) {
     return rethrowStoreError(error);
   }
+}
+
+/** The names of a trust's clients bound to a node (a trust has a handful of clients: one filtered read of its clients' partition). */
+export async function integrationsBoundTo(trustId: string, nodeId: string): Promise<string[]> {
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk', FilterExpression: 'nodeId = :node', ProjectionExpression: '#name',
+    ExpressionAttributeNames: { '#name': 'name' }, ExpressionAttributeValues: { ':pk': keys.integrationPartition(trustId), ':node': nodeId }, ConsistentRead: true,
+  });
+  return items.map((item) => String(item.name));
 }
 
 export async function getIntegration(trustId: string, integrationId: string): Promise<IntegrationClient | undefined> {

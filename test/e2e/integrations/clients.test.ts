@@ -296,6 +296,24 @@ describe('deleting a client', () => {
   });
 });
 
+describe('a node an integration client is bound to (review E, E7b)', () => {
+  it('cannot be deleted while the client exists (409 node_in_use, named only to whoever may delete the node); once the client is gone it can', async () => {
+    const school = await call('POST', '/nodes', { token: trust.token, body: { parentId: node('North'), name: `App School ${Date.now()}`, kind: 'school' } });
+    expect(school.status).toBe(201);
+    const client = (await createClient({ name: 'Canteen app', scopes: ['authz.check'], nodeId: school.body.id })).body;
+    // A School Admin elsewhere may not delete it, and hears nothing of the client.
+    const refusedElsewhere = await call('DELETE', `/nodes/${school.body.id}`, { token: schoolAdmin.token });
+    expect(refusedElsewhere.status).toBe(403);
+    expect(JSON.stringify(refusedElsewhere.body)).not.toContain('Canteen app');
+    const inUse = await call('DELETE', `/nodes/${school.body.id}`, { token: trust.token });
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.code).toBe('node_in_use');
+    expect(inUse.body.title).toContain('Canteen app');
+    expect((await call('DELETE', `/integrations/${client.id}`, { token: admin2fa })).status).toBe(204);
+    expect((await call('DELETE', `/nodes/${school.body.id}`, { token: trust.token })).status).toBe(204);
+  });
+});
+
 describe('rate limits per client', () => {
   it('answers 429 with Retry-After once the client used its window, and leaves other clients alone', async () => {
     const limited = (await createClient({ name: 'Chatty app', scopes: ['authz.check'], nodeId: node('North'), requestsPerWindow: 3 })).body;
