@@ -48,8 +48,10 @@ export const ABOUT_A_PUPIL = 'safeguarding.blocks.manage';
  * blocked from that pupil and, for a parent, linked to them: safeguarding
  * data that GET /users/{id}/blocks shows only to holders of
  * safeguarding.blocks.manage. So a person asking about someone else and a
- * pupil needs that permission at the check's node too, else the entry is 403
- * `forbidden` whatever the pupil (security review E, E9). Apps asking with
+ * pupil needs that permission at the check's node and at every school where
+ * the person has a block (a block applies wherever the pupil is asked
+ * about), else the entry is 403 `forbidden` whatever the pupil (security
+ * reviews E, E9, and G, G1). Apps asking with
  * their client token are unchanged: they must be told.
  *
  * A question a parent (or any parents-area code) asks with no pupil is
@@ -60,7 +62,8 @@ export const ABOUT_A_PUPIL = 'safeguarding.blocks.manage';
 export async function decideFor(caller: Caller | ClientCaller, checks: Check[], options: { unknownNodes: 'refuse' | 'per-check' }): Promise<CheckResult[]> {
   const { tree, roles } = caller.context;
   // One question about a node that is not there (a school closed since the app cached it) is a 400; in a batch it is that entry's answer, not the batch's.
-  if (options.unknownNodes === 'refuse') checks.forEach((check) => requireNode(tree, check.nodeId, 'nodeId'));
+  // A client's question about a node outside its reach (there or not) is not_found instead (below).
+  if (options.unknownNodes === 'refuse' && !isClientCaller(caller)) checks.forEach((check) => requireNode(tree, check.nodeId, 'nodeId'));
   const self = isClientCaller(caller) ? undefined : caller;
   // Asked only when someone else is asked about: a caller asking about themself needs no users.view.
   let visible: ReturnType<typeof reach> | undefined;
@@ -78,12 +81,18 @@ export async function decideFor(caller: Caller | ClientCaller, checks: Check[], 
   const now = new Date();
   let aboutPupils: ReturnType<typeof reach> | undefined;
   return checks.map((check) => {
+    // A client is told not_found for any node outside its part of the trust, there or not (its reach holds only real nodes: review G, G8).
+    if (isClientCaller(caller) && !caller.reach.has(check.nodeId)) return notFound;
     if (!tree.nodes.has(check.nodeId)) return unknownNode;
     const person = people.get(check.userId);
     if (!person) return notFound;
-    if (isClientCaller(caller) && !caller.reach.has(check.nodeId)) return notFound;
     const ownQuestion = self !== undefined && check.userId === self.account.id;
-    if (self && !ownQuestion && check.subjectId !== undefined && !(aboutPupils ??= reach(self, ABOUT_A_PUPIL)).has(check.nodeId)) return pupilForbidden;
+    if (self && !ownQuestion && check.subjectId !== undefined) {
+      // A block applies whatever school asks, so the answer shows every block the person has: the caller must manage
+      // blocks at the check's node and at every school where one was recorded (review G, G1), whatever the pupil asked.
+      const manages = (aboutPupils ??= reach(self, ABOUT_A_PUPIL));
+      if (!manages.has(check.nodeId) || person.person.blocks.some((block) => !manages.has(block.schoolId))) return pupilForbidden;
+    }
     const question = { permission: check.permission, nodeId: check.nodeId, ...(check.subjectId !== undefined ? { subjectId: check.subjectId } : {}) };
     const decision = ownQuestion ? decideInSession(self, question) : decideUnattended({ tree, roles, person, policies: caller.trust.policies, ...question, now });
     if (check.subjectId === undefined && aboutOwnChildren(person, check.permission) && (decision.allowed || decision.reason === 'mfa_required')) return notLinked;

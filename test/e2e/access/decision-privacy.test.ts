@@ -73,6 +73,25 @@ describe('asking about someone else and a pupil (E9)', () => {
   });
 });
 
+describe('a block recorded at another school (review G, G1)', () => {
+  it("is not shown to a DSL who manages blocks only where the question is asked: every pupil is refused alike", async () => {
+    // A teacher of both schools, blocked from a pupil at North School.
+    const both = await actor(trust, {
+      memberships: [{ nodeId: node('North School') }, { nodeId: node('South School') }],
+      roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }, { roleId: presetIds.teacher, nodeId: node('South School') }],
+    });
+    expect((await call('PUT', `/users/${both.user.id}/blocks/pupil-n1`, { token: trust.token, body: { schoolId: node('North School'), reason: 'Relative at the school' } })).status).toBe(200);
+    // The South DSL sees no North block...
+    expect((await call('GET', `/users/${both.user.id}/blocks`, { token: dsl })).body.items ?? []).toEqual([]);
+    // ...and asking at South cannot tell the North-blocked pupil from any other.
+    const results = (await call('POST', '/authz/batch', { token: dsl, body: { checks: ['pupil-n1', 'pupil-n2'].map((subjectId) => ({ userId: both.user.id, permission: 'classes.view', nodeId: node('South School'), subjectId })) } })).body.results;
+    expect(results).toEqual([0, 1].map(() => ({ allowed: false, reason: 'no_grant', error: { status: 403, code: 'forbidden' } })));
+    // The trust admin, who manages blocks everywhere, is told.
+    const told = (await call('POST', '/authz/batch', { token: trust.token, body: { checks: ['pupil-n1', 'pupil-n2'].map((subjectId) => ({ userId: both.user.id, permission: 'classes.view', nodeId: node('South School'), subjectId })) } })).body.results;
+    expect(told.map((r: { reason: string }) => r.reason)).toEqual(['blocked', 'granted']);
+  });
+});
+
 describe('a parents-area question with no pupil (E1)', () => {
   it('is not_linked for a parent, asked by themself or by an admin; with their linked pupil it is granted', async () => {
     const ask = (token: string, subjectId?: string) =>

@@ -364,6 +364,12 @@ describe('a North client asking about a node outside North', () => {
     const outside = await check(token, both.id, node('South School'));
     expect(outside.status).toBe(404);
     expect(outside.body.code).toBe('not_found');
+    // A node id that exists nowhere is answered the same: a client cannot tell which ids are real (review G, G8).
+    const madeUp = await check(token, both.id, 'no-such-node');
+    expect(madeUp.status).toBe(404);
+    expect(madeUp.body).toEqual(outside.body);
+    const madeUpBatch = await call('POST', '/authz/batch', { token, body: { checks: [{ userId: both.id, permission: 'classes.view', nodeId: 'no-such-node' }] } });
+    expect(madeUpBatch.body.results).toEqual([{ allowed: false, reason: 'no_grant', error: { status: 404, code: 'not_found' } }]);
     expect(JSON.stringify(outside.body)).not.toContain(presetIds.teacher);
     // The same in a batch: only the check outside its node is not_found.
     const batch = await call('POST', '/authz/batch', {
