@@ -43,6 +43,12 @@ export async function handler(event: NotifyEvent, context?: Pick<Context, 'getRe
       // Service events waiting in the outbox (a lockout, a sensitive grant, a finished MIS run) become events first, so this sweep already emails them.
       const trust = await getTrust(trustId);
       if (trust) await drainOutbox(trust, { shouldStop: () => (context ? context.getRemainingTimeInMillis() < OUTBOX_STOP_MARGIN_MS : false) });
+    } catch (error) {
+      // The outbox's trouble never keeps this trust's unsent emails from going (review G, G5).
+      logger.error('notify sweep could not drain a trust\'s outbox', { error, trustId });
+      total.failed += 1;
+    }
+    try {
       total = add(total, await deliverImmediate(trustId, now));
     } catch (error) {
       // One trust's trouble never stops the others.

@@ -13,7 +13,8 @@ import { putAccessMatrixBodySchema } from './role.schema';
 /**
  * Roles one PUT /access-matrix may change: each is an update and an audit
  * record in one transaction with the trust's version bump, plus at most three
- * checks of the last-admin witness (2n + 1 + 3 ≤ 100).
+ * checks of the last-admin witness and the one outbox item of its alerts
+ * (2n + 1 + 3 + 1 ≤ 100).
  */
 export const MAX_MATRIX_CHANGES = 45;
 

@@ -5,7 +5,7 @@ import { presetIds, presetRoles } from '../../domain/access/roles';
 import { createJob, getPlanMeta, loadJob, markPlanApplied } from '../../functions/adapters/dynamo/import-repository';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/adapters/dynamo/client';
-import { outboxOf } from '../../functions/adapters/dynamo/outbox-repository';
+import { outboxOf, removeOutboxEntry } from '../../functions/adapters/dynamo/outbox-repository';
 import { accountSecurityEvent, outboxItems } from '../../functions/shared/account-security';
 import { getTrust } from '../../functions/adapters/dynamo/trust-repository';
 import { drainOutbox } from '../../functions/notifications/service-events';
@@ -114,5 +114,22 @@ describe('the outbox sweep', () => {
     expect(await outboxOf(own.trustId, 10)).toHaveLength(1);
     expect(await drainOutbox(stored)).toBe(1);
     expect(await outboxOf(own.trustId, 10)).toEqual([]);
+  });
+
+  it('raises the rest when one entry cannot be raised (it waits for the next sweep), and tells the trust of an event whose node is gone (review G, G5 and G2)', async () => {
+    const own = await makeTrust();
+    const stored = (await getTrust(own.trustId))!;
+    const write = (at: string, event: ReturnType<typeof accountSecurityEvent>) =>
+      documentClient().send(new TransactWriteCommand({ TransactItems: outboxItems(own.trustId, [event], at) }));
+    const person = (lastName: string) => ({ id: randomUUID(), firstName: 'Gus', lastName });
+    // The oldest entry names a category no release knows (a rolled-back deploy); the next, a school deleted since.
+    await write('2026-01-01T00:00:00.000Z', { ...accountSecurityEvent(person('Poison'), null, 'x'), category: 'no_such_category' });
+    await write('2026-01-01T00:00:01.000Z', accountSecurityEvent(person('Closed'), 'deleted-school-id', 'given Designated Safeguarding Lead (sensitive permissions)', `grant:${randomUUID()}`));
+    expect(await drainOutbox(stored)).toBe(1);
+    expect((await outboxOf(own.trustId, 10)).map((entry) => entry.events[0]!.subject!.lastName)).toEqual(['Poison']);
+    // Told at the trust root: the trust admin hears of it.
+    expect((await securityTitles(own.token)).filter((t) => t.startsWith('Gus Closed: '))).toHaveLength(1);
+    // Out of the other tests' sweeps.
+    for (const entry of await outboxOf(own.trustId, 10)) await removeOutboxEntry(entry.key);
   });
 });
