@@ -47,6 +47,8 @@ export interface DirectoryFilters {
   /** The node's subtree (the caller computes it from the tree): people placed anywhere in it. */
   subtree?: ReadonlySet<string>;
   roleId?: string;
+  /** Only places and roles at these nodes count for `subtree` and `roleId` (an integration client's part of the trust: review G, G4). */
+  within?: ReadonlySet<string>;
   userType?: UserType;
   status?: AccountStatus;
   source?: 'manual' | 'mis';
@@ -227,8 +229,9 @@ function matcher(reach: Reach, filters: DirectoryFilters): (item: Indexed) => bo
     if (filters.userType !== undefined && entry.userType !== filters.userType) return false;
     if (filters.source !== undefined && entry.source !== filters.source) return false;
     if (filters.edited !== undefined && entry.edited !== filters.edited) return false;
-    if (filters.roleId !== undefined && !entry.roles.some((role) => role.roleId === filters.roleId)) return false;
-    if (filters.subtree !== undefined && !entry.nodeIds.some((nodeId) => filters.subtree!.has(nodeId))) return false;
+    const counts = (nodeId: string) => filters.within === undefined || filters.within.has(nodeId);
+    if (filters.roleId !== undefined && !entry.roles.some((role) => role.roleId === filters.roleId && counts(role.nodeId))) return false;
+    if (filters.subtree !== undefined && !entry.nodeIds.some((nodeId) => filters.subtree!.has(nodeId) && counts(nodeId))) return false;
     if (q && !(item.first.startsWith(q) || item.last.startsWith(q) || item.full.startsWith(q) || item.email.startsWith(q))) return false;
     return canSee(reach, item.target);
   };

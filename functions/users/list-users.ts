@@ -59,7 +59,9 @@ export const handler = userOrClientHandler('users.read', { query: listUsersQuery
   if (scope.size === 0) throw new ForbiddenError('You need users.view');
   const { limit, cursor, sort, order, ...filters } = query;
   const after = cursor === undefined ? undefined : decodeDirectoryCursor(cursor, sort, order);
-  const page = await listDirectory(caller.trust.id, scope, { filters: directoryFilters(caller, filters), sort, order, after, limit });
+  // A client's filters see only what it is shown of each person: places and roles at or under its node (review G, G4).
+  const cutFilters = { ...directoryFilters(caller, filters), ...(isClientCaller(caller) ? { within: scope } : {}) };
+  const page = await listDirectory(caller.trust.id, scope, { filters: cutFilters, sort, order, after, limit });
   // A client is shown only the places and roles at or under its node (review F, F-10).
   const cut = isClientCaller(caller) ? (entry: DirectoryEntry) => clientCut(entry, scope) : (entry: DirectoryEntry) => entry;
   return json(200, {

@@ -222,6 +222,11 @@ describe('a client with users.read', () => {
     expect(row).toMatchObject({ nodeIds: [node('North School')], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }], primaryNodeId: null });
     expect(JSON.stringify(row)).not.toContain('Head of Science');
     expect(JSON.stringify(row)).not.toContain(node('South School'));
+    // Its filters see only that too: a DSL role or a place outside its node matches nothing (review G, G4).
+    const ids = async (query: string) => ((await call('GET', `/users?${query}&limit=200`, { token })).body.items as { id: string }[]).map((i) => i.id);
+    expect(await ids(`roleId=${presetIds.designatedSafeguardingLead}`)).not.toContain(both.id);
+    expect(await ids(`nodeId=${node('South School')}`)).not.toContain(both.id);
+    expect(await ids(`roleId=${presetIds.teacher}&nodeId=${node('North School')}`)).toContain(both.id);
     // A person caller who may see them sees them whole (an admin placing someone needs their other schools).
     expect((await call('GET', `/users/${both.id}`, { token: admin2fa })).body.memberships).toHaveLength(2);
   });
