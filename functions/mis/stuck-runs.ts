@@ -1,5 +1,5 @@
 import { auditRecord } from '../../domain/audit/audit-record';
-import { failUnmovedRun, getOpenRun, listUnmovedRuns } from '../adapters/dynamo/mis-sync-repository';
+import { failUnmovedRun, getOpenRun, listUnmovedRuns } from '../adapters/dynamo/mis-open-runs';
 import { logger } from '../http/logger';
 import { newId, nowIso } from '../shared/ids';
 import { STUCK_RUN_AFTER_MS } from './run-limits';

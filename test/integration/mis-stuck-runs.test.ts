@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { claimRun, createRun, failUnmovedRun, getRun, listUnmovedRuns, newRunId, type MisRun } from '../../functions/adapters/dynamo/mis-sync-repository';
+import { failUnmovedRun, listUnmovedRuns } from '../../functions/adapters/dynamo/mis-open-runs';
+import { claimRun, createRun, getRun, newRunId, type MisRun } from '../../functions/adapters/dynamo/mis-sync-repository';
 import { handler as misSyncJob } from '../../functions/mis/mis-sync-job';
 import { STUCK_RUN_AFTER_MS } from '../../functions/mis/run-limits';
 import { auditRecord } from '../../domain/audit/audit-record';

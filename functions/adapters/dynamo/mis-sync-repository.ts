@@ -72,7 +72,7 @@ export async function putRosterRef(trustId: string, nodeId: string, ref: RosterR
 }
 
 export async function getRosterRef(trustId: string, nodeId: string): Promise<RosterRef | undefined> {
-  const item = await get(keys.misRoster(trustId, nodeId));
+  const item = await getItem(keys.misRoster(trustId, nodeId));
   return item && {
     rosterId: String(item.rosterId), uploadedAt: String(item.uploadedAt), bytes: Number(item.bytes),
     // A roster a connector dropped into the bucket has no person behind it.
@@ -128,7 +128,7 @@ const RUN_FIELDS = [
 
 /** A run not finished: the worker (or an approval) has yet to move it on; the only statuses that carry the open-runs index keys. */
 export const OPEN_RUN_STATUSES: readonly RunStatus[] = ['queued', 'approved', 'running'];
-const isOpen = (status: RunStatus) => OPEN_RUN_STATUSES.includes(status);
+export const isOpen = (status: RunStatus) => OPEN_RUN_STATUSES.includes(status);
 
 /**
  * A run's item. An unfinished run also carries the open-runs index keys
@@ -136,14 +136,14 @@ const isOpen = (status: RunStatus) => OPEN_RUN_STATUSES.includes(status);
  * held one none (a Put replaces the item, so a finish removes them). The keys
  * sit on the run's own item, so they can never disagree with its status.
  */
-function runItem(trustId: string, run: MisRun, movedAt = new Date().toISOString()) {
+export function runItem(trustId: string, run: MisRun, movedAt = new Date().toISOString()) {
   return {
     ...keys.misRun(trustId, run.nodeId, run.id), entity: 'mis-run', trustId, ...run,
     ...(isOpen(run.status) ? { gsi1pk: keys.misOpenRuns(trustId), gsi1sk: keys.misOpenRunSort(movedAt, run.id) } : {}),
   };
 }
 
-const toRun = (item: Record<string, unknown>) => Object.fromEntries(RUN_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as MisRun;
+export const toRun = (item: Record<string, unknown>) => Object.fromEntries(RUN_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as MisRun;
 
 /** A new run and its id → school pointer. */
 export async function createRun(trustId: string, run: MisRun): Promise<void> {
@@ -211,73 +211,10 @@ export async function keepPlanned(trustId: string, nodeId: string, runId: string
 }
 
 export async function getRun(trustId: string, runId: string): Promise<MisRun | undefined> {
-  const ref = await get(keys.misRunRef(trustId, runId));
+  const ref = await getItem(keys.misRunRef(trustId, runId));
   if (!ref) return undefined;
-  const item = await get(keys.misRun(trustId, String(ref.nodeId), runId));
+  const item = await getItem(keys.misRun(trustId, String(ref.nodeId), runId));
   return item && toRun(item);
-}
-
-/** An unfinished run as the open-runs index last saw it move: `movedAt#runId` (the job's write is conditioned on it). */
-export interface UnmovedRun {
-  nodeId: string;
-  runId: string;
-  moved: string;
-}
-
-/**
- * A trust's runs still queued, approved or running that have not moved since
- * `before` (an ISO time), oldest first, a page (≤ `limit`) at a time: gsi1's
- * sparse open-runs keys, so it costs the runs found, never the trust's other
- * runs. Eventually consistent: failUnmovedRun checks each against the table.
- */
-export async function listUnmovedRuns(trustId: string, before: string, limit: number, start?: Record<string, unknown>): Promise<{ runs: UnmovedRun[]; next?: Record<string, unknown> }> {
-  try {
-    const page = await documentClient().send(new QueryCommand({
-      TableName: tableName(), IndexName: 'gsi1', Limit: limit, ExclusiveStartKey: start,
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
-      ExpressionAttributeValues: { ':pk': keys.misOpenRuns(trustId), ':before': before },
-      ProjectionExpression: 'nodeId, #id, gsi1sk', ExpressionAttributeNames: { '#id': 'id' },
-    }));
-    const runs = (page.Items ?? []).map((item) => ({ nodeId: String(item.nodeId), runId: String(item.id), moved: String(item.gsi1sk) }));
-    return { runs, ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}) };
-  } catch (error) {
-    return rethrowStoreError(error);
-  }
-}
-
-/** A run as the table holds it now (consistent), with when it last moved; undefined when it is gone or finished. */
-export async function getOpenRun(trustId: string, nodeId: string, runId: string): Promise<{ run: MisRun; moved: string } | undefined> {
-  const item = await get(keys.misRun(trustId, nodeId, runId));
-  if (!item || typeof item.gsi1sk !== 'string' || !isOpen(item.status as RunStatus)) return undefined;
-  return { run: toRun(item), moved: item.gsi1sk };
-}
-
-/**
- * Stores `failed` (a finished run: no open-runs keys) with its audit record in
- * one transaction, on the condition that the run is still as `seen` (its
- * status, and its open-runs key, which every move rewrites): false when it
- * moved meanwhile (a delivery claimed it, it finished, another job failed it).
- */
-export async function failUnmovedRun(trustId: string, failed: MisRun, seen: { status: RunStatus; moved: string }, audit: AuditRecord, extra: readonly TransactItem[] = []): Promise<boolean> {
-  try {
-    await documentClient().send(new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: tableName(), Item: runItem(trustId, failed),
-            ConditionExpression: '#status = :status AND gsi1sk = :moved',
-            ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':status': seen.status, ':moved': seen.moved },
-          },
-        },
-        auditPut(trustId, audit),
-        ...extra,
-      ],
-    }));
-    return true;
-  } catch (error) {
-    if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
-    return rethrowStoreError(error);
-  }
 }
 
 /** Run ids sort by the time they were made (`<UTC time>-<random>`), so a school's runs read newest first. */
@@ -333,7 +270,8 @@ export async function listRuns(trustId: string, nodeId: string, page: { limit: n
   return { items, nextCursor: (full || start !== undefined) && last ? encodeCursor({ runId: last.id }, ['runId']) : null };
 }
 
-async function get(key: { pk: string; sk: string }) {
+/** One item, consistently read. */
+export async function getItem(key: { pk: string; sk: string }) {
   try {
     const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
     return Item;
@@ -379,7 +317,7 @@ export async function recordApiUpload(trustId: string, nodeId: string, upload: R
 }
 
 export async function getRosterUpload(trustId: string, nodeId: string, rosterId: string): Promise<RosterUpload | undefined> {
-  const item = await get(keys.misRosterUpload(trustId, nodeId, rosterId));
+  const item = await getItem(keys.misRosterUpload(trustId, nodeId, rosterId));
   if (!item) return undefined;
   return {
     rosterId: String(item.rosterId), source: item.source === 'bucket' ? 'bucket' : 'api', uploadedBy: String(item.uploadedBy), uploadedAt: String(item.uploadedAt),
