@@ -91,7 +91,9 @@ export async function decideFor(caller: Caller | ClientCaller, checks: Check[], 
       // A block applies whatever school asks, so the answer shows every block the person has: the caller must manage
       // blocks at the check's node and at every school where one was recorded (review G, G1), whatever the pupil asked.
       const manages = (aboutPupils ??= reach(self, ABOUT_A_PUPIL));
-      if (!manages.has(check.nodeId) || person.person.blocks.some((block) => !manages.has(block.schoolId))) return pupilForbidden;
+      // A block of a school deleted since is managed at the trust root (as GET /users/{id}/blocks lists it).
+      const managesBlock = (schoolId: string) => manages.has(schoolId) || (!tree.nodes.has(schoolId) && manages.has(tree.rootId));
+      if (!manages.has(check.nodeId) || person.person.blocks.some((block) => !managesBlock(block.schoolId))) return pupilForbidden;
     }
     const question = { permission: check.permission, nodeId: check.nodeId, ...(check.subjectId !== undefined ? { subjectId: check.subjectId } : {}) };
     const decision = ownQuestion ? decideInSession(self, question) : decideUnattended({ tree, roles, person, policies: caller.trust.policies, ...question, now });
