@@ -25,6 +25,12 @@ export const handler = userHandler({ body: putPreferencesBodySchema }, async ({ 
   if (changed.length > 0 && !caller.mfa) {
     throw new ForbiddenError(`Changing ${changed.map((c) => c.code).join(', ')} needs a session that passed two-factor sign-in`, 'mfa_required');
   }
+  // Moving the digest hour delays whatever comes by digest: when a safeguarding category does, that too needs 2FA (review G, G9).
+  const hourMoved = (current?.digestHour ?? null) !== (next.digestHour ?? null);
+  const byDigest = preferencesView({ stored: { ...next, version: expected }, holds, trust: caller.trust.policies }).categories;
+  if (hourMoved && !caller.mfa && notificationCategories.some((c) => c.sensitive && byDigest[c.code] === 'digest')) {
+    throw new ForbiddenError('Moving the digest hour of safeguarding notifications needs a session that passed two-factor sign-in', 'mfa_required');
+  }
   const stored = await putPreferences(caller.trust.id, caller.account.id, next, expected, nowIso());
   return entity(200, preferencesView({ stored, holds, trust: caller.trust.policies }));
 });

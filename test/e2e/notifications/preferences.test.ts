@@ -67,6 +67,12 @@ describe('GET/PUT /me/notification-preferences', () => {
     expect(off.body.categories).toMatchObject({ child_protection: 'digest' });
     // Leaving it out from the password-only session would put it back to its default: a change too.
     expect((await put(passwordOnly, '2', { categories: { pastoral: 'off' } })).status).toBe(403);
+    // Child protection now comes by digest: moving the digest hour would delay it, so that needs 2FA too (review G, G9).
+    const later = { categories: { pastoral: 'off', child_protection: 'digest' }, digestHour: 22 };
+    const moved = await put(passwordOnly, '2', later);
+    expect(moved.status).toBe(403);
+    expect(moved.body.code).toBe('mfa_required');
+    expect((await put(withTotp, '2', later)).status).toBe(200);
   });
 
   it('saves choices with If-Match (428 without, 412 stale), and a category left out goes back to its default', async () => {
