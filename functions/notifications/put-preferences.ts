@@ -1,6 +1,6 @@
 import { ForbiddenError, VersionConflictError } from '../../domain/errors';
 import { notificationCategories } from '../../domain/notifications/categories';
-import { planPreferences, preferencesView } from '../../domain/notifications/preferences';
+import { planPreferences, preferencesView, type StoredPreferences } from '../../domain/notifications/preferences';
 import { getPreferences, putPreferences } from '../adapters/dynamo/notification-repository';
 import { entity, requireIfMatch } from '../http/responses';
 import { userHandler } from '../http/user-handler';
@@ -19,18 +19,28 @@ export const handler = userHandler({ body: putPreferencesBodySchema }, async ({ 
   if ((current?.version ?? 0) !== expected) throw new VersionConflictError();
   const holds = holdsCategory(caller);
   const next = planPreferences({ current, change: body, holds });
-  // Safeguarding categories (child protection, allegations) change only in a session that passed 2FA: a password-only
-  // session (one made before 2FA was turned on) may not read them, so it may not stop them either (review E, E5).
-  const changed = notificationCategories.filter((c) => c.sensitive && current?.categories[c.code] !== next.categories[c.code]);
-  if (changed.length > 0 && !caller.mfa) {
-    throw new ForbiddenError(`Changing ${changed.map((c) => c.code).join(', ')} needs a session that passed two-factor sign-in`, 'mfa_required');
-  }
-  // Moving the digest hour delays whatever comes by digest: when a safeguarding category does, that too needs 2FA (review G, G9).
-  const hourMoved = (current?.digestHour ?? null) !== (next.digestHour ?? null);
-  const byDigest = preferencesView({ stored: { ...next, version: expected }, holds, trust: caller.trust.policies }).categories;
-  if (hourMoved && !caller.mfa && notificationCategories.some((c) => c.sensitive && byDigest[c.code] === 'digest')) {
-    throw new ForbiddenError('Moving the digest hour of safeguarding notifications needs a session that passed two-factor sign-in', 'mfa_required');
-  }
+  if (!caller.mfa) refuseSafeguardingChanges(current, next, (stored) => preferencesView({ stored, holds, trust: caller.trust.policies }).categories);
   const stored = await putPreferences(caller.trust.id, caller.account.id, next, expected, nowIso());
   return entity(200, preferencesView({ stored, holds, trust: caller.trust.policies }));
 });
+
+/**
+ * What a session that did not pass 2FA may not do (it may not read the
+ * safeguarding categories, so it may not quieten them either): change a
+ * safeguarding category's choice (review E, E5), or move the digest hour
+ * while one comes by digest, which would delay it (review G, G9).
+ */
+function refuseSafeguardingChanges(
+  current: StoredPreferences | undefined, next: Omit<StoredPreferences, 'version'>, deliveries: (stored: StoredPreferences) => Record<string, string>,
+): void {
+  const sensitive = notificationCategories.filter((c) => c.sensitive);
+  const changed = sensitive.filter((c) => current?.categories[c.code] !== next.categories[c.code]);
+  if (changed.length > 0) {
+    throw new ForbiddenError(`Changing ${changed.map((c) => c.code).join(', ')} needs a session that passed two-factor sign-in`, 'mfa_required');
+  }
+  if ((current?.digestHour ?? null) === (next.digestHour ?? null)) return;
+  const byDigest = deliveries({ ...next, version: current?.version ?? 0 });
+  if (sensitive.some((c) => byDigest[c.code] === 'digest')) {
+    throw new ForbiddenError('Moving the digest hour of safeguarding notifications needs a session that passed two-factor sign-in', 'mfa_required');
+  }
+}
