@@ -2,6 +2,7 @@ import type { Role } from '../../domain/access/roles';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError, VersionConflictError } from '../../domain/errors';
 import type { Trust } from '../../domain/org/trust';
+import { TransactionConflictError } from '../adapters/dynamo/errors';
 import { getTrust, loadTrustContext, RoleWriteConflictError, TreeVersionChangedError, writeRoleChange, type RoleWrite, type TrustContext } from '../adapters/dynamo/trust-repository';
 import type { Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
@@ -42,7 +43,7 @@ export async function changeRoles(caller: Caller, plan: (context: TrustContext) 
     },
     async (error) => {
       // Another transaction on the trust's version item or a role at that instant (TransactionConflict): pause, then plan again.
-      if (error instanceof ConflictError && error.code === 'concurrent_change') {
+      if (error instanceof TransactionConflictError) {
         await backoff(Math.ceil(Math.random() * 3));
         trust = (await getTrust(trust.id)) ?? trust;
         return;

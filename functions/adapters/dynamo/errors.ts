@@ -27,8 +27,19 @@ export function rethrowStoreError(error: unknown): never {
     throw new ThrottledError({ cause: error });
   }
   // Another transaction touched one of the same items (a node counter, the trust version) at that instant.
-  if (codes?.some((code) => code === 'TransactionConflict')) {
-    throw new ConflictError('concurrent_change', 'Someone else changed the same records at the same moment; try again');
-  }
+  if (codes?.some((code) => code === 'TransactionConflict')) throw new TransactionConflictError();
   throw error;
+}
+
+/**
+ * Another transaction held one of this one's items at that instant (DynamoDB's
+ * `TransactionConflict`): transient, so a retry loop may plan again at once.
+ * Answered as 409 `concurrent_change` when it reaches the caller; unlike other
+ * 409s of that code (a retry loop that gave up, holders not checksummed), it
+ * alone says "nothing was wrong with the plan".
+ */
+export class TransactionConflictError extends ConflictError {
+  constructor() {
+    super('concurrent_change', 'Someone else changed the same records at the same moment; try again');
+  }
 }
