@@ -1435,9 +1435,9 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            detail?: string;
+            detail: string;
             code: string;
-            errors?: {
+            errors: {
                 path: string;
                 message: string;
             }[];

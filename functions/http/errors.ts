@@ -56,13 +56,18 @@ export interface Problem {
   type: string;
   title: string;
   status: number;
-  detail?: string;
+  detail: string;
   code: string;
-  errors?: FieldError[];
+  errors: FieldError[];
 }
 
+/**
+ * API.md's problem shape, every field present: `detail` is this occurrence's
+ * explanation (today the same text as `title`, which consumers already show)
+ * and `errors` is always a list, empty unless fields were at fault.
+ */
 export function problem(status: number, code: string, title: string, errors?: FieldError[]): Problem {
-  return { type: `urn:trust-access:problem:${code}`, title, status, code, ...(errors?.length ? { errors } : {}) };
+  return { type: `urn:trust-access:problem:${code}`, title, status, detail: title, code, errors: errors ?? [] };
 }
 
 /** Maps anything thrown to a problem document; unknown errors become a bare 500. */

@@ -59,9 +59,9 @@ export const problemSchema = z
     type: z.string(),
     title: z.string(),
     status: z.number().check(z.int()),
-    detail: z.optional(z.string()),
+    detail: z.string(),
     code: z.string(),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
   })
   .register(z.globalRegistry, { id: 'Problem' });
 

@@ -98,7 +98,7 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
 const problem = (status: number, code: string, title: string) => ({
   statusCode: status,
   headers: { 'content-type': 'application/problem+json' },
-  body: JSON.stringify({ type: `urn:trust-access:problem:${code}`, title, status, code }),
+  body: JSON.stringify({ type: `urn:trust-access:problem:${code}`, title, status, detail: title, code, errors: [] }),
 });
 
 export interface GatewayOptions {

@@ -13,7 +13,7 @@ describe('the response-conformance check of the e2e client', () => {
 
   it('accepts an answer the document promises', () => {
     expect(check('GET', '/health', 200, 'application/json', { status: 'ok' })).not.toThrow();
-    const problem = { type: 'urn:trust-access:problem:not_found', title: 'Not found', status: 404, code: 'not_found' };
+    const problem = { type: 'urn:trust-access:problem:not_found', title: 'Not found', status: 404, detail: 'Not found', code: 'not_found', errors: [] };
     expect(check('GET', '/users/u-1', 404, 'application/problem+json', problem)).not.toThrow();
   });
 

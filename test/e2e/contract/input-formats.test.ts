@@ -150,3 +150,19 @@ describe('one subjectId format on every route (F-5)', () => {
     expect((await call('GET', `/users/${staff.user.id}/blocks`, { token: admin })).body.items).toEqual([]);
   });
 });
+
+describe('problem documents carry every field of API.md’s shape (review F, F-7)', () => {
+  it('a 404 has a detail and an empty errors list; a 400 names the field in errors', async () => {
+    const missing = await call('GET', `/users/${randomUUID()}`, { token: trust.token });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(missing.body).toMatchObject({ type: 'urn:trust-access:problem:not_found', status: 404, code: 'not_found', errors: [] });
+    expect(missing.body.detail).toEqual(expect.any(String));
+    expect(missing.body.detail.length).toBeGreaterThan(0);
+
+    const invalid = await call('POST', '/users', { token: trust.token, body: { email: 'not-an-email' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.detail).toEqual(expect.any(String));
+    expect(invalid.body.errors.map((e: { path: string }) => e.path)).toContain('email');
+  });
+});
