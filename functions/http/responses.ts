@@ -23,6 +23,12 @@ export function noContent(): HttpResult {
 export function requireIfMatch(headers: Record<string, string | undefined>): number {
   const raw = headers['if-match'];
   if (raw === undefined) throw new PreconditionRequiredError();
+  if (raw.trim() === '*') {
+    // RFC 9110's "any current version" would write over whatever someone else stored meanwhile: nothing-is-lost needs the version read.
+    throw new InvalidInputError('validation_failed', 'If-Match: * is not accepted; send the version you read (its ETag)', [
+      { path: 'If-Match', message: 'must be the entity version, e.g. "3", not *' },
+    ]);
+  }
   const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(raw.trim());
   if (!match) {
     throw new InvalidInputError('validation_failed', 'If-Match must be a version number', [

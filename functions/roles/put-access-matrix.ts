@@ -29,7 +29,9 @@ export const handler = userHandler({ body: putAccessMatrixBodySchema }, async ({
   if (unknown.length) {
     throw new InvalidInputError('unknown_role', 'The matrix names roles that do not exist', unknown.map((id) => ({ path: `grants.${id}`, message: 'no such role' })));
   }
+  let plannedOn = caller.context;
   const planned = await changeRoles(caller, async (context) => {
+    plannedOn = context;
     if (matrixVersion(context) !== ifMatch) throw new VersionConflictError();
     const changed = Object.entries(body.grants)
       .map(([id, permissions]) => ({ before: context.roles.get(id)!, permissions }))
@@ -57,7 +59,9 @@ export const handler = userHandler({ body: putAccessMatrixBodySchema }, async ({
       changes: updates.map(({ before, after }) => ({ action: 'role.updated', before, after })),
     };
   });
-  const roles = new Map(caller.context.roles);
+  // The matrix as stored: the roles the last plan read, with its changes; its new version is the next PUT's If-Match (review F, F-9).
+  const roles = new Map(plannedOn.roles);
   planned.changes.forEach(({ after }) => after && roles.set(after.id, after));
-  return json(200, { roles: [...roles.values()], permissions: permissionCatalogue, grants: grantsOf(roles.values()), changed: planned.changes.length });
+  const version = matrixVersion({ roles });
+  return json(200, { roles: [...roles.values()], permissions: permissionCatalogue, grants: grantsOf(roles.values()), version, changed: planned.changes.length }, { etag: `"${version}"` });
 });

@@ -150,7 +150,7 @@ export const coreRoutes: RouteDef[] = [
     method: 'PUT', path: '/access-matrix', handler: 'functions/roles/put-access-matrix.ts', auth: 'user',
     summary: 'Replace grants, all or nothing (If-Match: the matrix version)', tag: 'Roles', table: 'write',
     request: { body: putAccessMatrixBodySchema, ifMatch: true },
-    responses: { 200: ok(z.extend(z.omit(accessMatrixSchema, { version: true }), { changed: z.number().check(z.int()) })), 403: { description: 'forbidden or escalation' }, 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
+    responses: { 200: ok(z.extend(accessMatrixSchema, { changed: z.number().check(z.int()) })), 403: { description: 'forbidden or escalation' }, 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
   {
     method: 'POST', path: '/users', handler: 'functions/users/create-user.ts', auth: 'user',

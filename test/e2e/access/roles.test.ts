@@ -290,10 +290,13 @@ describe('PUT /access-matrix', () => {
     expect(after.body.grants[first.id]).toEqual(['users.view', 'reports.view']);
     expect(after.body.grants[second.id]).toEqual([]);
     expect(after.headers.get('etag')).not.toBe(etag);
+    // The PUT answered the new version itself (review F, F-9): the same as a fresh GET, usable as the next If-Match.
+    expect(response.headers.get('etag')).toBe(after.headers.get('etag'));
+    expect(response.body.version).toBe(after.body.version);
     const rolesNow = await rolesOf(t.token);
     expect(rolesNow.find((r) => r.id === first.id).version).toBe(first.version + 1);
-    // Put the second role back for the tests below.
-    expect((await put(t.token, after.headers.get('etag'), { [second.id]: ['behaviour.view'] })).status).toBe(200);
+    // Put the second role back for the tests below, with the ETag the PUT answered.
+    expect((await put(t.token, response.headers.get('etag'), { [second.id]: ['behaviour.view'] })).status).toBe(200);
   });
 
   it('answers 412 for a stale ETag and 428 without one, storing nothing', async () => {

@@ -166,3 +166,14 @@ describe('problem documents carry every field of API.md’s shape (review F, F-7
     expect(invalid.body.errors.map((e: { path: string }) => e.path)).toContain('email');
   });
 });
+
+describe('If-Match names the version read (review F, F-9)', () => {
+  it('refuses If-Match: * (it would write over a concurrent change) with a 400 naming If-Match, storing nothing', async () => {
+    const before = (await call('GET', '/nodes', { token: trust.token })).body.items.find((n: { id: string }) => n.id === school);
+    const star = await call('PATCH', `/nodes/${school}`, { token: trust.token, headers: { 'if-match': '*' }, body: { name: 'Renamed by star' } });
+    expect(star.status).toBe(400);
+    expect(star.body.errors).toEqual([expect.objectContaining({ path: 'If-Match' })]);
+    const after = (await call('GET', '/nodes', { token: trust.token })).body.items.find((n: { id: string }) => n.id === school);
+    expect(after).toMatchObject({ name: before.name, version: before.version });
+  });
+});
