@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keys } from '../../functions/adapters/dynamo/keys';
 import { COMMON_PASSWORDS_FILE, COMMON_PASSWORDS_SOURCE } from '../../functions/adapters/common-passwords';
 import type { CognitoCall } from '../../functions/routes';
 import { tableDefinition } from '../definitions/table';
@@ -39,6 +40,16 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
     'dynamodb:BatchWriteItem',
   ],
 };
+
+/**
+ * What every request of an integration client writes before anything else,
+ * whatever the route's own table access: its rate window on its own item
+ * (functions/adapters/dynamo/integration-repository.ts `admitClient`). Granted
+ * to the routes a client may call, on client items only (review H, H-1).
+ */
+export const CLIENT_ADMISSION_ACTIONS = ['dynamodb:UpdateItem'] as const;
+/** The partition keys of integration client items (keys.integrationClient), as an IAM `dynamodb:LeadingKeys` pattern. */
+export const CLIENT_ITEM_KEYS = keys.integrationClient('*').pk;
 
 /** The Cognito calls that are IAM actions (the admin API); the sign-in calls need the client secret instead. */
 export function cognitoIamActions(calls: readonly CognitoCall[]): string[] {
@@ -178,6 +189,19 @@ export class ServiceFunction extends Construct {
         actions: [...TABLE_ACTIONS[access]],
         // Index ARNs only matter for Query; naming them beats "/index/*".
         resources: [table.tableArn, ...indexArns],
+      }),
+    );
+    return this;
+  }
+
+  /** UpdateItem on integration client items only: a client's request counts itself against its rate window first. */
+  grantClientAdmission(table: ITable): this {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ClientAdmission',
+        actions: [...CLIENT_ADMISSION_ACTIONS],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CLIENT_ITEM_KEYS] } },
       }),
     );
     return this;

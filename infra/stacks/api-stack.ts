@@ -117,7 +117,7 @@ export class ApiStack extends Stack {
       scope: Construct,
       constructId: string,
       def: {
-        handler: string; table: RouteDef['table']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
+        handler: string; table: RouteDef['table']; clientScope?: RouteDef['clientScope']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
         rosterBucket?: RouteDef['rosterBucket']; commonPasswords?: true; reportFiles?: RouteDef['reportFiles'];
       },
       description: string,
@@ -131,6 +131,8 @@ export class ApiStack extends Stack {
         commonPasswords: def.commonPasswords,
       });
       if (def.table !== 'none') fn.bindTable(table, def.table);
+      // A client's token is admitted by an UpdateItem on its own item, also on routes that otherwise only read (review H, H-1).
+      if (def.clientScope && def.table === 'read') fn.grantClientAdmission(table);
       if (def.cognito) fn.grantCognito(userPool, def.cognito);
       if (def.cognito && needsClientSecret(def.cognito)) {
         // Trade-off: config.ts reads the secret from the environment, so it is plain text in this function's configuration (lambda:GetFunctionConfiguration); only the sign-in functions get it.

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, queues, routes } from '../../functions/routes';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function';
+import { CLIENT_ADMISSION_ACTIONS, PROJECT_ROOT, TABLE_ACTIONS } from '../../infra/constructs/service-function';
 
 /**
  * Every function bundles exactly the AWS clients its route-table entry
@@ -29,10 +29,12 @@ interface Declared {
   key: string;
   handler: string;
   clients: Set<Client>;
+  /** The DynamoDB operations its role is granted (service-function.ts TABLE_ACTIONS, plus a client's admission). */
+  operations: Set<string>;
 }
 
 const declared = (key: string, handler: string, def: {
-  table: 'none' | 'read' | 'write'; cognito?: readonly unknown[]; cognitoWithToken?: readonly unknown[]; ses?: boolean;
+  table: 'none' | 'read' | 'write'; clientScope?: string; cognito?: readonly unknown[]; cognitoWithToken?: readonly unknown[]; ses?: boolean;
   queues?: readonly unknown[]; exportBucket?: true; rosterBucket?: 'read' | 'write'; reportFiles?: 'read' | 'write';
 }): Declared => ({
   key, handler,
@@ -43,7 +45,27 @@ const declared = (key: string, handler: string, def: {
     ...(def.queues?.length ? ['sqs' as const] : []),
     ...(def.exportBucket || def.rosterBucket || def.reportFiles ? ['s3' as const] : []),
   ]),
+  operations: new Set([
+    ...(def.table === 'none' ? [] : TABLE_ACTIONS[def.table]),
+    ...(def.clientScope && def.table === 'read' ? CLIENT_ADMISSION_ACTIONS : []),
+  ].map((action) => action.replace(/^dynamodb:/, ''))),
 });
+
+/**
+ * The DynamoDB operations a bundle can send: each command's operation name
+ * survives bundling as a string exactly when the command is used. A
+ * transaction is authorised item by item, so TransactGetItems needs GetItem
+ * and TransactWriteItems the write actions; PartiQL is never granted. Scan is
+ * not looked for here: lib-dynamodb's `paginateScan` is built at its module's
+ * top level, so "Scan" is in every bundle whether called or not (the source
+ * check below keeps Scan out instead).
+ */
+const DYNAMODB_OPERATIONS: Record<string, readonly string[]> = {
+  GetItem: ['GetItem'], BatchGetItem: ['BatchGetItem'], Query: ['Query'], TransactGetItems: ['GetItem'],
+  PutItem: ['PutItem'], UpdateItem: ['UpdateItem'], DeleteItem: ['DeleteItem'], BatchWriteItem: ['BatchWriteItem'],
+  TransactWriteItems: ['PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+  ExecuteStatement: ['PartiQL'], BatchExecuteStatement: ['PartiQL'], ExecuteTransaction: ['PartiQL'],
+};
 
 const functions: Declared[] = [
   ...routes.map((r) => declared(`${r.method} ${r.path}`, r.handler, r)),
@@ -56,14 +78,21 @@ let outdir: string;
 let bundled: Map<string, Set<Client>>;
 /** Each entry's bundled modules (project files and packages alike). */
 let modules: Map<string, string[]>;
+/** Each entry's DynamoDB operations (names of DYNAMODB_OPERATIONS found in its bundle). */
+let operations: Map<string, string[]>;
 
 beforeAll(async () => {
   outdir = mkdtempSync(path.join(tmpdir(), 'trust-access-bundle-clients-'));
   const handlers = [...new Set(functions.map((f) => f.handler))];
-  const { metafile } = await build({
+  const { metafile, outputFiles } = await build({
     entryPoints: handlers.map((h) => path.join(PROJECT_ROOT, h)), outdir, bundle: true, write: false, metafile: true,
     platform: 'node', format: 'esm', target: 'node24', mainFields: ['module', 'main'], logLevel: 'silent',
   });
+  const texts = new Map(outputFiles.map((file) => [file.path, file.text]));
+  operations = new Map(Object.entries(metafile.outputs).filter(([, o]) => o.entryPoint).map(([file, output]) => {
+    const text = texts.get(path.resolve(file)) ?? '';
+    return [output.entryPoint!, Object.keys(DYNAMODB_OPERATIONS).filter((op) => text.includes(`"${op}"`))];
+  }));
   modules = new Map(Object.values(metafile.outputs).filter((o) => o.entryPoint).map((o) => [o.entryPoint!, Object.keys(o.inputs)]));
   bundled = new Map(Object.values(metafile.outputs).filter((o) => o.entryPoint).map((output) => {
     const clients = new Set<Client>();
@@ -111,5 +140,33 @@ describe('AWS clients in each bundle', () => {
     }
     // The CSV import's preview and apply route plans rows and queues them; the worker creates the logins and sends invitations.
     expect([...bundled.get('functions/users/import-users.ts')!].sort()).toEqual(['dynamodb', 'sqs']);
+  });
+});
+
+describe('DynamoDB operations in each bundle', () => {
+  it('are all granted to its role: a read-only route never writes, except a client request counting itself (review H, H-1)', () => {
+    // DynamoDB Local ignores IAM, so an operation the role lacks would only show in AWS, as AccessDenied and a 500.
+    const missing: string[] = [];
+    for (const fn of functions) {
+      const sent = operations.get(fn.handler);
+      expect(sent, fn.handler).toBeDefined();
+      for (const op of sent!) {
+        const needs = DYNAMODB_OPERATIONS[op]!.filter((action) => !fn.operations.has(action));
+        if (needs.length) missing.push(`${fn.key} (${fn.handler}) sends ${op}, its role lacks ${needs.join(', ')}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('never come from a Scan: no module of the service imports ScanCommand or paginateScan (every access pattern is a Query on a key)', () => {
+    const scanning = [...new Set([...modules.values()].flat())]
+      .filter((input) => /^(functions|domain)\//.test(input) && /\b(ScanCommand|paginateScan)\b/.test(readFileSync(path.join(PROJECT_ROOT, input), 'utf8')));
+    expect(scanning).toEqual([]);
+  });
+
+  it('finds the writes it looks for (a route that creates people sends TransactWriteItems; the client routes UpdateItem)', () => {
+    expect(operations.get('functions/users/create-user.ts')).toContain('TransactWriteItems');
+    expect(operations.get('functions/authz/check.ts')).toContain('UpdateItem');
+    expect(operations.get('functions/nodes/list-nodes.ts')).not.toContain('UpdateItem');
   });
 });

@@ -324,11 +324,21 @@ describe('api stack: functions', () => {
     }
   });
 
-  it('sets TABLE_NAME and grants exactly the table actions the route declares', () => {
+  it('sets TABLE_NAME and grants exactly the table actions the route declares, and a client route the admission of client requests', () => {
     for (const route of routes) {
       const { props, statements } = resourcesOf(routeKey(route));
       const env = props.Environment.Variables as Record<string, unknown>;
-      const dynamo = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+      const all = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+      const dynamo = all.filter((s) => s.Sid !== 'ClientAdmission');
+      // An integration client's request counts itself first (UpdateItem on client items only), also on read-only routes (review H, H-1).
+      const admission = all.filter((s) => s.Sid === 'ClientAdmission');
+      if (route.clientScope && route.table === 'read') {
+        expect(admission, routeKey(route)).toHaveLength(1);
+        expect(admission[0]).toMatchObject({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*'] } } });
+        expect(JSON.stringify(admission[0]!.Resource)).not.toContain('/index/');
+      } else {
+        expect(admission, routeKey(route)).toHaveLength(0);
+      }
       if (route.table === 'none') {
         expect(env.TABLE_NAME, routeKey(route)).toBeUndefined();
         expect(dynamo, routeKey(route)).toHaveLength(0);
