@@ -54,6 +54,20 @@ export const subjectIdSchema = z
     description: 'A pupil id of the school apps (e.g. a OneRoster sourcedId): 1-128 printable ASCII characters except / ? # % \\, not . or .. alone; percent-encode it in a path (ext:pupil.1@mis → ext%3Apupil.1%40mis)',
   });
 
+/**
+ * The checks of a grant's window (validFrom/validUntil, UTC) wherever one is
+ * given: it ends after it starts, and it has not already ended, since a grant
+ * that can never apply is a mistake, not a record (review H, H-9; the CSV
+ * import keeps re-stating an exported grant that has ended: its rows are
+ * compared with what is stored, not parsed here).
+ */
+export function grantWindowChecks<T extends { validFrom?: string; validUntil?: string }>() {
+  return [
+    z.refine<T>((a) => !a.validFrom || !a.validUntil || new Date(a.validFrom) < new Date(a.validUntil), { message: 'must be after validFrom', path: ['validUntil'] }),
+    z.refine<T>((a) => !a.validUntil || new Date(a.validUntil).getTime() > Date.now(), { message: 'has already passed: the role would never apply', path: ['validUntil'] }),
+  ] as const;
+}
+
 export const problemSchema = z
   .object({
     type: z.string(),

@@ -1,13 +1,13 @@
 import { bulkActionProblems, MAX_BULK_ACTIONS, MAX_BULK_USERS, type BulkAction } from '../../domain/directory/bulk-edit';
 import { TEXT_LIMITS } from '../../domain/text-rules';
-import { idSchema, plainText, utcTimeSchema } from '../shared/schemas';
+import { grantWindowChecks, idSchema, plainText, utcTimeSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const jobTitle = plainText(TEXT_LIMITS.jobTitle);
 
 const addRole = z
   .strictObject({ op: z.literal('addRole'), roleId: idSchema, nodeId: idSchema, validFrom: z.optional(utcTimeSchema), validUntil: z.optional(utcTimeSchema) })
-  .check(z.refine((a) => !a.validFrom || !a.validUntil || new Date(a.validFrom) < new Date(a.validUntil), { message: 'must be after validFrom', path: ['validUntil'] }));
+  .check(...grantWindowChecks());
 
 export const bulkActionSchema = z.discriminatedUnion('op', [
   addRole,

@@ -1,6 +1,6 @@
 import { emailSchema } from '../auth/auth.schema';
 import { TEXT_LIMITS } from '../../domain/text-rules';
-import { cursorSchema, idSchema, limitSchema, plainText, utcTimeSchema } from '../shared/schemas';
+import { cursorSchema, grantWindowChecks, idSchema, limitSchema, plainText, utcTimeSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const personName = plainText(TEXT_LIMITS.personName);
@@ -14,12 +14,9 @@ export const membershipInputSchema = z.strictObject({
   isManager: z._default(z.boolean(), false),
 });
 
-const validity = <T extends { validFrom?: string; validUntil?: string }>(a: T) =>
-  !a.validFrom || !a.validUntil || new Date(a.validFrom) < new Date(a.validUntil);
-
 export const assignmentInputSchema = z
   .strictObject({ roleId: idSchema, nodeId: idSchema, validFrom: z.optional(utcTimeSchema), validUntil: z.optional(utcTimeSchema) })
-  .check(z.refine(validity, { message: 'must be after validFrom', path: ['validUntil'] }));
+  .check(...grantWindowChecks());
 
 /** POST /users places a person at most here at once (more with PUT /users/{id}/memberships/{nodeId}). */
 export const MAX_NEW_PERSON_MEMBERSHIPS = 10;

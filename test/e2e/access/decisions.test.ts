@@ -7,6 +7,7 @@ import { makeTrust, type TestTrust } from '../../fixtures/trust';
 const PAST = '2020-01-01T00:00:00.000Z';
 const LATER_PAST = '2021-01-01T00:00:00.000Z';
 const FUTURE = '2099-01-01T00:00:00.000Z';
+const LATER_FUTURE = '2099-06-01T00:00:00.000Z';
 
 let trust: TestTrust;
 /** Active Teacher at North School. */
@@ -27,8 +28,12 @@ const reasonOf = async (body: Record<string, unknown>) => {
   return response.body.reason as string;
 };
 
+/** When the windowed person's South School grant ends: soon after it is made (a grant that has already ended is refused, review H, H-9). */
+let southEnds: string;
+
 beforeAll(async () => {
   trust = await makeTrust();
+  southEnds = new Date(Date.now() + 8_000).toISOString();
   [teacher, clusterAdmin, parent, windowed] = await Promise.all([
     actor(trust, { memberships: [{ nodeId: node('North School'), jobTitle: 'Teacher' }], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }] }),
     actor(trust, { memberships: [{ nodeId: node('North') }], roles: [{ roleId: presetIds.clusterAdministrator, nodeId: node('North') }] }),
@@ -36,7 +41,7 @@ beforeAll(async () => {
     actor(trust, {
       memberships: [{ nodeId: node('South School') }],
       roles: [
-        { roleId: presetIds.teacher, nodeId: node('South School'), validFrom: PAST, validUntil: LATER_PAST },
+        { roleId: presetIds.teacher, nodeId: node('South School'), validFrom: PAST, validUntil: southEnds },
         { roleId: presetIds.teacher, nodeId: node('Sub School'), validFrom: FUTURE },
         { roleId: presetIds.teacher, nodeId: node('North School'), validFrom: PAST, validUntil: FUTURE },
       ],
@@ -72,6 +77,8 @@ describe('POST /authz/check', () => {
   });
 
   it('says expired for an assignment whose window has ended and for one that has not begun, granted inside its window', async () => {
+    // Waits (does not race) for the South School grant's end to pass.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(southEnds) - Date.now() + 100)));
     expect(await reasonOf({ userId: windowed.user.id, permission: 'classes.view', nodeId: node('South School') })).toBe('expired');
     expect(await reasonOf({ userId: windowed.user.id, permission: 'classes.view', nodeId: node('Sub School') })).toBe('expired');
     const inside = await check(trust.token, { userId: windowed.user.id, permission: 'classes.view', nodeId: node('North School') });
@@ -80,10 +87,28 @@ describe('POST /authz/check', () => {
 
   it('refuses a role window that ends before it starts (400 naming validUntil)', async () => {
     const response = await call('POST', `/users/${teacher.user.id}/roles`, {
-      token: trust.token, body: { roleId: presetIds.staff, nodeId: node('North School'), validFrom: LATER_PAST, validUntil: PAST },
+      token: trust.token, body: { roleId: presetIds.staff, nodeId: node('North School'), validFrom: LATER_FUTURE, validUntil: FUTURE },
     });
     expect(response.status).toBe(400);
-    expect(response.body.errors.map((e: any) => e.path)).toEqual(['validUntil']);
+    expect(response.body.errors).toEqual([{ path: 'validUntil', message: 'must be after validFrom' }]);
+  });
+
+  it('refuses a grant that has already ended, on every path that grants (400 naming validUntil; review H, H-9)', async () => {
+    const ended = { roleId: presetIds.staff, nodeId: node('North School'), validFrom: PAST, validUntil: LATER_PAST };
+    const single = await call('POST', `/users/${teacher.user.id}/roles`, { token: trust.token, body: ended });
+    expect(single.status).toBe(400);
+    expect(single.body.errors).toEqual([{ path: 'validUntil', message: expect.stringMatching(/already passed/) }]);
+    const created = await call('POST', '/users', {
+      token: trust.token,
+      body: { email: `ended-${Date.now()}@example.org`, firstName: 'Ended', lastName: 'Grant', userType: 'staff', memberships: [{ nodeId: node('North School') }], roles: [ended] },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.errors.map((e: any) => e.path)).toEqual(['roles.0.validUntil']);
+    const bulk = await call('POST', '/users/bulk', { token: trust.token, body: { userIds: [teacher.user.id], actions: [{ op: 'addRole', ...ended }] } });
+    expect(bulk.status).toBe(400);
+    expect(bulk.body.errors.map((e: any) => e.path)).toEqual(['actions.0.validUntil']);
+    const roles = (await call('GET', `/users/${teacher.user.id}`, { token: trust.token })).body.roles;
+    expect(roles.filter((r: any) => r.roleId === presetIds.staff)).toEqual([]);
   });
 
   it('says inactive for an invited user who has not activated yet', async () => {
