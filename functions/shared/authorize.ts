@@ -2,7 +2,7 @@ import { decideUnderPolicy, withheldByAdminPolicy as withheldUnderPolicy } from 
 import type { PermissionCode } from '../../domain/access/permissions';
 import { reachOf, type Reach } from '../../domain/access/reach';
 import type { Decision } from '../../domain/access/resolve';
-import { ForbiddenError } from '../../domain/errors';
+import { ForbiddenError, NotFoundError } from '../../domain/errors';
 import type { Caller } from '../http/caller';
 
 const mfaRequired = () => new ForbiddenError('This needs a session that passed two-factor sign-in', 'mfa_required');
@@ -36,6 +36,23 @@ export function authorize(caller: Caller, permission: PermissionCode, nodeId: st
   if (decision.allowed) return;
   if (decision.reason === 'mfa_required') throw mfaRequired();
   throw new ForbiddenError(`You need ${permission} here`);
+}
+
+/**
+ * `authorize` for something that exists only for those who may act on it (a
+ * block or a parent link at another school): a refusal reads exactly like
+ * "there is none" (404), so a DELETE is no oracle of which pupil a person is
+ * blocked from or linked to where the caller has no say (review I, I1).
+ * mfa_required still passes through: only someone who holds the permission
+ * there, in a session without 2FA, meets it.
+ */
+export function authorizeOrHide(caller: Caller, permission: PermissionCode, nodeId: string, what: string): void {
+  try {
+    authorize(caller, permission, nodeId);
+  } catch (error) {
+    if (error instanceof ForbiddenError && error.code === 'forbidden') throw new NotFoundError(what);
+    throw error;
+  }
 }
 
 /**

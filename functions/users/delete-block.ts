@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../domain/errors';
 import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
-import { authorize } from '../shared/authorize';
+import { authorizeOrHide } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { changePerson } from './person-change';
 import { governingNode } from './school';
@@ -20,7 +20,7 @@ export const handler = userHandler({ params: subjectParamsSchema }, async ({ cal
     ({ person }) => {
       const block = person.blocks.find((b) => b.subjectId === params.subjectId);
       if (!block) throw new NotFoundError('Block');
-      authorize(caller, 'safeguarding.blocks.manage', governingNode(caller.context.tree, block.schoolId));
+      authorizeOrHide(caller, 'safeguarding.blocks.manage', governingNode(caller.context.tree, block.schoolId), 'Block');
       return {
         ops: [{ type: 'deleteBlock', subjectId: params.subjectId, schoolId: block.schoolId }],
         audit: [{ action: 'block.removed', nodeId: block.schoolId, before: block }],

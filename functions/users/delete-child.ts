@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../domain/errors';
 import { userHandler } from '../http/user-handler';
 import { noContent } from '../http/responses';
-import { authorize } from '../shared/authorize';
+import { authorizeOrHide } from '../shared/authorize';
 import { refuseSelfChange } from '../shared/identity-guard';
 import { changePerson } from './person-change';
 import { governingNode } from './school';
@@ -17,7 +17,7 @@ export const handler = userHandler({ params: subjectParamsSchema }, async ({ cal
     ({ person }) => {
       const link = person.children.find((c) => c.subjectId === params.subjectId);
       if (!link) throw new NotFoundError('Child link');
-      authorize(caller, 'users.edit', governingNode(caller.context.tree, link.schoolId));
+      authorizeOrHide(caller, 'users.edit', governingNode(caller.context.tree, link.schoolId), 'Child link');
       return {
         ops: [{ type: 'deleteChild', subjectId: params.subjectId, schoolId: link.schoolId }],
         audit: [{ action: 'child.unlinked', nodeId: link.schoolId, before: link }],

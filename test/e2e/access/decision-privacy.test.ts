@@ -104,3 +104,33 @@ describe('a parents-area question with no pupil (E1)', () => {
     expect(other.body).toEqual({ allowed: false, reason: 'no_grant' });
   });
 });
+
+describe('lifting a block or a link at another school (review I, I1)', () => {
+  it('answers the same 404 whether there is one or not, to anyone without a say there, and changes nothing', async () => {
+    const places = { memberships: [{ nodeId: node('North School') }, { nodeId: node('South School') }] };
+    const [both, mum] = await Promise.all([
+      actor(trust, { ...places, roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }, { roleId: presetIds.teacher, nodeId: node('South School') }] }),
+      actor(trust, { userType: 'parent', ...places, roles: [{ roleId: presetIds.parent, nodeId: node('North School') }] }),
+    ]);
+    expect((await call('PUT', `/users/${both.user.id}/blocks/pupil-n1`, { token: trust.token, body: { schoolId: node('North School'), reason: 'Allegation under investigation' } })).status).toBe(200);
+    expect((await call('PUT', `/users/${mum.user.id}/children/pupil-n2`, { token: trust.token, body: { schoolId: node('North School') } })).status).toBe(200);
+
+    // South's School Admin (users.view and users.edit at South) and South's DSL (blocks.manage at South, 2FA session).
+    for (const token of [schoolAdmin.token, dsl]) {
+      const blocked = await call('DELETE', `/users/${both.user.id}/blocks/pupil-n1`, { token });
+      const none = await call('DELETE', `/users/${both.user.id}/blocks/pupil-zz`, { token });
+      expect([blocked.status, blocked.body.code], 'block').toEqual([none.status, none.body.code]);
+      expect(blocked.body).toEqual(none.body);
+      const linked = await call('DELETE', `/users/${mum.user.id}/children/pupil-n2`, { token });
+      const unlinked = await call('DELETE', `/users/${mum.user.id}/children/pupil-zz`, { token });
+      expect(linked.body).toEqual(unlinked.body);
+    }
+    expect((await call('DELETE', `/users/${both.user.id}/blocks/pupil-zz`, { token: dsl })).status).toBe(404);
+    // Nothing changed; the trust admin, who manages both everywhere, still sees them and may lift them.
+    expect((await call('GET', `/users/${both.user.id}/blocks`, { token: trust.token })).body.items).toEqual([expect.objectContaining({ subjectId: 'pupil-n1' })]);
+    const stillLinked = await call('POST', '/authz/check', { token: trust.token, body: { userId: mum.user.id, permission: 'children.view', nodeId: node('North School'), subjectId: 'pupil-n2' } });
+    expect(stillLinked.body).toMatchObject({ allowed: true, reason: 'granted' });
+    expect((await call('DELETE', `/users/${both.user.id}/blocks/pupil-n1`, { token: trust.token })).status).toBe(204);
+    expect((await call('DELETE', `/users/${mum.user.id}/children/pupil-n2`, { token: trust.token })).status).toBe(204);
+  });
+});
