@@ -68,23 +68,26 @@ export async function loadSchoolPeople(trustId: string, nodeId: string): Promise
 
 /**
  * Which of the roster's other emails (those no MIS person of this school
- * has) some account already holds — of this trust (another school's person,
- * one made by hand) or of another, or a claim in progress: one GetItem of the
- * `EMAIL#` item each. The planner never matches such an account, so nobody
- * outside the school's MIS people is reached by email.
+ * has) an account of this trust already holds (another school's person, one
+ * made by hand): one GetItem of the `EMAIL#` item each. The planner never
+ * matches such an account, so nobody outside the school's MIS people is
+ * reached by email. An address held in another trust (or by a creation in
+ * progress) is not told apart from a free one: it is planned as a create and
+ * fails at apply with `email_taken`, as POST /users and the CSV import do,
+ * so a dry run is no oracle of other tenants' addresses (review I, I3).
  */
-export async function lookUpEmails(emails: string[]): Promise<Set<string>> {
+export async function lookUpEmails(trustId: string, emails: string[]): Promise<Set<string>> {
   const taken = new Set<string>();
   await mapConcurrently(emails, LOAD_CONCURRENCY, async (email) => {
     const { Item } = await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.email(email), ConsistentRead: true }));
-    if (Item) taken.add(email);
+    if (Item?.entity === 'email' && Item.trustId === trustId) taken.add(email);
   });
   return taken;
 }
 
 export async function planSchool(trustId: string, settings: StoredMisSettings, roster: Roster, now: Date): Promise<{ plan: MisPlan; school: SchoolPeople }> {
   const school = await loadSchoolPeople(trustId, settings.nodeId);
-  const takenElsewhere = await lookUpEmails(emailsToLookUp(roster, school.people));
+  const takenElsewhere = await lookUpEmails(trustId, emailsToLookUp(roster, school.people));
   const plan = planMisSync({ settings, roster, people: school.people, takenElsewhere, now });
   return { plan, school };
 }
