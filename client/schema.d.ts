@@ -7703,7 +7703,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node */
+            /** @description validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node; a recipient outside your users.view reach is answered exactly as an id that does not exist */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7898,7 +7898,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed or recipient_cannot_view */
+            /** @description validation_failed or recipient_cannot_view (as POST: a recipient outside your users.view reach is answered exactly as an id that does not exist) */
             400: {
                 headers: {
                     [name: string]: unknown;

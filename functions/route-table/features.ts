@@ -211,7 +211,7 @@ export const featureRoutes: RouteDef[] = [
     request: { body: createScheduleBodySchema },
     responses: {
       201: ok(scheduleSchema, 'The schedule (ETag: its version)'),
-      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node' },
+      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node; a recipient outside your users.view reach is answered exactly as an id that does not exist' },
       403: { description: 'forbidden: reports.schedule at params.nodeId' },
       409: { description: `schedule_limit: the trust holds ${MAX_SCHEDULES_PER_TRUST} schedules already (the most it may); delete one first` },
     },
@@ -228,7 +228,7 @@ export const featureRoutes: RouteDef[] = [
     request: { params: idParamsSchema, body: updateScheduleBodySchema, ifMatch: true },
     responses: {
       200: ok(scheduleSchema),
-      400: { description: 'validation_failed or recipient_cannot_view' },
+      400: { description: 'validation_failed or recipient_cannot_view (as POST: a recipient outside your users.view reach is answered exactly as an id that does not exist)' },
       403: { description: 'forbidden: reports.schedule at the new node' },
       404: { description: 'not_found: no such schedule you may manage' },
     },
