@@ -1098,7 +1098,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The link a scheduled report's email carries when the CSV is too large to attach (signed, works 7 days while the recipient's account is active): 303 to a fresh short-lived download */
+        /** The link a scheduled report's email carries when the CSV is too large to attach (signed, works 7 days while the recipient may still read that report: listed by its schedule, active, the report's codes at its node): 303 to a fresh short-lived download */
         get: operations["reportsGetReportFile"];
         put?: never;
         post?: never;
@@ -7704,7 +7704,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node */
+            /** @description validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node; a recipient outside your users.view reach is answered exactly as an id that does not exist */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7899,7 +7899,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed or recipient_cannot_view */
+            /** @description validation_failed or recipient_cannot_view (as POST: a recipient outside your users.view reach is answered exactly as an id that does not exist) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8444,7 +8444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid_link: not a link this service gave out (forged, or any part altered); forbidden: the recipient's account is no longer active (deactivated, locked or deleted) */
+            /** @description invalid_link: not a link this service gave out (forged, or any part altered); forbidden: the recipient may no longer read that report (the schedule is deleted or no longer lists them, their account is not active, or they no longer hold the report's codes at its node as the send required), one answer for every reason */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/errors';
 import { readRoster, RosterBundleError } from '../../domain/mis/oneroster';
 import { boundErrors } from '../../domain/mis/run-errors';
 import { getMisSettings } from '../adapters/dynamo/mis-repository';
-import { claimRun, getRosterRef, getRosterUpload, getRun, keepPlanned, ROSTER_BUCKET_ACTOR, saveRun, type LinkOutcome, type MisRun, type RunError } from '../adapters/dynamo/mis-sync-repository';
+import { claimRun, getRosterRef, getRosterUpload, getRun, keepPlanned, ROSTER_BUCKET_ACTOR, saveRun, type LinkOutcome, type MisRun, type RunError, type RunSeen } from '../adapters/dynamo/mis-sync-repository';
 import { enqueue } from '../adapters/sqs/job-queue';
 import { loadRoster } from '../adapters/files/roster-store';
 import { callerOf, type Caller } from '../http/caller';
@@ -73,7 +73,8 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
 async function failStuckRun({ trustId, runId }: RunMessage): Promise<void> {
   const run = await getRun(trustId, runId);
   if (!run || !['queued', 'approved', 'running'].includes(run.status)) return;
-  await saveFinished(trustId, givenUp(run, `The run stopped on an unexpected error in each of its ${MAX_DELIVERIES} attempts; nothing more is tried (the logs say why)`), run.approvedBy ?? run.requestedBy);
+  // Failed only while it is still as read: the stuck-run sweep may have failed it meanwhile.
+  await saveFinished(trustId, givenUp(run, `The run stopped on an unexpected error in each of its ${MAX_DELIVERIES} attempts; nothing more is tried (the logs say why)`), run.approvedBy ?? run.requestedBy, { status: run.status, part: run.part });
 }
 
 /**
@@ -96,7 +97,8 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
   const finish = async (fields: Partial<MisRun>) => {
     const finished: MisRun = { ...current, ...fields, finishedAt: fields.status === 'held' ? null : nowIso() };
     Object.assign(finished, boundErrors(finished.errors, finished.errorsOmitted));
-    await saveFinished(trustId, finished, current.approvedBy ?? current.requestedBy);
+    // Only while the run is still this delivery's (running, at the part it claimed): not over a run the sweep has failed since (review G, G7).
+    await saveFinished(trustId, finished, current.approvedBy ?? current.requestedBy, { status: 'running', part: current.part });
   };
   const settings = await getMisSettings(trustId, nodeId);
   if (!settings) return finish({ status: 'failed', errors: [bundleError('no_settings', 'The school has no MIS settings')] });
@@ -180,23 +182,31 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
 }
 
 /**
- * Stores a finished run with its audit record. A run the table refuses (an
- * item over 400 KB, any ValidationException: retrying cannot help) is stored
- * `failed` instead, with its counts, the reason as its one error row and its
- * rows counted in `errorsOmitted`, so it is never left `running` (and a held
- * run never silently lost). Anything else is thrown: SQS delivers the message
- * again.
+ * Stores a finished run with its audit record and its event, only while the
+ * run is still as the delivery `seen` it (review G, G7): a run that has moved
+ * meanwhile (the stuck-run sweep failed it, another delivery took it) is
+ * already finished by someone else, so nothing is written (no second event or
+ * audit record), it is logged and undefined returned, and nothing is thrown
+ * (SQS would deliver the message again for nothing). A run the table refuses
+ * (an item over 400 KB, any ValidationException: retrying cannot help) is
+ * stored `failed` instead, on the same condition, with its counts, the reason
+ * as its one error row and its rows counted in `errorsOmitted`, so it is never
+ * left `running` (and a held run never silently lost). Anything else is
+ * thrown: SQS delivers the message again.
  */
-export async function saveFinished(trustId: string, run: MisRun, fallbackActor: string): Promise<MisRun> {
+export async function saveFinished(trustId: string, run: MisRun, fallbackActor: string, seen: RunSeen): Promise<MisRun | undefined> {
   const audited = (r: MisRun) => auditRecord({
     id: newId(), at: nowIso(), actorId: r.actsFor ?? fallbackActor, action: `mis.run_${r.status}`, targetType: 'node', targetId: r.nodeId, nodeId: r.nodeId,
     after: summaryOf(r),
   });
   // The run's mis_sync event is stored with it (the outbox): announced exactly when it is saved, as what it was saved as.
   const announced = (r: MisRun) => outboxItems(trustId, [runEvent(r)]);
+  const superseded = () => {
+    logger.warn('an MIS run had moved before its delivery finished (failed by the stuck-run sweep, or taken by another delivery): its outcome is not stored', { runId: run.id, status: run.status, seen });
+    return undefined;
+  };
   try {
-    await saveRun(trustId, run, audited(run), announced(run));
-    return run;
+    return (await saveRun(trustId, run, audited(run), announced(run), seen)) ? run : superseded();
   } catch (error) {
     if ((error as { name?: string }).name !== 'ValidationException') throw error;
     logger.error('an MIS run could not be stored as it is; stored failed', { error, runId: run.id, status: run.status, errors: run.errors.length });
@@ -205,8 +215,7 @@ export async function saveFinished(trustId: string, run: MisRun, fallbackActor: 
       errors: [bundleError('run_not_saved', `The run (${run.status}${run.dryRun ? ', dry run' : ''}) could not be stored as it was: ${run.errors.length + run.errorsOmitted} error rows are counted, not listed; the counts are what it did`)],
       errorsOmitted: run.errors.length + run.errorsOmitted,
     };
-    await saveRun(trustId, failed, audited(failed), announced(failed));
-    return failed;
+    return (await saveRun(trustId, failed, audited(failed), announced(failed), seen)) ? failed : superseded();
   }
 }
 

@@ -146,7 +146,8 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       } else {
         // Stored for this recipient alone (their reach), and linked for REPORT_FILE_DAYS from the run's time (review E, E4), or from
         // now if that is earlier (a run given a later time), so the link never outlives the object (kept a day longer from its put).
-        const file = { trustId: trust.id, userId: recipientId, fileId: randomUUID(), filename };
+        // The link names the schedule, report and node, so a recipient who loses the right to read it there stops downloading (review G, G6).
+        const file = { trustId: trust.id, userId: recipientId, fileId: randomUUID(), filename, scheduleId: schedule.id, report: name, nodeId: params.nodeId };
         await putExportObject(reportFileKey(file), csv, filename, 'text/csv; charset=utf-8');
         const expiresAt = new Date(Math.min(now.getTime(), Date.now()) + REPORT_FILE_DAYS * 86_400_000);
         await sendMail(record.account.email, reportEmail({ ...mail, link: { url: reportFileUrl(file, expiresAt), until: linkUntil(expiresAt, trust.policies.timeZone) } }));

@@ -3,7 +3,7 @@ import { InvalidInputError, NotFoundError, type FieldError } from '../../domain/
 import { parseReportParams, reportPermissions, type ReportName } from '../../domain/reports/catalogue';
 import { intersectReach } from '../../domain/reports/model';
 import type { PermissionCode } from '../../domain/access/permissions';
-import { Reach, reachOf } from '../../domain/access/reach';
+import { canSee, Reach, reachOf } from '../../domain/access/reach';
 import type { ReportSchedule } from '../../domain/reports/schedule';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import { getSchedule } from '../adapters/dynamo/report-schedule-repository';
@@ -88,11 +88,21 @@ export function recipientReach(context: Pick<TrustContext, 'tree' | 'roles'>, co
  * report at nodeId: an active account holding there every code the report
  * needs as CSV (a schedule always sends CSV: reports.view and users.view,
  * users.export too for `users`), the message naming the first code missing.
+ * A recipient the caller may not see (outside their users.view reach; the
+ * caller always sees themself) is refused with the very entry of an id that
+ * does not exist, whatever their account and codes (review G, G11): naming
+ * person ids is no way to learn who exists, is active or holds what.
  */
 export async function checkRecipients(caller: Caller, recipientIds: string[], nodeId: string, report: ReportName): Promise<void> {
   const now = new Date();
   const permissions = reportPermissions(report, 'csv');
-  const results = await Promise.all([...new Set(recipientIds)].map(async (id) => ({ id, ...(await mayUseReports(caller.trust, caller.context, id, nodeId, now, permissions)) })));
+  const visible = reach(caller, 'users.view');
+  const results = await Promise.all([...new Set(recipientIds)].map(async (id) => {
+    const result = await mayUseReports(caller.trust, caller.context, id, nodeId, now, permissions);
+    const seen = result.record !== undefined && (id === caller.account.id || canSee(visible, result.record.person));
+    // Unseen: exactly what an unknown id gets (not allowed, no code named).
+    return seen ? { id, allowed: result.allowed, missing: result.missing } : { id, allowed: false, missing: undefined };
+  }));
   const refused = results.filter((r) => !r.allowed);
   if (refused.length > 0) {
     throw new InvalidInputError(

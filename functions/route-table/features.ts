@@ -211,7 +211,7 @@ export const featureRoutes: RouteDef[] = [
     request: { body: createScheduleBodySchema },
     responses: {
       201: ok(scheduleSchema, 'The schedule (ETag: its version)'),
-      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node' },
+      400: { description: 'validation_failed (params.<name>, body.dayOfWeek…) or recipient_cannot_view naming each recipient without reports.view and users.view (users.export too for the users report) at the node; a recipient outside your users.view reach is answered exactly as an id that does not exist' },
       403: { description: 'forbidden: reports.schedule at params.nodeId' },
       409: { description: `schedule_limit: the trust holds ${MAX_SCHEDULES_PER_TRUST} schedules already (the most it may); delete one first` },
     },
@@ -228,7 +228,7 @@ export const featureRoutes: RouteDef[] = [
     request: { params: idParamsSchema, body: updateScheduleBodySchema, ifMatch: true },
     responses: {
       200: ok(scheduleSchema),
-      400: { description: 'validation_failed or recipient_cannot_view' },
+      400: { description: 'validation_failed or recipient_cannot_view (as POST: a recipient outside your users.view reach is answered exactly as an id that does not exist)' },
       403: { description: 'forbidden: reports.schedule at the new node' },
       404: { description: 'not_found: no such schedule you may manage' },
     },
@@ -276,13 +276,13 @@ export const featureRoutes: RouteDef[] = [
   // ---- Review E, E4: the emailed link of a scheduled report too large to attach ----
   {
     method: 'GET', path: '/reports/files/{fileId}', handler: 'functions/reports/get-report-file.ts', auth: 'public',
-    summary: 'The link a scheduled report\'s email carries when the CSV is too large to attach (signed, works 7 days while the recipient\'s account is active): 303 to a fresh short-lived download',
+    summary: 'The link a scheduled report\'s email carries when the CSV is too large to attach (signed, works 7 days while the recipient may still read that report: listed by its schedule, active, the report\'s codes at its node): 303 to a fresh short-lived download',
     tag: 'Users', table: 'read', linkKey: true, reportFiles: 'read',
     request: { params: reportFileParamsSchema, query: reportFileQuerySchema },
     responses: {
       303: ok(reportFileRedirectSchema, '`Location` (and `url`) is a presigned download of the stored CSV that works for EXPORT_URL_TTL_SECONDS; follow the link again for a new one'),
       400: { description: 'validation_failed: e or s missing or malformed' },
-      403: { description: 'invalid_link: not a link this service gave out (forged, or any part altered); forbidden: the recipient\'s account is no longer active (deactivated, locked or deleted)' },
+      403: { description: 'invalid_link: not a link this service gave out (forged, or any part altered); forbidden: the recipient may no longer read that report (the schedule is deleted or no longer lists them, their account is not active, or they no longer hold the report\'s codes at its node as the send required), one answer for every reason' },
       410: { description: 'link_expired: a genuine link past its expiry (e)' },
     },
   },

@@ -278,7 +278,7 @@ function publicReason(route: RouteDef): string {
   }
   if (route.path === '/health') return 'a liveness probe that reveals nothing.';
   if (route.path === '/openapi.json') return 'it serves the published API description and no data.';
-  if (route.path.startsWith('/reports/files/')) return 'an emailed report link opened in a browser: the handler checks its HMAC signature and expiry and that the recipient\'s account is active.';
+  if (route.path.startsWith('/reports/files/')) return 'an emailed report link opened in a browser: the handler checks its HMAC signature and expiry and that the recipient may still read that report (its schedule lists them, an active account with the report\'s codes at its node).';
   if (route.path === '/oauth2/token') return 'the client-credentials token endpoint (RFC 6749 §4.4): the client authenticates with its id and secret, which the user pool checks.';
   return 'it must be reachable before sign-in; the handler authenticates the caller itself where it needs to.';
 }

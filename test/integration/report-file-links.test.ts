@@ -28,6 +28,8 @@ let admin: string;
 let owner: { user: any; token: string };
 let ann: { user: any; token: string };
 let ben: { user: any; token: string };
+/** Recipients of the second test's schedules (review G, G6). */
+let later: { user: any; token: string }[];
 
 // The 23rd at 04:30 (GMT in London in January): no other test's schedule is due then, and this run sends no other.
 const AT = '2035-01-23T04:30:00.000Z';
@@ -53,9 +55,9 @@ async function open(link: { id: string; e: string; s: string } | string) {
 
 beforeAll(async () => {
   trust = await makeTrust();
-  const cast = await reportCast(trust, ['Ann', 'Ben']);
+  const cast = await reportCast(trust, ['Ann', 'Ben', 'Cat', 'Dan', 'Eve', 'Fay']);
   ({ admin, owner } = cast);
-  [ann, ben] = cast.recipients as [typeof owner, typeof owner];
+  [ann, ben, ...later] = cast.recipients as [typeof owner, typeof owner, ...(typeof owner)[]];
   const created = await call('POST', '/report-schedules', {
     token: owner.token,
     body: { report: 'users', params: { nodeId: trust.nodes['North School']!.id }, cadence: 'monthly', dayOfMonth: 23, hour: 4, recipientIds: [ann.user.id, ben.user.id] },
@@ -119,10 +121,14 @@ describe('an emailed report too large to attach (review E, E4)', () => {
     await refused({ ...link, s: `${link.s.slice(0, -2)}${link.s.endsWith('AA') ? 'BB' : 'AA'}` }, 403, 'invalid_link');
     await refused({ ...link, e: String(Number(link.e) + 86_400) }, 403, 'invalid_link');
     const parts = JSON.parse(Buffer.from(link.id, 'base64url').toString('utf8')) as string[];
-    const asBen = Buffer.from(JSON.stringify([parts[0], ben.user.id, parts[2], parts[3]])).toString('base64url');
+    expect(parts).toHaveLength(7);
+    const asBen = Buffer.from(JSON.stringify([parts[0], ben.user.id, ...parts.slice(2)])).toString('base64url');
     await refused({ ...link, id: asBen }, 403, 'invalid_link');
-    const otherFile = Buffer.from(JSON.stringify([parts[0], parts[1], '00000000-0000-4000-8000-000000000000', parts[3]])).toString('base64url');
+    const otherFile = Buffer.from(JSON.stringify([parts[0], parts[1], '00000000-0000-4000-8000-000000000000', ...parts.slice(3)])).toString('base64url');
     await refused({ ...link, id: otherFile }, 403, 'invalid_link');
+    // Another schedule or node in the claim (review G, G6): as altered as any other part.
+    await refused({ ...link, id: Buffer.from(JSON.stringify([...parts.slice(0, 4), 'another-schedule', ...parts.slice(5)])).toString('base64url') }, 403, 'invalid_link');
+    await refused({ ...link, id: Buffer.from(JSON.stringify([...parts.slice(0, 6), trust.nodes['South School']!.id])).toString('base64url') }, 403, 'invalid_link');
     await refused({ ...link, s: benLink.s }, 403, 'invalid_link');
     // A link signed with another key (not one this service gave out).
     await refused(signReportFileLink(claim.file, Number(link.e), `${linkKey}x`), 403, 'invalid_link');
@@ -150,5 +156,54 @@ describe('an emailed report too large to attach (review E, E4)', () => {
     for (let i = 0; i < 5; i++) await call('POST', '/auth/login', { body: { email: ann.user.email, password: 'Not-Her-Password-9' } });
     expect((await call('POST', '/auth/login', { body: { email: ann.user.email, password: TEST_PASSWORD } })).status).toBe(423);
     await refused(link, 403, 'forbidden');
+  });
+
+  // Review G, G6: the link follows the recipient's right to read that report now, not only their account. The same rule
+  // the job applied when sending (mayUseReports: the report's CSV codes at its node), and the schedule must still list them.
+  it('stops working for a recipient who since lost the right to read it: role removed, dropped from the schedule, schedule deleted; a recipient still entitled still downloads', async () => {
+    const [cat, dan, eve, fay] = later as [typeof owner, typeof owner, typeof owner, typeof owner];
+    const north = trust.nodes['North School']!.id;
+    // The 24th at 04:30: due for these two schedules only.
+    const at = '2035-01-24T04:30:00.000Z';
+    const monthly = (recipientIds: string[]) => ({ report: 'users', params: { nodeId: north }, cadence: 'monthly', dayOfMonth: 24, hour: 4, recipientIds });
+    const shared = await call('POST', '/report-schedules', { token: owner.token, body: monthly([cat.user.id, dan.user.id, fay.user.id]) });
+    const alone = await call('POST', '/report-schedules', { token: owner.token, body: monthly([eve.user.id]) });
+    expect([shared.status, alone.status]).toEqual([201, 201]);
+    expect(await reportsJob({ time: at })).toMatchObject({ sent: 4, failed: 0 });
+    const linkFor = async (who: typeof owner) => {
+      const mails = (await mailTo(who.user.email)).filter((m) => m.subject.includes('users report for North School (2035-01-24)'));
+      expect(mails).toHaveLength(1);
+      return linkOf(mails[0]!);
+    };
+    const [catLink, danLink, eveLink, fayLink] = await Promise.all([cat, dan, eve, fay].map(linkFor)) as [ReturnType<typeof linkOf>, ReturnType<typeof linkOf>, ReturnType<typeof linkOf>, ReturnType<typeof linkOf>];
+    // Each works right after the send.
+    for (const l of [catLink, danLink, eveLink, fayLink]) expect((await open(l)).status).toBe(303);
+
+    // Dan is dropped from the schedule; the other one is deleted; Cat's report reader role is removed (her account stays active).
+    const patched = await call('PATCH', `/report-schedules/${shared.body.id}`, { token: owner.token, body: { recipientIds: [cat.user.id, fay.user.id] }, headers: { 'if-match': '"1"' } });
+    expect(patched.status).toBe(200);
+    expect((await call('DELETE', `/report-schedules/${alone.body.id}`, { token: owner.token })).status).toBe(204);
+    expect((await call('DELETE', `/users/${cat.user.id}/roles/${cat.user.roles[0].id}`, { token: admin })).status).toBe(204);
+
+    // One answer for each (a bearer link learns nothing of why), no redirect.
+    const refusals = [];
+    for (const l of [catLink, danLink, eveLink]) {
+      const answer = await open(l);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(403);
+      expect(answer.location).toBeNull();
+      refusals.push({ code: answer.body.code, title: answer.body.title });
+    }
+    expect(refusals[0]).toMatchObject({ code: 'forbidden' });
+    expect(refusals[1]).toEqual(refusals[0]);
+    expect(refusals[2]).toEqual(refusals[0]);
+    // Fay still may: her link still downloads her file.
+    const fayOpened = await open(fayLink);
+    expect(fayOpened.status).toBe(303);
+    expect((await fetch(fayOpened.location!)).status).toBe(200);
+
+    // Cat's role comes back at North: her link works again (checked on each click, nothing revoked for good).
+    const regranted = await call('POST', `/users/${cat.user.id}/roles`, { token: admin, body: { roleId: cat.user.roles[0].roleId, nodeId: north } });
+    expect(regranted.status).toBe(201);
+    expect((await open(catLink)).status).toBe(303);
   });
 });

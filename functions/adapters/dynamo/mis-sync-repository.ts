@@ -7,7 +7,7 @@ import { documentClient, queryAll, tableName } from './client';
 import { InvalidInputError } from '../../../domain/errors';
 import { byteSize } from '../../../domain/mis/run-errors';
 import { decodeCursor, encodeCursor } from './cursor';
-import { cancellationCodes, rethrowStoreError } from './errors';
+import { cancellationCodes, isConditionFailure, rethrowStoreError } from './errors';
 import { keys } from './keys';
 import type { TransactItem } from './transaction';
 
@@ -156,14 +156,37 @@ export async function createRun(trustId: string, run: MisRun): Promise<void> {
   }
 }
 
-/** Stores the run as it is; with its audit record and `extra` items (its outbox event) in one transaction. */
-export async function saveRun(trustId: string, run: MisRun, audit?: AuditRecord, extra: readonly TransactItem[] = []): Promise<void> {
+/**
+ * What a delivery saw of a run it finishes: its status and `part` (every
+ * claim adds one; undefined before the first). The final save is made only
+ * while the run is still so (review G, G7).
+ */
+export interface RunSeen {
+  status: RunStatus;
+  part: number | undefined;
+}
+
+/**
+ * Stores the run as it is; with its audit record and `extra` items (its
+ * outbox event) in one transaction. With `seen`, only while the run is still
+ * as seen (same status, same part): false, and nothing written, when it has
+ * moved meanwhile (the stuck-run sweep failed it, another delivery claimed or
+ * finished it); true otherwise.
+ */
+export async function saveRun(trustId: string, run: MisRun, audit?: AuditRecord, extra: readonly TransactItem[] = [], seen?: RunSeen): Promise<boolean> {
+  const condition = seen && {
+    ConditionExpression: `#status = :seenStatus AND ${seen.part === undefined ? 'attribute_not_exists(#part)' : '#part = :seenPart'}`,
+    ExpressionAttributeNames: { '#status': 'status', '#part': 'part' },
+    ExpressionAttributeValues: { ':seenStatus': seen.status, ...(seen.part === undefined ? {} : { ':seenPart': seen.part }) },
+  };
   try {
-    const put = { Put: { TableName: tableName(), Item: runItem(trustId, run) } };
+    const put = { Put: { TableName: tableName(), Item: runItem(trustId, run), ...condition } };
     if (!audit && extra.length === 0) await documentClient().send(new PutCommand(put.Put));
     else await documentClient().send(new TransactWriteCommand({ TransactItems: [put, ...(audit ? [auditPut(trustId, audit)] : []), ...extra] }));
+    return true;
   } catch (error) {
-    rethrowStoreError(error);
+    if (seen && (isConditionFailure(error) || cancellationCodes(error)?.[0] === 'ConditionalCheckFailed')) return false;
+    return rethrowStoreError(error);
   }
 }
 

@@ -132,7 +132,8 @@ describe('schedules need the same of every recipient', () => {
   const daily = (report: string, recipientIds: string[]) => ({ report, params: { nodeId: node('North School') }, cadence: 'daily', hour: 8, recipientIds });
 
   it('refuses a recipient who could not read the report as CSV (400 recipient_cannot_view naming the missing permission), on POST and on PATCH', async () => {
-    const noExport = await call('POST', '/report-schedules', { token: northHead.token, body: daily('users', [northHead.user.id, viewer.user.id]) });
+    // The trust admin names the trust-level viewer: only a scheduler who can see a recipient learns what they lack (review G, G11).
+    const noExport = await call('POST', '/report-schedules', { token: admin, body: daily('users', [northHead.user.id, viewer.user.id]) });
     expect(noExport.status).toBe(400);
     expect(noExport.body.code).toBe('recipient_cannot_view');
     expect(noExport.body.errors).toEqual([{ path: 'body.recipientIds.1', message: expect.stringContaining('users.export') }]);
@@ -141,9 +142,9 @@ describe('schedules need the same of every recipient', () => {
     expect(noView.body.errors).toEqual([{ path: 'body.recipientIds.0', message: expect.stringContaining('users.view') }]);
 
     // sensitive-access needs no users.export: the viewer may receive it, but not once it is changed into the users report.
-    const created = await call('POST', '/report-schedules', { token: northHead.token, body: daily('sensitive-access', [viewer.user.id]) });
+    const created = await call('POST', '/report-schedules', { token: admin, body: daily('sensitive-access', [viewer.user.id]) });
     expect(created.status).toBe(201);
-    const changed = await call('PATCH', `/report-schedules/${created.body.id}`, { token: northHead.token, headers: { 'if-match': '"1"' }, body: { report: 'users' } });
+    const changed = await call('PATCH', `/report-schedules/${created.body.id}`, { token: admin, headers: { 'if-match': '"1"' }, body: { report: 'users' } });
     expect(changed.status).toBe(400);
     expect(changed.body.code).toBe('recipient_cannot_view');
     expect(changed.body.errors[0].message).toContain('users.export');

@@ -34,7 +34,8 @@ beforeAll(async () => {
   readerRole = await reportReaderRole(admin);
   [northHead, reader, leaver, mover] = await Promise.all([
     actor(as, { firstName: 'Nora', lastName: 'North', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('North School') }] }),
-    actor(as, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }], roles: [{ roleId: readerRole, nodeId: node('North') }] }),
+    // A member of North School (its head names only recipients they can see: review G, G11), reading the North cluster.
+    actor(as, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }, { nodeId: node('North School') }], roles: [{ roleId: readerRole, nodeId: node('North') }] }),
     actor(as, { firstName: 'Lee', lastName: 'Leaver', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: readerRole, nodeId: node('North School') }] }),
     actor(as, { firstName: 'Max', lastName: 'Mover', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: readerRole, nodeId: node('North School') }] }),
     createUser(admin, { firstName: '=SUM(1+1)', lastName: 'Formula', memberships: [{ nodeId: node('North School') }] }),
@@ -74,7 +75,7 @@ describe('the reports job', () => {
     expect(text.startsWith('\uFEFF')).toBe(true);
     const rows = parse(text.slice(1), { columns: true }) as Record<string, string>[];
     // The leaver is inactive (left out, as the export does); nobody of South School.
-    expect(rows.map((r) => r.lastName).sort()).toEqual(['Formula', 'Mover', 'North']);
+    expect(rows.map((r) => r.lastName).sort()).toEqual(['Formula', 'Mover', 'North', 'Reader']);
     expect(rows.find((r) => r.lastName === 'Formula')!.firstName).toBe("'=SUM(1+1)");
 
     // The next day: sent again, the owner not told again.

@@ -8,7 +8,10 @@ import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
 let trust: TestTrust;
 let admin: string;
-/** Reads reports in the North cluster (reports.view, users.view, users.export: reportReaderRole), no reports.schedule. */
+/**
+ * Reads reports in the North cluster (reports.view, users.view, users.export: reportReaderRole), no reports.schedule; a
+ * member of North School, so its head sees them and may name them (review G, G11: only a recipient in reach may be named).
+ */
 let reader: { user: any; token: string };
 /** Head Teacher at North School: reports.view and reports.schedule there. */
 let northHead: { user: any; token: string };
@@ -21,7 +24,7 @@ beforeAll(async () => {
   admin = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
   const readerRole = await reportReaderRole(admin);
   [reader, northHead, southHead, teacher] = await Promise.all([
-    actor({ ...trust, token: admin }, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }], roles: [{ roleId: readerRole, nodeId: node('North') }] }),
+    actor({ ...trust, token: admin }, { firstName: 'Rita', lastName: 'Reader', memberships: [{ nodeId: node('North') }, { nodeId: node('North School') }], roles: [{ roleId: readerRole, nodeId: node('North') }] }),
     actor({ ...trust, token: admin }, { firstName: 'Nora', lastName: 'North', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('North School') }] }),
     actor({ ...trust, token: admin }, { firstName: 'Sam', lastName: 'South', memberships: [{ nodeId: node('South School') }], roles: [{ roleId: presetIds.headTeacher, nodeId: node('South School') }] }),
     actor({ ...trust, token: admin }, { firstName: 'Tom', lastName: 'Teacher', memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.teacher, nodeId: node('North School') }] }),

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signUnsubscribe } from '../../../domain/notifications/unsubscribe-token';
 import { REPORT_NAMES } from '../../../domain/reports/catalogue';
@@ -5,7 +6,10 @@ import { linkUntil, reportEmail } from '../../../domain/reports/emails';
 import { REPORT_FILE_DAYS, REPORT_FILE_RETENTION_DAYS, reportFileKey, signReportFileLink, verifyReportFileLink } from '../../../domain/reports/report-file';
 
 const KEY = 'k'.repeat(43);
-const file = { trustId: 'trust-1', userId: 'user-1', fileId: '3f2b8c1e-9a4d-4c6e-8f00-1234567890ab', filename: 'access-review-2035-01-23.csv' };
+const file = {
+  trustId: 'trust-1', userId: 'user-1', fileId: '3f2b8c1e-9a4d-4c6e-8f00-1234567890ab', filename: 'access-review-2035-01-23.csv',
+  scheduleId: 'schedule-1', report: 'access-review' as const, nodeId: 'node-1',
+};
 const EXPIRES = 2_000_000_000;
 
 describe('report file links (review E, E4)', () => {
@@ -23,14 +27,28 @@ describe('report file links (review E, E4)', () => {
     expect(verifyReportFileLink({ ...link, s: link.s.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }, KEY)).toBeUndefined();
     expect(verifyReportFileLink({ ...link, s: '' }, KEY)).toBeUndefined();
     expect(verifyReportFileLink(link, `${KEY}x`)).toBeUndefined();
-    for (const other of [{ ...file, userId: 'user-2' }, { ...file, trustId: 'trust-2' }, { ...file, fileId: '00000000-0000-4000-8000-000000000000' }, { ...file, filename: 'users-2035-01-23.csv' }]) {
+    for (const other of [
+      { ...file, userId: 'user-2' }, { ...file, trustId: 'trust-2' }, { ...file, fileId: '00000000-0000-4000-8000-000000000000' },
+      { ...file, report: 'users' as const, filename: 'users-2035-01-23.csv' }, { ...file, scheduleId: 'schedule-2' }, { ...file, nodeId: 'node-2' },
+    ]) {
       const forged = signReportFileLink(other, EXPIRES, KEY);
       expect(verifyReportFileLink({ ...forged, s: link.s }, KEY)).toBeUndefined();
     }
   });
 
   it('takes every report\'s scheduled file name (<report>-<local date>.csv), so no large report fails to be stored', () => {
-    for (const name of REPORT_NAMES) expect(reportFileKey({ ...file, filename: `${name}-2035-12-31.csv` })).toContain(`/${name}-2035-12-31.csv`);
+    for (const name of REPORT_NAMES) expect(reportFileKey({ ...file, report: name, filename: `${name}-2035-12-31.csv` })).toContain(`/${name}-2035-12-31.csv`);
+  });
+
+  it('no longer takes a v1 link (no schedule in its claim: review G, G6), even one signed with the key', () => {
+    const id = Buffer.from(JSON.stringify([file.trustId, file.userId, file.fileId, file.filename])).toString('base64url');
+    const v1 = createHmac('sha256', KEY).update(`report-file.v1.${id}.${EXPIRES}`).digest('base64url');
+    expect(verifyReportFileLink({ id, e: String(EXPIRES), s: v1 }, KEY)).toBeUndefined();
+    // Nor a v2 claim without its schedule, report and node, nor one naming a report its file name is not of.
+    const short = Buffer.from(JSON.stringify([file.trustId, file.userId, file.fileId, file.filename])).toString('base64url');
+    expect(verifyReportFileLink({ id: short, e: String(EXPIRES), s: createHmac('sha256', KEY).update(`report-file.v2.${short}.${EXPIRES}`).digest('base64url') }, KEY)).toBeUndefined();
+    expect(() => signReportFileLink({ ...file, report: 'users' }, EXPIRES, KEY)).toThrow();
+    expect(() => signReportFileLink({ ...file, report: 'nope' as never }, EXPIRES, KEY)).toThrow();
   });
 
   it('is domain-separated from the unsubscribe links that share the key', () => {
@@ -40,7 +58,7 @@ describe('report file links (review E, E4)', () => {
   });
 
   it('never names a key outside the trust\'s folder: a path in any part is refused when signing and when verifying', () => {
-    for (const bad of [{ ...file, filename: '../x.csv' }, { ...file, trustId: '../other' }, { ...file, userId: 'a/b' }, { ...file, fileId: 'not-a-uuid' }, { ...file, filename: 'x.json' }]) {
+    for (const bad of [{ ...file, filename: '../x.csv' }, { ...file, trustId: '../other' }, { ...file, userId: 'a/b' }, { ...file, fileId: 'not-a-uuid' }, { ...file, filename: 'x.json' }, { ...file, scheduleId: '../s' }, { ...file, nodeId: 'a/b' }]) {
       expect(() => signReportFileLink(bad, EXPIRES, KEY)).toThrow();
       expect(() => reportFileKey(bad)).toThrow();
     }
