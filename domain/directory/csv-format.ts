@@ -42,10 +42,16 @@ export function quoteCell(text: string): string {
   return `"${clean.length > QUOTED_CELL_CHARS ? `${clean.slice(0, QUOTED_CELL_CHARS)}…` : clean}"`;
 }
 
-/** One role in the `roles` cell: `Role Name@Node Name`, or `Role Name@Node Name until 2027-07-31`. */
+/**
+ * One role in the `roles` cell: `Role Name@Node Name`, with its window when it
+ * has one: `… from 2027-09-01`, `… until 2027-07-31`, `… from 2027-09-01 until
+ * 2028-07-31` (a grant that has not begun must not read as current).
+ */
 export interface RoleCell {
   roleName: string;
   nodeName: string;
+  /** The UTC day the role starts, when it has a start. */
+  from?: string;
   /** The last day the role is valid (UTC date), when it has an end. */
   until?: string;
 }
@@ -55,6 +61,23 @@ export type ListCell<T> = { kind: 'keep' } | { kind: 'clear' } | { kind: 'set'; 
 
 const DAY_MS = 86_400_000;
 const UNTIL = / until (\d{4}-\d{2}-\d{2})$/;
+const FROM = / from (\d{4}-\d{2}-\d{2})$/;
+
+/** A real UTC day (not 2027-02-30, which Date.parse would read as 2 March). */
+function isCalendarDate(date: string): boolean {
+  const ms = Date.parse(`${date}T00:00:00.000Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === date;
+}
+
+/** The date shown for an assignment's `validFrom` (inclusive instant): its UTC day. */
+export function fromCellDate(validFrom: string): string {
+  return new Date(Date.parse(validFrom)).toISOString().slice(0, 10);
+}
+
+/** The `validFrom` instant a cell's `from <date>` stands for: the start of that UTC day. */
+export function validFromFromCellDate(date: string): string {
+  return `${date}T00:00:00.000Z`;
+}
 
 /**
  * The date shown for an assignment's `validUntil` (exclusive instant): the
@@ -71,7 +94,7 @@ export function validUntilFromCellDate(date: string): string {
 }
 
 export function formatRolesCell(roles: readonly RoleCell[]): string {
-  return roles.map((r) => `${r.roleName}@${r.nodeName}${r.until ? ` until ${r.until}` : ''}`).join(LIST_SEPARATOR);
+  return roles.map((r) => `${r.roleName}@${r.nodeName}${r.from ? ` from ${r.from}` : ''}${r.until ? ` until ${r.until}` : ''}`).join(LIST_SEPARATOR);
 }
 
 export function formatSchoolsCell(nodeNames: readonly string[]): string {
@@ -93,7 +116,7 @@ export function parseSchoolsCell(cell: string): ListCell<string> {
 /** A role entry that cannot be read; the import reports it as that cell's error. */
 export class RoleCellError extends Error {
   constructor(readonly part: string) {
-    super(`${quoteCell(part)} is not "Role Name@Node Name" or "Role Name@Node Name until YYYY-MM-DD"`);
+    super(`${quoteCell(part)} is not "Role Name@Node Name", optionally followed by " from YYYY-MM-DD" and " until YYYY-MM-DD"`);
     this.name = 'RoleCellError';
   }
 }
@@ -101,17 +124,20 @@ export class RoleCellError extends Error {
 /**
  * Reads a `roles` cell. The node name is after the last `@` (school names
  * rarely carry one; role names might); a trailing ` until YYYY-MM-DD` is the
- * end date. Throws RoleCellError naming the entry that cannot be read.
+ * end date, a ` from YYYY-MM-DD` before it (or trailing) the start. Throws RoleCellError naming the entry that cannot be read.
  */
 export function parseRolesCell(cell: string): ListCell<RoleCell> {
   return listCell(cell, (part) => {
     const until = UNTIL.exec(part);
-    const body = until ? part.slice(0, until.index) : part;
+    const rest = until ? part.slice(0, until.index) : part;
+    const from = FROM.exec(rest);
+    const body = from ? rest.slice(0, from.index) : rest;
     const at = body.lastIndexOf('@');
     const roleName = body.slice(0, at).trim();
     const nodeName = body.slice(at + 1).trim();
     if (at < 0 || roleName === '' || nodeName === '') throw new RoleCellError(part);
-    if (until && Number.isNaN(Date.parse(`${until[1]}T00:00:00.000Z`))) throw new RoleCellError(part);
-    return until ? { roleName, nodeName, until: until[1]! } : { roleName, nodeName };
+    for (const date of [until?.[1], from?.[1]]) if (date && !isCalendarDate(date)) throw new RoleCellError(part);
+    if (from && until && !(from[1]! <= until[1]!)) throw new RoleCellError(part);
+    return { roleName, nodeName, ...(from ? { from: from[1]! } : {}), ...(until ? { until: until[1]! } : {}) };
   });
 }

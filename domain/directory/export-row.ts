@@ -5,7 +5,7 @@
  * id, so a row never loses a placement.
  */
 import type { DirectoryEntry } from './directory-index';
-import { formatRolesCell, formatSchoolsCell, formulaSafe, untilCellDate, USER_CSV_COLUMNS, type UserCsvColumn } from './csv-format';
+import { formatRolesCell, formatSchoolsCell, formulaSafe, fromCellDate, untilCellDate, USER_CSV_COLUMNS, type UserCsvColumn } from './csv-format';
 
 export interface NameLookup {
   nodeName(nodeId: string): string | undefined;
@@ -31,6 +31,8 @@ export function exportRow(entry: DirectoryEntry, names: NameLookup): string[] {
       entry.roles.map((role) => ({
         roleName: names.roleName(role.roleId) ?? role.roleId,
         nodeName: node(role.nodeId),
+        // The start is known for people whose summary is in full form (≤ SUMMARY_DETAIL_MAX_ROLES roles, summary.ts).
+        ...(role.validFrom ? { from: fromCellDate(role.validFrom) } : {}),
         ...(role.validUntil ? { until: untilCellDate(role.validUntil) } : {}),
       })),
     ),

@@ -2,7 +2,7 @@ import type { Assignment, Membership } from '../access/model';
 import type { Role } from '../access/roles';
 import type { OrgTree } from '../org/tree';
 import {
-  formatRolesCell, formatSchoolsCell, parseRolesCell, parseSchoolsCell, quoteCell, RoleCellError, untilCellDate, validUntilFromCellDate,
+  formatRolesCell, formatSchoolsCell, fromCellDate, parseRolesCell, parseSchoolsCell, quoteCell, RoleCellError, untilCellDate, validFromFromCellDate, validUntilFromCellDate,
 } from './csv-format';
 import { mobileFromCell, type CellError, type CsvRow } from './import-file';
 
@@ -24,6 +24,8 @@ import { mobileFromCell, type CellError, type CsvRow } from './import-file';
 export interface WantedRole {
   roleId: string;
   nodeId: string;
+  /** The start instant (from `from YYYY-MM-DD`). */
+  validFrom?: string;
   /** The exclusive end instant (from `until YYYY-MM-DD`). */
   validUntil?: string;
 }
@@ -129,7 +131,13 @@ export function resolveRow(row: CsvRow, names: NameIndex): { intent: RowIntent; 
           const node = lookUp(names.nodes, entry.nodeName, 'node', 'roles');
           if ('error' in role) errors.push(role.error);
           if ('error' in node) errors.push(node.error);
-          if ('id' in role && 'id' in node) wanted.push({ roleId: role.id, nodeId: node.id, ...(entry.until ? { validUntil: validUntilFromCellDate(entry.until) } : {}) });
+          if ('id' in role && 'id' in node) {
+            wanted.push({
+              roleId: role.id, nodeId: node.id,
+              ...(entry.from ? { validFrom: validFromFromCellDate(entry.from) } : {}),
+              ...(entry.until ? { validUntil: validUntilFromCellDate(entry.until) } : {}),
+            });
+          }
         }
         intent.roles = wanted;
       }
@@ -171,14 +179,25 @@ export interface RowDesire {
   errors: CellError[];
 }
 
-const sameUntil = (assignment: Assignment, wanted: WantedRole) =>
+/**
+ * Whether a held assignment is the one a cell entry names: the same end day,
+ * and the same start day when the entry gives one. An entry without `from`
+ * keeps whatever start is stored (an export read before the start was shown,
+ * or the start left out): leaving it out never makes a grant begin sooner.
+ */
+const sameWindow = (assignment: Assignment, wanted: WantedRole) =>
   (assignment.validUntil === undefined ? undefined : untilCellDate(assignment.validUntil)) ===
-  (wanted.validUntil === undefined ? undefined : untilCellDate(wanted.validUntil));
+    (wanted.validUntil === undefined ? undefined : untilCellDate(wanted.validUntil)) &&
+  (wanted.validFrom === undefined || (assignment.validFrom !== undefined && fromCellDate(assignment.validFrom) === fromCellDate(wanted.validFrom)));
 
-function rolesText(items: readonly { roleId: string; nodeId: string; validUntil?: string }[], names: NameIndex): string | null {
+function rolesText(items: readonly { roleId: string; nodeId: string; validFrom?: string; validUntil?: string }[], names: NameIndex): string | null {
   if (items.length === 0) return null;
   return formatRolesCell(
-    items.map((a) => ({ roleName: names.roleName(a.roleId), nodeName: names.nodeName(a.nodeId), ...(a.validUntil ? { until: untilCellDate(a.validUntil) } : {}) })),
+    items.map((a) => ({
+      roleName: names.roleName(a.roleId), nodeName: names.nodeName(a.nodeId),
+      ...(a.validFrom ? { from: fromCellDate(a.validFrom) } : {}),
+      ...(a.validUntil ? { until: untilCellDate(a.validUntil) } : {}),
+    })),
   );
 }
 
@@ -243,7 +262,7 @@ export function desiredPerson(intent: RowIntent, current: CurrentPerson | undefi
   if (intent.roles) {
     const kept = new Set<string>();
     for (const wanted of intent.roles) {
-      const match = held.find((a) => !kept.has(a.id) && a.roleId === wanted.roleId && a.nodeId === wanted.nodeId && sameUntil(a, wanted));
+      const match = held.find((a) => !kept.has(a.id) && a.roleId === wanted.roleId && a.nodeId === wanted.nodeId && sameWindow(a, wanted));
       if (match) kept.add(match.id);
       else if (wanted.validUntil && Date.parse(wanted.validUntil) <= now.getTime()) {
         errors.push({ column: 'roles', code: 'until_past', message: `${names.roleName(wanted.roleId)}@${names.nodeName(wanted.nodeId)} would end in the past` });

@@ -105,7 +105,7 @@ export function newPersonBody(desire: RowDesire, intent: RowIntent): NewPersonBo
     ...(desire.profile.mobile ? { mobile: desire.profile.mobile } : {}),
     userType: intent.userType ?? 'staff',
     memberships: desire.memberships.map((m) => ({ nodeId: m.nodeId, ...(m.jobTitle ? { jobTitle: m.jobTitle } : {}), primary: m.primary, isManager: m.isManager })),
-    roles: desire.addAssignments.map((r) => ({ roleId: r.roleId, nodeId: r.nodeId, ...(r.validUntil ? { validUntil: r.validUntil } : {}) })),
+    roles: desire.addAssignments.map((r) => ({ roleId: r.roleId, nodeId: r.nodeId, ...(r.validFrom ? { validFrom: r.validFrom } : {}), ...(r.validUntil ? { validUntil: r.validUntil } : {}) })),
     invite: true,
   };
 }

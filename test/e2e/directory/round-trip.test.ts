@@ -16,6 +16,8 @@ let trust: TestTrust;
 const node = (name: string) => trust.nodes[name]!.id;
 let formula: any;
 let renamed: any;
+/** Holds a Teacher grant that has not begun (it starts in 2036): review H, H-9. */
+let pending: any;
 
 const exportText = async (query: string) => {
   const response = await fetch(`${stack().url}/users/export.csv?${query}`, { headers: { authorization: `Bearer ${trust.token}` } });
@@ -43,6 +45,7 @@ beforeAll(async () => {
     createUser(trust.token, { firstName: 'Ren', lastName: 'Before', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teachingAssistant, nodeId: school, validUntil: '2027-08-01T00:00:00.000Z' }] }),
     createUser(trust.token, { firstName: 'Una', lastName: 'Changed', memberships: [{ nodeId: school }] }),
   ]);
+  pending = await createUser(trust.token, { firstName: 'Pat', lastName: 'Pending', memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teacher, nodeId: school, validFrom: '2036-01-01T09:00:00.000Z' }] });
   await call('PATCH', `/users/${renamed.id}`, { token: trust.token, body: { mobile: '+447700900123' }, headers: { 'if-match': String(renamed.version) } });
 });
 
@@ -77,5 +80,29 @@ describe('export → spreadsheet → import', () => {
     const after = (await call('GET', `/users/${renamed.id}`, { token: trust.token })).body;
     expect(after).toMatchObject({ lastName: 'After', mobile: '+447700900123' });
     expect((await call('GET', `/users/${formula.id}`, { token: trust.token })).body.firstName).toBe('=SUM(A1:A9)');
+  });
+
+  it('shows a grant that has not begun with its start, reads it back unchanged, and never makes it begin sooner when the start is left out (review H, H-9)', async () => {
+    const text = await exportText(`nodeId=${node('North School')}`);
+    const rows = parse(text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    const row = rows.find((r) => r.id === pending.id)!;
+    expect(row.roles).toBe('Teacher@North School from 2036-01-01');
+    const only = (roles: string) => stringify([{ ...row, roles }], { header: true });
+    const actionOf = async (roles: string) => {
+      const result = await preview(only(roles));
+      expect(result.status).toBe(200);
+      return result.body.rows[0];
+    };
+    expect(await actionOf(row.roles!)).toMatchObject({ action: 'unchanged' });
+    // Leaving the start out keeps the stored one: an omission never widens.
+    expect(await actionOf('Teacher@North School')).toMatchObject({ action: 'unchanged' });
+    // A new start is a change, shown with both windows; applied, the grant starts then.
+    expect(await actionOf('Teacher@North School from 2037-09-01 until 2038-07-31')).toMatchObject({
+      action: 'update', changes: [{ field: 'roles', from: 'Teacher@North School from 2036-01-01', to: 'Teacher@North School from 2037-09-01 until 2038-07-31' }],
+    });
+    const plan = await preview(only('Teacher@North School from 2037-09-01 until 2038-07-31'));
+    expect(await applied(plan.body.planId)).toMatchObject({ status: 'done', updated: 1, failed: 0 });
+    const roles = (await call('GET', `/users/${pending.id}`, { token: trust.token })).body.roles;
+    expect(roles).toEqual([expect.objectContaining({ roleId: presetIds.teacher, validFrom: '2037-09-01T00:00:00.000Z', validUntil: '2038-08-01T00:00:00.000Z' })]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatRolesCell, formulaSafe, fromFormulaSafe, parseRolesCell, parseSchoolsCell, RoleCellError, untilCellDate, validUntilFromCellDate,
+  formatRolesCell, formulaSafe, fromCellDate, fromFormulaSafe, parseRolesCell, parseSchoolsCell, RoleCellError, untilCellDate, validFromFromCellDate, validUntilFromCellDate,
 } from '../../../domain/directory/csv-format';
 
 describe('users CSV cells', () => {
@@ -26,6 +26,20 @@ describe('users CSV cells', () => {
     const cell = formatRolesCell(roles);
     expect(cell).toBe('Teacher@Oak Primary; DSL@Elm Nursery until 2027-07-31');
     expect(parseRolesCell(cell)).toEqual({ kind: 'set', items: roles });
+  });
+
+  it('round-trips a start, alone or with an end, and refuses a start after the end (review H, H-9)', () => {
+    const roles = [
+      { roleName: 'Teacher', nodeName: 'Oak Primary', from: '2036-01-01' },
+      { roleName: 'DSL', nodeName: 'Elm Nursery', from: '2036-09-01', until: '2037-07-31' },
+    ];
+    const cell = formatRolesCell(roles);
+    expect(cell).toBe('Teacher@Oak Primary from 2036-01-01; DSL@Elm Nursery from 2036-09-01 until 2037-07-31');
+    expect(parseRolesCell(cell)).toEqual({ kind: 'set', items: roles });
+    expect(fromCellDate('2036-01-01T09:00:00.000Z')).toBe('2036-01-01');
+    expect(validFromFromCellDate('2036-01-01')).toBe('2036-01-01T00:00:00.000Z');
+    expect(() => parseRolesCell('DSL@Elm Nursery from 2037-09-01 until 2037-07-31')).toThrow(RoleCellError);
+    expect(() => parseRolesCell('DSL@Elm Nursery from 2037-02-30')).toThrow(RoleCellError);
   });
 
   it('reads an empty list cell as "leave as is" and "-" as "remove all"', () => {
