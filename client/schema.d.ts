@@ -1369,6 +1369,7 @@ export interface components {
         };
         NotificationEventAccepted: {
             id: string;
+            /** @description How many people the event reaches at its node, counted without the pupil's blocks (so the answer tells nothing about who is blocked from which pupil); for a parents' category, the pupil's linked parents */
             recipients: number;
             duplicate: boolean;
         };

@@ -1,5 +1,5 @@
 import { decideUnattended, decideUnderPolicy, type AdminPolicy } from '../access/admin-policy';
-import { permissionByCode } from '../access/permissions';
+import { permissionByCode, type PermissionCode } from '../access/permissions';
 import { CompiledPerson, type Person } from '../access/resolve';
 import type { Role } from '../access/roles';
 import { pathToRoot, type OrgTree } from '../org/tree';
@@ -66,13 +66,18 @@ export function mayHear(input: {
 }): boolean {
   const { event, person } = input;
   const isParent = person instanceof CompiledPerson ? person.isParent : person.userType === 'parent';
-  const aboutOwnChildren = permissionByCode.get(event.category.permission)?.area === 'parents';
+  const aboutOwnChildren = isAboutOwnChildren(event.category);
   if ((isParent || aboutOwnChildren) && event.subjectId === undefined) return false;
   const question = {
     tree: input.tree, roles: input.roles, person, policies: input.policies, now: input.now,
     permission: event.category.permission, nodeId: event.nodeId, ...(event.subjectId === undefined ? {} : { subjectId: event.subjectId }),
   };
   return (input.session ? decideUnderPolicy({ ...question, mfa: input.session.mfa }) : decideUnattended(question)).allowed;
+}
+
+/** A category about parents' own children (the `parents` area): nobody hears of it without its pupil. */
+export function isAboutOwnChildren(category: { permission: string }): boolean {
+  return permissionByCode.get(category.permission as PermissionCode)?.area === 'parents';
 }
 
 /**

@@ -57,7 +57,13 @@ export const postEventBodySchema = z
   .register(z.globalRegistry, { id: 'NotificationEventInput' });
 
 export const eventAcceptedSchema = z
-  .object({ id: z.string(), recipients: z.number().check(z.int()), duplicate: z.boolean() })
+  .object({
+    id: z.string(),
+    recipients: z.number().check(z.int()).register(z.globalRegistry, {
+      description: "How many people the event reaches at its node, counted without the pupil's blocks (so the answer tells nothing about who is blocked from which pupil); for a parents' category, the pupil's linked parents",
+    }),
+    duplicate: z.boolean(),
+  })
   .register(z.globalRegistry, { id: 'NotificationEventAccepted' });
 
 export const feedQuerySchema = z.object({ limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50), cursor: z.optional(z.string().check(z.maxLength(2048))) });

@@ -22,6 +22,6 @@ export const handler = userOrClientHandler('notifications.send', { body: postEve
     throw new InvalidInputError('validation_failed', 'Only the service raises this category', [{ path: 'category', message: 'raised by the service itself' }]);
   }
   const sender = isClientCaller(caller) ? { type: 'client' as const, id: caller.integration.clientId } : { type: 'user' as const, id: caller.account.id };
-  const { event, duplicate } = await raiseEvent(caller.trust, { ...body, sender });
-  return json(202, { id: event.id, recipients: event.recipients.length, duplicate });
+  const { event, duplicate, reach } = await raiseEvent(caller.trust, { ...body, sender });
+  return json(202, { id: event.id, recipients: reach, duplicate });
 });

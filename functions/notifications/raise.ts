@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../../domain/errors';
 import { categoryByCode, type EventContent } from '../../domain/notifications/categories';
-import { recipientSearch, recipientsFor } from '../../domain/notifications/recipients';
+import { isAboutOwnChildren, recipientSearch, recipientsFor } from '../../domain/notifications/recipients';
 import type { Trust } from '../../domain/org/trust';
 import { loadRecipientCandidates, storeEvent, type StoredEvent } from '../adapters/dynamo/notification-repository';
 import { loadTrustContext } from '../adapters/dynamo/trust-repository';
@@ -36,7 +36,7 @@ export function eventKeyHash(sender: StoredEvent['sender'], idempotencyKey: stri
  * the one path for events from apps (POST /notifications/events) and the
  * service's own (lockouts, 2FA resets, sensitive grants, MIS runs).
  */
-export async function raiseEvent(trust: Trust, input: NewEvent): Promise<{ event: StoredEvent; duplicate: boolean }> {
+export async function raiseEvent(trust: Trust, input: NewEvent): Promise<{ event: StoredEvent; duplicate: boolean; reach: number }> {
   const category = categoryByCode.get(input.category);
   if (!category) throw new Error(`Unknown notification category ${input.category}`);
   if ((input.sender.type === 'service') !== input.idempotencyKey.startsWith(SERVICE_PREFIX)) {
@@ -46,10 +46,14 @@ export async function raiseEvent(trust: Trust, input: NewEvent): Promise<{ event
   const { tree, roles } = await loadTrustContext(trust);
   const search = recipientSearch(tree, roles, { category, nodeId: input.nodeId });
   const candidates = await loadRecipientCandidates(trust.id, search.nodeIds, search.roleIds);
-  const recipients = recipientsFor({
-    event: { category, nodeId: input.nodeId, ...(input.subjectId ? { subjectId: input.subjectId } : {}) },
+  const decide = (subjectId: string | undefined) => recipientsFor({
+    event: { category, nodeId: input.nodeId, ...(subjectId ? { subjectId } : {}) },
     tree, roles, candidates, trustDefaults: trust.policies.notificationDefaults, policies: trust.policies, now: new Date(),
   });
+  const recipients = decide(input.subjectId);
+  // What the sender is told: how many the event reaches at its node, counted without the pupil's blocks, so the answer is no
+  // oracle of who is blocked from which pupil (review J, J4). A parents' category has no audience without its pupil.
+  const reach = input.subjectId && !isAboutOwnChildren(category) ? decide(undefined).length : recipients.length;
   const { idempotencyKey, ...fields } = input;
   const keyHash = eventKeyHash(input.sender, idempotencyKey);
   const stored = await storeEvent(trust.id, { id: newId(), keyHash, ...fields, receivedAt: nowIso(), recipients });
@@ -59,5 +63,5 @@ export async function raiseEvent(trust: Trust, input: NewEvent): Promise<{ event
       logger.error('could not queue the immediate emails of an event; the sweep will send them', { error, eventId: stored.event.id }),
     );
   }
-  return stored;
+  return { ...stored, reach };
 }

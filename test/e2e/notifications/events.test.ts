@@ -36,6 +36,24 @@ beforeAll(async () => {
 });
 
 describe('POST /notifications/events', () => {
+  it("answers the same count for a pupil someone is blocked from as for any other, while the blocked person hears nothing (review J, J4)", async () => {
+    const school2 = trust.nodes['Sub School']!.id;
+    const inSub = async () => {
+      const user = await createUser(admin, { memberships: [{ nodeId: school2 }], roles: [{ roleId: presetIds.teacher, nodeId: school2 }] });
+      return { user, token: await activate(trust, user) };
+    };
+    const [blocked, other] = await Promise.all([inSub(), inSub()]);
+    const pupil = `pupil-${randomUUID()}`;
+    expect((await call('PUT', `/users/${blocked.user.id}/blocks/${pupil}`, { token: admin, body: { schoolId: school2 } })).status).toBe(200);
+    const aboutBlocked = await post(admin, event({ nodeId: school2, subjectId: pupil }));
+    const aboutAnother = await post(admin, event({ nodeId: school2, subjectId: `pupil-${randomUUID()}` }));
+    expect(aboutBlocked.status).toBe(202);
+    expect(aboutBlocked.body.recipients).toBe(aboutAnother.body.recipients);
+    expect(await feedIds(blocked.token)).not.toContain(aboutBlocked.body.id);
+    expect(await feedIds(blocked.token)).toContain(aboutAnother.body.id);
+    expect(await feedIds(other.token)).toEqual(expect.arrayContaining([aboutBlocked.body.id, aboutAnother.body.id]));
+  });
+
   it('decides the recipients on arrival: the school\'s teachers, not another school\'s', async () => {
     const teacher = await person(presetIds.teacher, school);
     const southTeacher = await person(presetIds.teacher, southSchool);
