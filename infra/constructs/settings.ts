@@ -14,6 +14,8 @@ export interface DeploymentSettings {
   appUrl: string;
   /** IANA time zone the scheduled jobs' cron expressions are read in. */
   scheduleTimeZone: string;
+  /** Review H, H-2: an address subscribed to the alarm topic (context `alarmEmail`); none when unset. */
+  alarmEmail?: string;
 }
 
 /** Context key the infra tests set to swap esbuild bundling for an inline stub. Never set it for a deployment. */
@@ -49,5 +51,9 @@ export function readSettings(scope: Construct): DeploymentSettings {
 
   const scheduleTimeZone = get('scheduleTimeZone', 'Europe/London');
 
-  return { stage, sesSender, appUrl, scheduleTimeZone };
+  // Review H, H-2.
+  const alarmEmail = get('alarmEmail', '') || undefined;
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) throw new Error(`Context "alarmEmail" must be an email address, got "${alarmEmail}"`);
+
+  return { stage, sesSender, appUrl, scheduleTimeZone, ...(alarmEmail ? { alarmEmail } : {}) };
 }

@@ -52,6 +52,7 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     sesSender: stateful.sesSender,
     linkSigningKey: stateful.linkSigningKey,
     tokenEndpoint: stateful.tokenEndpoint,
+    alarmTopic: stateful.monitoring.topic,
   });
   api.addStackDependency(stateful);
 

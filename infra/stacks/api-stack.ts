@@ -19,6 +19,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { alarmOnDeadLetters, alarmOnErrors, alarmOnHttpApi } from '../constructs/monitoring';
 import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
 import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
@@ -45,6 +47,8 @@ export interface ApiStackProps extends StackProps {
   linkSigningKey: ISecret;
   /** The user pool's client-credentials token endpoint (its domain), which POST /oauth2/token forwards to. */
   tokenEndpoint: string;
+  /** Review H, H-2: the stateful stack's alarm topic; every dead-letter queue, job, queue worker and the API get an alarm on it. */
+  alarmTopic?: ITopic;
 }
 
 /** Stage-wide throttling; API Gateway answers 429 above it. */
@@ -63,6 +67,8 @@ export class ApiStack extends Stack {
   readonly exportBucket: s3.Bucket;
   /** MIS rosters (issue 10): uploads and files dropped under mis/<trustId>/<nodeId>/; objects expire after ROSTER_RETENTION_DAYS. */
   readonly rosterBucket?: s3.Bucket;
+  /** Review H, H-2: each job's schedule dead-letter queue, by job name. */
+  readonly scheduleDeadLetters = new Map<string, sqs.IQueue>();
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -262,8 +268,23 @@ export class ApiStack extends Stack {
       const jobId = jobIds[i]!;
       const fn = makeFunction(functionsOf(job.group ?? 'scheduled jobs'), jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
       this.functions.set(job.name, fn);
-      scheduleJob(this, jobId, job, fn.function, settings.scheduleTimeZone);
+      this.scheduleDeadLetters.set(job.name, scheduleJob(this, jobId, job, fn.function, settings.scheduleTimeZone).deadLetters);
     });
+
+    // ---- Alarms (review H, H-2) ----------------------------------------------
+    // Each beside what it watches (infra/constructs/monitoring.ts); all notify the stateful stack's topic.
+    if (props.alarmTopic) {
+      const topic = props.alarmTopic;
+      for (const [name, { queue }] of queueByName) {
+        alarmOnDeadLetters(queue.deadLetterQueue!.queue, topic, `Queue ${name}`);
+        alarmOnErrors(this.functions.get(`queue:${name}`)!.function, topic, `Queue worker ${name}`);
+      }
+      for (const job of props.jobs) {
+        alarmOnDeadLetters(this.scheduleDeadLetters.get(job.name)!, topic, `The schedule of job ${job.name}`);
+        alarmOnErrors(this.functions.get(job.name)!.function, topic, `Scheduled job ${job.name}`);
+      }
+      alarmOnHttpApi(this, this.api, topic);
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
   }

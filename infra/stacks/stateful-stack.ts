@@ -9,6 +9,7 @@ import { tableDefinition } from '../definitions/table';
 import { userPoolDefinition } from '../definitions/user-pool';
 import type { DeploymentSettings } from '../constructs/settings';
 import { ServiceFunction } from '../constructs/service-function';
+import { Monitoring } from '../constructs/monitoring';
 import { integrationScopes, RESOURCE_SERVER } from '../../domain/integrations/scopes';
 
 /**
@@ -47,6 +48,8 @@ export class StatefulStack extends Stack {
   readonly domain: cognito.UserPoolDomain;
   /** `https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token`. */
   readonly tokenEndpoint: string;
+  /** Review H, H-2: the alarm topic (every alarm of both stacks notifies it) and the table and SES alarms. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -221,6 +224,12 @@ export class StatefulStack extends Stack {
       memorySize: 256,
     });
     this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preToken.function, cognito.LambdaVersion.V3_0);
+
+    // ---- Alarms (review H, H-2) -------------------------------------------------
+    this.monitoring = new Monitoring(this, 'Alarms', { stage: settings.stage, alarmEmail: settings.alarmEmail });
+    this.monitoring.alarmOnTable(this.table);
+    this.monitoring.alarmOnSes();
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
 
     new CfnOutput(this, 'TokenEndpoint', { value: this.tokenEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -582,8 +582,9 @@ describe('api stack: queues (the CSV import)', () => {
   const ofType = (type: string) => Object.entries(template()).filter(([, r]) => r.Type === type);
 
   it('gives every queue an encrypted, TLS-only SQS queue with a dead-letter queue, and a worker it triggers one message at a time', () => {
+    // Plus one dead-letter queue per job schedule (review H, H-2; test/infra/monitoring.test.ts).
     const sqsQueues = ofType('AWS::SQS::Queue');
-    expect(sqsQueues).toHaveLength(queues.length * 2);
+    expect(sqsQueues).toHaveLength(queues.length * 2 + jobs.length);
     const main = sqsQueues.filter(([, r]) => r.Properties.RedrivePolicy);
     expect(main).toHaveLength(queues.length);
     for (const [, queue] of sqsQueues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
@@ -591,7 +592,7 @@ describe('api stack: queues (the CSV import)', () => {
       queues.map((q) => [q.maxReceiveCount, q.timeoutSeconds * 6]).sort(),
     );
     const policies = ofType('AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(p.Properties.PolicyDocument));
-    expect(policies.filter((p) => p.includes('aws:SecureTransport'))).toHaveLength(queues.length * 2);
+    expect(policies.filter((p) => p.includes('aws:SecureTransport'))).toHaveLength(queues.length * 2 + jobs.length);
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(queues.length);
     expect(mappings[0]![1].Properties).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
