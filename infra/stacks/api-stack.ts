@@ -21,6 +21,7 @@ import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { alarmOnDeadLetters, alarmOnErrors, alarmOnHttpApi } from '../constructs/monitoring';
+import { STAGE_THROTTLE, throttlePublicRoutes } from '../constructs/throttling';
 import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
 import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
@@ -51,8 +52,8 @@ export interface ApiStackProps extends StackProps {
   alarmTopic?: ITopic;
 }
 
-/** Stage-wide throttling; API Gateway answers 429 above it. */
-export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+/** Stage-wide throttling; API Gateway answers 429 above it. Review H, H-5: the figures and the public routes' own are in infra/constructs/throttling.ts. */
+export const API_THROTTLE = STAGE_THROTTLE;
 
 /**
  * Everything that can be rebuilt from code: the HTTP API, one function per
@@ -260,6 +261,9 @@ export class ApiStack extends Stack {
         });
       }
     });
+
+    // Review H, H-5: the public routes' own throttles (infra/constructs/throttling.ts).
+    throttlePublicRoutes(this.stage, this.api, props.routes);
 
     // ---- Scheduled jobs -----------------------------------------------------
 
