@@ -33,8 +33,9 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     settings,
-    description: 'Trust access platform: table, user pool, SES sender (retained on delete)',
+    description: 'Trust access platform: table, user pool, SES sender, data buckets, alarm topic (retained on delete)',
     terminationProtection: settings.stage === 'prod',
+    rosterDrops: props.queues?.find((q) => q.rosterDrops),
   });
 
   const api = new ApiStack(app, `${prefix}-Api`, {
@@ -53,6 +54,9 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     linkSigningKey: stateful.linkSigningKey,
     tokenEndpoint: stateful.tokenEndpoint,
     alarmTopic: stateful.monitoring.topic,
+    exportBucket: stateful.exportBucket,
+    rosterBucket: stateful.rosterBucket,
+    rosterDropQueue: stateful.rosterDropQueue,
   });
   api.addStackDependency(stateful);
 

@@ -9,7 +9,12 @@ import { tableDefinition } from '../definitions/table';
 import { userPoolDefinition } from '../definitions/user-pool';
 import type { DeploymentSettings } from '../constructs/settings';
 import { ServiceFunction } from '../constructs/service-function';
-import { Monitoring } from '../constructs/monitoring';
+import { alarmOnDeadLetters, Monitoring } from '../constructs/monitoring';
+import { exportBucket, rosterBucket, sendRosterDrops } from '../constructs/buckets';
+import { workerQueue } from '../constructs/jobs';
+import type { QueueDef } from '../../functions/routes';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { integrationScopes, RESOURCE_SERVER } from '../../domain/integrations/scopes';
 
 /**
@@ -23,12 +28,16 @@ export const SIGN_IN_RATE_LIMIT = { limit: 500, windowSeconds: 300, forwardedIpH
 
 export interface StatefulStackProps extends StackProps {
   settings: DeploymentSettings;
+  /** The queue (functions/routes.ts) S3 notifies of roster drops: it sits here beside the roster bucket (review H, H-6). */
+  rosterDrops?: QueueDef;
 }
 
 /**
  * Everything that holds data and must outlive a redeploy: the table, the user
- * pool and the SES sender. The stateless API stack receives these as props,
- * so it can be destroyed and rebuilt without touching a single record.
+ * pool, the SES sender, the exports and MIS roster buckets with their access
+ * logs (and the queue S3 notifies of roster drops), the alarm topic. The
+ * stateless API stack receives these as props, so it can be destroyed and
+ * rebuilt without touching a single record or file.
  */
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
@@ -50,6 +59,12 @@ export class StatefulStack extends Stack {
   readonly tokenEndpoint: string;
   /** Review H, H-2: the alarm topic (every alarm of both stacks notifies it) and the table and SES alarms. */
   readonly monitoring: Monitoring;
+  /** Review H, H-6: large exports and emailed report files (issue 9, review E, E4). */
+  readonly exportBucket: s3.Bucket;
+  /** Review H, H-6: MIS rosters (issue 10). */
+  readonly rosterBucket: s3.Bucket;
+  /** The queue S3 sends the roster bucket's object-created events to (with its dead-letter queue); its worker is in the API stack. */
+  readonly rosterDropQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -230,6 +245,19 @@ export class StatefulStack extends Stack {
     this.monitoring.alarmOnTable(this.table);
     this.monitoring.alarmOnSes();
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+
+    // ---- Data buckets (review H, H-6) ----------------------------------------------
+    // Here rather than in the API stack: they hold personal data for days (rosters 30, report files 8), so a destroyed
+    // and rebuilt API stack must neither orphan them nor collide with them (infra/constructs/buckets.ts).
+    this.exportBucket = exportBucket(this);
+    this.rosterBucket = rosterBucket(this, settings.stage);
+    if (props.rosterDrops) {
+      this.rosterDropQueue = workerQueue(this, 'RosterDropped', props.rosterDrops);
+      sendRosterDrops(this.rosterBucket, this.rosterDropQueue, props.rosterDrops.name, settings.stage);
+      alarmOnDeadLetters(this.rosterDropQueue.deadLetterQueue!.queue, this.monitoring.topic, `Queue ${props.rosterDrops.name}`);
+    }
+    new CfnOutput(this, 'ExportBucketName', { value: this.exportBucket.bucketName });
+    new CfnOutput(this, 'RosterBucketName', { value: this.rosterBucket.bucketName });
 
     new CfnOutput(this, 'TokenEndpoint', { value: this.tokenEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -13,6 +13,8 @@ type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: str
 let synth: SynthesizedApp;
 let api: Record<string, Resource>;
 let stateful: Record<string, Resource>;
+/** Both stacks' resources (the roster drops' queue is the stateful stack's, review H, H-6); no logical id is in both. */
+let both: Record<string, Resource>;
 let topicId: string;
 
 beforeAll(() => {
@@ -20,6 +22,8 @@ beforeAll(() => {
   api = synth.apiTemplate.toJSON().Resources;
   stateful = synth.statefulTemplate.toJSON().Resources;
   topicId = logicalId(synth.stateful.monitoring.topic.node.defaultChild as CfnResource);
+  for (const id of Object.keys(stateful)) if (id in api) throw new Error(`${id} is in both stacks`);
+  both = { ...api, ...stateful };
 });
 
 afterAll(() => synth?.cleanup());
@@ -39,7 +43,7 @@ const fires = (alarm: Record<string, any>, above: number) => {
 
 describe('dead-letter queues', () => {
   const scheduleDeadLetters = () => ofType(api, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties.Target.DeadLetterConfig?.Arn?.['Fn::GetAtt']?.[0] as string | undefined);
-  const redriveDeadLetters = () => ofType(api, 'AWS::SQS::Queue').flatMap(([, q]) => (q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string] : []));
+  const redriveDeadLetters = () => ofType(both, 'AWS::SQS::Queue').flatMap(([, q]) => (q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string] : []));
 
   it('gives every schedule a dead-letter queue its role may send to', () => {
     const schedules = ofType(api, 'AWS::Scheduler::Schedule');
@@ -67,7 +71,7 @@ describe('dead-letter queues', () => {
 
   it('leaves no queue without a dead-letter queue unless it is one', () => {
     const deadLetters = new Set([...redriveDeadLetters(), ...scheduleDeadLetters()]);
-    for (const [id, queue] of ofType(api, 'AWS::SQS::Queue')) {
+    for (const [id, queue] of ofType(both, 'AWS::SQS::Queue')) {
       expect(Boolean(queue.Properties.RedrivePolicy) || deadLetters.has(id), id).toBe(true);
     }
     expect(deadLetters.size).toBe(queues.length + jobs.length);
@@ -76,7 +80,7 @@ describe('dead-letter queues', () => {
   it('alarms on every dead-letter queue as soon as it holds a message', () => {
     const deadLetters = [...redriveDeadLetters(), ...scheduleDeadLetters()];
     for (const queueId of deadLetters) {
-      const watching = alarms(api).filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(dimension(a, 'QueueName')) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'QueueName'] }));
+      const watching = alarms(both).filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(dimension(a, 'QueueName')) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'QueueName'] }));
       expect(watching, queueId).toHaveLength(1);
       const [alarm] = watching;
       expect(alarm.Namespace).toBe('AWS/SQS');
