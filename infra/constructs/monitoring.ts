@@ -66,10 +66,11 @@ export class Monitoring extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
-    // The topic's own policy replaces SNS's default one, so the two publishers are named, from this account only.
+    // The topic's own policy replaces SNS's default one, so the publishers are named, from this account only: CloudWatch
+    // here; SES when the stateful stack adds the configuration set's event destination (CDK names that configuration set).
     this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'PublishFromCloudWatchAndSes',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('ses.amazonaws.com')],
+      sid: 'PublishFromCloudWatch',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['sns:Publish'],
       resources: [this.topic.topicArn],
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },

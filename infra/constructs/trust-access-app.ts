@@ -42,6 +42,8 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     env,
     settings,
     description: 'Trust access platform: HTTP API, functions and schedules',
+    // Review H, H-10: in prod both stacks; rebuilding the API stack on purpose means turning it off first (README Deploy).
+    terminationProtection: settings.stage === 'prod',
     routes: props.routes,
     jobs: props.jobs,
     queues: props.queues ?? [],

@@ -76,6 +76,9 @@ export class StatefulStack extends Stack {
       timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Review H, H-11: the AWS managed key (aws/dynamodb) rather than the AWS owned one, so CloudTrail records each use
+      // of the key protecting safeguarding data; a customer managed key was not chosen (README "Notes and decisions").
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -205,7 +208,8 @@ export class StatefulStack extends Stack {
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
     this.emailIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
-      identity: ses.Identity.email(settings.sesSender),
+      // Review H, H-7: with sesDomain, the domain with Easy DKIM (sesSender is in it); without, the one address (a test set-up).
+      identity: settings.sesDomain ? ses.Identity.domain(settings.sesDomain) : ses.Identity.email(settings.sesSender),
       configurationSet: this.configurationSet,
     });
 
@@ -245,6 +249,18 @@ export class StatefulStack extends Stack {
     this.monitoring.alarmOnTable(this.table);
     this.monitoring.alarmOnSes();
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    // Review H, H-7: bounces, complaints and rejects of every email the API sends reach the topic (a suppressed
+    // address never gets its invitation; this is where that shows).
+    this.configurationSet.addEventDestination('BouncesComplaintsRejects', {
+      destination: ses.EventDestination.snsTopic(this.monitoring.topic),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.REJECT],
+    });
+    // The DNS step of a domain identity: three CNAME records (README "Deploy checklist").
+    if (settings.sesDomain) {
+      this.emailIdentity.dkimRecords.forEach((record, i) => {
+        new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}` });
+      });
+    }
 
     // ---- Data buckets (review H, H-6) ----------------------------------------------
     // Here rather than in the API stack: they hold personal data for days (rosters 30, report files 8), so a destroyed

@@ -162,7 +162,7 @@ describe('stateful stack: table and SES', () => {
 });
 
 describe('the alarm topic', () => {
-  it('is encrypted with a rotating key CloudWatch and SES may use, takes TLS only, and lets only those two publish', () => {
+  it('is encrypted with a rotating key CloudWatch and SES may use, takes TLS only, and lets only CloudWatch and the configuration set publish', () => {
     const [, topic] = ofType(stateful, 'AWS::SNS::Topic')[0]!;
     const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
     expect(stateful[keyId]!.Properties.EnableKeyRotation).toBe(true);
@@ -174,9 +174,14 @@ describe('the alarm topic', () => {
     const statements = policy.Properties.PolicyDocument.Statement as any[];
     expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     const allows = statements.filter((s) => s.Effect === 'Allow');
-    expect(allows).toHaveLength(1);
-    expect(allows[0].Principal.Service.sort()).toEqual(['cloudwatch.amazonaws.com', 'ses.amazonaws.com']);
-    expect(allows[0].Condition.StringEquals['aws:SourceAccount']).toBeDefined();
+    expect(allows.map((s) => s.Principal.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'ses.amazonaws.com']);
+    for (const allow of allows) {
+      expect(allow.Action).toBe('sns:Publish');
+      expect(JSON.stringify(allow.Condition.StringEquals), allow.Principal.Service).toMatch(/"aws:SourceAccount"/i);
+    }
+    // SES only for the deployment's configuration set (its bounce, complaint and reject events: test/infra/deploy-settings.test.ts).
+    const ses = allows.find((s) => s.Principal.Service === 'ses.amazonaws.com');
+    expect(JSON.stringify(ses.Condition.StringEquals['AWS:SourceArn'])).toContain(':configuration-set/');
   });
 
   it('has no subscriber unless alarmEmail is set', () => {
