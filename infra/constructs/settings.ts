@@ -14,6 +14,13 @@ export interface DeploymentSettings {
   appUrl: string;
   /** IANA time zone the scheduled jobs' cron expressions are read in. */
   scheduleTimeZone: string;
+  /** Review H, H-2: an address subscribed to the alarm topic (context `alarmEmail`); none when unset. */
+  alarmEmail?: string;
+  /**
+   * Review H, H-7: the domain SES verifies (context `sesDomain`) with Easy DKIM, instead of the one sender address;
+   * sesSender must be in it. The stateful stack outputs the three DKIM CNAME records to add to the domain's DNS.
+   */
+  sesDomain?: string;
 }
 
 /** Context key the infra tests set to swap esbuild bundling for an inline stub. Never set it for a deployment. */
@@ -21,6 +28,7 @@ export const STUB_FUNCTION_CODE_CONTEXT = 'trust-access:stubFunctionCode';
 
 const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export function readSettings(scope: Construct): DeploymentSettings {
   const get = (key: string, fallback: string): string => {
@@ -49,5 +57,26 @@ export function readSettings(scope: Construct): DeploymentSettings {
 
   const scheduleTimeZone = get('scheduleTimeZone', 'Europe/London');
 
-  return { stage, sesSender, appUrl, scheduleTimeZone };
+  // Review H, H-2.
+  const alarmEmail = get('alarmEmail', '') || undefined;
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) throw new Error(`Context "alarmEmail" must be an email address, got "${alarmEmail}"`);
+
+  // Review H, H-7.
+  const sesDomain = get('sesDomain', '').toLowerCase().replace(/\.$/, '') || undefined;
+  if (sesDomain !== undefined) {
+    if (!DOMAIN.test(sesDomain)) throw new Error(`Context "sesDomain" must be a domain name, got "${sesDomain}"`);
+    const senderDomain = sesSender.slice(sesSender.lastIndexOf('@') + 1).toLowerCase();
+    if (senderDomain !== sesDomain && !senderDomain.endsWith(`.${sesDomain}`)) {
+      throw new Error(`Context "sesSender" (${sesSender}) must be an address in "sesDomain" (${sesDomain})`);
+    }
+  }
+
+  // Review H, H-10: cdk.json's placeholders must not reach production.
+  if (stage === 'prod') {
+    for (const [key, host] of [['sesSender', sesSender.slice(sesSender.lastIndexOf('@') + 1)], ['appUrl', parsed.hostname]] as const) {
+      if (/(^|\.)example\.(org|com|net)$/i.test(host)) throw new Error(`Context "${key}" is still the placeholder ${host}: set it for stage prod (-c ${key}=...)`);
+    }
+  }
+
+  return { stage, sesSender, appUrl, scheduleTimeZone, ...(alarmEmail ? { alarmEmail } : {}), ...(sesDomain ? { sesDomain } : {}) };
 }

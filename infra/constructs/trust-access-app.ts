@@ -33,14 +33,17 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     settings,
-    description: 'Trust access platform: table, user pool, SES sender (retained on delete)',
+    description: 'Trust access platform: table, user pool, SES sender, data buckets, alarm topic (retained on delete)',
     terminationProtection: settings.stage === 'prod',
+    rosterDrops: props.queues?.find((q) => q.rosterDrops),
   });
 
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     settings,
     description: 'Trust access platform: HTTP API, functions and schedules',
+    // Review H, H-10: in prod both stacks; rebuilding the API stack on purpose means turning it off first (README Deploy).
+    terminationProtection: settings.stage === 'prod',
     routes: props.routes,
     jobs: props.jobs,
     queues: props.queues ?? [],
@@ -52,6 +55,10 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     sesSender: stateful.sesSender,
     linkSigningKey: stateful.linkSigningKey,
     tokenEndpoint: stateful.tokenEndpoint,
+    alarmTopic: stateful.monitoring.topic,
+    exportBucket: stateful.exportBucket,
+    rosterBucket: stateful.rosterBucket,
+    rosterDropQueue: stateful.rosterDropQueue,
   });
   api.addStackDependency(stateful);
 

@@ -13,16 +13,19 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { alarmOnDeadLetters, alarmOnErrors, alarmOnHttpApi } from '../constructs/monitoring';
+import { STAGE_THROTTLE, throttlePublicRoutes } from '../constructs/throttling';
 import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
 import { RESOURCE_SERVER, routeScopes } from '../../domain/integrations/scopes';
 import { userPoolDefinition } from '../definitions/user-pool';
-import { exportBucket, grantExportObjects, grantReportFiles, grantRosterObjects, ROSTER_GROUP, rosterBucket, sendRosterDrops } from '../constructs/buckets';
+import { bucketInStack, grantExportObjects, grantReportFiles, grantRosterObjects } from '../constructs/buckets';
 import { scheduleJob, workerQueue } from '../constructs/jobs';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
 import type { DeploymentSettings } from '../constructs/settings';
@@ -45,10 +48,16 @@ export interface ApiStackProps extends StackProps {
   linkSigningKey: ISecret;
   /** The user pool's client-credentials token endpoint (its domain), which POST /oauth2/token forwards to. */
   tokenEndpoint: string;
+  /** Review H, H-2: the stateful stack's alarm topic; every dead-letter queue, job, queue worker and the API get an alarm on it. */
+  alarmTopic?: ITopic;
+  /** Review H, H-6: the stateful stack's data buckets, and the queue S3 notifies of roster drops (the `rosterDrops` queue's). */
+  exportBucket: s3.IBucket;
+  rosterBucket: s3.IBucket;
+  rosterDropQueue?: sqs.IQueue;
 }
 
-/** Stage-wide throttling; API Gateway answers 429 above it. */
-export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+/** Stage-wide throttling; API Gateway answers 429 above it. Review H, H-5: the figures and the public routes' own are in infra/constructs/throttling.ts. */
+export const API_THROTTLE = STAGE_THROTTLE;
 
 /**
  * Everything that can be rebuilt from code: the HTTP API, one function per
@@ -59,10 +68,12 @@ export class ApiStack extends Stack {
   readonly stage: HttpStage;
   /** Functions by route key (`POST /nodes`) and by job name. */
   readonly functions = new Map<string, ServiceFunction>();
-  /** Large user exports (GET /users/export.csv), downloaded by presigned URL; objects expire after a day. */
-  readonly exportBucket: s3.Bucket;
-  /** MIS rosters (issue 10): uploads and files dropped under mis/<trustId>/<nodeId>/; objects expire after ROSTER_RETENTION_DAYS. */
-  readonly rosterBucket?: s3.Bucket;
+  /** Large user exports (GET /users/export.csv), downloaded by presigned URL; objects expire after a day. The stateful stack's. */
+  readonly exportBucket: s3.IBucket;
+  /** MIS rosters (issue 10): uploads and files dropped under mis/<trustId>/<nodeId>/; objects expire after ROSTER_RETENTION_DAYS. The stateful stack's. */
+  readonly rosterBucket: s3.IBucket;
+  /** Review H, H-2: each job's schedule dead-letter queue, by job name. */
+  readonly scheduleDeadLetters = new Map<string, sqs.IQueue>();
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -105,13 +116,10 @@ export class ApiStack extends Stack {
       OAUTH_TOKEN_URL: props.tokenEndpoint,
     };
 
-    // The exports bucket (issue 9) sits in the export route's nested stack (Users), the roster bucket (issue 10) in the
-    // MIS sync one with every function that touches it: infra/constructs/buckets.ts says why.
-    const exportsBucket = exportBucket(functionsOf('Users'));
-    this.exportBucket = exportsBucket.bucket;
-    const rosterUsers = [...props.routes, ...(props.queues ?? [])].filter((d) => d.rosterBucket || ('rosterDrops' in d && d.rosterDrops));
-    const rosters = rosterUsers.length > 0 ? rosterBucket(functionsOf(ROSTER_GROUP), settings.stage) : undefined;
-    this.rosterBucket = rosters?.bucket;
+    // The exports bucket (issue 9) and the roster bucket (issue 10) are the stateful stack's (review H, H-6); each
+    // nested stack that grants one sees it through its own parameters (bucketInStack in infra/constructs/buckets.ts).
+    this.exportBucket = props.exportBucket;
+    this.rosterBucket = props.rosterBucket;
 
     const makeFunction = (
       scope: Construct,
@@ -147,22 +155,23 @@ export class ApiStack extends Stack {
         queue.queue.grantSendMessages(fn.function);
         fn.function.addEnvironment(queue.def.env, queue.queue.queueUrl);
       }
-      if (def.exportBucket) grantExportObjects(fn, exportsBucket);
-      if (def.rosterBucket) grantRosterObjects(fn, rosters, def.rosterBucket, def.handler);
-      if (def.reportFiles) grantReportFiles(fn, exportsBucket, def.reportFiles, def.handler);
+      if (def.exportBucket) grantExportObjects(fn, bucketInStack(Stack.of(fn), 'ExportBucket', props.exportBucket));
+      if (def.rosterBucket) grantRosterObjects(fn, bucketInStack(Stack.of(fn), 'RosterBucket', props.rosterBucket), def.rosterBucket);
+      if (def.reportFiles) grantReportFiles(fn, bucketInStack(Stack.of(fn), 'ExportBucket', props.exportBucket), def.reportFiles);
       return fn;
     };
 
     // ---- Queues ---------------------------------------------------------------
     // Each queue (infra/constructs/jobs.ts) with its worker: one message per
     // invocation and partial-batch failures reported.
-    const queueByName = new Map<string, { def: QueueDef; queue: sqs.Queue }>();
+    const queueByName = new Map<string, { def: QueueDef; queue: sqs.IQueue }>();
     const queueIds = constructIds((props.queues ?? []).map((q) => q.handler));
     (props.queues ?? []).forEach((def, i) => {
       const queueScope = def.group ? functionsOf(def.group) : this;
-      const queue = workerQueue(queueScope, queueIds[i]!, def);
+      // The roster drops' queue is the stateful stack's, beside the bucket that notifies it (review H, H-6).
+      if (def.rosterDrops && !props.rosterDropQueue) throw new Error(`queue ${def.name} takes the roster bucket's events: the stateful stack must make it (rosterDropQueue)`);
+      const queue = def.rosterDrops ? props.rosterDropQueue! : workerQueue(queueScope, queueIds[i]!, def);
       queueByName.set(def.name, { def, queue });
-      if (def.rosterDrops) sendRosterDrops(rosters, queue, def.name, settings.stage);
     });
     (props.queues ?? []).forEach((def, i) => {
       const { queue } = queueByName.get(def.name)!;
@@ -257,6 +266,9 @@ export class ApiStack extends Stack {
       }
     });
 
+    // Review H, H-5: the public routes' own throttles (infra/constructs/throttling.ts).
+    throttlePublicRoutes(this.stage, this.api, props.routes);
+
     // ---- Scheduled jobs -----------------------------------------------------
 
     const jobIds = constructIds(props.jobs.map((j) => j.handler), 'Job');
@@ -264,8 +276,24 @@ export class ApiStack extends Stack {
       const jobId = jobIds[i]!;
       const fn = makeFunction(functionsOf(job.group ?? 'scheduled jobs'), jobId, job, `Scheduled job ${job.name}`, Duration.minutes(5));
       this.functions.set(job.name, fn);
-      scheduleJob(this, jobId, job, fn.function, settings.scheduleTimeZone);
+      this.scheduleDeadLetters.set(job.name, scheduleJob(this, jobId, job, fn.function, settings.scheduleTimeZone).deadLetters);
     });
+
+    // ---- Alarms (review H, H-2) ----------------------------------------------
+    // Each beside what it watches (infra/constructs/monitoring.ts); all notify the stateful stack's topic.
+    if (props.alarmTopic) {
+      const topic = props.alarmTopic;
+      for (const [name, { queue }] of queueByName) {
+        // A queue of the stateful stack (the roster drops') has its dead-letter alarm there.
+        if (queue instanceof sqs.Queue && (queue.stack === this || queue.stack.nestedStackParent === this)) alarmOnDeadLetters(queue.deadLetterQueue!.queue, topic, `Queue ${name}`);
+        alarmOnErrors(this.functions.get(`queue:${name}`)!.function, topic, `Queue worker ${name}`);
+      }
+      for (const job of props.jobs) {
+        alarmOnDeadLetters(this.scheduleDeadLetters.get(job.name)!, topic, `The schedule of job ${job.name}`);
+        alarmOnErrors(this.functions.get(job.name)!.function, topic, `Scheduled job ${job.name}`);
+      }
+      alarmOnHttpApi(this, this.api, topic);
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
   }

@@ -9,6 +9,12 @@ import { tableDefinition } from '../definitions/table';
 import { userPoolDefinition } from '../definitions/user-pool';
 import type { DeploymentSettings } from '../constructs/settings';
 import { ServiceFunction } from '../constructs/service-function';
+import { alarmOnDeadLetters, Monitoring } from '../constructs/monitoring';
+import { exportBucket, rosterBucket, sendRosterDrops } from '../constructs/buckets';
+import { workerQueue } from '../constructs/jobs';
+import type { QueueDef } from '../../functions/routes';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { integrationScopes, RESOURCE_SERVER } from '../../domain/integrations/scopes';
 
 /**
@@ -22,12 +28,16 @@ export const SIGN_IN_RATE_LIMIT = { limit: 500, windowSeconds: 300, forwardedIpH
 
 export interface StatefulStackProps extends StackProps {
   settings: DeploymentSettings;
+  /** The queue (functions/routes.ts) S3 notifies of roster drops: it sits here beside the roster bucket (review H, H-6). */
+  rosterDrops?: QueueDef;
 }
 
 /**
  * Everything that holds data and must outlive a redeploy: the table, the user
- * pool and the SES sender. The stateless API stack receives these as props,
- * so it can be destroyed and rebuilt without touching a single record.
+ * pool, the SES sender, the exports and MIS roster buckets with their access
+ * logs (and the queue S3 notifies of roster drops), the alarm topic. The
+ * stateless API stack receives these as props, so it can be destroyed and
+ * rebuilt without touching a single record or file.
  */
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
@@ -47,6 +57,14 @@ export class StatefulStack extends Stack {
   readonly domain: cognito.UserPoolDomain;
   /** `https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token`. */
   readonly tokenEndpoint: string;
+  /** Review H, H-2: the alarm topic (every alarm of both stacks notifies it) and the table and SES alarms. */
+  readonly monitoring: Monitoring;
+  /** Review H, H-6: large exports and emailed report files (issue 9, review E, E4). */
+  readonly exportBucket: s3.Bucket;
+  /** Review H, H-6: MIS rosters (issue 10). */
+  readonly rosterBucket: s3.Bucket;
+  /** The queue S3 sends the roster bucket's object-created events to (with its dead-letter queue); its worker is in the API stack. */
+  readonly rosterDropQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -58,6 +76,9 @@ export class StatefulStack extends Stack {
       timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Review H, H-11: the AWS managed key (aws/dynamodb) rather than the AWS owned one, so CloudTrail records each use
+      // of the key protecting safeguarding data; a customer managed key was not chosen (README "Notes and decisions").
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -187,7 +208,8 @@ export class StatefulStack extends Stack {
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
     this.emailIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
-      identity: ses.Identity.email(settings.sesSender),
+      // Review H, H-7: with sesDomain, the domain with Easy DKIM (sesSender is in it); without, the one address (a test set-up).
+      identity: settings.sesDomain ? ses.Identity.domain(settings.sesDomain) : ses.Identity.email(settings.sesSender),
       configurationSet: this.configurationSet,
     });
 
@@ -221,6 +243,37 @@ export class StatefulStack extends Stack {
       memorySize: 256,
     });
     this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preToken.function, cognito.LambdaVersion.V3_0);
+
+    // ---- Alarms (review H, H-2) -------------------------------------------------
+    this.monitoring = new Monitoring(this, 'Alarms', { stage: settings.stage, alarmEmail: settings.alarmEmail });
+    this.monitoring.alarmOnTable(this.table);
+    this.monitoring.alarmOnSes();
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    // Review H, H-7: bounces, complaints and rejects of every email the API sends reach the topic (a suppressed
+    // address never gets its invitation; this is where that shows).
+    this.configurationSet.addEventDestination('BouncesComplaintsRejects', {
+      destination: ses.EventDestination.snsTopic(this.monitoring.topic),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.REJECT],
+    });
+    // The DNS step of a domain identity: three CNAME records (README "Deploy checklist").
+    if (settings.sesDomain) {
+      this.emailIdentity.dkimRecords.forEach((record, i) => {
+        new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}` });
+      });
+    }
+
+    // ---- Data buckets (review H, H-6) ----------------------------------------------
+    // Here rather than in the API stack: they hold personal data for days (rosters 30, report files 8), so a destroyed
+    // and rebuilt API stack must neither orphan them nor collide with them (infra/constructs/buckets.ts).
+    this.exportBucket = exportBucket(this);
+    this.rosterBucket = rosterBucket(this, settings.stage);
+    if (props.rosterDrops) {
+      this.rosterDropQueue = workerQueue(this, 'RosterDropped', props.rosterDrops);
+      sendRosterDrops(this.rosterBucket, this.rosterDropQueue, props.rosterDrops.name, settings.stage);
+      alarmOnDeadLetters(this.rosterDropQueue.deadLetterQueue!.queue, this.monitoring.topic, `Queue ${props.rosterDrops.name}`);
+    }
+    new CfnOutput(this, 'ExportBucketName', { value: this.exportBucket.bucketName });
+    new CfnOutput(this, 'RosterBucketName', { value: this.rosterBucket.bucketName });
 
     new CfnOutput(this, 'TokenEndpoint', { value: this.tokenEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

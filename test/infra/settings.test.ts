@@ -31,4 +31,11 @@ describe('deployment settings', () => {
   it('drops a trailing slash from the app URL so links join cleanly', () => {
     expect(settingsFrom({ appUrl: 'https://app.example.org/' }).appUrl).toBe('https://app.example.org');
   });
+
+  // Review H, H-2.
+  it('takes an optional alarm email address and rejects one that is not an address', () => {
+    expect(settingsFrom(cdkJsonContext()).alarmEmail).toBeUndefined();
+    expect(settingsFrom({ alarmEmail: 'ops@trust.example' }).alarmEmail).toBe('ops@trust.example');
+    expect(() => settingsFrom({ alarmEmail: 'ops' })).toThrow(/alarmEmail/);
+  });
 });

@@ -475,35 +475,58 @@ describe('api stack: functions', () => {
   });
 });
 
-// Issue 9: the exports bucket.
-describe('API stack: exports bucket', () => {
+// Issue 9: the exports bucket, the stateful stack's (review H, H-6).
+describe('stateful stack: exports bucket', () => {
   it('is encrypted, private, TLS only, logged, and forgets every export after a day', () => {
-    const buckets = synth.apiTemplate.findResources('AWS::S3::Bucket');
+    const buckets = synth.statefulTemplate.findResources('AWS::S3::Bucket');
     const [id, exportBucket] = Object.entries(buckets).find(([, b]) => (b as any).Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.ExpirationInDays === 1))!;
     const props = (exportBucket as any).Properties;
     expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(props.LoggingConfiguration.DestinationBucketName).toBeDefined();
-    const policies = Object.values(synth.apiTemplate.findResources('AWS::S3::BucketPolicy')) as any[];
+    const policies = Object.values(synth.statefulTemplate.findResources('AWS::S3::BucketPolicy')) as any[];
     const policy = policies.find((p) => JSON.stringify(p.Properties.Bucket).includes(id));
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
   });
 
   it('keeps exports a day and emailed report files a day longer than their link (review E, E4), each rule on its own prefix', () => {
-    const buckets = synth.apiTemplate.findResources('AWS::S3::Bucket');
+    const buckets = synth.statefulTemplate.findResources('AWS::S3::Bucket');
     const [, exportBucket] = Object.entries(buckets).find(([, b]) => (b as any).Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.ExpirationInDays === 1))!;
     const rules = (exportBucket as any).Properties.LifecycleConfiguration.Rules.map((r: any) => ({ prefix: r.Prefix, days: r.ExpirationInDays, status: r.Status }));
     expect(rules).toEqual([{ prefix: 'exports/', days: 1, status: 'Enabled' }, { prefix: 'reports/', days: REPORT_FILE_DAYS + 1, status: 'Enabled' }]);
   });
-
 });
 
-// Issue 10: the roster bucket, its object-created events and who may touch it.
-describe('API stack: roster bucket', () => {
+// Review H, H-6: the API stack holds no data, so it can be destroyed and rebuilt.
+describe('api stack: no data of its own', () => {
+  it('has no bucket (the data buckets and their access logs are the stateful stack\'s, retained)', () => {
+    expect(Object.keys(synth.apiTemplate.findResources('AWS::S3::Bucket'))).toEqual([]);
+    const buckets = Object.values(synth.statefulTemplate.findResources('AWS::S3::Bucket'));
+    expect(buckets).toHaveLength(4);
+    for (const bucket of buckets) expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it('hands each nested stack that grants a bucket the stateful stack\'s bucket ARN and name as parameters', () => {
+    const nested = Object.values(synth.apiStackTemplate.findResources('AWS::CloudFormation::Stack')).map((n) => n.Properties.Parameters ?? {});
+    for (const [bucket, id] of [['ExportBucket', logicalId(synth.stateful.exportBucket.node.defaultChild as CfnResource)], ['RosterBucket', logicalId(synth.stateful.rosterBucket.node.defaultChild as CfnResource)]] as const) {
+      const given = nested.filter((p) => `${bucket}Arn` in p);
+      expect(given.length, bucket).toBeGreaterThan(0);
+      for (const parameters of given) {
+        expect(parameters[`${bucket}Arn`]['Fn::GetStackOutput'].StackName).toBe(synth.stateful.stackName);
+        expect(parameters[`${bucket}Arn`]['Fn::GetStackOutput'].OutputName).toContain(`${id}Arn`);
+        expect(parameters[`${bucket}Name`]['Fn::GetStackOutput'].OutputName).toContain(`Ref${id}`);
+      }
+    }
+  });
+});
+
+// Issue 10: the roster bucket (the stateful stack's, with the queue it notifies: review H, H-6), its object-created events and who may touch it.
+describe('stateful stack: roster bucket', () => {
   const template = () => synth.apiTemplate.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+  const stateful = () => synth.statefulTemplate.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
   const rosterBucket = () => {
-    const id = logicalId(synth.api.rosterBucket!.node.defaultChild as CfnResource);
-    return [id, template()[id]!] as const;
+    const id = logicalId(synth.stateful.rosterBucket.node.defaultChild as CfnResource);
+    return [id, stateful()[id]!] as const;
   };
   const workerOf = (name: string) => synth.api.functions.get(`queue:${name}`)!;
   const s3Statements = (fn: { role: { node: { defaultChild?: unknown } } }) =>
@@ -517,15 +540,8 @@ describe('API stack: roster bucket', () => {
     expect(props.LoggingConfiguration.DestinationBucketName).toBeDefined();
     expect(props.VersioningConfiguration).toBeUndefined();
     expect(props.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: ROSTER_RETENTION_DAYS, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]);
-    const policy = Object.values(template()).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes(id))!;
+    const policy = Object.values(stateful()).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes(id))!;
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
-  });
-
-  it('keeps exports a day and emailed report files a day longer than their link (review E, E4), each rule on its own prefix', () => {
-    const buckets = synth.apiTemplate.findResources('AWS::S3::Bucket');
-    const [, exportBucket] = Object.entries(buckets).find(([, b]) => (b as any).Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.ExpirationInDays === 1))!;
-    const rules = (exportBucket as any).Properties.LifecycleConfiguration.Rules.map((r: any) => ({ prefix: r.Prefix, days: r.ExpirationInDays, status: r.Status }));
-    expect(rules).toEqual([{ prefix: 'exports/', days: 1, status: 'Enabled' }, { prefix: 'reports/', days: REPORT_FILE_DAYS + 1, status: 'Enabled' }]);
   });
 
   it('sends object-created events under mis/ ending .zip to the mis-rosters queue, which only S3 from this bucket may send to, with a dead-letter queue', () => {
@@ -535,25 +551,34 @@ describe('API stack: roster bucket', () => {
     expect(config.Event).toBe('s3:ObjectCreated:*');
     expect(config.Filter.S3Key.Rules).toEqual([{ Name: 'prefix', Value: 'mis/' }, { Name: 'suffix', Value: '.zip' }]);
     const queueId = config.Queue["Fn::GetAtt"][0] as string;
-    const queue = template()[queueId]!;
+    const queue = stateful()[queueId]!;
     expect(queue.Type).toBe('AWS::SQS::Queue');
     expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toBeDefined();
-    const queuePolicy = Object.entries(template()).find(([, r]) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties.Queues).includes(queueId))!;
+    const drops = queues.find((q) => q.rosterDrops)!;
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(drops.maxReceiveCount);
+    expect(queue.Properties.VisibilityTimeout).toBe(drops.timeoutSeconds * 6);
+    // Its worker (in the API stack) is triggered by this very queue.
+    const worker = workerOf(drops.name);
+    const mapping = Object.values(template()).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties.FunctionName).includes(logicalId(worker.function.node.defaultChild as CfnFunction)))!;
+    expect(JSON.stringify(mapping.Properties.EventSourceArn)).toContain(`${queueId}Arn`);
+    const queuePolicy = Object.entries(stateful()).find(([, r]) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties.Queues).includes(queueId))!;
     const statement = queuePolicy[1].Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'RosterBucketEvents');
     expect(statement).toMatchObject({ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage' });
     // The policy names the bucket by its fixed name (no reference: the bucket waits for the policy, which S3 checks).
-    expect(JSON.stringify(statement.Condition.ArnEquals['aws:SourceArn'])).toContain('-mis-rosters-');
+    expect(JSON.stringify(statement.Condition.ArnEquals['aws:SourceArn'])).toContain('-rosters-');
     expect(statement.Condition.StringEquals['aws:SourceAccount']).toBeDefined();
     expect(rosterBucket()[1].DependsOn).toContain(queuePolicy[0]);
-    expect(JSON.stringify(bucket.Properties.BucketName)).toContain('-mis-rosters-');
+    // Not the name the API stack's bucket had (ta-<stage>-mis-rosters-…), which a deployed API stack leaves behind (retained).
+    expect(JSON.stringify(bucket.Properties.BucketName)).toContain('"ta-dev-rosters-"');
+    expect(JSON.stringify(statement.Condition.ArnEquals['aws:SourceArn'])).toContain(':s3:::ta-dev-rosters-');
   });
 
   it('lets the upload route put and the run worker get objects under mis/ only, and nothing else touch the bucket', () => {
-    const [id] = rosterBucket();
+    // In a nested stack the bucket's ARN is the parameter the API stack fills with the stateful stack's bucket.
+    const id = 'RosterBucketArn';
     const onlyUnderMis = (statement: { Resource: unknown }) => {
       expect(asList(statement.Resource)).toHaveLength(1);
-      expect(JSON.stringify(statement.Resource)).toContain(`"${id}","Arn"`);
-      expect(JSON.stringify(statement.Resource)).toContain('/mis/*');
+      expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ Ref: id }, '/mis/*']] });
     };
     const upload = synth.api.functions.get('PUT /nodes/{id}/mis/roster')!;
     const [put, ...noMore] = s3Statements(upload);
@@ -567,7 +592,8 @@ describe('API stack: roster bucket', () => {
     // The drop handler reads the event, never the object.
     expect(s3Statements(workerOf('mis-rosters'))).toEqual([]);
     for (const [key, fn] of synth.api.functions) {
-      const touches = JSON.stringify(roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole))).includes(`"${id}"`);
+      const statements = JSON.stringify(roleStatements(synth.apiTemplate, logicalId(fn.role.node.defaultChild as CfnRole)));
+      const touches = statements.includes(`"${id}"`) || statements.includes(rosterBucket()[0]);
       expect(touches, key).toBe(key === 'PUT /nodes/{id}/mis/roster' || key === 'queue:mis-runs');
       const env = (template()[logicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties.Environment.Variables ?? {}) as Record<string, unknown>;
       expect('ROSTER_BUCKET' in env, key).toBe(key === 'PUT /nodes/{id}/mis/roster' || key === 'queue:mis-runs');
@@ -592,16 +618,21 @@ describe('api stack: queues (the CSV import)', () => {
   const ofType = (type: string) => Object.entries(template()).filter(([, r]) => r.Type === type);
 
   it('gives every queue an encrypted, TLS-only SQS queue with a dead-letter queue, and a worker it triggers one message at a time', () => {
-    const sqsQueues = ofType('AWS::SQS::Queue');
-    expect(sqsQueues).toHaveLength(queues.length * 2);
+    // Plus one dead-letter queue per job schedule (review H, H-2; test/infra/monitoring.test.ts); the roster drops' queue
+    // and its dead-letter queue are the stateful stack's (review H, H-6), beside the bucket that notifies it.
+    const apiQueues = queues.filter((q) => !q.rosterDrops);
+    const both = (type: string) => [...ofType(type), ...Object.entries(synth.statefulTemplate.findResources(type)) as [string, { Type: string; Properties: Record<string, any> }][]];
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(apiQueues.length * 2 + jobs.length);
+    const sqsQueues = both('AWS::SQS::Queue');
+    expect(sqsQueues).toHaveLength(queues.length * 2 + jobs.length);
     const main = sqsQueues.filter(([, r]) => r.Properties.RedrivePolicy);
     expect(main).toHaveLength(queues.length);
     for (const [, queue] of sqsQueues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     expect(main.map(([, q]) => [q.Properties.RedrivePolicy.maxReceiveCount, q.Properties.VisibilityTimeout]).sort()).toEqual(
       queues.map((q) => [q.maxReceiveCount, q.timeoutSeconds * 6]).sort(),
     );
-    const policies = ofType('AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(p.Properties.PolicyDocument));
-    expect(policies.filter((p) => p.includes('aws:SecureTransport'))).toHaveLength(queues.length * 2);
+    const policies = both('AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(p.Properties.PolicyDocument));
+    expect(policies.filter((p) => p.includes('aws:SecureTransport'))).toHaveLength(queues.length * 2 + jobs.length);
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(queues.length);
     expect(mappings[0]![1].Properties).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
