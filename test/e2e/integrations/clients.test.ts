@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
-import { call } from '../../fixtures/api';
+import { call, stack } from '../../fixtures/api';
 import { auditOf, signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { activate, actor, createUser } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
@@ -97,6 +97,8 @@ describe('a client bound to the North cluster with authz.check', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     client = created.body;
     token = await clientToken(client);
+    // The token endpoint is the API's own route, not the web app's (review H, H-3).
+    expect(created.body.tokenEndpoint).toBe(`${stack().url}/oauth2/token`);
   });
 
   it('shows the secret once: GET /integrations lists the client without it', async () => {
