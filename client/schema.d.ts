@@ -1203,6 +1203,26 @@ export interface components {
                 code: string;
             };
         };
+        /** @description API Gateway's own 403, not a problem document: the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
+        GatewayForbidden: {
+            /** @constant */
+            message: "Forbidden";
+        };
+        /** @description API Gateway's own 500, not a problem document: the function failed to answer */
+        GatewayInternalServerError: {
+            /** @constant */
+            message: "Internal Server Error";
+        };
+        /** @description API Gateway's own 429, not a problem document: the stage throttle */
+        GatewayTooManyRequests: {
+            /** @constant */
+            message: "Too Many Requests";
+        };
+        /** @description API Gateway's own 401, not a problem document: the JWT authorizer refused the token (none, expired or invalid) */
+        GatewayUnauthorized: {
+            /** @constant */
+            message: "Unauthorized";
+        };
         ImportPreview: {
             planId: string;
             expiresAt: string;
@@ -1584,13 +1604,23 @@ export interface operations {
                     };
                 };
             };
-            /** @description A bug */
+            /** @description API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1625,13 +1655,23 @@ export interface operations {
                     };
                 };
             };
-            /** @description A bug */
+            /** @description API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1697,22 +1737,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1759,22 +1801,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1833,22 +1877,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1898,22 +1944,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1968,22 +2016,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2035,22 +2085,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2108,22 +2160,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2175,22 +2229,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2248,22 +2304,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2288,40 +2346,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2363,22 +2425,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description name_taken */
@@ -2390,22 +2454,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2437,22 +2503,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2473,22 +2541,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2533,22 +2603,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2587,22 +2659,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2644,22 +2718,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2671,22 +2747,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2711,40 +2789,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2769,40 +2851,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2851,22 +2937,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden; mfa_required (a sensitive permission, or the trust requires 2FA for admins); escalation: the role holds a permission you lack */
+            /** @description forbidden; mfa_required (a sensitive permission, or the trust requires 2FA for admins); escalation: the role holds a permission you lack; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description name_taken */
@@ -2878,22 +2966,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2925,22 +3015,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2961,22 +3053,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3024,22 +3118,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or escalation */
+            /** @description forbidden or escalation; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3078,22 +3174,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3123,40 +3221,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3206,22 +3308,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or escalation */
+            /** @description forbidden or escalation; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description built_in_role */
@@ -3251,22 +3355,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3315,40 +3421,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (users.view is held nowhere) or mfa_required */
+            /** @description forbidden (users.view is held nowhere) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3437,22 +3547,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or escalation */
+            /** @description forbidden or escalation; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description email_taken or not_a_member */
@@ -3464,22 +3576,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3513,22 +3627,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3540,22 +3656,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3601,22 +3719,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked, mfa_required or self_change (an email change) */
+            /** @description outranked, mfa_required or self_change (an email change); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3655,22 +3775,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3707,22 +3829,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3743,22 +3867,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
             /** @description email_not_sent */
@@ -3804,22 +3930,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3840,22 +3968,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3898,22 +4028,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or self_change */
+            /** @description forbidden or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3934,22 +4066,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3982,22 +4116,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4018,22 +4154,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4084,22 +4222,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, escalation, mfa_required or self_change */
+            /** @description forbidden, escalation, mfa_required or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4120,22 +4260,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4168,22 +4310,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, escalation or self_change */
+            /** @description forbidden, escalation or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4204,22 +4348,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4255,22 +4401,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4282,22 +4430,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4339,22 +4489,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or self_change */
+            /** @description forbidden or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4375,22 +4527,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4423,22 +4577,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or self_change */
+            /** @description forbidden or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4459,22 +4615,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4515,22 +4673,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4551,22 +4711,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4599,22 +4761,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4635,22 +4799,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4689,22 +4855,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4716,22 +4884,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4773,22 +4943,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions; forbidden: asking about someone else and a pupil (subjectId) needs safeguarding.blocks.manage at the node too */
+            /** @description mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions; forbidden: asking about someone else and a pupil (subjectId) needs safeguarding.blocks.manage at the node too; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: a person outside your reach (asking about yourself needs nothing) */
@@ -4800,22 +4972,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4861,40 +5035,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: a token without the authz.check scope (integration clients); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: a token without the authz.check scope (integration clients); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4942,40 +5120,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5013,40 +5195,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5113,22 +5299,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5149,22 +5337,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -5176,22 +5366,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5214,22 +5406,24 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description recent_sign_in_required (the session signed in more than 15 minutes ago: sign in again) */
+            /** @description recent_sign_in_required (the session signed in more than 15 minutes ago: sign in again); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description mfa_already_enabled (TOTP is on: turn it off with a current code first, or ask an admin for a 2FA reset) */
@@ -5241,22 +5435,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5292,22 +5488,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -5319,22 +5517,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5368,22 +5568,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5404,22 +5606,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5453,22 +5657,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5489,22 +5695,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5538,22 +5746,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5574,22 +5784,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5632,40 +5844,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5701,22 +5917,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description mfa_required: only a session that passed TOTP may turn it off */
+            /** @description mfa_required: only a session that passed TOTP may turn it off; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description mfa_required_by_role */
@@ -5728,22 +5946,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5775,22 +5995,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, mfa_required or outranked */
+            /** @description forbidden, mfa_required or outranked; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5811,22 +6033,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5849,40 +6073,44 @@ export interface operations {
                     "application/json": components["schemas"]["TrustSettings"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5921,22 +6149,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: org.manage at the trust */
+            /** @description forbidden: org.manage at the trust; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -5966,22 +6196,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6004,40 +6236,44 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationCategoryList"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6060,40 +6296,44 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPreferences"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6132,22 +6372,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description mfa_required: changing a safeguarding category needs a session that passed 2FA */
+            /** @description mfa_required: changing a safeguarding category needs a session that passed 2FA; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -6177,22 +6419,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6228,22 +6472,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: notifications.send at the node */
+            /** @description forbidden: notifications.send at the node; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -6255,22 +6501,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6305,40 +6553,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6372,22 +6624,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6444,22 +6698,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6493,22 +6749,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such node, or no settings saved yet */
@@ -6520,22 +6778,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6576,22 +6836,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, escalation (a mapped role the caller may not grant) or mfa_required */
+            /** @description forbidden, escalation (a mapped role the caller may not grant) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -6630,22 +6892,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6683,40 +6947,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or mfa_required */
+            /** @description forbidden or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6771,22 +7039,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, mfa_required, or escalation (your own integrations.manage has an end date; a client has none) */
+            /** @description forbidden, mfa_required, or escalation (your own integrations.manage has an end date; a client has none); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -6798,22 +7068,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6845,22 +7117,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or mfa_required */
+            /** @description forbidden or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -6881,22 +7155,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6951,13 +7227,23 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description A bug */
+            /** @description API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
             /** @description token_endpoint_unavailable */
@@ -7018,22 +7304,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (users.bulk) or mfa_required */
+            /** @description forbidden (users.bulk) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such plan of yours (or it expired and was removed) */
@@ -7072,22 +7360,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7121,22 +7411,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or not yours to read) */
@@ -7148,22 +7440,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7246,22 +7540,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: users.bulk nowhere (or mfa_required under the trust's 2FA policy) */
+            /** @description forbidden: users.bulk nowhere (or mfa_required under the trust's 2FA policy); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description idempotency_in_progress: a request with this Idempotency-Key is still running */
@@ -7282,22 +7578,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7354,40 +7652,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (users.export is held nowhere) or mfa_required */
+            /** @description forbidden (users.export is held nowhere) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7426,40 +7728,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7517,22 +7823,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (no reports.view, users.view, or for the users CSV users.export, in the subtree of nodeId: the title names the first missing) or mfa_required */
+            /** @description forbidden (no reports.view, users.view, or for the users CSV users.export, in the subtree of nodeId: the title names the first missing) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such report */
@@ -7544,22 +7852,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7614,40 +7924,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7712,22 +8026,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: reports.schedule at params.nodeId */
+            /** @description forbidden: reports.schedule at params.nodeId; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description schedule_limit: the trust holds 500 schedules already (the most it may); delete one first */
@@ -7739,22 +8055,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7786,22 +8104,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such schedule you may manage */
@@ -7822,22 +8142,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7907,22 +8229,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: reports.schedule at the new node */
+            /** @description forbidden: reports.schedule at the new node; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such schedule you may manage */
@@ -7961,22 +8285,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8014,22 +8340,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -8059,22 +8387,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8111,22 +8441,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -8138,22 +8470,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8191,22 +8525,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such node, or no settings saved yet */
@@ -8227,22 +8563,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8276,22 +8614,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or not at a school you may view) */
@@ -8303,22 +8643,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8352,22 +8694,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -8388,22 +8732,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8470,22 +8816,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };

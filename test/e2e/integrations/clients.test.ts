@@ -173,11 +173,12 @@ describe('a client bound to the North cluster with authz.check', () => {
     const createUserAttempt = await call('POST', '/users', { token, body: { firstName: 'Eve', lastName: 'Client', email: 'eve@test.example', userType: 'staff' } });
     expect(createUserAttempt.status).toBe(403);
     expect((await call('POST', '/integrations', { token, body: { name: 'self-made', scopes: ['users.read'], nodeId: node('North') } })).status).toBe(403);
-    // Routes no client token may use answer the documented 403 too (call() checks each answer against /openapi.json; review F, F-6).
+    // Routes no client token may use answer the documented 403 too (call() checks each answer against /openapi.json; review F, F-6):
+    // the JWT authorizer's scope check, so API Gateway's own answer, not a problem document (review H, H-4).
     for (const path of ['/me', '/nodes', '/roles', '/me/notification-preferences']) {
       const refused = await call('GET', path, { token });
       expect(refused.status, path).toBe(403);
-      expect(refused.body.code, path).toBe('forbidden');
+      expect(refused.body, path).toEqual({ message: 'Forbidden' });
     }
   });
 });
