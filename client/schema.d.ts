@@ -1203,6 +1203,26 @@ export interface components {
                 code: string;
             };
         };
+        /** @description API Gateway's own 403, not a problem document: the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
+        GatewayForbidden: {
+            /** @constant */
+            message: "Forbidden";
+        };
+        /** @description API Gateway's own 500, not a problem document: the function failed to answer */
+        GatewayInternalServerError: {
+            /** @constant */
+            message: "Internal Server Error";
+        };
+        /** @description API Gateway's own 429, not a problem document: the stage throttle */
+        GatewayTooManyRequests: {
+            /** @constant */
+            message: "Too Many Requests";
+        };
+        /** @description API Gateway's own 401, not a problem document: the JWT authorizer refused the token (none, expired or invalid) */
+        GatewayUnauthorized: {
+            /** @constant */
+            message: "Unauthorized";
+        };
         ImportPreview: {
             planId: string;
             expiresAt: string;
@@ -1585,13 +1605,23 @@ export interface operations {
                     };
                 };
             };
-            /** @description A bug */
+            /** @description API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1626,13 +1656,23 @@ export interface operations {
                     };
                 };
             };
-            /** @description A bug */
+            /** @description API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1698,22 +1738,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1760,22 +1802,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1834,22 +1878,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1899,22 +1945,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -1969,22 +2017,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2036,22 +2086,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2109,22 +2161,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2176,22 +2230,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2249,22 +2305,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled */
+            /** @description throttled; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description Something went wrong, as a page */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2289,40 +2347,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2364,22 +2426,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description name_taken */
@@ -2391,22 +2455,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2438,22 +2504,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2474,22 +2542,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2534,22 +2604,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2588,22 +2660,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2645,22 +2719,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2672,22 +2748,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2712,40 +2790,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2770,40 +2852,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2852,22 +2938,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden; mfa_required (a sensitive permission, or the trust requires 2FA for admins); escalation: the role holds a permission you lack */
+            /** @description forbidden; mfa_required (a sensitive permission, or the trust requires 2FA for admins); escalation: the role holds a permission you lack; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description name_taken */
@@ -2879,22 +2967,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -2926,22 +3016,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -2962,22 +3054,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3025,22 +3119,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or escalation */
+            /** @description forbidden or escalation; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3079,22 +3175,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3124,40 +3222,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3208,22 +3310,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or escalation */
+            /** @description forbidden or escalation; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description built_in_role */
@@ -3253,22 +3357,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3317,40 +3423,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (users.view is held nowhere) or mfa_required */
+            /** @description forbidden (users.view is held nowhere) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3439,22 +3549,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or escalation */
+            /** @description forbidden or escalation; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description email_taken or not_a_member */
@@ -3466,22 +3578,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3515,22 +3629,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3542,22 +3658,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3603,22 +3721,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked, mfa_required or self_change (an email change) */
+            /** @description outranked, mfa_required or self_change (an email change); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3657,22 +3777,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3709,22 +3831,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3745,22 +3869,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
             /** @description email_not_sent */
@@ -3806,22 +3932,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3842,22 +3970,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3900,22 +4030,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or self_change */
+            /** @description forbidden or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -3936,22 +4068,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -3984,22 +4118,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4020,22 +4156,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4086,22 +4224,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, escalation, mfa_required or self_change */
+            /** @description forbidden, escalation, mfa_required or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4122,22 +4262,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4170,22 +4312,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, escalation or self_change */
+            /** @description forbidden, escalation or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4206,22 +4350,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4257,22 +4403,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4284,22 +4432,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4341,22 +4491,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or self_change */
+            /** @description forbidden or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4377,22 +4529,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4425,22 +4579,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or self_change */
+            /** @description forbidden or self_change; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4461,22 +4617,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4517,22 +4675,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4553,22 +4713,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4601,22 +4763,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4637,22 +4801,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4691,22 +4857,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -4718,22 +4886,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4775,22 +4945,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions; forbidden: asking about someone else and a pupil (subjectId) needs safeguarding.blocks.manage at the node too */
+            /** @description mfa_required: asking about others needs users.view, which the trust may reserve to 2FA sessions; forbidden: asking about someone else and a pupil (subjectId) needs safeguarding.blocks.manage at the node too; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: a person outside your reach (asking about yourself needs nothing) */
@@ -4802,22 +4974,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4863,40 +5037,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: a token without the authz.check scope (integration clients); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: a token without the authz.check scope (integration clients); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -4944,40 +5122,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5015,40 +5197,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5115,22 +5301,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5151,22 +5339,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -5178,22 +5368,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5216,22 +5408,24 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description recent_sign_in_required (the session signed in more than 15 minutes ago: sign in again) */
+            /** @description recent_sign_in_required (the session signed in more than 15 minutes ago: sign in again); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description mfa_already_enabled (TOTP is on: turn it off with a current code first, or ask an admin for a 2FA reset) */
@@ -5243,22 +5437,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5294,22 +5490,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -5321,22 +5519,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5370,22 +5570,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5406,22 +5608,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5455,22 +5659,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5491,22 +5697,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5540,22 +5748,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description outranked or mfa_required */
+            /** @description outranked or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5576,22 +5786,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5634,40 +5846,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5703,22 +5919,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description mfa_required: only a session that passed TOTP may turn it off */
+            /** @description mfa_required: only a session that passed TOTP may turn it off; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description mfa_required_by_role */
@@ -5730,22 +5948,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5777,22 +5997,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, mfa_required or outranked */
+            /** @description forbidden, mfa_required or outranked; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or outside your reach) */
@@ -5813,22 +6035,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5851,40 +6075,44 @@ export interface operations {
                     "application/json": components["schemas"]["TrustSettings"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (the permission is missing here) or mfa_required */
+            /** @description forbidden (the permission is missing here) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -5923,22 +6151,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: org.manage at the trust */
+            /** @description forbidden: org.manage at the trust; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -5968,22 +6198,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6006,40 +6238,44 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationCategoryList"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6062,40 +6298,44 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPreferences"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6134,22 +6374,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description mfa_required: changing a safeguarding category needs a session that passed 2FA */
+            /** @description mfa_required: changing a safeguarding category needs a session that passed 2FA; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -6179,22 +6421,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6230,22 +6474,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: notifications.send at the node */
+            /** @description forbidden: notifications.send at the node; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -6257,22 +6503,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds) */
+            /** @description throttled: the integration client's rate limit, or the service is busy (Retry-After: seconds); or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6307,40 +6555,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6374,22 +6626,24 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6446,22 +6700,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6495,22 +6751,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such node, or no settings saved yet */
@@ -6522,22 +6780,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6578,22 +6838,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, escalation (a mapped role the caller may not grant) or mfa_required */
+            /** @description forbidden, escalation (a mapped role the caller may not grant) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -6632,22 +6894,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6685,40 +6949,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or mfa_required */
+            /** @description forbidden or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6773,22 +7041,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden, mfa_required, or escalation (your own integrations.manage has an end date; a client has none) */
+            /** @description forbidden, mfa_required, or escalation (your own integrations.manage has an end date; a client has none); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description concurrent_change: the records changed under this request too often; try again */
@@ -6800,22 +7070,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6847,22 +7119,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden or mfa_required */
+            /** @description forbidden or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -6883,22 +7157,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -6953,13 +7229,23 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description A bug */
+            /** @description API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
             /** @description token_endpoint_unavailable */
@@ -7020,22 +7306,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (users.bulk) or mfa_required */
+            /** @description forbidden (users.bulk) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such plan of yours (or it expired and was removed) */
@@ -7074,22 +7362,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7123,22 +7413,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or not yours to read) */
@@ -7150,22 +7442,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7248,22 +7542,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: users.bulk nowhere (or mfa_required under the trust's 2FA policy) */
+            /** @description forbidden: users.bulk nowhere (or mfa_required under the trust's 2FA policy); or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description idempotency_in_progress: a request with this Idempotency-Key is still running */
@@ -7284,22 +7580,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7356,40 +7654,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (users.export is held nowhere) or mfa_required */
+            /** @description forbidden (users.export is held nowhere) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7428,40 +7730,44 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7519,22 +7825,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden (no reports.view, users.view, or for the users CSV users.export, in the subtree of nodeId: the title names the first missing) or mfa_required */
+            /** @description forbidden (no reports.view, users.view, or for the users CSV users.export, in the subtree of nodeId: the title names the first missing) or mfa_required; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such report */
@@ -7546,22 +7854,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7616,40 +7926,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7714,22 +8028,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: reports.schedule at params.nodeId */
+            /** @description forbidden: reports.schedule at params.nodeId; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description schedule_limit: the trust holds 500 schedules already (the most it may); delete one first */
@@ -7741,22 +8057,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7788,22 +8106,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such schedule you may manage */
@@ -7824,22 +8144,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -7909,22 +8231,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: reports.schedule at the new node */
+            /** @description forbidden: reports.schedule at the new node; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such schedule you may manage */
@@ -7963,22 +8287,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8016,22 +8342,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -8061,22 +8389,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8113,22 +8443,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -8140,22 +8472,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8193,22 +8527,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found: no such node, or no settings saved yet */
@@ -8229,22 +8565,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8278,22 +8616,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy */
+            /** @description forbidden: an integration client's token (this route takes none); mfa_required under the trust's 2FA policy; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found (or not at a school you may view) */
@@ -8305,22 +8645,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8354,22 +8696,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthenticated: no valid bearer token */
+            /** @description unauthenticated: no valid bearer token; or API Gateway's own {"message":"Unauthorized"} (application/json): the JWT authorizer refused the token (none, expired or invalid) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayUnauthorized"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden; or API Gateway's own {"message":"Forbidden"} (application/json): the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayForbidden"];
                 };
             };
             /** @description not_found */
@@ -8390,22 +8734,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };
@@ -8472,22 +8818,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description throttled: the service is busy; try again */
+            /** @description throttled: the service is busy; try again; or API Gateway's own {"message":"Too Many Requests"} (application/json): the stage throttle */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug */
+            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
         };

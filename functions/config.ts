@@ -16,6 +16,13 @@ const schema = z.object({
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'eu-west-2'),
   SES_SENDER: z._default(z.string().check(z.minLength(3)), 'no-reply@example.org'),
   SES_CONFIGURATION_SET: z.optional(z.string()),
+  /**
+   * The API's own public base URL (review H, H-3): every emailed link to an API page (invitation, reset,
+   * unsubscribe and its one-click POST, report files) and the integrations' token endpoint are built on it.
+   * AWS: the custom domain (`apiDomainName`) or the HTTP API's execute-api endpoint; locally the gateway's URL.
+   */
+  PUBLIC_API_URL: z._default(url(), 'http://localhost:3000'),
+  /** The trust's web app (the CDK's `appUrl`, also the CORS origin): only the "Sign in" link of notification emails goes there. */
   APP_URL: z._default(url(), 'http://localhost:3000'),
   /** HMAC key of the unsubscribe links in notification emails (functions that send or honour them). */
   LINK_SIGNING_KEY: z.optional(z.string().check(z.minLength(32))),
@@ -85,4 +92,9 @@ export function required<K extends keyof Config>(key: K): NonNullable<Config[K]>
   const value = config()[key];
   if (value === undefined || value === null) throw new Error(`Missing configuration ${String(key)}`);
   return value as NonNullable<Config[K]>;
+}
+
+/** An absolute URL on the API itself (`apiUrl('/invite?token=…')`): emailed links and the token endpoint (review H, H-3). */
+export function apiUrl(pathAndQuery: string): string {
+  return `${config().PUBLIC_API_URL.replace(/\/+$/, '')}${pathAndQuery}`;
 }

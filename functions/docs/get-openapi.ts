@@ -5,8 +5,8 @@ import { openApiDocument } from './openapi';
 /**
  * `servers` names the API that answered: API Gateway's (or the local
  * gateway's) host for this request, https except on a loopback host (the local
- * stack). Not `APP_URL`, which is where emailed links go and may be a
- * different site. One document per host, built once per container.
+ * stack). `PUBLIC_API_URL` (the base of emailed links) names the same API in
+ * AWS, but a request may come by either host. One document per host, built once per container.
  */
 const documents = new Map<string, ReturnType<typeof openApiDocument>>();
 

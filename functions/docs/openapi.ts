@@ -1,5 +1,6 @@
 import { version } from '../../package.json';
 import { routes, type RouteDef } from '../routes';
+import { GATEWAY_MEDIA_TYPE, GATEWAY_REFUSALS, type GatewayRefusalStatus } from '../http/gateway-refusals';
 import { problemSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
@@ -31,6 +32,49 @@ const IDEMPOTENCY_KEY = {
   description: 'A key the client chose (1-255 visible ASCII characters, e.g. a UUID): the first answer is kept 24 hours and replayed for a repeat (header idempotent-replayed: true); another body with the same key is 422 idempotency_key_reused, a repeat while the first runs is 409 idempotency_in_progress',
   schema: { type: 'string', minLength: 1, maxLength: 255 },
 };
+
+/**
+ * API Gateway's own answers (review H, H-4): `{"message": "..."}` as
+ * application/json, one component per status with its fixed message, listed
+ * beside the problem documents the functions answer with the same status:
+ * 401 and 403 from the JWT authorizer on signed-in routes, 429 from the stage
+ * throttle and 500 when the function fails, on every route. (Its 404 is for
+ * paths and methods with no route, so no operation lists it.)
+ */
+const GATEWAY_COMPONENT: Record<Exclude<GatewayRefusalStatus, 404>, string> = {
+  401: 'GatewayUnauthorized',
+  403: 'GatewayForbidden',
+  429: 'GatewayTooManyRequests',
+  500: 'GatewayInternalServerError',
+};
+
+const GATEWAY_DESCRIPTION: Record<Exclude<GatewayRefusalStatus, 404>, string> = {
+  401: 'the JWT authorizer refused the token (none, expired or invalid)',
+  403: 'the JWT authorizer: a valid token with none of the route\'s scopes (an integration client\'s token outside its scopes, an ID token)',
+  429: 'the stage throttle',
+  500: 'the function failed to answer',
+};
+
+function gatewaySchemas(): Record<string, JsonSchema> {
+  return Object.fromEntries(Object.entries(GATEWAY_COMPONENT).map(([status, name]) => [name, {
+    type: 'object',
+    description: `API Gateway's own ${status}, not a problem document: ${GATEWAY_DESCRIPTION[Number(status) as keyof typeof GATEWAY_DESCRIPTION]}`,
+    properties: { message: { type: 'string', const: GATEWAY_REFUSALS[Number(status) as GatewayRefusalStatus] } },
+    required: ['message'],
+    additionalProperties: false,
+  }]));
+}
+
+/** Adds API Gateway's own answer to a status an operation documents (or documents it), beside what the function answers. */
+function withGatewayAnswer(response: { description: string; content?: Record<string, { schema: unknown }> } | undefined, status: keyof typeof GATEWAY_COMPONENT) {
+  const gateway = { $ref: `#/components/schemas/${GATEWAY_COMPONENT[status]}` };
+  const note = `API Gateway's own {"message":"${GATEWAY_REFUSALS[status]}"} (${GATEWAY_MEDIA_TYPE}): ${GATEWAY_DESCRIPTION[status]}`;
+  if (!response) return { description: note, content: { [GATEWAY_MEDIA_TYPE]: { schema: gateway } } };
+  const content = { ...response.content };
+  const own = content[GATEWAY_MEDIA_TYPE];
+  content[GATEWAY_MEDIA_TYPE] = { schema: own ? { oneOf: [own.schema, gateway] } : gateway };
+  return { description: `${response.description}; or ${note}`, content };
+}
 
 /**
  * Shared schemas (those registered with an id) live once under
@@ -124,6 +168,10 @@ function operation(components: Components, route: RouteDef) {
         ? problem(response.description)
         : { description: response.description };
   }
+  for (const status of [401, 403, 429, 500] as const) {
+    if ((status === 401 || status === 403) && route.auth !== 'user') continue;
+    responses[status] = withGatewayAnswer(responses[status] as Parameters<typeof withGatewayAnswer>[0], status);
+  }
   const body = route.request?.body;
   const bodyType = route.request?.bodyContentType ?? 'application/json';
   return {
@@ -185,7 +233,10 @@ export function openApiDocument(serverUrl?: string) {
     info: {
       title: 'Trust access platform',
       version,
-      description: 'Accounts, organisation tree and access decisions for groups of schools.',
+      description:
+        'Accounts, organisation tree and access decisions for groups of schools. Errors are RFC 9457 problem documents (application/problem+json) with a stable `code`, '
+        + 'except what API Gateway answers itself, `{"message": "..."}` as application/json: 401 Unauthorized and 403 Forbidden from the JWT authorizer, '
+        + '404 Not Found for a path or method with no route, 429 Too Many Requests from the stage throttle, 500 Internal Server Error when a function fails to answer.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [serverUrl ? { url: serverUrl, description: 'This deployment' } : { url: '/', description: 'The host that serves this document' }],
@@ -193,7 +244,7 @@ export function openApiDocument(serverUrl?: string) {
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token (POST /auth/login)' } },
-      schemas: Object.fromEntries(Object.entries(components.schemas).sort(([a], [b]) => a.localeCompare(b))),
+      schemas: Object.fromEntries(Object.entries({ ...components.schemas, ...gatewaySchemas() }).sort(([a], [b]) => a.localeCompare(b))),
     },
   };
 }

@@ -6,7 +6,7 @@ import { AccountChangedError } from '../adapters/dynamo/account-writes';
 import { getLinkToken, issueLinkToken } from '../adapters/dynamo/token-repository';
 import { getTrust } from '../adapters/dynamo/trust-repository';
 import { sendEmail } from '../adapters/ses/mailer';
-import { config } from '../config';
+import { apiUrl, config } from '../config';
 import { logger } from '../http/logger';
 import { retryOnConflict } from '../shared/retry';
 import { linkAudit as audit } from './links';
@@ -25,7 +25,7 @@ export function newLink(account: Account, purpose: TokenPurpose, validForMs = co
   const validUntil = new Date(Date.now() + validForMs).toISOString();
   const stored: StoredToken = { hash, purpose, trustId: account.trustId, userId: account.id, validUntil, sentTo: sentToHash(account.email) };
   const page = purpose === 'invitation' ? 'invite' : 'reset-password';
-  return { token: stored, link: `${config().APP_URL.replace(/\/$/, '')}/${page}?token=${token}`, validUntil };
+  return { token: stored, link: apiUrl(`/${page}?token=${token}`), validUntil };
 }
 
 /**

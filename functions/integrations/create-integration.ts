@@ -3,7 +3,7 @@ import type { IntegrationClient } from '../../domain/integrations/client';
 import { requireNode } from '../../domain/org/tree';
 import { createAppClient, deleteAppClient } from '../adapters/cognito/app-clients';
 import { writeNewIntegration } from '../adapters/dynamo/integration-repository';
-import { config } from '../config';
+import { apiUrl, config } from '../config';
 import { logger } from '../http/logger';
 import { json } from '../http/responses';
 import { userHandler } from '../http/user-handler';
@@ -38,5 +38,5 @@ export const handler = userHandler({ body: createIntegrationBodySchema }, async 
     await deleteAppClient(clientId).catch((e: unknown) => logger.error('orphan app client not deleted', { clientId, error: e as Error }));
     throw error;
   }
-  return json(201, { ...integrationView(client), clientSecret, tokenEndpoint: `${config().APP_URL}/oauth2/token` }, { location: `/integrations/${id}` });
+  return json(201, { ...integrationView(client), clientSecret, tokenEndpoint: apiUrl('/oauth2/token') }, { location: `/integrations/${id}` });
 });

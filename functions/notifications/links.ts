@@ -1,7 +1,7 @@
 import { categoryByCode } from '../../domain/notifications/categories';
 import type { EmailLinks } from '../../domain/notifications/digest';
 import { signUnsubscribe } from '../../domain/notifications/unsubscribe-token';
-import { config } from '../config';
+import { apiUrl, config } from '../config';
 
 export function linkKey(): string {
   const key = config().LINK_SIGNING_KEY;
@@ -19,10 +19,10 @@ export function linkKey(): string {
  * goes to the sign-in.
  */
 export function emailLinks(trustId: string, userId: string, category: string): { links: EmailLinks; headers: Record<string, string> } {
-  const base = config().APP_URL.replace(/\/$/, '');
-  const signIn = `${base}/`;
+  // "Sign in" goes to the trust's web app; the unsubscribe page and its one-click POST are API routes (review H, H-3).
+  const signIn = `${config().APP_URL.replace(/\/+$/, '')}/`;
   if (category !== 'digest' && !categoryByCode.get(category)?.offByLink) return { links: { signIn, preferences: signIn }, headers: {} };
-  const unsubscribe = `${base}/notifications/unsubscribe?token=${signUnsubscribe({ trustId, userId, category }, linkKey())}`;
+  const unsubscribe = apiUrl(`/notifications/unsubscribe?token=${signUnsubscribe({ trustId, userId, category }, linkKey())}`);
   return {
     links: { signIn, preferences: unsubscribe, unsubscribe },
     headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },

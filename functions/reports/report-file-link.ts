@@ -1,9 +1,9 @@
 import { signReportFileLink, type ReportFile } from '../../domain/reports/report-file';
-import { config } from '../config';
+import { apiUrl } from '../config';
 import { linkKey } from '../notifications/links';
 
-/** The emailed link of a stored report: `<APP_URL>/reports/files/<id>?e=<expiry>&s=<signature>` (GET /reports/files/{fileId}). */
+/** The emailed link of a stored report: `<PUBLIC_API_URL>/reports/files/<id>?e=<expiry>&s=<signature>` (GET /reports/files/{fileId}). */
 export function reportFileUrl(file: ReportFile, expiresAt: Date): string {
   const link = signReportFileLink(file, Math.floor(expiresAt.getTime() / 1000), linkKey());
-  return `${config().APP_URL.replace(/\/$/, '')}/reports/files/${link.id}?e=${link.e}&s=${link.s}`;
+  return apiUrl(`/reports/files/${link.id}?e=${link.e}&s=${link.s}`);
 }

@@ -10,8 +10,16 @@ export interface DeploymentSettings {
   stage: string;
   /** The address SES sends from; the identity the stack verifies. */
   sesSender: string;
-  /** Base URL of the web app, used in emailed invitation and reset links and as the CORS origin. */
+  /**
+   * The trust's web app: the API's CORS origin, and where the "Sign in" link of notification emails goes. Never the
+   * base of links to the API's own pages (review H, H-3): those are built on the API's public URL (`apiDomain`).
+   */
   appUrl: string;
+  /**
+   * The API's custom domain (context `apiDomainName` + `certificateArn`, both or neither): the emailed links and the
+   * token endpoint are built on `https://<name>`. Without it they are built on the HTTP API's execute-api endpoint.
+   */
+  apiDomain?: { name: string; certificateArn: string };
   /** IANA time zone the scheduled jobs' cron expressions are read in. */
   scheduleTimeZone: string;
   /** Review H, H-2: an address subscribed to the alarm topic (context `alarmEmail`); none when unset. */
@@ -29,6 +37,7 @@ export const STUB_FUNCTION_CODE_CONTEXT = 'trust-access:stubFunctionCode';
 const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 
 export function readSettings(scope: Construct): DeploymentSettings {
   const get = (key: string, fallback: string): string => {
@@ -78,5 +87,14 @@ export function readSettings(scope: Construct): DeploymentSettings {
     }
   }
 
-  return { stage, sesSender, appUrl, scheduleTimeZone, ...(alarmEmail ? { alarmEmail } : {}), ...(sesDomain ? { sesDomain } : {}) };
+  const apiDomainName = get('apiDomainName', '').toLowerCase();
+  const certificateArn = get('certificateArn', '');
+  if (Boolean(apiDomainName) !== Boolean(certificateArn)) {
+    throw new Error('Context "apiDomainName" and "certificateArn" go together: give both (the API\'s custom domain) or neither (the execute-api endpoint)');
+  }
+  if (apiDomainName && !DOMAIN.test(apiDomainName)) throw new Error(`Context "apiDomainName" must be a host name such as api.your-trust.org, got "${apiDomainName}"`);
+  if (certificateArn && !CERTIFICATE_ARN.test(certificateArn)) throw new Error(`Context "certificateArn" must be an ACM certificate ARN, got "${certificateArn}"`);
+  const apiDomain = apiDomainName ? { name: apiDomainName, certificateArn } : undefined;
+
+  return { stage, sesSender, appUrl, scheduleTimeZone, ...(apiDomain ? { apiDomain } : {}), ...(alarmEmail ? { alarmEmail } : {}), ...(sesDomain ? { sesDomain } : {}) };
 }

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
-import { tokenMayCall } from '../../domain/integrations/scopes';
+import { RESOURCE_SERVER, tokenMayCall } from '../../domain/integrations/scopes';
+import { gatewayRefusal } from '../../functions/http/gateway-refusals';
 import type { RouteDef } from '../../functions/routes';
 
 type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -18,9 +19,11 @@ export interface JwtSettings {
 
 /**
  * Checks a bearer token as API Gateway's JWT authorizer does: RS256 signature
- * from the pool's JWKS, issuer, expiry, and the app client (`client_id`), and
- * refuses every token that is not an access token (resolveCaller refuses them
- * again in AWS, where the authorizer lets Cognito ID tokens through).
+ * from the pool's JWKS, issuer, expiry, and the audience: `aud` when the token
+ * has one, else `client_id`, must be the app client (or the integrations'
+ * resource server). Like the authorizer it does not look at `token_use`: a
+ * Cognito ID token (aud = the app client) passes here and is then refused by
+ * the route's scopes (403), as in AWS; resolveCaller refuses it again.
  */
 export function jwtVerifier(settings: JwtSettings, alsoTrusted?: (token: string) => Promise<JWTPayload | undefined>) {
   const jwks = createRemoteJWKSet(new URL(settings.jwksUri));
@@ -32,9 +35,10 @@ export function jwtVerifier(settings: JwtSettings, alsoTrusted?: (token: string)
     if (other) return other;
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: settings.issuer, algorithms: ['RS256'], requiredClaims: ['exp', 'iat', 'sub'] });
-      // Stricter than API Gateway's authorizer, which also accepts ID tokens: only access tokens are bearer tokens.
-      if (payload.token_use !== 'access') return undefined;
-      return payload.client_id === settings.clientId ? payload : undefined;
+      // API Gateway validates client_id only if aud is absent (the jwtAudience of infra/stacks/api-stack.ts).
+      const audiences = [settings.clientId, RESOURCE_SERVER];
+      const claimed = payload.aud !== undefined ? [payload.aud].flat() : [payload.client_id];
+      return claimed.some((a) => typeof a === 'string' && audiences.includes(a)) ? payload : undefined;
     } catch {
       return undefined;
     }
@@ -95,12 +99,6 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
   response.end(result.body ?? '');
 }
 
-const problem = (status: number, code: string, title: string) => ({
-  statusCode: status,
-  headers: { 'content-type': 'application/problem+json' },
-  body: JSON.stringify({ type: `urn:trust-access:problem:${code}`, title, status, detail: title, code, errors: [] }),
-});
-
 export interface GatewayOptions {
   root: string;
   routes: RouteDef[];
@@ -140,14 +138,15 @@ export function createGateway(options: GatewayOptions): Server {
       const local = await options.local?.(method, url.pathname, body, headers, url.searchParams);
       if (local) return send(response, local);
       const found = match(method, url.pathname);
-      if (found === undefined) return send(response, problem(404, 'not_found', 'No such route'));
-      if (found === 'method_not_allowed') return send(response, problem(405, 'method_not_allowed', 'Method not allowed'));
+      // API Gateway's own answers, not problem documents (functions/http/gateway-refusals.ts; review H, H-4). An HTTP API has
+      // no 405: a method with no route on a known path is 404 too. Not emulated: the stage throttle's 429.
+      if (found === undefined || found === 'method_not_allowed') return send(response, gatewayRefusal(404));
       let claims: JWTPayload | undefined;
       if (found.route.auth === 'user') {
         claims = await options.verify(headers.authorization);
-        if (!claims) return send(response, problem(401, 'unauthenticated', 'A valid bearer token is required'));
+        if (!claims) return send(response, gatewayRefusal(401));
         // The route's authorization scopes, as API Gateway's JWT authorizer checks them (a person's scope, or the route's integration scope).
-        if (!tokenMayCall(claims.scope, found.route.clientScope)) return send(response, problem(403, 'forbidden', 'This token\'s scopes do not allow this route'));
+        if (!tokenMayCall(claims.scope, found.route.clientScope)) return send(response, gatewayRefusal(403));
       }
       const query: Record<string, string> = {};
       url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
@@ -182,8 +181,9 @@ export function createGateway(options: GatewayOptions): Server {
       const store = await invocations;
       send(response, await store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, () => handler(event, context)));
     } catch (error) {
+      // A function that fails to answer (throws, cannot load): API Gateway's own 500.
       console.error('gateway error', error);
-      send(response, problem(500, 'internal_error', 'Something went wrong on our side'));
+      send(response, gatewayRefusal(500));
     }
   });
 }

@@ -19,6 +19,7 @@ const stack = await startLocalStack({
   region: env.AWS_REGION ?? 'eu-west-2',
   tableName: env.TABLE_NAME ?? 'trust-access',
   appUrl: env.APP_URL,
+  publicApiUrl: env.PUBLIC_API_URL,
   demoAdminPassword: env.DEMO_ADMIN_PASSWORD,
   // As EventBridge Scheduler does in AWS (the CDK's scheduleTimeZone); LOCAL_SCHEDULES=off leaves jobs to POST /_local/run/{job}.
   ...(env.LOCAL_SCHEDULES === 'off' ? {} : { schedules: { timeZone: env.SCHEDULE_TIME_ZONE ?? 'Europe/London' } }),

@@ -26,7 +26,10 @@ export interface LocalStackOptions {
   sesPort: number;
   region: string;
   tableName: string;
+  /** The trust's web app, where the "Sign in" link of notification emails goes (APP_URL); @default the gateway's URL (there is no web app locally). */
   appUrl?: string;
+  /** The base of emailed links to the API's own pages and of the token endpoint (PUBLIC_API_URL); @default the gateway's URL. */
+  publicApiUrl?: string;
   demoAdminPassword?: string;
   /** Fire the scheduled jobs on their schedules, in this zone (`npm start`); tests run them with POST /_local/run/{job}. */
   schedules?: { timeZone: string };
@@ -68,7 +71,7 @@ function linkSigningKey(stateDir: string): string {
 }
 
 /** Sets the environment the handler modules read through functions/config.ts. */
-function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
+function configureFunctions(info: StackInfo, urls: { appUrl: string; publicApiUrl: string }, stateDir: string) {
   Object.assign(process.env, {
     // The exports bucket's stand-in: a folder the gateway serves under /_local/exports/ with signed links (one key per start).
     EXPORT_LOCAL_DIR: join(stateDir, 'exports'),
@@ -83,7 +86,8 @@ function configureFunctions(info: StackInfo, appUrl: string, stateDir: string) {
     COGNITO_ENDPOINT: info.cognitoEndpoint,
     SES_ENDPOINT: info.sesEndpoint,
     SES_SENDER: process.env.SES_SENDER ?? 'no-reply@demo.trust',
-    APP_URL: appUrl,
+    APP_URL: urls.appUrl,
+    PUBLIC_API_URL: urls.publicApiUrl,
     LINK_SIGNING_KEY: linkSigningKey(stateDir),
     // The local stack's client-credentials token endpoint (infra/local/token-endpoint.ts), where the pool's domain would be in AWS.
     OAUTH_TOKEN_URL: `${info.url}/_local/oauth2/token`,
@@ -136,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cognitoEndpoint: cognito.url,
       sesEndpoint: ses.url,
     };
-    configureFunctions(info, options.appUrl ?? info.url, stateDir);
+    configureFunctions(info, { appUrl: options.appUrl ?? info.url, publicApiUrl: options.publicApiUrl ?? info.url }, stateDir);
 
     const password = demoPassword(stateDir, options.demoAdminPassword);
     const { anyTrustExists } = await import('../../functions/adapters/dynamo/trust-repository');

@@ -1,15 +1,19 @@
 import { CfnOutput, Duration, NestedStack, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
   CorsHttpMethod,
+  DomainName,
   HttpApi,
   HttpMethod,
   LogGroupLogDestination,
+  SecurityPolicy,
   type HttpRoute,
   type HttpStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -104,11 +108,41 @@ export class ApiStack extends Stack {
       return secret.secret;
     };
 
+    // ---- HTTP API -----------------------------------------------------------
+    // Made before the functions: their emailed links are built on its public URL (review H, H-3).
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `trust-access-${settings.stage}`,
+      description: 'Trust access platform API',
+      createDefaultStage: false,
+      corsPreflight: {
+        // The trust's web app only; the API's own pages (emailed links) are opened by navigation, not by script.
+        allowOrigins: [settings.appUrl],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.PATCH,
+          CorsHttpMethod.DELETE,
+        ],
+        allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
+        exposeHeaders: ['etag', 'location'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    // The base of every emailed link to the API's own pages (invitation, reset, unsubscribe and its one-click POST,
+    // report files) and of the integrations' token endpoint: the custom domain when one is configured, else the
+    // execute-api endpoint. A string, or a reference to the API in this stack (a parameter of each nested stack, as
+    // the routes' invoke permissions already are), so no dependency cycle.
+    const publicApiUrl = settings.apiDomain ? `https://${settings.apiDomain.name}` : this.api.apiEndpoint;
+
     // Settings every function may read through functions/config.ts. None is secret.
     const commonEnvironment: Record<string, string> = {
       USER_POOL_ID: userPool.userPoolId,
       USER_POOL_CLIENT_ID: userPoolClient.userPoolClientId,
       APP_URL: settings.appUrl,
+      PUBLIC_API_URL: publicApiUrl,
       SES_SENDER: props.sesSender,
       SES_CONFIGURATION_SET: props.configurationSet.configurationSetName,
       REFRESH_TOKEN_VALIDITY_DAYS: String(userPoolDefinition.refreshTokenValidityDays),
@@ -181,26 +215,7 @@ export class ApiStack extends Stack {
       this.functions.set(`queue:${def.name}`, fn);
     });
 
-    // ---- HTTP API -----------------------------------------------------------
-
-    this.api = new HttpApi(this, 'HttpApi', {
-      apiName: `trust-access-${settings.stage}`,
-      description: 'Trust access platform API',
-      createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: [settings.appUrl],
-        allowMethods: [
-          CorsHttpMethod.GET,
-          CorsHttpMethod.POST,
-          CorsHttpMethod.PUT,
-          CorsHttpMethod.PATCH,
-          CorsHttpMethod.DELETE,
-        ],
-        allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
-        exposeHeaders: ['etag', 'location'],
-        maxAge: Duration.hours(1),
-      },
-    });
+    // ---- HTTP API stage, domain and routes -----------------------------------
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stage = this.api.addStage('DefaultStage', {
@@ -295,7 +310,23 @@ export class ApiStack extends Stack {
       alarmOnHttpApi(this, this.api, topic);
     }
 
+    // ---- Custom domain (optional; review H, H-3) -------------------------------
+    // A regional domain with the trust's ACM certificate (same region as the API), mapped to the $default stage.
+    // DNS (outside this stack): a CNAME from apiDomainName to the ApiDomainTarget output, or a Route 53 alias
+    // record to it with the ApiDomainHostedZoneId output.
+    if (settings.apiDomain) {
+      const domain = new DomainName(this, 'ApiDomain', {
+        domainName: settings.apiDomain.name,
+        certificate: Certificate.fromCertificateArn(this, 'ApiCertificate', settings.apiDomain.certificateArn),
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      new ApiMapping(this, 'ApiMapping', { api: this.api, domainName: domain, stage: this.stage });
+      new CfnOutput(this, 'ApiDomainTarget', { value: domain.regionalDomainName, description: `DNS: CNAME ${settings.apiDomain.name} to this (or a Route 53 alias with ApiDomainHostedZoneId)` });
+      new CfnOutput(this, 'ApiDomainHostedZoneId', { value: domain.regionalHostedZoneId });
+    }
+
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
+    new CfnOutput(this, 'PublicApiUrl', { value: publicApiUrl, description: 'The base of emailed links and of the integrations\' token endpoint' });
   }
 }
 

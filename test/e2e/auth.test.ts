@@ -86,9 +86,15 @@ describe('the caller check on every signed-in request', () => {
   it('refuses the ID token as a bearer token (only access tokens are bearer tokens)', async () => {
     const member = await makeMember(trust);
     const tokens = await login(member.email, TEST_PASSWORD);
+    // Its aud is the app client, so API Gateway's JWT authorizer accepts it as a JWT, but it carries no scope: every
+    // signed-in route requires one, so API Gateway refuses it itself (review H, H-4); resolveCaller would refuse it
+    // again (test/handlers/http-layer.test.ts).
+    const claims = JSON.parse(Buffer.from(tokens.idToken.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({ token_use: 'id', aud: expect.any(String) });
+    expect(claims).not.toHaveProperty('scope');
     const withId = await call('GET', '/me', { token: tokens.idToken });
-    expect(withId.status).toBe(401);
-    expect(withId.body.code).toBe('unauthenticated');
+    expect(withId.status).toBe(403);
+    expect(withId.body).toEqual({ message: 'Forbidden' });
     expect((await call('GET', '/me', { token: tokens.accessToken })).status).toBe(200);
   });
 

@@ -30,11 +30,15 @@ describe('GET /nodes', () => {
     expect(theirs.filter((n) => mine.has(n.id))).toEqual([]);
   });
 
-  it('answers 401 without a token and with a forged one', async () => {
-    expect((await call('GET', '/nodes')).status).toBe(401);
+  it("answers 401 without a token and with a forged one: API Gateway's own answer, not a problem document (review H, H-4)", async () => {
     const [header, payload] = trust.token.split('.');
     const forged = `${header}.${payload}.${'A'.repeat(342)}`;
-    expect((await call('GET', '/nodes', { token: forged })).status).toBe(401);
+    for (const token of [undefined, forged]) {
+      const refused = await call('GET', '/nodes', { token });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('content-type')).toBe('application/json');
+      expect(refused.body).toEqual({ message: 'Unauthorized' });
+    }
   });
 });
 

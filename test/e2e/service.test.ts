@@ -11,9 +11,13 @@ describe('GET /health', () => {
 // GET /openapi.json: test/e2e/openapi.test.ts.
 
 describe('the local gateway', () => {
-  it('answers 404 problem for an unknown path and 405 for a wrong method', async () => {
-    expect((await call('GET', '/no-such-thing')).status).toBe(404);
-    expect((await call('PUT', '/health')).status).toBe(405);
+  it("answers an unknown path and a method with no route as API Gateway does: 404 {\"message\":\"Not Found\"} (an HTTP API has no 405; review H, H-4)", async () => {
+    for (const [method, path] of [['GET', '/no-such-thing'], ['PUT', '/health']] as const) {
+      const response = await call(method, path);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(response.body).toEqual({ message: 'Not Found' });
+    }
   });
 
   it('serves the mailbox at GET /_local/mail', async () => {

@@ -24,4 +24,16 @@ describe('the response-conformance check of the e2e client', () => {
     expect(check('GET', '/users/u-1', 404, 'application/json', { code: 'not_found' })).toThrow(/answered application\/json, documented application\/problem\+json/);
     expect(check('DELETE', '/nodes/n-1', 204, 'application/json', { ok: true })).toThrow(/documented without a body/);
   });
+
+  it("accepts API Gateway's own answers only where the gateway gives them, with their fixed message (review H, H-4)", () => {
+    expect(check('GET', '/nodes', 401, 'application/json', { message: 'Unauthorized' })).not.toThrow();
+    expect(check('GET', '/nodes', 403, 'application/json', { message: 'Forbidden' })).not.toThrow();
+    expect(check('GET', '/health', 429, 'application/json', { message: 'Too Many Requests' })).not.toThrow();
+    expect(check('GET', '/nodes', 401, 'application/json', { message: 'Forbidden' })).toThrow(/must be equal to constant/);
+    // A public route has no authorizer: its 401 is the function's problem document only.
+    expect(check('POST', '/auth/login', 401, 'application/json', { message: 'Unauthorized' })).toThrow(/answered application\/json, documented application\/problem\+json/);
+    // The function's refusals stay problem documents.
+    const revoked = { type: 'urn:trust-access:problem:session_revoked', title: 'Signed out', status: 401, detail: 'Signed out', code: 'session_revoked', errors: [] };
+    expect(check('GET', '/nodes', 401, 'application/problem+json', revoked)).not.toThrow();
+  });
 });

@@ -6,7 +6,7 @@ import { cdkJsonContext } from './test-app';
 const settingsFrom = (context: Record<string, unknown>) => readSettings(new App({ context }));
 
 describe('deployment settings', () => {
-  it('reads stage, sender, app URL and time zone from cdk.json', () => {
+  it('reads stage, sender, app URL (the CORS origin) and time zone from cdk.json', () => {
     const context = cdkJsonContext();
     expect(settingsFrom(context)).toEqual({
       stage: context.stage,
@@ -37,5 +37,23 @@ describe('deployment settings', () => {
     expect(settingsFrom(cdkJsonContext()).alarmEmail).toBeUndefined();
     expect(settingsFrom({ alarmEmail: 'ops@trust.example' }).alarmEmail).toBe('ops@trust.example');
     expect(() => settingsFrom({ alarmEmail: 'ops' })).toThrow(/alarmEmail/);
+  });
+
+  // Review H, H-3: the API's custom domain, the base of emailed links.
+  const certificateArn = 'arn:aws:acm:eu-west-2:123456789012:certificate/0b6c2c7e-1111-4222-8333-944455556666';
+
+  it('reads the API\'s custom domain when apiDomainName and certificateArn are both given, and none when neither is', () => {
+    expect(settingsFrom({ apiDomainName: 'API.Trust.example', certificateArn }).apiDomain).toEqual({ name: 'api.trust.example', certificateArn });
+    expect(settingsFrom(cdkJsonContext()).apiDomain).toBeUndefined();
+  });
+
+  it('refuses one of apiDomainName and certificateArn without the other', () => {
+    expect(() => settingsFrom({ apiDomainName: 'api.trust.example' })).toThrow(/apiDomainName.*certificateArn/);
+    expect(() => settingsFrom({ certificateArn })).toThrow(/apiDomainName.*certificateArn/);
+  });
+
+  it('refuses an API domain that is a URL rather than a host name, and a certificate ARN that is not ACM\'s', () => {
+    expect(() => settingsFrom({ apiDomainName: 'https://api.trust.example', certificateArn })).toThrow(/apiDomainName/);
+    expect(() => settingsFrom({ apiDomainName: 'api.trust.example', certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' })).toThrow(/certificateArn/);
   });
 });

@@ -9,6 +9,7 @@ import { call, stack } from '../fixtures/api';
 import { mailTo, type Mail } from '../fixtures/mail';
 import { reportCast } from '../fixtures/report-reader';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
+import { TEST_WEB_APP_URL } from '../support/global-setup';
 import { assertConforms } from '../support/openapi-conformance';
 
 // Review E, E4: a scheduled report too large to attach is emailed as a link of our own that works REPORT_FILE_DAYS.
@@ -20,7 +21,9 @@ Object.assign(process.env, {
   REPORT_ATTACHMENT_MAX_BYTES: '1',
   LINK_SIGNING_KEY: linkKey,
   EXPORT_LOCAL_DIR: join(stack().stateDir, 'exports'),
-  APP_URL: stack().url,
+  // The link is built on the API's own URL, never on the web app's (review H, H-3).
+  PUBLIC_API_URL: stack().url,
+  APP_URL: TEST_WEB_APP_URL,
 });
 
 let trust: TestTrust;

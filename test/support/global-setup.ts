@@ -28,6 +28,9 @@ const freePort = () =>
     });
   });
 
+/** The trust's web app the test stack is configured with (APP_URL): only the "Sign in" link of notification emails names it. */
+export const TEST_WEB_APP_URL = 'https://web-app.test.example';
+
 let child: ChildProcess | undefined;
 let stateDir: string | undefined;
 
@@ -57,6 +60,8 @@ export async function setup(project: TestProject) {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
       // A small trust's export crosses it, so the e2e tests reach the stored-export path without 60,000 people.
       EXPORT_INLINE_MAX_BYTES: '4096',
+      // A web app that is not the API (review H, H-3): emailed links to API pages and the token endpoint must not be built on it.
+      APP_URL: TEST_WEB_APP_URL,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

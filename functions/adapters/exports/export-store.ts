@@ -38,11 +38,11 @@ export async function putExportObject(key: string, body: string, filename: strin
 
 /** A fresh download link of a stored object, valid EXPORT_URL_TTL_SECONDS (S3 presigned GET; locally the gateway's signed stand-in). */
 export async function presignExport(key: string, filename: string): Promise<StoredExport> {
-  const { EXPORT_LOCAL_DIR, EXPORT_URL_TTL_SECONDS, APP_URL } = config();
+  const { EXPORT_LOCAL_DIR, EXPORT_URL_TTL_SECONDS, PUBLIC_API_URL } = config();
   const expiresAt = Math.floor(Date.now() / 1000) + EXPORT_URL_TTL_SECONDS;
   if (EXPORT_LOCAL_DIR) {
     const path = signLocalPath(`/_local/exports/${key}`, expiresAt, required('EXPORT_LOCAL_SECRET'));
-    return { url: new URL(path, config().EXPORT_LOCAL_URL ?? APP_URL).href, expiresAt: new Date(expiresAt * 1000).toISOString() };
+    return { url: new URL(path, config().EXPORT_LOCAL_URL ?? PUBLIC_API_URL).href, expiresAt: new Date(expiresAt * 1000).toISOString() };
   }
   const command = new GetObjectCommand({ Bucket: required('EXPORT_BUCKET'), Key: key, ResponseContentDisposition: disposition(filename) });
   const url = await getSignedUrl(client(), command, { expiresIn: EXPORT_URL_TTL_SECONDS });

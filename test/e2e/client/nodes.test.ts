@@ -1,6 +1,6 @@
 import type { Middleware } from 'openapi-fetch';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrustAccessClient, type Schemas, type TrustAccessClient } from '../../../client';
+import { createTrustAccessClient, isProblem, type Schemas, type TrustAccessClient } from '../../../client';
 import { stack } from '../../fixtures/api';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 import { assertConforms } from '../../support/openapi-conformance';
@@ -60,19 +60,23 @@ describe('the typed client: the organisation tree', () => {
     expect((await api.GET('/nodes')).data!.items.map((node) => node.id)).not.toContain(school.id);
   });
 
-  it('gives the problem document as a typed error: 409 name_taken, 400 validation_failed, 401 without a token', async () => {
+  it("gives the problem document as a typed error (409 name_taken, 400 validation_failed), and API Gateway's own { message } for 401 without a token", async () => {
     const taken = await api.POST('/nodes', { body: { kind: 'school', name: 'North School', parentId: trust.nodes.North!.id } });
     expect(taken.response.status).toBe(409);
     expect(taken.error).toMatchObject({ status: 409, code: 'name_taken' });
 
     const bad = await api.POST('/nodes', { body: { kind: 'school', name: '', parentId: trust.rootId } });
     expect(bad.response.status).toBe(400);
-    expect(bad.error?.code).toBe('validation_failed');
-    expect(bad.error?.errors?.map((e) => e.path)).toContain('name');
+    if (!isProblem(bad.error)) throw new Error(`expected a problem document, got ${JSON.stringify(bad.error)}`);
+    expect(bad.error.code).toBe('validation_failed');
+    expect(bad.error.errors.map((e) => e.path)).toContain('name');
 
+    // The JWT authorizer answers before any function (review H, H-4): not a problem document, as in AWS.
     const anonymous = createTrustAccessClient(stack().url, { middleware: [conformance] });
     const refused = await anonymous.GET('/nodes');
     expect(refused.response.status).toBe(401);
-    expect(refused.error?.code).toBeTruthy();
+    expect(refused.response.headers.get('content-type')).toBe('application/json');
+    expect(isProblem(refused.error)).toBe(false);
+    expect(refused.error).toEqual({ message: 'Unauthorized' });
   });
 });

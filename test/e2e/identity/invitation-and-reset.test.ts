@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, login } from '../../fixtures/api';
+import { call, login, stack } from '../../fixtures/api';
 import { linkIn, mailTo, waitForMail } from '../../fixtures/mail';
 import { makeTrust, type TestTrust } from '../../fixtures/trust';
 
@@ -31,6 +31,8 @@ describe('invitations', () => {
     expect(mail.text).toMatch(/expires on \w+day/);
     const { url } = linkIn(mail, 'invite');
     expect(mail.html).toContain(url);
+    // The page is the API's own (GET /invite), whatever web app APP_URL names (review H, H-3).
+    expect(new URL(url).origin).toBe(stack().url);
   });
 
   it('accepting sets the password and turns the account active, once', async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
-import { call } from '../../fixtures/api';
+import { call, stack } from '../../fixtures/api';
 import { auditOf, signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { activate, actor, createUser } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
@@ -97,6 +97,8 @@ describe('a client bound to the North cluster with authz.check', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     client = created.body;
     token = await clientToken(client);
+    // The token endpoint is the API's own route, not the web app's (review H, H-3).
+    expect(created.body.tokenEndpoint).toBe(`${stack().url}/oauth2/token`);
   });
 
   it('shows the secret once: GET /integrations lists the client without it', async () => {
@@ -171,11 +173,12 @@ describe('a client bound to the North cluster with authz.check', () => {
     const createUserAttempt = await call('POST', '/users', { token, body: { firstName: 'Eve', lastName: 'Client', email: 'eve@test.example', userType: 'staff' } });
     expect(createUserAttempt.status).toBe(403);
     expect((await call('POST', '/integrations', { token, body: { name: 'self-made', scopes: ['users.read'], nodeId: node('North') } })).status).toBe(403);
-    // Routes no client token may use answer the documented 403 too (call() checks each answer against /openapi.json; review F, F-6).
+    // Routes no client token may use answer the documented 403 too (call() checks each answer against /openapi.json; review F, F-6):
+    // the JWT authorizer's scope check, so API Gateway's own answer, not a problem document (review H, H-4).
     for (const path of ['/me', '/nodes', '/roles', '/me/notification-preferences']) {
       const refused = await call('GET', path, { token });
       expect(refused.status, path).toBe(403);
-      expect(refused.body.code, path).toBe('forbidden');
+      expect(refused.body, path).toEqual({ message: 'Forbidden' });
     }
   });
 });

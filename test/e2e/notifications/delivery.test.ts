@@ -6,6 +6,7 @@ import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { mailTo } from '../../fixtures/mail';
 import { activate, createUser } from '../../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
+import { TEST_WEB_APP_URL } from '../../support/global-setup';
 
 let trust: TestTrust;
 let admin: string;
@@ -67,6 +68,9 @@ describe('immediate emails', () => {
     await call('POST', '/notifications/events', { token: admin, body: event() });
     const mail = await mailAbout(teacher.user.email, /behaviour record/);
     const url = new URL(/^<(.+)>$/.exec(mail.headers!['List-Unsubscribe']!)![1]!);
+    // The unsubscribe page and its one-click POST are the API's routes; "Sign in" goes to the trust's web app (review H, H-3).
+    expect(url.origin).toBe(stack().url);
+    expect(mail.text).toContain(`Sign in to read more: ${TEST_WEB_APP_URL}/`);
     expect(mail.headers!['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     const path = `${url.pathname}${url.search}`;
     const page = await fetch(`${stack().url}${path}`);
