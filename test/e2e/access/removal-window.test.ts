@@ -90,6 +90,17 @@ describe('a permanent Trust Admin', () => {
 });
 
 describe('the last-admin witness', () => {
+  it('is never an acting holding when a permanent admin is deactivated (409 last_admin)', async () => {
+    // Head Office may hand out every preset for good, so it dominates the Trust Admin, without holding org.manage.
+    const office = await person([{ roleId: presetIds.headOffice, nodeId: trust.rootId }]);
+    const deactivated = await call('POST', `/users/${trust.adminId}/deactivate`, { token: office.token });
+    expect(deactivated.status, JSON.stringify(deactivated.body)).toBe(409);
+    expect(deactivated.body.code).toBe('last_admin');
+    const bulk = await call('POST', '/users/bulk', { token: office.token, body: { userIds: [trust.adminId], actions: [{ op: 'deactivate' }] } });
+    expect(bulk.body.results).toEqual([expect.objectContaining({ userId: trust.adminId, ok: false, error: expect.objectContaining({ code: 'last_admin' }) })]);
+    expect((await call('GET', `/users/${trust.adminId}`, { token: admin2fa })).body.status).toBe('active');
+  });
+
   it('is never an acting holding when a permanent one is taken away (409 last_admin), even by someone who may remove it', async () => {
     // An Appointer may hand out Trust Admin for good (it lists it), without holding org.manage itself.
     const role = await call('POST', '/roles', {
