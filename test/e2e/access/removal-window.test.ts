@@ -122,3 +122,34 @@ describe('the last-admin witness', () => {
     expect(again.status, JSON.stringify(again.body)).toBe(204);
   });
 });
+
+describe('narrowing a role that carries org.manage', () => {
+  it('is refused (409 last_admin) when only an acting holding would be left to administer the trust', async () => {
+    const own = await makeTrust();
+    const ownAdmin = (await signInWithTotp(own.adminEmail, await enableTotp(own.token))).accessToken;
+    const personIn = async (roles: { roleId: string; nodeId: string; validUntil?: string }[]) => {
+      const user = await createUser(ownAdmin, { roles });
+      const secret = await enableTotp(await activate(own, user));
+      return { user, token: (await signInWithTotp(user.email, secret)).accessToken };
+    };
+    const runnerRole = await call('POST', '/roles', {
+      token: ownAdmin,
+      body: { name: 'Trust Runner', scope: 'trust', permissions: ['org.manage', 'roles.define', 'roles.assign', 'users.view'], assignableRoles: [presetIds.trustAdmin] },
+    });
+    expect(runnerRole.status, JSON.stringify(runnerRole.body)).toBe(201);
+    const runner = await personIn([{ roleId: runnerRole.body.id, nodeId: own.rootId }]);
+    const cover = await personIn([{ roleId: presetIds.trustAdmin, nodeId: own.rootId, validUntil: ENDS }]);
+    // The runner (for good) takes the first admin's Trust Admin away: the runner and the acting cover are left.
+    const first = (await call('GET', `/users/${own.adminId}`, { token: runner.token })).body.roles.find((r: { roleId: string }) => r.roleId === presetIds.trustAdmin);
+    expect((await call('DELETE', `/users/${own.adminId}/roles/${first.id}`, { token: runner.token })).status).toBe(204);
+
+    // The cover drops org.manage from the runner's role: nobody would administer the trust once the cover ends.
+    const patch = await call('PATCH', `/roles/${runnerRole.body.id}`, {
+      token: cover.token, headers: { 'if-match': String(runnerRole.body.version) }, body: { permissions: ['roles.define', 'roles.assign', 'users.view'] },
+    });
+    expect(patch.status, JSON.stringify(patch.body)).toBe(409);
+    expect(patch.body.code).toBe('last_admin');
+    const role = (await call('GET', '/roles', { token: runner.token })).body.items.find((r: { id: string }) => r.id === runnerRole.body.id);
+    expect(role.permissions).toContain('org.manage');
+  });
+});
