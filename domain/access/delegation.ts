@@ -44,6 +44,13 @@ const outlasts = (window: AuthorityWindow) =>
       : `You can only grant this role from ${isoOrOpen(window.from)}, when your own authority to hand it out began`,
     'escalation',
   );
+const outlivesRemover = (window: AuthorityWindow) =>
+  new ForbiddenError(
+    Number.isFinite(window.until)
+      ? `You can only take away this role where it ends by ${new Date(window.until).toISOString()}, when your own authority to give it ends`
+      : 'You can only take away this role where it ends no later than your own authority to give it',
+    'escalation',
+  );
 const isoOrOpen = (at: number) => (Number.isFinite(at) ? new Date(at).toISOString() : 'any time');
 const mfaRequired = () =>
   new ForbiddenError('Granting sensitive or reserved permissions needs a session that passed two-factor sign-in', 'mfa_required');
@@ -65,7 +72,7 @@ function checkAuthority(
   ctx: CallerContext & { caller: CompiledPerson },
   role: Role | undefined,
   nodeId: string,
-  grant?: { validFrom?: string; validUntil?: string },
+  change: { grant: { validFrom?: string; validUntil?: string } } | { removed: { validUntil?: string } },
 ): void {
   const { tree, roles } = ctx;
   const assign = decide({ tree, roles, person: ctx.caller, permission: 'roles.assign', nodeId, mfa: ctx.callerMfa, now: ctx.now });
@@ -79,8 +86,10 @@ function checkAuthority(
   if (!ctx.callerMfa && handsOutSensitive && closureWindow({ ...ctx, callerMfa: true }, handed, nodeId)) throw mfaRequired();
   const window = closureWindow(ctx, handed, nodeId);
   if (!window) throw escalation();
-  // Removing (no grant) needs only the authority now; a grant must also fit in its window.
-  if (grant && !grantFits(window, grant)) throw outlasts(window);
+  // A grant must fit in the window; a removal must not take away more than the caller could give back:
+  // the holding removed ends no later than the caller's authority (an open-ended one needs open-ended authority).
+  if ('grant' in change && !grantFits(window, change.grant)) throw outlasts(window);
+  if ('removed' in change && !(untilOf(change.removed) <= window.until)) throw outlivesRemover(window);
 }
 
 /** For how long the caller may hand out every role of a closure at the node (the intersection of handOutWindow); null if any is not theirs to hand out. */
@@ -108,7 +117,7 @@ export function checkAssign(input: CheckAssignInput): Role {
   if (!node) throw new InvalidInputError('unknown_node', 'The node does not exist in this trust', [{ path: 'nodeId', message: 'no such node' }]);
   const role = roles.get(input.roleId);
   if (!role) throw new InvalidInputError('unknown_role', 'The role does not exist in this trust', [{ path: 'roleId', message: 'no such role' }]);
-  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, role, nodeId, windowOf(input));
+  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, role, nodeId, { grant: windowOf(input) });
 
   if (!scopeAllows(role.scope, node.kind)) {
     throw new InvalidInputError('scope_mismatch', `${role.name} is assigned at a ${role.scope} node, not a ${node.kind}`, [
@@ -122,21 +131,28 @@ export function checkAssign(input: CheckAssignInput): Role {
 }
 
 export interface CheckUnassignInput extends CallerContext {
-  assignment: { roleId: string; nodeId: string };
+  /** The assignment taken away, with its end (absent validUntil: it lasts for good). */
+  assignment: { roleId: string; nodeId: string; validUntil?: string };
 }
 
 /**
  * The guard for DELETE /users/{id}/roles/{assignmentId}: the same authority
  * as granting that role at that node (API.md: "same"), so nobody removes a
- * role they could not have given. Scope and the membership policy are left
+ * role they could not have given — for as long as it lasts: the assignment
+ * must end no later than the caller's authority to hand the role out there
+ * (as a grant must, and as the identity guard asks), else 403 `escalation`
+ * naming that end. An acting admin whose role ends on Friday cannot take a
+ * permanent admin's role away (review I, I4); an open-ended assignment needs
+ * open-ended authority to remove. Scope and the membership policy are left
  * out on purpose: they say where a role may be added, and must never keep an
  * admin from taking away a role that no longer fits. An assignment at a node
- * that no longer exists is treated as sitting at the trust root.
+ * that no longer exists is treated as sitting at the trust root; one of a
+ * deleted role needs only roles.assign.
  */
 export function checkUnassign(input: CheckUnassignInput): void {
   const { tree, roles, assignment } = input;
   const nodeId = tree.nodes.has(assignment.nodeId) ? assignment.nodeId : tree.rootId;
-  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, roles.get(assignment.roleId), nodeId);
+  checkAuthority({ ...input, caller: compiledFor(input.caller, roles, tree) }, roles.get(assignment.roleId), nodeId, { removed: assignment });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConflictError } from '../errors';
+import { untilOf } from './grant-window';
 import type { Assignment } from './resolve';
 import type { Role } from './roles';
 
@@ -11,7 +12,10 @@ import type { Role } from './roles';
  * stays — a witness — and the store checks, in the same transaction, that the
  * witness still exists and its holder is still active. Two admins removing
  * each other at once then cannot both succeed: each transaction checks the
- * holding the other deletes, and transactions are serialisable.
+ * holding the other deletes, and transactions are serialisable. A witness
+ * must last at least as long as what the change takes away (review I, I4):
+ * an acting admin's holding that ends on Friday does not keep a permanent
+ * admin's place, else the trust has nobody on Saturday.
  */
 export interface AdminHolding {
   userId: string;
@@ -39,22 +43,30 @@ export function isAdminHolding(assignment: Assignment, roles: ReadonlyMap<string
 export const lastAdmin = () =>
   new ConflictError('last_admin', 'This would leave the trust without anyone holding org.manage at the trust; give someone else that role first');
 
+/** The latest end (epoch ms, Infinity: for good) of the admin holdings a change takes away: what its witness must last until. */
+export const latestEnd = (holdings: readonly { validUntil?: string }[]): number => Math.max(-Infinity, ...holdings.map(untilOf));
+
 /**
- * The witness for a change that takes `losing` away: a holding of someone
- * still active that the change leaves alone, preferring a preset role (its
- * definition cannot change) and the order given (the caller first). Throws
- * 409 `last_admin` when there is none.
+ * The witness for a change that takes admin holdings away: a holding of
+ * someone still active that the change leaves alone and that lasts at least
+ * until `lastsUntil` (absent validUntil, or none earlier), preferring a preset
+ * role (its definition cannot change) and the order given (the caller first).
+ * Throws 409 `last_admin` when there is none.
  */
 export function pickWitness(input: {
   candidates: readonly AdminHolding[];
   roles: ReadonlyMap<string, Role>;
+  /** The latest end of the holdings taken away (latestEnd); Infinity: only an open-ended holding will do. */
+  lastsUntil: number;
   excludedUsers?: ReadonlySet<string>;
   excludedAssignments?: ReadonlySet<string>;
   /** Roles losing org.manage in this very change. */
   excludedRoles?: ReadonlySet<string>;
 }): AdminWitness {
   const usable = input.candidates.filter(
-    (c) => !input.excludedUsers?.has(c.userId) && !input.excludedAssignments?.has(c.assignment.id) && !input.excludedRoles?.has(c.assignment.roleId),
+    (c) =>
+      !input.excludedUsers?.has(c.userId) && !input.excludedAssignments?.has(c.assignment.id) && !input.excludedRoles?.has(c.assignment.roleId) &&
+      untilOf(c.assignment) >= input.lastsUntil,
   );
   const chosen = usable.find((c) => input.roles.get(c.assignment.roleId)?.builtIn) ?? usable[0];
   if (!chosen) throw lastAdmin();

@@ -98,8 +98,8 @@ function subjectOf(action: BulkAction): [string, 'do' | 'undo'] {
 export interface BulkGuards {
   /** POST /users/{id}/roles; returns the role granted. */
   addRole(person: Person, action: Extract<BulkAction, { op: 'addRole' }>): Role;
-  /** DELETE /users/{id}/roles/{assignmentId}, for the role at that node. */
-  removeRole(person: Person, action: Extract<BulkAction, { op: 'removeRole' }>): void;
+  /** DELETE /users/{id}/roles/{assignmentId}, for the role at that node: each of `matching` (the assignments it takes away) judged with its end. */
+  removeRole(person: Person, action: Extract<BulkAction, { op: 'removeRole' }>, matching: readonly Assignment[]): void;
   /** PUT / DELETE /users/{id}/memberships/{nodeId}. */
   placement(person: Person, nodeId: string, change: 'add' | 'remove'): void;
   /** Deactivate, activate (users.deactivate) and the invitation (users.create): the permission's reach and the identity guard. */
@@ -202,8 +202,8 @@ export function planPersonEdit(input: PlanPersonEditInput): PersonEditPlan {
           return;
         }
         case 'removeRole': {
-          guards.removeRole(person, action);
           const matching = person.assignments.filter((a) => a.roleId === action.roleId && a.nodeId === action.nodeId);
+          guards.removeRole(person, action, matching);
           for (const assignment of matching) {
             person.assignments.splice(person.assignments.indexOf(assignment), 1);
             const grantedHere = plan.granted.findIndex((g) => g.assignment.id === assignment.id);

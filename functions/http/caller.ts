@@ -1,4 +1,4 @@
-import { compilePerson, type CompiledPerson, type Person } from '../../domain/access/resolve';
+import { compiledFor, compilePerson, type CompiledPerson, type Person } from '../../domain/access/resolve';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import { sessionIdOf, sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
@@ -79,4 +79,16 @@ export async function callerOf(trustId: string, userId: string, mfa: boolean): P
   if (!trust || !record || record.account.status !== 'active') throw new UnauthenticatedError('session_revoked', 'The importer can no longer act');
   const context = await loadTrustContext(trust);
   return { account: record.account, trust, person: record.person, compiled: compilePerson(record.person, context.roles, context.tree), context, mfa };
+}
+
+/**
+ * The caller judged on a later load of the trust: its tree, roles and
+ * policies as a plan made again after a conflict sees them (changeTree), so
+ * `authorize`, `reach` and the guards ask about the tree the change lands on,
+ * not the one of the request's start (review I, I6). The caller's own
+ * assignments stay as read at the start.
+ */
+export function callerOn(caller: Caller, trust: Trust, context: TrustContext): Caller {
+  if (caller.context === context && caller.trust === trust) return caller;
+  return { ...caller, trust, context, compiled: compiledFor(caller.compiled, context.roles, context.tree) };
 }

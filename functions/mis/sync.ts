@@ -201,7 +201,7 @@ export async function applyChange(
     const each = everyone.map((who) => guardsOf(who, context));
     return {
       addRole: (person, action) => each.map((g) => g.addRole(person, action))[0]!,
-      removeRole: (person, action) => each.forEach((g) => g.removeRole(person, action)),
+      removeRole: (person, action, matching) => each.forEach((g) => g.removeRole(person, action, matching)),
       placement: (person, at, how) => each.forEach((g) => g.placement(person, at, how)),
       signIn: (person, permission) => each.forEach((g) => g.signIn(person, permission)),
     };

@@ -5,7 +5,7 @@ import type { Trust } from '../../domain/org/trust';
 import {
   getTrust, loadTrustContext, NodeHoldersChangedError, NodeWriteConflictError, TreeVersionChangedError, writeTreeChange, type NodeHoldersSeen, type NodeWrite, type TrustContext,
 } from '../adapters/dynamo/trust-repository';
-import type { Caller } from '../http/caller';
+import { callerOn, type Caller } from '../http/caller';
 import { newId, nowIso } from '../shared/ids';
 import { retryOnConflict } from '../shared/retry';
 
@@ -22,18 +22,21 @@ export interface TreePlan {
  * Plans a tree change against the current tree and stores it with its audit
  * record. If another change landed in between, the plan is made again on the
  * new tree, so every rule is checked against the tree the change lands on
- * (and against the holders it lands over, for a move).
+ * (and against the holders it lands over, for a move). The plan gets the
+ * caller judged on that very tree (callerOn): its `authorize` calls must use
+ * it, not the request's caller, whose tree is the one of the request's start
+ * (review I, I6).
  */
 export async function changeTree(
   caller: Caller,
   action: string,
-  plan: (tree: OrgTree, context: TrustContext) => TreePlan | Promise<TreePlan>,
+  plan: (tree: OrgTree, context: TrustContext, caller: Caller) => TreePlan | Promise<TreePlan>,
 ): Promise<OrgNode | null> {
   let trust: Trust = caller.trust;
   return retryOnConflict(
     async () => {
       const context = await loadTrustContext(trust);
-      const { write, before, after, nodeId, seen } = await plan(context.tree, context);
+      const { write, before, after, nodeId, seen } = await plan(context.tree, context, callerOn(caller, trust, context));
       const audit = auditRecord({
         id: newId(), at: nowIso(), actorId: caller.account.id, action,
         targetType: 'node', targetId: write.node.id, nodeId, before, after,

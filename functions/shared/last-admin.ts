@@ -1,4 +1,4 @@
-import { carriesOrgManage, isAdminHolding, pickWitness, type AdminHolding, type AdminWitness } from '../../domain/access/last-admin';
+import { carriesOrgManage, isAdminHolding, latestEnd, pickWitness, type AdminHolding, type AdminWitness } from '../../domain/access/last-admin';
 import type { Assignment } from '../../domain/access/resolve';
 import type { Role } from '../../domain/access/roles';
 import { listRoleAssignments } from '../adapters/dynamo/admin-repository';
@@ -10,8 +10,9 @@ import type { Caller } from '../http/caller';
 /**
  * The last admin (domain/access/last-admin.ts), for the routes that can take
  * an admin holding away: removing a role, deactivating, narrowing a role.
- * Each finds a witness — another admin holding that stays, the caller's own
- * first — and the write re-checks it in its transaction. Candidates come from
+ * Each finds a witness — another admin holding that stays and lasts at least
+ * as long as the latest holding taken away, the caller's own first — and the
+ * write re-checks it in its transaction. Candidates come from
  * the holders-of-a-role index, which may lag: the transaction's checks are
  * what make the answer consistent.
  */
@@ -55,7 +56,7 @@ export async function keepAdminOnRemoval(caller: Caller, userId: string, assignm
   const assignment = (await loadPerson(caller.trust.id, userId))?.person.assignments.find((a) => a.id === assignmentId);
   if (!assignment || !isAdminHolding(assignment, roles, caller.trust.rootNodeId, new Date())) return () => [];
   try {
-    const witness = await findWitness(caller, roles, { excludedAssignments: new Set([assignment.id]) });
+    const witness = await findWitness(caller, roles, { excludedAssignments: new Set([assignment.id]), lastsUntil: latestEnd([assignment]) });
     return () => [{ type: 'requireAdmin', witness }];
   } catch (error) {
     return () => {
@@ -69,8 +70,9 @@ export async function keepAdminOnDeactivation(caller: Caller, target: { id: stri
   const { roles } = caller.context;
   // Oneself is refused anyway (cannot_deactivate_self); inactive and invited people administer nothing now.
   if (target.id === caller.account.id || target.status === 'inactive' || target.status === 'invited') return null;
-  if (!target.assignments.some((a) => isAdminHolding(a, roles, caller.trust.rootNodeId, new Date()))) return null;
-  return findWitness(caller, roles, { excludedUsers: new Set([target.id]) });
+  const held = target.assignments.filter((a) => isAdminHolding(a, roles, caller.trust.rootNodeId, new Date()));
+  if (held.length === 0) return null;
+  return findWitness(caller, roles, { excludedUsers: new Set([target.id]), lastsUntil: latestEnd(held) });
 }
 
 /**
@@ -90,7 +92,7 @@ export async function keepAdminOnRoleEdit(caller: Caller, before: ReadonlyMap<st
   const losingRoles = new Map(losing.map((id) => [id, before.get(id)!]));
   const affected = [...callerHoldings(caller, losingRoles, now), ...(await otherHoldings(caller, losingRoles, now))];
   if (affected.length === 0) return null;
-  return findWitness(caller, after, { excludedRoles: new Set(losing) });
+  return findWitness(caller, after, { excludedRoles: new Set(losing), lastsUntil: latestEnd(affected.map((h) => h.assignment)) });
 }
 
 /**
@@ -107,11 +109,13 @@ export async function keepAdminOnPersonEdit(
   const { roles } = caller.context;
   const now = new Date();
   const root = caller.trust.rootNodeId;
+  const held = target.assignments.filter((a) => isAdminHolding(a, roles, root, now));
   const deactivatesAdmin =
-    change.deactivated && target.id !== caller.account.id && (target.status === 'active' || target.status === 'locked') &&
-    target.assignments.some((a) => isAdminHolding(a, roles, root, now));
+    change.deactivated && target.id !== caller.account.id && (target.status === 'active' || target.status === 'locked') && held.length > 0;
   const losing = change.removed.filter((a) => isAdminHolding(a, roles, root, now));
   if (!deactivatesAdmin && losing.length === 0) return [];
-  const exclusions: Exclusions = deactivatesAdmin ? { excludedUsers: new Set([target.id]) } : { excludedAssignments: new Set(losing.map((a) => a.id)) };
+  const exclusions: Exclusions = deactivatesAdmin
+    ? { excludedUsers: new Set([target.id]), lastsUntil: latestEnd([...held, ...losing]) }
+    : { excludedAssignments: new Set(losing.map((a) => a.id)), lastsUntil: latestEnd(losing) };
   return [{ type: 'requireAdmin', witness: await findWitness(caller, roles, exclusions) }];
 }

@@ -47,10 +47,14 @@ export function bulkGuards(caller: Caller, context: TrustContext, reachOf: (perm
       visible(person, 'roles.assign');
       return checkAssign({ ...delegation(), target: person, roleId: action.roleId, nodeId: action.nodeId, ...windowOf(action), policy: caller.trust.policies });
     },
-    removeRole(person, action) {
+    removeRole(person, action, matching) {
       refuseSelfChange(caller, person.id, 'roles');
       visible(person, 'roles.assign');
-      checkUnassign({ ...delegation(), assignment: action });
+      const input = delegation();
+      // Each assignment taken away is judged with its end (an open-ended one needs open-ended authority); taking
+      // nothing away needs the authority now, as removing a holding that ends now would.
+      const judged = matching.length > 0 ? matching : [{ roleId: action.roleId, nodeId: action.nodeId, validUntil: input.now.toISOString() }];
+      for (const assignment of judged) checkUnassign({ ...input, assignment });
     },
     placement(person, nodeId, change) {
       refuseSelfChange(caller, person.id, 'memberships');

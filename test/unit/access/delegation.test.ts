@@ -386,9 +386,57 @@ describe('a grant stays within the grantor\'s own window', () => {
     expect(refusal(assign(mixed, makeRoleView.id, 'north-school', { roles: withView }))).toBeUndefined();
   });
 
-  it('does not bound removing: an acting admin may take away a permanent role they could give now', () => {
-    const permanentTeacher = { roleId: presetIds.teacher, nodeId: 'north-school' };
-    expect(refusal(() => checkUnassign({ tree, roles, caller: acting, callerMfa: false, now: NOW, assignment: permanentTeacher }))).toBeUndefined();
+  describe('removing is bounded as granting is (review I, I4)', () => {
+    const unassign = (caller: Person, assignment: { roleId: string; nodeId: string; validUntil?: string }, callerMfa = false) => () =>
+      checkUnassign({ tree, roles, caller, callerMfa, now: NOW, assignment });
+    const message = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return undefined;
+    };
+
+    it('refuses an acting admin a holding that outlasts their authority, with escalation naming its end', () => {
+      const permanentTeacher = { roleId: presetIds.teacher, nodeId: 'north-school' };
+      expect(refusal(unassign(acting, permanentTeacher))).toEqual(escalation);
+      expect(refusal(unassign(acting, { ...permanentTeacher, validUntil: LATER }))).toEqual(escalation);
+      expect(refusal(unassign(acting, { roleId: presetIds.schoolAdmin, nodeId: 'north-school' }))).toEqual(escalation);
+      expect(message(unassign(acting, permanentTeacher))).toContain(FRIDAY);
+    });
+
+    it('lets an acting admin remove a holding ending no later than their own authority', () => {
+      expect(refusal(unassign(acting, { roleId: presetIds.teacher, nodeId: 'north-school', validUntil: FRIDAY }))).toBeUndefined();
+      expect(refusal(unassign(acting, { roleId: presetIds.schoolAdmin, nodeId: 'north-school', validUntil: '2025-03-05T00:00:00.000Z' }))).toBeUndefined();
+      // Already ended: nothing it confers outlasts anyone.
+      expect(refusal(unassign(acting, { roleId: presetIds.teacher, nodeId: 'north-school', validUntil: PAST }))).toBeUndefined();
+    });
+
+    it('leaves permanent authority as it was: any holding it could give, it may take away', () => {
+      expect(refusal(unassign(schoolAdmin, { roleId: presetIds.schoolAdmin, nodeId: 'north-school' }))).toBeUndefined();
+      expect(refusal(unassign(schoolAdmin, { roleId: presetIds.teacher, nodeId: 'north-school', validUntil: LATER }))).toBeUndefined();
+    });
+
+    it('refuses an acting Trust Admin the permanent Trust Admin\'s role, and lets a permanent one take it', () => {
+      const actingTrustAdmin = makePerson({
+        id: 'acting-trust-admin',
+        assignments: [makeAssignment({ id: 'a-ta', roleId: presetIds.trustAdmin, nodeId: 'trust', validUntil: FRIDAY })],
+      });
+      const permanent = { roleId: presetIds.trustAdmin, nodeId: 'trust' };
+      expect(refusal(unassign(actingTrustAdmin, permanent, true))).toEqual(escalation);
+      expect(refusal(unassign(holder(presetIds.trustAdmin, 'trust', { id: 'other-admin' }), permanent, true))).toBeUndefined();
+    });
+
+    it('counts authority from a role listing the removed one as assignable for that assignment\'s window', () => {
+      const appointer = makeRole({ id: 'role-appointer', permissions: ['roles.assign'], assignableRoles: [presetIds.teacher] });
+      const withAppointer = new Map([...roles, [appointer.id, appointer]]);
+      const caller = makePerson({ assignments: [makeAssignment({ roleId: appointer.id, nodeId: 'north-school', validUntil: FRIDAY })] });
+      const remove = (validUntil?: string) => () =>
+        checkUnassign({ tree, roles: withAppointer, caller, callerMfa: false, now: NOW, assignment: { roleId: presetIds.teacher, nodeId: 'north-school', ...(validUntil ? { validUntil } : {}) } });
+      expect(refusal(remove())).toEqual(escalation);
+      expect(refusal(remove(FRIDAY))).toBeUndefined();
+    });
   });
 
   it('bounds widening a role by the editor\'s hold on what is added, their own assignments included', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAdminHolding, pickWitness } from '../../../domain/access/last-admin';
+import { isAdminHolding, latestEnd, pickWitness } from '../../../domain/access/last-admin';
 import { presetIds } from '../../../domain/access/roles';
 import { makeAssignment, makeRole, makeRoles, NOW, PAST, FUTURE } from '../../fixtures/access';
 
@@ -25,16 +25,35 @@ describe('pickWitness', () => {
   const run = { userId: 'b', assignment: makeAssignment({ id: 'b1', roleId: 'runner', nodeId: ROOT }) };
 
   it('prefers a preset holding (its definition cannot change) and pins a custom role to its version', () => {
-    expect(pickWitness({ candidates: [run, ta], roles })).toEqual({ userId: 'a', assignmentId: 'a1', roleId: presetIds.trustAdmin });
-    expect(pickWitness({ candidates: [run], roles })).toEqual({ userId: 'b', assignmentId: 'b1', roleId: 'runner', roleVersion: 4 });
+    expect(pickWitness({ candidates: [run, ta], roles, lastsUntil: Infinity })).toEqual({ userId: 'a', assignmentId: 'a1', roleId: presetIds.trustAdmin });
+    expect(pickWitness({ candidates: [run], roles, lastsUntil: Infinity })).toEqual({ userId: 'b', assignmentId: 'b1', roleId: 'runner', roleVersion: 4 });
   });
 
   it('never names what the change takes away, and answers 409 last_admin when nothing else is left', () => {
-    expect(pickWitness({ candidates: [ta, run], roles, excludedUsers: new Set(['a']) }).userId).toBe('b');
-    expect(pickWitness({ candidates: [ta, run], roles, excludedAssignments: new Set(['a1']) }).userId).toBe('b');
-    expect(() => pickWitness({ candidates: [ta, run], roles, excludedUsers: new Set(['a']), excludedRoles: new Set(['runner']) })).toThrow(
+    expect(pickWitness({ candidates: [ta, run], roles, lastsUntil: Infinity, excludedUsers: new Set(['a']) }).userId).toBe('b');
+    expect(pickWitness({ candidates: [ta, run], roles, lastsUntil: Infinity, excludedAssignments: new Set(['a1']) }).userId).toBe('b');
+    expect(() => pickWitness({ candidates: [ta, run], roles, lastsUntil: Infinity, excludedUsers: new Set(['a']), excludedRoles: new Set(['runner']) })).toThrow(
       expect.objectContaining({ code: 'last_admin' }),
     );
-    expect(() => pickWitness({ candidates: [], roles })).toThrow(expect.objectContaining({ code: 'last_admin' }));
+    expect(() => pickWitness({ candidates: [], roles, lastsUntil: Infinity })).toThrow(expect.objectContaining({ code: 'last_admin' }));
+  });
+
+  it('takes only a witness lasting at least as long as what is taken away (review I, I4)', () => {
+    const acting = { userId: 'c', assignment: makeAssignment({ id: 'c1', roleId: presetIds.trustAdmin, nodeId: ROOT, validUntil: FUTURE }) };
+    const longer = { userId: 'd', assignment: makeAssignment({ id: 'd1', roleId: 'runner', nodeId: ROOT, validUntil: '2025-09-01T00:00:00.000Z' }) };
+    const lastAdmin = expect.objectContaining({ code: 'last_admin' });
+    // A permanent holding taken away: an acting admin is no witness, however preset its role, and alone it is 409.
+    expect(() => pickWitness({ candidates: [acting], roles, lastsUntil: latestEnd([ta.assignment]) })).toThrow(lastAdmin);
+    expect(() => pickWitness({ candidates: [acting, longer], roles, lastsUntil: Infinity })).toThrow(lastAdmin);
+    expect(pickWitness({ candidates: [acting, run], roles, lastsUntil: Infinity }).userId).toBe('b');
+    // A holding ending on the same day or earlier: the acting admin will do (the caller first, a preset first).
+    expect(pickWitness({ candidates: [acting, longer], roles, lastsUntil: latestEnd([{ validUntil: FUTURE }]) }).userId).toBe('c');
+    // Ending after the acting admin: only the longer holding will do.
+    expect(pickWitness({ candidates: [acting, longer], roles, lastsUntil: Date.parse('2025-07-01T00:00:00.000Z') }).userId).toBe('d');
+  });
+
+  it('takes as the end to outlast the latest of the holdings taken away', () => {
+    expect(latestEnd([{ validUntil: PAST }, { validUntil: FUTURE }])).toBe(Date.parse(FUTURE));
+    expect(latestEnd([{ validUntil: FUTURE }, {}])).toBe(Infinity);
   });
 });
