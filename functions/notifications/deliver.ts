@@ -1,12 +1,11 @@
 import { compilePerson, type CompiledPerson } from '../../domain/access/resolve';
 import type { Account } from '../../domain/identity/account';
-import { categoryByCode, type NotificationCategory } from '../../domain/notifications/categories';
+import { categoryByCode, deliveryFor, type NotificationCategory } from '../../domain/notifications/categories';
 import { digestEmail, eventEmail, groupDigest, type DigestEvent } from '../../domain/notifications/digest';
 import { mayHear } from '../../domain/notifications/recipients';
 import type { Trust } from '../../domain/org/trust';
 import type { OrgTree } from '../../domain/org/tree';
-import { claimEntry, failEntry, finishEntry, giveUpEntry, mapLimit, pendingDigests, pendingImmediate, pendingImmediateOfEvent, type PendingEntry } from '../adapters/dynamo/notification-repository';
-import { loadPerson } from '../adapters/dynamo/person-repository';
+import { claimEntry, failEntry, finishEntry, giveUpEntry, loadAddressee, mapLimit, pendingDigests, pendingImmediate, pendingImmediateOfEvent, type Addressee, type PendingEntry } from '../adapters/dynamo/notification-repository';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { sendMail } from '../adapters/ses/mailer-v2';
 import { logger } from '../http/logger';
@@ -69,28 +68,47 @@ const asEvent = (entry: PendingEntry, category: NotificationCategory): DigestEve
 
 const nodeName = (tree: OrgTree) => (id: string) => tree.nodes.get(id)?.name ?? 'your school';
 
-interface Addressee {
+/** What one email is decided on, read right after its entries were claimed (stateAtSend). */
+interface SendState {
+  trust: Trust;
+  context: TrustContext;
   account: Account;
-  /** Compiled once, for every entry of theirs in this run. */
   person: CompiledPerson;
-}
-
-// The recipients of a run as they are now (one Query each: profile, roles, blocks, links).
-async function loadAddressees(trustId: string, userIds: readonly string[], context: TrustContext): Promise<Map<string, Addressee>> {
-  const records = await mapLimit([...new Set(userIds)], 16, (userId) => loadPerson(trustId, userId));
-  return new Map(records.flatMap((r) => (r ? [[r.account.id, { account: r.account, person: compilePerson(r.person, context.roles, context.tree) }] as const] : [])));
+  preferences: Addressee['preferences'];
 }
 
 /**
- * Whether an entry may still be emailed to its person: the recipient
- * decision of its arrival (mayHear) asked again now, so a block on the
- * pupil, a role lost, a deactivation or a 2FA reset since the event arrived
- * stops the email (the entry is marked skipped).
+ * The trust and the recipient as they are at the send, read after the claim
+ * and before the decision, so a change committed while the run was under way
+ * (a block, a deactivation or lock, a 2FA reset, a role removed, narrowed or
+ * expired, a node moved, a policy turned on, the category turned off) decides
+ * this email (review J, J1 and J5): the trust's META item (one GetItem), its
+ * tree and roles (loadTrustContext: read again only when the trust's version
+ * moved, from this container's cache otherwise) and the person's partition
+ * with their preferences (one Query). Undefined when either is gone.
  */
-function stillHears(entry: PendingEntry, category: NotificationCategory | undefined, addressee: Addressee | undefined, trust: Trust, context: TrustContext, now: Date): category is NotificationCategory {
-  if (!category || !addressee) return false;
+async function stateAtSend(trustId: string, userId: string): Promise<SendState | undefined> {
+  const [trust, addressee] = await Promise.all([getTrust(trustId), loadAddressee(trustId, userId)]);
+  if (!trust || !addressee) return undefined;
+  const context = await loadTrustContext(trust);
+  const { account, person } = addressee.record;
+  return { trust, context, account, person: compilePerson(person, context.roles, context.tree), preferences: addressee.preferences };
+}
+
+/**
+ * Whether an entry may still be emailed to its person, on the state at the
+ * send (stateAtSend): the recipient decision of its arrival (mayHear) asked
+ * again, so a block on the pupil, a role lost, a deactivation or a 2FA reset
+ * since the event arrived stops the email, and so does the person's choice
+ * of `off` for its category since (the entry is marked skipped; it stays in
+ * the feed).
+ */
+function stillHears(entry: PendingEntry, category: NotificationCategory | undefined, state: SendState | undefined, now: Date): category is NotificationCategory {
+  if (!category || !state) return false;
+  const { trust, context } = state;
+  if (deliveryFor(category, state.preferences, trust.policies.notificationDefaults) === 'off') return false;
   const event = { category, nodeId: entry.nodeId, ...(entry.subjectId === undefined ? {} : { subjectId: entry.subjectId }) };
-  return mayHear({ event, tree: context.tree, roles: context.roles, policies: trust.policies, person: addressee.person, now });
+  return mayHear({ event, tree: context.tree, roles: context.roles, policies: trust.policies, person: state.person, now });
 }
 
 /**
@@ -99,36 +117,33 @@ function stillHears(entry: PendingEntry, category: NotificationCategory | undefi
  * each entry is claimed first, so a retry or a second worker never sends it
  * twice, and given back when SES fails, so the next run sends it, until its
  * MAX_SEND_ATTEMPTS.immediate-th failure gives it up. An entry its person
- * may no longer hear of (stillHears) is marked skipped, never emailed.
+ * may no longer hear of (stillHears, on the state read after its claim:
+ * stateAtSend) is marked skipped, never emailed.
  */
 export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?: string): Promise<DeliverySummary> {
   const summary = noDeliveries();
   const entries = eventKeyHash ? await pendingImmediateOfEvent(trustId, eventKeyHash) : await pendingImmediate(trustId);
   if (entries.length === 0) return summary;
-  const trust = await getTrust(trustId);
-  if (!trust) return summary;
-  const context = await loadTrustContext(trust);
-  const { tree } = context;
-  const addressees = await loadAddressees(trustId, entries.map((e) => e.userId), context);
   const run = newId();
   const at = now.toISOString();
   const stale = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
   await mapLimit(entries, 8, async (entry) => {
     const category = categoryByCode.get(entry.category);
-    const addressee = addressees.get(entry.userId);
     if (!(await claimEntry(entry, run, at, stale, MAX_SEND_ATTEMPTS.immediate))) {
       if ((entry.attempts ?? 0) >= MAX_SEND_ATTEMPTS.immediate && (await giveUpEntry(entry, at))) summary.givenUp += 1;
       return;
     }
-    if (!stillHears(entry, category, addressee, trust, context, now)) {
+    // Decided on the trust and the person as they are now, after the claim (review J, J1): not on a copy from the run's start.
+    const state = await stateAtSend(trustId, entry.userId);
+    if (!stillHears(entry, category, state, now)) {
       await finishEntry(entry, 'skipped', at);
       summary.skipped += 1;
       return;
     }
-    const { account } = addressee!;
+    const { trust, context, account } = state!;
     const { links, headers } = emailLinks(trustId, account.id, category.code);
     try {
-      await sendMail(account.email, eventEmail({ trustName: trust.name, schoolName: nodeName(tree)(entry.nodeId), event: asEvent(entry, category), links }), { headers });
+      await sendMail(account.email, eventEmail({ trustName: trust.name, schoolName: nodeName(context.tree)(entry.nodeId), event: asEvent(entry, category), links }), { headers });
     } catch (error) {
       logger.error('notification email failed; it goes out on the next run', { error, eventId: entry.eventId, userId: entry.userId, attempts: (entry.attempts ?? 0) + 1 });
       summary.failed += 1;
@@ -148,21 +163,17 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
  * email. Entries are claimed one by one before the email goes,
  * so a job that runs twice or overlaps never puts an entry in two emails, and
  * a person with nothing due gets nothing. Each entry is checked again
- * (stillHears): one its person may no longer hear of is marked skipped and
- * left out of the email.
+ * (stillHears, on the state read after the person's claims: stateAtSend):
+ * one its person may no longer hear of is marked skipped and left out of
+ * the email.
  */
 export async function deliverDigests(trustId: string, now: Date): Promise<DeliverySummary> {
   const summary = noDeliveries();
   const at = now.toISOString();
   const entries = await pendingDigests(trustId, at);
   if (entries.length === 0) return summary;
-  const trust = await getTrust(trustId);
-  if (!trust) return summary;
-  const context = await loadTrustContext(trust);
-  const { tree } = context;
   const byUser = new Map<string, PendingEntry[]>();
   for (const entry of entries) byUser.set(entry.userId, [...(byUser.get(entry.userId) ?? []), entry]);
-  const addressees = await loadAddressees(trustId, [...byUser.keys()], context);
   const run = newId();
   const stale = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
   await mapLimit([...byUser], 8, async ([userId, mine]) => {
@@ -175,16 +186,17 @@ export async function deliverDigests(trustId: string, now: Date): Promise<Delive
       })
     ).filter((e): e is PendingEntry => e !== undefined);
     if (claimed.length === 0) return;
-    const addressee = addressees.get(userId);
-    const allowed = claimed.filter((entry) => stillHears(entry, categoryByCode.get(entry.category), addressee, trust, context, now));
+    // Decided on the trust and the person as they are now, after their claims (review J, J1): not on a copy from the run's start.
+    const state = await stateAtSend(trustId, userId);
+    const allowed = claimed.filter((entry) => stillHears(entry, categoryByCode.get(entry.category), state, now));
     const refused = claimed.filter((entry) => !allowed.includes(entry));
     await mapLimit(refused, 8, (entry) => finishEntry(entry, 'skipped', at));
     summary.skipped += refused.length;
-    if (allowed.length === 0 || !addressee) return;
-    const { account } = addressee;
+    if (allowed.length === 0 || !state) return;
+    const { trust, context, account } = state;
     const events = allowed.map((entry) => asEvent(entry, categoryByCode.get(entry.category)!));
     const { links, headers } = emailLinks(trustId, userId, 'digest');
-    const sections = groupDigest(events, nodeName(tree), [...categoryByCode.values()]);
+    const sections = groupDigest(events, nodeName(context.tree), [...categoryByCode.values()]);
     const email = digestEmail({ trustName: trust.name, firstName: account.firstName, sections, links });
     try {
       await sendMail(account.email, email, { headers });

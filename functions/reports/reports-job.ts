@@ -53,7 +53,9 @@ export const REPORTS_STOP_MARGIN_MS = 60_000;
 /**
  * `reports`, hourly: each schedule due at `time` (duePeriod, in its trust's
  * time zone, from its hour to the end of that local day) sends each
- * recipient the report cut to THEIR reach now (reports.view ∩ users.view, and
+ * recipient the report cut to THEIR reach at their send (the trust's tree,
+ * roles and policies, and the recipient, read again for each recipient:
+ * review J, J2) (reports.view ∩ users.view, and
  * ∩ users.export for `users`: reportPermissions as CSV), as a CSV
  * attachment (or a link when larger than ATTACHMENT_MAX_BYTES). Each
  * recipient's send is claimed for the period by a conditional put
@@ -127,19 +129,25 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
         summary.already += 1;
         continue;
       }
-      const { record, compiled, allowed } = await mayUseReports(trust, context, recipientId, params.nodeId, now, needed);
+      // Judged, and cut, on the trust as it is at this send (review J, J2): its META item read again (policies, tree version) and
+      // its tree and roles read again when that version moved (loadTrustContext), the person read by mayUseReports. Not on the
+      // schedule's copy, which a role narrowed, a node moved or a policy turned on while the run is under way would leave stale.
+      const trustNow = await getTrust(trust.id);
+      if (!trustNow) throw new Error('The trust of a schedule is gone');
+      const contextNow = await loadTrustContext(trustNow);
+      const { record, compiled, allowed } = await mayUseReports(trustNow, contextNow, recipientId, params.nodeId, now, needed);
       if (!allowed || !record || !compiled) {
         skipped.set(recipientId, record ? displayName(record.account) : recipientId);
         summary.skipped += 1;
         continue;
       }
-      const reach = recipientReach(context, compiled, needed, now);
-      const data = await loadReportData(name, { trust, tree: context.tree, roles: context.roles }, reach, params, now);
+      const reach = recipientReach(contextNow, compiled, needed, now);
+      const data = await loadReportData(name, { trust: trustNow, tree: contextNow.tree, roles: contextNow.roles }, reach, params, now);
       const result = runReport(name, data, params, reach, now);
       const csv = renderCsv(result);
       const filename = `${name}-${period}.csv`;
       const bytes = Buffer.byteLength(csv);
-      const nodeName = context.tree.nodes.get(params.nodeId)?.name ?? params.nodeId;
+      const nodeName = contextNow.tree.nodes.get(params.nodeId)?.name ?? params.nodeId;
       const mail = { trustName: trust.name, firstName: record.account.firstName, report: name, nodeName, period, rows: result.rows.length };
       if (bytes <= Math.min(ATTACHMENT_MAX_BYTES, config().REPORT_ATTACHMENT_MAX_BYTES)) {
         await sendMail(record.account.email, reportEmail(mail), { attachments: [{ filename, contentType: 'text/csv; charset=utf-8', content: Buffer.from(csv) }] });

@@ -7,7 +7,7 @@ import { documentClient, queryAll, tableName } from './client';
 import { decodeCursor, encodeCursor, TIME_AND_ID_KEY } from './cursor';
 import { isConditionFailure, rethrowStoreError } from './errors';
 import { ASSIGNMENT_PREFIX, keys } from './keys';
-import { toPersonRecord } from './person-repository';
+import { toPersonRecord, type PersonRecord } from './person-repository';
 
 // A person's notification preferences
 export async function getPreferences(trustId: string, userId: string): Promise<StoredPreferences | undefined> {
@@ -69,16 +69,35 @@ export async function loadRecipientCandidates(trustId: string, nodeIds: readonly
   ).flat();
   const userIds = [...new Set(assignments.filter((a) => roleIds.has(String(a.roleId))).map((a) => String(a.userId)))];
   const candidates = await mapLimit(userIds, 16, async (userId) => {
-    const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) }, ConsistentRead: true });
-    const record = toPersonRecord(items);
-    const prefs = items.find((item) => item.sk === keys.notificationPreferences(trustId, userId).sk);
-    if (!record) return undefined;
+    const addressee = await loadAddressee(trustId, userId);
+    if (!addressee) return undefined;
+    const { record, preferences, digestHour } = addressee;
     const candidate: Candidate = { person: record.person, email: record.account.email };
-    if (prefs?.categories) candidate.preferences = prefs.categories as Candidate['preferences'];
-    if (typeof prefs?.digestHour === 'number') candidate.digestHour = prefs.digestHour;
+    if (preferences) candidate.preferences = preferences;
+    if (digestHour !== undefined) candidate.digestHour = digestHour;
     return candidate;
   });
   return candidates.filter((c): c is NonNullable<typeof c> => c !== undefined);
+}
+
+/** A person as a notification decision needs them: their record and their delivery choices, as stored now. */
+export interface Addressee {
+  record: PersonRecord;
+  preferences?: Candidate['preferences'];
+  digestHour?: number;
+}
+
+// A person's record and notification preferences: one consistent Query of their partition (the preferences item is in it)
+export async function loadAddressee(trustId: string, userId: string): Promise<Addressee | undefined> {
+  const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.personPartition(trustId, userId) }, ConsistentRead: true });
+  const record = toPersonRecord(items);
+  if (!record) return undefined;
+  const prefs = items.find((item) => item.sk === keys.notificationPreferences(trustId, userId).sk);
+  return {
+    record,
+    ...(prefs?.categories ? { preferences: prefs.categories as Candidate['preferences'] } : {}),
+    ...(typeof prefs?.digestHour === 'number' ? { digestHour: prefs.digestHour } : {}),
+  };
 }
 
 /**
