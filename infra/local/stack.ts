@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,7 +180,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const schedules = startSchedules(jobs, options.schedules.timeZone, (job, time) => runJob(projectRoot, job, time));
       started.push({ name: 'schedules', url: '', stop: async () => schedules.stop() });
     }
-    writeFileSync(join(stateDir, 'stack.json'), JSON.stringify(info, null, 2));
+    // Written whole, then renamed into place: whoever polls for the file (the test set-up, the scripts) never reads half of it.
+    writeFileSync(join(stateDir, 'stack.json.tmp'), JSON.stringify(info, null, 2));
+    renameSync(join(stateDir, 'stack.json.tmp'), join(stateDir, 'stack.json'));
     return { info, demo: { email: demoTrust.adminEmail, password, created, people: demoPeople.map((p) => `${p.email} (${p.role.replace('preset-', '')})`) }, stop: stopAll };
   } catch (error) {
     await stopAll();
