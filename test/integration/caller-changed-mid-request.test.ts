@@ -1,10 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { auditRecord } from '../../domain/audit/audit-record';
 import { presetIds } from '../../domain/access/roles';
+import { getRun, putRosterRef } from '../../functions/adapters/dynamo/mis-sync-repository';
+import { saveRoster } from '../../functions/adapters/files/roster-store';
+import { LOCAL_QUEUES, type LocalQueues } from '../../functions/adapters/sqs/job-queue';
+import { queueRun } from '../../functions/mis/run-queue';
+import { runSync, type RunMessage } from '../../functions/mis/run-worker';
 import { handler as bulkEdit } from '../../functions/users/bulk-edit-users';
 import { handler as createUserRoute } from '../../functions/users/create-user';
 import { call } from '../fixtures/api';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 import { changeBeforeWrite, writesAudit as writes } from '../fixtures/hold-writes';
+import { saveMisSettings } from '../fixtures/mis';
+import { generatedRoster, onerosterBundle } from '../fixtures/oneroster';
 import { actor, createUser, userBody } from '../fixtures/people';
 import { makeTrust, type TestTrust } from '../fixtures/trust';
 
@@ -20,6 +31,10 @@ import { makeTrust, type TestTrust } from '../fixtures/trust';
  * changes the caller over HTTP (the gateway, another process); every write
  * sent after that change answers as the changed caller.
  */
+process.env.MIS_ROSTER_DIR = mkdtempSync(join(tmpdir(), 'caller-changed-'));
+process.env.MIS_RUN_QUEUE_URL = 'local:mis-runs';
+const sent: RunMessage[] = [];
+(globalThis as { [LOCAL_QUEUES]?: LocalQueues })[LOCAL_QUEUES] = { send: (_queue, body) => void sent.push(JSON.parse(body) as RunMessage) };
 
 let trust: TestTrust;
 const north = () => trust.nodes['North School']!.id;
@@ -127,4 +142,31 @@ describe('POST /users whose caller is deactivated between the checks and the wri
     const found = await call('GET', `/users?q=${encodeURIComponent(body.email)}&includeInactive=true`, { token: trust.token });
     expect(found.body.items).toEqual([]);
   });
+});
+
+describe('an MIS run whose actor is deactivated while it applies', () => {
+  it('stops (failed, saver_cannot_act) and creates nobody more in their name', async () => {
+    const school = north();
+    const sa = await actor(trust, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: school }] });
+    await saveMisSettings(trust.trustId, school, sa.user.id, { orgSourcedId: 'org-caller' });
+    const people = generatedRoster(12, { prefix: 'callerchg', domain: 'mis.test.example' });
+    const rosterId = 'roster-caller-changed';
+    await saveRoster(trust.trustId, school, rosterId, onerosterBundle({ org: { sourcedId: 'org-caller', name: 'North School' }, people }));
+    const at = new Date().toISOString();
+    await putRosterRef(trust.trustId, school, { rosterId, uploadedBy: sa.user.id, uploadedAt: at, bytes: 1 }, auditRecord({
+      id: rosterId, at, actorId: sa.user.id, action: 'mis.roster_uploaded', targetType: 'node', targetId: school, nodeId: school,
+    }));
+    const runId = await queueRun(trust.trustId, school, sa.user.id, false);
+    const state = changeBeforeWrite(4, writes(['user.created']), () => call('POST', `/users/${sa.user.id}/deactivate`, { token: trust.token }));
+
+    await runSync(sent.at(-1)!);
+    vi.restoreAllMocks();
+    expect((await state.changed!).status).toBe(200);
+    const run = await getRun(trust.trustId, runId);
+    const created = await recordsBy(sa.user.id, ['user.created']);
+    expect(created.length).toBeLessThanOrEqual(state.sentBefore);
+    expect(state.sentBefore).toBeLessThan(people.length);
+    expect(run).toMatchObject({ status: 'failed', created: created.length });
+    expect(run!.errors[0]).toMatchObject({ code: 'saver_cannot_act' });
+  }, 120_000);
 });
