@@ -1,9 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditRecord } from '../../domain/audit/audit-record';
 import { presetIds } from '../../domain/access/roles';
+import { createJob, getPlanMeta, loadJob, markPlanApplied } from '../../functions/adapters/dynamo/import-repository';
 import { getRun, putRosterRef } from '../../functions/adapters/dynamo/mis-sync-repository';
 import { saveRoster } from '../../functions/adapters/files/roster-store';
 import { LOCAL_QUEUES, type LocalQueues } from '../../functions/adapters/sqs/job-queue';
@@ -11,6 +14,7 @@ import { queueRun } from '../../functions/mis/run-queue';
 import { runSync, type RunMessage } from '../../functions/mis/run-worker';
 import { handler as bulkEdit } from '../../functions/users/bulk-edit-users';
 import { handler as createUserRoute } from '../../functions/users/create-user';
+import { applyChunk } from '../../functions/users/import-worker';
 import { call } from '../fixtures/api';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 import { changeBeforeWrite, writesAudit as writes } from '../fixtures/hold-writes';
@@ -128,6 +132,24 @@ describe('POST /users/bulk whose caller changes while it runs', () => {
 });
 
 describe('POST /users whose caller is deactivated between the checks and the write', () => {
+  it('answers 409 concurrent_change when the caller can still act (their own record changed: send it again), and creates nobody', async () => {
+    const sa = await actor(trust, { memberships: [{ nodeId: north() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: north() }] });
+    const { sub, auth_time: authTime } = claimsOf(sa.token);
+    const version = (await call('GET', `/users/${sa.user.id}`, { token: trust.token })).body.version as number;
+    const state = changeBeforeWrite(1, writes(['user.created']), () =>
+      call('PATCH', `/users/${sa.user.id}`, { token: trust.token, body: { lastName: 'Renamed' }, headers: { 'if-match': `"${version}"` } }),
+    );
+    const body = userBody({ memberships: [{ nodeId: north() }] });
+    const response = await createUserRoute(httpEvent({ method: 'POST', path: '/users', sub, authTime, body }), lambdaContext());
+    vi.restoreAllMocks();
+    expect((await state.changed!).status).toBe(200);
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body as string).code).toBe('concurrent_change');
+    expect(await recordsBy(sa.user.id, ['user.created'])).toEqual([]);
+    // Sent again, it is judged on the caller as they are now, and done.
+    expect((await call('POST', '/users', { token: sa.token, body })).status).toBe(201);
+  });
+
   it('answers 401 session_revoked and creates nobody', async () => {
     const sa = await actor(trust, { memberships: [{ nodeId: north() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: north() }] });
     const { sub, auth_time: authTime } = claimsOf(sa.token);
@@ -142,6 +164,38 @@ describe('POST /users whose caller is deactivated between the checks and the wri
     const found = await call('GET', `/users?q=${encodeURIComponent(body.email)}&includeInactive=true`, { token: trust.token });
     expect(found.body.items).toEqual([]);
   });
+});
+
+describe('a CSV import whose importer is deactivated while it applies', () => {
+  it('stops (the job failed) and changes nobody more in their name', async () => {
+    const sa = await actor(trust, { memberships: [{ nodeId: north() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: north() }] });
+    const people = await inBatches(Array.from({ length: 8 }, (_, i) => i), 8, () => createUser(trust.token, { memberships: [{ nodeId: north() }] }));
+    const file = stringify([
+      ['id', 'firstName', 'lastName', 'email', 'userType', 'schools'],
+      ...people.map((p) => [p.id, p.firstName, 'Imported', p.email, '', 'North School']),
+    ]);
+    const preview = await call('POST', '/users/import?dryRun=true', { token: sa.token, rawBody: file, headers: { 'content-type': 'text/csv' } });
+    expect(preview.body.summary).toEqual({ create: 0, update: people.length, unchanged: 0, error: 0 });
+    // What POST /users/import does, without the queue: the test delivers the message itself.
+    const { planId } = preview.body;
+    const meta = (await getPlanMeta(trust.trustId, planId))!;
+    const importId = randomUUID();
+    expect(await markPlanApplied(trust.trustId, planId, importId)).toBe(true);
+    await createJob(trust.trustId, {
+      id: importId, planId, importerId: sa.user.id, mfa: false, status: 'queued', total: meta.total, chunks: meta.chunks,
+      done: 0, created: 0, updated: 0, unchanged: 0, failed: 0, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const state = changeBeforeWrite(3, writes(['user.updated']), () => call('POST', `/users/${sa.user.id}/deactivate`, { token: trust.token }));
+
+    await applyChunk({ trustId: trust.trustId, importId, chunk: 0 });
+    vi.restoreAllMocks();
+    expect((await state.changed!).status).toBe(200);
+    const { job } = (await loadJob(trust.trustId, importId))!;
+    const updated = await recordsBy(sa.user.id, ['user.updated']);
+    expect(state.sentBefore).toBe(2);
+    expect(updated).toHaveLength(2);
+    expect(job).toMatchObject({ status: 'failed', updated: 2 });
+  }, 120_000);
 });
 
 describe('an MIS run whose actor is deactivated while it applies', () => {
