@@ -101,6 +101,24 @@ describe('POST /users/bulk whose caller changes while it runs', () => {
     expect(new Set(done.map((r) => r.targetId))).toEqual(new Set(body.results.filter((r) => r.ok).map((r) => r.userId)));
   }, 120_000);
 
+  it('stops writing once the caller signs out everywhere mid-request (no version bump: the session clause catches it)', async () => {
+    const people = await inBatches(Array.from({ length: 12 }, (_, i) => i), 6, () => createUser(trust.token, { memberships: [{ nodeId: north() }] }));
+    const sa = await actor(trust, { memberships: [{ nodeId: north() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: north() }] });
+    const { sub, auth_time: authTime } = claimsOf(sa.token);
+    const state = changeBeforeWrite(3, writes(['role.assigned']), () => call('POST', '/auth/logout', { token: sa.token }));
+    const response = await bulkEdit(
+      httpEvent({ method: 'POST', path: '/users/bulk', sub, authTime, body: { userIds: people.map((p) => p.id), actions: [{ op: 'addRole', roleId: presetIds.teacher, nodeId: north() }] } }),
+      lambdaContext(),
+    );
+    vi.restoreAllMocks();
+    expect((await state.changed!).status).toBe(204);
+    const body = JSON.parse(response.body as string) as { applied: number; results: { ok: boolean; error?: { code: string } }[] };
+    const done = await recordsBy(sa.user.id, ['role.assigned']);
+    expect(done.length).toBeLessThanOrEqual(state.sentBefore);
+    expect(body.applied).toBe(done.length);
+    expect(new Set(body.results.filter((r) => !r.ok).map((r) => r.error?.code))).toEqual(new Set(['session_revoked']));
+  }, 120_000);
+
   it('judges a caller demoted mid-request on their new roles: once their South role is taken, South people are refused and North people still done', async () => {
     const atSouth = await inBatches(Array.from({ length: 10 }, (_, i) => i), 5, () => createUser(trust.token, { memberships: [{ nodeId: south() }] }));
     const atNorth = await inBatches(Array.from({ length: 10 }, (_, i) => i), 5, () => createUser(trust.token, { memberships: [{ nodeId: north() }] }));
