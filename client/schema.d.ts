@@ -3193,6 +3193,7 @@ export interface operations {
                         grants: {
                             [key: string]: string[];
                         };
+                        version: string;
                         changed: number;
                     };
                 };
