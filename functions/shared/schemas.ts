@@ -64,7 +64,8 @@ export const subjectIdSchema = z
 export function grantWindowChecks<T extends { validFrom?: string; validUntil?: string }>() {
   return [
     z.refine<T>((a) => !a.validFrom || !a.validUntil || new Date(a.validFrom) < new Date(a.validUntil), { message: 'must be after validFrom', path: ['validUntil'] }),
-    z.refine<T>((a) => !a.validUntil || new Date(a.validUntil).getTime() > Date.now(), { message: 'has already passed: the role would never apply', path: ['validUntil'] }),
+    // A time that is not one is the time format's error alone (NaN passes here).
+    z.refine<T>((a) => !a.validUntil || !(Date.parse(a.validUntil) <= Date.now()), { message: 'has already passed: the role would never apply', path: ['validUntil'] }),
   ] as const;
 }
 

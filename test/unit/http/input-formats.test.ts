@@ -40,11 +40,11 @@ describe('input times are stored and answered in UTC (review F-2)', () => {
 
   it('normalises role validity, bulk addRole, an event’s occurredAt and the audit’s from/to', () => {
     const ids = { roleId: 'role-1', nodeId: 'node-1' };
-    expect(parse(assignmentInputSchema, { ...ids, validFrom: '2026-01-01T09:00:00+01:00', validUntil: '2027-07-31T23:59:59-05:00' })).toEqual({
-      data: { ...ids, validFrom: '2026-01-01T08:00:00.000Z', validUntil: '2027-08-01T04:59:59.000Z' },
+    expect(parse(assignmentInputSchema, { ...ids, validFrom: '2036-01-01T09:00:00+01:00', validUntil: '2037-07-31T23:59:59-05:00' })).toEqual({
+      data: { ...ids, validFrom: '2036-01-01T08:00:00.000Z', validUntil: '2037-08-01T04:59:59.000Z' },
     });
-    expect(parse(bulkActionSchema, { op: 'addRole', ...ids, validUntil: '2027-01-01T00:00:00+14:00' })).toEqual({
-      data: { op: 'addRole', ...ids, validUntil: '2026-12-31T10:00:00.000Z' },
+    expect(parse(bulkActionSchema, { op: 'addRole', ...ids, validUntil: '2037-01-01T00:00:00+14:00' })).toEqual({
+      data: { op: 'addRole', ...ids, validUntil: '2036-12-31T10:00:00.000Z' },
     });
     const event = { category: 'behaviour', nodeId: 'node-1', title: 'Incident', occurredAt: '2026-12-01T10:00:00+05:00', idempotencyKey: 'k-1' };
     expect(parse(postEventBodySchema, event)).toMatchObject({ data: { occurredAt: '2026-12-01T05:00:00.000Z' } });
@@ -55,7 +55,7 @@ describe('input times are stored and answered in UTC (review F-2)', () => {
 
   it('compares the window in UTC: a validUntil later as text but earlier in time is refused, naming validUntil', () => {
     // 10:00+05:00 is 05:00Z, before 09:00Z.
-    expect(parse(assignmentInputSchema, { roleId: 'r', nodeId: 'n', validFrom: '2026-01-01T09:00:00Z', validUntil: '2026-01-01T10:00:00+05:00' })).toEqual({ errors: ['validUntil'] });
+    expect(parse(assignmentInputSchema, { roleId: 'r', nodeId: 'n', validFrom: '2036-01-01T09:00:00Z', validUntil: '2036-01-01T10:00:00+05:00' })).toEqual({ errors: ['validUntil'] });
     // From as text sorts after to, but is 23:00Z the day before: accepted now that both are UTC.
     expect(parse(auditQuerySchema, { from: '2026-01-01T01:00:00+02:00', to: '2026-01-01T00:00:00Z' })).not.toHaveProperty('errors');
     expect(parse(auditQuerySchema, { from: '2026-01-01T00:00:00Z', to: '2026-01-01T01:00:00+02:00' }, 'query')).toEqual({ errors: ['query.from'] });
