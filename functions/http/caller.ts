@@ -1,9 +1,10 @@
 import { compiledFor, compilePerson, type CompiledPerson, type Person } from '../../domain/access/resolve';
-import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
+import { ConflictError, ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import { sessionIdOf, sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
 import { findIdentity } from '../adapters/dynamo/account-repository';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
+import type { ActingAs } from '../adapters/dynamo/person-writes';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 
 export interface Caller {
@@ -20,6 +21,12 @@ export interface Caller {
   mfa: boolean;
   /** When this session's sign-in happened (the token's auth_time, kept by refreshes), epoch seconds; absent for a job's caller. */
   signedInAt?: number;
+  /**
+   * The same caller resolved again, as they are now (resolveCaller with the
+   * same token, or callerOf): throws their 401 when they can no longer act.
+   * Asked when a write refused the caller as resolved (`caller_changed`).
+   */
+  again?: () => Promise<Caller>;
 }
 
 /** The claims the gateway's JWT authorizer verified and passed on. */
@@ -65,6 +72,7 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
     context,
     mfa: sessionPassedMfa(record.account, { authTime, sessionId: sessionIdOf(claims) }),
     signedInAt: authTime,
+    again: () => resolveCaller(claims),
   };
 }
 
@@ -76,9 +84,40 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
  */
 export async function callerOf(trustId: string, userId: string, mfa: boolean): Promise<Caller> {
   const [record, trust] = await Promise.all([loadPerson(trustId, userId), getTrust(trustId)]);
-  if (!trust || !record || record.account.status !== 'active') throw new UnauthenticatedError('session_revoked', 'The importer can no longer act');
+  if (!trust || !record || record.account.status !== 'active') throw new UnauthenticatedError('session_revoked', 'The account this job acts for can no longer act');
   const context = await loadTrustContext(trust);
-  return { account: record.account, trust, person: record.person, compiled: compilePerson(record.person, context.roles, context.tree), context, mfa };
+  return {
+    account: record.account, trust, person: record.person, compiled: compilePerson(record.person, context.roles, context.tree), context, mfa,
+    again: () => callerOf(trustId, userId, mfa),
+  };
+}
+
+/** The caller as a write checks them (person-writes.ts ActingAs): their profile's version as resolved, and the session's sign-in. */
+export function actingAs(caller: Caller): ActingAs {
+  return { userId: caller.account.id, version: caller.account.version, ...(caller.signedInAt === undefined ? {} : { signedInAt: caller.signedInAt }) };
+}
+
+/**
+ * A write refused the caller as resolved (`caller_changed`), in a use case
+ * that does not plan again with the caller resolved anew (a job's worker
+ * catches it, resolves its callers again and redoes the row).
+ */
+export class CallerChangedError extends Error {
+  constructor() {
+    super('The caller changed since they were resolved');
+    this.name = 'CallerChangedError';
+  }
+}
+
+/**
+ * The answer of a single request whose caller changed under its write: the
+ * caller resolved again; one who can no longer act (deactivated, signed out
+ * everywhere) gets their 401, anyone else 409 `concurrent_change` (the
+ * request is sent again and judged on the caller as they are now).
+ */
+export async function answerCallerChanged(caller: Caller): Promise<never> {
+  await (caller.again ?? (() => callerOf(caller.trust.id, caller.account.id, caller.mfa)))();
+  throw new ConflictError('concurrent_change', 'Your own account changed while this was being done; send the request again');
 }
 
 /**

@@ -1,19 +1,19 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { auditRecord } from '../../domain/audit/audit-record';
-import { DomainError } from '../../domain/errors';
+import { ConflictError, DomainError } from '../../domain/errors';
 import { readRoster, RosterBundleError } from '../../domain/mis/oneroster';
 import { boundErrors } from '../../domain/mis/run-errors';
 import { getMisSettings } from '../adapters/dynamo/mis-repository';
 import { claimRun, getRosterRef, getRosterUpload, getRun, keepPlanned, ROSTER_BUCKET_ACTOR, saveRun, type LinkOutcome, type MisRun, type RunError, type RunSeen } from '../adapters/dynamo/mis-sync-repository';
 import { enqueue } from '../adapters/sqs/job-queue';
 import { loadRoster } from '../adapters/files/roster-store';
-import { callerOf, type Caller } from '../http/caller';
+import { CallerChangedError, callerOf, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { newId, nowIso } from '../shared/ids';
 import { MAX_DELIVERIES, MAX_RUN_PARTS, STOP_MARGIN_MS } from './run-limits';
 import { bundleError, givenUp, runEvent, runSummary as summaryOf } from './run-outcome';
 import { outboxItems } from '../shared/account-security';
-import { applyChange, changeError, planSchool, type Outcome } from './sync';
+import { applyChange, changeError, planSchool, type Applied, type Outcome } from './sync';
 
 export { MAX_RUN_PARTS, STOP_MARGIN_MS } from './run-limits';
 
@@ -114,21 +114,9 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
     if (error instanceof RosterBundleError) return finish({ status: 'failed', errors: [bundleError('invalid_bundle', error.message)] });
     throw error;
   }
-  let caller: Caller;
-  let saver: Caller;
-  try {
-    saver = await callerOf(trustId, settings.updatedBy, false);
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return finish({ status: 'failed', errors: [bundleError('saver_cannot_act', 'Whoever saved the MIS settings can no longer act; save them again')] });
-  }
   current.actsFor = actorOf(current, message, current.forUploader ? await uploaderOf(trustId, nodeId, rosterId) : undefined) ?? settings.updatedBy;
-  try {
-    caller = current.actsFor === saver.account.id ? saver : await callerOf(trustId, current.actsFor, false);
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return finish({ status: 'failed', errors: [bundleError('actor_cannot_act', 'Whoever started, approved or uploaded the roster for this run can no longer act')] });
-  }
+  let callers = await runCallers(trustId, settings.updatedBy, current.actsFor);
+  if ('cannotAct' in callers) return finish({ status: 'failed', errors: [callers.cannotAct] });
   const { plan, school } = await planSchool(trustId, settings, roster, new Date());
   const errors: RunError[] = plan.errors.map((e) => ({ sourcedId: e.sourcedId ?? null, line: e.line ?? null, code: e.code, message: e.message }));
   const counts = { created: 0, updated: 0, deactivated: 0, reactivated: 0, unchanged: plan.unchanged, skippedEdited: plan.skippedEdited };
@@ -167,18 +155,56 @@ export async function runSync(message: RunMessage, redelivered = false, shouldSt
       return;
     }
     try {
-      const outcome: Outcome = await applyChange(caller, settings, change, school.links, runId, [saver]);
+      let applied: Applied | undefined;
+      for (let tries = 1; applied === undefined; tries++) {
+        try {
+          applied = await applyChange(callers.caller, settings, change, school.links, runId, [callers.saver]);
+        } catch (error) {
+          // The actor or the saver changed since this part resolved them (deactivated, a role taken, 2FA reset): resolve both
+          // again; the run stops when either can no longer act, else this person is judged again on their rights as they are now.
+          if (!(error instanceof CallerChangedError)) throw error;
+          if (tries >= RESOLVE_ATTEMPTS) throw new ConflictError('concurrent_change', 'The accounts this run acts for kept changing while this person was applied; the next run tries again');
+          callers = await runCallers(trustId, settings.updatedBy, current.actsFor);
+          if ('cannotAct' in callers) return finish({ status: 'failed', ...counts, errors: [callers.cannotAct, ...errors] });
+        }
+      }
+      const { outcome, skippedEdited } = applied;
       const before = change.userId === undefined ? undefined : earlier.get(change.userId);
       if (before) {
         counts[before] -= 1;
         earlier.delete(change.userId!);
       }
       counts[outcome] += 1;
+      if (skippedEdited) counts.skippedEdited += 1;
     } catch (error) {
       errors.push(changeError(change, error));
     }
   }
   return finish({ status: 'done', ...counts, errors });
+}
+
+/** Times one person is tried again with the run's callers resolved anew before the row reads `concurrent_change`. */
+const RESOLVE_ATTEMPTS = 3;
+
+/**
+ * The saver and the actor of a run, as they are now (callerOf: active, with
+ * their roles now), or the error row that fails the run: at the start of a
+ * part, and again whenever a person's write found either changed since.
+ */
+async function runCallers(trustId: string, saverId: string, actorId: string): Promise<{ caller: Caller; saver: Caller } | { cannotAct: RunError }> {
+  let saver: Caller;
+  try {
+    saver = await callerOf(trustId, saverId, false);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { cannotAct: bundleError('saver_cannot_act', 'Whoever saved the MIS settings can no longer act; save them again') };
+  }
+  try {
+    return { saver, caller: actorId === saver.account.id ? saver : await callerOf(trustId, actorId, false) };
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { cannotAct: bundleError('actor_cannot_act', 'Whoever started, approved or uploaded the roster for this run can no longer act') };
+  }
 }
 
 /**

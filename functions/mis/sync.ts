@@ -1,5 +1,6 @@
-import { ActionRefusedError, planPersonEdit, type BulkAction, type BulkGuards } from '../../domain/directory/bulk-edit';
-import { DomainError, NotFoundError } from '../../domain/errors';
+import { ActionRefusedError, planPersonEdit, type BulkAction, type BulkGuards, type PersonEditPlan } from '../../domain/directory/bulk-edit';
+import type { Account } from '../../domain/identity/account';
+import { ConflictError, DomainError, NotFoundError } from '../../domain/errors';
 import { emailsToLookUp, planMisSync, type MisChange, type MisPerson, type MisPlan } from '../../domain/mis/plan';
 import type { Roster } from '../../domain/mis/oneroster';
 import { canSee } from '../../domain/access/reach';
@@ -93,6 +94,11 @@ export async function planSchool(trustId: string, settings: StoredMisSettings, r
 }
 
 export type Outcome = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'unchanged';
+/** What applying one person did, and whether their name or email change was dropped because they were edited by hand since the plan. */
+export interface Applied {
+  outcome: Outcome;
+  skippedEdited: boolean;
+}
 
 /** A person's link at the school, by account: an index kept beside the map, updated as applyChange changes the map. */
 const byUser = new WeakMap<Map<string, MisLink>, { size: number; index: Map<string, MisLink> }>();
@@ -149,7 +155,7 @@ function actionsOf(change: MisChange, nodeId: string): BulkAction[] {
  */
 export async function applyChange(
   caller: Caller, settings: StoredMisSettings, change: MisChange, links: Map<string, MisLink>, runId: string, also: readonly Caller[] = [],
-): Promise<Outcome> {
+): Promise<Applied> {
   const nodeId = settings.nodeId;
   const trustId = caller.trust.id;
   const everyone = [caller, ...also.filter((other) => other.account.id !== caller.account.id)];
@@ -164,12 +170,14 @@ export async function applyChange(
       roles: change.addRoleIds.map((roleId) => ({ roleId, nodeId })), invite: settings.inviteNew,
     } as Parameters<typeof createPerson>[1];
     for (const other of everyone.slice(1)) checkNewPerson(other, body);
-    const { account } = await createPerson(caller, body, { id, source: 'mis', via: 'MIS sync', extra: [misLinkPut(trustId, nodeId, { ...link, userId: id })] });
+    const { account } = await createPerson(caller, body, {
+      id, source: 'mis', via: 'MIS sync', extra: [misLinkPut(trustId, nodeId, { ...link, userId: id })], alsoActing: everyone.slice(1), callerChanged: 'throw',
+    });
     if (change.invite) {
       const { sent } = await sendInvitation(account, inviterOf(caller.account));
       if (!sent) logger.warn('an MIS person\'s invitation could not be emailed; they stay invited for a re-send', { userId: account.id, runId });
     }
-    return 'created';
+    return { outcome: 'created', skippedEdited: false };
   }
   const userId = change.userId!;
   const previous = linkOf(links, userId);
@@ -208,10 +216,17 @@ export async function applyChange(
   };
   const visibleTo = (who: Caller, person: PersonRecord['person']) =>
     person.id === who.account.id || (returning && unplaced(person)) || VISIBLE_BY.some((p) => canSee(reaches.get(who.account.id)!(p), person));
-  const fields = change.changes.filter((c) => c.field !== 'misId');
-  const edited = await changePerson(caller, userId, async ({ account, person, membershipsSince }, context) => {
+  const planned = change.changes.filter((c) => c.field !== 'misId');
+  const edited = await changePerson<{ plan: PersonEditPlan | undefined; account: Account; emailTo: string | undefined; handEdited: boolean }>(caller, userId, async ({ account, person, membershipsSince }, context) => {
     // changePerson found them in the caller's reach; everyone else the run answers to must see them too.
     if (!everyone.every((who) => visibleTo(who, person))) throw new NotFoundError('User');
+    // The plan was made from the people as the part found them: what it assumed is checked again on the person as they
+    // are now (review I, I5), as the planner would judge them. Deactivated by hand meanwhile (a suspension): left alone.
+    if (change.kind !== 'leave' && account.status === 'inactive' && account.deactivatedBy !== 'mis') throw deactivatedByHand();
+    // Edited by hand meanwhile: their name and email stay as the admin set them (counted as skipped, as the planner does).
+    const handEdited = planned.length > 0 && account.edited;
+    const fields = handEdited ? [] : planned;
+    if (handEdited && namesOnly(change)) return { ops: [], audit: [], result: { plan: undefined, account, emailTo: undefined, handEdited } };
     const now = new Date();
     const at = now.toISOString();
     const plan = planPersonEdit({
@@ -250,13 +265,16 @@ export async function applyChange(
       // A role with sensitive permissions tells the admins there, from the person's own transaction (the outbox).
       ...outboxItems(trustId, sensitiveGrantEvents(context.roles, caller.account, profile ? { ...account, ...profile } : account, plan.granted.map(({ assignment }) => assignment), 'MIS sync'), at),
     ];
-    return { ops, audit, ...(profile ? { profile } : {}), extra, result: { plan, account, emailTo: profile && profile.email !== account.email ? profile.email : undefined } };
+    return { ops, audit, ...(profile ? { profile } : {}), extra, result: { plan, account, emailTo: profile && profile.email !== account.email ? profile.email : undefined, handEdited } };
   }, [...VISIBLE_BY], {
     ...(returning ? { alsoVisible: ({ person }: { person: { memberships: readonly unknown[]; assignments: readonly unknown[] } }) => unplaced(person) } : {}),
+    // The actor and the saver as resolved for this part: a write finding either changed throws, and the worker resolves both again.
+    alsoActing: everyone.slice(1), callerChanged: 'throw',
     beforeWrite: async ({ plan, account }) => {
-      if (plan.activated !== undefined) await enableCognitoUser(account.cognitoUsername);
+      if (plan?.activated !== undefined) await enableCognitoUser(account.cognitoUsername);
     },
   });
+  if (!edited.plan) return { outcome: 'unchanged', skippedEdited: true };
   if (edited.plan.deactivated !== undefined) {
     await disableCognitoUser(edited.account.cognitoUsername);
     await signOutEverywhere(edited.account.cognitoUsername);
@@ -272,8 +290,17 @@ export async function applyChange(
     cached.index.set(userId, link);
     cached.size = links.size;
   }
-  return outcomeOf(change);
+  return { outcome: outcomeOf(change), skippedEdited: edited.handEdited };
 }
+
+/** The planner's row for a person deactivated by hand (domain/mis/plan.ts), when the hand got there after the plan. */
+const deactivatedByHand = () =>
+  new ConflictError('deactivated_by_hand', 'This person was deactivated by hand; the sync leaves them inactive and unchanged until an administrator reactivates them');
+
+/** A change that only renames (or gives a new email): nothing is left of it once the names are dropped. */
+const namesOnly = (change: MisChange) =>
+  change.changes.every((c) => c.field !== 'misId') && change.addRoleIds.length === 0 && change.removeRoleIds.length === 0
+  && change.membership === undefined && change.status === undefined && change.leftAt === undefined;
 
 /** The permissions any of which makes a person visible to changePerson (loadVisiblePerson), for everyone the run answers to. */
 const VISIBLE_BY = ['users.view', 'users.edit', 'users.deactivate', 'roles.assign'] as const;

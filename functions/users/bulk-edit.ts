@@ -5,7 +5,7 @@ import type { StoredToken } from '../../domain/identity/tokens';
 import { disableCognitoUser, enableCognitoUser, signOutEverywhere } from '../adapters/cognito/user-status';
 import { personChangeItemCount, type PersonOp } from '../adapters/dynamo/person-writes';
 import { MAX_TRANSACTION_ITEMS } from '../adapters/dynamo/transaction';
-import type { Caller } from '../http/caller';
+import { actingAs, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { emailInvitation, newLink } from '../identity/link-sending';
 import { outboxItems } from '../shared/account-security';
@@ -64,25 +64,76 @@ interface Edited {
  * person is that person's result and never stops the others.
  */
 export async function editPeople(caller: Caller, input: { userIds: string[]; actions: BulkAction[]; dryRun: boolean }, options: { deadline?: number } = {}) {
-  const reachOf = reachCache(caller);
-  if (reachOf('users.bulk').size === 0) throw new ForbiddenError('You need users.bulk');
+  if (reachCache(caller)('users.bulk').size === 0) throw new ForbiddenError('You need users.bulk');
   const bulkId = newId();
   const deadline = options.deadline ?? Date.now() + BULK_TIME_BUDGET_MS;
+  const live = liveCaller(caller);
   const results = await mapConcurrently(input.userIds, BULK_CONCURRENCY, async (userId) =>
-    Date.now() < deadline ? editPerson(caller, userId, input, bulkId, reachOf) : notAttempted(userId),
+    Date.now() < deadline ? editPerson(live, userId, input, bulkId) : notAttempted(userId),
   );
   const applied = results.filter((r) => r.ok).length;
   return { bulkId, dryRun: input.dryRun, results, applied, failed: results.length - applied };
 }
 
-async function editPerson(
-  caller: Caller, userId: string, input: { actions: BulkAction[]; dryRun: boolean }, bulkId: string, reachOf: ReturnType<typeof reachCache>,
-): Promise<BulkResult> {
+/**
+ * The caller of a bulk edit, kept current for all its people: each person's
+ * transaction checks the caller's own profile as resolved (person-writes.ts
+ * ActingAs); when it moved (deactivated, a role taken, 2FA reset, signed out
+ * everywhere) the caller is resolved again once for the whole request, and
+ * every person still to be written is planned for the caller as they are
+ * now: a caller who can no longer act gets their 401 (`session_revoked`) on
+ * each remaining person, a demoted one the refusals of their new roles.
+ */
+interface LiveCaller {
+  /** The caller as last resolved (throws their 401 once they could not be resolved again). */
+  current(): Caller;
+  /** The caller resolved again, unless someone already did since `stale` was current. */
+  refresh(stale: Caller): Promise<Caller>;
+  /** The caller's reach of a permission, once per resolved caller. */
+  reachOf(caller: Caller): ReturnType<typeof reachCache>;
+}
+
+function liveCaller(first: Caller): LiveCaller {
+  let caller = first;
+  let failed: unknown;
+  let pending: Promise<Caller> | undefined;
+  const reaches = new WeakMap<Caller, ReturnType<typeof reachCache>>();
+  return {
+    current() {
+      if (failed !== undefined) throw failed;
+      return caller;
+    },
+    refresh(stale) {
+      if (failed !== undefined) return Promise.reject(failed);
+      if (caller !== stale) return Promise.resolve(caller);
+      pending ??= (stale.again ? stale.again() : Promise.reject(new Error('a bulk edit\'s caller cannot be resolved again')))
+        .then((fresh) => (caller = fresh))
+        .catch((error: unknown) => {
+          // Their 401 stands for the rest of the request; a store error is only this person's.
+          if (error instanceof DomainError) failed = error;
+          throw error;
+        })
+        .finally(() => (pending = undefined));
+      return pending;
+    },
+    reachOf(who) {
+      let cached = reaches.get(who);
+      if (!cached) reaches.set(who, (cached = reachCache(who)));
+      return cached;
+    },
+  };
+}
+
+async function editPerson(live: LiveCaller, userId: string, input: { actions: BulkAction[]; dryRun: boolean }, bulkId: string): Promise<BulkResult> {
   let edited: Edited | undefined;
+  let caller: Caller;
   try {
+    caller = live.current();
     edited = await changePerson(
       caller, userId,
-      async ({ account, person, membershipsSince }, context) => {
+      async ({ account, person, membershipsSince }, context, who) => {
+        caller = who;
+        const reachOf = live.reachOf(who);
         const now = new Date();
         const at = now.toISOString();
         const link = input.actions.some((a) => a.op === 'resendInvitation') ? newLink(account, 'invitation') : undefined;
@@ -100,14 +151,14 @@ async function editPerson(
         if (plan.changed) ops.push(...(await keepAdmin(caller, person, plan)));
         // Sensitive grants tell the admins there once per person and place, from this same transaction (the outbox).
         const events = outboxItems(caller.trust.id, sensitiveGrantEvents(context.roles, caller.account, account, plan.granted.map(({ assignment }) => assignment), 'bulk edit'), at);
-        if (personChangeItemCount(account.trustId, account.id, ops, plan.audit.length) + events.length > MAX_TRANSACTION_ITEMS) {
+        if (personChangeItemCount(account.trustId, account.id, ops, plan.audit.length, [actingAs(caller)]) + events.length > MAX_TRANSACTION_ITEMS) {
           throw new ConflictError('too_many_changes', 'These actions change too many records of this person for one transaction; split them over two requests');
         }
         return { ops: plan.changed ? ops : [], audit: plan.audit, ...(plan.changed ? { extra: events } : {}), result: { plan, account, link } };
       },
       ['users.bulk'],
       {
-        dryRun: input.dryRun, bulkId, attempts: BULK_ATTEMPTS,
+        dryRun: input.dryRun, bulkId, attempts: BULK_ATTEMPTS, callerChanged: (stale) => live.refresh(stale),
         // As POST /users/{id}/activate: Cognito first, so the table never says active for a user Cognito would refuse.
         beforeWrite: async ({ plan, account }) => {
           if (plan.activated !== undefined) await enableCognitoUser(account.cognitoUsername);

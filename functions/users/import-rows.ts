@@ -49,7 +49,9 @@ export const MAX_ERROR_MESSAGE_CHARS = 200;
  * (the item, its node and role counters, its audit record), 15 × 4 = 60,
  * plus one last-admin witness (≤ 3 checks, shared by every removal), the
  * profile, the email move (2), the profile's audit record, the trust-version
- * check and the row's two progress items: at most 70.
+ * check, the row's two progress items, the outbox item of a sensitive grant
+ * and the check of the importer's own profile (person-writes.ts ActingAs):
+ * at most 72.
  */
 export const MAX_ROW_CHANGES = 15;
 

@@ -11,7 +11,7 @@ import { findAccountByEmail, getAccount } from '../adapters/dynamo/account-repos
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import { personConflict, PersonWriteConflictError, writePersonChange, type PersonOp } from '../adapters/dynamo/person-writes';
 import { enqueue } from '../adapters/sqs/job-queue';
-import { callerOf, type Caller } from '../http/caller';
+import { actingAs, CallerChangedError, callerOf, type Caller } from '../http/caller';
 import { logger } from '../http/logger';
 import { inviterOf, sendInvitation } from '../identity/link-sending';
 import { outboxItems } from '../shared/account-security';
@@ -54,6 +54,23 @@ interface RowContext {
 }
 
 const firstError = (row: PlannedRow) => row.errors[0]?.code ?? 'invalid_row';
+
+/** The importer can no longer act (deactivated, gone): the job stops, as when a chunk starts without them. */
+class ImporterCannotActError extends Error {}
+
+/**
+ * A row's write found the importer changed since they were resolved (a role
+ * taken, 2FA reset, deactivated: person-writes.ts ActingAs): resolved again,
+ * and the row is planned again on their rights as they are now.
+ */
+async function resolveImporterAgain(ctx: RowContext): Promise<void> {
+  try {
+    ctx.caller = await callerOf(ctx.trustId, ctx.caller.account.id, ctx.caller.mfa);
+  } catch (error) {
+    if (error instanceof DomainError) throw new ImporterCannotActError();
+    throw error;
+  }
+}
 
 async function record(ctx: RowContext, result: RowResult, outcome: RowOutcome) {
   await recordRow(ctx.trustId, ctx.importId, ctx.chunk, result, outcome);
@@ -122,6 +139,7 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
           // A role with sensitive permissions tells the admins there, from the row's own transaction (the outbox).
           ...outboxItems(ctx.trustId, sensitiveGrantEvents(roles, ctx.caller.account, named, added, 'CSV import'), now),
         ],
+        acting: [actingAs(ctx.caller)],
       });
     } catch (error) {
       if (!(error instanceof PersonWriteConflictError)) throw error;
@@ -136,6 +154,10 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
         ctx.caller = await callerOf(ctx.trustId, ctx.caller.account.id, ctx.caller.mfa);
         continue;
       }
+      if (error.reason === 'caller_changed' && attempt < 3) {
+        await resolveImporterAgain(ctx);
+        continue;
+      }
       return failRow(ctx, row, (personConflict(error) as DomainError).code);
     }
     if (check?.profile?.emailChanged) {
@@ -146,19 +168,24 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
   }
 }
 
-async function applyCreate(ctx: RowContext, row: PlannedRow): Promise<void> {
+async function applyCreate(ctx: RowContext, row: PlannedRow, attempt = 1): Promise<void> {
   const userId = row.userId!;
   if (await getAccount({ trustId: ctx.trustId, userId })) return; // created by an earlier delivery, whose transaction recorded the row
   const planned = planRow(ctx.caller, row.intent, undefined, ctx.names, []);
   if (planned.action !== 'create' || !planned.body) return failRow(ctx, row, planned.action === 'error' ? firstError(planned) : 'plan_stale');
   try {
     const { account } = await createPerson(ctx.caller, planned.body, {
-      id: userId, via: 'CSV import',
+      id: userId, via: 'CSV import', callerChanged: 'throw',
       extra: rowRecordItems(ctx.trustId, ctx.importId, ctx.chunk, { line: row.line, ok: true, userId }, 'created'),
     });
     // The person exists; an email failure leaves them `invited` for a re-send, as POST /users does.
     await sendInvitation(account, inviterOf(ctx.caller.account));
   } catch (error) {
+    if (error instanceof CallerChangedError && attempt < 3) {
+      await resolveImporterAgain(ctx);
+      return applyCreate(ctx, row, attempt + 1);
+    }
+    if (error instanceof CallerChangedError) return failRow(ctx, row, 'concurrent_change');
     if (error instanceof DomainError) {
       if (error.code === 'already_applied') return;
       if (error.code === 'email_taken') {
@@ -205,9 +232,15 @@ export async function applyChunk(message: ImportMessage): Promise<void> {
   const rows = (await loadPlanChunk<PlannedRow>(trustId, job.planId, chunk)) ?? [];
   const done = await recordedLines(trustId, importId, chunk);
   const ctx: RowContext = { caller, names: nameIndex(caller.context.tree, caller.context.roles), trustId, importId, chunk };
-  for (const row of rows) {
-    if (done.has(row.line)) continue;
-    await applyRow(ctx, row);
+  try {
+    for (const row of rows) {
+      if (done.has(row.line)) continue;
+      await applyRow(ctx, row);
+    }
+  } catch (error) {
+    if (!(error instanceof ImporterCannotActError)) throw error;
+    logger.warn('import stopped: the importer can no longer act', { importId });
+    return setJobStatus(trustId, importId, 'failed');
   }
   if (chunk + 1 < job.chunks) await enqueue('imports', { trustId, importId, chunk: chunk + 1 });
   else await setJobStatus(trustId, importId, 'done');

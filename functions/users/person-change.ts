@@ -4,7 +4,7 @@ import { NotFoundError } from '../../domain/errors';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
 import { personConflict, PersonWriteConflictError, writePersonChange, type PersonChangeOptions, type PersonOp } from '../adapters/dynamo/person-writes';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
-import type { Caller } from '../http/caller';
+import { actingAs, answerCallerChanged, CallerChangedError, type Caller } from '../http/caller';
 import { reach } from '../shared/authorize';
 import { newId, nowIso } from '../shared/ids';
 import { backoff, retryOnConflict } from '../shared/retry';
@@ -48,6 +48,19 @@ export interface ChangePersonOptions<T> {
    * the plan's own guards still judge every action.
    */
   alsoVisible?: (record: PersonRecord) => boolean;
+  /** Others whose authority the change is also made with (an MIS run's saver): their profiles are checked in the transaction as the caller's is. */
+  alsoActing?: readonly Caller[];
+  /**
+   * What happens when the write found the caller (or one of `alsoActing`)
+   * changed since they were resolved (deactivated, a role taken, 2FA reset,
+   * signed out everywhere; person-writes.ts ActingAs):
+   * - a function (a long request: POST /users/bulk): it returns the caller as
+   *   they are now (or throws their 401), and the plan is made again for them;
+   * - `'throw'` (a job's worker): CallerChangedError, for the worker to
+   *   resolve its callers again and redo the person;
+   * - absent (a single request): answerCallerChanged, 401 or 409.
+   */
+  callerChanged?: ((stale: Caller) => Promise<Caller>) | 'throw';
 }
 
 async function loadVisibleOr(caller: Caller, userId: string, permissions: PermissionCode[] | undefined, alsoVisible: ChangePersonOptions<unknown>['alsoVisible']): Promise<PersonRecord> {
@@ -77,34 +90,44 @@ async function loadVisibleOr(caller: Caller, userId: string, permissions: Permis
 export async function changePerson<T>(
   caller: Caller,
   userId: string,
-  plan: (record: PersonRecord, context: TrustContext) => PersonPlan<T> | Promise<PersonPlan<T>>,
+  /** `caller`: the caller the plan is made for (as resolved again after `callerChanged`, else the one given). */
+  plan: (record: PersonRecord, context: TrustContext, caller: Caller) => PersonPlan<T> | Promise<PersonPlan<T>>,
   permissions?: PermissionCode[],
   options: ChangePersonOptions<T> = {},
 ): Promise<T> {
   let trust = caller.trust;
+  let current = caller;
   let attempts = 0;
   return retryOnConflict(
     async (attempt) => {
       attempts = attempt;
       // Every attempt checks visibility again: a concurrent change may have moved the person out of the caller's reach meanwhile.
-      const record = await loadVisibleOr(caller, userId, permissions, options.alsoVisible);
+      const record = await loadVisibleOr(current, userId, permissions, options.alsoVisible);
       const context = await loadTrustContext(trust);
-      const planned = await plan(record, context);
+      const planned = await plan(record, context, current);
       if (options.dryRun || (planned.ops.length === 0 && planned.audit.length === 0 && !planned.profile && !planned.extra?.length)) return planned.result;
       await options.beforeWrite?.(planned.result);
       const at = nowIso();
       const audit = planned.audit.map((entry) =>
-        auditRecord({ id: newId(), at, actorId: caller.account.id, targetType: 'user', targetId: userId, ...entry, ...(options.bulkId ? { bulkId: options.bulkId } : {}) }),
+        auditRecord({ id: newId(), at, actorId: current.account.id, targetType: 'user', targetId: userId, ...entry, ...(options.bulkId ? { bulkId: options.bulkId } : {}) }),
       );
       await writePersonChange(record, planned.ops, audit, at, context.version, {
         ...(planned.profile ? { profile: planned.profile } : {}),
         ...(planned.extra?.length ? { extra: planned.extra } : {}),
+        acting: [current, ...(options.alsoActing ?? [])].map(actingAs),
       });
       return planned.result;
     },
     async (error) => {
       if (!(error instanceof PersonWriteConflictError)) throw error;
       if (error.reason === 'busy') return backoff(attempts);
+      if (error.reason === 'caller_changed') {
+        if (options.callerChanged === 'throw') throw new CallerChangedError();
+        if (!options.callerChanged) return answerCallerChanged(current);
+        current = await options.callerChanged(current);
+        trust = current.trust;
+        return;
+      }
       if (error.reason !== 'person_changed' && error.reason !== 'trust_changed') throw personConflict(error);
       if (error.reason === 'trust_changed') trust = (await getTrust(trust.id)) ?? trust;
     },

@@ -4,7 +4,7 @@ import type { Account } from '../../domain/identity/account';
 import { personConflict, PersonWriteConflictError, writeNewPerson, type PersonOp } from '../adapters/dynamo/person-writes';
 import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
 import type { TransactItem } from '../adapters/dynamo/transaction';
-import type { Caller } from '../http/caller';
+import { actingAs, answerCallerChanged, CallerChangedError, type Caller } from '../http/caller';
 import { withNewLogin } from '../identity/new-login';
 import { outboxItems } from '../shared/account-security';
 import { newId, nowIso } from '../shared/ids';
@@ -19,8 +19,16 @@ import { userView } from './user-view';
  * the caller (the import picks it at preview, so a retried row finds its
  * person); `extra` items join the transaction (the import's row record);
  * `via` names the path in the account_security event of a sensitive grant.
+ * The write lands only while the caller (and `alsoActing`: an MIS run's
+ * saver) is still as resolved (person-writes.ts ActingAs); otherwise a
+ * single request answers 401 or 409 (answerCallerChanged) and a job's worker
+ * (`callerChanged: 'throw'`) gets CallerChangedError, resolves its callers
+ * again and redoes the row.
  */
-export async function createPerson(caller: Caller, body: NewPersonBody, options: { id?: string; extra?: TransactItem[]; source?: Account['source']; via?: string } = {}) {
+export async function createPerson(
+  caller: Caller, body: NewPersonBody,
+  options: { id?: string; extra?: TransactItem[]; source?: Account['source']; via?: string; alsoActing?: readonly Caller[]; callerChanged?: 'throw' } = {},
+) {
   const { places, memberships, grant: grantAt } = checkNewPerson(caller, body);
   const roleIds = body.roles.map((input) => ({ id: newId(), ...input }));
   const grant = (context: TrustContext) => grantAt(roleIds, context);
@@ -53,9 +61,16 @@ export async function createPerson(caller: Caller, body: NewPersonBody, options:
       ];
       // A role with sensitive permissions tells the admins there, from this same transaction (the outbox).
       const events = outboxItems(caller.trust.id, sensitiveGrantEvents(planned.context.roles, caller.account, account, roleIds, options.via ?? 'new account'), at);
-      await writeNewPerson(account, ops, records, { claimId, plannedOn: planned.context.version, extra: [...(options.extra ?? []), ...events] });
+      await writeNewPerson(account, ops, records, {
+        claimId, plannedOn: planned.context.version, extra: [...(options.extra ?? []), ...events],
+        acting: [caller, ...(options.alsoActing ?? [])].map(actingAs),
+      });
     }, async (error) => {
       if (!(error instanceof PersonWriteConflictError)) throw error;
+      if (error.reason === 'caller_changed') {
+        if (options.callerChanged === 'throw') throw new CallerChangedError();
+        return answerCallerChanged(caller);
+      }
       if (error.reason !== 'trust_changed') throw personConflict(error);
       const context = await loadTrustContext((await getTrust(caller.trust.id)) ?? caller.trust);
       planned = { context, assignments: grant(context) };

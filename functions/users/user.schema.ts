@@ -31,7 +31,7 @@ export const createUserBodySchema = z
     mobile: z.optional(mobile),
     userType: z.enum(['staff', 'parent']),
     // One transaction holds the person, each placement and role, their counters and audit records:
-    // 5 + 2 × memberships + 4 × roles items, kept under DynamoDB's 100 (MAX_NEW_PERSON_* below).
+    // 5 + 2 × memberships + 4 × roles items, the outbox item and the caller's own profile check: 87 at most, under DynamoDB's 100.
     memberships: z._default(z.array(membershipInputSchema).check(z.maxLength(MAX_NEW_PERSON_MEMBERSHIPS)), []),
     roles: z._default(z.array(assignmentInputSchema).check(z.maxLength(MAX_NEW_PERSON_ROLES)), []),
     invite: z._default(z.boolean(), true),

@@ -63,11 +63,15 @@ describe('POST /users against failing stores', () => {
     const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     // DynamoDB refuses a transaction that touches one item twice.
     const touched = items.map((item) => {
-      const key = item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? {};
+      const key = item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? item.ConditionCheck?.Key ?? {};
       return `${key.pk}|${key.sk}`;
     });
     expect(new Set(touched).size).toBe(touched.length);
     expect(touched.some((key) => key.endsWith('|PROFILE'))).toBe(true);
+    // The caller's own profile is checked as it was resolved (active, version 1): the write lands only while they are so.
+    const callerCheck = items.find((item) => item.ConditionCheck?.Key?.sk === 'PROFILE')!.ConditionCheck!;
+    expect(callerCheck.ConditionExpression).toContain('#status = :active AND version = :seen');
+    expect(callerCheck.ExpressionAttributeValues).toMatchObject({ ':active': 'active', ':seen': 1 });
     expect(touched.some((key) => key.startsWith('EMAIL#new@t.example'))).toBe(true);
     // The school is touched once, with +2 (a membership and a role there).
     const schoolUpdates = items.filter((item) => item.Update?.UpdateExpression === 'ADD refCount :delta, refSum :sumDelta');

@@ -46,7 +46,7 @@ export type PersonOp =
 
 /** Why an item's condition failed, so the use case can answer precisely. */
 export class PersonWriteConflictError extends Error {
-  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin' | 'busy' | 'recorded') {
+  constructor(readonly reason: 'person_changed' | 'email_taken' | 'node_missing' | 'role_missing' | 'exists' | 'trust_changed' | 'last_admin' | 'busy' | 'recorded' | 'caller_changed') {
     super(`Person write refused: ${reason}`);
     this.name = 'PersonWriteConflictError';
   }
@@ -180,7 +180,7 @@ function opItems(trustId: string, userId: string, op: PersonOp, stamps: Readonly
  * per item: a transaction may touch each item only once (a membership and a
  * role at the same school are one +2 on the school).
  */
-function itemsOf(trustId: string, userId: string, ops: PersonOp[], stamps: ReadonlyMap<string, GrantStamp> = new Map()): Tagged[] {
+function itemsOf(trustId: string, userId: string, ops: PersonOp[], stamps: ReadonlyMap<string, GrantStamp> = new Map(), acting: readonly ActingAs[] = []): Tagged[] {
   const counted = ops.map((op) => opItems(trustId, userId, op, stamps));
   const sum = (deltas: CounterDelta[]): CounterDelta[] => {
     const totals = new Map<string, [number, number]>();
@@ -192,7 +192,8 @@ function itemsOf(trustId: string, userId: string, ops: PersonOp[], stamps: Reado
     return [...totals].filter(([, [delta, sumDelta]]) => delta !== 0 || sumDelta !== 0).map(([id, [delta, sumDelta]]) => [id, delta, sumDelta]);
   };
   const roleTotals = sum(counted.flatMap((c) => c.roles));
-  const touched = { roles: new Set(roleTotals.map(([id]) => id)), userIds: new Set([userId]) };
+  // An acting person's profile is checked (active, at their version) by actingChecks: a witness who acts needs no second check on it.
+  const touched = { roles: new Set(roleTotals.map(([id]) => id)), userIds: new Set([userId, ...acting.map((a) => a.userId)]) };
   const witnessChecks = ops.flatMap((op) =>
     op.type === 'requireAdmin' ? adminWitnessChecks(trustId, op.witness, touched).map((item): Tagged => ({ item, onFail: 'last_admin' })) : [],
   );
@@ -242,6 +243,47 @@ function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | un
 }
 
 /**
+ * A person whose authority a write is made with (the caller of a route, the
+ * importer, an MIS run's actor and saver), as they were resolved: the write
+ * lands only while their own profile is still exactly that. Deactivation
+ * (status), a role given or taken, 2FA turned on or reset, a name or email
+ * edit all bump the profile's version; a sign-out everywhere moves
+ * `sessionsValidAfter` alone, so a session's caller (`signedInAt`) is checked
+ * on it too. A request that runs long (POST /users/bulk, 22 s) or a job (the
+ * MIS run, the CSV import) therefore never writes with authority its caller
+ * lost meanwhile: the write fails `caller_changed`, and the caller is
+ * resolved again (person-change.ts).
+ */
+export interface ActingAs {
+  userId: string;
+  version: number;
+  /** The session's sign-in (the token's auth_time), for a caller with one: refused once every session before it was signed out. */
+  signedInAt?: number;
+}
+
+/** One ConditionCheck per acting person (once each), except the changed person themself, whose profile the write already conditions on its version. */
+function actingChecks(trustId: string, userId: string, acting: readonly ActingAs[]): Tagged[] {
+  const seen = new Set<string>([userId]);
+  return acting.flatMap((who): Tagged[] => {
+    if (seen.has(who.userId)) return [];
+    seen.add(who.userId);
+    const session = who.signedInAt === undefined ? '' : ' AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter <= :signedIn)';
+    return [{
+      item: {
+        ConditionCheck: {
+          TableName: tableName(),
+          Key: keys.userProfile(trustId, who.userId),
+          ConditionExpression: `#status = :active AND version = :seen${session}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':seen': who.version, ...(who.signedInAt === undefined ? {} : { ':signedIn': who.signedInAt }) },
+        },
+      },
+      onFail: 'caller_changed',
+    }];
+  });
+}
+
+/**
  * Changes to what one person holds, as one transaction: the items, the
  * node and role counters, the audit records, and the person's version bumped
  * on the condition that nobody changed them since they were read. That
@@ -254,6 +296,8 @@ export interface PersonChangeOptions {
   profile?: PersonalFields;
   /** Further items that must land with the change or not at all (the CSV import's row record); their failure is `recorded`. */
   extra?: TransactItem[];
+  /** Whose authority the change is made with (see ActingAs): each one's profile is checked in the transaction. */
+  acting?: readonly ActingAs[];
 }
 
 /** The grant stamps of the assignments `ops` put, from the change's own `role.assigned` records (domain/audit/grant.ts). */
@@ -290,16 +334,18 @@ export async function writePersonChange(
   await transact([
     profile,
     ...(release && claim ? [{ item: release, onFail: 'person_changed' as const }, { item: claim, onFail: 'email_taken' as const }] : []),
-    ...itemsOf(trustId, userId, ops, stamps),
+    ...itemsOf(trustId, userId, ops, stamps, options.acting),
     ...audit.map((r) => ({ item: auditPut(trustId, r), onFail: 'exists' as const })),
     ...grantPlannedOn(trustId, ops, plannedOn),
     ...(options.extra ?? []).map((item) => ({ item, onFail: 'recorded' as const })),
+    ...actingChecks(trustId, userId, options.acting ?? []),
   ]);
 }
 
 /** How many items writePersonChange would send for this change (a caller with data-dependent ops keeps it under MAX_TRANSACTION_ITEMS). */
-export function personChangeItemCount(trustId: string, userId: string, ops: PersonOp[], auditRecords: number): number {
-  return 1 + itemsOf(trustId, userId, ops).length + auditRecords + (ops.some((op) => op.type === 'putAssignment') ? 1 : 0);
+export function personChangeItemCount(trustId: string, userId: string, ops: PersonOp[], auditRecords: number, acting: readonly ActingAs[] = []): number {
+  return 1 + itemsOf(trustId, userId, ops, new Map(), acting).length + auditRecords + (ops.some((op) => op.type === 'putAssignment') ? 1 : 0)
+    + actingChecks(trustId, userId, acting).length;
 }
 
 /** The profile fields the ops change, merged (one item appears once in a transaction). */
@@ -327,7 +373,7 @@ export async function writeNewPerson(
   account: Account,
   ops: PersonOp[],
   audit: AuditRecord[],
-  options: { claimId?: string; plannedOn?: number; extra?: TransactItem[] } = {},
+  options: { claimId?: string; plannedOn?: number; extra?: TransactItem[]; acting?: readonly ActingAs[] } = {},
 ): Promise<void> {
   const { claimId, plannedOn } = options;
   const stamps = grantStamps(account.id, ops, audit);
@@ -341,10 +387,11 @@ export async function writeNewPerson(
     create(profile!, 'exists'),
     claimId ? { item: { Put: { TableName: table, Item: email!, ...claimHeld(claimId) } }, onFail: 'email_taken' } : create(email!, 'email_taken'),
     create(identity!, 'exists'),
-    ...itemsOf(account.trustId, account.id, ops, stamps),
+    ...itemsOf(account.trustId, account.id, ops, stamps, options.acting),
     ...audit.map((r) => ({ item: auditPut(account.trustId, r), onFail: 'exists' as const })),
     ...grantPlannedOn(account.trustId, ops, plannedOn),
     ...(options.extra ?? []).map((item) => ({ item, onFail: 'recorded' as const })),
+    ...actingChecks(account.trustId, account.id, options.acting ?? []),
   ]);
 }
 
@@ -369,5 +416,7 @@ export function personConflict(error: PersonWriteConflictError): Error {
       return new ConflictError('concurrent_change', 'Someone else changed the same records at the same moment; try again');
     case 'recorded':
       return new ConflictError('already_applied', 'This change was already recorded');
+    case 'caller_changed':
+      return new ConflictError('concurrent_change', 'Your own account changed while this was being done; send the request again');
   }
 }

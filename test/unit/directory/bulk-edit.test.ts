@@ -54,7 +54,8 @@ describe('bulkActionProblems', () => {
   });
 
   it('keeps the most actions one request allows inside one transaction', () => {
-    expect(FIXED_ITEMS_PER_PERSON + MAX_ITEMS_PER_ACTION * MAX_BULK_ACTIONS).toBeLessThanOrEqual(100);
+    // and the person's one outbox item (a sensitive grant's event)
+    expect(FIXED_ITEMS_PER_PERSON + MAX_ITEMS_PER_ACTION * MAX_BULK_ACTIONS + 1).toBeLessThanOrEqual(100);
   });
 });
 
