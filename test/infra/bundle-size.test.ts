@@ -27,8 +27,12 @@ const FUNCTIONS = {
  * and the HTTP layer: 1.23–1.30× today, not the 1.2× aimed at.
  */
 const DYNAMO_BOUND = 1.3;
-/** Sign-in and account creation also carry the Cognito client (~33 KB) and SES (~25 KB: the lockout email, the invitation). */
-const COGNITO_SES_BOUND = 1.55;
+/**
+ * Sign-in and account creation also carry the Cognito client (~33 KB) and SES (~25 KB: the lockout email, the invitation).
+ * POST /users is at 1.55× since every person write checks its caller (review I, I2) and links are built on the API's URL
+ * (review H, H-3): about 2 KB more; the bound still fails on any client or handler dragged in (25 KB and up).
+ */
+const COGNITO_SES_BOUND = 1.58;
 
 let outdir: string;
 let reference: number;
