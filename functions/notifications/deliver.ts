@@ -1,3 +1,4 @@
+import { decidedAt } from '../shared/job-time';
 import { compilePerson, type CompiledPerson } from '../../domain/access/resolve';
 import type { Account } from '../../domain/identity/account';
 import { categoryByCode, deliveryFor, type NotificationCategory } from '../../domain/notifications/categories';
@@ -108,8 +109,9 @@ function stillHears(entry: PendingEntry, category: NotificationCategory | undefi
   const { trust, context } = state;
   if (deliveryFor(category, state.preferences, trust.policies.notificationDefaults) === 'off') return false;
   const event = { category, nodeId: entry.nodeId, ...(entry.subjectId === undefined ? {} : { subjectId: entry.subjectId }) };
-  return mayHear({ event, tree: context.tree, roles: context.roles, policies: trust.policies, person: state.person, now });
+  return mayHear({ event, tree: context.tree, roles: context.roles, policies: trust.policies, person: state.person, now: decidedAt(now) });
 }
+
 
 /**
  * Emails every entry of a trust that waits to go out at once (or one

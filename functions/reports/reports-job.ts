@@ -1,3 +1,4 @@
+import { decidedAt } from '../shared/job-time';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { displayName } from '../../domain/identity/account';
@@ -106,7 +107,7 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
   const params = parseReportParams(name, { ...schedule.params, format: 'csv' }, context.tree, 'params');
   // A schedule sends only while its owner could still make it: a leaver's (deactivated) or a demoted owner's schedules fall silent
   // until someone with reports.manage_schedules deletes them or the owner's rights come back (GET /report-schedules still lists them).
-  const owner = await mayUseReports(trust, context, schedule.ownerId, params.nodeId, now, ['reports.schedule']);
+  const owner = await mayUseReports(trust, context, schedule.ownerId, params.nodeId, decidedAt(now), ['reports.schedule']);
   if (!owner.allowed || !owner.record) {
     logger.info('scheduled report not sent: its owner may no longer schedule it', { scheduleId: schedule.id, ownerId: schedule.ownerId });
     summary.skipped += schedule.recipientIds.length;
@@ -135,13 +136,14 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       const trustNow = await getTrust(trust.id);
       if (!trustNow) throw new Error('The trust of a schedule is gone');
       const contextNow = await loadTrustContext(trustNow);
-      const { record, compiled, allowed } = await mayUseReports(trustNow, contextNow, recipientId, params.nodeId, now, needed);
+      // Decided at the real time when the run is late (review J, J3); the report's own figures stay those of the run's time.
+      const { record, compiled, allowed } = await mayUseReports(trustNow, contextNow, recipientId, params.nodeId, decidedAt(now), needed);
       if (!allowed || !record || !compiled) {
         skipped.set(recipientId, record ? displayName(record.account) : recipientId);
         summary.skipped += 1;
         continue;
       }
-      const reach = recipientReach(contextNow, compiled, needed, now);
+      const reach = recipientReach(contextNow, compiled, needed, decidedAt(now));
       const data = await loadReportData(name, { trust: trustNow, tree: contextNow.tree, roles: contextNow.roles }, reach, params, now);
       const result = runReport(name, data, params, reach, now);
       const csv = renderCsv(result);

@@ -151,3 +151,20 @@ it('J5: a category turned off while the run is under way is not emailed; the ent
   expect((await call('GET', '/me/notifications', { token: quiet.token })).body.items.map((i: any) => i.id)).toContain(event.id);
   expect(await mailsAbout(other.user.email, pupil)).toHaveLength(1);
 });
+
+it('J3: a late run decides at the real time: a role that ended after the run was due but before it ran sends nothing', async () => {
+  const ends = new Date(Date.now() + 8_000);
+  const leaving = await actor({ ...trust, token: admin }, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teacher, nodeId: school, validUntil: ends.toISOString() }] });
+  const staying = await teacher();
+  await behaviourImmediate(leaving.token);
+  await behaviourImmediate(staying.token);
+  const pupil = `pupil-${randomUUID().slice(0, 8)}`;
+  const event = await raise(pupil);
+  expect(event.recipients.map((r) => r.userId)).toEqual(expect.arrayContaining([leaving.user.id, staying.user.id]));
+  // The run was due a minute before the role ended, and runs (late, as a retried schedule does) once it has ended.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, ends.getTime() - Date.now() + 200)));
+  const summary = await deliverImmediate(trust.trustId, new Date(ends.getTime() - 60_000), event.keyHash);
+  expect(summary).toMatchObject({ skipped: 1, failed: 0 });
+  expect(await mailsAbout(leaving.user.email, pupil)).toHaveLength(0);
+  expect(await mailsAbout(staying.user.email, pupil)).toHaveLength(1);
+});
