@@ -1,7 +1,8 @@
 import { auditRecord } from '../../domain/audit/audit-record';
 import { InvalidInputError, PayloadTooLargeError } from '../../domain/errors';
 import { getNode } from '../../domain/org/tree';
-import { putRosterRef, recordApiUpload } from '../adapters/dynamo/mis-sync-repository';
+import { putRosterRef } from '../adapters/dynamo/mis-sync-repository';
+import { recordApiUpload } from '../adapters/dynamo/roster-uploads';
 import { saveRoster } from '../adapters/files/roster-store';
 import { json } from '../http/responses';
 import { userHandler } from '../http/user-handler';

@@ -19,6 +19,9 @@ import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
 import { linkTokenPut, liveLinkField } from './token-repository';
 import type { TransactItem } from './transaction';
+import { actingChecks, grantPlannedOn, type ActingAs } from './person-write-conditions';
+
+export type { ActingAs } from './person-write-conditions';
 
 
 /** One change to what a person holds; several go into one transaction. */
@@ -81,7 +84,8 @@ function counterUpdate(Key: { pk: string; sk: string }, attribute: CounterAttrib
   };
 }
 
-interface Tagged {
+/** A transaction item with what its failure means (its cancellation reason). */
+export interface Tagged {
   item: TransactItem;
   onFail: PersonWriteConflictError['reason'];
 }
@@ -216,71 +220,6 @@ async function transact(tagged: Tagged[]): Promise<void> {
     if (codes?.includes('TransactionConflict')) throw new PersonWriteConflictError('busy');
     rethrowStoreError(error);
   }
-}
-
-/**
- * A grant was planned against the trust's roles and tree at one version; it
- * lands only while that is still the version (every role and tree change
- * bumps it), so a role widened, or a rule withdrawn, between the plan and the
- * write makes the plan run again on the new roles instead of handing out
- * permissions nobody authorised. Only plans that grant carry it.
- */
-function grantPlannedOn(trustId: string, ops: PersonOp[], plannedOn: number | undefined): Tagged[] {
-  if (plannedOn === undefined || !ops.some((op) => op.type === 'putAssignment')) return [];
-  return [
-    {
-      item: {
-        ConditionCheck: {
-          TableName: tableName(),
-          Key: keys.trustMeta(trustId),
-          ConditionExpression: 'treeVersion = :planned',
-          ExpressionAttributeValues: { ':planned': plannedOn },
-        },
-      },
-      onFail: 'trust_changed',
-    },
-  ];
-}
-
-/**
- * A person whose authority a write is made with (the caller of a route, the
- * importer, an MIS run's actor and saver), as they were resolved: the write
- * lands only while their own profile is still exactly that. Deactivation
- * (status), a role given or taken, 2FA turned on or reset, a name or email
- * edit all bump the profile's version; a sign-out everywhere moves
- * `sessionsValidAfter` alone, so a session's caller (`signedInAt`) is checked
- * on it too. A request that runs long (POST /users/bulk, 22 s) or a job (the
- * MIS run, the CSV import) therefore never writes with authority its caller
- * lost meanwhile: the write fails `caller_changed`, and the caller is
- * resolved again (person-change.ts).
- */
-export interface ActingAs {
-  userId: string;
-  version: number;
-  /** The session's sign-in (the token's auth_time), for a caller with one: refused once every session before it was signed out. */
-  signedInAt?: number;
-}
-
-/** One ConditionCheck per acting person (once each), except the changed person themself, whose profile the write already conditions on its version. */
-function actingChecks(trustId: string, userId: string, acting: readonly ActingAs[]): Tagged[] {
-  const seen = new Set<string>([userId]);
-  return acting.flatMap((who): Tagged[] => {
-    if (seen.has(who.userId)) return [];
-    seen.add(who.userId);
-    const session = who.signedInAt === undefined ? '' : ' AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter <= :signedIn)';
-    return [{
-      item: {
-        ConditionCheck: {
-          TableName: tableName(),
-          Key: keys.userProfile(trustId, who.userId),
-          ConditionExpression: `#status = :active AND version = :seen${session}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':seen': who.version, ...(who.signedInAt === undefined ? {} : { ':signedIn': who.signedInAt }) },
-        },
-      },
-      onFail: 'caller_changed',
-    }];
-  });
 }
 
 /**
