@@ -1,4 +1,3 @@
-import { decidedAt } from '../shared/job-time';
 import { compilePerson, type CompiledPerson } from '../../domain/access/resolve';
 import type { Account } from '../../domain/identity/account';
 import { categoryByCode, deliveryFor, type NotificationCategory } from '../../domain/notifications/categories';
@@ -7,10 +6,11 @@ import { mayHear } from '../../domain/notifications/recipients';
 import type { Trust } from '../../domain/org/trust';
 import type { OrgTree } from '../../domain/org/tree';
 import { claimEntry, failEntry, finishEntry, giveUpEntry, loadAddressee, mapLimit, pendingDigests, pendingImmediate, pendingImmediateOfEvent, type Addressee, type PendingEntry } from '../adapters/dynamo/notification-repository';
-import { getTrust, loadTrustContext, type TrustContext } from '../adapters/dynamo/trust-repository';
+import { loadTrustNow, type TrustContext } from '../adapters/dynamo/trust-repository';
 import { sendMail } from '../adapters/ses/mailer-v2';
 import { logger } from '../http/logger';
 import { newId } from '../shared/ids';
+import { decidedAt } from '../shared/job-time';
 import { emailLinks } from './links';
 
 /** A hold on an entry older than this belongs to a sender that died; the entry goes out again. */
@@ -89,9 +89,9 @@ interface SendState {
  * with their preferences (one Query). Undefined when either is gone.
  */
 async function stateAtSend(trustId: string, userId: string): Promise<SendState | undefined> {
-  const [trust, addressee] = await Promise.all([getTrust(trustId), loadAddressee(trustId, userId)]);
-  if (!trust || !addressee) return undefined;
-  const context = await loadTrustContext(trust);
+  const [current, addressee] = await Promise.all([loadTrustNow(trustId), loadAddressee(trustId, userId)]);
+  if (!current || !addressee) return undefined;
+  const { trust, context } = current;
   const { account, person } = addressee.record;
   return { trust, context, account, person: compilePerson(person, context.roles, context.tree), preferences: addressee.preferences };
 }
@@ -111,7 +111,6 @@ function stillHears(entry: PendingEntry, category: NotificationCategory | undefi
   const event = { category, nodeId: entry.nodeId, ...(entry.subjectId === undefined ? {} : { subjectId: entry.subjectId }) };
   return mayHear({ event, tree: context.tree, roles: context.roles, policies: trust.policies, person: state.person, now: decidedAt(now) });
 }
-
 
 /**
  * Emails every entry of a trust that waits to go out at once (or one

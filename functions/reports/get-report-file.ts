@@ -2,7 +2,7 @@ import { ForbiddenError, GoneError } from '../../domain/errors';
 import { reportPermissions } from '../../domain/reports/catalogue';
 import { reportFileKey, verifyReportFileLink, type ReportFile } from '../../domain/reports/report-file';
 import { getSchedule } from '../adapters/dynamo/report-schedule-repository';
-import { getTrust, loadTrustContext } from '../adapters/dynamo/trust-repository';
+import { loadTrustNow } from '../adapters/dynamo/trust-repository';
 import { presignExport } from '../adapters/exports/export-store';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/responses';
@@ -40,9 +40,8 @@ export const handler = httpHandler({ auth: 'public', params: reportFileParamsSch
 async function mayStillRead(file: ReportFile): Promise<boolean> {
   const schedule = await getSchedule(file.trustId, file.scheduleId);
   if (!schedule?.recipientIds.includes(file.userId)) return false;
-  const trust = await getTrust(file.trustId);
-  if (!trust) return false;
-  const context = await loadTrustContext(trust);
-  const { allowed } = await mayUseReports(trust, context, file.userId, file.nodeId, new Date(), reportPermissions(file.report, 'csv'));
+  const now = await loadTrustNow(file.trustId);
+  if (!now) return false;
+  const { allowed } = await mayUseReports(now.trust, now.context, file.userId, file.nodeId, new Date(), reportPermissions(file.report, 'csv'));
   return allowed;
 }

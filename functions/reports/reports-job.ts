@@ -1,4 +1,3 @@
-import { decidedAt } from '../shared/job-time';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { displayName } from '../../domain/identity/account';
@@ -8,7 +7,7 @@ import { runReport } from '../../domain/reports/reports';
 import { duePeriod, type ReportSchedule } from '../../domain/reports/schedule';
 import { loadAccounts } from '../adapters/dynamo/person-repository';
 import { claimRecipientSend, listAllSchedules, markPeriodDone, markSkippedNotified, markSkippedPending, periodDone } from '../adapters/dynamo/report-schedule-repository';
-import { getTrust, loadTrustContext } from '../adapters/dynamo/trust-repository';
+import { getTrust, loadTrustContext, loadTrustNow } from '../adapters/dynamo/trust-repository';
 import { putExportObject } from '../adapters/exports/export-store';
 import { sendMail } from '../adapters/ses/mailer-v2';
 import { logger } from '../http/logger';
@@ -17,6 +16,7 @@ import { mayUseReports, recipientReach } from './schedules';
 import { linkUntil, reportEmail, skippedEmail } from '../../domain/reports/emails';
 import { REPORT_FILE_DAYS, reportFileKey } from '../../domain/reports/report-file';
 import { config } from '../config';
+import { decidedAt } from '../shared/job-time';
 import { reportFileUrl } from './report-file-link';
 
 /**
@@ -133,17 +133,18 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
       // Judged, and cut, on the trust as it is at this send (review J, J2): its META item read again (policies, tree version) and
       // its tree and roles read again when that version moved (loadTrustContext), the person read by mayUseReports. Not on the
       // schedule's copy, which a role narrowed, a node moved or a policy turned on while the run is under way would leave stale.
-      const trustNow = await getTrust(trust.id);
-      if (!trustNow) throw new Error('The trust of a schedule is gone');
-      const contextNow = await loadTrustContext(trustNow);
+      const current = await loadTrustNow(trust.id);
+      if (!current) throw new Error('The trust of a schedule is gone');
+      const { trust: trustNow, context: contextNow } = current;
       // Decided at the real time when the run is late (review J, J3); the report's own figures stay those of the run's time.
-      const { record, compiled, allowed } = await mayUseReports(trustNow, contextNow, recipientId, params.nodeId, decidedAt(now), needed);
+      const decideAt = decidedAt(now);
+      const { record, compiled, allowed } = await mayUseReports(trustNow, contextNow, recipientId, params.nodeId, decideAt, needed);
       if (!allowed || !record || !compiled) {
         skipped.set(recipientId, record ? displayName(record.account) : recipientId);
         summary.skipped += 1;
         continue;
       }
-      const reach = recipientReach(contextNow, compiled, needed, decidedAt(now));
+      const reach = recipientReach(contextNow, compiled, needed, decideAt);
       const data = await loadReportData(name, { trust: trustNow, tree: contextNow.tree, roles: contextNow.roles }, reach, params, now);
       const result = runReport(name, data, params, reach, now);
       const csv = renderCsv(result);

@@ -68,6 +68,16 @@ export interface TrustContext {
 const contextCache = new Map<string, TrustContext>();
 
 // A trust's whole tree and custom roles: one Query, cached per container by the trust's version
+/**
+ * A trust as it is now: its META item read (policies, tree version) and its
+ * tree and roles (loadTrustContext: read again only when the version moved).
+ * What a job or a public link decides on when no caller brought the trust.
+ */
+export async function loadTrustNow(trustId: string): Promise<{ trust: Trust; context: TrustContext } | undefined> {
+  const trust = await getTrust(trustId);
+  return trust ? { trust, context: await loadTrustContext(trust) } : undefined;
+}
+
 export async function loadTrustContext(trust: Trust): Promise<TrustContext> {
   const cached = contextCache.get(trust.id);
   if (cached && cached.version === trust.treeVersion) return cached;
