@@ -29,19 +29,39 @@ export interface SynthesizedApp extends TrustAccessStacks {
   cleanup: () => void;
 }
 
-/**
- * Builds the app exactly as infra/app.ts does (same builder, cdk.json context,
- * cdk-nag plugin) and synthesizes it once. `stubCode` (default) swaps esbuild
- * bundling for an inline stub so a whole-app synth takes a few seconds; the
- * bundling test covers real bundling.
- */
-export function synthesizeApp(options: {
+export interface SynthOptions {
   routes?: readonly RouteDef[];
   jobs?: readonly JobDef[];
   queues?: readonly QueueDef[];
   stubCode?: boolean;
   context?: Record<string, unknown>;
-} = {}): SynthesizedApp {
+}
+
+let shared: SynthesizedApp | undefined;
+
+/**
+ * Builds the app exactly as infra/app.ts does (same builder, cdk.json context,
+ * cdk-nag plugin) and synthesizes it once. `stubCode` (default) swaps esbuild
+ * bundling for an inline stub so a whole-app synth takes a few seconds; the
+ * bundling test covers real bundling.
+ *
+ * The default app (no options: the routes, jobs and queues `cdk synth`
+ * deploys) is synthesized once per test worker and shared by the files that
+ * read it: the `infra` project runs its files without isolation (vitest.config.ts),
+ * and the tests only read templates and constructs. Its `cleanup` is a no-op;
+ * the assembly goes when the worker exits.
+ */
+export function synthesizeApp(options: SynthOptions = {}): SynthesizedApp {
+  if (Object.keys(options).length > 0) return synthesize(options);
+  if (!shared) {
+    const app = synthesize({});
+    process.once('exit', app.cleanup);
+    shared = { ...app, cleanup: () => {} };
+  }
+  return shared;
+}
+
+function synthesize(options: SynthOptions): SynthesizedApp {
   const outdir = mkdtempSync(path.join(tmpdir(), 'trust-access-cdk-'));
   const app = new App({
     outdir,
