@@ -1624,6 +1624,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     docsGetOpenapi: {
@@ -1673,6 +1682,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1758,6 +1776,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     authRefresh: {
@@ -1820,6 +1847,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1898,6 +1934,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     authPasswordReset: {
@@ -1963,6 +2008,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2037,6 +2091,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     pagesInvitePage: {
@@ -2104,6 +2167,15 @@ export interface operations {
                 content: {
                     "text/html": string;
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2181,6 +2253,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     pagesResetPasswordPage: {
@@ -2248,6 +2329,15 @@ export interface operations {
                 content: {
                     "text/html": string;
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2325,6 +2415,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     nodesListNodes: {
@@ -2385,6 +2484,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2475,6 +2583,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     nodesDeleteNode: {
@@ -2560,6 +2677,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2680,6 +2806,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     nodesGetManagers: {
@@ -2768,6 +2903,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     accessListPermissions: {
@@ -2830,6 +2974,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rolesListRoles: {
@@ -2890,6 +3043,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2987,6 +3149,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rolesDeleteRole: {
@@ -3072,6 +3243,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3195,6 +3375,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rolesGetAccessMatrix: {
@@ -3260,6 +3449,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3377,6 +3575,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersListUsers: {
@@ -3461,6 +3668,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3598,6 +3814,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersGetUser: {
@@ -3676,6 +3901,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3797,6 +4031,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersSendInvitation: {
@@ -3889,7 +4132,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description email_not_sent */
+            /** @description email_not_sent; or timeout: the function ran out of time before it finished; try again, or with less at once */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3990,6 +4233,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersPutMembership: {
@@ -4088,6 +4340,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersDeleteMembership: {
@@ -4174,6 +4435,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4282,6 +4552,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersRemoveRole: {
@@ -4370,6 +4649,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersListBlocks: {
@@ -4450,6 +4738,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4549,6 +4846,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersDeleteBlock: {
@@ -4635,6 +4941,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4733,6 +5048,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersDeleteChild: {
@@ -4821,6 +5145,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersGetUserAccess: {
@@ -4904,6 +5237,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4994,6 +5336,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     authzBatch: {
@@ -5075,6 +5426,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5162,6 +5522,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     meGetMyPermissions: {
@@ -5235,6 +5604,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5321,6 +5699,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     authLogout: {
@@ -5386,6 +5773,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5455,6 +5851,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5537,6 +5942,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5628,6 +6042,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersDeactivateUser: {
@@ -5715,6 +6138,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5806,6 +6238,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     auditListAudit: {
@@ -5884,6 +6325,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5966,6 +6416,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6055,6 +6514,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     trustGetSettings: {
@@ -6113,6 +6581,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6218,6 +6695,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notificationsListCategories: {
@@ -6278,6 +6764,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notificationsGetPreferences: {
@@ -6336,6 +6831,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6441,6 +6945,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notificationsPostEvent: {
@@ -6523,6 +7036,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notificationsGetFeed: {
@@ -6595,6 +7117,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notificationsUnsubscribePage: {
@@ -6644,6 +7175,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6718,6 +7258,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6798,6 +7347,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6914,6 +7472,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integrationsListIntegrations: {
@@ -6987,6 +7554,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7090,6 +7666,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integrationsDeleteIntegration: {
@@ -7177,6 +7762,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     oauthToken: {
@@ -7248,7 +7842,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description token_endpoint_unavailable */
+            /** @description token_endpoint_unavailable; or timeout: the function ran out of time before it finished; try again, or with less at once */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7382,6 +7976,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersGetImport: {
@@ -7460,6 +8063,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7600,6 +8212,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     usersExportUsers: {
@@ -7694,6 +8315,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reportsListReports: {
@@ -7768,6 +8398,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7874,6 +8513,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reportsListSchedules: {
@@ -7964,6 +8612,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8077,6 +8734,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reportsDeleteSchedule: {
@@ -8162,6 +8828,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8307,6 +8982,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     misPutRoster: {
@@ -8409,6 +9093,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     misListRuns: {
@@ -8490,6 +9183,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8585,6 +9287,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     misGetRun: {
@@ -8663,6 +9374,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8754,6 +9474,15 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reportsGetReportFile: {
@@ -8836,6 +9565,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayInternalServerError"];
+                };
+            };
+            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

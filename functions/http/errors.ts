@@ -70,8 +70,24 @@ export function problem(status: number, code: string, title: string, errors?: Fi
   return { type: `urn:trust-access:problem:${code}`, title, status, detail: title, code, errors: errors ?? [] };
 }
 
-/** Maps anything thrown to a problem document; unknown errors become a bare 500. */
+/**
+ * middy's own answer just before Lambda's timeout (`@middy/core`'s
+ * TimeoutError, raised `timeoutEarlyInMillis` before the end): the request
+ * stopped where it was. Each write is one transaction, so what it had not
+ * written is not written; the caller may try again, or with less at once.
+ */
+const isFunctionTimeout = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: string } | undefined)?.package === '@middy/core';
+
+export const TIMEOUT_TITLE = 'The request ran out of time before it finished; try again, or with less at once';
+
+/**
+ * Maps anything thrown to a problem document; a function timeout becomes a
+ * 503 `timeout` (logged as an error all the same), anything else unknown a
+ * bare 500.
+ */
 export function toProblem(error: unknown): { problem: Problem; known: boolean } {
+  if (isFunctionTimeout(error)) return { problem: problem(503, 'timeout', TIMEOUT_TITLE), known: false };
   if (error instanceof RequestValidationError) {
     return { problem: problem(400, error.code, error.message, error.errors), known: true };
   }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { handler as slow } from '../fixtures/handlers/slow-log';
+import { httpEvent, lambdaContext } from '../fixtures/events';
+
+/**
+ * A function that runs out of time answers what happened (503 `timeout`, a
+ * problem document the caller may retry), not a 500 that says "a bug": seen
+ * when a 10,000-row import preview met its 29 s on a starved machine.
+ */
+describe('a function near its Lambda timeout', () => {
+  it('answers 503 timeout as a problem document, just before the timeout', async () => {
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 200 };
+    const result = await slow(httpEvent({ method: 'GET', path: '/slow', query: { wait: '2000' } }), context);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(result.body!)).toMatchObject({ status: 503, code: 'timeout', type: 'urn:trust-access:problem:timeout', errors: [] });
+  });
+
+  it('answers as usual when the work ends in time (control)', async () => {
+    const result = await slow(httpEvent({ method: 'GET', path: '/slow', query: { wait: '10' } }), lambdaContext());
+    expect(result.statusCode).toBe(200);
+  });
+});
