@@ -145,3 +145,41 @@ describe('PATCH /roles/{id} when someone is given the role meanwhile', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 });
+
+/**
+ * DynamoDB cancels a transaction with `TransactionConflict` when another one holds one of its items at that instant, and
+ * then applies none of it; DynamoDB Local never answers it (bench/probes/transactions-local.ts), so only here is the
+ * path run. The edit is planned again on the trust read afresh and answers what that plan stores, never "try again"
+ * for a write that landed, and 409 only after ATTEMPTS cancellations.
+ */
+describe('PATCH /roles/{id} when DynamoDB cancels the write with TransactionConflict', () => {
+  const definer = (t: string) => role(t, 'role-definer', ['roles.define', 'users.view', 'reports.view']);
+  const rename = (sub: string) =>
+    updateRole(
+      httpEvent({ method: 'PATCH', path: '/roles/role-narrow', routePath: '/roles/{id}', pathParameters: { id: 'role-narrow' }, body: { name: 'Renamed' }, headers: { 'if-match': '1' }, sub }),
+      lambdaContext(),
+    );
+  const conflict = () => cancelled(['TransactionConflict', 'None', 'None']);
+
+  it('plans again and answers 200 with what the second write stored', async () => {
+    const { sub } = arrange(['role-definer'], (t) => [[definer(t), role(t, 'role-narrow', NARROW)]]);
+    ddb.on(TransactWriteCommand).rejectsOnce(conflict()).resolves({});
+    const response = await rename(sub);
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body!)).toMatchObject({ id: 'role-narrow', name: 'Renamed', version: 2 });
+    const writes = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(writes).toHaveLength(2);
+    for (const items of writes) expect(items[1]!.Update!.ExpressionAttributeValues).toMatchObject({ ':name': 'Renamed', ':version': 2, ':expected': 1 });
+  });
+
+  it('answers 409 concurrent_change after four cancelled writes, each planned afresh', async () => {
+    const { trustId, sub } = arrange(['role-definer'], (t) => [[definer(t), role(t, 'role-narrow', NARROW)]]);
+    ddb.on(TransactWriteCommand).rejects(conflict());
+    const response = await rename(sub);
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body!).code).toBe('concurrent_change');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
+    // The caller's trust, then the trust read again after each cancellation.
+    expect(ddb.commandCalls(GetCommand, { Key: keys.trustMeta(trustId) })).toHaveLength(5);
+  });
+});
