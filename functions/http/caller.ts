@@ -1,6 +1,6 @@
 import { compiledFor, compilePerson, type CompiledPerson, type Person } from '../../domain/access/resolve';
 import { ConflictError, ForbiddenError, UnauthenticatedError } from '../../domain/errors';
-import { sessionIdOf, sessionIsValid, sessionPassedMfa, type Account } from '../../domain/identity/account';
+import { sessionIdOf, sessionIsValid, sessionPassedMfa, type Account, type SessionClaims } from '../../domain/identity/account';
 import type { Trust } from '../../domain/org/trust';
 import { findIdentity } from '../adapters/dynamo/account-repository';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
@@ -19,8 +19,10 @@ export interface Caller {
   context: TrustContext;
   /** Whether this session passed TOTP (requiresMfa permissions count only then). */
   mfa: boolean;
-  /** When this session's sign-in happened (the token's auth_time, kept by refreshes), epoch seconds; absent for a job's caller. */
+  /** When this session's sign-in happened (the token's auth_time, kept by refreshes), epoch seconds; absent for a job's caller without a session. */
   signedInAt?: number;
+  /** The sign-in this session descends from (sessionIdOf), when the token names one: a job acting for the session keeps it (callerOf). */
+  sessionId?: string;
   /**
    * The same caller resolved again, as they are now (resolveCaller with the
    * same token, or callerOf): throws their 401 when they can no longer act.
@@ -72,23 +74,47 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
     context,
     mfa: sessionPassedMfa(record.account, { authTime, sessionId: sessionIdOf(claims) }),
     signedInAt: authTime,
+    ...(sessionIdOf(claims) ? { sessionId: sessionIdOf(claims) } : {}),
     again: () => resolveCaller(claims),
   };
 }
 
 /**
- * The caller a queued job acts for (the CSV import's worker): the account as
- * it is now, refused unless still active, with the 2FA state of the session
- * that queued the job. Every guard then judges the importer's rights at the
- * time of the write, not those they had when they asked.
+ * Whom a queued job acts as: the session that asked for it (the CSV import:
+ * the session that applied the plan), or, for a job without one (an MIS run's
+ * actor and saver), the person's standing alone, with 2FA never counted.
+ * `mfa` is what an import queued before sessions were kept recorded.
  */
-export async function callerOf(trustId: string, userId: string, mfa: boolean): Promise<Caller> {
+export interface JobActing {
+  session?: SessionClaims;
+  mfa?: boolean;
+}
+
+/** The session a job records to act for `caller` later (callerOf), when the caller has one. */
+export function jobSession(caller: Caller): SessionClaims | undefined {
+  if (caller.signedInAt === undefined) return undefined;
+  return { authTime: caller.signedInAt, ...(caller.sessionId ? { sessionId: caller.sessionId } : {}) };
+}
+
+/**
+ * The caller a queued job acts for: the account as it is now, refused unless
+ * still active and, for a job that acts for a session, unless that session is
+ * still valid (a sign-out everywhere ends it) ; its 2FA counted only while the
+ * session still passes it now (a 2FA reset withdraws it), as a request with
+ * that session's token would be judged. Every guard then judges the
+ * importer's rights at the time of the write, not those they had when they asked.
+ */
+export async function callerOf(trustId: string, userId: string, acting: JobActing = {}): Promise<Caller> {
   const [record, trust] = await Promise.all([loadPerson(trustId, userId), getTrust(trustId)]);
-  if (!trust || !record || record.account.status !== 'active') throw new UnauthenticatedError('session_revoked', 'The account this job acts for can no longer act');
+  const { session } = acting;
+  const canAct = record?.account.status === 'active' && (!session || sessionIsValid(record.account, session));
+  if (!trust || !record || !canAct) throw new UnauthenticatedError('session_revoked', 'The account this job acts for can no longer act');
   const context = await loadTrustContext(trust);
   return {
-    account: record.account, trust, person: record.person, compiled: compilePerson(record.person, context.roles, context.tree), context, mfa,
-    again: () => callerOf(trustId, userId, mfa),
+    account: record.account, trust, person: record.person, compiled: compilePerson(record.person, context.roles, context.tree), context,
+    mfa: session ? sessionPassedMfa(record.account, session) : (acting.mfa ?? false),
+    ...(session ? { signedInAt: session.authTime, ...(session.sessionId ? { sessionId: session.sessionId } : {}) } : {}),
+    again: () => callerOf(trustId, userId, acting),
   };
 }
 
@@ -116,7 +142,7 @@ export class CallerChangedError extends Error {
  * request is sent again and judged on the caller as they are now).
  */
 export async function answerCallerChanged(caller: Caller): Promise<never> {
-  await (caller.again ?? (() => callerOf(caller.trust.id, caller.account.id, caller.mfa)))();
+  await (caller.again ?? (() => callerOf(caller.trust.id, caller.account.id, { ...(jobSession(caller) ? { session: jobSession(caller) } : {}), mfa: caller.mfa })))();
   throw new ConflictError('concurrent_change', 'Your own account changed while this was being done; send the request again');
 }
 

@@ -195,13 +195,13 @@ const RESOLVE_ATTEMPTS = 3;
 async function runCallers(trustId: string, saverId: string, actorId: string): Promise<{ caller: Caller; saver: Caller } | { cannotAct: RunError }> {
   let saver: Caller;
   try {
-    saver = await callerOf(trustId, saverId, false);
+    saver = await callerOf(trustId, saverId);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     return { cannotAct: bundleError('saver_cannot_act', 'Whoever saved the MIS settings can no longer act; save them again') };
   }
   try {
-    return { saver, caller: actorId === saver.account.id ? saver : await callerOf(trustId, actorId, false) };
+    return { saver, caller: actorId === saver.account.id ? saver : await callerOf(trustId, actorId) };
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     return { cannotAct: bundleError('actor_cannot_act', 'Whoever started, approved or uploaded the roster for this run can no longer act') };

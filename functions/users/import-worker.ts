@@ -65,7 +65,7 @@ class ImporterCannotActError extends Error {}
  */
 async function resolveImporterAgain(ctx: RowContext): Promise<void> {
   try {
-    ctx.caller = await callerOf(ctx.trustId, ctx.caller.account.id, ctx.caller.mfa);
+    ctx.caller = await ctx.caller.again!();
   } catch (error) {
     if (error instanceof DomainError) throw new ImporterCannotActError();
     throw error;
@@ -151,7 +151,7 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
         continue;
       }
       if (error.reason === 'trust_changed' && attempt < 3) {
-        ctx.caller = await callerOf(ctx.trustId, ctx.caller.account.id, ctx.caller.mfa);
+        ctx.caller = await ctx.caller.again!();
         continue;
       }
       if (error.reason === 'caller_changed' && attempt < 3) {
@@ -223,7 +223,7 @@ export async function applyChunk(message: ImportMessage): Promise<void> {
   await setJobStatus(trustId, importId, 'running', 'queued');
   let caller: Caller;
   try {
-    caller = await callerOf(trustId, job.importerId, job.mfa);
+    caller = await callerOf(trustId, job.importerId, { ...(job.session ? { session: job.session } : {}), mfa: job.mfa });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     logger.warn('import stopped: the importer can no longer act', { importId });

@@ -30,7 +30,7 @@ const node = (name: string) => trust.nodes[name]!.id;
 beforeAll(async () => {
   trust = await makeTrust();
   const admin = await actor(trust, { memberships: [{ nodeId: node('North School') }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: node('North School') }] });
-  schoolAdmin = await callerOf(trust.trustId, admin.user.id, false);
+  schoolAdmin = await callerOf(trust.trustId, admin.user.id);
   admin2fa = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
 }, 60_000);
 

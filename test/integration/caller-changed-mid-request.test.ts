@@ -21,7 +21,8 @@ import { changeBeforeWrite, writesAudit as writes } from '../fixtures/hold-write
 import { saveMisSettings } from '../fixtures/mis';
 import { generatedRoster, onerosterBundle } from '../fixtures/oneroster';
 import { actor, createUser, userBody } from '../fixtures/people';
-import { makeTrust, type TestTrust } from '../fixtures/trust';
+import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
+import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
 
 /**
  * Review I, I2: a long request (POST /users/bulk, up to 22 s and 500 people)
@@ -213,6 +214,72 @@ describe('a CSV import whose importer is deactivated while it applies', () => {
     expect(state.sentBefore).toBe(2);
     expect(updated).toHaveLength(2);
     expect(job).toMatchObject({ status: 'failed', updated: 2 });
+  }, 120_000);
+});
+
+describe('a CSV import acts for the session that applied it (review I, left alone in session 6)', () => {
+  /** A School Admin's preview of 8 people at North, applied as POST /users/import does (the job names `session`), without the queue. */
+  async function appliedImport(sa: { user: any; token: string }) {
+    const people = await inBatches(Array.from({ length: 8 }, (_, i) => i), 8, () => createUser(trust.token, { memberships: [{ nodeId: north() }] }));
+    const file = stringify([['id', 'firstName', 'lastName', 'email', 'userType', 'schools'], ...people.map((p) => [p.id, p.firstName, 'Imported', p.email, '', 'North School'])]);
+    const preview = await call('POST', '/users/import?dryRun=true', { token: sa.token, rawBody: file, headers: { 'content-type': 'text/csv' } });
+    expect(preview.body.summary).toMatchObject({ update: people.length });
+    const meta = (await getPlanMeta(trust.trustId, preview.body.planId))!;
+    const importId = randomUUID();
+    expect(await markPlanApplied(trust.trustId, preview.body.planId, importId)).toBe(true);
+    const { auth_time: authTime } = claimsOf(sa.token);
+    await createJob(trust.trustId, {
+      id: importId, planId: preview.body.planId, importerId: sa.user.id, mfa: false, session: { authTime }, status: 'queued', total: meta.total, chunks: meta.chunks,
+      done: 0, created: 0, updated: 0, unchanged: 0, failed: 0, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    return importId;
+  }
+  const schoolAdmin = () => actor(trust, { memberships: [{ nodeId: north() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: north() }] });
+
+  it('POST /users/import keeps the applying session in the job (its sign-in time)', async () => {
+    const sa = await schoolAdmin();
+    const person = await createUser(trust.token, { memberships: [{ nodeId: north() }] });
+    const file = stringify([['id', 'firstName', 'lastName', 'email', 'userType', 'schools'], [person.id, person.firstName, 'Kept', person.email, '', 'North School']]);
+    const preview = await call('POST', '/users/import?dryRun=true', { token: sa.token, rawBody: file, headers: { 'content-type': 'text/csv' } });
+    const applied = await call('POST', '/users/import', { token: sa.token, body: { planId: preview.body.planId } });
+    expect(applied.status).toBe(202);
+    const { job } = (await loadJob(trust.trustId, applied.body.importId))!;
+    expect(job.session).toMatchObject({ authTime: claimsOf(sa.token).auth_time });
+  });
+
+  it('stops when the importer signs out everywhere mid-job, and changes nobody more in their name', async () => {
+    const sa = await schoolAdmin();
+    const importId = await appliedImport(sa);
+    const state = changeBeforeWrite(3, writes(['user.updated']), () => call('POST', '/auth/logout', { token: sa.token }));
+    await applyChunk({ trustId: trust.trustId, importId, chunk: 0 });
+    vi.restoreAllMocks();
+    expect((await state.changed!).status).toBe(204);
+    expect(state.sentBefore).toBe(2);
+    expect(await recordsBy(sa.user.id, ['user.updated'])).toHaveLength(2);
+    expect((await loadJob(trust.trustId, importId))!.job).toMatchObject({ status: 'failed', updated: 2 });
+  }, 120_000);
+
+  it('does not start for a session signed out before its first chunk', async () => {
+    const sa = await schoolAdmin();
+    const importId = await appliedImport(sa);
+    expect((await call('POST', '/auth/logout', { token: sa.token })).status).toBe(204);
+    await applyChunk({ trustId: trust.trustId, importId, chunk: 0 });
+    expect(await recordsBy(sa.user.id, ['user.updated'])).toHaveLength(0);
+    expect((await loadJob(trust.trustId, importId))!.job).toMatchObject({ status: 'failed', updated: 0 });
+  }, 120_000);
+
+  it('stops when the importer\'s 2FA is reset mid-job (the reset ends their sessions): no row after it is written with their 2FA', async () => {
+    const admin2fa = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
+    const sa = await schoolAdmin();
+    const secret = await turnOnTotp(sa.token);
+    const sa2fa = { ...sa, token: await signInWithTotp(sa.user.email, TEST_PASSWORD, secret) };
+    const importId = await appliedImport(sa2fa);
+    const state = changeBeforeWrite(3, writes(['user.updated']), () => call('POST', `/users/${sa.user.id}/mfa/reset`, { token: admin2fa }));
+    await applyChunk({ trustId: trust.trustId, importId, chunk: 0 });
+    vi.restoreAllMocks();
+    expect((await state.changed!).status).toBe(204);
+    expect(await recordsBy(sa.user.id, ['user.updated'])).toHaveLength(2);
+    expect((await loadJob(trust.trustId, importId))!.job).toMatchObject({ status: 'failed', updated: 2 });
   }, 120_000);
 });
 

@@ -23,7 +23,7 @@ async function northAdmin(): Promise<{ trust: TestTrust; callerNow: () => Promis
   const trust = await makeTrust();
   const north = trust.nodes.North!.id;
   const admin = await actor(trust, { memberships: [{ nodeId: north }], roles: [{ roleId: presetIds.clusterAdministrator, nodeId: north }] });
-  return { trust, callerNow: () => callerOf(trust.trustId, admin.user.id, false) };
+  return { trust, callerNow: () => callerOf(trust.trustId, admin.user.id) };
 }
 
 const nodesOf = async (trust: TestTrust) =>

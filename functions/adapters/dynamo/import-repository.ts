@@ -126,8 +126,14 @@ export interface ImportJob {
   id: string;
   planId: string;
   importerId: string;
-  /** Whether the session that applied the plan passed 2FA (the worker judges sensitive grants with it). */
+  /** Whether the session that applied the plan passed 2FA when it did (kept for jobs queued before `session`; shown nowhere). */
   mfa: boolean;
+  /**
+   * The session that applied the plan: the worker acts only while it is still
+   * valid (a sign-out everywhere stops the job) and counts its 2FA only while
+   * it still passes (a 2FA reset withdraws it), as for a request (callerOf).
+   */
+  session?: { authTime: number; sessionId?: string };
   status: ImportStatus;
   total: number;
   chunks: number;

@@ -3,8 +3,9 @@ import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call, stack } from '../../fixtures/api';
-import { createUser } from '../../fixtures/people';
-import { makeTrust, type TestTrust } from '../../fixtures/trust';
+import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
+import { actor, createUser } from '../../fixtures/people';
+import { makeTrust, TEST_PASSWORD, type TestTrust } from '../../fixtures/trust';
 
 /**
  * The CSV round trip an IT lead makes: export, edit in a spreadsheet (which
@@ -19,18 +20,18 @@ let renamed: any;
 /** Holds a Teacher grant that has not begun (it starts in 2036): review H, H-9. */
 let pending: any;
 
-const exportText = async (query: string) => {
-  const response = await fetch(`${stack().url}/users/export.csv?${query}`, { headers: { authorization: `Bearer ${trust.token}` } });
+const exportText = async (query: string, token = trust.token) => {
+  const response = await fetch(`${stack().url}/users/export.csv?${query}`, { headers: { authorization: `Bearer ${token}` } });
   expect(response.status).toBe(200);
   return response.text();
 };
-const preview = (body: string) => call('POST', '/users/import?dryRun=true', { token: trust.token, rawBody: body, headers: { 'content-type': 'text/csv' } });
+const preview = (body: string, token = trust.token) => call('POST', '/users/import?dryRun=true', { token, rawBody: body, headers: { 'content-type': 'text/csv' } });
 
-async function applied(planId: string) {
-  const started = await call('POST', '/users/import', { token: trust.token, body: { planId } });
+async function applied(planId: string, token = trust.token) {
+  const started = await call('POST', '/users/import', { token, body: { planId } });
   expect(started.status).toBe(202);
   for (let i = 0; i < 300; i++) {
-    const progress = await call('GET', `/users/imports/${started.body.importId}`, { token: trust.token });
+    const progress = await call('GET', `/users/imports/${started.body.importId}`, { token });
     if (progress.body.status === 'done' || progress.body.status === 'failed') return progress.body;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -104,5 +105,54 @@ describe('export → spreadsheet → import', () => {
     expect(await applied(plan.body.planId)).toMatchObject({ status: 'done', updated: 1, failed: 0 });
     const roles = (await call('GET', `/users/${pending.id}`, { token: trust.token })).body.roles;
     expect(roles).toEqual([expect.objectContaining({ roleId: presetIds.teacher, validFrom: '2037-09-01T00:00:00.000Z', validUntil: '2038-08-01T00:00:00.000Z' })]);
+  });
+});
+
+/**
+ * The chain review I left untested: a School Admin exports, edits a grant's
+ * `from` to an earlier day and imports it back, to make a grant begin sooner.
+ * The import replaces the assignment, so the row needs both the removal of the
+ * old grant and the giving of the new one, each judged as the single routes
+ * judge them: a grant they could not give is refused whole.
+ */
+describe('a School Admin bringing a grant forward through the CSV', () => {
+  const school = () => node('North School');
+  const rowOf = async (token: string, userId: string) => {
+    const rows = parse((await exportText(`nodeId=${school()}`, token)).replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    return rows.find((r) => r.id === userId)!;
+  };
+  const withRoles = (row: Record<string, string>, roles: string) => stringify([{ ...row, roles }], { header: true });
+
+  it('cannot make a Head Teacher grant begin sooner (a role they cannot give): the row is an error, and applying the plan changes nothing', async () => {
+    const admin2fa = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
+    const sa = await actor(trust, { memberships: [{ nodeId: school() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: school() }] });
+    const head = await createUser(admin2fa, {
+      firstName: 'Hal', lastName: 'Future', memberships: [{ nodeId: school() }],
+      roles: [{ roleId: presetIds.headTeacher, nodeId: school(), validFrom: '2036-01-01T09:00:00.000Z' }],
+    });
+    const row = await rowOf(sa.token, head.id);
+    expect(row.roles).toBe('Head Teacher@North School from 2036-01-01');
+
+    const plan = await preview(withRoles(row, 'Head Teacher@North School from 2026-01-01'), sa.token);
+    expect(plan.status).toBe(200);
+    expect(plan.body.summary).toMatchObject({ update: 0, error: 1 });
+    expect(plan.body.rows[0]).toMatchObject({ userId: head.id, action: 'error' });
+    // Even applied, the plan leaves the grant as it was.
+    expect(await applied(plan.body.planId, sa.token)).toMatchObject({ status: 'done', updated: 0 });
+    const roles = (await call('GET', `/users/${head.id}`, { token: trust.token })).body.roles;
+    expect(roles).toEqual([expect.objectContaining({ roleId: presetIds.headTeacher, validFrom: '2036-01-01T09:00:00.000Z' })]);
+  });
+
+  it('may make a Teacher grant begin sooner, a role they could give today anyway (control)', async () => {
+    const sa = await actor(trust, { memberships: [{ nodeId: school() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: school() }] });
+    const teacher = await createUser(trust.token, {
+      firstName: 'Tia', lastName: 'Later', memberships: [{ nodeId: school() }],
+      roles: [{ roleId: presetIds.teacher, nodeId: school(), validFrom: '2036-01-01T09:00:00.000Z' }],
+    });
+    const plan = await preview(withRoles(await rowOf(sa.token, teacher.id), 'Teacher@North School from 2026-01-01'), sa.token);
+    expect(plan.body.rows[0]).toMatchObject({ userId: teacher.id, action: 'update' });
+    expect(await applied(plan.body.planId, sa.token)).toMatchObject({ status: 'done', updated: 1 });
+    const roles = (await call('GET', `/users/${teacher.id}`, { token: trust.token })).body.roles;
+    expect(roles).toEqual([expect.objectContaining({ roleId: presetIds.teacher, validFrom: '2026-01-01T00:00:00.000Z' })]);
   });
 });
