@@ -55,14 +55,9 @@ type Issue = { code?: string; path: PropertyKey[]; message: string; keys?: strin
  * the union.
  */
 function fieldIssues(issue: Issue): Issue[] {
-  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
-    return issue.keys.map((key) => ({ path: [...issue.path, key], message: 'Unrecognized key: not a field of this request' }));
-  }
-  if (issue.code === 'invalid_union' && issue.errors?.length) {
-    const ofItsType = issue.errors.filter((option) => !option.some((i) => i.code === 'invalid_type' && i.path.length === 0));
-    if (ofItsType.length === 1) return ofItsType[0]!.flatMap((i) => fieldIssues({ ...i, path: [...issue.path, ...i.path] }));
-  }
-  return [issue];
+  if (issue.code === 'unrecognized_keys') return issue.keys!.map((key) => ({ path: [...issue.path, key], message: 'Unrecognized key' }));
+  const ofItsType = issue.code === 'invalid_union' ? issue.errors?.filter((option) => !option.some((i) => i.code === 'invalid_type' && !i.path.length)) : undefined;
+  return ofItsType?.length === 1 ? ofItsType[0]!.flatMap((i) => fieldIssues({ ...i, path: [...issue.path, ...i.path] })) : [issue];
 }
 
 export function fieldErrors(error: z.core.$ZodError, prefix: string): FieldError[] {

@@ -55,8 +55,9 @@ describe('function bundles', () => {
   it('keeps public functions that touch no AWS service free of the AWS SDK (health, OpenAPI document)', () => {
     // No DynamoDB client at all: the SDK alone is most of the reference.
     expect(ratio('health')).toBeLessThan(0.2);
-    // The route table's schemas and zod/mini's JSON Schema output, still no SDK.
-    expect(ratio('docs')).toBeLessThan(0.5);
+    // The route table's schemas and zod/mini's JSON Schema output, still no SDK (~300 KB: the bound still catches it).
+    // 0.50×: the HTTP layer naming each unknown key and a union's one fitting option (K2) is ~0.3 KB in every function.
+    expect(ratio('docs')).toBeLessThan(0.51);
   });
 
   it('keeps a plain DynamoDB route close to the DynamoDB-only reference (GET /users/{id})', () => {
