@@ -45,8 +45,23 @@ export class RequestValidationError extends DomainError {
   }
 }
 
+type Issue = { code?: string; path: PropertyKey[]; message: string; keys?: string[]; errors?: Issue[][] };
+
+/**
+ * The issues as fields at fault: an unknown key is named itself
+ * (`memberships.0.colour`, not the object holding it), and a union whose
+ * input has the type of exactly one of its options (the import's `{ planId }`
+ * beside the CSV text) answers that option's issues, not "invalid input" at
+ * the union.
+ */
+function fieldIssues(issue: Issue): Issue[] {
+  if (issue.code === 'unrecognized_keys') return issue.keys!.map((key) => ({ path: [...issue.path, key], message: 'Unrecognized key' }));
+  const ofItsType = issue.code === 'invalid_union' ? issue.errors?.filter((option) => !option.some((i) => i.code === 'invalid_type' && !i.path.length)) : undefined;
+  return ofItsType?.length === 1 ? ofItsType[0]!.flatMap((i) => fieldIssues({ ...i, path: [...issue.path, ...i.path] })) : [issue];
+}
+
 export function fieldErrors(error: z.core.$ZodError, prefix: string): FieldError[] {
-  return error.issues.map((issue) => ({
+  return (error.issues as Issue[]).flatMap(fieldIssues).map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix,
     message: issue.message,
   }));

@@ -62,7 +62,8 @@ export function linkPage(spec: PageSpec) {
 
 /** POST sets the password and shows the outcome (the form works with JavaScript off). */
 export function linkForm(spec: PageSpec, act: LinkAction) {
-  return httpHandler({ auth: 'public', body: z.record(z.string(), z.unknown()) }, async ({ body }) => {
+  // An empty post is a form with nothing filled in (a page saying so), not a problem document the page cannot show.
+  return httpHandler({ auth: 'public', body: z._default(z.record(z.string(), z.unknown()), {}) }, async ({ body }) => {
     const form = formSchema.safeParse(body).data ?? { token: '', password: '', confirm: '' };
     const again = (status: number, errors: string[]) => htmlPage(status, spec.title, passwordForm({ action: spec.path, token: form.token, submit: spec.submit, errors }));
     if (!form.password) return again(400, ['Enter a new password.']);

@@ -5,7 +5,7 @@ import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
 
 const paramValue = z.union([z.string().check(z.maxLength(200)), z.number()]);
 
-export const createScheduleBodySchema = z.object({
+export const createScheduleBodySchema = z.strictObject({
   report: z.enum(REPORT_NAMES),
   params: z.optional(z.record(z.string().check(z.maxLength(64)), paramValue)),
   cadence: z.enum(CADENCES),

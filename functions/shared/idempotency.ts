@@ -14,6 +14,19 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 /**
+ * The `Idempotency-Key` header when one came, checked: a malformed key is a
+ * 400 naming the header wherever the route reads it, a dry run too (which
+ * stores no key), so a client learns of its bad key before the real request.
+ */
+export function idempotencyKeyOf(headers: Record<string, string | undefined>): string | undefined {
+  const raw = headers['idempotency-key'];
+  if (raw !== undefined && !KEY_FORMAT.test(raw)) {
+    throw new InvalidInputError('validation_failed', 'The Idempotency-Key header is not valid', [{ path: 'Idempotency-Key', message: '1 to 255 visible ASCII characters' }]);
+  }
+  return raw;
+}
+
+/**
  * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): the first
  * answer to a request with a key is stored per trust, caller and key for
  * 24 hours and replayed for a repeat (header `idempotent-replayed: true`),
@@ -24,11 +37,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('base6
  * Without the header the request simply runs.
  */
 export async function idempotent(caller: Caller, headers: Record<string, string | undefined>, fingerprintOf: unknown, run: () => Promise<HttpResult>): Promise<HttpResult> {
-  const raw = headers['idempotency-key'];
+  const raw = idempotencyKeyOf(headers);
   if (raw === undefined) return run();
-  if (!KEY_FORMAT.test(raw)) {
-    throw new InvalidInputError('validation_failed', 'The Idempotency-Key header is not valid', [{ path: 'Idempotency-Key', message: '1 to 255 visible ASCII characters' }]);
-  }
   const key = idempotencyKey(caller.trust.id, caller.account.id, sha256(raw));
   const claim = await claimIdempotencyKey(key, sha256(JSON.stringify(fingerprintOf)), newId(), LEASE_SECONDS);
   switch (claim.state) {

@@ -22,7 +22,7 @@ export const handler = userHandler({ params: userParamsSchema, query: accessQuer
   if (query.nodeId !== undefined) requireNode(tree, query.nodeId, 'nodeId');
   const after = decodeCursor(query.cursor, ['after'], { after: ID_KEY })?.after;
   if (after !== undefined && !tree.nodes.has(after)) {
-    throw new InvalidInputError('invalid_cursor', 'The cursor names a node that no longer exists; start again', [{ path: 'cursor', message: 'stale cursor' }]);
+    throw new InvalidInputError('invalid_cursor', 'The cursor names a node that no longer exists; start again', [{ path: 'query.cursor', message: 'stale cursor' }]);
   }
   const report = accessReport({
     tree, roles, person, policies: caller.trust.policies, now: new Date(),

@@ -188,7 +188,11 @@ async function apply(caller: Caller, planId: string) {
   return json(202, { importId }, { location: `/users/imports/${importId}` });
 }
 
-export const handler = userHandler({ query: importQuerySchema, body: importBodySchema }, async ({ caller, query, body }) => {
+export const handler = userHandler({ query: importQuerySchema, body: importBodySchema }, async ({ caller, query, body, headers }) => {
+  // A JSON string is neither of the two bodies (the union reads any string as the CSV text).
+  if (typeof body === 'string' && !(headers['content-type'] ?? '').startsWith('text/csv')) {
+    throw new InvalidInputError('validation_failed', 'The body is { planId } as JSON, or the CSV file as text/csv', [{ path: 'body', message: 'expected { planId }, or the CSV file sent as text/csv' }]);
+  }
   // users.bulk is "edit many accounts at once and import the users CSV"; each row then needs what its change needs.
   if (reach(caller, 'users.bulk').size === 0) throw new ForbiddenError('You need users.bulk');
   if (query.dryRun === 'true') {

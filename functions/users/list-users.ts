@@ -7,7 +7,7 @@ import { listDirectory } from './directory';
 import { directoryFilters } from './directory-filters';
 import { listUsersQuerySchema } from './directory.schema';
 
-const badCursor = () => new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out for this sort', [{ path: 'cursor', message: 'invalid cursor' }]);
+const badCursor = () => new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out for this sort', [{ path: 'query.cursor', message: 'invalid cursor' }]);
 
 /** Opaque cursor: the last row's sort key (its tie-breaks end with the id), with the sort it belongs to. */
 export function encodeDirectoryCursor(sort: SortField, order: SortOrder, key: readonly string[]): string {

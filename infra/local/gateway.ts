@@ -68,10 +68,24 @@ function matcher(routes: RouteDef[]) {
       if (!found) continue;
       pathMatched = true;
       if (route.method !== method) continue;
-      return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1]!)])) };
+      return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeSegment(found[i + 1]!)])) };
     }
     return pathMatched ? 'method_not_allowed' : undefined;
   };
+}
+
+/**
+ * A path segment decoded as API Gateway passes path parameters. One whose
+ * percent-encoding is broken (`%%%`, `%E9` alone) is passed as it came, for
+ * the route's schema to refuse (a 400 naming the parameter: no id format
+ * allows `%`), where decodeURIComponent's URIError made the gateway answer 500.
+ */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The TCP peer's address, as API Gateway gives it (plain IPv4, not the IPv4-mapped IPv6 form Node reports). */

@@ -74,7 +74,7 @@ describe('GET /audit', () => {
     expect(paths).toEqual(expect.arrayContaining(['query.from', 'query.limit']));
     const cursor = await call('GET', '/audit?cursor=not-a-cursor', { token: trust.token });
     expect(cursor.status).toBe(400);
-    expect(cursor.body.errors[0].path).toBe('cursor');
+    expect(cursor.body.errors[0].path).toBe('query.cursor');
   });
 
   it('refuses a member who is not the trust admin with 403', async () => {

@@ -8,7 +8,7 @@ import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
  * Security review B, F2: a crafted cursor (`{"sk":""}`, a key part over
  * DynamoDB's 1,024 bytes, keys the list does not use) reached DynamoDB and
  * came back a 500. Every list that decodes a cursor answers 400
- * `invalid_cursor` naming `cursor` instead, and still pages with its own.
+ * `invalid_cursor` naming `query.cursor` instead, and still pages with its own.
  */
 
 let trust: TestTrust;
@@ -34,7 +34,7 @@ beforeAll(async () => {
 
 const expectInvalid = (response: { status: number; body: any }, what: string) => {
   expect(response.status, `${what}: ${JSON.stringify(response.body)}`).toBe(400);
-  expect(response.body).toMatchObject({ code: 'invalid_cursor', errors: [expect.objectContaining({ path: 'cursor' })] });
+  expect(response.body).toMatchObject({ code: 'invalid_cursor', errors: [expect.objectContaining({ path: 'query.cursor' })] });
 };
 
 describe('crafted cursors are 400 invalid_cursor', () => {

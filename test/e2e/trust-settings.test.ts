@@ -52,7 +52,7 @@ describe('PATCH /trust/settings', () => {
       [{ timeZone: 'BST' }, 'policies.timeZone'],
       [{ digestHour: 24 }, 'policies.digestHour'],
       [{ maxFailedLogins: 0 }, 'policies.maxFailedLogins'],
-      [{ membersOnly: true }, 'policies'],
+      [{ membersOnly: true }, 'policies.membersOnly'],
     ] as const) {
       const response = await patch(trust.token, '1', { policies });
       expect(response.status, JSON.stringify(policies)).toBe(400);

@@ -75,7 +75,7 @@ export async function listAudit(trustId: string, query: AuditQuery): Promise<{ i
   }
   const startSk = decodeCursor(query.cursor, ['sk'], { sk: TIME_AND_ID_KEY })?.sk;
   if (startSk !== undefined && ((query.from && startSk < lowerBound(query.from)) || (query.to && startSk > upperBound(query.to)))) {
-    throw new InvalidInputError('invalid_cursor', 'The cursor lies outside the from/to range it is used with', [{ path: 'cursor', message: 'outside from/to' }]);
+    throw new InvalidInputError('invalid_cursor', 'The cursor lies outside the from/to range it is used with', [{ path: 'query.cursor', message: 'outside from/to' }]);
   }
   // Filters the key cannot express: the other of actor/target when both are given, and the node.
   const matches = (record: AuditRecord) =>

@@ -9,7 +9,7 @@ import { InvalidInputError } from '../../../domain/errors';
  * object with exactly the fields the list's index uses, each a non-empty
  * string of at most MAX_CURSOR_PART_BYTES (DynamoDB's sort-key limit) that
  * fits the list's own shape when it gives one. Anything else is 400
- * `invalid_cursor` naming `cursor`.
+ * `invalid_cursor` naming `query.cursor`.
  */
 
 /** DynamoDB's largest sort key, in UTF-8 bytes. */
@@ -27,7 +27,7 @@ export function encodeCursor(lastKey: Record<string, unknown> | undefined, field
 }
 
 const invalidCursor = () =>
-  new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out', [{ path: 'cursor', message: 'invalid cursor' }]);
+  new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out', [{ path: 'query.cursor', message: 'invalid cursor' }]);
 
 /**
  * The cursor's key parts, or undefined without a cursor. `shapes` may give a

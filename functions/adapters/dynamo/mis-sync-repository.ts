@@ -256,7 +256,7 @@ export const RUN_LIST_MAX_BYTES = 4 * 1024 * 1024;
 export async function listRuns(trustId: string, nodeId: string, page: { limit: number; cursor?: string }): Promise<{ items: MisRun[]; nextCursor: string | null }> {
   const after = decodeCursor(page.cursor, ['runId'])?.runId;
   if (after !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(after)) {
-    throw new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out', [{ path: 'cursor', message: 'invalid cursor' }]);
+    throw new InvalidInputError('invalid_cursor', 'The cursor is not one this API gave out', [{ path: 'query.cursor', message: 'invalid cursor' }]);
   }
   const items: MisRun[] = [];
   let start: Record<string, unknown> | undefined = after === undefined ? undefined : { ...keys.misRun(trustId, nodeId, after) };

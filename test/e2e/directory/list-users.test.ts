@@ -212,13 +212,13 @@ describe('GET /users: sorting and paging', () => {
     for (const [query, path] of cases) {
       const response = await list(trust.token, query);
       expect(response.status, query).toBe(400);
-      expect(response.body.errors.map((e: any) => e.path), query).toContain(path === 'cursor' ? 'cursor' : `query.${path}`);
+      expect(response.body.errors.map((e: any) => e.path), query).toContain(`query.${path}`);
     }
     // A cursor of one sort is refused by another.
     const page = await list(trust.token, 'limit=1&sort=email');
     const other = await list(trust.token, `limit=1&sort=lastName&cursor=${encodeURIComponent(page.body.nextCursor)}`);
     expect(other.status).toBe(400);
-    expect(other.body.errors).toEqual([expect.objectContaining({ path: 'cursor' })]);
+    expect(other.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
   });
 });
 

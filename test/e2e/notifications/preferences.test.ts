@@ -92,7 +92,7 @@ describe('GET/PUT /me/notification-preferences', () => {
     const { token } = await actor(trust, { memberships: [{ nodeId: school }], roles: [{ roleId: presetIds.teacher, nodeId: school }] });
     for (const [body, path] of [
       [{ categories: { child_protection: 'digest' } }, 'categories.child_protection'],
-      [{ categories: { gossip: 'digest' } }, 'categories'],
+      [{ categories: { gossip: 'digest' } }, 'categories.gossip'],
       [{ categories: { behaviour: 'sometimes' } }, 'categories.behaviour'],
       [{ categories: {}, digestHour: 24 }, 'digestHour'],
     ] as const) {
