@@ -1624,7 +1624,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1684,7 +1684,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1776,7 +1776,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1849,7 +1849,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1934,7 +1934,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2010,7 +2010,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2091,7 +2091,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2169,7 +2169,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2253,7 +2253,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2331,7 +2331,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2415,7 +2415,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2486,7 +2486,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,7 +2583,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2679,7 +2679,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2806,7 +2806,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2903,7 +2903,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2974,7 +2974,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3045,7 +3045,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3149,7 +3149,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3245,7 +3245,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3375,7 +3375,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3451,7 +3451,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3575,7 +3575,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3670,7 +3670,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3814,7 +3814,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3903,7 +3903,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4031,7 +4031,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4132,7 +4132,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description email_not_sent; or timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description email_not_sent; or timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4233,7 +4233,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4340,7 +4340,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4437,7 +4437,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4552,7 +4552,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4649,7 +4649,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4740,7 +4740,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4846,7 +4846,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4943,7 +4943,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5048,7 +5048,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5145,7 +5145,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5239,7 +5239,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5336,7 +5336,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5428,7 +5428,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5522,7 +5522,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5606,7 +5606,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5699,7 +5699,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5775,7 +5775,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5853,7 +5853,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5944,7 +5944,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6042,7 +6042,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6140,7 +6140,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6238,7 +6238,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6327,7 +6327,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6418,7 +6418,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6514,7 +6514,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6583,7 +6583,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6695,7 +6695,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6764,7 +6764,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6833,7 +6833,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6945,7 +6945,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7036,7 +7036,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7117,7 +7117,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7177,7 +7177,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7260,7 +7260,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7349,7 +7349,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7472,7 +7472,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7556,7 +7556,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7666,7 +7666,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7762,7 +7762,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7842,7 +7842,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description token_endpoint_unavailable; or timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description token_endpoint_unavailable; or timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7976,7 +7976,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8065,7 +8065,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8212,7 +8212,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8315,7 +8315,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8400,7 +8400,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8513,7 +8513,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8614,7 +8614,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8734,7 +8734,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8830,7 +8830,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8982,7 +8982,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9093,7 +9093,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9185,7 +9185,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9287,7 +9287,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9376,7 +9376,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9474,7 +9474,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9567,7 +9567,7 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time before it finished; try again, or with less at once */
+            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -155,8 +155,8 @@ function operation(components: Components, route: RouteDef) {
   Object.assign(documented, route.responses);
   documented[500] ??= { description: 'A bug' };
   // Every function answers this just before its Lambda timeout (functions/http/errors.ts); a route with a 503 of its own lists both.
-  const timeout = 'timeout: the function ran out of time before it finished; try again, or with less at once';
-  documented[503] = { description: documented[503] ? `${documented[503].description}; or ${timeout}` : timeout };
+  const timeout = 'timeout: the function ran out of time; part of it may have been done (check before trying again)';
+  documented[503] = documented[503] ? { ...documented[503], description: `${documented[503].description}; or ${timeout}` } : { description: timeout };
   for (const [status, response] of Object.entries(documented)) {
     const contentType = response.contentType ?? (Number(status) >= 400 ? PROBLEM : 'application/json');
     responses[status] = response.schema

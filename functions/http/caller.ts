@@ -83,7 +83,8 @@ export async function resolveCaller(claims: VerifiedClaims | undefined): Promise
  * Whom a queued job acts as: the session that asked for it (the CSV import:
  * the session that applied the plan), or, for a job without one (an MIS run's
  * actor and saver), the person's standing alone, with 2FA never counted.
- * `mfa` is what an import queued before sessions were kept recorded.
+ * `mfa`: whether that session had passed 2FA when it asked; 2FA counts only
+ * when it had and the session still passes it now.
  */
 export interface JobActing {
   session?: SessionClaims;
@@ -112,7 +113,7 @@ export async function callerOf(trustId: string, userId: string, acting: JobActin
   const context = await loadTrustContext(trust);
   return {
     account: record.account, trust, person: record.person, compiled: compilePerson(record.person, context.roles, context.tree), context,
-    mfa: session ? sessionPassedMfa(record.account, session) : (acting.mfa ?? false),
+    mfa: session !== undefined && acting.mfa !== false && sessionPassedMfa(record.account, session),
     ...(session ? { signedInAt: session.authTime, ...(session.sessionId ? { sessionId: session.sessionId } : {}) } : {}),
     again: () => callerOf(trustId, userId, acting),
   };

@@ -86,15 +86,17 @@ export function problem(status: number, code: string, title: string, errors?: Fi
 }
 
 /**
- * middy's own answer just before Lambda's timeout (`@middy/core`'s
- * TimeoutError, raised `timeoutEarlyInMillis` before the end): the request
- * stopped where it was. Each write is one transaction, so what it had not
- * written is not written; the caller may try again, or with less at once.
+ * middy's own answer a second before Lambda's timeout (`@middy/core`'s
+ * TimeoutError; `TIMEOUT_MARGIN_MS` in handler.ts). middy answers while the
+ * handler's work may still be under way (it is not cancelled, and in Lambda it
+ * may go on when the container is next used), so the outcome is unknown: each
+ * write is one whole transaction, but some may have landed. The caller looks
+ * before trying again.
  */
 const isFunctionTimeout = (error: unknown): boolean =>
   error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: string } | undefined)?.package === '@middy/core';
 
-export const TIMEOUT_TITLE = 'The request ran out of time before it finished; try again, or with less at once';
+export const TIMEOUT_TITLE = 'The request ran out of time; part of it may have been done, so check before trying again, or send less at once';
 
 /**
  * Maps anything thrown to a problem document; a function timeout becomes a

@@ -38,6 +38,9 @@ interface State {
 }
 
 /** What the middlewares parsed, kept beside the event for the route's function. */
+/** How long before Lambda's timeout a request gives up and answers 503 `timeout` (middy's `timeoutEarlyInMillis`). */
+export const TIMEOUT_MARGIN_MS = 1000;
+
 const parsed = new WeakMap<HttpEvent, State>();
 
 const state = (request: { event: HttpEvent }): State => {
@@ -154,7 +157,9 @@ export function httpHandler<S extends Schemas, A extends 'public' | 'user', C = 
   options: { auth: A } & S & (A extends 'user' ? { resolveCaller: ResolveCaller<C> } : unknown),
   fn: (request: HttpRequest<S, A, C>) => Promise<HttpResult>,
 ) {
-  const chain = middy<HttpEvent, HttpResult>()
+  // A second before Lambda's timeout the request answers 503 `timeout` (errors.ts), so even CPU-bound work that holds the
+  // event loop past a few milliseconds answers a problem document, not API Gateway's bare 5xx.
+  const chain = middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_MARGIN_MS })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestId())
     .use(jsonBody())

@@ -151,7 +151,7 @@ async function applyUpdate(ctx: RowContext, row: PlannedRow): Promise<void> {
         continue;
       }
       if (error.reason === 'trust_changed' && attempt < 3) {
-        ctx.caller = await ctx.caller.again!();
+        await resolveImporterAgain(ctx);
         continue;
       }
       if (error.reason === 'caller_changed' && attempt < 3) {
@@ -223,7 +223,9 @@ export async function applyChunk(message: ImportMessage): Promise<void> {
   await setJobStatus(trustId, importId, 'running', 'queued');
   let caller: Caller;
   try {
-    caller = await callerOf(trustId, job.importerId, { ...(job.session ? { session: job.session } : {}), mfa: job.mfa });
+    // A job queued before sessions were kept acts as a session signed in when it was queued (review L, L4).
+    const session = job.session ?? { authTime: Math.floor(Date.parse(job.createdAt) / 1000) };
+    caller = await callerOf(trustId, job.importerId, { session, mfa: job.mfa });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     logger.warn('import stopped: the importer can no longer act', { importId });

@@ -22,7 +22,8 @@ import { saveMisSettings } from '../fixtures/mis';
 import { generatedRoster, onerosterBundle } from '../fixtures/oneroster';
 import { actor, createUser, userBody } from '../fixtures/people';
 import { makeTrust, TEST_PASSWORD, type TestTrust } from '../fixtures/trust';
-import { signInWithTotp, turnOnTotp } from '../fixtures/identity';
+import { signInWithTotp, totpCode, turnOnTotp } from '../fixtures/identity';
+import { callerOf } from '../../functions/http/caller';
 
 /**
  * Review I, I2: a long request (POST /users/bulk, up to 22 s and 500 people)
@@ -219,8 +220,10 @@ describe('a CSV import whose importer is deactivated while it applies', () => {
 
 describe('a CSV import acts for the session that applied it (review I, left alone in session 6)', () => {
   /** A School Admin's preview of 8 people at North, applied as POST /users/import does (the job names `session`), without the queue. */
-  async function appliedImport(sa: { user: any; token: string }) {
+  /** `selfAt`: the importer's own row (their last name) goes at that index among the 8 others. */
+  async function appliedImport(sa: { user: any; token: string }, selfAt?: number) {
     const people = await inBatches(Array.from({ length: 8 }, (_, i) => i), 8, () => createUser(trust.token, { memberships: [{ nodeId: north() }] }));
+    if (selfAt !== undefined) people.splice(selfAt, 0, sa.user);
     const file = stringify([['id', 'firstName', 'lastName', 'email', 'userType', 'schools'], ...people.map((p) => [p.id, p.firstName, 'Imported', p.email, '', 'North School'])]);
     const preview = await call('POST', '/users/import?dryRun=true', { token: sa.token, rawBody: file, headers: { 'content-type': 'text/csv' } });
     expect(preview.body.summary).toMatchObject({ update: people.length });
@@ -244,7 +247,23 @@ describe('a CSV import acts for the session that applied it (review I, left alon
     const applied = await call('POST', '/users/import', { token: sa.token, body: { planId: preview.body.planId } });
     expect(applied.status).toBe(202);
     const { job } = (await loadJob(trust.trustId, applied.body.importId))!;
-    expect(job.session).toMatchObject({ authTime: claimsOf(sa.token).auth_time });
+    const claims = JSON.parse(Buffer.from(sa.token.split('.')[1]!, 'base64url').toString()) as { auth_time: number; origin_jti?: string; event_id?: string };
+    expect(job.session).toEqual({ authTime: claims.auth_time, sessionId: claims.origin_jti ?? claims.event_id });
+    expect(job.session!.sessionId).toEqual(expect.any(String));
+  });
+
+  it('counts the session\'s 2FA only while it still passes: the importer turning TOTP off withdraws it from the job (the session itself stays valid)', async () => {
+    const sa = await schoolAdmin();
+    const secret = await turnOnTotp(sa.token);
+    const token = await signInWithTotp(sa.user.email, TEST_PASSWORD, secret);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { auth_time: number; origin_jti?: string; event_id?: string };
+    const acting = { session: { authTime: claims.auth_time, sessionId: (claims.origin_jti ?? claims.event_id)! }, mfa: true };
+    expect((await callerOf(trust.trustId, sa.user.id, acting)).mfa).toBe(true);
+    // A job recorded without 2FA never gains it, whatever the session does.
+    expect((await callerOf(trust.trustId, sa.user.id, { ...acting, mfa: false })).mfa).toBe(false);
+    expect((await call('DELETE', '/me/mfa/totp', { token, body: { code: totpCode(secret) } })).status).toBe(204);
+    expect((await call('GET', '/me', { token })).status).toBe(200);
+    expect((await callerOf(trust.trustId, sa.user.id, acting)).mfa).toBe(false);
   });
 
   it('stops when the importer signs out everywhere mid-job, and changes nobody more in their name', async () => {
@@ -257,6 +276,19 @@ describe('a CSV import acts for the session that applied it (review I, left alon
     expect(state.sentBefore).toBe(2);
     expect(await recordsBy(sa.user.id, ['user.updated'])).toHaveLength(2);
     expect((await loadJob(trust.trustId, importId))!.job).toMatchObject({ status: 'failed', updated: 2 });
+  }, 120_000);
+
+  it('does not write the importer\'s own row once they signed out everywhere (their own profile is the row\'s person: review L, L1)', async () => {
+    const sa = await schoolAdmin();
+    const importId = await appliedImport(sa, 1);
+    const state = changeBeforeWrite(2, writes(['user.updated']), () => call('POST', '/auth/logout', { token: sa.token }));
+    await applyChunk({ trustId: trust.trustId, importId, chunk: 0 });
+    vi.restoreAllMocks();
+    expect((await state.changed!).status).toBe(204);
+    expect(state.sentBefore).toBe(1);
+    expect((await recordsBy(sa.user.id, ['user.updated'])).map((r) => r.targetId)).not.toContain(sa.user.id);
+    expect((await call('GET', `/users/${sa.user.id}`, { token: trust.token })).body.lastName).toBe(sa.user.lastName);
+    expect((await loadJob(trust.trustId, importId))!.job).toMatchObject({ status: 'failed', updated: 1 });
   }, 120_000);
 
   it('does not start for a session signed out before its first chunk', async () => {

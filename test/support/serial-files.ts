@@ -20,6 +20,7 @@ export const TRUST_WIDE_JOB_FILES = [
   'test/e2e/reports/report-permissions.test.ts',
   'test/e2e/reports/reports-job.test.ts',
   'test/e2e/security/admin-policy-unattended.test.ts',
+  'test/e2e/service.test.ts',
   'test/integration/mis-run-late-save.test.ts',
   'test/integration/mis-stuck-runs.test.ts',
   'test/integration/notification-delivery.test.ts',
@@ -31,11 +32,14 @@ export const TRUST_WIDE_JOB_FILES = [
 ];
 
 /**
- * What running a trust-wide job looks like in a test: the local stack's job
- * runner for notify, digest or reports (or any job, by a computed name), the
- * fixtures that run the notify sweep, or the job handlers imported directly.
+ * What running a trust-wide job looks like in a test: any use of the local
+ * stack's job runner (`/_local/run/…`, whatever the job, even `mis-sync`
+ * with `trustId`, whose stuck-run sweep and nightly claim are per trust but
+ * whose `at` is not), the fixtures that run the notify sweep, or a job
+ * handler imported directly (statically or with `await import`). A new
+ * fixture that runs such a job adds its name here.
  */
-export const TRUST_WIDE_JOB = /\/_local\/run\/(notify|digest|reports|\$\{)|\bsweepOutbox\b|\bsecurityTitles\b|functions\/notifications\/(notify-job|digest-job)|functions\/reports\/reports-job/;
+export const TRUST_WIDE_JOB = /\/_local\/run\b|\bsweepOutbox\b|\bsecurityTitles\b|functions\/(notifications\/(notify-job|digest-job)|reports\/reports-job|mis\/mis-sync-job)\b/;
 
 /**
  * Files with a request that takes a large share of its function's 29 s on

@@ -1,6 +1,7 @@
 import { keys } from './keys';
 import { tableName } from './client';
 import type { PersonOp, Tagged } from './person-writes';
+import type { TransactItem } from './transaction';
 
 /**
  * The conditions a person's write carries besides the person's own version
@@ -72,4 +73,31 @@ export function actingChecks(trustId: string, userId: string, acting: readonly A
       onFail: 'caller_changed',
     }];
   });
+}
+
+/**
+ * A change a person makes to themself (an import row or bulk entry on the
+ * importer's own name, a profile edit): actingChecks leaves them out (one item
+ * takes one operation in a transaction), so their own profile Update carries
+ * the same clauses: still active, at the version they were resolved at, and
+ * no sign-out everywhere since the session's sign-in. Without it a row on the
+ * importer themself, reloaded after a sign-out (which moves no version), was
+ * still written (review L, L1). Fails as the person's own condition does.
+ */
+export function withSelfActing(profile: TransactItem, userId: string, acting: readonly ActingAs[]): TransactItem {
+  const self = acting.find((who) => who.userId === userId);
+  if (!self || !profile.Update) return profile;
+  const { Update } = profile;
+  const session = self.signedInAt === undefined ? '' : ' AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter <= :actingSignedIn)';
+  return {
+    Update: {
+      ...Update,
+      ConditionExpression: `(${Update.ConditionExpression}) AND #actingStatus = :actingActive AND version = :actingSeen${session}`,
+      ExpressionAttributeNames: { ...Update.ExpressionAttributeNames, '#actingStatus': 'status' },
+      ExpressionAttributeValues: {
+        ...Update.ExpressionAttributeValues, ':actingActive': 'active', ':actingSeen': self.version,
+        ...(self.signedInAt === undefined ? {} : { ':actingSignedIn': self.signedInAt }),
+      },
+    },
+  };
 }

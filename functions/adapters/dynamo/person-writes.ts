@@ -19,7 +19,7 @@ import { cancellationCodes, rethrowStoreError } from './errors';
 import { keys } from './keys';
 import { linkTokenPut, liveLinkField } from './token-repository';
 import type { TransactItem } from './transaction';
-import { actingChecks, grantPlannedOn, type ActingAs } from './person-write-conditions';
+import { actingChecks, grantPlannedOn, withSelfActing, type ActingAs } from './person-write-conditions';
 
 export type { ActingAs } from './person-write-conditions';
 
@@ -268,7 +268,7 @@ export async function writePersonChange(
     // An email move voids the links sent to the old address, in this same transaction (a link issued with the move itself stays).
     fields.remove = [...new Set([...fields.remove, ...linksVoidedBy(account, email).filter((f) => !(f in fields.set))])];
   }
-  const profile: Tagged = { item: profileUpdate(account, fields, now), onFail: 'person_changed' };
+  const profile: Tagged = { item: withSelfActing(profileUpdate(account, fields, now), userId, options.acting ?? []), onFail: 'person_changed' };
   const [release, claim] = options.profile ? emailMove(account, options.profile.email) : [];
   await transact([
     profile,

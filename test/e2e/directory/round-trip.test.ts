@@ -125,7 +125,9 @@ describe('a School Admin bringing a grant forward through the CSV', () => {
 
   it('cannot make a Head Teacher grant begin sooner (a role they cannot give): the row is an error, and applying the plan changes nothing', async () => {
     const admin2fa = await signInWithTotp(trust.adminEmail, TEST_PASSWORD, await turnOnTotp(trust.token));
-    const sa = await actor(trust, { memberships: [{ nodeId: school() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: school() }] });
+    const plain = await actor(trust, { memberships: [{ nodeId: school() }], roles: [{ roleId: presetIds.schoolAdmin, nodeId: school() }] });
+    // In a 2FA session, so the refusal is about the role itself, not the session.
+    const sa = { ...plain, token: await signInWithTotp(plain.user.email, TEST_PASSWORD, await turnOnTotp(plain.token)) };
     const head = await createUser(admin2fa, {
       firstName: 'Hal', lastName: 'Future', memberships: [{ nodeId: school() }],
       roles: [{ roleId: presetIds.headTeacher, nodeId: school(), validFrom: '2036-01-01T09:00:00.000Z' }],
@@ -136,9 +138,9 @@ describe('a School Admin bringing a grant forward through the CSV', () => {
     const plan = await preview(withRoles(row, 'Head Teacher@North School from 2026-01-01'), sa.token);
     expect(plan.status).toBe(200);
     expect(plan.body.summary).toMatchObject({ update: 0, error: 1 });
-    expect(plan.body.rows[0]).toMatchObject({ userId: head.id, action: 'error' });
-    // Even applied, the plan leaves the grant as it was.
-    expect(await applied(plan.body.planId, sa.token)).toMatchObject({ status: 'done', updated: 0 });
+    expect(plan.body.rows[0]).toMatchObject({ userId: head.id, action: 'error', errors: [{ column: 'roles', code: 'escalation' }] });
+    // Even applied, the plan leaves the grant as it was (the row is recorded failed, nothing written for it).
+    expect(await applied(plan.body.planId, sa.token)).toMatchObject({ status: 'done', updated: 0, failed: 1 });
     const roles = (await call('GET', `/users/${head.id}`, { token: trust.token })).body.roles;
     expect(roles).toEqual([expect.objectContaining({ roleId: presetIds.headTeacher, validFrom: '2036-01-01T09:00:00.000Z' })]);
   });
