@@ -47,7 +47,7 @@ export interface RouteDef {
   linkKey?: true;
   /** Sets passwords: the common-password list is shipped beside its bundle (functions/adapters/common-passwords.ts). */
   commonPasswords?: true;
-  /** The function's timeout when not the default 15 s (API Gateway gives up at 30 s). */
+  /** The function's timeout when not the default (DEFAULT_TIMEOUT_SECONDS; API Gateway gives up at 30 s). */
   timeoutSeconds?: number;
   /** Queues the function sends to (functions/adapters/sqs/job-queue.ts). */
   queues?: readonly QueueName[];
@@ -68,3 +68,6 @@ export interface RouteDef {
   /** `alsoAs`: further media types the same status may answer with (a report as JSON or CSV). */
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string; alsoAs?: Record<string, ZodType> }>;
 }
+
+/** A route's function timeout when it names none: the CDK's functions and the local gateway both use it. */
+export const DEFAULT_TIMEOUT_SECONDS = 15;

@@ -8,6 +8,7 @@ import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import { RESOURCE_SERVER, tokenMayCall } from '../../domain/integrations/scopes';
 import { gatewayRefusal } from '../../functions/http/gateway-refusals';
 import type { RouteDef } from '../../functions/routes';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../functions/route-table/types';
 
 type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -185,13 +186,16 @@ export function createGateway(options: GatewayOptions): Server {
         },
       } as APIGatewayProxyEventV2WithJWTAuthorizer;
       const functionName = found.route.handler.replace(/^functions\//, '').replace(/\.ts$/, '').replace(/\//g, '-');
+      // Loading the module is Lambda's init, not the invocation: the timeout starts after it.
+      const handler = await load(found.route.handler);
+      // The route's own timeout, counting down as in Lambda (middy answers 503 `timeout` a second before it ends).
+      const deadline = Date.now() + (found.route.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
       const context = {
         awsRequestId: requestId, functionName, functionVersion: '$LATEST', memoryLimitInMB: '1024',
         invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
         logGroupName: `/aws/lambda/${functionName}`, logStreamName: 'local', callbackWaitsForEmptyEventLoop: true,
-        getRemainingTimeInMillis: () => 29_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), done: () => undefined, fail: () => undefined, succeed: () => undefined,
       } as Context;
-      const handler = await load(found.route.handler);
       const store = await invocations;
       send(response, await store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, () => handler(event, context)));
     } catch (error) {
