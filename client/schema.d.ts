@@ -2169,13 +2169,13 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
+            /** @description timeout: it took too long, as a page */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
         };
@@ -2253,13 +2253,13 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
+            /** @description timeout: it took too long, as a page */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
         };
@@ -2331,13 +2331,13 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
+            /** @description timeout: it took too long, as a page */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
         };
@@ -2415,13 +2415,13 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
+            /** @description timeout: it took too long, as a page */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
         };
@@ -7167,23 +7167,23 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayTooManyRequests"];
                 };
             };
-            /** @description A bug; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
+            /** @description Something went wrong, as a page; or API Gateway's own {"message":"Internal Server Error"} (application/json): the function failed to answer */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                     "application/json": components["schemas"]["GatewayInternalServerError"];
                 };
             };
-            /** @description timeout: the function ran out of time; part of it may have been done (check before trying again) */
+            /** @description timeout: it took too long, as a page */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
         };

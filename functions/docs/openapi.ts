@@ -156,7 +156,8 @@ function operation(components: Components, route: RouteDef) {
   documented[500] ??= { description: 'A bug' };
   // Every function answers this just before its Lambda timeout (functions/http/errors.ts); a route with a 503 of its own lists both.
   const timeout = 'timeout: the function ran out of time; part of it may have been done (check before trying again)';
-  documented[503] = documented[503] ? { ...documented[503], description: `${documented[503].description}; or ${timeout}` } : { description: timeout };
+  const own = documented[503];
+  documented[503] = !own ? { description: timeout } : own.description.startsWith('timeout') ? own : { ...own, description: `${own.description}; or ${timeout}` };
   for (const [status, response] of Object.entries(documented)) {
     const contentType = response.contentType ?? (Number(status) >= 400 ? PROBLEM : 'application/json');
     responses[status] = response.schema

@@ -3,7 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type { Caller, VerifiedClaims } from './caller';
 import { ThrottledError } from '../../domain/errors';
-import { fieldErrors, RequestValidationError, toProblem } from './errors';
+import { fieldErrors, RequestValidationError, toProblem, type Problem } from './errors';
 import { logger } from './logger';
 import type { HttpResult } from './responses';
 import type * as z from '../shared/zod';
@@ -127,12 +127,20 @@ const callerContext = (resolveCaller: ResolveCaller<unknown>): MiddlewareObj<Htt
   },
 });
 
-/** Every thrown error becomes a problem document; unknown ones are logged and answered with a bare 500. */
-const problemResponses = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+/**
+ * Every thrown error becomes a problem document; unknown ones are logged and
+ * answered with a bare 500. A page a person opens from an email (`errorPage`)
+ * answers the same status as a page instead, so a browser never shows JSON.
+ */
+const problemResponses = (errorPage?: (problem: Problem) => HttpResult): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: (request) => {
     const { problem, known } = toProblem(request.error);
     if (known) logger.info('request refused', { status: problem.status, code: problem.code });
     else logger.error('unhandled error', request.error as Error);
+    if (errorPage) {
+      request.response = errorPage(problem);
+      return;
+    }
     request.response = {
       statusCode: problem.status,
       headers: { 'content-type': 'application/problem+json', ...(problem.status === 429 ? { 'retry-after': String(request.error instanceof ThrottledError ? request.error.retryAfterSeconds : 1) } : {}) },
@@ -154,7 +162,7 @@ const requestId = (): MiddlewareObj<HttpEvent, HttpResult> => ({
  * which adds the caller step.
  */
 export function httpHandler<S extends Schemas, A extends 'public' | 'user', C = Caller>(
-  options: { auth: A } & S & (A extends 'user' ? { resolveCaller: ResolveCaller<C> } : unknown),
+  options: { auth: A; errorPage?: (problem: Problem) => HttpResult } & S & (A extends 'user' ? { resolveCaller: ResolveCaller<C> } : unknown),
   fn: (request: HttpRequest<S, A, C>) => Promise<HttpResult>,
 ) {
   // A second before Lambda's timeout the request answers 503 `timeout` (errors.ts), so even CPU-bound work that holds the
@@ -164,7 +172,7 @@ export function httpHandler<S extends Schemas, A extends 'public' | 'user', C = 
     .use(requestId())
     .use(jsonBody())
     .use(validate(options))
-    .use(problemResponses());
+    .use(problemResponses(options.errorPage));
   // The type above makes a signed-in route name its resolver; were it missing, the step would throw (a 500), never let the request through.
   if (options.auth === 'user') chain.use(callerContext((options as unknown as { resolveCaller: ResolveCaller<unknown> }).resolveCaller));
   return chain.handler(async (event) => {

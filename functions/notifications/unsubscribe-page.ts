@@ -1,5 +1,5 @@
 import { httpHandler } from '../http/handler';
-import { escapeHtml, htmlPage, message } from '../pages/html';
+import { errorPage, escapeHtml, htmlPage, message } from '../pages/html';
 import * as z from '../shared/zod';
 import { checkUnsubscribe, signInToTurnOff, subjectOf } from './unsubscribe';
 
@@ -13,7 +13,7 @@ const TITLE = 'Stop these emails';
  * may turn off (safeguarding, account security) shows no button: the page
  * says to sign in.
  */
-export const handler = httpHandler({ auth: 'public' }, async ({ event }) => {
+export const handler = httpHandler({ auth: 'public', errorPage: errorPage(TITLE) }, async ({ event }) => {
   const token = querySchema.safeParse(event.queryStringParameters ?? {}).data?.token ?? '';
   const checked = token ? await checkUnsubscribe(token) : undefined;
   if (!checked) return htmlPage(400, TITLE, message('error', 'This link is not valid. Open the link from your email again.'));

@@ -62,3 +62,15 @@ export function passwordForm(input: { action: string; token: string; submit: str
 <button type="submit">${escapeHtml(input.submit)}</button>
 </form>`;
 }
+
+/**
+ * The page a failed request answers on a page route (httpHandler's
+ * `errorPage`): what the person can do, never a JSON body. A request refused
+ * as malformed says why; anything on our side is an apology.
+ */
+export function errorPage(title: string) {
+  return (problem: { status: number; code: string; title: string }): HttpResult =>
+    htmlPage(problem.status, title, message('error', problem.status < 500 ? problem.title
+      : problem.code === 'timeout' ? 'This took too long on our side. Please try again in a few minutes.'
+      : 'Something went wrong on our side. Please try again in a few minutes.'));
+}

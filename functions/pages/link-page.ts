@@ -5,7 +5,7 @@ import { getAccount } from '../adapters/dynamo/account-repository';
 import { getLinkToken } from '../adapters/dynamo/token-repository';
 import { httpHandler } from '../http/handler';
 import * as z from '../shared/zod';
-import { htmlPage, message, passwordForm } from './html';
+import { errorPage, htmlPage, message, passwordForm } from './html';
 
 export interface PageSpec {
   purpose: TokenPurpose;
@@ -47,7 +47,7 @@ async function checkLink(purpose: TokenPurpose, token: string) {
  * ~49,000-word list) nor Cognito.
  */
 export function linkPage(spec: PageSpec) {
-  return httpHandler({ auth: 'public' }, async ({ event }) => {
+  return httpHandler({ auth: 'public', errorPage: errorPage(spec.title) }, async ({ event }) => {
     const token = querySchema.safeParse(event.queryStringParameters ?? {}).data?.token ?? '';
     if (!token) return htmlPage(400, spec.title, message('error', 'This link is incomplete; open the link from your email again.'));
     try {
@@ -63,7 +63,7 @@ export function linkPage(spec: PageSpec) {
 /** POST sets the password and shows the outcome (the form works with JavaScript off). */
 export function linkForm(spec: PageSpec, act: LinkAction) {
   // An empty post is a form with nothing filled in (a page saying so), not a problem document the page cannot show.
-  return httpHandler({ auth: 'public', body: z._default(z.record(z.string(), z.unknown()), {}) }, async ({ body }) => {
+  return httpHandler({ auth: 'public', body: z._default(z.record(z.string(), z.unknown()), {}), errorPage: errorPage(spec.title) }, async ({ body }) => {
     const form = formSchema.safeParse(body).data ?? { token: '', password: '', confirm: '' };
     const again = (status: number, errors: string[]) => htmlPage(status, spec.title, passwordForm({ action: spec.path, token: form.token, submit: spec.submit, errors }));
     if (!form.password) return again(400, ['Enter a new password.']);

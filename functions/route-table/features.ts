@@ -84,7 +84,7 @@ export const featureRoutes: RouteDef[] = [
     method: 'GET', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-page.ts', auth: 'public',
     summary: 'The page an unsubscribe link opens (it changes nothing by itself)', tag: 'Pages', table: 'read', linkKey: true,
     request: { query: z.object({ token: z.optional(z.string()) }) },
-    responses: { 200: html('What the link stops and its button; for a safeguarding or account-security category, a page saying to sign in instead (no button)'), 400: html('The link is not valid') },
+    responses: { 200: html('What the link stops and its button; for a safeguarding or account-security category, a page saying to sign in instead (no button)'), 400: html('The link is not valid'), 500: html('Something went wrong, as a page'), 503: html('timeout: it took too long, as a page') },
   },
   {
     method: 'POST', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-submit.ts', auth: 'public',

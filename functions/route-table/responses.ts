@@ -9,5 +9,6 @@ export const html = (description: string) => ({ description, contentType: 'text/
 export const linkPageOutcomes = {
   400: html('invalid_token or weak_password, as a page'), 409: html('The account is not in a state the link applies to'),
   410: html('The link expired or was used'), 429: html('throttled'), 500: html('Something went wrong, as a page'),
+  503: html('timeout: it took too long, as a page'),
 };
 export const linkForm = z.object({ token: z.optional(z.string()), password: z.optional(z.string()), confirm: z.optional(z.string()) });

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, describe, expect, it } from 'vitest';
+import { handler as invitePage } from '../../functions/pages/invite-page';
 import { handler as slow } from '../fixtures/handlers/slow-log';
 import { httpEvent, lambdaContext } from '../fixtures/events';
 
@@ -20,5 +23,19 @@ describe('a function near its Lambda timeout', () => {
   it('answers as usual when the work ends in time (control)', async () => {
     const result = await slow(httpEvent({ method: 'GET', path: '/slow', query: { wait: '10' } }), lambdaContext());
     expect(result.statusCode).toBe(200);
+  });
+});
+
+describe('a page opened from an email, near its timeout (review L, L6)', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  afterAll(() => ddb.restore());
+
+  it('answers the 503 as a page a browser shows, never a JSON body', async () => {
+    ddb.on(GetCommand).callsFake(() => new Promise((resolve) => setTimeout(() => resolve({}), 3000)));
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 1200 };
+    const result = await invitePage(httpEvent({ method: 'GET', path: '/invite', query: { token: 'a'.repeat(43) } }), context);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['content-type']).toMatch(/^text\/html/);
+    expect(result.body).toContain('took too long');
   });
 });
