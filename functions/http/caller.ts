@@ -91,10 +91,10 @@ export interface JobActing {
   mfa?: boolean;
 }
 
-/** The session a job records to act for `caller` later (callerOf), when the caller has one. */
-export function jobSession(caller: Caller): SessionClaims | undefined {
-  if (caller.signedInAt === undefined) return undefined;
-  return { authTime: caller.signedInAt, ...(caller.sessionId ? { sessionId: caller.sessionId } : {}) };
+/** What a job records to act for `caller` later (callerOf): their session, when they have one, and its 2FA now. */
+export function jobActing(caller: Caller): { session?: SessionClaims; mfa: boolean } {
+  if (caller.signedInAt === undefined) return { mfa: caller.mfa };
+  return { session: { authTime: caller.signedInAt, ...(caller.sessionId ? { sessionId: caller.sessionId } : {}) }, mfa: caller.mfa };
 }
 
 /**
@@ -143,7 +143,7 @@ export class CallerChangedError extends Error {
  * request is sent again and judged on the caller as they are now).
  */
 export async function answerCallerChanged(caller: Caller): Promise<never> {
-  await (caller.again ?? (() => callerOf(caller.trust.id, caller.account.id, { ...(jobSession(caller) ? { session: jobSession(caller) } : {}), mfa: caller.mfa })))();
+  await (caller.again ?? (() => callerOf(caller.trust.id, caller.account.id, jobActing(caller))))();
   throw new ConflictError('concurrent_change', 'Your own account changed while this was being done; send the request again');
 }
 

@@ -96,7 +96,7 @@ export function problem(status: number, code: string, title: string, errors?: Fi
 const isFunctionTimeout = (error: unknown): boolean =>
   error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: string } | undefined)?.package === '@middy/core';
 
-export const TIMEOUT_TITLE = 'The request ran out of time; part of it may have been done, so check before trying again, or send less at once';
+const TIMEOUT_TITLE = 'The request ran out of time; part of it may have been done, so check before trying again, or send less at once';
 
 /**
  * Maps anything thrown to a problem document; a function timeout becomes a

@@ -39,7 +39,7 @@ interface State {
 
 /** What the middlewares parsed, kept beside the event for the route's function. */
 /** How long before Lambda's timeout a request gives up and answers 503 `timeout` (middy's `timeoutEarlyInMillis`). */
-export const TIMEOUT_MARGIN_MS = 1000;
+const TIMEOUT_MARGIN_MS = 1000;
 
 const parsed = new WeakMap<HttpEvent, State>();
 

@@ -63,6 +63,9 @@ export function passwordForm(input: { action: string; token: string; submit: str
 </form>`;
 }
 
+/** What a page says when something failed on our side. */
+export const APOLOGY = 'Something went wrong on our side. Please try again in a few minutes.';
+
 /**
  * The page a failed request answers on a page route (httpHandler's
  * `errorPage`): what the person can do, never a JSON body. A request refused
@@ -72,5 +75,5 @@ export function errorPage(title: string) {
   return (problem: { status: number; code: string; title: string }): HttpResult =>
     htmlPage(problem.status, title, message('error', problem.status < 500 ? problem.title
       : problem.code === 'timeout' ? 'This took too long on our side. Please try again in a few minutes.'
-      : 'Something went wrong on our side. Please try again in a few minutes.'));
+      : APOLOGY));
 }

@@ -5,7 +5,7 @@ import { getAccount } from '../adapters/dynamo/account-repository';
 import { getLinkToken } from '../adapters/dynamo/token-repository';
 import { httpHandler } from '../http/handler';
 import * as z from '../shared/zod';
-import { errorPage, htmlPage, message, passwordForm } from './html';
+import { APOLOGY, errorPage, htmlPage, message, passwordForm } from './html';
 
 export interface PageSpec {
   purpose: TokenPurpose;
@@ -32,7 +32,7 @@ function explain(error: unknown): { status: number; text: string; rules?: string
     const status = error.code === 'invalid_token' ? 400 : error.code === 'throttled' ? 429 : error.code.endsWith('_expired') || error.code === 'token_used' ? 410 : 409;
     return { status, text: error.message };
   }
-  return { status: 500, text: 'Something went wrong on our side. Please try again in a few minutes.' };
+  return { status: 500, text: APOLOGY };
 }
 
 async function checkLink(purpose: TokenPurpose, token: string) {

@@ -7,7 +7,7 @@ import { findAccountByEmail } from '../adapters/dynamo/account-repository';
 import { createJob, getPlanMeta, IMPORT_RECORD_TTL_SECONDS, markPlanApplied, savePlan } from '../adapters/dynamo/import-repository';
 import { loadPerson, type PersonRecord } from '../adapters/dynamo/person-repository';
 import { enqueue } from '../adapters/sqs/job-queue';
-import { jobSession, type Caller } from '../http/caller';
+import { jobActing, type Caller } from '../http/caller';
 import { json } from '../http/responses';
 import { userHandler } from '../http/user-handler';
 import { reach } from '../shared/authorize';
@@ -180,7 +180,7 @@ async function apply(caller: Caller, planId: string) {
   const importId = newId();
   if (!(await markPlanApplied(trustId, planId, importId))) throw new ConflictError('plan_applied', 'This plan was applied already; preview the file again');
   await createJob(trustId, {
-    id: importId, planId, importerId: caller.account.id, mfa: caller.mfa, ...(jobSession(caller) ? { session: jobSession(caller) } : {}), status: meta.chunks === 0 ? 'done' : 'queued',
+    id: importId, planId, importerId: caller.account.id, ...jobActing(caller), status: meta.chunks === 0 ? 'done' : 'queued',
     total: meta.total, chunks: meta.chunks, done: 0, created: 0, updated: 0, unchanged: 0, failed: 0,
     createdAt: nowIso(), expiresAt: Math.floor(Date.now() / 1000) + IMPORT_RECORD_TTL_SECONDS,
   });

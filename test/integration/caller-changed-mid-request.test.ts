@@ -54,8 +54,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function claimsOf(token: string): { sub: string; auth_time: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; auth_time: number };
+function claimsOf(token: string): { sub: string; auth_time: number; origin_jti?: string; event_id?: string } {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; auth_time: number; origin_jti?: string; event_id?: string };
 }
 
 /** The audit records filed in `actorId`'s name with one of `actions`. */
@@ -247,7 +247,7 @@ describe('a CSV import acts for the session that applied it (review I, left alon
     const applied = await call('POST', '/users/import', { token: sa.token, body: { planId: preview.body.planId } });
     expect(applied.status).toBe(202);
     const { job } = (await loadJob(trust.trustId, applied.body.importId))!;
-    const claims = JSON.parse(Buffer.from(sa.token.split('.')[1]!, 'base64url').toString()) as { auth_time: number; origin_jti?: string; event_id?: string };
+    const claims = claimsOf(sa.token);
     expect(job.session).toEqual({ authTime: claims.auth_time, sessionId: claims.origin_jti ?? claims.event_id });
     expect(job.session!.sessionId).toEqual(expect.any(String));
   });
@@ -256,7 +256,7 @@ describe('a CSV import acts for the session that applied it (review I, left alon
     const sa = await schoolAdmin();
     const secret = await turnOnTotp(sa.token);
     const token = await signInWithTotp(sa.user.email, TEST_PASSWORD, secret);
-    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { auth_time: number; origin_jti?: string; event_id?: string };
+    const claims = claimsOf(token);
     const acting = { session: { authTime: claims.auth_time, sessionId: (claims.origin_jti ?? claims.event_id)! }, mfa: true };
     expect((await callerOf(trust.trustId, sa.user.id, acting)).mfa).toBe(true);
     // A job recorded without 2FA never gains it, whatever the session does.

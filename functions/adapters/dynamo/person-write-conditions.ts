@@ -53,21 +53,32 @@ export interface ActingAs {
   signedInAt?: number;
 }
 
+/**
+ * The clauses an acting person's profile must meet: active, at the version
+ * they were resolved at, and (for a session) no sign-out everywhere since its
+ * sign-in. `p` keeps the placeholders apart from those of an item they join.
+ */
+function actingClauses(who: ActingAs, p = '') {
+  const session = who.signedInAt === undefined ? '' : ` AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter <= :${p}signedIn)`;
+  return {
+    expression: `#${p}status = :${p}active AND version = :${p}seen${session}`,
+    names: { [`#${p}status`]: 'status' },
+    values: { [`:${p}active`]: 'active', [`:${p}seen`]: who.version, ...(who.signedInAt === undefined ? {} : { [`:${p}signedIn`]: who.signedInAt }) },
+  };
+}
+
 /** One ConditionCheck per acting person (once each), except the changed person themself, whose profile the write already conditions on its version. */
 export function actingChecks(trustId: string, userId: string, acting: readonly ActingAs[]): Tagged[] {
   const seen = new Set<string>([userId]);
   return acting.flatMap((who): Tagged[] => {
     if (seen.has(who.userId)) return [];
     seen.add(who.userId);
-    const session = who.signedInAt === undefined ? '' : ' AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter <= :signedIn)';
+    const { expression, names, values } = actingClauses(who);
     return [{
       item: {
         ConditionCheck: {
-          TableName: tableName(),
-          Key: keys.userProfile(trustId, who.userId),
-          ConditionExpression: `#status = :active AND version = :seen${session}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':seen': who.version, ...(who.signedInAt === undefined ? {} : { ':signedIn': who.signedInAt }) },
+          TableName: tableName(), Key: keys.userProfile(trustId, who.userId),
+          ConditionExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
         },
       },
       onFail: 'caller_changed',
@@ -79,25 +90,21 @@ export function actingChecks(trustId: string, userId: string, acting: readonly A
  * A change a person makes to themself (an import row or bulk entry on the
  * importer's own name, a profile edit): actingChecks leaves them out (one item
  * takes one operation in a transaction), so their own profile Update carries
- * the same clauses: still active, at the version they were resolved at, and
- * no sign-out everywhere since the session's sign-in. Without it a row on the
- * importer themself, reloaded after a sign-out (which moves no version), was
- * still written (review L, L1). Fails as the person's own condition does.
+ * the same clauses. Without it a row on the importer themself, reloaded after
+ * a sign-out (which moves no version), was still written (review L, L1).
+ * Fails as the person's own condition does.
  */
 export function withSelfActing(profile: TransactItem, userId: string, acting: readonly ActingAs[]): TransactItem {
   const self = acting.find((who) => who.userId === userId);
   if (!self || !profile.Update) return profile;
   const { Update } = profile;
-  const session = self.signedInAt === undefined ? '' : ' AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter <= :actingSignedIn)';
+  const { expression, names, values } = actingClauses(self, 'self_');
   return {
     Update: {
       ...Update,
-      ConditionExpression: `(${Update.ConditionExpression}) AND #actingStatus = :actingActive AND version = :actingSeen${session}`,
-      ExpressionAttributeNames: { ...Update.ExpressionAttributeNames, '#actingStatus': 'status' },
-      ExpressionAttributeValues: {
-        ...Update.ExpressionAttributeValues, ':actingActive': 'active', ':actingSeen': self.version,
-        ...(self.signedInAt === undefined ? {} : { ':actingSignedIn': self.signedInAt }),
-      },
+      ConditionExpression: `(${Update.ConditionExpression}) AND ${expression}`,
+      ExpressionAttributeNames: { ...Update.ExpressionAttributeNames, ...names },
+      ExpressionAttributeValues: { ...Update.ExpressionAttributeValues, ...values },
     },
   };
 }
