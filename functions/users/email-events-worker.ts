@@ -6,6 +6,7 @@ import { loadPerson } from '../adapters/dynamo/person-repository';
 import { deliveryFailures } from '../adapters/ses/events';
 import { logger } from '../http/logger';
 import { changeAccount } from '../shared/account-change';
+import { accountSecurityEvent, outboxItems } from '../shared/account-security';
 
 /** The actor of the audit records this worker writes: SES reported it, nobody did it. */
 export const SES_ACTOR = 'system';
@@ -15,7 +16,9 @@ export const SES_ACTOR = 'system';
  * failed address is recorded on the account that has it, as
  * `emailDelivery` with an audit record `user.email_undeliverable` filed at
  * the person's primary place, so the admins who can see the person see why
- * their invitation never arrived. An address no account has (any more) is
+ * their invitation never arrived, and an account_security event in the same
+ * transaction (the outbox), so the admins who may unlock people there are
+ * told: a DSL whose address bounces gets no safeguarding alert. An address no account has (any more) is
  * logged and dropped; the same event again, or an older one, changes nothing
  * (planDeliveryFailure). A store failure fails the message, which SQS
  * delivers again.
@@ -40,11 +43,17 @@ async function recordFailure(failure: DeliveryFailure): Promise<void> {
     return;
   }
   const record = await loadPerson(account.trustId, account.id);
+  const nodeId = record ? auditNodeOf(record.person) : null;
+  const title = failure.status === 'bounced'
+    ? 'email address undeliverable (it bounced): nothing more reaches it until it is changed'
+    : 'marked our email as spam: nothing more reaches their address until it is changed';
   const stored = await changeAccount({
     account,
     actorId: SES_ACTOR,
-    nodeId: record ? auditNodeOf(record.person) : null,
+    nodeId,
     plan: (current) => planDeliveryFailure(current, failure),
+    // Only written with the change itself: the same report again raises nothing.
+    extraItems: outboxItems(account.trustId, [accountSecurityEvent(account, nodeId, title)]),
   });
   logger.info('SES reported an account\'s address undeliverable', { userId: account.id, trustId: account.trustId, status: failure.status, recorded: stored.emailDelivery?.at === failure.at });
 }
