@@ -8646,7 +8646,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    report: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
+                    report: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers" | "undeliverable-emails";
                     params?: {
                         [key: string]: string | number;
                     };
@@ -8867,7 +8867,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    report?: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
+                    report?: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers" | "undeliverable-emails";
                     params?: {
                         [key: string]: string | number;
                     };

@@ -110,6 +110,30 @@ describe('an email change', () => {
   });
 });
 
+describe('the undeliverable-emails report', () => {
+  it('lists the people reported, to each reader only those in their reach', async () => {
+    const southAdmin = await actor(trust, { memberships: [{ nodeId: node(trust, 'South') }], roles: [{ roleId: presetIds.clusterAdministrator, nodeId: node(trust, 'South') }] });
+    const south = await createUser(trust.token, { memberships: [{ nodeId: node(trust, 'South School') }] });
+    const north = await createUser(trust.token, { memberships: [{ nodeId: node(trust, 'North School') }] });
+    await report(north.email, 'complaint');
+    const at = await report(south.email, 'bounce');
+    await eventually(trust, south.id, (u) => u.emailDelivery?.at === at);
+
+    const rowsFor = async (token: string) => {
+      const response = await call('GET', '/reports/undeliverable-emails', { token });
+      expect(response.status).toBe(200);
+      const { columns, rows } = response.body as { columns: string[]; rows: unknown[][] };
+      return rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+    };
+    const everyone = await rowsFor(trust.token);
+    expect(everyone.find((r) => r.userId === south.id)).toMatchObject({ email: south.email, status: 'invited', delivery: 'bounced', reportedAt: at, detail: 'General 5.1.1' });
+    expect(everyone.find((r) => r.userId === north.id)).toMatchObject({ delivery: 'complained', detail: 'abuse' });
+    const southOnly = await rowsFor(southAdmin.token);
+    expect(southOnly.map((r) => r.userId)).toContain(south.id);
+    expect(southOnly.map((r) => r.userId)).not.toContain(north.id);
+  });
+});
+
 describe('tenants', () => {
   it('a report on another trust\'s person is recorded there and nowhere here', async () => {
     const theirs = await createUser(other.token, { memberships: [{ nodeId: node(other, 'North School') }] });
