@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { commonPasswordsPath } from '../functions/adapters/common-passwords';
-import { jobs, routes } from '../functions/routes';
+import { jobs, queues, routes } from '../functions/routes';
 import { percentile, type BenchResult } from './results';
 
 const root = resolve(import.meta.dirname, '..');
@@ -116,7 +116,8 @@ const AWS_CLIENT = /^@aws-sdk\/(client-(?!dynamodb$)[a-z0-9-]+|s3-request-presig
 export async function measureBundles(runs = 7): Promise<{ reference: BundleFigure; functions: BundleFigure[]; floor: { bytes: number; importMs: number } }> {
   const outdir = mkdtempSync(join(tmpdir(), 'trust-access-bundles-'));
   try {
-    const entries = [...new Set([...routes.map((r) => r.handler), ...jobs.map((j) => j.handler)])];
+    // Every function the CDK makes: routes, scheduled jobs and queue workers.
+    const entries = [...new Set([...routes.map((r) => r.handler), ...jobs.map((j) => j.handler), ...queues.map((q) => q.handler)])];
     const referenceFile = await bundle(REFERENCE, outdir);
     const reference: BundleFigure = { entry: REFERENCE, bytes: statSync(referenceFile).size, importMs: 0, clients: [], sameClients: { bytes: 0, importMs: 0 }, besideBytes: 0 };
     const passwordList = statSync(commonPasswordsPath()).size;
