@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { commonPasswordsPath } from '../functions/adapters/common-passwords';
-import { jobs, routes } from '../functions/routes';
+import { jobs, queues, routes } from '../functions/routes';
 import { percentile, type BenchResult } from './results';
 
 const root = resolve(import.meta.dirname, '..');
 export const REFERENCE = 'bench/reference/dynamo-only.ts';
+/** The smallest sign-in the fixed stack allows (its clients, middy, zod and nothing of ours): see the file. */
+export const SIGN_IN_FLOOR = 'bench/reference/sign-in-floor.ts';
 
 /** The esbuild settings of infra/constructs/service-function.ts (what `cdk synth` produces), in one place for the bench and its test. */
 export async function bundle(entry: string, outdir: string): Promise<string> {
@@ -111,10 +113,11 @@ export interface BundleFigure {
 const AWS_CLIENT = /^@aws-sdk\/(client-(?!dynamodb$)[a-z0-9-]+|s3-request-presigner)$/;
 
 /** Bundles every function and the DynamoDB-only reference, and measures each side by side. */
-export async function measureBundles(runs = 7): Promise<{ reference: BundleFigure; functions: BundleFigure[] }> {
+export async function measureBundles(runs = 7): Promise<{ reference: BundleFigure; functions: BundleFigure[]; floor: { bytes: number; importMs: number } }> {
   const outdir = mkdtempSync(join(tmpdir(), 'trust-access-bundles-'));
   try {
-    const entries = [...new Set([...routes.map((r) => r.handler), ...jobs.map((j) => j.handler)])];
+    // Every function the CDK makes: routes, scheduled jobs and queue workers.
+    const entries = [...new Set([...routes.map((r) => r.handler), ...jobs.map((j) => j.handler), ...queues.map((q) => q.handler)])];
     const referenceFile = await bundle(REFERENCE, outdir);
     const reference: BundleFigure = { entry: REFERENCE, bytes: statSync(referenceFile).size, importMs: 0, clients: [], sameClients: { bytes: 0, importMs: 0 }, besideBytes: 0 };
     const passwordList = statSync(commonPasswordsPath()).size;
@@ -141,16 +144,23 @@ export async function measureBundles(runs = 7): Promise<{ reference: BundleFigur
       if (fn.key !== '') yardsticks.get(fn.key)!.times.push(importMs(yardsticks.get(fn.key)!.file, 1));
       fn.importMs = importMs(fn.file, runs);
     }
+    const floorFile = await bundle(SIGN_IN_FLOOR, outdir);
+    const floorTimes: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      yardsticks.get('')!.times.push(importMs(referenceFile, 1));
+      floorTimes.push(importMs(floorFile, 1));
+    }
     reference.importMs = percentile(yardsticks.get('')!.times, 50);
     for (const fn of functions) fn.sameClients.importMs = percentile(yardsticks.get(fn.key)!.times, 50);
-    return { reference, functions: functions.map(({ file: _file, key: _key, ...figure }) => figure) };
+    const floor = { bytes: statSync(floorFile).size, importMs: percentile(floorTimes, 50) };
+    return { reference, functions: functions.map(({ file: _file, key: _key, ...figure }) => figure), floor };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
 export async function benchBundles(): Promise<BenchResult[]> {
-  const { reference, functions } = await measureBundles();
+  const { reference, functions, floor } = await measureBundles();
   const largest = functions.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const slowest = functions.reduce((a, b) => (b.importMs > a.importMs ? b : a));
   const short = (c: string) => c.replace('@aws-sdk/', '').replace('client-cognito-identity-provider', 'cognito').replace('client-', '').replace('s3-request-presigner', 'presign');
@@ -161,6 +171,9 @@ export async function benchBundles(): Promise<BenchResult[]> {
   return [
     { name: 'bundle: DynamoDB-only reference', unit: 'KB', value: reference.bytes / 1024 },
     { name: 'bundle: DynamoDB-only reference import time', unit: 'ms', value: reference.importMs },
+    // Issue 8, point 3: the fixed stack's own floor for a sign-in function, against the same reference.
+    { name: `bundle: sign-in floor of the fixed stack (${SIGN_IN_FLOOR})`, unit: 'KB', value: floor.bytes / 1024, baseline: { name: 'reference', value: reference.bytes / 1024 }, ratio: floor.bytes / reference.bytes },
+    { name: `import: sign-in floor of the fixed stack (${SIGN_IN_FLOOR})`, unit: 'ms', value: floor.importMs, baseline: { name: 'reference', value: reference.importMs }, ratio: floor.importMs / reference.importMs },
     { name: `bundle: largest function (${largest.entry})`, unit: 'KB', value: largest.bytes / 1024, baseline: { name: 'reference', value: reference.bytes / 1024 }, ratio: largest.bytes / reference.bytes },
     { name: `bundle: slowest import (${slowest.entry})`, unit: 'ms', value: slowest.importMs, baseline: { name: 'reference', value: reference.importMs }, ratio: slowest.importMs / reference.importMs },
     ...functions.map((f) => ({ name: `bundle: ${f.entry}`, unit: 'KB', value: f.bytes / 1024, baseline: { name: 'reference', value: reference.bytes / 1024 }, ratio: f.bytes / reference.bytes })),

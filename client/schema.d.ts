@@ -1203,6 +1203,13 @@ export interface components {
                 code: string;
             };
         };
+        /** @description SES reported the address undeliverable: nothing more reaches it (invitations, resets, alerts) until the email changes, which clears this */
+        EmailDelivery: {
+            /** @enum {string} */
+            status: "bounced" | "complained";
+            at: string;
+            detail: string;
+        };
         /** @description API Gateway's own 403, not a problem document: the JWT authorizer: a valid token with none of the route's scopes (an integration client's token outside its scopes, an ID token) */
         GatewayForbidden: {
             /** @constant */
@@ -1543,6 +1550,7 @@ export interface components {
             source: "manual" | "mis";
             edited: boolean;
             mfaEnabled: boolean;
+            emailDelivery?: components["schemas"]["EmailDelivery"];
             memberships: components["schemas"]["Membership"][];
             roles: components["schemas"]["RoleAssignment"][];
             version: number;
@@ -3747,6 +3755,7 @@ export interface operations {
                         source: "manual" | "mis";
                         edited: boolean;
                         mfaEnabled: boolean;
+                        emailDelivery?: components["schemas"]["EmailDelivery"];
                         memberships: components["schemas"]["Membership"][];
                         roles: components["schemas"]["RoleAssignment"][];
                         version: number;
@@ -5469,6 +5478,7 @@ export interface operations {
                         source: "manual" | "mis";
                         edited: boolean;
                         mfaEnabled: boolean;
+                        emailDelivery?: components["schemas"]["EmailDelivery"];
                         memberships: components["schemas"]["Membership"][];
                         roles: components["schemas"]["RoleAssignment"][];
                         version: number;
@@ -8636,7 +8646,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    report: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
+                    report: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers" | "undeliverable-emails";
                     params?: {
                         [key: string]: string | number;
                     };
@@ -8857,7 +8867,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    report?: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
+                    report?: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers" | "undeliverable-emails";
                     params?: {
                         [key: string]: string | number;
                     };

@@ -42,6 +42,8 @@ const schema = z.object({
   ROSTER_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** The queue of the roster bucket's object-created events (S3 sends to it; set for completeness of the queue table). */
   MIS_ROSTER_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  /** The queue of SES's bounce and complaint events (SNS sends them; set for completeness of the queue table). */
+  EMAIL_EVENTS_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
   SQS_ENDPOINT: z.optional(url()),
   INVITATION_TTL_DAYS: z._default(positiveInt().check(z.lte(30)), 7),
   RESET_TTL_MINUTES: z._default(positiveInt().check(z.lte(1440)), 60),

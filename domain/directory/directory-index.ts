@@ -8,6 +8,7 @@
  */
 import { canSee, type Reach, type VisibleTarget } from '../access/reach';
 import type { AccountStatus, UserType } from '../identity/account';
+import type { EmailDelivery } from '../identity/email-delivery';
 import { normaliseSearch, type DirectoryRole } from './summary';
 
 export interface DirectoryEntry {
@@ -32,6 +33,8 @@ export interface DirectoryEntry {
   createdAt?: string;
   acceptedAt?: string;
   lockedAt?: string;
+  /** SES reported the address undeliverable (the undeliverable-emails report). */
+  emailDelivery?: EmailDelivery;
   updatedAt: string;
   version: number;
   /** When the profile item was last written (the index's sort key): newer replaces older. */

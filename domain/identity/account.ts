@@ -1,3 +1,5 @@
+import type { EmailDelivery } from './email-delivery';
+
 export type AccountStatus = 'invited' | 'active' | 'locked' | 'inactive';
 export type UserType = 'staff' | 'parent';
 
@@ -55,6 +57,8 @@ export interface Account {
   invitationTokenHash?: string;
   /** The hash of the one password-reset link that still works. */
   resetTokenHash?: string;
+  /** SES reported the address undeliverable (a permanent bounce or a complaint); an email change clears it. */
+  emailDelivery?: EmailDelivery;
   version: number;
   createdAt: string;
   updatedAt: string;

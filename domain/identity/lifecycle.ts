@@ -1,6 +1,7 @@
 import type { Person } from '../access/resolve';
 import { ConflictError } from '../errors';
 import type { Account, AccountStatus } from './account';
+import type { EmailDelivery } from './email-delivery';
 
 /**
  * The admin-driven moves of an account's life (unlock, deactivate, activate)
@@ -17,6 +18,8 @@ export interface AccountChange {
     mfaEnabledAt?: number;
     /** Only the MIS sync sets it, with its deactivation. */
     deactivatedBy?: 'mis';
+    /** SES reported the address undeliverable (email-delivery.ts). */
+    emailDelivery?: EmailDelivery;
   };
   remove: ('lockedAt' | 'mfaEnabledAt' | 'mfaSessionIds' | 'cognitoTotpOffPending' | 'deactivatedBy' | 'reservedUntil' | LinkHashField)[];
   /** The audit action and the before/after it records. */

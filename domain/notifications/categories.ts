@@ -56,7 +56,7 @@ export const notificationCategories: readonly NotificationCategory[] = Object.fr
   category('attendance', 'attendance.view', 'Absences, lateness and persistent-absence alerts', 'attendance alert'),
   category('child_protection', 'safeguarding.child_protection.view', 'Child protection concerns', 'child protection concern', { immediate: true, sensitive: true }),
   category('allegation', 'safeguarding.allegations.manage', 'Allegations made against staff', 'allegation against a member of staff', { immediate: true, sensitive: true }),
-  category('account_security', 'users.unlock', 'Account lockouts, 2FA resets and grants of sensitive permissions', 'account security event', { internal: true, signInToTurnOff: true }),
+  category('account_security', 'users.unlock', 'Account lockouts, 2FA resets, grants of sensitive permissions and undeliverable addresses', 'account security event', { internal: true, signInToTurnOff: true }),
   category('mis_sync', 'org.manage', 'Summaries and holds of the nightly MIS roster sync', 'MIS sync report', { internal: true }),
 ]);
 

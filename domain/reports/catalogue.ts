@@ -18,6 +18,7 @@ export const REPORT_NAMES = [
   'dormant-accounts',
   'locked-accounts',
   'managers',
+  'undeliverable-emails',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -91,6 +92,7 @@ export const REPORT_COLUMNS = {
   'dormant-accounts': [...PERSON, 'userType', 'status', 'reason', 'lastSignInAt', 'createdAt', 'daysSince'],
   'locked-accounts': [...PERSON, 'userType', 'lockedAt', 'unlocksAt'],
   managers: ['nodeId', 'school', 'label', 'line', 'managers'],
+  'undeliverable-emails': [...PERSON, 'userType', 'status', 'delivery', 'reportedAt', 'detail'],
 } as const satisfies Record<ReportName, readonly string[]>;
 
 const report = (name: ReportName, description: string, own: readonly ReportParamDef[] = []): ReportDef =>
@@ -104,6 +106,7 @@ export const REPORT_CATALOGUE: readonly ReportDef[] = Object.freeze([
   report('dormant-accounts', 'Active accounts never signed in or not for days days, and invitations not accepted for as long', [DAYS]),
   report('locked-accounts', 'Accounts locked after failed sign-ins, with when they locked and when they unlock by themselves'),
   report('managers', "Each school's managers line, as funding documents print it"),
+  report('undeliverable-emails', 'People whose address SES reported undeliverable (a permanent bounce, or a complaint): nothing more reaches them, invitations and safeguarding alerts included, until their email changes'),
 ]);
 
 /**
@@ -127,6 +130,7 @@ export const REPORT_READ_PERMISSIONS: { readonly [N in ReportName]: { readonly [
   'dormant-accounts': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
   'locked-accounts': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
   managers: { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
+  'undeliverable-emails': { json: ['reports.view', 'users.view'], csv: ['reports.view', 'users.view'] },
 });
 
 /** The codes reading `name` in `format` needs (REPORT_READ_PERMISSIONS), reports.view first. */
@@ -156,6 +160,7 @@ export interface ReportParamsByName {
   'dormant-accounts': CommonParams & { days: number };
   'locked-accounts': CommonParams;
   managers: CommonParams;
+  'undeliverable-emails': CommonParams;
 }
 export type ReportParams<N extends ReportName = ReportName> = ReportParamsByName[N];
 

@@ -29,7 +29,7 @@ export interface ReportMembership extends Membership {
  */
 export interface ReportPerson
   extends Person,
-    Pick<Account, 'firstName' | 'lastName' | 'email' | 'mobile' | 'source' | 'edited' | 'createdAt' | 'lockedAt' | 'acceptedAt'> {
+    Pick<Account, 'firstName' | 'lastName' | 'email' | 'mobile' | 'source' | 'edited' | 'createdAt' | 'lockedAt' | 'acceptedAt' | 'emailDelivery'> {
   memberships: ReportMembership[];
   /** The last successful sign-in (ISO); absent when the person never signed in. */
   lastSignInAt?: string;

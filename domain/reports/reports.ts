@@ -363,6 +363,28 @@ export function managersReport(data: ReportData, params: ReportParams<'managers'
   return result('managers', rows, now);
 }
 
+/**
+ * `undeliverable-emails`: people in scope whose address SES reported
+ * undeliverable (domain/identity/email-delivery.ts), with what it said and
+ * when; inactive accounts are left out (nothing is sent to them). Order: last
+ * name, first name, id.
+ */
+export function undeliverableEmailsReport(data: ReportData, params: ReportParams<'undeliverable-emails'>, reach: Reach, now: Date): ReportResult {
+  const scope = reportScope(data.tree, reach, params.nodeId);
+  const rows = visiblePeople(data.people, scope)
+    .filter((person) => person.emailDelivery !== undefined && person.status !== 'inactive')
+    .sort(compareByName)
+    .map((person): Cell[] => [
+      ...personCells(person),
+      person.userType,
+      person.status,
+      person.emailDelivery!.status,
+      person.emailDelivery!.at,
+      person.emailDelivery!.detail,
+    ]);
+  return result('undeliverable-emails', rows, now);
+}
+
 /** What each report reads. */
 export interface ReportDataByName {
   users: ReportData;
@@ -372,6 +394,7 @@ export interface ReportDataByName {
   'dormant-accounts': ReportData;
   'locked-accounts': LockedAccountsData;
   managers: ReportData;
+  'undeliverable-emails': ReportData;
 }
 
 type ReportFn<N extends ReportName> = (data: ReportDataByName[N], params: ReportParams<N>, reach: Reach, now: Date) => ReportResult;
@@ -384,6 +407,7 @@ export const REPORTS: { readonly [N in ReportName]: ReportFn<N> } = {
   'dormant-accounts': dormantAccountsReport,
   'locked-accounts': lockedAccountsReport,
   managers: managersReport,
+  'undeliverable-emails': undeliverableEmailsReport,
 };
 
 /** Runs one report by name: what GET /reports/{name} and the reports job call. */

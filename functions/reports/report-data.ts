@@ -46,6 +46,7 @@ export function entryPerson(entry: DirectoryEntry): ReportPerson {
     ...(entry.mobile ? { mobile: entry.mobile } : {}),
     source: entry.source, edited: entry.edited, createdAt: entry.createdAt ?? entry.updatedAt,
     ...(entry.lockedAt ? { lockedAt: entry.lockedAt } : {}),
+    ...(entry.emailDelivery ? { emailDelivery: entry.emailDelivery } : {}),
     ...(entry.acceptedAt ? { acceptedAt: entry.acceptedAt } : {}),
     ...(entry.lastSignInAt ? { lastSignInAt: entry.lastSignInAt } : {}),
     memberships: entry.memberOf.map((nodeId) => ({

@@ -42,7 +42,7 @@ export const jobs: JobDef[] = [
 export interface QueueDef {
   name: QueueName;
   handler: string;
-  env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL' | 'MIS_RUN_QUEUE_URL' | 'MIS_ROSTER_QUEUE_URL';
+  env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL' | 'MIS_RUN_QUEUE_URL' | 'MIS_ROSTER_QUEUE_URL' | 'EMAIL_EVENTS_QUEUE_URL';
   table: 'none' | 'read' | 'write';
   cognito?: readonly CognitoCall[];
   ses?: boolean;
@@ -58,6 +58,8 @@ export interface QueueDef {
   rosterBucket?: 'write' | 'read';
   /** S3 sends the roster bucket's object-created events under mis/ ending .zip to this queue (issue 10). */
   rosterDrops?: true;
+  /** SES's bounce and complaint events of the API's emails reach this queue (configuration set → SNS topic → SQS). */
+  sesEvents?: true;
   /**
    * The nested stack of the queue, its dead-letter queue and its worker
    * (default: the queue in the API stack, the worker in `queue workers`):
@@ -93,5 +95,11 @@ export const queues: QueueDef[] = [
     // Issue 10: the roster bucket's object-created events (S3 sends them); each dropped zip queues its school's run on mis-runs.
     name: 'mis-rosters', handler: 'functions/mis/roster-dropped.ts', env: 'MIS_ROSTER_QUEUE_URL', table: 'write',
     timeoutSeconds: 60, maxReceiveCount: 5, sends: ['mis-runs'], rosterDrops: true, group: 'MIS sync',
+  },
+  {
+    // SES's permanent bounces and complaints (SNS delivers them from the configuration set's event destination): the person
+    // whose address it was shows it (`emailDelivery` on GET /users/{id}) until the email changes. Locally: POST /_local/mail/events.
+    name: 'email-events', handler: 'functions/users/email-events-worker.ts', env: 'EMAIL_EVENTS_QUEUE_URL', table: 'write',
+    timeoutSeconds: 30, maxReceiveCount: 5, sesEvents: true,
   },
 ];

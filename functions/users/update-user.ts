@@ -31,6 +31,7 @@ export const handler = userHandler({ params: userParamsSchema, body: updateUserB
   await writeProfileEdit(account, expectedVersion, next, audit, now);
   if (body.email !== undefined) await syncSignInEmail(account, next.email);
   if (emailChanged) await noticeOldAddress(caller, account, now);
-  const { mobile: _old, ...rest } = account;
-  return entity(200, userView({ ...rest, ...next, version: account.version + 1, updatedAt: now }, person));
+  // As stored: the mobile as patched, and SES's report on the old address gone with it (voidedByEmailMove).
+  const { mobile: _old, emailDelivery, ...rest } = account;
+  return entity(200, userView({ ...rest, ...(emailChanged ? {} : { emailDelivery }), ...next, version: account.version + 1, updatedAt: now }, person));
 });

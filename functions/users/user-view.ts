@@ -15,6 +15,7 @@ export function userView(account: Account, person: Person) {
     source: account.source,
     edited: account.edited,
     mfaEnabled: account.mfaEnabled,
+    ...(account.emailDelivery ? { emailDelivery: account.emailDelivery } : {}),
     memberships: [...person.memberships].sort((a, b) => Number(b.primary) - Number(a.primary) || a.nodeId.localeCompare(b.nodeId)),
     roles: person.assignments,
     version: account.version,

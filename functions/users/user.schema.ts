@@ -50,11 +50,16 @@ export const assignmentSchema = z
   .object({ id: z.string(), roleId: z.string(), nodeId: z.string(), validFrom: z.optional(z.string()), validUntil: z.optional(z.string()) })
   .register(z.globalRegistry, { id: 'RoleAssignment' });
 
+/** SES reported the address undeliverable (domain/identity/email-delivery.ts); absent while nothing says so. */
+const emailDeliverySchema = z
+  .object({ status: z.enum(['bounced', 'complained']), at: z.string(), detail: z.string() })
+  .register(z.globalRegistry, { id: 'EmailDelivery', description: 'SES reported the address undeliverable: nothing more reaches it (invitations, resets, alerts) until the email changes, which clears this' });
+
 export const userSchema = z
   .object({
     id: z.string(), firstName: z.string(), lastName: z.string(), displayName: z.string(), email: z.string(),
     mobile: z.optional(z.string()), userType: z.enum(['staff', 'parent']), status: z.enum(['invited', 'active', 'locked', 'inactive']),
-    source: z.enum(['manual', 'mis']), edited: z.boolean(), mfaEnabled: z.boolean(),
+    source: z.enum(['manual', 'mis']), edited: z.boolean(), mfaEnabled: z.boolean(), emailDelivery: z.optional(emailDeliverySchema),
     memberships: z.array(membershipSchema), roles: z.array(assignmentSchema), version: z.number().check(z.int()),
     createdAt: z.string(), updatedAt: z.string(),
   })

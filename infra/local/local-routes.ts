@@ -79,6 +79,28 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
       if (method === 'POST') options.sesRefusals.refuse(address);
       return json(200, { address, attempts: options.sesRefusals.attempts(address) });
     }
+    // SES's event for a send to `address` that bounced for good or drew a complaint, as SES publishes it a little after the
+    // send (configuration set → SNS → the email-events queue); aws-ses-v2-local accepts every email and reports nothing.
+    if (method === 'POST' && path === '/_local/mail/events') {
+      let input: { address?: unknown; type?: unknown; at?: unknown } = {};
+      try {
+        input = JSON.parse(_body || '{}') as typeof input;
+      } catch {
+        // Answered below as a missing address.
+      }
+      const address = typeof input.address === 'string' ? input.address : '';
+      const invalid = (field: string, message: string) =>
+        json(400, { type: 'urn:trust-access:problem:validation_failed', title: `${field} is not valid`, status: 400, code: 'validation_failed', errors: [{ path: field, message }] });
+      if (!address.includes('@')) return invalid('address', 'an email address');
+      if (input.type !== 'bounce' && input.type !== 'complaint') return invalid('type', "'bounce' or 'complaint'");
+      // `at`: when SES saw it (default now); the same `at` twice is the same event delivered twice.
+      const at = input.at === undefined ? new Date() : new Date(typeof input.at === 'string' ? input.at : Number.NaN);
+      if (Number.isNaN(at.getTime())) return invalid('at', 'an ISO 8601 time');
+      const queues = (globalThis as { [LOCAL_QUEUES]?: LocalQueues })[LOCAL_QUEUES];
+      if (!queues) throw new Error('The local queues are not running');
+      queues.send('email-events', JSON.stringify(sesEvent(address, input.type, at)));
+      return json(202, { address, type: input.type, at: at.toISOString() });
+    }
     const run = /^\/_local\/run\/([\w-]+)$/.exec(path);
     if (method === 'POST' && run) {
       const job = options.jobs.find((j) => j.name === run[1]);
@@ -144,4 +166,21 @@ export function dropIntoRosterBucket(rosterDir: string, key: string, bytes: Buff
     for (let i = 0; i < deliveries; i++) queues.send('mis-rosters', body);
   }
   return { key, bytes: bytes.length, sequencer, notified };
+}
+
+/** An SES event record as a configuration set publishes it (the fields AWS documents; ids made up). */
+export function sesEvent(address: string, type: 'bounce' | 'complaint', at: Date): Record<string, unknown> {
+  const timestamp = at.toISOString();
+  const mail = { timestamp, source: 'no-reply@local', sendingAccountId: '000000000000', messageId: `local-${createHash('sha256').update(address + timestamp).digest('hex').slice(0, 24)}`, destination: [address], tags: {} };
+  if (type === 'complaint') {
+    return { eventType: 'Complaint', complaint: { feedbackId: `${mail.messageId}-complaint`, complaintFeedbackType: 'abuse', complainedRecipients: [{ emailAddress: address }], timestamp, userAgent: 'local' }, mail };
+  }
+  return {
+    eventType: 'Bounce',
+    bounce: {
+      feedbackId: `${mail.messageId}-bounce`, bounceType: 'Permanent', bounceSubType: 'General', reportingMTA: 'dns; local', timestamp,
+      bouncedRecipients: [{ emailAddress: address, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
+    },
+    mail,
+  };
 }

@@ -23,7 +23,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { alarmOnDeadLetters, alarmOnErrors, alarmOnHttpApi } from '../constructs/monitoring';
 import { STAGE_THROTTLE, throttlePublicRoutes } from '../constructs/throttling';
 import type { JobDef, QueueDef, RouteDef } from '../../functions/routes';
@@ -53,7 +54,7 @@ export interface ApiStackProps extends StackProps {
   /** The user pool's client-credentials token endpoint (its domain), which POST /oauth2/token forwards to. */
   tokenEndpoint: string;
   /** Review H, H-2: the stateful stack's alarm topic; every dead-letter queue, job, queue worker and the API get an alarm on it. */
-  alarmTopic?: ITopic;
+  alarmTopic?: sns.ITopic;
   /** Review H, H-6: the stateful stack's data buckets, and the queue S3 notifies of roster drops (the `rosterDrops` queue's). */
   exportBucket: s3.IBucket;
   rosterBucket: s3.IBucket;
@@ -206,6 +207,15 @@ export class ApiStack extends Stack {
       if (def.rosterDrops && !props.rosterDropQueue) throw new Error(`queue ${def.name} takes the roster bucket's events: the stateful stack must make it (rosterDropQueue)`);
       const queue = def.rosterDrops ? props.rosterDropQueue! : workerQueue(queueScope, queueIds[i]!, def);
       queueByName.set(def.name, { def, queue });
+      // SES's bounce and complaint events reach the alarm topic (the configuration set's event destination, stateful stack);
+      // this queue takes those, and no alarm, straight as SES wrote them (raw delivery: the SQS body is SES's JSON).
+      // (An API stack built without the alarm topic, in some infra tests, has no events to take.)
+      if (def.sesEvents && props.alarmTopic) {
+        props.alarmTopic.addSubscription(new SqsSubscription(queue, {
+          rawMessageDelivery: true,
+          filterPolicyWithMessageBody: { eventType: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.stringFilter({ allowlist: ['Bounce', 'Complaint'] })) },
+        }));
+      }
     });
     (props.queues ?? []).forEach((def, i) => {
       const { queue } = queueByName.get(def.name)!;

@@ -200,4 +200,27 @@ describe('the alarm topic', () => {
       small.cleanup();
     }
   });
+
+  it('delivers SES\'s bounce and complaint events, and no alarm, raw to the email-events queue, which only the topic may send to', () => {
+    const worker = queues.find((q) => q.sesEvents)!;
+    expect(worker.name).toBe('email-events');
+    const subscriptions = ofType(api, 'AWS::SNS::Subscription');
+    expect(subscriptions).toHaveLength(1);
+    const [, subscription] = subscriptions[0]!;
+    expect(subscription.Properties).toMatchObject({
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { eventType: ['Bounce', 'Complaint'] },
+    });
+    expect(JSON.stringify(subscription.Properties.TopicArn)).toContain(topicId);
+    const queueId = (subscription.Properties.Endpoint as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(api[queueId]!.Type).toBe('AWS::SQS::Queue');
+    // SNS may send to the queue only from the alarm topic (its worker is wired like every queue's: stacks.test.ts).
+    const policy = ofType(api, 'AWS::SQS::QueuePolicy').find(([, p]) => JSON.stringify(p.Properties.Queues).includes(queueId))![1];
+    const fromSns = (policy.Properties.PolicyDocument.Statement as any[]).filter((st) => st.Effect === 'Allow' && st.Principal?.Service === 'sns.amazonaws.com');
+    expect(fromSns).toHaveLength(1);
+    expect(fromSns[0].Action).toBe('sqs:SendMessage');
+    expect(JSON.stringify(fromSns[0].Condition)).toContain(topicId);
+  });
 });

@@ -15,7 +15,7 @@ const ACCOUNT_FIELDS = [
   'id', 'trustId', 'email', 'firstName', 'lastName', 'userType', 'status', 'source',
   'cognitoUsername', 'sessionsValidAfter', 'mobile', 'mfaEnabled', 'mfaEnabledAt', 'mfaSessionIds', 'cognitoTotpOffPending', 'edited', 'deactivatedBy', 'failedLogins', 'lockedAt',
   'acceptedAt', 'invitationTokenHash', 'resetTokenHash', 'version', 'createdAt', 'updatedAt',
-  'reservedUntil',
+  'reservedUntil', 'emailDelivery',
 ] as const;
 
 export function toAccount(item: Record<string, unknown>): Account {

@@ -28,6 +28,7 @@ export function toDirectoryEntry(item: Record<string, unknown>): DirectoryEntry 
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.acceptedAt === 'string' ? { acceptedAt: item.acceptedAt } : {}),
     ...(typeof item.lockedAt === 'string' ? { lockedAt: item.lockedAt } : {}),
+    ...(item.emailDelivery && typeof item.emailDelivery === 'object' ? { emailDelivery: item.emailDelivery as DirectoryEntry['emailDelivery'] } : {}),
     updatedAt: String(item.updatedAt ?? item.createdAt ?? ''),
     version: Number(item.version ?? 0),
     changedAt: String(item.gsi3sk ?? ''),
@@ -36,7 +37,7 @@ export function toDirectoryEntry(item: Record<string, unknown>): DirectoryEntry 
 
 const DIRECTORY_FIELDS = [
   'id', 'firstName', 'lastName', 'email', 'mobile', 'userType', 'status', 'source', 'edited', 'mfaEnabled',
-  'directory', 'lastSignInAt', 'updatedAt', 'createdAt', 'version', 'gsi3sk', 'acceptedAt', 'lockedAt',
+  'directory', 'lastSignInAt', 'updatedAt', 'createdAt', 'version', 'gsi3sk', 'acceptedAt', 'lockedAt', 'emailDelivery',
 ];
 
 const names = Object.fromEntries(DIRECTORY_FIELDS.map((field, i) => [`#f${i}`, field]));

@@ -9,7 +9,7 @@ import { holdingsAfter, type Holdings } from '../../../domain/directory/summary'
 import { stampGrants, type GrantStamp } from '../../../domain/audit/grant';
 import { accountItems, directoryAttributes } from './account-repository';
 import { profileUpdate, type ProfileFields } from './account-writes';
-import { emailMove, linksVoidedBy, type ProfileFields as PersonalFields } from './profile-writes';
+import { emailMove, voidedByEmailMove, type ProfileFields as PersonalFields } from './profile-writes';
 import { adminWitnessChecks } from './admin-repository';
 import { auditPut } from './audit-repository';
 import { claimHeld } from './email-claims';
@@ -266,7 +266,7 @@ export async function writePersonChange(
     Object.assign(fields.set, { firstName, lastName, email, edited, ...(mobile ? { mobile } : {}) });
     fields.remove = [...fields.remove.filter((f) => !['firstName', 'lastName', 'email', 'edited', 'mobile'].includes(f)), ...(mobile ? [] : ['mobile'])];
     // An email move voids the links sent to the old address, in this same transaction (a link issued with the move itself stays).
-    fields.remove = [...new Set([...fields.remove, ...linksVoidedBy(account, email).filter((f) => !(f in fields.set))])];
+    fields.remove = [...new Set([...fields.remove, ...voidedByEmailMove(account, email).filter((f) => !(f in fields.set))])];
   }
   const profile: Tagged = { item: withSelfActing(profileUpdate(account, fields, now), userId, options.acting ?? []), onFail: 'person_changed' };
   const [release, claim] = options.profile ? emailMove(account, options.profile.email) : [];

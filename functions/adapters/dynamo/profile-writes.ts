@@ -19,7 +19,7 @@ export interface ProfileFields {
 
 /** The profile Update of an edit: the fields, the version bumped on the condition that it is `expectedVersion`. */
 function profileEditItem(account: Account, expectedVersion: number, next: ProfileFields, now: string): TransactItem {
-  const removes = [...(next.mobile ? [] : ['mobile']), ...linksVoidedBy(account, next.email)];
+  const removes = [...(next.mobile ? [] : ['mobile']), ...voidedByEmailMove(account, next.email)];
   return {
     Update: {
       TableName: tableName(),
@@ -39,14 +39,16 @@ function profileEditItem(account: Account, expectedVersion: number, next: Profil
 export const LINK_HASH_FIELDS = ['invitationTokenHash', 'resetTokenHash'] as const;
 
 /**
- * The live link hashes an email change removes, in the same write as the
- * change: a link emailed to the old address (a mistyped one, someone else's)
- * must never sign anyone in as the account once it has a new address. None
- * when the address stays. Every email move (PATCH, CSV import, MIS sync)
- * writes these with emailMove's items.
+ * The profile attributes an email change removes, in the same write as the
+ * change: the live link hashes, since a link emailed to the old address (a
+ * mistyped one, someone else's) must never sign anyone in as the account once
+ * it has a new address; and SES's report that the old address was
+ * undeliverable (domain/identity/email-delivery.ts), which says nothing of the
+ * new one. None when the address stays. Every email move (PATCH, CSV import,
+ * MIS sync) writes these with emailMove's items.
  */
-export function linksVoidedBy(account: Pick<Account, 'email'>, email: string): readonly string[] {
-  return email === account.email ? [] : LINK_HASH_FIELDS;
+export function voidedByEmailMove(account: Pick<Account, 'email'>, email: string): readonly string[] {
+  return email === account.email ? [] : [...LINK_HASH_FIELDS, 'emailDelivery'];
 }
 
 /** An email change's uniqueness items: the old one released (only if still this person's), the new one claimed; none when unchanged. */
@@ -69,7 +71,7 @@ export function emailMove(account: Account, email: string): TransactItem[] {
  * A profile edit as one transaction: the profile on the condition that its
  * version is the one the client saw (If-Match), and on an email change the old
  * uniqueness item released and the new one claimed (409 when taken), and
- * the account's emailed links voided (linksVoidedBy).
+ * the account's emailed links and undeliverable report voided (voidedByEmailMove).
  */
 export async function writeProfileEdit(account: Account, expectedVersion: number, next: ProfileFields, audit: AuditRecord, now: string): Promise<void> {
   const items: TransactItem[] = [profileEditItem(account, expectedVersion, next, now), ...emailMove(account, next.email), auditPut(account.trustId, audit)];

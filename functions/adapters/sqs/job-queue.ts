@@ -7,7 +7,7 @@ import { config, localCredentials } from '../../config';
  * event (infra/local/queues.ts). A queue URL `local:<name>` selects the local
  * one, which the local stack registers on `globalThis` before any handler runs.
  */
-export type QueueName = 'imports' | 'notifications' | 'mis-runs' | 'mis-rosters';
+export type QueueName = 'imports' | 'notifications' | 'mis-runs' | 'mis-rosters' | 'email-events';
 
 /** What infra/local/queues.ts registers: the functions only ever send. */
 export interface LocalQueues {
@@ -21,6 +21,7 @@ const urls: Record<QueueName, () => string | undefined> = {
   notifications: () => config().NOTIFY_QUEUE_URL,
   'mis-runs': () => config().MIS_RUN_QUEUE_URL,
   'mis-rosters': () => config().MIS_ROSTER_QUEUE_URL,
+  'email-events': () => config().EMAIL_EVENTS_QUEUE_URL,
 };
 
 let client: SQSClient | undefined;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetIds } from '../../../domain/access/roles';
 import { call } from '../../fixtures/api';
+import { waitForMail } from '../../fixtures/mail';
 import { securityTitles } from '../../fixtures/notifications';
 import { signInWithTotp, turnOnTotp } from '../../fixtures/identity';
 import { activate, actor, createUser } from '../../fixtures/people';
@@ -45,5 +46,24 @@ describe('account_security events', () => {
     await turnOnTotp(await activate(trust, user));
     expect((await call('POST', `/users/${user.id}/mfa/reset`, { token: admin2fa })).status).toBe(204);
     expect((await securityTitles(schoolAdmin.token)).some((t) => t.startsWith('Rae Reset: two-factor sign-in was reset'))).toBe(true);
+  });
+
+  it('tell them when SES reports someone\'s address undeliverable, once however often SES says so', async () => {
+    const user = await createUser(trust.token, { firstName: 'Bo', lastName: 'Bounced', memberships: [{ nodeId: node('North School') }] });
+    const marker = await createUser(trust.token, { firstName: 'Mo', lastName: 'Marker', memberships: [{ nodeId: node('South School') }] });
+    await waitForMail(user.email);
+    const at = new Date().toISOString();
+    for (let i = 0; i < 2; i++) expect((await call('POST', '/_local/mail/events', { body: { address: user.email, type: 'bounce', at } })).status).toBe(202);
+    // The queue is first in, first out: once a later report is recorded, both of Bo's were handled.
+    expect((await call('POST', '/_local/mail/events', { body: { address: marker.email, type: 'complaint' } })).status).toBe(202);
+    const deadline = Date.now() + 15_000;
+    while ((await call('GET', `/users/${marker.id}`, { token: trust.token })).body.emailDelivery === undefined) {
+      if (Date.now() > deadline) throw new Error('the reports were not recorded');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await call('POST', '/_local/run/notify')).status).toBe(200);
+    const titles = (await securityTitles(schoolAdmin.token)).filter((t) => t.startsWith('Bo Bounced'));
+    expect(titles).toEqual(['Bo Bounced: email address undeliverable (it bounced): nothing more reaches it until it is changed']);
+    expect((await securityTitles(otherSchoolAdmin.token)).some((t) => t.startsWith('Bo Bounced'))).toBe(false);
   });
 });

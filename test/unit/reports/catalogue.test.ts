@@ -21,7 +21,7 @@ function errorsOf(run: () => unknown): Record<string, string> {
 describe('report catalogue', () => {
   it('lists the reports of API.md, each with the common parameters first', () => {
     expect(REPORT_CATALOGUE.map((r) => r.name)).toEqual([
-      'users', 'access-review', 'sensitive-access', 'expiring-access', 'dormant-accounts', 'locked-accounts', 'managers',
+      'users', 'access-review', 'sensitive-access', 'expiring-access', 'dormant-accounts', 'locked-accounts', 'managers', 'undeliverable-emails',
     ]);
     expect(REPORT_NAMES).toEqual(REPORT_CATALOGUE.map((r) => r.name));
     for (const report of REPORT_CATALOGUE) {

@@ -3,8 +3,8 @@ import { Reach } from '../../../domain/access/reach';
 import { getReport, parseReportParams, REPORT_COLUMNS, REPORT_NAMES, type ReportParams } from '../../../domain/reports/catalogue';
 import type { Cell, ReportResult } from '../../../domain/reports/model';
 import {
-  accessReviewReport, dormantAccountsReport, expiringAccessReport, lockedAccountsReport, managersReport, runReport, sensitiveAccessReport, usersReport,
-  validity,
+  accessReviewReport, dormantAccountsReport, expiringAccessReport, lockedAccountsReport, managersReport, runReport, sensitiveAccessReport, undeliverableEmailsReport,
+  usersReport, validity,
 } from '../../../domain/reports/reports';
 import { grantKey, type GrantStamp } from '../../../domain/audit/grant';
 import { makeAssignment, makeRole, makeRoles } from '../../fixtures/access';
@@ -36,6 +36,7 @@ describe('every report', () => {
       ['dormant-accounts', dormantAccountsReport(base, { ...at(), days: 90 }, t.reach.trust, t.now)],
       ['locked-accounts', lockedAccountsReport(base, at(), t.reach.trust, t.now)],
       ['managers', managersReport(base, at(), t.reach.trust, t.now)],
+      ['undeliverable-emails', undeliverableEmailsReport(base, at(), t.reach.trust, t.now)],
     ];
     for (const [name, result] of results) {
       expect(result.columns).toEqual(REPORT_COLUMNS[name as keyof typeof REPORT_COLUMNS]);
@@ -306,6 +307,20 @@ describe('locked-accounts', () => {
   it('cuts to the reach', () => {
     expect(lockedAccountsReport(base, at(), t.reach.north, t.now).rows).toEqual([]);
     expect(lockedAccountsReport(base, at('central-school'), t.reach.trust, t.now).rows).toHaveLength(1);
+  });
+});
+
+describe('undeliverable-emails', () => {
+  it('lists the people SES reported undeliverable, with what it said and when; inactive accounts left out', () => {
+    expect(pick(undeliverableEmailsReport(base, at(), t.reach.trust, t.now), ['userId', 'status', 'delivery', 'reportedAt', 'detail'])).toEqual([
+      { userId: 'ivy', status: 'invited', delivery: 'bounced', reportedAt: '2025-02-27T09:00:00.000Z', detail: 'General 5.1.1' },
+    ]);
+  });
+
+  it('cuts to the reach and to the node asked for', () => {
+    expect(column(undeliverableEmailsReport(base, at(), t.reach.north, t.now), 'userId')).toEqual(['ivy']);
+    expect(undeliverableEmailsReport(base, at(), t.reach.southSchool, t.now).rows).toEqual([]);
+    expect(undeliverableEmailsReport(base, at('central-school'), t.reach.trust, t.now).rows).toEqual([]);
   });
 });
 
