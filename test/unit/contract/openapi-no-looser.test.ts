@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { validateRoleDefinition } from '../../../domain/access/roles';
 import { DomainError } from '../../../domain/errors';
 import type { OrgTree } from '../../../domain/org/tree';
 import { parseReportParams, REPORT_NAMES } from '../../../domain/reports/catalogue';
@@ -122,8 +123,6 @@ const VALIDATED_IN_FUNCTION: Record<string, string> = {
 
 /** Checks a function makes itself beyond the zod schemas of its chain (pure: no AWS call). */
 const FUNCTION_CHECKS: Record<string, Partial<Record<Part, Check>>> = {
-  // The matrix's version is a digest the function compares as it is: another value is 412, none 428, never a 400 (so the document gives no pattern).
-  'PUT /access-matrix': { 'If-Match': () => [] },
   'GET /invite': { query: zodCheck(linkQuerySchema, 'query') },
   'GET /reset-password': { query: zodCheck(linkQuerySchema, 'query') },
   'POST /invite': { body: zodCheck(linkFormSchema, '') },
@@ -134,6 +133,14 @@ const FUNCTION_CHECKS: Record<string, Partial<Record<Part, Check>>> = {
       const form = checkTokenForm(value as Record<string, unknown>);
       return 'error' in form ? [`${form.error}: ${form.description}`] : [];
     },
+  },
+  // The zod schema, then the role's definition as the domain checks it (validateRoleDefinition: codes of the catalogue; every role id exists here).
+  'POST /roles': { body: roleDefinitionCheck((body) => [body as { permissions: string[]; assignableRoles: string[] }]) },
+  'PATCH /roles/{id}': { body: roleDefinitionCheck((body) => [{ permissions: [], assignableRoles: [], ...(body as object) }]) },
+  'PUT /access-matrix': {
+    // The matrix's version is a digest the function compares as it is: another value is 412, none 428, never a 400 (so the document gives no pattern).
+    'If-Match': () => [],
+    body: roleDefinitionCheck((body) => Object.values((body as { grants: Record<string, string[]> }).grants).map((permissions) => ({ permissions, assignableRoles: [] }))),
   },
   // As the function: the zod schema, the cadence's days, then the report's params (parseReportParams, every node id existing).
   'POST /report-schedules': {
@@ -156,6 +163,20 @@ const FUNCTION_CHECKS: Record<string, Partial<Record<Part, Check>>> = {
     },
   },
 };
+
+/** Every role id exists here: "a role of this trust" is not the document's to say. */
+const ANY_ROLE = new (class extends Set<string> {
+  override has() {
+    return true;
+  }
+})();
+function roleDefinitionCheck(definitions: (body: unknown) => { permissions: string[]; assignableRoles: string[] }[]): Check {
+  return (value, route) => {
+    const own = zodCheck(builtSchema(route, 'body'), '')(value, route);
+    if (own.length) return own;
+    return definitions(builtSchema(route, 'body')!.parse(value)).flatMap((definition) => domainRefusals(() => validateRoleDefinition(definition, ANY_ROLE)));
+  };
+}
 
 const HEADER_CHECKS: Record<string, Check> = {
   'If-Match': (value) => domainRefusals(() => requireIfMatch({ 'if-match': value as string })),
