@@ -1459,6 +1459,8 @@ export interface components {
             requiresMfa: boolean;
             reserved: boolean;
         };
+        /** @enum {string} */
+        PermissionCode: "org.manage" | "users.view" | "users.create" | "users.edit" | "users.deactivate" | "users.unlock" | "users.reset_password" | "users.reset_mfa" | "users.bulk" | "users.export" | "roles.assign" | "roles.define" | "audit.view" | "notifications.send" | "reports.view" | "reports.schedule" | "reports.manage_schedules" | "integrations.manage" | "safeguarding.child_protection.view" | "safeguarding.child_protection.record" | "safeguarding.allegations.manage" | "safeguarding.blocks.manage" | "feedback.give" | "feedback.view" | "appraisal.manage" | "appraisal.view" | "coaching.manage" | "coaching.view" | "curricula.view" | "curricula.manage" | "courses.view" | "courses.enrol" | "classes.view" | "classes.enrol" | "tracks.view" | "tracks.enrol" | "behaviour.record" | "behaviour.view" | "pastoral.record" | "pastoral.view" | "first_aid.record" | "first_aid.view" | "attendance.record" | "attendance.view" | "nursery.submissions.submit" | "nursery.submissions.approve" | "nursery.session_templates.manage" | "nursery.eligibility_codes.manage" | "children.view" | "children.absence.report";
         Problem: {
             type: string;
             title: string;
@@ -1713,6 +1715,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email: string;
                     password: string;
                 };
@@ -1963,6 +1966,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email: string;
                 };
             };
@@ -2198,8 +2202,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/x-www-form-urlencoded": {
+                    /** @default  */
                     token?: string;
+                    /** @default  */
                     password?: string;
+                    /** @default  */
                     confirm?: string;
                 };
             };
@@ -2360,8 +2367,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/x-www-form-urlencoded": {
+                    /** @default  */
                     token?: string;
+                    /** @default  */
                     password?: string;
+                    /** @default  */
                     confirm?: string;
                 };
             };
@@ -2702,7 +2712,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; 3 and W/"3" too, not *); 412 when stale, 428 when missing */
                 "If-Match": string;
             };
             path: {
@@ -3083,7 +3093,7 @@ export interface operations {
                      */
                     scope?: "trust" | "cluster" | "school" | "any";
                     /** @default [] */
-                    permissions?: string[];
+                    permissions?: ("org.manage" | "users.view" | "users.create" | "users.edit" | "users.deactivate" | "users.unlock" | "users.reset_password" | "users.reset_mfa" | "users.bulk" | "users.export" | "roles.assign" | "roles.define" | "audit.view" | "notifications.send" | "reports.view" | "reports.schedule" | "reports.manage_schedules" | "integrations.manage" | "safeguarding.child_protection.view" | "safeguarding.child_protection.record" | "safeguarding.allegations.manage" | "safeguarding.blocks.manage" | "feedback.give" | "feedback.view" | "appraisal.manage" | "appraisal.view" | "coaching.manage" | "coaching.view" | "curricula.view" | "curricula.manage" | "courses.view" | "courses.enrol" | "classes.view" | "classes.enrol" | "tracks.view" | "tracks.enrol" | "behaviour.record" | "behaviour.view" | "pastoral.record" | "pastoral.view" | "first_aid.record" | "first_aid.view" | "attendance.record" | "attendance.view" | "nursery.submissions.submit" | "nursery.submissions.approve" | "nursery.session_templates.manage" | "nursery.eligibility_codes.manage" | "children.view" | "children.absence.report")[];
                     /** @default [] */
                     assignableRoles?: string[];
                 };
@@ -3268,7 +3278,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; 3 and W/"3" too, not *); 412 when stale, 428 when missing */
                 "If-Match": string;
             };
             path: {
@@ -3283,7 +3293,7 @@ export interface operations {
                     description?: string;
                     /** @enum {string} */
                     scope?: "trust" | "cluster" | "school" | "any";
-                    permissions?: string[];
+                    permissions?: ("org.manage" | "users.view" | "users.create" | "users.edit" | "users.deactivate" | "users.unlock" | "users.reset_password" | "users.reset_mfa" | "users.bulk" | "users.export" | "roles.assign" | "roles.define" | "audit.view" | "notifications.send" | "reports.view" | "reports.schedule" | "reports.manage_schedules" | "integrations.manage" | "safeguarding.child_protection.view" | "safeguarding.child_protection.record" | "safeguarding.allegations.manage" | "safeguarding.blocks.manage" | "feedback.give" | "feedback.view" | "appraisal.manage" | "appraisal.view" | "coaching.manage" | "coaching.view" | "curricula.view" | "curricula.manage" | "courses.view" | "courses.enrol" | "classes.view" | "classes.enrol" | "tracks.view" | "tracks.enrol" | "behaviour.record" | "behaviour.view" | "pastoral.record" | "pastoral.view" | "first_aid.record" | "first_aid.view" | "attendance.record" | "attendance.view" | "nursery.submissions.submit" | "nursery.submissions.approve" | "nursery.session_templates.manage" | "nursery.eligibility_codes.manage" | "children.view" | "children.absence.report")[];
                     assignableRoles?: string[];
                 };
             };
@@ -3474,7 +3484,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                /** @description The version the change is based on (the ETag of the last read); 412 when stale, 428 when missing */
                 "If-Match": string;
             };
             path?: never;
@@ -3484,7 +3494,7 @@ export interface operations {
             content: {
                 "application/json": {
                     grants: {
-                        [key: string]: string[];
+                        [key: string]: ("org.manage" | "users.view" | "users.create" | "users.edit" | "users.deactivate" | "users.unlock" | "users.reset_password" | "users.reset_mfa" | "users.bulk" | "users.export" | "roles.assign" | "roles.define" | "audit.view" | "notifications.send" | "reports.view" | "reports.schedule" | "reports.manage_schedules" | "integrations.manage" | "safeguarding.child_protection.view" | "safeguarding.child_protection.record" | "safeguarding.allegations.manage" | "safeguarding.blocks.manage" | "feedback.give" | "feedback.view" | "appraisal.manage" | "appraisal.view" | "coaching.manage" | "coaching.view" | "curricula.view" | "curricula.manage" | "courses.view" | "courses.enrol" | "classes.view" | "classes.enrol" | "tracks.view" | "tracks.enrol" | "behaviour.record" | "behaviour.view" | "pastoral.record" | "pastoral.view" | "first_aid.record" | "first_aid.view" | "attendance.record" | "attendance.view" | "nursery.submissions.submit" | "nursery.submissions.approve" | "nursery.session_templates.manage" | "nursery.eligibility_codes.manage" | "children.view" | "children.absence.report")[];
                     };
                 };
             };
@@ -3701,6 +3711,7 @@ export interface operations {
                 "application/json": {
                     firstName: string;
                     lastName: string;
+                    /** Format: email */
                     email: string;
                     mobile?: string;
                     /** @enum {string} */
@@ -3927,7 +3938,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; 3 and W/"3" too, not *); 412 when stale, 428 when missing */
                 "If-Match": string;
             };
             path: {
@@ -3940,6 +3951,7 @@ export interface operations {
                 "application/json": {
                     firstName?: string;
                     lastName?: string;
+                    /** Format: email */
                     email?: string;
                     mobile?: string | null;
                 };
@@ -5270,7 +5282,7 @@ export interface operations {
             content: {
                 "application/json": {
                     userId: string;
-                    permission: string;
+                    permission: components["schemas"]["PermissionCode"];
                     nodeId: string;
                     /** @description A pupil id of the school apps (e.g. a OneRoster sourcedId): 1-128 printable ASCII characters except / ? # % \, not . or .. alone; percent-encode it in a path (ext:pupil.1@mis → ext%3Apupil.1%40mis) */
                     subjectId?: string;
@@ -5368,7 +5380,7 @@ export interface operations {
                 "application/json": {
                     checks: {
                         userId: string;
-                        permission: string;
+                        permission: components["schemas"]["PermissionCode"];
                         nodeId: string;
                         /** @description A pupil id of the school apps (e.g. a OneRoster sourcedId): 1-128 printable ASCII characters except / ? # % \, not . or .. alone; percent-encode it in a path (ext:pupil.1@mis → ext%3Apupil.1%40mis) */
                         subjectId?: string;
@@ -5637,6 +5649,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email: string;
                     session: string;
                     code: string;
@@ -6608,7 +6621,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; 3 and W/"3" too, not *); 412 when stale, 428 when missing */
                 "If-Match": string;
             };
             path?: never;
@@ -6858,7 +6871,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; 3 and W/"3" too, not *); 412 when stale, 428 when missing */
                 "If-Match": string;
             };
             path?: never;
@@ -7232,7 +7245,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in */
+            /** @description validation_failed: query.token longer than any link carries; invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7793,7 +7806,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/x-www-form-urlencoded": {
-                    grant_type?: string;
+                    /** @constant */
+                    grant_type: "client_credentials";
                     scope?: string;
                 } & {
                     [key: string]: unknown;
@@ -8426,12 +8440,12 @@ export interface operations {
             query?: {
                 nodeId?: string;
                 format?: "json" | "csv";
-                withinDays?: string;
-                days?: string;
+                withinDays?: number;
+                days?: number;
             };
             header?: never;
             path: {
-                name: string;
+                name: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
             };
             cookie?: never;
         };
@@ -8648,7 +8662,20 @@ export interface operations {
                     /** @enum {string} */
                     report: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers" | "undeliverable-emails";
                     params?: {
-                        [key: string]: string | number;
+                        /** @description The node whose subtree the report covers (default: the trust); rows are also cut to your reach of reports.view and users.view (and users.export for the users CSV). */
+                        nodeId?: string;
+                        /**
+                         * @description Role assignments ending within this many days from now. Only expiring-access takes it: another report answers 400 naming it.
+                         * @default 30
+                         */
+                        withinDays?: number;
+                        /**
+                         * @description Accounts not signed in for at least this many days. Only dormant-accounts takes it: another report answers 400 naming it.
+                         * @default 90
+                         */
+                        days?: number;
+                        /** @description Ignored: a scheduled report is always CSV. */
+                        format?: string | number;
                     };
                     /** @enum {string} */
                     cadence: "daily" | "weekly" | "monthly";
@@ -8855,7 +8882,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing */
+                /** @description The version the change is based on (the ETag of the last read, e.g. "3"; 3 and W/"3" too, not *); 412 when stale, 428 when missing */
                 "If-Match": string;
             };
             path: {
@@ -8869,7 +8896,20 @@ export interface operations {
                     /** @enum {string} */
                     report?: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers" | "undeliverable-emails";
                     params?: {
-                        [key: string]: string | number;
+                        /** @description The node whose subtree the report covers (default: the trust); rows are also cut to your reach of reports.view and users.view (and users.export for the users CSV). */
+                        nodeId?: string;
+                        /**
+                         * @description Role assignments ending within this many days from now. Only expiring-access takes it: another report answers 400 naming it.
+                         * @default 30
+                         */
+                        withinDays?: number;
+                        /**
+                         * @description Accounts not signed in for at least this many days. Only dormant-accounts takes it: another report answers 400 naming it.
+                         * @default 90
+                         */
+                        days?: number;
+                        /** @description Ignored: a scheduled report is always CSV. */
+                        format?: string | number;
                     };
                     /** @enum {string} */
                     cadence?: "daily" | "weekly" | "monthly";

@@ -1,9 +1,14 @@
 import * as z from '../shared/zod';
 
+/**
+ * An email address: trimmed, at most 254 characters, zod's email pattern,
+ * then lower-cased. z.toJSONSchema describes a pipe by its first step, so the
+ * format and the pattern (zod's own regex) are stated for /openapi.json here.
+ */
 export const emailSchema = z.pipe(
   z.pipe(z.string().check(z.trim(), z.maxLength(254)), z.email({ error: 'not a valid email address' })),
   z.transform((email: string) => email.toLowerCase()),
-);
+).register(z.globalRegistry, { format: 'email', pattern: z.regexes.email.source });
 
 export const loginBodySchema = z.strictObject({
   email: emailSchema,

@@ -1,9 +1,13 @@
-import { isPermissionCode } from '../../domain/access/permissions';
+import { isPermissionCode, permissionCatalogue } from '../../domain/access/permissions';
 import { idSchema, subjectIdSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 /** Decisions for other apps (POST /authz/check, /authz/batch): the hot path, so apart from the account schemas. */
-export const permissionCodeSchema = z.string().check(z.refine(isPermissionCode, { message: 'unknown permission' }));
+/** A code of the catalogue (400 `unknown permission` otherwise); /openapi.json lists them as an enum, from the catalogue. */
+export const permissionCodeSchema = z
+  .string()
+  .check(z.refine(isPermissionCode, { message: 'unknown permission' }))
+  .register(z.globalRegistry, { id: 'PermissionCode', enum: permissionCatalogue.map((def) => def.code) });
 
 export const checkSchema = z.strictObject({
   userId: idSchema,

@@ -1,6 +1,7 @@
 import { version } from '../../package.json';
 import { routes, type RouteDef } from '../routes';
 import { GATEWAY_MEDIA_TYPE, GATEWAY_REFUSALS, type GatewayRefusalStatus } from '../http/gateway-refusals';
+import { IDEMPOTENCY_KEY_FORMAT, IF_MATCH_VERSION } from '../http/header-formats';
 import { problemSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
@@ -14,7 +15,15 @@ const IF_MATCH = {
   name: 'If-Match',
   in: 'header',
   required: true,
-  description: 'The version the change is based on (the ETag of the last read, e.g. "3"); 412 when stale, 428 when missing',
+  description: 'The version the change is based on (the ETag of the last read, e.g. "3"; 3 and W/"3" too, not *); 412 when stale, 428 when missing',
+  // The check of requireIfMatch (functions/http/responses.ts), which trims the value first.
+  schema: { type: 'string', pattern: `^[ \\t]*${IF_MATCH_VERSION.source.slice(1, -1)}[ \\t]*$` },
+};
+
+/** `ifMatch: 'digest'`: the version is a digest the route compares as it is (PUT /access-matrix): any other value is 412, none 428. */
+const IF_MATCH_DIGEST = {
+  ...IF_MATCH,
+  description: 'The version the change is based on (the ETag of the last read); 412 when stale, 428 when missing',
   schema: { type: 'string' },
 };
 
@@ -30,7 +39,7 @@ const IDEMPOTENCY_KEY = {
   in: 'header',
   required: false,
   description: 'A key the client chose (1-255 visible ASCII characters, e.g. a UUID): the first answer is kept 24 hours and replayed for a repeat (header idempotent-replayed: true); another body with the same key is 422 idempotency_key_reused, a repeat while the first runs is 409 idempotency_in_progress',
-  schema: { type: 'string', minLength: 1, maxLength: 255 },
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_FORMAT.source },
 };
 
 /**
@@ -186,7 +195,7 @@ function operation(components: Components, route: RouteDef) {
     parameters: [
       ...parameters(components, route.request?.params, 'path'),
       ...parameters(components, route.request?.query, 'query'),
-      ...(route.request?.ifMatch ? [route.request.ifMatch === 'create' ? IF_MATCH_UNLESS_CREATING : IF_MATCH] : []),
+      ...(route.request?.ifMatch ? [route.request.ifMatch === 'create' ? IF_MATCH_UNLESS_CREATING : route.request.ifMatch === 'digest' ? IF_MATCH_DIGEST : IF_MATCH] : []),
       ...(route.request?.idempotencyKey ? [IDEMPOTENCY_KEY] : []),
     ],
     ...(body

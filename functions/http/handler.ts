@@ -43,6 +43,13 @@ const TIMEOUT_MARGIN_MS = 1000;
 
 const parsed = new WeakMap<HttpEvent, State>();
 
+/**
+ * The schemas each handler validates with, by handler: the strictness guard
+ * (test/unit/contract/openapi-no-looser.test.ts) checks they are the ones the
+ * route table documents in /openapi.json.
+ */
+export const handlerSchemas = new WeakMap<object, Schemas>();
+
 const state = (request: { event: HttpEvent }): State => {
   const existing = parsed.get(request.event);
   if (existing) return existing;
@@ -175,7 +182,7 @@ export function httpHandler<S extends Schemas, A extends 'public' | 'user', C = 
     .use(problemResponses(options.errorPage));
   // The type above makes a signed-in route name its resolver; were it missing, the step would throw (a 500), never let the request through.
   if (options.auth === 'user') chain.use(callerContext((options as unknown as { resolveCaller: ResolveCaller<unknown> }).resolveCaller));
-  return chain.handler(async (event) => {
+  const handler = chain.handler(async (event) => {
     const s = parsed.get(event) ?? {};
     return fn({
       body: s.body,
@@ -187,6 +194,8 @@ export function httpHandler<S extends Schemas, A extends 'public' | 'user', C = 
       event,
     } as HttpRequest<S, A, C>);
   });
+  handlerSchemas.set(handler, { body: options.body, query: options.query, params: options.params });
+  return handler;
 }
 
 function lowerCaseHeaders(headers: Record<string, string | undefined> | undefined) {

@@ -1,4 +1,5 @@
 import { PreconditionRequiredError, InvalidInputError } from '../../domain/errors';
+import { IF_MATCH_VERSION } from './header-formats';
 
 export interface HttpResult {
   statusCode: number;
@@ -29,7 +30,7 @@ export function requireIfMatch(headers: Record<string, string | undefined>): num
       { path: 'If-Match', message: 'must be the entity version, e.g. "3", not *' },
     ]);
   }
-  const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(raw.trim());
+  const match = IF_MATCH_VERSION.exec(raw.trim());
   if (!match) {
     throw new InvalidInputError('validation_failed', 'If-Match must be a version number', [
       { path: 'If-Match', message: 'must be the entity version, e.g. "3"' },

@@ -1,17 +1,19 @@
 import { ONEROSTER_ROLES } from '../../domain/mis/oneroster';
-import { cursorSchema, idSchema, limitSchema } from '../shared/schemas';
+import { cursorSchema, idSchema, limitSchema, NOT_BLANK } from '../shared/schemas';
 import * as z from '../shared/zod';
 
-/** A OneRoster 1.2 role, or a vendor's `ext:` role. */
+const EXT_ROLE = /^ext:[A-Za-z0-9_.-]+$/;
+
+/** A OneRoster 1.2 role, or a vendor's `ext:` role (the refine stated for /openapi.json as an anyOf). */
 const rosterRole = z.string().check(
   z.maxLength(64),
-  z.refine((role) => (ONEROSTER_ROLES as readonly string[]).includes(role) || /^ext:[A-Za-z0-9_.-]+$/.test(role), 'not a OneRoster 1.2 role (teacher, aide, …) or an ext: role'),
-);
+  z.refine((role) => (ONEROSTER_ROLES as readonly string[]).includes(role) || EXT_ROLE.test(role), 'not a OneRoster 1.2 role (teacher, aide, …) or an ext: role'),
+).register(z.globalRegistry, { anyOf: [{ enum: [...ONEROSTER_ROLES] }, { pattern: EXT_ROLE.source }] });
 
 const settingsFields = {
   enabled: z.boolean(),
   /** The school's sourcedId in orgs.csv. */
-  orgSourcedId: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
+  orgSourcedId: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)).register(z.globalRegistry, NOT_BLANK),
   roleMap: z._default(z.record(rosterRole, idSchema), {}),
   parents: z._default(z.boolean(), false),
   inviteNew: z._default(z.boolean(), false),

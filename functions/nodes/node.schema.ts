@@ -1,5 +1,5 @@
 import { TEXT_LIMITS } from '../../domain/text-rules';
-import { idSchema, plainText } from '../shared/schemas';
+import { idSchema, NOT_BLANK, plainText } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 /**
@@ -8,7 +8,7 @@ import * as z from '../shared/zod';
  * write such a school back as a removal).
  */
 const name = plainText(TEXT_LIMITS.nodeName).check(z.refine((text) => text !== '-', { message: 'must not be "-" alone (a schools cell of the users CSV reads "-" as "remove all")' }));
-const label = z.string().check(z.trim(), z.minLength(1), z.maxLength(40));
+const label = z.string().check(z.trim(), z.minLength(1), z.maxLength(40)).register(z.globalRegistry, NOT_BLANK);
 
 export const nodeSchema = z
   .object({
@@ -36,4 +36,6 @@ export const updateNodeBodySchema = z
     parentId: z.optional(idSchema),
     label: z.optional(z.nullable(label)),
   })
-  .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] }));
+  .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] }))
+  // The refine is invisible to z.toJSONSchema: /openapi.json says it as minProperties.
+  .register(z.globalRegistry, { minProperties: 1 });

@@ -1,5 +1,5 @@
 import { DELIVERIES, notificationCategories } from '../../domain/notifications/categories';
-import { subjectIdSchema, utcTimeSchema } from '../shared/schemas';
+import { NOT_BLANK, subjectIdSchema, utcTimeSchema } from '../shared/schemas';
 import * as z from '../shared/zod';
 
 const delivery = z.enum(DELIVERIES);
@@ -47,7 +47,7 @@ export const postEventBodySchema = z
     nodeId: z.string().check(z.minLength(1), z.maxLength(64)),
     /** The pupil (or other subject) the event is about: blocks from it are honoured. */
     subjectId: z.optional(subjectIdSchema),
-    title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+    title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)).register(z.globalRegistry, NOT_BLANK),
     summary: z.optional(z.string().check(z.trim(), z.maxLength(2000))),
     link: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
     occurredAt: utcTimeSchema,

@@ -1,9 +1,8 @@
 import { httpHandler } from '../http/handler';
 import { errorPage, escapeHtml, htmlPage, message } from '../pages/html';
-import * as z from '../shared/zod';
 import { checkUnsubscribe, signInToTurnOff, subjectOf } from './unsubscribe';
+import { unsubscribeQuerySchema as querySchema } from './unsubscribe.schema';
 
-const querySchema = z.object({ token: z.optional(z.string().check(z.maxLength(1000))) });
 const TITLE = 'Stop these emails';
 
 /**

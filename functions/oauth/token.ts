@@ -3,6 +3,7 @@ import { required } from '../config';
 import { httpHandler } from '../http/handler';
 import { logger } from '../http/logger';
 import type { HttpResult } from '../http/responses';
+import { checkTokenForm } from './token-form';
 
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
 
@@ -34,11 +35,9 @@ export const handler = httpHandler({ auth: 'public' }, async ({ headers, body })
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization)?.[1];
   const decoded = basic ? Buffer.from(basic, 'base64').toString('utf8') : '';
   if (!basic || !decoded.includes(':')) return oauthError('invalid_client', 'Authenticate the client with HTTP Basic (client id and secret)');
-  const form = (body ?? {}) as Record<string, unknown>;
-  const grantType = typeof form.grant_type === 'string' ? form.grant_type : undefined;
-  if (!grantType) return oauthError('invalid_request', 'grant_type is required (form-encoded)');
-  if (grantType !== 'client_credentials') return oauthError('unsupported_grant_type', 'Only client_credentials is supported');
-  const scope = typeof form.scope === 'string' ? form.scope : undefined;
+  const form = checkTokenForm((body ?? {}) as Record<string, unknown>);
+  if ('error' in form) return oauthError(form.error, form.description);
+  const { grantType, scope } = form;
 
   let response: Response;
   try {

@@ -6,6 +6,7 @@ import { getLinkToken } from '../adapters/dynamo/token-repository';
 import { httpHandler } from '../http/handler';
 import * as z from '../shared/zod';
 import { APOLOGY, errorPage, htmlPage, message, passwordForm } from './html';
+import { linkFormSchema as formSchema, linkQuerySchema as querySchema } from './link-form.schema';
 
 export interface PageSpec {
   purpose: TokenPurpose;
@@ -18,12 +19,6 @@ export interface PageSpec {
 /** What the form post does with the link: sets the password, answers the account's email when it may be shown. */
 export type LinkAction = (token: string, password: string) => Promise<string | undefined>;
 
-const formSchema = z.object({
-  token: z._default(z.string().check(z.maxLength(200)), ''),
-  password: z._default(z.string().check(z.maxLength(256)), ''),
-  confirm: z._default(z.string().check(z.maxLength(256)), ''),
-});
-const querySchema = z.object({ token: z.optional(z.string().check(z.maxLength(200))) });
 
 /** A problem the person can act on, as a sentence; anything unexpected stays a generic apology. */
 function explain(error: unknown): { status: number; text: string; rules?: string[] } {

@@ -1,8 +1,14 @@
+import { permissionCatalogue } from '../../domain/access/permissions';
 import { TEXT_LIMITS } from '../../domain/text-rules';
 import { idSchema, plainText } from '../shared/schemas';
 import * as z from '../shared/zod';
 
-const code = z.string().check(z.minLength(1), z.maxLength(80));
+/**
+ * A permission code in a role's definition: the domain refuses a code outside
+ * the catalogue (validateRoleDefinition, 400 naming permissions[i]), so
+ * /openapi.json lists the catalogue's codes as an enum.
+ */
+const code = z.string().check(z.minLength(1), z.maxLength(80)).register(z.globalRegistry, { enum: permissionCatalogue.map((def) => def.code) });
 const scope = () => z.enum(['trust', 'cluster', 'school', 'any']);
 
 export const roleSchema = z
@@ -42,7 +48,9 @@ export const updateRoleBodySchema = z
     permissions: z.optional(z.array(code).check(z.maxLength(200))),
     assignableRoles: z.optional(z.array(idSchema).check(z.maxLength(100))),
   })
-  .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] }));
+  .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change', path: [] }))
+  // The refine is invisible to z.toJSONSchema: /openapi.json says it as minProperties.
+  .register(z.globalRegistry, { minProperties: 1 });
 
 export const accessMatrixSchema = z.object({
   roles: z.array(roleSchema),

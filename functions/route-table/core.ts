@@ -15,7 +15,8 @@ import {
   membershipSchema, myPermissionsQuerySchema, putBlockBodySchema, putChildBodySchema, putMembershipBodySchema,
   updateUserBodySchema, userSchema,
 } from '../users/user.schema';
-import { html, linkForm, linkPageOutcomes, ok, sentSchema } from './responses';
+import { linkFormSchema, linkQuerySchema } from '../pages/link-form.schema';
+import { html, linkPageOutcomes, ok, sentSchema } from './responses';
 import type { RouteDef } from './types';
 
 /** Sign-in and the link pages, the tree, roles and the access matrix, people, decisions for other apps, the caller's own account, audit. */
@@ -63,25 +64,25 @@ export const coreRoutes: RouteDef[] = [
   {
     method: 'GET', path: '/invite', handler: 'functions/pages/invite-page.ts', auth: 'public',
     summary: 'The page an invitation link opens: a form to set the first password', tag: 'Pages', table: 'read',
-    request: { query: z.object({ token: z.optional(z.string()) }) },
+    request: { query: linkQuerySchema },
     responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
     method: 'POST', path: '/invite', handler: 'functions/pages/invite-submit.ts', auth: 'public', commonPasswords: true,
     summary: 'The invitation form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword'],
-    request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
+    request: { body: linkFormSchema, bodyContentType: 'application/x-www-form-urlencoded' },
     responses: { 200: html('HTML outcome'), ...linkPageOutcomes },
   },
   {
     method: 'GET', path: '/reset-password', handler: 'functions/pages/reset-password-page.ts', auth: 'public',
     summary: 'The page a reset link opens: a form to choose a new password', tag: 'Pages', table: 'read',
-    request: { query: z.object({ token: z.optional(z.string()) }) },
+    request: { query: linkQuerySchema },
     responses: { 200: html('HTML form'), ...linkPageOutcomes },
   },
   {
     method: 'POST', path: '/reset-password', handler: 'functions/pages/reset-password-submit.ts', auth: 'public', commonPasswords: true,
     summary: 'The reset form post (form-encoded); answers an HTML page', tag: 'Pages', table: 'write', cognito: ['AdminSetUserPassword', 'AdminUserGlobalSignOut'], ses: true,
-    request: { body: linkForm, bodyContentType: 'application/x-www-form-urlencoded' },
+    request: { body: linkFormSchema, bodyContentType: 'application/x-www-form-urlencoded' },
     responses: { 200: html('HTML outcome'), ...linkPageOutcomes },
   },
   {
@@ -149,7 +150,7 @@ export const coreRoutes: RouteDef[] = [
   {
     method: 'PUT', path: '/access-matrix', handler: 'functions/roles/put-access-matrix.ts', auth: 'user',
     summary: 'Replace grants, all or nothing (If-Match: the matrix version)', tag: 'Roles', table: 'write',
-    request: { body: putAccessMatrixBodySchema, ifMatch: true },
+    request: { body: putAccessMatrixBodySchema, ifMatch: 'digest' },
     responses: { 200: ok(z.extend(accessMatrixSchema, { changed: z.number().check(z.int()) })), 403: { description: 'forbidden or escalation' }, 409: { description: 'built_in_role' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
   {

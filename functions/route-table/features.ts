@@ -16,6 +16,7 @@ import { categoryListSchema, eventAcceptedSchema, feedQuerySchema, feedSchema, p
 import {
   misRunListSchema, misRunSchema, misSettingsSchema, putMisSettingsBodySchema, rosterBodySchema, rosterStoredSchema, runIdParamsSchema, runListQuerySchema, runStartedSchema, startRunBodySchema,
 } from '../mis/mis.schema';
+import { unsubscribeQuerySchema } from '../notifications/unsubscribe.schema';
 import { userParamsSchema } from '../users/params.schema';
 import { html, ok } from './responses';
 import type { RouteDef } from './types';
@@ -83,14 +84,14 @@ export const featureRoutes: RouteDef[] = [
   {
     method: 'GET', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-page.ts', auth: 'public',
     summary: 'The page an unsubscribe link opens (it changes nothing by itself)', tag: 'Pages', table: 'read', linkKey: true,
-    request: { query: z.object({ token: z.optional(z.string()) }) },
+    request: { query: unsubscribeQuerySchema },
     responses: { 200: html('What the link stops and its button; for a safeguarding or account-security category, a page saying to sign in instead (no button)'), 400: html('The link is not valid'), 500: html('Something went wrong, as a page'), 503: html('timeout: it took too long, as a page') },
   },
   {
     method: 'POST', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-submit.ts', auth: 'public',
     summary: 'RFC 8058 one-click unsubscribe (List-Unsubscribe=One-Click): the category goes off for that person', tag: 'Notifications', table: 'write', linkKey: true,
-    request: { query: z.object({ token: z.optional(z.string()) }), body: z.object({ 'List-Unsubscribe': z.optional(z.string()), from: z.optional(z.string()) }), bodyContentType: 'application/x-www-form-urlencoded' },
-    responses: { 204: { description: 'Unsubscribed (one-click)' }, 200: html('Unsubscribed (from the page)'), 400: { description: 'invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in' } },
+    request: { query: unsubscribeQuerySchema, body: z.object({ 'List-Unsubscribe': z.optional(z.string()), from: z.optional(z.string()) }), bodyContentType: 'application/x-www-form-urlencoded' },
+    responses: { 204: { description: 'Unsubscribed (one-click)' }, 200: html('Unsubscribed (from the page)'), 400: { description: 'validation_failed: query.token longer than any link carries; invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in' } },
   },
 
   // MIS roster sync

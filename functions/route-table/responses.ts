@@ -11,4 +11,4 @@ export const linkPageOutcomes = {
   410: html('The link expired or was used'), 429: html('throttled'), 500: html('Something went wrong, as a page'),
   503: html('timeout: it took too long, as a page'),
 };
-export const linkForm = z.object({ token: z.optional(z.string()), password: z.optional(z.string()), confirm: z.optional(z.string()) });
+

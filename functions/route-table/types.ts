@@ -59,7 +59,7 @@ export interface RouteDef {
   reportFiles?: 'write' | 'read';
   /** `bodyContentType`: how the body is sent (default `application/json`; the HTML forms post `application/x-www-form-urlencoded`). */
   request?: {
-    body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing); `create`: optional for a document that does not exist yet (a save without it only creates). */ ifMatch?: true | 'create';
+    body?: ZodType; bodyContentType?: string; query?: ZodType; params?: ZodType; /** The route takes `If-Match: <version>` (412 stale, 428 missing); `create`: optional for a document that does not exist yet (a save without it only creates); `digest`: the version is a digest, not a number (PUT /access-matrix). */ ifMatch?: true | 'create' | 'digest';
     /** Further media types the body may come as (the CSV import takes `text/csv` or JSON). */
     otherBodies?: Record<string, ZodType>;
     /** The route honours an optional `Idempotency-Key` header (functions/shared/idempotency.ts): 409 while the first is running, 422 for another body. */

@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { ConflictError, InvalidInputError, UnprocessableError } from '../../domain/errors';
 import { claimIdempotencyKey, idempotencyKey, releaseIdempotencyKey, storeIdempotentAnswer } from '../adapters/dynamo/idempotency-repository';
 import type { Caller } from '../http/caller';
+import { IDEMPOTENCY_KEY_FORMAT as KEY_FORMAT } from '../http/header-formats';
 import { logger } from '../http/logger';
 import type { HttpResult } from '../http/responses';
 import { newId } from './ids';
 
 /** A claim outlives the function that made it by this much (the bulk function's timeout is 29 s): after it, a retry may take over. */
 const LEASE_SECONDS = 90;
-/** A key the client chose: visible ASCII, as the IETF Idempotency-Key draft's examples (UUIDs, ULIDs). */
-const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 

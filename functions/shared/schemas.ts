@@ -2,7 +2,8 @@ import { CONTROL_CHARACTER_MESSAGE } from '../../domain/text-rules';
 import * as z from './zod';
 
 /** Shapes several routes share: problem documents, ids, pages. */
-export const idSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_-]+$/, 'not a valid id'));
+export const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+export const idSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(ID_PATTERN, 'not a valid id'));
 
 /**
  * A moment in time from a caller (role validity, bulk addRole, a notification
@@ -91,4 +92,15 @@ export const idParamsSchema = z.object({ id: idSchema });
  * the rule the CSV import and the MIS sync apply too).
  */
 export const plainText = (max: number) =>
-  z.string().check(z.trim(), z.minLength(1), z.maxLength(max), z.regex(/^[^\u0000-\u001f\u007f]*$/, CONTROL_CHARACTER_MESSAGE));
+  z.string().check(z.trim(), z.minLength(1), z.maxLength(max), z.regex(/^[^\u0000-\u001f\u007f]*$/, CONTROL_CHARACTER_MESSAGE))
+    .register(z.globalRegistry, { pattern: PLAIN_TEXT_DOCUMENTED });
+
+/**
+ * /openapi.json's pattern of plainText: no control character, and one
+ * character that is not white space (the value is trimmed before its
+ * minLength 1, so white space alone is refused).
+ */
+const PLAIN_TEXT_DOCUMENTED = '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$';
+
+/** /openapi.json's pattern of a trimmed string with a minLength of 1 (white space alone is refused). */
+export const NOT_BLANK = { pattern: '\\S' };

@@ -26,8 +26,9 @@ export const bulkActionSchema = z.discriminatedUnion('op', [
  */
 export const bulkEditBodySchema = z
   .strictObject({
-    userIds: z.array(idSchema).check(z.minLength(1), z.maxLength(MAX_BULK_USERS)),
-    actions: z.array(bulkActionSchema).check(z.minLength(1), z.maxLength(MAX_BULK_ACTIONS)),
+    // The refines below are invisible to z.toJSONSchema: /openapi.json says uniqueItems (the other action rules it cannot say).
+    userIds: z.array(idSchema).check(z.minLength(1), z.maxLength(MAX_BULK_USERS)).register(z.globalRegistry, { uniqueItems: true }),
+    actions: z.array(bulkActionSchema).check(z.minLength(1), z.maxLength(MAX_BULK_ACTIONS)).register(z.globalRegistry, { uniqueItems: true }),
     dryRun: z._default(z.boolean(), false),
   })
   .check(

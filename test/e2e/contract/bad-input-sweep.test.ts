@@ -261,8 +261,8 @@ async function send(probe: Probe): Promise<void> {
   if (status === 400 && probe.expect === 'invalid' && probe.names && problem) {
     const paths: string[] = (body.errors ?? []).map((e: { path: string }) => e.path);
     const wanted = probe.unknownKey ? [probe.names, probe.unknownKey].filter((p) => p !== 'body').join('.') : probe.names;
-    // The field at fault, or a field under it (`actions.0` at fault, `actions.0.op` named).
-    if (!paths.some((p) => p === wanted || p.startsWith(`${wanted}.`))) failures.push(`${where}: 400 ${body.code} names ${JSON.stringify(paths)}, not ${wanted}`);
+    // The field at fault, or a field under it (`actions.0` at fault, `actions.0.op` named; a role's `permissions[0]` under `permissions`).
+    if (!paths.some((p) => p === wanted || p.startsWith(`${wanted}.`) || p.startsWith(`${wanted}[`))) failures.push(`${where}: 400 ${body.code} names ${JSON.stringify(paths)}, not ${wanted}`);
   }
 }
 
