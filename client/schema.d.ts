@@ -8445,7 +8445,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                name: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers";
+                name: "users" | "access-review" | "sensitive-access" | "expiring-access" | "dormant-accounts" | "locked-accounts" | "managers" | "undeliverable-emails";
             };
             cookie?: never;
         };
