@@ -164,6 +164,47 @@ describe('granting a sensitive role without 2FA', () => {
   });
 });
 
+describe('"sign in with 2FA" where a 2FA session would help', () => {
+  // The caller holds the child protection view themself (a requiresMfa code, held only in a 2FA session):
+  // nothing lists it for them, so without 2FA they cannot hand it out, and with 2FA they can.
+  const cpViewer = makeRole({ id: 'role-cp-viewer', permissions: ['safeguarding.child_protection.view'] });
+  const cpAssigner = makeRole({ id: 'role-cp-assigner', permissions: ['roles.assign', 'users.view', 'safeguarding.child_protection.view'] });
+  /** Not sensitive itself, but its holders may appoint child protection viewers. */
+  const cpAppointer = makeRole({ id: 'role-cp-appointer', permissions: ['users.view'], assignableRoles: [cpViewer.id] });
+  const definer = makeRole({ id: 'role-definer', permissions: ['roles.define', 'users.view'] });
+  const custom = makeRole({ id: 'role-custom', permissions: ['users.view'] });
+  const roles = makeRoles(cpViewer, cpAssigner, cpAppointer, definer, custom);
+
+  it('answers mfa_required, not escalation, to granting a role that lets its holders appoint a sensitive one', () => {
+    const caller = holder(cpAssigner.id, 'north-school', { id: 'cp-assigner' });
+    const give = (callerMfa: boolean) => () =>
+      checkAssign({ tree, roles, caller, callerMfa, now: NOW, target: { memberships: [] }, roleId: cpAppointer.id, nodeId: 'north-school' });
+    expect(forbiddenCode(give(false))).toBe('mfa_required');
+    expect(forbiddenCode(give(true))).toBeUndefined();
+  });
+
+  it('answers mfa_required, not escalation, to listing a sensitive role on another role', () => {
+    const caller = makePerson({
+      id: 'cp-definer',
+      assignments: [makeAssignment({ roleId: definer.id, nodeId: 'trust' }), makeAssignment({ roleId: cpAssigner.id, nodeId: 'trust' })],
+    });
+    const listCp = (callerMfa: boolean) => () =>
+      checkRoleEdit({
+        tree, roles, caller, callerMfa, now: NOW, before: custom, holders: [],
+        after: { id: custom.id, permissions: custom.permissions, assignableRoles: [cpViewer.id] },
+      });
+    expect(forbiddenCode(listCp(false))).toBe('mfa_required');
+    expect(forbiddenCode(listCp(true))).toBeUndefined();
+  });
+
+  it('answers mfa_required, not outranked, to acting on a holder of a role the caller could give in a 2FA session', () => {
+    const caller = holder(cpAssigner.id, 'north-school', { id: 'cp-assigner' });
+    const target = holder(cpViewer.id, 'north-school', { id: 'cp-viewer' });
+    expect(dominationGap({ tree, roles, caller, callerMfa: false, target, now: NOW })).toBe('mfa_required');
+    expect(dominationGap({ tree, roles, caller, callerMfa: true, target, now: NOW })).toBeNull();
+  });
+});
+
 describe('moving a node (checkMove) with a role only partly sensitive', () => {
   it('asks for 2FA when a gained Head Teacher role carries some sensitive codes among others', () => {
     const roles = makeRoles();
