@@ -216,6 +216,20 @@ describe('moving a node (checkMove) with a role only partly sensitive', () => {
   });
 });
 
+describe('moving a node where only roles conferring nothing are gained', () => {
+  it('does not ask the mover for roles.assign: nothing is granted', () => {
+    const estates = makeRole({ id: 'role-estates', permissions: ['org.manage', 'users.view'] });
+    const retired = makeRole({ id: 'role-retired', permissions: ['legacy.retired_code'] });
+    const hollow = makeRole({ id: 'role-hollow', permissions: [] });
+    const roles = makeRoles(estates, retired, hollow);
+    const caller = holder(estates.id, 'trust', { id: 'estates' });
+    const move = (gained: { roleId: string; nodeId: string }[]) => () =>
+      checkMove({ tree, roles, caller, callerMfa: false, now: NOW, nodeId: 'north-school', gained });
+    expect(forbiddenCode(move([{ roleId: retired.id, nodeId: 'south' }, { roleId: hollow.id, nodeId: 'south' }]))).toBeUndefined();
+    expect(forbiddenCode(move([{ roleId: presetIds.staff, nodeId: 'south' }]))).toBe('escalation');
+  });
+});
+
 describe('who runs the trust (isAdminHolding)', () => {
   const roles = makeRoles();
   const at = (window: { validFrom?: string; validUntil?: string }) =>
@@ -240,6 +254,20 @@ describe('integration tokens', () => {
     expect(scopesInClaim('other-server/authz.check trust-accesx/users.read')).toEqual([]);
     expect(scopesInClaim('authz.check users.read')).toEqual([]);
     expect(tokenMayCall('other-server/authz.check', 'authz.check')).toBe(false);
+  });
+});
+
+describe('effectivePermissions withheld for 2FA', () => {
+  it('lists the withheld codes in catalogue order, whatever node they come from', () => {
+    const allegations = makeRole({ id: 'role-allegations', permissions: ['safeguarding.allegations.manage'] });
+    const cp = makeRole({ id: 'role-cp', permissions: ['safeguarding.child_protection.view'] });
+    const person = makePerson({
+      assignments: [makeAssignment({ roleId: allegations.id, nodeId: 'north-school' }), makeAssignment({ roleId: cp.id, nodeId: 'trust' })],
+    });
+    expect(effectivePermissions({ tree, roles: makeRoles(allegations, cp), person, nodeId: 'north-school', mfa: false, now: NOW }).withheldForMfa).toEqual([
+      'safeguarding.child_protection.view',
+      'safeguarding.allegations.manage',
+    ]);
   });
 });
 
