@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkAssign, checkIdentityGuard, checkMove, checkRoleEdit, dominationGap, type CheckRoleEditInput } from '../../../domain/access/delegation';
 import { carriesOrgManage, isAdminHolding } from '../../../domain/access/last-admin';
-import { effectivePermissions, type Person } from '../../../domain/access/resolve';
+import { compilePerson, decide, effectivePermissions, type Person } from '../../../domain/access/resolve';
+import { buildTree } from '../../../domain/org/tree';
 import { presetIds } from '../../../domain/access/roles';
 import { scopesInClaim, tokenMayCall } from '../../../domain/integrations/scopes';
 import { FUTURE, NOW, forbiddenCode, holder, makeAssignment, makePerson, makeRole, makeRoles, makeTree } from '../../fixtures/access';
@@ -16,6 +17,33 @@ import { FUTURE, NOW, forbiddenCode, holder, makeAssignment, makePerson, makeRol
 const tree = makeTree();
 const JUST_AFTER = new Date(NOW.getTime() + 1).toISOString();
 const FRIDAY = '2025-03-07T17:00:00.000Z';
+
+describe('decide on a compiled person', () => {
+  const roles = makeRoles();
+
+  it('is worked out again against a changed tree: a cluster admin loses a school moved out of their cluster', () => {
+    const clusterAdmin = holder(presetIds.clusterAdministrator, 'north', { id: 'cluster-admin' });
+    const compiled = compilePerson(clusterAdmin, roles, tree);
+    // North School moved under South: a new tree object, as a trust's context builds one after a move.
+    const moved = buildTree('trust', 2, [...tree.nodes.values()].map((node) => (node.id === 'north-school' ? { ...node, parentId: 'south' } : node)));
+    const ask = (t: typeof tree) => decide({ tree: t, roles, person: compiled, permission: 'users.view', nodeId: 'north-school', mfa: false, now: NOW });
+    expect(ask(tree).reason).toBe('granted');
+    expect(ask(moved).reason).toBe('no_grant');
+  });
+
+  it('keeps every school a parent is linked to a pupil at, not only the last one', () => {
+    const parent = makePerson({
+      id: 'parent',
+      userType: 'parent',
+      assignments: [makeAssignment({ roleId: presetIds.parent, nodeId: 'north-school' }), makeAssignment({ roleId: presetIds.parent, nodeId: 'south-school' })],
+      children: [{ subjectId: 'pupil-1', schoolId: 'north-school' }, { subjectId: 'pupil-1', schoolId: 'south-school' }],
+    });
+    const compiled = compilePerson(parent, roles, tree);
+    for (const nodeId of ['north-school', 'south-school']) {
+      expect(decide({ tree, roles, person: compiled, permission: 'children.view', nodeId, subjectId: 'pupil-1', mfa: false, now: NOW }).reason, nodeId).toBe('granted');
+    }
+  });
+});
 
 describe('the identity guard and end dates', () => {
   const roles = makeRoles();
