@@ -8,13 +8,13 @@ import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
-import { DEFAULT_TIMEOUT_SECONDS } from '../../functions/route-table/types';
+import { DEFAULT_TABLE_WRITES, DEFAULT_TIMEOUT_SECONDS } from '../../functions/route-table/types';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { COMMON_PASSWORDS_FILE, COMMON_PASSWORDS_SOURCE } from '../../functions/adapters/common-passwords';
-import type { CognitoCall } from '../../functions/routes';
+import type { CognitoCall, TableWrite } from '../../functions/routes';
 import { tableDefinition } from '../definitions/table';
 import { STUB_FUNCTION_CODE_CONTEXT } from './settings';
 
@@ -26,20 +26,33 @@ export type TableAccess = 'read' | 'write';
 /**
  * Item-level actions only. No Scan (every access pattern is a Query on a
  * key), no table management, no streams. TransactWriteItems and
- * TransactGetItems are authorised per item against these same actions.
+ * TransactGetItems are authorised per item against these same actions, so a
+ * reader gets ConditionCheckItem for a transaction's condition items.
  */
-export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
-  write: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'] as const;
+
+/**
+ * The actions of a table grant: the reads, and for a writer exactly the
+ * writes its route-table entry declares (`tableWrites`, else
+ * DEFAULT_TABLE_WRITES; review H, H-12: DeleteItem and BatchWriteItem only
+ * where the function sends them).
+ */
+export function tableActions(access: TableAccess, writes?: readonly TableWrite[]): string[] {
+  if (access === 'read') {
+    if (writes?.length) throw new Error('tableWrites needs table: write');
+    return [...TABLE_READ_ACTIONS];
+  }
+  const declared = writes ?? DEFAULT_TABLE_WRITES;
+  if (declared.length === 0 || new Set(declared).size !== declared.length) throw new Error(`tableWrites must name each write once: ${declared.join(', ')}`);
+  return [...TABLE_READ_ACTIONS, ...declared.map((op) => TABLE_WRITE_ACTIONS[op])];
+}
+
+/** The IAM action of each declared table write. */
+export const TABLE_WRITE_ACTIONS: Record<TableWrite, string> = {
+  put: 'dynamodb:PutItem',
+  update: 'dynamodb:UpdateItem',
+  delete: 'dynamodb:DeleteItem',
+  batchWrite: 'dynamodb:BatchWriteItem',
 };
 
 /**
@@ -180,14 +193,14 @@ export class ServiceFunction extends Construct {
     });
   }
 
-  /** Sets TABLE_NAME and grants exactly the item actions `access` needs, on the table and its named indexes. */
-  bindTable(table: ITable, access: TableAccess): this {
+  /** Sets TABLE_NAME and grants exactly the item actions `access` (and a writer's declared writes) need, on the table and its named indexes. */
+  bindTable(table: ITable, access: TableAccess, writes?: readonly TableWrite[]): this {
     this.function.addEnvironment('TABLE_NAME', table.tableName);
     const indexArns = tableDefinition.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: access === 'write' ? 'TableReadWrite' : 'TableRead',
-        actions: [...TABLE_ACTIONS[access]],
+        actions: tableActions(access, writes),
         // Index ARNs only matter for Query; naming them beats "/index/*".
         resources: [table.tableArn, ...indexArns],
       }),

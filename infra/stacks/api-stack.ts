@@ -159,7 +159,7 @@ export class ApiStack extends Stack {
       scope: Construct,
       constructId: string,
       def: {
-        handler: string; table: RouteDef['table']; clientScope?: RouteDef['clientScope']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
+        handler: string; table: RouteDef['table']; tableWrites?: RouteDef['tableWrites']; clientScope?: RouteDef['clientScope']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
         rosterBucket?: RouteDef['rosterBucket']; commonPasswords?: true; reportFiles?: RouteDef['reportFiles'];
       },
       description: string,
@@ -172,7 +172,7 @@ export class ApiStack extends Stack {
         timeout,
         commonPasswords: def.commonPasswords,
       });
-      if (def.table !== 'none') fn.bindTable(table, def.table);
+      if (def.table !== 'none') fn.bindTable(table, def.table, def.tableWrites);
       // A client's token is admitted by an UpdateItem on its own item, also on routes that otherwise only read (review H, H-1).
       if (def.clientScope && def.table === 'read') fn.grantClientAdmission(table);
       if (def.cognito) fn.grantCognito(userPool, def.cognito);

@@ -9,7 +9,7 @@ import { jobs, queues, routes } from '../../functions/routes';
 import { REPORT_FILE_DAYS } from '../../domain/reports/report-file';
 import { tableDefinition } from '../../infra/definitions/table';
 import { userPoolDefinition } from '../../infra/definitions/user-pool';
-import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
+import { SES_ACTIONS, tableActions } from '../../infra/constructs/service-function';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
 import { SIGN_IN_RATE_LIMIT } from '../../infra/stacks/stateful-stack';
 import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
@@ -345,12 +345,24 @@ describe('api stack: functions', () => {
       } else {
         expect(env.TABLE_NAME, routeKey(route)).toBeDefined();
         expect(dynamo, routeKey(route)).toHaveLength(1);
-        expect(asList(dynamo[0]!.Action).sort(), routeKey(route)).toEqual([...TABLE_ACTIONS[route.table]].sort());
+        expect(asList(dynamo[0]!.Action).sort(), routeKey(route)).toEqual(tableActions(route.table, route.tableWrites).sort());
         const resources = JSON.stringify(dynamo[0]!.Resource);
         for (const gsi of tableDefinition.globalSecondaryIndexes) expect(resources).toContain(`/index/${gsi.indexName}`);
         expect(resources).not.toContain('/index/*');
       }
     }
+  });
+
+  it('grants DeleteItem only to the functions that declare it, and BatchWriteItem only to the CSV import (review H, H-12)', () => {
+    const holders = (action: string) => [...synth.api.functions.keys()].filter((key) => resourcesOf(key).statements.some((s) => asList(s.Action).includes(action))).sort();
+    expect(holders('dynamodb:BatchWriteItem')).toEqual(['POST /users/import']);
+    const deleters = holders('dynamodb:DeleteItem');
+    expect(deleters).toContain('PATCH /users/{id}');
+    expect(deleters).toContain('notify');
+    for (const key of ['POST /auth/login', 'POST /users/{id}/deactivate', 'POST /users/{id}/password-reset', 'PATCH /trust/settings', 'digest']) expect(deleters, key).not.toContain(key);
+    const declared = [...routes.map((r) => [routeKey(r), r] as const), ...jobs.map((j) => [j.name, j] as const), ...queues.map((q) => [`queue:${q.name}`, q] as const)]
+      .filter(([, def]) => def.tableWrites?.includes('delete')).map(([key]) => key).sort();
+    expect(deleters).toEqual(declared);
   });
 
   const cognitoOf = (key: string) => {
