@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
@@ -90,7 +91,18 @@ export interface ServiceFunctionProps {
   logRetention?: logs.RetentionDays;
   /** Copies the common-password list beside the bundle (functions/adapters/common-passwords.ts), for the functions that set passwords. */
   commonPasswords?: boolean;
+  /** Attaches the Parameters and Secrets extension (a layer): the functions that read a secret (grantSecret). */
+  secretsExtension?: boolean;
 }
+
+/**
+ * The AWS Parameters and Secrets Lambda Extension (review H, H-13): a layer
+ * that answers GetSecretValue on localhost, so functions/config.ts reads a
+ * secret with plain fetch and no SDK client in the bundle. Its own cache is
+ * left at its defaults; config.ts keeps each value for the container's life.
+ */
+export const SECRETS_EXTENSION_VERSION = lambda.ParamsAndSecretsVersions.V1_0_103;
+export const SECRETS_EXTENSION_PORT = 2773;
 
 /**
  * The shell command `cdk synth` runs after bundling a function that sets
@@ -144,6 +156,9 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
+      ...(props.secretsExtension
+        ? { paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(SECRETS_EXTENSION_VERSION, { httpPort: SECRETS_EXTENSION_PORT, logLevel: lambda.ParamsAndSecretsLogLevel.WARN }) }
+        : {}),
       role: this.role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
@@ -226,6 +241,17 @@ export class ServiceFunction extends Construct {
     const actions = cognitoIamActions(calls);
     if (actions.length === 0) return this;
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CognitoAdmin', actions, resources: [userPool.userPoolArn] }));
+    return this;
+  }
+
+  /**
+   * Review H, H-13: GetSecretValue on this one secret (nothing else: no
+   * DescribeSecret, no other secret), and its ARN, never its value, in
+   * `envName`. The function needs the extension (`secretsExtension`).
+   */
+  grantSecret(secret: ISecret, envName: string, sid: string): this {
+    this.function.addEnvironment(envName, secret.secretArn);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
     return this;
   }
 
