@@ -1,3 +1,4 @@
+import { readFromExtension, SecretUnavailableError, type ExtensionSettings } from './adapters/secrets-extension';
 import * as z from './shared/zod';
 
 /**
@@ -12,7 +13,23 @@ const schema = z.object({
   USER_POOL_ID: z.string().check(z.minLength(1)),
   /** Needed by the sign-in functions only (bootstrap scripts run without them). */
   USER_POOL_CLIENT_ID: z.optional(z.string().check(z.minLength(1))),
+  /** The app client's secret, with SECRETS_FROM=environment (the local stack); read by `secret()` only. */
   USER_POOL_CLIENT_SECRET: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * Where `secret()` reads the app client's secret and the link-signing key (review H, H-13): `environment`
+   * (the local stack, tests, scripts: USER_POOL_CLIENT_SECRET and LINK_SIGNING_KEY) or `secrets-manager`
+   * (AWS: the secrets whose ARNs are in *_SECRET_ARN, through the Parameters and Secrets extension; the
+   * values are never in the function's configuration).
+   */
+  // A checked string, not z.enum: that would add zod's enum schema (~0.8 KB) to every bundle.
+  SECRETS_FROM: z._default(z.string().check(z.regex(/^(environment|secrets-manager)$/)), 'environment'),
+  USER_POOL_CLIENT_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  LINK_SIGNING_KEY_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  /** Set by Lambda; the extension asks for it in a header. */
+  AWS_SESSION_TOKEN: z.optional(z.string()),
+  PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: z._default(positiveInt(), 2773),
+  /** How long one read of a secret through the extension may take (it answers from its cache after the first). */
+  SECRET_READ_TIMEOUT_MS: z._default(positiveInt().check(z.lte(10_000)), 2000),
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'eu-west-2'),
   SES_SENDER: z._default(z.string().check(z.minLength(3)), 'no-reply@example.org'),
   SES_CONFIGURATION_SET: z.optional(z.string()),
@@ -24,7 +41,7 @@ const schema = z.object({
   PUBLIC_API_URL: z._default(url(), 'http://localhost:3000'),
   /** The trust's web app (the CDK's `appUrl`, also the CORS origin): only the "Sign in" link of notification emails goes there. */
   APP_URL: z._default(url(), 'http://localhost:3000'),
-  /** HMAC key of the unsubscribe links in notification emails (functions that send or honour them). */
+  /** HMAC key of the emailed links (unsubscribe, report files), with SECRETS_FROM=environment; read by `secret()` only. */
   LINK_SIGNING_KEY: z.optional(z.string().check(z.minLength(32))),
   /** Emulator endpoints; unset in AWS. */
   DYNAMODB_ENDPOINT: z.optional(url()),
@@ -99,4 +116,60 @@ export function required<K extends keyof Config>(key: K): NonNullable<Config[K]>
 /** An absolute URL on the API itself (`apiUrl('/invite?token=…')`): emailed links and the token endpoint (review H, H-3). */
 export function apiUrl(pathAndQuery: string): string {
   return `${config().PUBLIC_API_URL.replace(/\/+$/, '')}${pathAndQuery}`;
+}
+
+/** The secrets some functions need (review H, H-13). */
+export type SecretName = 'USER_POOL_CLIENT_SECRET' | 'LINK_SIGNING_KEY';
+
+/** Plain data (no schema built at module load), so a bundle that never reads a secret drops it. */
+const SECRETS = {
+  USER_POOL_CLIENT_SECRET: { arn: 'USER_POOL_CLIENT_SECRET_ARN', minLength: 1 },
+  // A link is never signed or checked with a short key, wherever it comes from.
+  LINK_SIGNING_KEY: { arn: 'LINK_SIGNING_KEY_SECRET_ARN', minLength: 32 },
+} as const satisfies Record<SecretName, { arn: keyof Config; minLength: number }>;
+
+export type SecretSettings = Pick<Config, 'SECRETS_FROM' | SecretName | (typeof SECRETS)[SecretName]['arn']>;
+
+/**
+ * A reader of the secrets from the source `settings.SECRETS_FROM` names, each
+ * read once per container and kept (a failed read is not kept: the next call
+ * tries again). Fails closed: a missing, unreadable or too short value throws
+ * SecretUnavailableError, and a request that needs it answers 500 (logged),
+ * never signs or accepts anything without it.
+ */
+export function secretReader(settings: SecretSettings, extension: ExtensionSettings, read = readFromExtension): (name: SecretName) => Promise<string> {
+  const cache = new Map<SecretName, Promise<string>>();
+  const load = async (name: SecretName): Promise<string> => {
+    const { arn, minLength } = SECRETS[name];
+    let value: string | undefined;
+    if (settings.SECRETS_FROM !== 'secrets-manager') {
+      value = settings[name];
+    } else {
+      const secretId = settings[arn];
+      if (!secretId) throw new SecretUnavailableError(`Missing configuration ${arn}`);
+      value = await read(secretId, extension);
+    }
+    if (typeof value !== 'string' || value.length < minLength) throw new SecretUnavailableError(`${name} is ${value === undefined ? 'not set' : 'not a valid value'} (SECRETS_FROM=${settings.SECRETS_FROM})`);
+    return value;
+  };
+  return (name) => {
+    let pending = cache.get(name);
+    if (!pending) {
+      pending = load(name);
+      cache.set(name, pending);
+      pending.catch(() => cache.delete(name));
+    }
+    return pending;
+  };
+}
+
+let secrets: ((name: SecretName) => Promise<string>) | undefined;
+
+/** The app client's secret or the link-signing key, from where the configuration says (SECRETS_FROM). */
+export function secret(name: SecretName): Promise<string> {
+  if (!secrets) {
+    const c = config();
+    secrets = secretReader(c, { port: c.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, sessionToken: c.AWS_SESSION_TOKEN, timeoutMs: c.SECRET_READ_TIMEOUT_MS });
+  }
+  return secrets(name);
 }

@@ -8,7 +8,8 @@ import type { RouteDef } from './route-table/types';
  * project root) whose `handler` export Lambda runs. The entries live by area
  * under route-table/; their order here is the order of /openapi.json.
  */
-export type { CognitoCall, HttpMethod, RouteDef } from './route-table/types';
+export type { CognitoCall, HttpMethod, RouteDef, TableWrite } from './route-table/types';
+export { DEFAULT_TABLE_WRITES } from './route-table/types';
 export { jobs, queues, type JobDef, type QueueDef } from './route-table/jobs';
 
 export const routes: RouteDef[] = [...coreRoutes, ...featureRoutes];

@@ -142,7 +142,7 @@ export async function deliverImmediate(trustId: string, now: Date, eventKeyHash?
       return;
     }
     const { trust, context, account } = state!;
-    const { links, headers } = emailLinks(trustId, account.id, category.code);
+    const { links, headers } = await emailLinks(trustId, account.id, category.code);
     try {
       await sendMail(account.email, eventEmail({ trustName: trust.name, schoolName: nodeName(context.tree)(entry.nodeId), event: asEvent(entry, category), links }), { headers });
     } catch (error) {
@@ -196,7 +196,7 @@ export async function deliverDigests(trustId: string, now: Date): Promise<Delive
     if (allowed.length === 0 || !state) return;
     const { trust, context, account } = state;
     const events = allowed.map((entry) => asEvent(entry, categoryByCode.get(entry.category)!));
-    const { links, headers } = emailLinks(trustId, userId, 'digest');
+    const { links, headers } = await emailLinks(trustId, userId, 'digest');
     const sections = groupDigest(events, nodeName(context.tree), [...categoryByCode.values()]);
     const email = digestEmail({ trustName: trust.name, firstName: account.firstName, sections, links });
     try {

@@ -1,12 +1,11 @@
 import { categoryByCode } from '../../domain/notifications/categories';
 import type { EmailLinks } from '../../domain/notifications/digest';
 import { signUnsubscribe } from '../../domain/notifications/unsubscribe-token';
-import { apiUrl, config } from '../config';
+import { apiUrl, config, secret } from '../config';
 
-export function linkKey(): string {
-  const key = config().LINK_SIGNING_KEY;
-  if (!key) throw new Error('LINK_SIGNING_KEY is not set for this function');
-  return key;
+/** The HMAC key of the emailed links (review H, H-13: from Secrets Manager in AWS, read once per container; throws when unreadable). */
+export function linkKey(): Promise<string> {
+  return secret('LINK_SIGNING_KEY');
 }
 
 /**
@@ -18,11 +17,11 @@ export function linkKey(): string {
  * such link and no List-Unsubscribe header: "change what you hear about"
  * goes to the sign-in.
  */
-export function emailLinks(trustId: string, userId: string, category: string): { links: EmailLinks; headers: Record<string, string> } {
+export async function emailLinks(trustId: string, userId: string, category: string): Promise<{ links: EmailLinks; headers: Record<string, string> }> {
   // "Sign in" goes to the trust's web app; the unsubscribe page and its one-click POST are API routes (review H, H-3).
   const signIn = `${config().APP_URL.replace(/\/+$/, '')}/`;
   if (category !== 'digest' && !categoryByCode.get(category)?.offByLink) return { links: { signIn, preferences: signIn }, headers: {} };
-  const unsubscribe = apiUrl(`/notifications/unsubscribe?token=${signUnsubscribe({ trustId, userId, category }, linkKey())}`);
+  const unsubscribe = apiUrl(`/notifications/unsubscribe?token=${signUnsubscribe({ trustId, userId, category }, await linkKey())}`);
   return {
     links: { signIn, preferences: unsubscribe, unsubscribe },
     headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },

@@ -23,7 +23,7 @@ export function subjectOf(category: string): string {
  * a link given out before that rule, or forwarded).
  */
 export async function checkUnsubscribe(token: string): Promise<{ claim: UnsubscribeClaim; offByLink: boolean } | undefined> {
-  const claim = verifyUnsubscribe(token, linkKey());
+  const claim = verifyUnsubscribe(token, await linkKey());
   if (!claim) return undefined;
   const category = categoryByCode.get(claim.category);
   if (claim.category !== 'digest' && !category) return undefined;

@@ -26,7 +26,7 @@ import { mayUseReports } from './schedules';
  * was cut to the recipient's reach when it was sent; it is not re-cut.
  */
 export const handler = httpHandler({ auth: 'public', params: reportFileParamsSchema, query: reportFileQuerySchema }, async ({ params, query }) => {
-  const verified = verifyReportFileLink({ id: params.fileId, e: query.e, s: query.s }, linkKey());
+  const verified = verifyReportFileLink({ id: params.fileId, e: query.e, s: query.s }, await linkKey());
   if (!verified) throw new ForbiddenError('This link is not valid. Open the link from your email again.', 'invalid_link');
   if (verified.expiresAt * 1000 <= Date.now()) throw new GoneError('link_expired', 'This link has expired; the report is sent again at its next scheduled time');
   const { file } = verified;

@@ -161,7 +161,7 @@ async function runSchedule(schedule: ReportSchedule, now: Date, summary: Reports
         const file = { trustId: trust.id, userId: recipientId, fileId: randomUUID(), filename, scheduleId: schedule.id, report: name, nodeId: params.nodeId };
         await putExportObject(reportFileKey(file), csv, filename, 'text/csv; charset=utf-8');
         const expiresAt = new Date(Math.min(now.getTime(), Date.now()) + REPORT_FILE_DAYS * 86_400_000);
-        await sendMail(record.account.email, reportEmail({ ...mail, link: { url: reportFileUrl(file, expiresAt), until: linkUntil(expiresAt, trust.policies.timeZone) } }));
+        await sendMail(record.account.email, reportEmail({ ...mail, link: { url: await reportFileUrl(file, expiresAt), until: linkUntil(expiresAt, trust.policies.timeZone) } }));
       }
       summary.sent += 1;
     } catch (error) {

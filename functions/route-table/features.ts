@@ -63,7 +63,7 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'PUT', path: '/me/notification-preferences', handler: 'functions/notifications/put-preferences.ts', auth: 'user',
-    summary: "Set the caller's delivery per category and digest hour (If-Match: the preferences version, 0 before the first save)", tag: 'Notifications', table: 'write',
+    summary: "Set the caller's delivery per category and digest hour (If-Match: the preferences version, 0 before the first save)", tag: 'Notifications', table: 'write', tableWrites: ['put'],
     request: { body: putPreferencesBodySchema, ifMatch: true },
     responses: { 200: ok(preferencesSchema), 403: { description: 'mfa_required: changing a safeguarding category needs a session that passed 2FA' }, 412: { description: 'version_conflict' }, 428: { description: 'precondition_required: no If-Match' } },
   },
@@ -89,7 +89,7 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/notifications/unsubscribe', handler: 'functions/notifications/unsubscribe-submit.ts', auth: 'public',
-    summary: 'RFC 8058 one-click unsubscribe (List-Unsubscribe=One-Click): the category goes off for that person', tag: 'Notifications', table: 'write', linkKey: true,
+    summary: 'RFC 8058 one-click unsubscribe (List-Unsubscribe=One-Click): the category goes off for that person', tag: 'Notifications', table: 'write', tableWrites: ['put'], linkKey: true,
     request: { query: unsubscribeQuerySchema, body: z.object({ 'List-Unsubscribe': z.optional(z.string()), from: z.optional(z.string()) }), bodyContentType: 'application/x-www-form-urlencoded' },
     responses: { 204: { description: 'Unsubscribed (one-click)' }, 200: html('Unsubscribed (from the page)'), 400: { description: 'validation_failed: query.token longer than any link carries; invalid_token: the link is not genuine; sign_in_required: a safeguarding or account security category, turned off only signed in' } },
   },
@@ -103,7 +103,7 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'PUT', path: '/nodes/{id}/mis', handler: 'functions/mis/put-settings.ts', auth: 'user',
-    summary: "Save a school's roster sync settings; the mapped roles must be ones the caller may grant there. If-Match: the settings version (\"0\" the first time); without it the save only creates the first settings (412 version_conflict if they were saved meanwhile, 428 once they exist)", tag: 'MIS sync', table: 'write',
+    summary: "Save a school's roster sync settings; the mapped roles must be ones the caller may grant there. If-Match: the settings version (\"0\" the first time); without it the save only creates the first settings (412 version_conflict if they were saved meanwhile, 428 once they exist)", tag: 'MIS sync', table: 'write', tableWrites: ['put'],
     request: { params: idParamsSchema, body: putMisSettingsBodySchema, ifMatch: 'create' },
     responses: { 200: ok(misSettingsSchema), 403: { description: 'forbidden, escalation (a mapped role the caller may not grant) or mfa_required' }, 404: { description: 'not_found' }, 412: { description: 'version_conflict: If-Match is not the current version, or (no If-Match) settings were saved meanwhile' }, 428: { description: 'precondition_required: no If-Match, and settings exist' } },
   },
@@ -111,7 +111,7 @@ export const featureRoutes: RouteDef[] = [
   // Issue 11: integration clients (other school apps' client credentials).
   {
     method: 'POST', path: '/integrations', handler: 'functions/integrations/create-integration.ts', auth: 'user',
-    summary: "Create another school app's client credentials, bound to a node and scopes; the secret is in this answer only (integrations.manage at the trust, 2FA session)", tag: 'Integrations', table: 'write', cognito: ['CreateUserPoolClient', 'DeleteUserPoolClient'],
+    summary: "Create another school app's client credentials, bound to a node and scopes; the secret is in this answer only (integrations.manage at the trust, 2FA session)", tag: 'Integrations', table: 'write', tableWrites: ['put'], cognito: ['CreateUserPoolClient', 'DeleteUserPoolClient'],
     request: { body: createIntegrationBodySchema },
     responses: { 201: ok(createdIntegrationSchema, 'Created'), 403: { description: 'forbidden, mfa_required, or escalation (your own integrations.manage has an end date; a client has none)' } },
   },
@@ -123,7 +123,7 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'DELETE', path: '/integrations/{id}', handler: 'functions/integrations/delete-integration.ts', auth: 'user',
-    summary: "Delete a client: its live tokens stop working at once", tag: 'Integrations', table: 'write', cognito: ['DeleteUserPoolClient'],
+    summary: "Delete a client: its live tokens stop working at once", tag: 'Integrations', table: 'write', tableWrites: ['put', 'delete'], cognito: ['DeleteUserPoolClient'],
     request: { params: idParamsSchema },
     responses: { 204: { description: 'Deleted' }, 403: { description: 'forbidden or mfa_required' }, 404: { description: 'not_found' } },
   },
@@ -141,7 +141,7 @@ export const featureRoutes: RouteDef[] = [
   // ---- CSV import (issue 9) ----
   {
     method: 'POST', path: '/users/import', handler: 'functions/users/import-users.ts', auth: 'user',
-    summary: 'Import the users CSV: ?dryRun=true with the file (text/csv) previews a plan; { planId } applies it in the background (202)', tag: 'Users', table: 'write',
+    summary: 'Import the users CSV: ?dryRun=true with the file (text/csv) previews a plan; { planId } applies it in the background (202)', tag: 'Users', table: 'write', tableWrites: ['put', 'update', 'batchWrite'],
     queues: ['imports'], timeoutSeconds: 29,
     request: { query: importQuerySchema, body: applyImportBodySchema, otherBodies: { 'text/csv': csvFileSchema } },
     responses: {
@@ -165,7 +165,7 @@ export const featureRoutes: RouteDef[] = [
   {
     method: 'POST', path: '/users/bulk', handler: 'functions/users/bulk-edit-users.ts', auth: 'user',
     summary: 'The single-user actions on up to 500 people, each person all or nothing, a result per person (users.bulk and each action\'s own permission and guards)',
-    tag: 'Users', table: 'write', cognito: ['AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true, timeoutSeconds: 29,
+    tag: 'Users', table: 'write', tableWrites: ['put', 'update', 'delete'], cognito: ['AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true, timeoutSeconds: 29,
     request: { body: bulkEditBodySchema, idempotencyKey: true },
     responses: {
       200: ok(bulkEditResponseSchema, 'A result per person, in the order of userIds; applied + failed = every person'),
@@ -208,7 +208,7 @@ export const featureRoutes: RouteDef[] = [
     },
   },  {
     method: 'POST', path: '/report-schedules', handler: 'functions/reports/create-schedule.ts', auth: 'user',
-    summary: 'Schedule a report to be emailed (daily, weekly on dayOfWeek 0-6, monthly on dayOfMonth 1-28, at hour in the trust time zone) to recipients who may view it', tag: 'Users', table: 'write',
+    summary: 'Schedule a report to be emailed (daily, weekly on dayOfWeek 0-6, monthly on dayOfMonth 1-28, at hour in the trust time zone) to recipients who may view it', tag: 'Users', table: 'write', tableWrites: ['put'],
     request: { body: createScheduleBodySchema },
     responses: {
       201: ok(scheduleSchema, 'The schedule (ETag: its version)'),
@@ -225,7 +225,7 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'PATCH', path: '/report-schedules/{id}', handler: 'functions/reports/update-schedule.ts', auth: 'user',
-    summary: 'Change a schedule you may manage (If-Match: its version), checked as a new one', tag: 'Users', table: 'write',
+    summary: 'Change a schedule you may manage (If-Match: its version), checked as a new one', tag: 'Users', table: 'write', tableWrites: ['put'],
     request: { params: idParamsSchema, body: updateScheduleBodySchema, ifMatch: true },
     responses: {
       200: ok(scheduleSchema),
@@ -236,14 +236,14 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'DELETE', path: '/report-schedules/{id}', handler: 'functions/reports/delete-schedule.ts', auth: 'user',
-    summary: 'Delete a schedule you may manage', tag: 'Users', table: 'write',
+    summary: 'Delete a schedule you may manage', tag: 'Users', table: 'write', tableWrites: ['put', 'delete'],
     request: { params: idParamsSchema },
     responses: { 204: { description: 'Deleted' }, 404: { description: 'not_found: no such schedule you may manage' } },
   },
   // ---- MIS roster sync: rosters and runs (issue 10) ----
   {
     method: 'PUT', path: '/nodes/{id}/mis/roster', handler: 'functions/mis/put-roster.ts', auth: 'user', rosterBucket: 'write',
-    summary: "Store a school's OneRoster 1.2 CSV bundle (a zip, at most 6 MB through the API) for its next run (org.manage at the school)", tag: 'MIS sync', table: 'write',
+    summary: "Store a school's OneRoster 1.2 CSV bundle (a zip, at most 6 MB through the API) for its next run (org.manage at the school)", tag: 'MIS sync', table: 'write', tableWrites: ['put'],
     request: { params: idParamsSchema, body: rosterBodySchema, bodyContentType: 'application/zip' },
     responses: {
       202: ok(rosterStoredSchema, 'Accepted: kept for the next run'), 400: { description: 'not_a_school or invalid_bundle (not a zip)' },
@@ -252,7 +252,7 @@ export const featureRoutes: RouteDef[] = [
   },
   {
     method: 'POST', path: '/nodes/{id}/mis/runs', handler: 'functions/mis/start-run.ts', auth: 'user',
-    summary: "Run the school's sync now, or a dry run (org.manage at the school); follow GET /mis/runs/{runId}", tag: 'MIS sync', table: 'write', queues: ['mis-runs'],
+    summary: "Run the school's sync now, or a dry run (org.manage at the school); follow GET /mis/runs/{runId}", tag: 'MIS sync', table: 'write', tableWrites: ['put'], queues: ['mis-runs'],
     request: { params: idParamsSchema, body: startRunBodySchema },
     responses: { 202: ok(runStartedSchema, 'Accepted: queued'), 403: { description: 'forbidden' }, 404: { description: 'not_found: no such node, or no settings saved yet' } },
   },

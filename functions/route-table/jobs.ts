@@ -1,5 +1,5 @@
 import type { QueueName } from '../adapters/sqs/job-queue';
-import type { CognitoCall } from './types';
+import type { CognitoCall, TableWrite } from './types';
 
 /** Scheduled functions: the CDK schedules them, the local gateway runs them on POST /_local/run/{job}. */
 export interface JobDef {
@@ -8,6 +8,8 @@ export interface JobDef {
   /** EventBridge schedule expression. */
   schedule: string;
   table: 'none' | 'read' | 'write';
+  /** As on RouteDef (review H, H-12). */
+  tableWrites?: readonly TableWrite[];
   ses?: boolean;
   /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
   linkKey?: boolean;
@@ -23,11 +25,11 @@ export interface JobDef {
 
 export const jobs: JobDef[] = [
   // Immediate notification emails arrive through the queue; this sweep sends whatever a lost message or an SES failure left.
-  { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', ses: true, linkKey: true, queues: ['notifications'] },
-  { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true },
+  { name: 'notify', handler: 'functions/notifications/notify-job.ts', schedule: 'rate(5 minutes)', table: 'write', tableWrites: ['put', 'update', 'delete'], ses: true, linkKey: true, queues: ['notifications'] },
+  { name: 'digest', handler: 'functions/notifications/digest-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', tableWrites: ['update'], ses: true, linkKey: true },
   // MIS roster sync: hourly, so each trust's night starts at 02:00 on its own clock; queues a run of every enabled school (the runs are the mis-runs queue's).
   // It also fails runs that stopped moving (review D, D9), announced through the outbox like every finished run.
-  { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', queues: ['mis-runs'] },
+  { name: 'mis-sync', handler: 'functions/mis/mis-sync-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', tableWrites: ['put'], queues: ['mis-runs'] },
   // Scheduled reports (issue 13): in the Users functions' stack, beside the exports bucket. A report too large to attach is put
   // under reports/ and emailed as a signed link (LINK_SIGNING_KEY) to GET /reports/files/{fileId} (review E, E4).
   { name: 'reports', handler: 'functions/reports/reports-job.ts', schedule: 'cron(0 * * * ? *)', table: 'write', ses: true, linkKey: true, reportFiles: 'write', group: 'Users' },
@@ -44,6 +46,8 @@ export interface QueueDef {
   handler: string;
   env: 'IMPORT_QUEUE_URL' | 'NOTIFY_QUEUE_URL' | 'MIS_RUN_QUEUE_URL' | 'MIS_ROSTER_QUEUE_URL' | 'EMAIL_EVENTS_QUEUE_URL';
   table: 'none' | 'read' | 'write';
+  /** As on RouteDef (review H, H-12). */
+  tableWrites?: readonly TableWrite[];
   cognito?: readonly CognitoCall[];
   ses?: boolean;
   /** Signs or checks the unsubscribe links (LINK_SIGNING_KEY). */
@@ -74,18 +78,18 @@ export const visibilityTimeoutSeconds = (def: Pick<QueueDef, 'timeoutSeconds'>):
 
 export const queues: QueueDef[] = [
   {
-    name: 'imports', handler: 'functions/users/import-worker.ts', env: 'IMPORT_QUEUE_URL', table: 'write',
+    name: 'imports', handler: 'functions/users/import-worker.ts', env: 'IMPORT_QUEUE_URL', table: 'write', tableWrites: ['put', 'update', 'delete'],
     cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes'], ses: true,
     timeoutSeconds: 300, maxReceiveCount: 3,
   },
   {
     // One message per event with someone to email at once; the notify job's sweep sends whatever a lost message left.
-    name: 'notifications', handler: 'functions/notifications/notify-job.ts', env: 'NOTIFY_QUEUE_URL', table: 'write', ses: true, linkKey: true,
+    name: 'notifications', handler: 'functions/notifications/notify-job.ts', env: 'NOTIFY_QUEUE_URL', table: 'write', tableWrites: ['put', 'update', 'delete'], ses: true, linkKey: true,
     timeoutSeconds: 60, maxReceiveCount: 5,
   },
   {
     // One message per school run; the run is claimed before it applies anything, so a second delivery does nothing.
-    name: 'mis-runs', handler: 'functions/mis/run-worker.ts', env: 'MIS_RUN_QUEUE_URL', table: 'write',
+    name: 'mis-runs', handler: 'functions/mis/run-worker.ts', env: 'MIS_RUN_QUEUE_URL', table: 'write', tableWrites: ['put', 'update', 'delete'],
     cognito: ['AdminCreateUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes', 'AdminDisableUser', 'AdminEnableUser', 'AdminUserGlobalSignOut'], ses: true,
     timeoutSeconds: 900, maxReceiveCount: 2,
     // Issue 10: reads the rosters; beside the roster bucket, in the MIS sync functions' stack.
@@ -93,7 +97,7 @@ export const queues: QueueDef[] = [
   },
   {
     // Issue 10: the roster bucket's object-created events (S3 sends them); each dropped zip queues its school's run on mis-runs.
-    name: 'mis-rosters', handler: 'functions/mis/roster-dropped.ts', env: 'MIS_ROSTER_QUEUE_URL', table: 'write',
+    name: 'mis-rosters', handler: 'functions/mis/roster-dropped.ts', env: 'MIS_ROSTER_QUEUE_URL', table: 'write', tableWrites: ['put'],
     timeoutSeconds: 60, maxReceiveCount: 5, sends: ['mis-runs'], rosterDrops: true, group: 'MIS sync',
   },
   {

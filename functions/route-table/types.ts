@@ -20,6 +20,20 @@ export type CognitoCall =
   | 'AdminDisableUser' | 'AdminEnableUser' | 'AdminUserGlobalSignOut' | 'AdminSetUserMFAPreference'
   | 'CreateUserPoolClient' | 'DeleteUserPoolClient';
 
+/**
+ * The table writes a function sends (review H, H-12): its role is granted
+ * exactly these besides the reads (`put` is dynamodb:PutItem, `batchWrite`
+ * dynamodb:BatchWriteItem, …). A transaction's items are authorised one by
+ * one, so a TransactWriteItems carrying a Delete item needs `delete` here.
+ * Not the operation names themselves: the route table is bundled (the
+ * OpenAPI route, the jobs), and test/infra/bundle-clients.test.ts finds what
+ * a bundle sends by those names.
+ */
+export type TableWrite = 'put' | 'update' | 'delete' | 'batchWrite';
+
+/** What `table: 'write'` grants when the entry names no `tableWrites`. */
+export const DEFAULT_TABLE_WRITES: readonly TableWrite[] = ['put', 'update'];
+
 export type CognitoTokenCall = 'AssociateSoftwareToken' | 'VerifySoftwareToken' | 'SetUserMFAPreference';
 
 export interface RouteDef {
@@ -38,6 +52,8 @@ export interface RouteDef {
   tag: string;
   /** Least-privilege grants for the function. */
   table: 'none' | 'read' | 'write';
+  /** With `table: 'write'`: exactly the writes it sends, when not DEFAULT_TABLE_WRITES (test/infra/bundle-clients.test.ts checks them against the bundle). */
+  tableWrites?: readonly TableWrite[];
   /** The Cognito calls the function makes; it is granted exactly these (and the client secret only for the sign-in calls). */
   cognito?: readonly CognitoCall[];
   /** Cognito calls made with the caller's own access token: Cognito authorizes them by the token, so no IAM grant (TOTP set-up and removal). */

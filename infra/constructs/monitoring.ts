@@ -79,7 +79,7 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * ThrottledRequests and SystemErrors summed over the operations the functions use (TABLE_ACTIONS and the transactions).
+   * ThrottledRequests and SystemErrors summed over the operations the functions use (tableActions in service-function.ts, and the transactions).
    * DynamoDB publishes these only when they happen, so each operation's series is FILLed with 0: a sum of series with
    * gaps would keep only the timestamps every operation has, and never fire.
    */

@@ -5,16 +5,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
-import { DEFAULT_TIMEOUT_SECONDS } from '../../functions/route-table/types';
+import { DEFAULT_TABLE_WRITES, DEFAULT_TIMEOUT_SECONDS } from '../../functions/route-table/types';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys } from '../../functions/adapters/dynamo/keys';
 import { COMMON_PASSWORDS_FILE, COMMON_PASSWORDS_SOURCE } from '../../functions/adapters/common-passwords';
-import type { CognitoCall } from '../../functions/routes';
+import type { CognitoCall, TableWrite } from '../../functions/routes';
 import { tableDefinition } from '../definitions/table';
 import { STUB_FUNCTION_CODE_CONTEXT } from './settings';
 
@@ -26,20 +27,33 @@ export type TableAccess = 'read' | 'write';
 /**
  * Item-level actions only. No Scan (every access pattern is a Query on a
  * key), no table management, no streams. TransactWriteItems and
- * TransactGetItems are authorised per item against these same actions.
+ * TransactGetItems are authorised per item against these same actions, so a
+ * reader gets ConditionCheckItem for a transaction's condition items.
  */
-export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
-  write: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'] as const;
+
+/**
+ * The actions of a table grant: the reads, and for a writer exactly the
+ * writes its route-table entry declares (`tableWrites`, else
+ * DEFAULT_TABLE_WRITES; review H, H-12: DeleteItem and BatchWriteItem only
+ * where the function sends them).
+ */
+export function tableActions(access: TableAccess, writes?: readonly TableWrite[]): string[] {
+  if (access === 'read') {
+    if (writes?.length) throw new Error('tableWrites needs table: write');
+    return [...TABLE_READ_ACTIONS];
+  }
+  const declared = writes ?? DEFAULT_TABLE_WRITES;
+  if (declared.length === 0 || new Set(declared).size !== declared.length) throw new Error(`tableWrites must name each write once: ${declared.join(', ')}`);
+  return [...TABLE_READ_ACTIONS, ...declared.map((op) => TABLE_WRITE_ACTIONS[op])];
+}
+
+/** The IAM action of each declared table write. */
+export const TABLE_WRITE_ACTIONS: Record<TableWrite, string> = {
+  put: 'dynamodb:PutItem',
+  update: 'dynamodb:UpdateItem',
+  delete: 'dynamodb:DeleteItem',
+  batchWrite: 'dynamodb:BatchWriteItem',
 };
 
 /**
@@ -77,7 +91,18 @@ export interface ServiceFunctionProps {
   logRetention?: logs.RetentionDays;
   /** Copies the common-password list beside the bundle (functions/adapters/common-passwords.ts), for the functions that set passwords. */
   commonPasswords?: boolean;
+  /** Attaches the Parameters and Secrets extension (a layer): the functions that read a secret (grantSecret). */
+  secretsExtension?: boolean;
 }
+
+/**
+ * The AWS Parameters and Secrets Lambda Extension (review H, H-13): a layer
+ * that answers GetSecretValue on localhost, so functions/config.ts reads a
+ * secret with plain fetch and no SDK client in the bundle. Its own cache is
+ * left at its defaults; config.ts keeps each value for the container's life.
+ */
+export const SECRETS_EXTENSION_VERSION = lambda.ParamsAndSecretsVersions.V1_0_103;
+export const SECRETS_EXTENSION_PORT = 2773;
 
 /**
  * The shell command `cdk synth` runs after bundling a function that sets
@@ -131,6 +156,9 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
+      ...(props.secretsExtension
+        ? { paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(SECRETS_EXTENSION_VERSION, { httpPort: SECRETS_EXTENSION_PORT, logLevel: lambda.ParamsAndSecretsLogLevel.WARN }) }
+        : {}),
       role: this.role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
@@ -180,14 +208,14 @@ export class ServiceFunction extends Construct {
     });
   }
 
-  /** Sets TABLE_NAME and grants exactly the item actions `access` needs, on the table and its named indexes. */
-  bindTable(table: ITable, access: TableAccess): this {
+  /** Sets TABLE_NAME and grants exactly the item actions `access` (and a writer's declared writes) need, on the table and its named indexes. */
+  bindTable(table: ITable, access: TableAccess, writes?: readonly TableWrite[]): this {
     this.function.addEnvironment('TABLE_NAME', table.tableName);
     const indexArns = tableDefinition.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: access === 'write' ? 'TableReadWrite' : 'TableRead',
-        actions: [...TABLE_ACTIONS[access]],
+        actions: tableActions(access, writes),
         // Index ARNs only matter for Query; naming them beats "/index/*".
         resources: [table.tableArn, ...indexArns],
       }),
@@ -213,6 +241,17 @@ export class ServiceFunction extends Construct {
     const actions = cognitoIamActions(calls);
     if (actions.length === 0) return this;
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CognitoAdmin', actions, resources: [userPool.userPoolArn] }));
+    return this;
+  }
+
+  /**
+   * Review H, H-13: GetSecretValue on this one secret (nothing else: no
+   * DescribeSecret, no other secret), and its ARN, never its value, in
+   * `envName`. The function needs the extension (`secretsExtension`).
+   */
+  grantSecret(secret: ISecret, envName: string, sid: string): this {
+    this.function.addEnvironment(envName, secret.secretArn);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
     return this;
   }
 

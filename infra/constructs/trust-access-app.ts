@@ -54,6 +54,7 @@ export function buildTrustAccessApp(app: App, props: TrustAccessAppProps): Trust
     configurationSet: stateful.configurationSet,
     sesSender: stateful.sesSender,
     linkSigningKey: stateful.linkSigningKey,
+    appClientSecret: stateful.appClientSecret,
     tokenEndpoint: stateful.tokenEndpoint,
     alarmTopic: stateful.monitoring.topic,
     exportBucket: stateful.exportBucket,

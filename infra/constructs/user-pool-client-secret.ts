@@ -17,13 +17,15 @@ export interface UserPoolClientSecretProps {
 }
 
 /**
- * Reads the app client's secret with DescribeUserPoolClient, inside the stack
- * that uses it.
+ * Reads the app client's secret with DescribeUserPoolClient at deploy, inside
+ * the stack that uses the value: the stateful stack, which copies it into a
+ * Secrets Manager secret (review H, H-13); the functions get that secret's ARN.
  *
- * `UserPoolClient.userPoolClientSecret` would do the same read in the stateful
- * stack, and referencing it from the API stack would turn the secret into a
- * CloudFormation export, readable by anyone with cloudformation:ListExports.
- * Here only the client and pool ids cross the stack boundary.
+ * `UserPoolClient.userPoolClientSecret` would do the same read with a provider
+ * on AWSLambdaBasicExecutionRole and a log group never cleaned up; and a
+ * SecretValue referenced from another stack would become a CloudFormation
+ * export, readable by anyone with cloudformation:ListExports. Only the
+ * secret's ARN crosses the stack boundary.
  */
 export class UserPoolClientSecret extends Construct {
   readonly secret: SecretValue;

@@ -34,7 +34,6 @@ import { bucketInStack, grantExportObjects, grantReportFiles, grantRosterObjects
 import { scheduleJob, workerQueue } from '../constructs/jobs';
 import { needsClientSecret, ServiceFunction } from '../constructs/service-function';
 import type { DeploymentSettings } from '../constructs/settings';
-import { UserPoolClientSecret } from '../constructs/user-pool-client-secret';
 
 export interface ApiStackProps extends StackProps {
   settings: DeploymentSettings;
@@ -49,8 +48,10 @@ export interface ApiStackProps extends StackProps {
   configurationSet: IConfigurationSet;
   /** The address the functions send from. */
   sesSender: string;
-  /** HMAC key of the unsubscribe links (functions marked `linkKey`). */
+  /** HMAC key of the emailed links (functions marked `linkKey`): read at first use through the extension (review H, H-13). */
   linkSigningKey: ISecret;
+  /** The app client's secret, copied into Secrets Manager (the sign-in functions: InitiateAuth, RespondToAuthChallenge). */
+  appClientSecret: ISecret;
   /** The user pool's client-credentials token endpoint (its domain), which POST /oauth2/token forwards to. */
   tokenEndpoint: string;
   /** Review H, H-2: the stateful stack's alarm topic; every dead-letter queue, job, queue worker and the API get an alarm on it. */
@@ -98,17 +99,6 @@ export class ApiStack extends Stack {
       return stack;
     };
 
-    // Read once per nested stack, and only where some function signs users in.
-    const clientSecrets = new Map<Construct, UserPoolClientSecret>();
-    const userPoolClientSecret = (scope: Construct) => {
-      let secret = clientSecrets.get(scope);
-      if (!secret) {
-        secret = new UserPoolClientSecret(scope, 'ClientSecret', { userPool, userPoolClient });
-        clientSecrets.set(scope, secret);
-      }
-      return secret.secret;
-    };
-
     // ---- HTTP API -----------------------------------------------------------
     // Made before the functions: their emailed links are built on its public URL (review H, H-3).
 
@@ -138,8 +128,10 @@ export class ApiStack extends Stack {
     // the routes' invoke permissions already are), so no dependency cycle.
     const publicApiUrl = settings.apiDomain ? `https://${settings.apiDomain.name}` : this.api.apiEndpoint;
 
-    // Settings every function may read through functions/config.ts. None is secret.
+    // Settings every function may read through functions/config.ts. None is secret: the secrets are read from
+    // Secrets Manager at first use (SECRETS_FROM; review H, H-13), their ARNs alone are in the environment.
     const commonEnvironment: Record<string, string> = {
+      SECRETS_FROM: 'secrets-manager',
       USER_POOL_ID: userPool.userPoolId,
       USER_POOL_CLIENT_ID: userPoolClient.userPoolClientId,
       APP_URL: settings.appUrl,
@@ -160,30 +152,29 @@ export class ApiStack extends Stack {
       scope: Construct,
       constructId: string,
       def: {
-        handler: string; table: RouteDef['table']; clientScope?: RouteDef['clientScope']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
+        handler: string; table: RouteDef['table']; tableWrites?: RouteDef['tableWrites']; clientScope?: RouteDef['clientScope']; cognito?: RouteDef['cognito']; ses?: boolean; linkKey?: boolean; queues?: RouteDef['queues']; exportBucket?: true;
         rosterBucket?: RouteDef['rosterBucket']; commonPasswords?: true; reportFiles?: RouteDef['reportFiles'];
       },
       description: string,
       timeout?: Duration,
     ): ServiceFunction => {
+      const signsIn = def.cognito !== undefined && needsClientSecret(def.cognito);
       const fn = new ServiceFunction(scope, constructId, {
         entry: def.handler,
         description,
         environment: commonEnvironment,
         timeout,
         commonPasswords: def.commonPasswords,
+        secretsExtension: signsIn || def.linkKey === true,
       });
-      if (def.table !== 'none') fn.bindTable(table, def.table);
+      if (def.table !== 'none') fn.bindTable(table, def.table, def.tableWrites);
       // A client's token is admitted by an UpdateItem on its own item, also on routes that otherwise only read (review H, H-1).
       if (def.clientScope && def.table === 'read') fn.grantClientAdmission(table);
       if (def.cognito) fn.grantCognito(userPool, def.cognito);
-      if (def.cognito && needsClientSecret(def.cognito)) {
-        // Trade-off: config.ts reads the secret from the environment, so it is plain text in this function's configuration (lambda:GetFunctionConfiguration); only the sign-in functions get it.
-        fn.function.addEnvironment('USER_POOL_CLIENT_SECRET', userPoolClientSecret(scope).unsafeUnwrap());
-      }
+      // Review H, H-13: the secrets' ARNs and a read grant, never their values (lambda:GetFunctionConfiguration shows the environment).
+      if (signsIn) fn.grantSecret(props.appClientSecret, 'USER_POOL_CLIENT_SECRET_ARN', 'ReadAppClientSecret');
       if (def.ses) fn.grantSendEmail(props.emailIdentity, props.configurationSet);
-      // Same trade-off as the client secret: a dynamic reference resolved at deploy, plain text in the function's configuration.
-      if (def.linkKey) fn.function.addEnvironment('LINK_SIGNING_KEY', props.linkSigningKey.secretValue.unsafeUnwrap());
+      if (def.linkKey) fn.grantSecret(props.linkSigningKey, 'LINK_SIGNING_KEY_SECRET_ARN', 'ReadLinkSigningKey');
       for (const name of def.queues ?? []) {
         const queue = queueByName.get(name);
         if (!queue) throw new Error(`${def.handler} sends to queue ${name}, which functions/routes.ts does not define`);

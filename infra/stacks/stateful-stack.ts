@@ -12,6 +12,7 @@ import { ServiceFunction } from '../constructs/service-function';
 import { alarmOnDeadLetters, Monitoring } from '../constructs/monitoring';
 import { exportBucket, rosterBucket, sendRosterDrops } from '../constructs/buckets';
 import { workerQueue } from '../constructs/jobs';
+import { UserPoolClientSecret } from '../constructs/user-pool-client-secret';
 import type { QueueDef } from '../../functions/routes';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -51,6 +52,8 @@ export class StatefulStack extends Stack {
   readonly sesSender: string;
   /** The HMAC key of the unsubscribe links in notification emails. */
   readonly linkSigningKey: secretsmanager.Secret;
+  /** Review H, H-13: the API app client's secret, copied into Secrets Manager at deploy; the sign-in functions read it at first use. */
+  readonly appClientSecret: secretsmanager.Secret;
   /** Integration clients: the resource server whose scopes their app clients get (domain/integrations/scopes.ts). */
   readonly resourceServer: cognito.UserPoolResourceServer;
   /** The pool's domain: its /oauth2/token serves the client-credentials grant, behind the API's POST /oauth2/token. */
@@ -221,6 +224,20 @@ export class StatefulStack extends Stack {
     Validations.of(this.linkSigningKey).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: 'Not rotated: it signs the unsubscribe links of emails already sent, which must keep working (RFC 8058); a link only turns one notification category off for one person.',
+    });
+
+    // Review H, H-13: the app client's secret, for the sign-in functions (SECRET_HASH). Cognito keeps it; a
+    // DescribeUserPoolClient at deploy (this stack's custom resource) copies it into this secret, so the template
+    // holds a GetAtt, never the value, and only the secret's ARN crosses to the API stack (no CloudFormation export
+    // of the value). A replaced app client has a new id, so the copy is read again.
+    this.appClientSecret = new secretsmanager.Secret(this, 'ApiClientCredential', {
+      description: "The API app client's secret (a copy of Cognito's), read by the sign-in functions",
+      secretStringValue: new UserPoolClientSecret(this, 'ClientSecret', { userPool: this.userPool, userPoolClient: this.userPoolClient }).secret,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.appClientSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A copy of the Cognito app client secret: Secrets Manager cannot rotate it; replacing the app client makes a new secret and this copy follows on the next deploy.',
     });
 
     // ---- Integration clients (issue 11) ----------------------------------------

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, queues, routes } from '../../functions/routes';
-import { CLIENT_ADMISSION_ACTIONS, PROJECT_ROOT, TABLE_ACTIONS } from '../../infra/constructs/service-function';
+import type { TableWrite } from '../../functions/routes';
+import { CLIENT_ADMISSION_ACTIONS, PROJECT_ROOT, tableActions } from '../../infra/constructs/service-function';
 
 /**
  * Every function bundles exactly the AWS clients its route-table entry
@@ -29,12 +30,12 @@ interface Declared {
   key: string;
   handler: string;
   clients: Set<Client>;
-  /** The DynamoDB operations its role is granted (service-function.ts TABLE_ACTIONS, plus a client's admission). */
+  /** The DynamoDB operations its role is granted (service-function.ts tableActions, plus a client's admission). */
   operations: Set<string>;
 }
 
 const declared = (key: string, handler: string, def: {
-  table: 'none' | 'read' | 'write'; clientScope?: string; cognito?: readonly unknown[]; cognitoWithToken?: readonly unknown[]; ses?: boolean;
+  table: 'none' | 'read' | 'write'; tableWrites?: readonly TableWrite[]; clientScope?: string; cognito?: readonly unknown[]; cognitoWithToken?: readonly unknown[]; ses?: boolean;
   queues?: readonly unknown[]; exportBucket?: true; rosterBucket?: 'read' | 'write'; reportFiles?: 'read' | 'write';
 }): Declared => ({
   key, handler,
@@ -46,7 +47,7 @@ const declared = (key: string, handler: string, def: {
     ...(def.exportBucket || def.rosterBucket || def.reportFiles ? ['s3' as const] : []),
   ]),
   operations: new Set([
-    ...(def.table === 'none' ? [] : TABLE_ACTIONS[def.table]),
+    ...(def.table === 'none' ? [] : tableActions(def.table, def.tableWrites)),
     ...(def.clientScope && def.table === 'read' ? CLIENT_ADMISSION_ACTIONS : []),
   ].map((action) => action.replace(/^dynamodb:/, ''))),
 });
@@ -55,17 +56,37 @@ const declared = (key: string, handler: string, def: {
  * The DynamoDB operations a bundle can send: each command's operation name
  * survives bundling as a string exactly when the command is used. A
  * transaction is authorised item by item, so TransactGetItems needs GetItem
- * and TransactWriteItems the write actions; PartiQL is never granted. Scan is
- * not looked for here: lib-dynamodb's `paginateScan` is built at its module's
- * top level, so "Scan" is in every bundle whether called or not (the source
- * check below keeps Scan out instead).
+ * and TransactWriteItems the action of each kind of item it carries (below,
+ * TRANSACTION_ITEMS); PartiQL is never granted. Scan is not looked for here:
+ * lib-dynamodb's `paginateScan` is built at its module's top level, so "Scan"
+ * is in every bundle whether called or not (the source check below keeps Scan
+ * out instead).
  */
 const DYNAMODB_OPERATIONS: Record<string, readonly string[]> = {
   GetItem: ['GetItem'], BatchGetItem: ['BatchGetItem'], Query: ['Query'], TransactGetItems: ['GetItem'],
   PutItem: ['PutItem'], UpdateItem: ['UpdateItem'], DeleteItem: ['DeleteItem'], BatchWriteItem: ['BatchWriteItem'],
-  TransactWriteItems: ['PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+  TransactWriteItems: [],
   ExecuteStatement: ['PartiQL'], BatchExecuteStatement: ['PartiQL'], ExecuteTransaction: ['PartiQL'],
 };
+
+/**
+ * The items of a TransactWriteItems, as our adapters write them: `Delete: {
+ * TableName…`, `Put: { ...put(), …}` or `{ Put: put }` (review H, H-12: a
+ * Delete item needs dynamodb:DeleteItem). lib-dynamodb's own marshalling
+ * table (`Delete: { Key: ALL_VALUES …`) matches none of these.
+ */
+const TRANSACTION_ITEMS: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+const transactionItem = (kind: string) => new RegExp(`\\b${kind}: (?:\\{\\s*(?:TableName|\\.\\.\\.)|[A-Za-z_$][\\w$]*\\s*[},])`);
+
+/** The table's write actions: granted exactly when sent (reads are one level, `read`: every function reads). */
+const WRITE_ACTIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+
+/**
+ * Write actions the scan cannot see in a bundle though the function sends
+ * them (key: route-table key; each with its reason). None today: every write
+ * names its command or its transaction item literally.
+ */
+const UNSEEN_WRITES: Record<string, readonly string[]> = {};
 
 const functions: Declared[] = [
   ...routes.map((r) => declared(`${r.method} ${r.path}`, r.handler, r)),
@@ -80,6 +101,8 @@ let bundled: Map<string, Set<Client>>;
 let modules: Map<string, string[]>;
 /** Each entry's DynamoDB operations (names of DYNAMODB_OPERATIONS found in its bundle). */
 let operations: Map<string, string[]>;
+/** Each entry's IAM actions needed by what its bundle sends (a transaction's items counted one by one). */
+let needed: Map<string, Set<string>>;
 
 beforeAll(async () => {
   outdir = mkdtempSync(path.join(tmpdir(), 'trust-access-bundle-clients-'));
@@ -92,6 +115,15 @@ beforeAll(async () => {
   operations = new Map(Object.entries(metafile.outputs).filter(([, o]) => o.entryPoint).map(([file, output]) => {
     const text = texts.get(path.resolve(file)) ?? '';
     return [output.entryPoint!, Object.keys(DYNAMODB_OPERATIONS).filter((op) => text.includes(`"${op}"`))];
+  }));
+  needed = new Map(Object.entries(metafile.outputs).filter(([, o]) => o.entryPoint).map(([file, output]) => {
+    const text = texts.get(path.resolve(file)) ?? '';
+    const sent = operations.get(output.entryPoint!)!;
+    const actions = new Set(sent.flatMap((op) => DYNAMODB_OPERATIONS[op]!));
+    if (sent.includes('TransactWriteItems')) {
+      for (const [kind, action] of Object.entries(TRANSACTION_ITEMS)) if (transactionItem(kind).test(text)) actions.add(action);
+    }
+    return [output.entryPoint!, actions];
   }));
   modules = new Map(Object.values(metafile.outputs).filter((o) => o.entryPoint).map((o) => [o.entryPoint!, Object.keys(o.inputs)]));
   bundled = new Map(Object.values(metafile.outputs).filter((o) => o.entryPoint).map((output) => {
@@ -150,12 +182,32 @@ describe('DynamoDB operations in each bundle', () => {
     for (const fn of functions) {
       const sent = operations.get(fn.handler);
       expect(sent, fn.handler).toBeDefined();
-      for (const op of sent!) {
-        const needs = DYNAMODB_OPERATIONS[op]!.filter((action) => !fn.operations.has(action));
-        if (needs.length) missing.push(`${fn.key} (${fn.handler}) sends ${op}, its role lacks ${needs.join(', ')}`);
-      }
+      const needs = [...needed.get(fn.handler)!].filter((action) => !fn.operations.has(action));
+      if (needs.length) missing.push(`${fn.key} (${fn.handler}) sends ${sent!.join(', ')}, its role lacks ${needs.join(', ')}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('are granted no write it cannot send: DeleteItem and BatchWriteItem only where sent (review H, H-12)', () => {
+    const unsent: string[] = [];
+    for (const fn of functions) {
+      const sends = needed.get(fn.handler)!;
+      const extra = WRITE_ACTIONS.filter((action) => fn.operations.has(action) && !sends.has(action) && !UNSEEN_WRITES[fn.key]?.includes(action));
+      if (extra.length) unsent.push(`${fn.key} (${fn.handler}) is granted ${extra.join(', ')}, which its bundle cannot send`);
+    }
+    expect(unsent).toEqual([]);
+  });
+
+  it('counts the items a transaction carries: a Delete item needs DeleteItem, a ConditionCheck ConditionCheckItem', () => {
+    // PATCH /users/{id} changes an email in one transaction that deletes the old EMAIL# claim (profile-writes.ts), and sends no DeleteCommand.
+    expect(operations.get('functions/users/update-user.ts')).not.toContain('DeleteItem');
+    expect(needed.get('functions/users/update-user.ts')).toContain('DeleteItem');
+    // A route that only puts (POST /integrations: the client and its audit record) needs no Delete.
+    expect(needed.get('functions/integrations/create-integration.ts')).not.toContain('DeleteItem');
+    expect(needed.get('functions/integrations/delete-integration.ts')).toContain('DeleteItem');
+    expect(needed.get('functions/users/activate-user.ts')).toContain('ConditionCheckItem');
+    // lib-dynamodb's own marshalling table names every item kind; it alone counts for nothing.
+    expect(transactionItem('Delete').test('Delete: {\n Key: ALL_VALUES,')).toBe(false);
   });
 
   it('never come from a Scan: no module of the service imports ScanCommand or paginateScan (every access pattern is a Query on a key)', () => {

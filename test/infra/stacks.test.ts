@@ -9,7 +9,7 @@ import { jobs, queues, routes } from '../../functions/routes';
 import { REPORT_FILE_DAYS } from '../../domain/reports/report-file';
 import { tableDefinition } from '../../infra/definitions/table';
 import { userPoolDefinition } from '../../infra/definitions/user-pool';
-import { SES_ACTIONS, TABLE_ACTIONS } from '../../infra/constructs/service-function';
+import { SES_ACTIONS, tableActions } from '../../infra/constructs/service-function';
 import { API_THROTTLE } from '../../infra/stacks/api-stack';
 import { SIGN_IN_RATE_LIMIT } from '../../infra/stacks/stateful-stack';
 import { CLIENT_IP_HEADER } from '../../functions/adapters/cognito/user-pool';
@@ -301,21 +301,88 @@ describe('api stack: functions', () => {
     }
   });
 
-  it('schedules every job, and gives the notification jobs SES and the unsubscribe link key (a dynamic reference, not a value)', () => {
+  it('schedules every job, and gives the notification jobs SES and the link-signing key\'s ARN (not its value)', () => {
     const schedules = Object.values(synth.apiTemplate.findResources('AWS::Scheduler::Schedule'));
     expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual(jobs.map((j) => j.schedule).sort());
     for (const job of jobs) {
       const { props, statements } = resourcesOf(job.name);
-      const key = JSON.stringify(props.Environment.Variables.LINK_SIGNING_KEY ?? null);
-      if (job.linkKey) expect(key, job.name).toContain('resolve:secretsmanager');
-      else expect(key, job.name).toBe('null');
+      expect(props.Environment.Variables.LINK_SIGNING_KEY_SECRET_ARN !== undefined, job.name).toBe(job.linkKey === true);
       const sends = statements.some((s) => asList(s.Action).includes('ses:SendEmail'));
       expect(sends, job.name).toBe(job.ses === true);
     }
-    for (const route of routes) {
-      const env = resourcesOf(routeKey(route)).props.Environment.Variables as Record<string, unknown>;
-      expect(env.LINK_SIGNING_KEY === undefined, routeKey(route)).toBe(route.linkKey !== true);
-    }
+  });
+
+  describe('secrets (review H, H-13)', () => {
+    const all = () => [
+      ...routes.map((r) => ({ key: routeKey(r), linkKey: r.linkKey === true, signsIn: (r.cognito ?? []).some((c) => c === 'InitiateAuth' || c === 'RespondToAuthChallenge') })),
+      ...jobs.map((j) => ({ key: j.name, linkKey: j.linkKey === true, signsIn: false })),
+      ...queues.map((q) => ({ key: `queue:${q.name}`, linkKey: q.linkKey === true, signsIn: (q.cognito ?? []).some((c) => c === 'InitiateAuth' || c === 'RespondToAuthChallenge') })),
+    ];
+    const linkKeyId = () => logicalId(synth.stateful.linkSigningKey.node.defaultChild as CfnResource);
+    const clientSecretId = () => logicalId(synth.stateful.appClientSecret.node.defaultChild as CfnResource);
+
+    it('puts no secret value in any function\'s environment: SECRETS_FROM=secrets-manager and the secrets\' ARNs only', () => {
+      expect(all()).toHaveLength(synth.api.functions.size);
+      for (const { key } of all()) {
+        const env = resourcesOf(key).props.Environment.Variables as Record<string, unknown>;
+        expect(env.SECRETS_FROM, key).toBe('secrets-manager');
+        expect(env.LINK_SIGNING_KEY, key).toBeUndefined();
+        expect(env.USER_POOL_CLIENT_SECRET, key).toBeUndefined();
+        const text = JSON.stringify(env);
+        for (const leak of ['resolve:secretsmanager', 'SecretString', 'ClientSecret', 'Fn::GetAtt']) expect(text, key).not.toContain(leak);
+      }
+      // Nor anywhere else in the API's templates (the API stack and its nested stacks): no dynamic reference, no read of the client's secret.
+      for (const template of [synth.apiTemplate, synth.apiStackTemplate]) {
+        const text = JSON.stringify(template.toJSON());
+        expect(text).not.toContain('resolve:secretsmanager');
+        expect(text).not.toContain('UserPoolClient.ClientSecret');
+        expect(text).not.toContain('DescribeUserPoolClient');
+      }
+    });
+
+    it('grants GetSecretValue on exactly the link-signing key to exactly the functions that sign or check links, and on the client secret to the sign-in functions', () => {
+      for (const { key, linkKey, signsIn } of all()) {
+        const { props, statements } = resourcesOf(key);
+        const secretStatements = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
+        const expected = [...(linkKey ? [linkKeyId()] : []), ...(signsIn ? [clientSecretId()] : [])];
+        expect(secretStatements, key).toHaveLength(expected.length);
+        for (const statement of secretStatements) {
+          expect(asList(statement.Action), key).toEqual(['secretsmanager:GetSecretValue']);
+          expect(asList(statement.Resource), key).toHaveLength(1);
+        }
+        expect(secretStatements.map((s) => JSON.stringify(s.Resource)).join(' '), key).toSatisfy((text: string) => expected.every((id) => text.includes(id)));
+        const env = props.Environment.Variables as Record<string, unknown>;
+        if (linkKey) expect(JSON.stringify(env.LINK_SIGNING_KEY_SECRET_ARN), key).toContain(linkKeyId());
+        else expect(env.LINK_SIGNING_KEY_SECRET_ARN, key).toBeUndefined();
+        if (signsIn) expect(JSON.stringify(env.USER_POOL_CLIENT_SECRET_ARN), key).toContain(clientSecretId());
+        else expect(env.USER_POOL_CLIENT_SECRET_ARN, key).toBeUndefined();
+      }
+      const signIn = all().filter((f) => f.signsIn).map((f) => f.key).sort();
+      expect(signIn).toEqual(['POST /auth/login', 'POST /auth/mfa', 'POST /auth/refresh']);
+      const links = all().filter((f) => f.linkKey).map((f) => f.key).sort();
+      expect(links).toEqual(expect.arrayContaining(['GET /notifications/unsubscribe', 'POST /notifications/unsubscribe', 'GET /reports/files/{fileId}', 'notify', 'digest', 'reports', 'queue:notifications']));
+    });
+
+    it('attaches the Parameters and Secrets extension to exactly the functions that read a secret', () => {
+      for (const { key, linkKey, signsIn } of all()) {
+        const { props } = resourcesOf(key);
+        const layers = JSON.stringify(props.Layers ?? []);
+        expect(layers.includes('AWS-Parameters-and-Secrets-Lambda-Extension'), key).toBe(linkKey || signsIn);
+        if (linkKey || signsIn) {
+          expect(layers, key).toContain('Arm64');
+          expect(props.Environment.Variables.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, key).toBe('2773');
+        }
+      }
+    });
+
+    it('copies the app client\'s secret into Secrets Manager by reference (a GetAtt of the deploy-time read), never as text', () => {
+      const resources = synth.statefulTemplate.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      const copy = resources[clientSecretId()]!;
+      expect(copy.Type).toBe('AWS::SecretsManager::Secret');
+      expect(copy.Properties.SecretString).toMatchObject({ 'Fn::GetAtt': [expect.stringMatching(/^ClientSecretDescribe/), 'UserPoolClient.ClientSecret'] });
+      // The value never leaves the stateful stack: no output or export carries it.
+      expect(JSON.stringify(synth.statefulTemplate.toJSON().Outputs ?? {})).not.toContain('UserPoolClient.ClientSecret');
+    });
   });
 
   it('keeps every log group for a limited time', () => {
@@ -345,12 +412,24 @@ describe('api stack: functions', () => {
       } else {
         expect(env.TABLE_NAME, routeKey(route)).toBeDefined();
         expect(dynamo, routeKey(route)).toHaveLength(1);
-        expect(asList(dynamo[0]!.Action).sort(), routeKey(route)).toEqual([...TABLE_ACTIONS[route.table]].sort());
+        expect(asList(dynamo[0]!.Action).sort(), routeKey(route)).toEqual(tableActions(route.table, route.tableWrites).sort());
         const resources = JSON.stringify(dynamo[0]!.Resource);
         for (const gsi of tableDefinition.globalSecondaryIndexes) expect(resources).toContain(`/index/${gsi.indexName}`);
         expect(resources).not.toContain('/index/*');
       }
     }
+  });
+
+  it('grants DeleteItem only to the functions that declare it, and BatchWriteItem only to the CSV import (review H, H-12)', () => {
+    const holders = (action: string) => [...synth.api.functions.keys()].filter((key) => resourcesOf(key).statements.some((s) => asList(s.Action).includes(action))).sort();
+    expect(holders('dynamodb:BatchWriteItem')).toEqual(['POST /users/import']);
+    const deleters = holders('dynamodb:DeleteItem');
+    expect(deleters).toContain('PATCH /users/{id}');
+    expect(deleters).toContain('notify');
+    for (const key of ['POST /auth/login', 'POST /users/{id}/deactivate', 'POST /users/{id}/password-reset', 'PATCH /trust/settings', 'digest']) expect(deleters, key).not.toContain(key);
+    const declared = [...routes.map((r) => [routeKey(r), r] as const), ...jobs.map((j) => [j.name, j] as const), ...queues.map((q) => [`queue:${q.name}`, q] as const)]
+      .filter(([, def]) => def.tableWrites?.includes('delete')).map(([key]) => key).sort();
+    expect(deleters).toEqual(declared);
   });
 
   const cognitoOf = (key: string) => {
@@ -370,20 +449,14 @@ describe('api stack: functions', () => {
         expect(JSON.stringify(statement.Resource)).toContain(logicalId(synth.stateful.userPool.node.defaultChild as CfnResource));
       }
       const signsIn = (route.cognito ?? []).some((call) => call === 'InitiateAuth' || call === 'RespondToAuthChallenge');
-      if (signsIn) {
-        expect(env.USER_POOL_CLIENT_SECRET, routeKey(route)).toMatchObject({
-          'Fn::GetAtt': [expect.stringMatching(/^ClientSecretDescribe/), 'UserPoolClient.ClientSecret'],
-        });
-      } else {
-        expect(env.USER_POOL_CLIENT_SECRET, routeKey(route)).toBeUndefined();
-      }
+      expect(env.USER_POOL_CLIENT_SECRET_ARN !== undefined, routeKey(route)).toBe(signsIn);
     }
   });
 
   it('gives a read of another person no Cognito right and no client secret', () => {
     const { env, granted } = cognitoOf('GET /users/{id}');
     expect(granted).toHaveLength(0);
-    expect(env.USER_POOL_CLIENT_SECRET).toBeUndefined();
+    expect(env.USER_POOL_CLIENT_SECRET_ARN).toBeUndefined();
   });
 
   it('lets deactivation disable and sign out a user but never set a password, create or delete users, or sign in', () => {
@@ -392,11 +465,11 @@ describe('api stack: functions', () => {
     for (const forbidden of ['AdminSetUserPassword', 'AdminCreateUser', 'AdminDeleteUser', 'AdminUpdateUserAttributes', 'AdminInitiateAuth']) {
       expect(actions).not.toContain(`cognito-idp:${forbidden}`);
     }
-    expect(env.USER_POOL_CLIENT_SECRET).toBeUndefined();
+    expect(env.USER_POOL_CLIENT_SECRET_ARN).toBeUndefined();
   });
 
   it('gives the client secret to the two sign-in steps and to refresh, and to nothing that changes accounts', () => {
-    const withSecret = routes.filter((route) => cognitoOf(routeKey(route)).env.USER_POOL_CLIENT_SECRET !== undefined).map(routeKey).sort();
+    const withSecret = routes.filter((route) => cognitoOf(routeKey(route)).env.USER_POOL_CLIENT_SECRET_ARN !== undefined).map(routeKey).sort();
     expect(withSecret).toEqual(['POST /auth/login', 'POST /auth/mfa', 'POST /auth/refresh']);
     // The sign-in functions hold the secret but no admin right: a leak of one cannot also set passwords.
     for (const key of withSecret) expect(cognitoOf(key).granted, key).toHaveLength(0);
@@ -430,8 +503,9 @@ describe('api stack: functions', () => {
     }
   });
 
-  it('reads the client secret inside the API stack without logging it', () => {
-    const [resource] = Object.values(synth.apiTemplate.findResources('Custom::DescribeUserPoolClient'));
+  it('reads the client secret at deploy in the stateful stack (beside its Secrets Manager copy) without logging it', () => {
+    expect(Object.keys(synth.apiTemplate.findResources('Custom::DescribeUserPoolClient'))).toHaveLength(0);
+    const [resource] = Object.values(synth.statefulTemplate.findResources('Custom::DescribeUserPoolClient'));
     expect(resource).toBeDefined();
     const create = JSON.stringify(resource!.Properties.Create);
     expect(create).toContain('describeUserPoolClient');

@@ -76,7 +76,7 @@ export async function answerTotpChallenge(cognitoUsername: string, session: stri
         ClientId: required('USER_POOL_CLIENT_ID'),
         ChallengeName: 'SOFTWARE_TOKEN_MFA',
         Session: session,
-        ChallengeResponses: { USERNAME: cognitoUsername, SOFTWARE_TOKEN_MFA_CODE: code, SECRET_HASH: secretHash(cognitoUsername) },
+        ChallengeResponses: { USERNAME: cognitoUsername, SOFTWARE_TOKEN_MFA_CODE: code, SECRET_HASH: await secretHash(cognitoUsername) },
       }), sourceIp),
     );
     if (result.ChallengeName) throw new Error(`Unexpected further challenge ${result.ChallengeName}`);
@@ -149,7 +149,7 @@ export async function finishDeferredTotpOff(cognitoUsername: string, password: s
   const result = await cognito().send(
     new AdminInitiateAuthCommand({
       UserPoolId: config().USER_POOL_ID, ClientId: required('USER_POOL_CLIENT_ID'), AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: cognitoUsername, PASSWORD: password, SECRET_HASH: secretHash(cognitoUsername) },
+      AuthParameters: { USERNAME: cognitoUsername, PASSWORD: password, SECRET_HASH: await secretHash(cognitoUsername) },
     }),
   );
   const tokens = toTokens(result.AuthenticationResult);

@@ -13,7 +13,8 @@ import {
 import { ConflictError, ThrottledError, UnauthenticatedError } from '../../../domain/errors';
 import { invalidCredentials } from '../../../domain/identity/login';
 import { WeakPasswordError } from '../../../domain/identity/password-policy';
-import { config, localCredentials, required } from '../../config';
+import { config, localCredentials, required, secret } from '../../config';
+import { SecretUnavailableError } from '../secrets-extension';
 
 let client: CognitoIdentityProviderClient | undefined;
 
@@ -30,8 +31,8 @@ export function cognito(): CognitoIdentityProviderClient {
 }
 
 /** The app client is confidential: only this service, which knows the secret, can sign people in. */
-export function secretHash(username: string): string {
-  return createHmac('sha256', required('USER_POOL_CLIENT_SECRET')).update(username + required('USER_POOL_CLIENT_ID')).digest('base64');
+export async function secretHash(username: string): Promise<string> {
+  return createHmac('sha256', await secret('USER_POOL_CLIENT_SECRET')).update(username + required('USER_POOL_CLIENT_ID')).digest('base64');
 }
 
 /** Cognito's own rate limits become a 429 the client can retry, not a 500. */
@@ -99,7 +100,7 @@ export async function passwordAuth(username: string, password: string, sourceIp:
         new InitiateAuthCommand({
           ClientId: required('USER_POOL_CLIENT_ID'),
           AuthFlow: 'USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash(username) },
+          AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: await secretHash(username) },
         }),
         sourceIp,
       ),
@@ -120,8 +121,8 @@ export async function passwordAuth(username: string, password: string, sourceIp:
  */
 export async function decoyPasswordAuth(password: string, sourceIp: string | undefined): Promise<never> {
   await passwordAuth(`decoy-${randomBytes(8).toString('hex')}@invalid.invalid`, password, sourceIp).catch((error: unknown) => {
-    // Throttled (Cognito's limits, the per-IP WAF rule) answers 429 as a real attempt would.
-    if (error instanceof ThrottledError) throw error;
+    // Throttled (Cognito's limits, the per-IP WAF rule) answers 429 as a real attempt would; an unreadable secret 500, as it would.
+    if (error instanceof ThrottledError || error instanceof SecretUnavailableError) throw error;
   });
   throw invalidCredentials();
 }
@@ -133,7 +134,7 @@ export async function refreshAuth(refreshToken: string, cognitoUsername: string,
         new InitiateAuthCommand({
           ClientId: required('USER_POOL_CLIENT_ID'),
           AuthFlow: 'REFRESH_TOKEN_AUTH',
-          AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: secretHash(cognitoUsername) },
+          AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: await secretHash(cognitoUsername) },
         }),
         sourceIp,
       ),
