@@ -10,6 +10,16 @@ import fc from 'fast-check';
  */
 export type JsonSchema = Record<string, any>;
 
+/** `schema` with its `$ref`s (JSON pointers into `document`) followed, at most 20 deep; a dangling one is `{}`. */
+export function resolveRef(document: JsonSchema, schema: JsonSchema | undefined): JsonSchema {
+  let current = schema ?? {};
+  for (let i = 0; current.$ref && i < 20; i++) {
+    const pointer = String(current.$ref).replace(/^#\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    current = pointer.reduce((node: any, key) => node?.[key], document) ?? {};
+  }
+  return current;
+}
+
 export const SEED = 20261201;
 
 /** A body fault: `body` is sent as JSON, `raw` as it is; `path` is the field at fault (dot path, '' for the body itself). */
@@ -26,12 +36,7 @@ export class SchemaWalker {
   constructor(private readonly document: JsonSchema) {}
 
   resolve(schema: JsonSchema | undefined): JsonSchema {
-    let current = schema ?? {};
-    for (let i = 0; current.$ref && i < 20; i++) {
-      const pointer = String(current.$ref).replace(/^#\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      current = pointer.reduce((node: any, key) => node?.[key], this.document) ?? {};
-    }
-    return current;
+    return resolveRef(this.document, schema);
   }
 
   /** The schema without its null branch (`anyOf: [X, {type: null}]` → X). */

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { resolveRef, type JsonSchema } from './bad-inputs';
 
 /**
  * Values a JSON Schema (of /openapi.json) ACCEPTS, drawn from the schema
@@ -16,7 +17,7 @@ import fc from 'fast-check';
  * only the draws the document really accepts (ajv), so the generator may be
  * approximate but never makes the guard pass wrongly. Deterministic: one seed.
  */
-export type JsonSchema = Record<string, any>;
+export type { JsonSchema };
 
 export const SAMPLE_SEED = 20261202;
 
@@ -32,12 +33,7 @@ export class DocumentSamples {
   constructor(private readonly document: JsonSchema) {}
 
   resolve(schema: JsonSchema | undefined): JsonSchema {
-    let current = schema ?? {};
-    for (let i = 0; current.$ref && i < 20; i++) {
-      const pointer = String(current.$ref).replace(/^#\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      current = pointer.reduce((node: any, key) => node?.[key], this.document) ?? {};
-    }
-    return current;
+    return resolveRef(this.document, schema);
   }
 
   /** `count` random draws and the edges, deterministic for one seed. */
