@@ -6,6 +6,7 @@ import type { GrantStamp } from '../audit/grant';
 import type { Account } from '../identity/account';
 import type { LockoutPolicy } from '../identity/lockout';
 import { listNodes, subtreeIds, type OrgTree } from '../org/tree';
+import { REPORT_COLUMNS, type ReportName } from './catalogue';
 
 /** One cell of a report row; null is an empty cell in CSV. */
 export type Cell = string | number | boolean | null;
@@ -123,3 +124,15 @@ export function treeOrder(tree: OrgTree): (nodeId: string) => number {
 
 export const nodeName = (tree: OrgTree, nodeId: string): string => tree.nodes.get(nodeId)?.name ?? nodeId;
 export const roleName = (roles: ReadonlyMap<string, Role>, roleId: string): string => roles.get(roleId)?.name ?? roleId;
+
+export const DAY_MS = 86_400_000;
+
+/** A report's answer: its catalogue columns, the rows, and the time it was computed for. */
+export const reportResult = (name: ReportName, rows: Cell[][], now: Date): ReportResult => ({
+  columns: [...REPORT_COLUMNS[name]],
+  rows,
+  generatedAt: now.toISOString(),
+});
+
+/** The person columns that open every person-level report. */
+export const personCells = (person: ReportPerson): Cell[] => [person.id, person.lastName, person.firstName, person.email];

@@ -5,13 +5,15 @@ import type { Reach } from '../access/reach';
 import type { Role } from '../access/roles';
 import { formatRolesCell, formatSchoolsCell, LIST_SEPARATOR, untilCellDate } from '../directory/csv-format';
 import { displayName } from '../identity/account';
-import { unlocksAt } from '../identity/lockout';
 import { listNodes, type OrgTree } from '../org/tree';
-import { REPORT_COLUMNS, type ReportName, type ReportParams } from './catalogue';
+import type { ReportName, ReportParams } from './catalogue';
+import { dormantAccountsReport, lockedAccountsReport, undeliverableEmailsReport } from './account-reports';
 import {
-  compareByName, compareText, nodeName, reportScope, roleName, treeOrder, visiblePeople,
+  compareByName, compareText, DAY_MS, nodeName, personCells, reportResult, reportScope, roleName, treeOrder, visiblePeople,
   type AccessReviewData, type Cell, type LockedAccountsData, type ReportData, type ReportPerson, type ReportResult,
 } from './model';
+
+export { dormantAccountsReport, lockedAccountsReport, undeliverableEmailsReport, type DormantReason } from './account-reports';
 
 /**
  * The reports of API.md as pure functions: (what the handler loaded, the
@@ -28,15 +30,6 @@ import {
  * for the `schools` and `roles` cells of the `users` report.
  */
 
-const DAY_MS = 86_400_000;
-
-const result = (name: ReportName, rows: Cell[][], now: Date): ReportResult => ({
-  columns: [...REPORT_COLUMNS[name]],
-  rows,
-  generatedAt: now.toISOString(),
-});
-
-const personCells = (person: ReportPerson): Cell[] => [person.id, person.lastName, person.firstName, person.email];
 
 type Validity = 'valid' | 'expired' | 'future';
 
@@ -138,7 +131,7 @@ export function usersReport(data: ReportData, params: ReportParams<'users'>, rea
     .filter((person) => person.status !== 'inactive')
     .sort(compareByName)
     .map((person) => row(person, shown));
-  return result('users', rows, now);
+  return reportResult('users', rows, now);
 }
 
 /**
@@ -184,7 +177,7 @@ export function accessReviewReport(data: AccessReviewData, params: ReportParams<
       listOrNull(reserved),
     ];
   });
-  return result('access-review', rows, now);
+  return reportResult('access-review', rows, now);
 }
 
 /**
@@ -216,7 +209,7 @@ export function sensitiveAccessReport(data: ReportData, params: ReportParams<'se
       requiresMfa.length > 0 && !person.mfaEnabled,
     ]];
   });
-  return result('sensitive-access', rows, now);
+  return reportResult('sensitive-access', rows, now);
 }
 
 /**
@@ -246,74 +239,9 @@ export function expiringAccessReport(data: ReportData, params: ReportParams<'exp
       untilCellDate(assignment.validUntil!),
       Math.ceil((until - at) / DAY_MS),
     ]);
-  return result('expiring-access', rows, now);
+  return reportResult('expiring-access', rows, now);
 }
 
-export type DormantReason = 'never_signed_in' | 'not_since' | 'invitation_not_accepted';
-
-/**
- * `dormant-accounts`: people in scope who have not used their account for
- * `days` days, with a `reason`:
- * - `not_since`: active, last signed in `days` or more days ago;
- * - `never_signed_in`: active, never signed in, and active for `days` days
- *   (since accepting the invitation, or since creation when there was none),
- *   so an account made yesterday is not "dormant";
- * - `invitation_not_accepted`: invited `days` or more days ago and still
- *   `invited` (flagged here rather than in a report of their own: both are
- *   accounts nobody uses).
- * Locked accounts are in `locked-accounts`, inactive ones are not listed.
- * `daysSince` counts whole days since the date the reason is about.
- * Order: last name, first name, id.
- */
-export function dormantAccountsReport(data: ReportData, params: ReportParams<'dormant-accounts'>, reach: Reach, now: Date): ReportResult {
-  const scope = reportScope(data.tree, reach, params.nodeId);
-  const at = now.getTime();
-  const cutoff = at - params.days * DAY_MS;
-  const rows = visiblePeople(data.people, scope)
-    .sort(compareByName)
-    .flatMap((person): Cell[][] => {
-      let since: string;
-      let reason: DormantReason;
-      if (person.status === 'active') {
-        since = person.lastSignInAt ?? person.acceptedAt ?? person.createdAt;
-        reason = person.lastSignInAt ? 'not_since' : 'never_signed_in';
-      } else if (person.status === 'invited') {
-        since = person.createdAt;
-        reason = 'invitation_not_accepted';
-      } else return [];
-      const sinceMs = Date.parse(since);
-      if (!(sinceMs <= cutoff)) return [];
-      return [[
-        ...personCells(person),
-        person.userType,
-        person.status,
-        reason,
-        person.lastSignInAt ?? null,
-        person.createdAt,
-        Math.floor((at - sinceMs) / DAY_MS),
-      ]];
-    });
-  return result('dormant-accounts', rows, now);
-}
-
-/**
- * `locked-accounts`: people in scope whose account is locked, with when it
- * locked and, when the trust unlocks by itself, when it will (null: only an
- * admin unlocks it). Order: last name, first name, id.
- */
-export function lockedAccountsReport(data: LockedAccountsData, params: ReportParams<'locked-accounts'>, reach: Reach, now: Date): ReportResult {
-  const scope = reportScope(data.tree, reach, params.nodeId);
-  const rows = visiblePeople(data.people, scope)
-    .filter((person) => person.status === 'locked')
-    .sort(compareByName)
-    .map((person): Cell[] => [
-      ...personCells(person),
-      person.userType,
-      person.lockedAt ?? null,
-      (data.lockout && unlocksAt(person, data.lockout)?.toISOString()) ?? null,
-    ]);
-  return result('locked-accounts', rows, now);
-}
 
 export interface SchoolManager {
   person: Pick<ReportPerson, 'id' | 'firstName' | 'lastName'>;
@@ -360,30 +288,9 @@ export function managersReport(data: ReportData, params: ReportParams<'managers'
       const managers = orderManagers(bySchool.get(node.id) ?? []);
       return [node.id, node.name, node.label ?? null, managersLine(managers), managers.length];
     });
-  return result('managers', rows, now);
+  return reportResult('managers', rows, now);
 }
 
-/**
- * `undeliverable-emails`: people in scope whose address SES reported
- * undeliverable (domain/identity/email-delivery.ts), with what it said and
- * when; inactive accounts are left out (nothing is sent to them). Order: last
- * name, first name, id.
- */
-export function undeliverableEmailsReport(data: ReportData, params: ReportParams<'undeliverable-emails'>, reach: Reach, now: Date): ReportResult {
-  const scope = reportScope(data.tree, reach, params.nodeId);
-  const rows = visiblePeople(data.people, scope)
-    .filter((person) => person.emailDelivery !== undefined && person.status !== 'inactive')
-    .sort(compareByName)
-    .map((person): Cell[] => [
-      ...personCells(person),
-      person.userType,
-      person.status,
-      person.emailDelivery!.status,
-      person.emailDelivery!.at,
-      person.emailDelivery!.detail,
-    ]);
-  return result('undeliverable-emails', rows, now);
-}
 
 /** What each report reads. */
 export interface ReportDataByName {
