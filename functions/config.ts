@@ -94,6 +94,25 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/**
+ * The function settings a deployment may set from CDK context (context key →
+ * variable): link lifetimes and the integration clients' default rate. The
+ * CDK checks each value with this module's own schema (checkSetting), so a
+ * value a function would refuse at its first request fails the synth instead.
+ */
+export const CONTEXT_SETTINGS = {
+  invitationTtlDays: 'INVITATION_TTL_DAYS',
+  resetTtlMinutes: 'RESET_TTL_MINUTES',
+  integrationRequestsPerWindow: 'INTEGRATION_REQUESTS_PER_WINDOW',
+  integrationRateWindowSeconds: 'INTEGRATION_RATE_WINDOW_SECONDS',
+} as const satisfies Record<string, keyof Config>;
+
+/** What the functions' schema says of `value` for setting `name`: undefined when it would be accepted. */
+export function checkSetting(name: (typeof CONTEXT_SETTINGS)[keyof typeof CONTEXT_SETTINGS], value: string): string | undefined {
+  const result = z.safeParse(schema.shape[name], value);
+  return result.success ? undefined : result.error.issues.map((i) => i.message).join('; ');
+}
+
 let cached: Config | undefined;
 
 export function config(): Config {

@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { checkSetting, CONTEXT_SETTINGS } from '../../functions/config';
 
 /**
  * Deployment settings, read once from CDK context (cdk.json, or `-c key=value`
@@ -29,6 +30,12 @@ export interface DeploymentSettings {
    * sesSender must be in it. The stateful stack outputs the three DKIM CNAME records to add to the domain's DNS.
    */
   sesDomain?: string;
+  /**
+   * Function settings set from context (`invitationTtlDays`, `resetTtlMinutes`, `integrationRequestsPerWindow`,
+   * `integrationRateWindowSeconds`: functions/config.ts CONTEXT_SETTINGS), as the environment variables every
+   * function gets; a setting not given keeps the functions' default.
+   */
+  functionEnvironment: Record<string, string>;
 }
 
 /** Context key the infra tests set to swap esbuild bundling for an inline stub. Never set it for a deployment. */
@@ -96,5 +103,15 @@ export function readSettings(scope: Construct): DeploymentSettings {
   if (certificateArn && !CERTIFICATE_ARN.test(certificateArn)) throw new Error(`Context "certificateArn" must be an ACM certificate ARN, got "${certificateArn}"`);
   const apiDomain = apiDomainName ? { name: apiDomainName, certificateArn } : undefined;
 
-  return { stage, sesSender, appUrl, scheduleTimeZone, ...(apiDomain ? { apiDomain } : {}), ...(alarmEmail ? { alarmEmail } : {}), ...(sesDomain ? { sesDomain } : {}) };
+  const functionEnvironment: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(CONTEXT_SETTINGS)) {
+    const value: unknown = scope.node.tryGetContext(key);
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`Context "${key}" must be a whole number, got ${JSON.stringify(value)}`);
+    const problem = checkSetting(variable, String(value));
+    if (problem) throw new Error(`Context "${key}" is not a value the functions accept (${variable}): ${problem}; got ${JSON.stringify(value)}`);
+    functionEnvironment[variable] = String(value);
+  }
+
+  return { stage, sesSender, appUrl, scheduleTimeZone, functionEnvironment, ...(apiDomain ? { apiDomain } : {}), ...(alarmEmail ? { alarmEmail } : {}), ...(sesDomain ? { sesDomain } : {}) };
 }

@@ -141,6 +141,8 @@ export class ApiStack extends Stack {
       REFRESH_TOKEN_VALIDITY_DAYS: String(userPoolDefinition.refreshTokenValidityDays),
       POWERTOOLS_SERVICE_NAME: 'trust-access',
       OAUTH_TOKEN_URL: props.tokenEndpoint,
+      // Link lifetimes and the integration clients' default rate, when the deployment sets them (context: README "Configuration").
+      ...settings.functionEnvironment,
     };
 
     // The exports bucket (issue 9) and the roster bucket (issue 10) are the stateful stack's (review H, H-6); each

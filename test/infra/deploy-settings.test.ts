@@ -1,6 +1,7 @@
 import { App, type CfnResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../functions/routes';
 import { readSettings } from '../../infra/constructs/settings';
 import { cdkJsonContext, logicalId, synthesizeApp, type SynthesizedApp } from './test-app';
 
@@ -102,5 +103,28 @@ describe('production', () => {
     expect(() => settings({ stage: 'prod', sesSender: prod.sesSender })).toThrow(/appUrl.*placeholder/);
     expect(settings(prod).stage).toBe('prod');
     expect(settings({}).sesSender).toBe(cdkJsonContext().sesSender);
+  });
+});
+
+describe('function settings from context', () => {
+  it('gives every function the link lifetimes and integration rate the deployment sets, and none it does not', () => {
+    const health = routes.filter((r) => r.path === '/health');
+    const set = synthesizeApp({ routes: health, jobs: [], queues: [], context: { invitationTtlDays: '14', integrationRateWindowSeconds: '120' } });
+    const unset = synthesizeApp({ routes: health, jobs: [], queues: [], context: {} });
+    try {
+      const envOf = (synth: SynthesizedApp) => {
+        const functions = Object.values(synth.apiTemplate.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }[];
+        expect(functions.length).toBeGreaterThan(0);
+        return functions.map((f) => f.Properties.Environment?.Variables ?? {});
+      };
+      for (const env of envOf(set)) {
+        expect(env).toMatchObject({ INVITATION_TTL_DAYS: '14', INTEGRATION_RATE_WINDOW_SECONDS: '120' });
+        expect(env.RESET_TTL_MINUTES).toBeUndefined();
+      }
+      for (const env of envOf(unset)) expect(env.INVITATION_TTL_DAYS).toBeUndefined();
+    } finally {
+      set.cleanup();
+      unset.cleanup();
+    }
   });
 });

@@ -13,7 +13,21 @@ describe('deployment settings', () => {
       sesSender: context.sesSender,
       appUrl: context.appUrl,
       scheduleTimeZone: context.scheduleTimeZone,
+      functionEnvironment: {},
     });
+  });
+
+  it('passes link lifetimes and the integration rate to the functions, checked as the functions check them', () => {
+    expect(settingsFrom({ invitationTtlDays: '14', resetTtlMinutes: 30, integrationRequestsPerWindow: '1200', integrationRateWindowSeconds: '120' }).functionEnvironment).toEqual({
+      INVITATION_TTL_DAYS: '14', RESET_TTL_MINUTES: '30', INTEGRATION_REQUESTS_PER_WINDOW: '1200', INTEGRATION_RATE_WINDOW_SECONDS: '120',
+    });
+    // The functions' own bounds (functions/config.ts): a link lives at most 30 days, a reset link at most a day.
+    expect(() => settingsFrom({ invitationTtlDays: '31' })).toThrow(/invitationTtlDays.*INVITATION_TTL_DAYS/);
+    expect(() => settingsFrom({ resetTtlMinutes: '1441' })).toThrow(/resetTtlMinutes/);
+    expect(() => settingsFrom({ integrationRateWindowSeconds: '0' })).toThrow(/integrationRateWindowSeconds/);
+    expect(() => settingsFrom({ integrationRequestsPerWindow: '2.5' })).toThrow(/integrationRequestsPerWindow/);
+    expect(() => settingsFrom({ invitationTtlDays: 'two weeks' })).toThrow(/invitationTtlDays/);
+    expect(() => settingsFrom({ invitationTtlDays: true })).toThrow(/invitationTtlDays/);
   });
 
   it('rejects a sender that is not an email address', () => {
