@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { planDeliveryFailure, type DeliveryFailure } from '../../domain/identity/email-delivery';
 import { auditNodeOf } from '../../domain/identity/lifecycle';
-import { findAccountByEmail } from '../adapters/dynamo/account-repository';
+import { findEmailOwner } from '../adapters/dynamo/account-repository';
 import { loadPerson } from '../adapters/dynamo/person-repository';
 import { deliveryFailures } from '../adapters/ses/events';
 import { logger } from '../http/logger';
@@ -37,13 +37,15 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
 }
 
 async function recordFailure(failure: DeliveryFailure): Promise<void> {
-  const account = await findAccountByEmail(failure.address);
-  if (!account) {
+  // The owner, then the person in one Query (profile and placements: the audit's node), not the profile twice.
+  const owner = await findEmailOwner(failure.address);
+  const record = owner && (await loadPerson(owner.trustId, owner.userId));
+  if (!record) {
     logger.info('SES reported an address no account has; nothing to record', { status: failure.status });
     return;
   }
-  const record = await loadPerson(account.trustId, account.id);
-  const nodeId = record ? auditNodeOf(record.person) : null;
+  const { account } = record;
+  const nodeId = auditNodeOf(record.person);
   const title = failure.status === 'bounced'
     ? 'email address undeliverable (it bounced): nothing more reaches it until it is changed'
     : 'marked our email as spam: nothing more reaches their address until it is changed';

@@ -1,7 +1,7 @@
 import { auditRecord } from '../../domain/audit/audit-record';
 import { ConflictError, VersionConflictError } from '../../domain/errors';
 import { findAccountByEmail } from '../adapters/dynamo/account-repository';
-import { writeProfileEdit } from '../adapters/dynamo/profile-writes';
+import { voidedByEmailMove, writeProfileEdit } from '../adapters/dynamo/profile-writes';
 import { userHandler } from '../http/user-handler';
 import { entity, requireIfMatch } from '../http/responses';
 import { newId, nowIso } from '../shared/ids';
@@ -31,7 +31,8 @@ export const handler = userHandler({ params: userParamsSchema, body: updateUserB
   await writeProfileEdit(account, expectedVersion, next, audit, now);
   if (body.email !== undefined) await syncSignInEmail(account, next.email);
   if (emailChanged) await noticeOldAddress(caller, account, now);
-  // As stored: the mobile as patched, and SES's report on the old address gone with it (voidedByEmailMove).
-  const { mobile: _old, emailDelivery, ...rest } = account;
-  return entity(200, userView({ ...rest, ...(emailChanged ? {} : { emailDelivery }), ...next, version: account.version + 1, updatedAt: now }, person));
+  // As stored: the mobile as patched, without what the email move removed (voidedByEmailMove: SES's report on the old address).
+  const gone = new Set(['mobile', ...voidedByEmailMove(account, next.email)]);
+  const rest = Object.fromEntries(Object.entries(account).filter(([field]) => !gone.has(field))) as Omit<typeof account, 'mobile'>;
+  return entity(200, userView({ ...rest, ...next, version: account.version + 1, updatedAt: now }, person));
 });

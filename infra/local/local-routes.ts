@@ -15,6 +15,10 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
   body: JSON.stringify(body),
 });
 
+/** The problem document of a local route's bad input: 400 `validation_failed`, naming the field when there is one. */
+const invalidInput = (title: string, error?: { path: string; message: string }): APIGatewayProxyStructuredResultV2 =>
+  json(400, { type: 'urn:trust-access:problem:validation_failed', title, status: 400, code: 'validation_failed', ...(error ? { errors: [error] } : {}) });
+
 interface StoredEmail {
   destination?: { to?: string[]; cc?: string[]; bcc?: string[] };
   subject?: string;
@@ -37,7 +41,7 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
     // Issue 10: the roster bucket's stand-in, as a trust's MIS connector drops a file into it (see dropIntoRosterBucket).
     if (method === 'PUT' && path.startsWith('/_local/roster-bucket/') && options.rosterDir) {
       const key = decodeURIComponent(path.slice('/_local/roster-bucket/'.length));
-      if (key.split('/').some((part) => part === '..' || part === '.' || part === '')) return json(400, { type: 'urn:trust-access:problem:validation_failed', title: 'Not an object key', status: 400, code: 'validation_failed' });
+      if (key.split('/').some((part) => part === '..' || part === '.' || part === '')) return invalidInput('Not an object key');
       const bytes = Buffer.from(_body ?? '', isText(headers['content-type']) ? 'utf8' : 'base64');
       const deliveries = Math.min(3, Math.max(1, Number(query?.get('deliveries') ?? 1) || 1));
       return json(200, dropIntoRosterBucket(options.rosterDir, key, bytes, deliveries));
@@ -75,7 +79,7 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
     // A send SES refuses for good: from now on every email to `address` is answered 400 MessageRejected, and counted (GET).
     if (path === '/_local/mail/refusals' && options.sesRefusals) {
       const address = method === 'POST' ? String((JSON.parse(_body || '{}') as { address?: unknown }).address ?? '') : (query?.get('address') ?? '');
-      if (!address.includes('@')) return json(400, { type: 'urn:trust-access:problem:validation_failed', title: 'address is not an email address', status: 400, code: 'validation_failed', errors: [{ path: 'address', message: 'required' }] });
+      if (!address.includes('@')) return invalidInput('address is not an email address', { path: 'address', message: 'required' });
       if (method === 'POST') options.sesRefusals.refuse(address);
       return json(200, { address, attempts: options.sesRefusals.attempts(address) });
     }
@@ -89,8 +93,7 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
         // Answered below as a missing address.
       }
       const address = typeof input.address === 'string' ? input.address : '';
-      const invalid = (field: string, message: string) =>
-        json(400, { type: 'urn:trust-access:problem:validation_failed', title: `${field} is not valid`, status: 400, code: 'validation_failed', errors: [{ path: field, message }] });
+      const invalid = (field: string, message: string) => invalidInput(`${field} is not valid`, { path: field, message });
       if (!address.includes('@')) return invalid('address', 'an email address');
       if (input.type !== 'bounce' && input.type !== 'complaint') return invalid('type', "'bounce' or 'complaint'");
       // `at`: when SES saw it (default now); the same `at` twice is the same event delivered twice.
@@ -114,7 +117,7 @@ export function localRoutes(options: { sesUrl: string; root: string; jobs: JobDe
       // `?at=<ISO time>` runs the job as if the schedule fired then.
       const at = query?.get('at');
       if (at && Number.isNaN(Date.parse(at))) {
-        return json(400, { type: 'urn:trust-access:problem:validation_failed', title: 'at is not an ISO time', status: 400, code: 'validation_failed', errors: [{ path: 'at', message: 'not an ISO 8601 time' }] });
+        return invalidInput('at is not an ISO time', { path: 'at', message: 'not an ISO 8601 time' });
       }
       // `?trustId=` (repeatable): only those trusts, for jobs that go trust by trust (mis-sync), so one test's night never runs another's schools.
       const trustIds = query?.getAll('trustId') ?? [];

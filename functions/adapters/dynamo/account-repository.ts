@@ -66,13 +66,17 @@ export async function findIdentity(sub: string): Promise<AccountRef | undefined>
   return ref;
 }
 
+/** Whose an email is: one GetItem of its uniqueness item; a pending claim (an account being created) is nobody's yet. */
+export async function findEmailOwner(email: string): Promise<AccountRef | undefined> {
+  const ref = await get(keys.email(email));
+  if (!ref || isPendingClaim(ref)) return undefined;
+  return { trustId: ref.trustId as string, userId: ref.userId as string };
+}
+
 // Account by email (login)
 export async function findAccountByEmail(email: string): Promise<Account | undefined> {
-  const ref = await get(keys.email(email));
-  // A pending claim (an account being created) has no account yet.
-  if (!ref || isPendingClaim(ref)) return undefined;
-  const profile = await get(keys.userProfile(ref.trustId as string, ref.userId as string));
-  return profile && toAccount(profile);
+  const ref = await findEmailOwner(email);
+  return ref && getAccount(ref);
 }
 
 export async function getAccount(ref: AccountRef): Promise<Account | undefined> {
